@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from evalorg.catalog.models import Division
+
+
+class Role(models.TextChoices):
+    """SPEC §1. The public is not a role: it is the anonymous user."""
+
+    APPLICANT = "applicant", _("申请机构")
+    CITY_STAFF = "city_staff", _("地市评价指导机构")
+    PROVINCE_STAFF = "province_staff", _("省职业技能服务指导中心")
+    DEPARTMENT = "department", _("省人社厅")
+    EXPERT = "expert", _("评审专家")
+    ADMIN = "admin", _("系统管理员")
+
+
+STAFF_ROLES = {Role.CITY_STAFF, Role.PROVINCE_STAFF, Role.DEPARTMENT}
+AGENCY_ROLES = STAFF_ROLES
+
+
+class Agency(models.Model):
+    """A city agency (one per prefecture city), the provincial center or the department."""
+
+    class Kind(models.TextChoices):
+        CITY = "city", _("地市职业技能评价指导机构")
+        PROVINCE = "province", _("省职业技能服务指导中心")
+        DEPARTMENT = "department", _("省人力资源和社会保障厅")
+
+    code = models.CharField(_("编码"), max_length=20, unique=True)
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    name = models.CharField(_("名称"), max_length=100)
+    division = models.ForeignKey(
+        Division, verbose_name=_("所在行政区划"), on_delete=models.PROTECT, related_name="agencies"
+    )
+    phone = models.CharField(_("咨询电话"), max_length=40, blank=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+
+    class Meta:
+        verbose_name = _("机构（评价指导）")
+        verbose_name_plural = _("评价指导机构")
+        ordering = ["kind", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["division"],
+                condition=models.Q(kind="city"),
+                name="one_city_agency_per_city",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person with exactly one role; staff belong to an agency."""
+
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    full_name = models.CharField(_("姓名"), max_length=60, blank=True)
+    phone = models.CharField(_("手机号码"), max_length=20, blank=True)
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("所属机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role__in=["city_staff", "province_staff", "department"])
+                | models.Q(agency__isnull=False),
+                name="staff_has_agency",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_authenticated and self.role in roles

@@ -1,0 +1,61 @@
+"""Role-aware navigation and to-do lists.
+
+Stage apps register their menu entries and to-do providers here, so the accounts app imports
+no stage (DESIGN.md: imports point down the process).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset[str]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    label: str
+    url: str
+    count: int | None = None
+
+
+TodoProvider = Callable[[object], list[TodoItem]]
+_nav: list[NavItem] = []
+_todo: list[TodoProvider] = []
+
+
+def register_nav(item: NavItem) -> None:
+    if item not in _nav:
+        _nav.append(item)
+        _nav.sort(key=lambda i: i.order)
+
+
+def register_todo(provider: TodoProvider) -> None:
+    if provider not in _todo:
+        _todo.append(provider)
+
+
+def nav_for(user) -> list[dict[str, str]]:
+    items = []
+    for item in _nav:
+        if user.is_authenticated and (user.role in item.roles or user.is_superuser):
+            try:
+                items.append({"label": item.label, "url": reverse(item.url_name)})
+            except NoReverseMatch:
+                continue
+    return items
+
+
+def todo_items(user) -> list[TodoItem]:
+    items: list[TodoItem] = []
+    for provider in _todo:
+        items.extend(provider(user))
+    return items

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+
+from .forms import LoginForm
+from .navigation import todo_items
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+def lockout_response(request: HttpRequest, response=None, credentials=None) -> HttpResponse:
+    minutes = settings.AXES_COOLOFF_MINUTES
+    message = _(
+        "该账户因连续 %(limit)s 次登录失败已被锁定，请 %(minutes)s 分钟后再试；"
+        "如需提前解锁，请联系系统管理员。"
+    ) % {"limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}
+    form = LoginForm(request, data=request.POST or None)
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "lockout_message": message},
+        status=429,
+    )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "accounts/password_change_done.html"
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html", {"todo_items": todo_items(request.user)})

@@ -1,0 +1,31 @@
+from django.contrib import admin
+
+from .models import AuditEvent, WorkCalendar
+
+
+@admin.register(WorkCalendar)
+class WorkCalendarAdmin(admin.ModelAdmin):
+    list_display = ["day", "is_workday", "note", "source"]
+    list_filter = ["is_workday", "source"]
+    date_hierarchy = "day"
+    search_fields = ["note"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.source = "admin"
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["seq", "created_at", "actor_label", "role", "action", "object_type"]
+    list_filter = ["action", "role"]
+    search_fields = ["object_id", "actor_label", "action"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

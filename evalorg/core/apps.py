@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "evalorg.core"
+    label = "core"
+    verbose_name = "基础"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers system checks)
+        from .calendar_data import load_calendar
+        from .reference import register
+
+        register(10, "work_calendar", load_calendar)

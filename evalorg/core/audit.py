@@ -1,0 +1,132 @@
+"""Append-only, hash-chained audit log (SPEC §8, DESIGN.md Audit).
+
+``record()`` is called inside the caller's transaction: the event commits or rolls back with
+the change it describes. ``verify_chain()`` walks the chain and names the first broken link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+
+from .context import current_request_meta
+from .models import AuditEvent, AuditHead
+
+GENESIS = "0" * 64
+HASHED_FIELDS = (
+    "seq",
+    "created_at",
+    "actor_id",
+    "actor_label",
+    "role",
+    "ip",
+    "user_agent",
+    "object_type",
+    "object_id",
+    "action",
+    "from_state",
+    "to_state",
+    "data",
+)
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(
+        value, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def _payload(event: AuditEvent) -> dict[str, Any]:
+    payload = {name: getattr(event, name) for name in HASHED_FIELDS}
+    payload["created_at"] = event.created_at.astimezone(UTC).isoformat()
+    return payload
+
+
+def compute_hash(prev_hash: str, event: AuditEvent) -> str:
+    text = prev_hash + canonical_json(_payload(event))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def record(
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    actor: Any = None,
+    from_state: str = "",
+    to_state: str = "",
+    data: dict[str, Any] | None = None,
+    actor_label: str = "",
+) -> AuditEvent:
+    """Append one event. IP and user agent come from the current request, if any."""
+    meta = current_request_meta()
+    if actor is None:
+        actor = meta.user
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    # Round-trip through JSON so the stored data hashes the same after a database read.
+    clean_data = json.loads(canonical_json(data or {}))
+    with transaction.atomic():
+        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        event = AuditEvent(
+            seq=head.last_seq + 1,
+            created_at=timezone.now(),
+            actor=actor,
+            actor_label=actor_label or (actor.get_username() if actor else ""),
+            role=getattr(actor, "role", "") or "",
+            ip=meta.ip,
+            user_agent=(meta.user_agent or "")[:300],
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            data=clean_data,
+            prev_hash=head.last_hash,
+        )
+        event.hash = compute_hash(head.last_hash, event)
+        event.save()
+        AuditHead.objects.filter(pk=1).update(last_seq=event.seq, last_hash=event.hash)
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    count: int
+    broken_id: int | None = None
+    broken_seq: int | None = None
+    reason: str = ""
+
+
+def _walk() -> Iterator[AuditEvent]:
+    yield from AuditEvent.objects.order_by("seq").iterator(chunk_size=2000)
+
+
+def verify_chain() -> ChainReport:
+    prev_hash = GENESIS
+    expected_seq = 1
+    count = 0
+    for event in _walk():
+        if event.seq != expected_seq:
+            reason = f"序号不连续：应为 {expected_seq}，实为 {event.seq}（有事件被删除）"
+            return ChainReport(False, count, event.pk, event.seq, reason)
+        if event.prev_hash != prev_hash:
+            return ChainReport(False, count, event.pk, event.seq, "前一哈希与上一事件不符")
+        if compute_hash(prev_hash, event) != event.hash:
+            return ChainReport(False, count, event.pk, event.seq, "内容与哈希不符（被修改）")
+        prev_hash = event.hash
+        expected_seq += 1
+        count += 1
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and (head.last_seq != count or head.last_hash != prev_hash):
+        reason = f"链尾缺失：链头记录 {head.last_seq} 个事件，实有 {count} 个"
+        return ChainReport(False, count, None, count + 1, reason)
+    return ChainReport(True, count)

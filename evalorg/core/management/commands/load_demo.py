@@ -1,0 +1,22 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from evalorg.core.demo import DemoContext, builders
+
+
+class Command(BaseCommand):
+    help = "Create demo accounts and data (idempotent) and print the demo logins."
+
+    def handle(self, *args, **options) -> None:
+        call_command("load_reference_data", stdout=self.stdout)
+        context = DemoContext()
+        with transaction.atomic():
+            for _name, builder in builders():
+                builder(context)
+        self.stdout.write("\n演示账户 / demo logins (http://127.0.0.1:8000/accounts/login/):")
+        width = max(len(login.username) for login in context.logins)
+        for login in context.logins:
+            self.stdout.write(
+                f"  {login.username.ljust(width)}  {login.password}  {login.role}  {login.note}"
+            )

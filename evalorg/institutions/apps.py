@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class InstitutionsConfig(AppConfig):
+    name = "evalorg.institutions"
+    label = "institutions"
+    verbose_name = "申请机构"
+
+    def ready(self) -> None:
+        from evalorg.core import demo
+
+        from .demo import build_institutions
+
+        demo.register(20, "institutions", build_institutions)

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from evalorg.catalog.models import Division
+
+
+class Category(models.TextChoices):
+    """N-2.1: the four categories of applicant."""
+
+    LEADING_ENTERPRISE = "leading_enterprise", _("龙头企业")
+    COLLEGE = "college", _("院校")
+    PRIVATE_TRAINING_SCHOOL = "private_training_school", _("民办职业培训学校")
+    OTHER = "other", _("其他机构")
+
+
+class OtherKind(models.TextChoices):
+    """Sub-kinds of 其他机构 (N-2.1)."""
+
+    INDUSTRY_ASSOCIATION = "industry_association", _("行业协会")
+    SOCIETY = "society", _("学会")
+    PUBLIC_TRAINING_BASE = "public_training_base", _("公共实训基地")
+    HR_SERVICE = "hr_service", _("人力资源管理服务机构")
+    PRIVATE_NON_ENTERPRISE = "private_non_enterprise", _("民办非企业单位")
+    OTHER = "other", _("其他")
+
+
+class Level(models.TextChoices):
+    """Drives routing (N-4.1.2)."""
+
+    MUNICIPAL = "municipal", _("市属机构")
+    PROVINCIAL = "provincial", _("省属机构")
+    MINISTRY_BRANCH = "ministry_branch", _("部属驻粤分支机构")
+
+
+class Institution(models.Model):
+    name = models.CharField(_("机构名称"), max_length=200)
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    category = models.CharField(_("机构类别"), max_length=30, choices=Category.choices)
+    other_kind = models.CharField(
+        _("其他机构类型"), max_length=30, choices=OtherKind.choices, blank=True
+    )
+    level = models.CharField(_("机构层级"), max_length=20, choices=Level.choices)
+    address = models.CharField(_("注册地址"), max_length=300, blank=True)
+    city = models.ForeignKey(
+        Division,
+        verbose_name=_("所在地级市"),
+        on_delete=models.PROTECT,
+        related_name="institutions",
+        limit_choices_to={"level": "prefecture"},
+    )
+    county = models.ForeignKey(
+        Division,
+        verbose_name=_("所在区县"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": "county"},
+    )
+    legal_rep_name = models.CharField(_("法定代表人"), max_length=60, blank=True)
+    legal_rep_id_number = models.CharField(_("法定代表人身份证号码"), max_length=18, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=60, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    contact_email = models.EmailField(_("联系邮箱"), blank=True)
+    recommended_by_authority = models.BooleanField(
+        _("由省级行业主管部门推荐"), default=False, help_text=_("N-5.3：需上传推荐函（附件7）。")
+    )
+    recommending_authority = models.CharField(_("推荐单位"), max_length=200, blank=True)
+    is_chain_leader = models.BooleanField(
+        _("链主培育单位"), default=False, help_text=_("由省人社厅认定（N-4.1.4）。")
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("申请机构")
+        verbose_name_plural = _("申请机构")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """An applicant account belongs to exactly one institution; an institution has several."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="memberships"
+    )
+
+    class Meta:
+        verbose_name = _("机构账户")
+        verbose_name_plural = _("机构账户")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.institution}"
+
+
+def institution_of(user) -> Institution | None:
+    membership = getattr(user, "membership", None) if user.is_authenticated else None
+    return membership.institution if membership else None

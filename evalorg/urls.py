@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from evalorg.accounts.views import home
+
+admin.site.site_header = "EvalOrg 系统管理"
+admin.site.site_title = "EvalOrg"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include("evalorg.accounts.urls")),
+    path("admin/", admin.site.urls),
+]

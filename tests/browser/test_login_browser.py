@@ -1,0 +1,21 @@
+"""Headless Chromium: the Chinese login page and a demo login (issue #2)."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_demo_login_reaches_home(live_server, page):
+    call_command("load_reference_data", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())
+    page.goto(f"{live_server.url}/")
+    assert "用户登录" in page.content()
+    page.fill("#id_username", "gz_staff")
+    page.fill("#id_password", "Demo-Pass-2026")
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=todo-list]")
+    assert "广州市职业技能评价指导机构" in page.content()
+    page.screenshot(path="var/screenshot-home.png")
