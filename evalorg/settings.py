@@ -36,7 +36,10 @@ INSTALLED_APPS = [
     "evalorg.catalog",
     "evalorg.accounts",
     "evalorg.institutions",
+    "evalorg.rounds",
+    "evalorg.applications",
     "evalorg.notify",
+    "evalorg.documents",
 ]
 
 MIDDLEWARE = [

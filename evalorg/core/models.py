@@ -100,3 +100,42 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.last_seq}"
+
+
+def _private_name() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+class StoredFile(models.Model):
+    """An uploaded file kept in private storage under a random name (see ``core.files``).
+
+    Never served by URL: only views that check access stream it (``core.files.file_response``).
+    """
+
+    key = models.CharField(_("存储名"), max_length=64, unique=True, default=_private_name)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    kind = models.CharField(_("文件类型"), max_length=10)  # sniffed: pdf, jpeg, png, docx, xlsx
+    content_type = models.CharField(_("MIME 类型"), max_length=100)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("文件")
+        verbose_name_plural = _("文件")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def storage_path(self) -> str:
+        return f"files/{self.key[:2]}/{self.key}"

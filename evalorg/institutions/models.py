@@ -105,3 +105,45 @@ class Membership(models.Model):
 def institution_of(user) -> Institution | None:
     membership = getattr(user, "membership", None) if user.is_authenticated else None
     return membership.institution if membership else None
+
+
+class ExclusionItem(models.TextChoices):
+    """N-2.4.2: the four situations that exclude an applicant."""
+
+    VIOLATION = (
+        "violation",
+        _("申请机构及法定代表人在培训评价领域有违法违规及失信行为（含经确认的网上负面舆论）"),
+    )
+    ANNUAL_INSPECTION = "annual_inspection", _("社会团体、民办非企业单位3年内民政部门年审不合格")
+    ILLEGAL_ORGANIZATION = "illegal_organization", _("在民政部门非法社会组织名单内")
+    ABNORMAL_OPERATION = "abnormal_operation", _("企业3年内在市场监管部门公布的企业经营异常目录内")
+
+
+class ExclusionDeclaration(models.Model):
+    """The institution's answer to one N-2.4.2 item, with optional evidence; staff check it."""
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="declarations"
+    )
+    item = models.CharField(_("情形"), max_length=30, choices=ExclusionItem.choices)
+    applies = models.BooleanField(_("存在该情形"))
+    explanation = models.TextField(_("说明"), blank=True)
+    evidence = models.ForeignKey(
+        "core.StoredFile",
+        verbose_name=_("证明材料"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    declared_at = models.DateTimeField(_("声明时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("排除情形声明")
+        verbose_name_plural = _("排除情形声明")
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "item"], name="uniq_declaration")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_item_display()}: {'是' if self.applies else '否'}"

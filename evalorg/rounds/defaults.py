@@ -1,0 +1,131 @@
+"""The 2023 reference round (the notice's dates) and the demo round (open today)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from evalorg.core import clock
+from evalorg.core.demo import DemoContext
+from evalorg.core.reference import LoadResult
+
+from .models import ChecklistItem, Round
+
+RequiredWhen = ChecklistItem.RequiredWhen
+DOC_KINDS = ["pdf", "jpeg", "png"]
+
+# Our version of 附件1 (the attachment was never published): code, title, condition, kinds.
+DEFAULT_CHECKLIST: list[tuple[str, str, str, list[str]]] = [
+    ("application_form", "备案申请表（盖章扫描件）", RequiredWhen.ALWAYS, ["pdf"]),
+    (
+        "legal_person_certificate",
+        "法人登记证书（营业执照/事业单位法人证书/社会团体或民办非企业单位登记证书）",
+        RequiredWhen.ALWAYS,
+        DOC_KINDS,
+    ),
+    ("legal_rep_identity", "法定代表人身份证明", RequiredWhen.ALWAYS, DOC_KINDS),
+    (
+        "statutes_and_rules",
+        "机构章程及考务、质量、档案管理制度",
+        RequiredWhen.ALWAYS,
+        ["pdf", "docx"],
+    ),
+    (
+        "premises",
+        "评价场地与设施设备证明（自有或一年以上租赁）",
+        RequiredWhen.ALWAYS,
+        ["pdf", "jpeg", "png", "docx"],
+    ),
+    (
+        "assessors",
+        "考评员、督导员名单及资质",
+        RequiredWhen.ALWAYS,
+        ["pdf", "docx", "xlsx"],
+    ),
+    ("capability", "拟申报职业（工种）评价能力说明", RequiredWhen.ALWAYS, ["pdf", "docx"]),
+    ("influence", "行业影响力证明", RequiredWhen.ALWAYS, ["pdf", "jpeg", "png", "docx"]),
+    ("credit", "信用承诺书及信用查询截图", RequiredWhen.ALWAYS, ["pdf", "jpeg", "png"]),
+    (
+        "recommendation_letter",
+        "推荐函（省级行业主管部门推荐的机构，附件7）",
+        RequiredWhen.RECOMMENDED,
+        ["pdf"],
+    ),
+    (
+        "chain_leader_designation",
+        "链主培育单位认定文件（适用时）",
+        RequiredWhen.CHAIN_LEADER,
+        ["pdf"],
+    ),
+    (
+        "original_filing",
+        "原备案函、已备案试题及已开展认定工作证明（新增职业申请）",
+        RequiredWhen.EXPANSION,
+        ["pdf", "docx", "xlsx"],
+    ),
+]
+
+REFERENCE_ROUND = {
+    "code": "gd-2023",
+    "name": "广东省2023年社会培训评价组织培育辅导遴选",
+    "year": 2023,
+    "published_on": date(2023, 4, 28),
+    "application_deadline": date(2023, 5, 19),  # N-4.1.1
+    "city_assessment_deadline": date(2023, 5, 25),  # N-4.1.2
+    "publicity_working_days": 5,
+    "cultivation_days": 180,  # N-4.2
+    "numbering_prefix": "粤职评〔2023〕",
+    "is_reference": True,
+}
+
+
+def ensure_checklist(round_: Round) -> int:
+    created = 0
+    for order, (code, title, when, kinds) in enumerate(DEFAULT_CHECKLIST, start=1):
+        _, was_created = ChecklistItem.objects.get_or_create(
+            round=round_,
+            code=code,
+            defaults={
+                "title": title,
+                "required_when": when,
+                "allowed_kinds": kinds,
+                "order": order,
+            },
+        )
+        created += was_created
+    return created
+
+
+def load_reference_round(_data_dir: Path) -> LoadResult:
+    data = dict(REFERENCE_ROUND)
+    round_, created = Round.objects.get_or_create(code=data.pop("code"), defaults=data)
+    items = ensure_checklist(round_)
+    return LoadResult(
+        "rounds",
+        {"rounds": Round.objects.count(), "checklist items": round_.checklist.count()},
+        created + items,
+    )
+
+
+def demo_round(context: DemoContext) -> None:
+    """A round open now: published 10 days ago, applications open 20 more days."""
+    today = clock.today()
+    reference = Round.objects.get(code=REFERENCE_ROUND["code"])
+    if Round.objects.filter(code=f"demo-{today.year}").exists():
+        return
+    shift = (today - timedelta(days=10) - reference.published_on).days
+    reference.copy(
+        code=f"demo-{today.year}",
+        name=f"广东省{today.year}年社会培训评价组织培育辅导遴选（演示）",
+        year=today.year,
+        shift_days=shift,
+    )
+
+
+def years_of_open_rounds() -> set[int]:
+    """Years a round still running may count working days in (for ``manage.py check``)."""
+    years: set[int] = set()
+    horizon = clock.today() - timedelta(days=400)
+    for round_ in Round.objects.filter(city_assessment_deadline__gte=horizon):
+        years |= {round_.city_assessment_deadline.year, round_.city_assessment_deadline.year + 1}
+    return years

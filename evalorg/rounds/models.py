@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+
+from evalorg.core import clock
+from evalorg.institutions.models import Category
+
+FILE_KINDS = ["pdf", "jpeg", "png", "docx", "xlsx"]
+MB = 1024 * 1024
+
+
+def all_categories() -> list[str]:
+    return list(Category.values)
+
+
+def default_file_kinds() -> list[str]:
+    return list(FILE_KINDS)
+
+
+class Round(models.Model):
+    """One year's selection (遴选批次): dates and rules are data (SPEC §2)."""
+
+    class Aggregation(models.TextChoices):
+        MEAN = "mean", _("算术平均")
+        TRIMMED_MEAN = "trimmed_mean", _("去掉一个最高分和一个最低分后平均（5 名及以上专家）")
+
+    code = models.SlugField(_("批次编码"), max_length=40, unique=True)
+    name = models.CharField(_("批次名称"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    published_on = models.DateField(_("通知发布日期"))
+    application_deadline = models.DateField(
+        _("申请截止日期（含当天）"), help_text=_("N-4.1.1，2023 年为 5 月 19 日。")
+    )
+    city_assessment_deadline = models.DateField(
+        _("地市评估截止日期（含当天）"), help_text=_("N-4.1.2，2023 年为 5 月 25 日。")
+    )
+    publicity_working_days = models.PositiveSmallIntegerField(_("公示期（工作日）"), default=5)
+    cultivation_days = models.PositiveSmallIntegerField(
+        _("培育辅导期上限（天）"), default=180, help_text=_("N-4.2：不超过 180 天。")
+    )
+    eligible_categories = models.JSONField(_("可申报机构类别"), default=all_categories)
+    scoresheet_template = models.JSONField(_("评估表模板"), default=dict, blank=True)
+    question_bank_requirements = models.JSONField(_("试题开发要求"), default=dict, blank=True)
+    aggregation = models.CharField(
+        _("专家评分汇总方法"),
+        max_length=20,
+        choices=Aggregation.choices,
+        default=Aggregation.TRIMMED_MEAN,
+    )
+    dispersion_threshold = models.DecimalField(
+        _("评分离散提示阈值（分）"), max_digits=5, decimal_places=1, default=20
+    )
+    recommendation_quota = models.PositiveSmallIntegerField(
+        _("每个地市推荐名额"), null=True, blank=True, help_text=_("留空表示不限。")
+    )
+    numbering_prefix = models.CharField(_("文书编号前缀"), max_length=40, default="粤职评")
+    max_application_bytes = models.PositiveBigIntegerField(
+        _("每份申请材料总大小上限（字节）"), default=200 * MB
+    )
+    is_reference = models.BooleanField(_("参考数据（2023 年通知）"), default=False)
+    copied_from = models.ForeignKey(
+        "self",
+        verbose_name=_("复制自"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("遴选批次")
+        verbose_name_plural = _("遴选批次")
+        ordering = ["-published_on"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_accepting_applications(self) -> bool:
+        return self.published_on <= clock.today() and not clock.is_past(self.application_deadline)
+
+    def dates(self) -> list[date]:
+        return [self.published_on, self.application_deadline, self.city_assessment_deadline]
+
+    @transaction.atomic
+    def copy(self, *, code: str, name: str, year: int, shift_days: int) -> Round:
+        """A new round with the same rules and checklist, dates moved by ``shift_days``."""
+        from datetime import timedelta
+
+        shift = timedelta(days=shift_days)
+        new = Round.objects.get(pk=self.pk)
+        new.pk = None
+        new.code, new.name, new.year = code, name, year
+        new.published_on += shift
+        new.application_deadline += shift
+        new.city_assessment_deadline += shift
+        new.is_reference = False
+        new.copied_from = self
+        new.save()
+        ChecklistItem.objects.bulk_create([item.clone_for(new) for item in self.checklist.all()])
+        return new
+
+
+class ChecklistItem(models.Model):
+    """One item of the material checklist (our version of 附件1)."""
+
+    class RequiredWhen(models.TextChoices):
+        ALWAYS = "always", _("必须提交")
+        RECOMMENDED = "recommended", _("由省级行业主管部门推荐的机构（N-5.3）")
+        CHAIN_LEADER = "chain_leader", _("链主培育单位（N-4.1.4）")
+        EXPANSION = "expansion", _("新增职业申请（N-2.2）")
+        OPTIONAL = "optional", _("选择提交")
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="checklist")
+    code = models.CharField(_("编码"), max_length=30)
+    title = models.CharField(_("材料名称"), max_length=200)
+    guidance = models.CharField(_("要求说明"), max_length=300, blank=True)
+    required_when = models.CharField(
+        _("适用条件"), max_length=20, choices=RequiredWhen.choices, default=RequiredWhen.ALWAYS
+    )
+    allowed_kinds = models.JSONField(_("允许的文件类型"), default=default_file_kinds)
+    max_bytes = models.PositiveBigIntegerField(_("单个文件大小上限（字节）"), default=20 * MB)
+    max_files = models.PositiveSmallIntegerField(_("最多文件数"), default=5)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("申请材料清单项")
+        verbose_name_plural = _("申请材料清单")
+        ordering = ["round", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "code"], name="uniq_checklist_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clone_for(self, new_round: Round) -> ChecklistItem:
+        clone = ChecklistItem.objects.get(pk=self.pk)
+        clone.pk = None
+        clone.round = new_round
+        return clone
