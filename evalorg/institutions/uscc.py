@@ -46,7 +46,10 @@ def _format_error(code: str) -> str:
     except InvalidLength:
         return "统一社会信用代码应为 18 位。"
     except InvalidFormat:
-        return "统一社会信用代码格式不正确：前 8 位应为数字，其余为数字或大写字母（不含 I、O、Z、S、V）。"
+        return (
+            "统一社会信用代码格式不正确：前 8 位应为数字，"
+            "其余为数字或大写字母（不含 I、O、Z、S、V）。"
+        )
     except InvalidChecksum:
         return "统一社会信用代码校验位不正确，请核对后重新输入。"
     return ""
