@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "evalorg.institutions",
     "evalorg.rounds",
     "evalorg.applications",
+    "evalorg.review",
     "evalorg.notify",
     "evalorg.documents",
 ]

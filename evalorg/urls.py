@@ -9,5 +9,7 @@ admin.site.site_title = "EvalOrg"
 urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("evalorg.accounts.urls")),
+    path("institution/", include("evalorg.institutions.urls")),
+    path("applications/", include("evalorg.applications.urls")),
     path("admin/", admin.site.urls),
 ]

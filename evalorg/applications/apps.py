@@ -5,3 +5,26 @@ class ApplicationsConfig(AppConfig):
     name = "evalorg.applications"
     label = "applications"
     verbose_name = "备案申请"
+
+    def ready(self) -> None:
+        from evalorg.accounts.navigation import NavItem, register_nav, register_todo
+
+        from .todo import todo_for
+
+        register_nav(
+            NavItem(
+                label="备案申请",
+                url_name="applications:list",
+                roles=frozenset({"applicant", "city_staff", "province_staff", "department"}),
+                order=20,
+            )
+        )
+        register_nav(
+            NavItem(
+                label="代为登记新增职业申请",
+                url_name="applications:register_expansion",
+                roles=frozenset({"city_staff", "province_staff"}),
+                order=30,
+            )
+        )
+        register_todo(todo_for)

@@ -12,3 +12,14 @@ class InstitutionsConfig(AppConfig):
         from .demo import build_institutions
 
         demo.register(20, "institutions", build_institutions)
+
+        from evalorg.accounts.navigation import NavItem, register_nav
+
+        register_nav(
+            NavItem(
+                label="机构信息",
+                url_name="institutions:profile",
+                roles=frozenset({"applicant"}),
+                order=10,
+            )
+        )

@@ -100,6 +100,9 @@ def load_reference_round(_data_dir: Path) -> LoadResult:
     data = dict(REFERENCE_ROUND)
     round_, created = Round.objects.get_or_create(code=data.pop("code"), defaults=data)
     items = ensure_checklist(round_)
+    if not round_.scoresheet_template:
+        round_.scoresheet_template = default_scoresheets()
+        round_.save(update_fields=["scoresheet_template"])
     return LoadResult(
         "rounds",
         {"rounds": Round.objects.count(), "checklist items": round_.checklist.count()},
@@ -129,3 +132,76 @@ def years_of_open_rounds() -> set[int]:
     for round_ in Round.objects.filter(city_assessment_deadline__gte=horizon):
         years |= {round_.city_assessment_deadline.year, round_.city_assessment_deadline.year + 1}
     return years
+
+
+# Our default 附件3 (never published): 100 points under the three dimensions of N-4.1.2.
+DEFAULT_SCORESHEET = {
+    "label": "默认评估表（附件3 未公开，按通知三个维度拟定，可按批次和层级修改）",
+    "items": [
+        {
+            "code": "cluster_fit",
+            "title": "重点产业集群匹配度",
+            "max_points": 10,
+            "dimension": "industry_representativeness",
+        },
+        {
+            "code": "scale_position",
+            "title": "规模与产业地位",
+            "max_points": 10,
+            "dimension": "industry_representativeness",
+        },
+        {
+            "code": "chain_integration",
+            "title": "产业链带动与“产教评”融合",
+            "max_points": 10,
+            "dimension": "industry_representativeness",
+        },
+        {
+            "code": "standards_development",
+            "title": "参与标准/教材/题库开发",
+            "max_points": 10,
+            "dimension": "sector_authority",
+        },
+        {
+            "code": "honours_influence",
+            "title": "行业荣誉与影响力",
+            "max_points": 10,
+            "dimension": "sector_authority",
+        },
+        {
+            "code": "credit_compliance",
+            "title": "信用与合规记录",
+            "max_points": 10,
+            "dimension": "sector_authority",
+        },
+        {
+            "code": "assessor_team",
+            "title": "考评员督导员队伍",
+            "max_points": 10,
+            "dimension": "evaluation_professionalism",
+        },
+        {
+            "code": "premises_equipment",
+            "title": "场地设施设备",
+            "max_points": 10,
+            "dimension": "evaluation_professionalism",
+        },
+        {
+            "code": "exam_quality_rules",
+            "title": "考务与质量管理制度",
+            "max_points": 10,
+            "dimension": "evaluation_professionalism",
+        },
+        {
+            "code": "experience_item_dev",
+            "title": "评价经验与试题开发能力",
+            "max_points": 10,
+            "dimension": "evaluation_professionalism",
+        },
+    ],
+}
+
+
+def default_scoresheets() -> dict:
+    """One template per review level, editable independently."""
+    return {"city": DEFAULT_SCORESHEET, "province": DEFAULT_SCORESHEET}

@@ -1,0 +1,52 @@
+"""Who may see which application (SPEC §1): scoped querysets and object checks."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from evalorg.accounts.models import Role
+from evalorg.institutions.models import institution_of
+
+EDITABLE_STATES = {"draft", "returned_for_correction"}
+
+
+def scope_applications(qs: QuerySet, user) -> QuerySet:
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser or user.role == Role.ADMIN:
+        return qs
+    if user.role == Role.APPLICANT:
+        institution = institution_of(user)
+        return qs.filter(institution=institution) if institution else qs.none()
+    if user.role in (Role.CITY_STAFF, Role.PROVINCE_STAFF):
+        return qs.filter(receiving_agency_id=user.agency_id).exclude(state="draft")
+    if user.role == Role.DEPARTMENT:
+        return qs.exclude(state="draft")
+    return qs.none()  # experts see applications through their panels (review stage)
+
+
+def get_for_user(qs: QuerySet, user, pk: int):
+    """The application if ``user`` may see it, else 404 (never reveal that it exists)."""
+    obj = scope_applications(qs, user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def is_own(application, user) -> bool:
+    return user.role == Role.APPLICANT and application.institution_id == getattr(
+        institution_of(user), "pk", None
+    )
+
+
+def is_receiving_staff(application, user) -> bool:
+    return (
+        user.role in (Role.CITY_STAFF, Role.PROVINCE_STAFF)
+        and application.receiving_agency_id is not None
+        and application.receiving_agency_id == user.agency_id
+    )
+
+
+def can_edit(application, user) -> bool:
+    return is_own(application, user) and application.state in EDITABLE_STATES

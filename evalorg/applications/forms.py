@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from evalorg.catalog.models import Division
+from evalorg.institutions.models import Category, Institution, OtherKind
+
+from .models import Route, SkillLevel
+
+
+class InstitutionStepForm(forms.ModelForm):
+    """Step 1: the institution facts the rules and the routing depend on."""
+
+    route = forms.ChoiceField(
+        label=_("报送渠道（省属机构）"), choices=[("", "—"), *Route.choices], required=False
+    )
+
+    class Meta:
+        model = Institution
+        fields = [
+            "name",
+            "category",
+            "other_kind",
+            "level",
+            "city",
+            "county",
+            "address",
+            "recommended_by_authority",
+            "recommending_authority",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["city"].queryset = Division.objects.filter(level="prefecture")
+        self.fields["county"].queryset = Division.objects.filter(level="county")
+        self.fields["category"].choices = Category.choices
+        self.fields["other_kind"].choices = [("", "—"), *OtherKind.choices]
+
+    def clean(self):
+        data = super().clean()
+        city, county = data.get("city"), data.get("county")
+        if city and county and county.parent_id != city.code:
+            self.add_error("county", _("所选区县不属于所选地级市。"))
+        if data.get("category") == Category.OTHER and not data.get("other_kind"):
+            self.add_error("other_kind", _("“其他机构”须选择具体类型（N-2.1）。"))
+        if data.get("recommended_by_authority") and not data.get("recommending_authority"):
+            self.add_error("recommending_authority", _("请填写推荐的省级行业主管部门（N-5.3）。"))
+        return data
+
+
+class OccupationAddForm(forms.Form):
+    code = forms.CharField(label=_("职业代码"), max_length=10)
+    levels = forms.TypedMultipleChoiceField(
+        label=_("申报等级"),
+        choices=SkillLevel.choices,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("请至少选择一个等级（五级至一级）。")},
+    )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("文件"), error_messages={"required": _("请选择要上传的文件。")})
+
+
+class ConfirmForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_(
+            "本机构承诺：所填信息和上传材料真实、准确、完整，自愿接受各级人力资源社会保障部门的监管。"
+        ),
+        error_messages={"required": _("请勾选承诺后再提交。")},
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("理由"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("请填写理由。")},
+    )

@@ -1,0 +1,37 @@
+"""The application form (附件2 layout) as PDF: every answer, occupations, materials with hashes."""
+
+from __future__ import annotations
+
+from evalorg.core import clock
+from evalorg.documents.pdf import render_pdf
+from evalorg.institutions.masking import mask_id_number
+from evalorg.institutions.models import ExclusionItem
+from evalorg.institutions.uscc import parse_uscc
+
+from .materials import applicable_items, current_materials
+from .models import Application
+
+
+def application_pdf_bytes(application: Application) -> bytes:
+    institution = application.institution
+    declarations = {d.item: d for d in institution.declarations.all()}
+    materials = current_materials(application)
+    return render_pdf(
+        "applications/pdf.html",
+        {
+            "application": application,
+            "institution": institution,
+            "facts": parse_uscc(institution.uscc),
+            "legal_rep_id": mask_id_number(institution.legal_rep_id_number),
+            "lines": application.occupations.select_related("occupation"),
+            "material_rows": [
+                {"item": item, "files": materials.get(item.code, [])}
+                for item in applicable_items(application)
+            ],
+            "declaration_rows": [
+                {"label": label, "answer": declarations.get(value)}
+                for value, label in ExclusionItem.choices
+            ],
+            "generated_at": clock.now(),
+        },
+    )

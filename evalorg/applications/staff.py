@@ -1,0 +1,92 @@
+"""Expansion applications arrive by e-mail (N-4.1.1): staff register them on the
+organization's behalf, with the e-mail attached; the organization's users complete the draft."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from evalorg.accounts.models import Role
+from evalorg.core import audit
+from evalorg.core.files import UploadRefused, store_upload
+from evalorg.institutions.models import Institution
+from evalorg.notify.services import notify_users
+from evalorg.rounds.models import Round
+
+from .models import Application, Kind
+from .submission import applicant_users
+
+EMAIL_KINDS = ["pdf", "jpeg", "png", "docx"]
+EMAIL_MAX_BYTES = 20 * 1024 * 1024
+
+
+class ExpansionRegistrationForm(forms.Form):
+    uscc = forms.CharField(label=_lazy("机构统一社会信用代码"), max_length=18)
+    round = forms.ModelChoiceField(label=_lazy("批次"), queryset=Round.objects.all())
+    email_file = forms.FileField(
+        label=_lazy("收到的申请邮件（导出为 PDF 或截图）"),
+        error_messages={"required": _lazy("请上传收到的申请邮件（N-4.1.1）。")},
+    )
+
+    def clean_uscc(self) -> Institution:
+        code = self.cleaned_data["uscc"].strip().upper()
+        institution = Institution.objects.filter(uscc=code).first()
+        if institution is None:
+            raise forms.ValidationError(
+                _("系统中没有统一社会信用代码为 %(code)s 的机构。") % {"code": code}
+            )
+        return institution
+
+
+@login_required
+def register_expansion(request: HttpRequest) -> HttpResponse:
+    if request.user.role not in (Role.CITY_STAFF, Role.PROVINCE_STAFF):
+        raise PermissionDenied
+    form = ExpansionRegistrationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        institution = form.cleaned_data["uscc"]
+        try:
+            with transaction.atomic():
+                stored = store_upload(
+                    form.cleaned_data["email_file"],
+                    allowed_kinds=EMAIL_KINDS,
+                    max_bytes=EMAIL_MAX_BYTES,
+                    user=request.user,
+                )
+                application = Application.objects.create(
+                    round=form.cleaned_data["round"],
+                    institution=institution,
+                    kind=Kind.EXPANSION,
+                    registered_by_staff=True,
+                    email_attachment=stored,
+                    created_by=request.user,
+                )
+                audit.record(
+                    "expansion_registered",
+                    application,
+                    actor=request.user,
+                    data={"email_sha256": stored.sha256},
+                )
+                notify_users(
+                    applicant_users(application),
+                    _("已为贵机构登记新增职业申请，请补充完整后提交"),
+                    url=f"/applications/{application.pk}/",
+                )
+        except UploadRefused as refused:
+            form.add_error("email_file", refused.message)
+        else:
+            messages.success(request, _("已登记新增职业申请，机构账户可继续填写并提交。"))
+            return redirect("applications:detail", application.pk)
+    return render(
+        request,
+        "applications/register_expansion.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )

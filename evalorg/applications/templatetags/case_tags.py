@@ -1,0 +1,31 @@
+from django import template
+from django.utils.translation import gettext as _
+
+from ..models import State
+
+register = template.Library()
+
+EVENT_LABELS = {
+    "application_created": "新建申请",
+    "application_step_saved": "保存草稿",
+    "occupation_added": "添加申报职业",
+    "occupation_removed": "移除申报职业",
+    "material_uploaded": "上传材料",
+    "material_removed": "移除材料",
+    "material_viewed": "查阅材料",
+    "expansion_registered": "代为登记新增职业申请",
+}
+
+
+@register.filter
+def event_label(action: str) -> str:
+    from ..workflow import TABLE
+
+    if action in TABLE:
+        return str(TABLE[action].label)
+    return _(EVENT_LABELS.get(action, action))
+
+
+@register.filter
+def state_label(value: str) -> str:
+    return str(dict(State.choices).get(value, value)) if value else ""

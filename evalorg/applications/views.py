@@ -1,0 +1,437 @@
+"""Applicant wizard, case detail, actions and downloads (issue #3)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from evalorg.accounts.models import Role
+from evalorg.catalog.models import Occupation
+from evalorg.core import audit
+from evalorg.core.files import UploadRefused, file_response
+from evalorg.core.models import AuditEvent
+from evalorg.institutions.models import institution_of
+from evalorg.rounds.models import Round
+
+from . import access, workflow
+from .eligibility import Outcome, evaluate, input_from_application, summarize
+from .forms import ConfirmForm, InstitutionStepForm, OccupationAddForm, ReasonForm, UploadForm
+from .materials import add_material, applicable_items, current_materials, retire_material
+from .models import Application, ApplicationOccupation, Kind, Material, SkillLevel, State
+from .routing import needs_route_choice, receiving_agency
+
+STEPS = [
+    ("institution", _("机构信息")),
+    ("occupations", _("申报职业")),
+    ("materials", _("申请材料")),
+    ("review", _("确认提交")),
+]
+SEARCH_LIMIT = 30
+
+
+def _applications(user):
+    return Application.objects.for_user(user).select_related(
+        "round", "institution", "receiving_agency"
+    )
+
+
+def _load(request: HttpRequest, pk: int) -> Application:
+    return access.get_for_user(_applications(request.user), request.user, pk)
+
+
+def _load_editable(request: HttpRequest, pk: int) -> Application:
+    application = _load(request, pk)
+    if not access.can_edit(application, request.user):
+        raise PermissionDenied(_("该申请当前不能修改。"))
+    return application
+
+
+def _wizard(request, application, step: str, template: str, **context) -> HttpResponse:
+    context.update(
+        application=application,
+        steps=STEPS,
+        step=step,
+        results=evaluate(input_from_application(application)),
+    )
+    return render(request, template, context)
+
+
+# ---- lists ----------------------------------------------------------------------------------
+
+
+@login_required
+def application_list(request: HttpRequest) -> HttpResponse:
+    applications = list(_applications(request.user).order_by("-created_at")[:200])
+    open_rounds = []
+    if request.user.role == Role.APPLICANT:
+        open_rounds = [r for r in Round.objects.all() if r.is_accepting_applications()]
+    return render(
+        request,
+        "applications/list.html",
+        {"applications": applications, "open_rounds": open_rounds},
+    )
+
+
+@login_required
+@require_POST
+def application_new(request: HttpRequest) -> HttpResponse:
+    institution = institution_of(request.user)
+    if request.user.role != Role.APPLICANT or institution is None:
+        raise PermissionDenied
+    round_ = get_object_or_404(Round, pk=request.POST.get("round"))
+    if not round_.is_accepting_applications():
+        messages.error(request, _("该批次不在申请期内（N-4.1.1），不能新建申请。"))
+        return redirect("applications:list")
+    existing = Application.objects.filter(
+        round=round_, institution=institution, kind=Kind.NEW
+    ).exclude(state=State.WITHDRAWN)
+    if existing.exists():
+        messages.info(request, _("本机构在该批次已有一份申请，请继续填写。"))
+        return redirect("applications:step_institution", existing.first().pk)
+    with transaction.atomic():
+        application = Application.objects.create(
+            round=round_, institution=institution, kind=Kind.NEW, created_by=request.user
+        )
+        audit.record("application_created", application, actor=request.user)
+    return redirect("applications:step_institution", application.pk)
+
+
+# ---- wizard ---------------------------------------------------------------------------------
+
+
+@login_required
+def step_institution(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _load_editable(request, pk)
+    institution = application.institution
+    form = InstitutionStepForm(
+        request.POST or None, instance=institution, initial={"route": application.route}
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            changed = form.changed_data
+            form.save()
+            application.route = form.cleaned_data.get("route") or ""
+            application.save(update_fields=["route", "updated_at"])
+            audit.record(
+                "application_step_saved",
+                application,
+                actor=request.user,
+                data={"step": "institution", "changed": changed},
+            )
+        messages.success(request, _("机构信息已保存。"))
+        if "next" in request.POST:
+            return redirect("applications:step_occupations", application.pk)
+        return redirect("applications:step_institution", application.pk)
+    return _wizard(
+        request,
+        application,
+        "institution",
+        "applications/step_institution.html",
+        form=form,
+        needs_route=needs_route_choice(institution),
+    )
+
+
+@login_required
+@require_POST
+def live_eligibility(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: the rules evaluated on the unsaved step-1 form, so the applicant sees them live."""
+    application = _load_editable(request, pk)
+    inp = input_from_application(application)
+    post = request.POST
+    overrides = {}
+    for field in ("category", "other_kind"):
+        if field in post:
+            overrides[field] = post.get(field, "")
+    if "city" in post:
+        overrides["declared_city_code"] = post.get("city", "")
+    if "recommended_by_authority" in post or "category" in post:
+        overrides["recommended_by_authority"] = post.get("recommended_by_authority") == "on"
+    results = evaluate(replace(inp, **overrides))
+    return render(request, "applications/_eligibility.html", {"results": results, "live": True})
+
+
+@login_required
+def eligibility_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _load(request, pk)
+    results = evaluate(input_from_application(application))
+    return render(request, "applications/_eligibility.html", {"results": results})
+
+
+@login_required
+def step_occupations(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _load_editable(request, pk)
+    form = OccupationAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        refusal = _add_occupation(application, form.cleaned_data, request.user)
+        if refusal:
+            form.add_error("code", refusal)
+        else:
+            messages.success(request, _("已添加申报职业。"))
+            return redirect("applications:step_occupations", application.pk)
+    lines = application.occupations.select_related("occupation")
+    return _wizard(
+        request,
+        application,
+        "occupations",
+        "applications/step_occupations.html",
+        form=form,
+        lines=lines,
+        levels=SkillLevel.choices,
+    )
+
+
+def _add_occupation(application: Application, data: dict, user) -> str:
+    from .eligibility import occupation_results
+
+    code = data["code"].strip()
+    fails = [
+        r for r in occupation_results(code, tuple(data["levels"])) if r.outcome == Outcome.FAIL
+    ]
+    if fails:
+        return "；".join(f"{r.message}（{r.clause}）" for r in fails)
+    with transaction.atomic():
+        line, created = ApplicationOccupation.objects.get_or_create(
+            application=application, occupation_id=code, defaults={"levels": data["levels"]}
+        )
+        if not created:
+            line.levels = sorted(set(data["levels"]), reverse=True)
+            line.save(update_fields=["levels"])
+        audit.record(
+            "occupation_added",
+            application,
+            actor=user,
+            data={"code": code, "levels": data["levels"]},
+        )
+    return ""
+
+
+@login_required
+def occupation_search(request: HttpRequest, pk: int) -> HttpResponse:
+    from evalorg.catalog.status import occupation_facts
+
+    application = _load_editable(request, pk)
+    query = request.GET.get("q", "").strip()
+    candidates = []
+    if query:
+        matches = Occupation.objects.leaves().filter(name__icontains=query) | (
+            Occupation.objects.leaves().filter(code__startswith=query)
+        )
+        occupations = list(matches.order_by("code")[:SEARCH_LIMIT])
+        facts = occupation_facts([o.code for o in occupations])
+        from .eligibility import occupation_results
+
+        for occupation in occupations:
+            results = occupation_results(occupation.code, (5,), facts=facts)
+            fails = [r for r in results if r.outcome == Outcome.FAIL]
+            candidates.append(
+                {
+                    "occupation": occupation,
+                    "facts": facts[occupation.code],
+                    "fails": fails,
+                    "review": [r for r in results if r.outcome == Outcome.NEEDS_REVIEW],
+                }
+            )
+    return render(
+        request,
+        "applications/_occupation_search.html",
+        {
+            "application": application,
+            "candidates": candidates,
+            "query": query,
+            "levels": SkillLevel.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def occupation_remove(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+    application = _load_editable(request, pk)
+    line = get_object_or_404(application.occupations, pk=line_pk)
+    with transaction.atomic():
+        line.delete()
+        audit.record(
+            "occupation_removed", application, actor=request.user, data={"code": line.occupation_id}
+        )
+    messages.success(request, _("已移除申报职业。"))
+    return redirect("applications:step_occupations", application.pk)
+
+
+@login_required
+def step_materials(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _load_editable(request, pk)
+    return _materials_page(request, application, UploadForm(), None)
+
+
+def _materials_page(request, application, form, failed_item) -> HttpResponse:
+    current = current_materials(application)
+    items = [
+        {"item": item, "files": current.get(item.code, [])}
+        for item in applicable_items(application)
+    ]
+    return _wizard(
+        request,
+        application,
+        "materials",
+        "applications/step_materials.html",
+        items=items,
+        form=form,
+        failed_item=failed_item,
+        status=400 if failed_item else 200,
+    )
+
+
+@login_required
+@require_POST
+def material_upload(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    application = _load_editable(request, pk)
+    item = get_object_or_404(application.round.checklist, code=code)
+    form = UploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            add_material(application, item, form.cleaned_data["file"], request.user)
+        except UploadRefused as refused:
+            form.add_error("file", refused.message)
+        else:
+            messages.success(request, _("已上传“%(title)s”。") % {"title": item.title})
+            return redirect("applications:step_materials", application.pk)
+    response = _materials_page(request, application, form, item.code)
+    response.status_code = 400
+    return response
+
+
+@login_required
+@require_POST
+def material_remove(request: HttpRequest, pk: int, material_pk: int) -> HttpResponse:
+    application = _load_editable(request, pk)
+    material = get_object_or_404(application.materials, pk=material_pk, is_current=True)
+    retire_material(material, request.user)
+    messages.success(request, _("已移除文件（原文件作为历史版本保留）。"))
+    return redirect("applications:step_materials", application.pk)
+
+
+@login_required
+def step_review(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _load_editable(request, pk)
+    form = ConfirmForm(
+        request.POST or None, initial={"confirm": application.declarations_confirmed}
+    )
+    refusals = []
+    if request.method == "POST" and form.is_valid():
+        action = "resubmit" if application.state == State.RETURNED_FOR_CORRECTION else "submit"
+        with transaction.atomic():
+            application.declarations_confirmed = True
+            application.save(update_fields=["declarations_confirmed", "updated_at"])
+        try:
+            application = workflow.perform(application, action, request.user)
+        except workflow.TransitionRefused as refused:
+            refusals = refused.refusals
+        else:
+            messages.success(
+                request,
+                _("申请已提交至%(agency)s，受理编号 %(no)s。")
+                % {
+                    "agency": application.receiving_agency.name,
+                    "no": application.acknowledgement_no,
+                },
+            )
+            return redirect("applications:detail", application.pk)
+    agency = receiving_agency(application.institution, application.route)
+    institution = application.institution
+    declarations = {d.item: d for d in institution.declarations.all()}
+    return _wizard(
+        request,
+        application,
+        "review",
+        "applications/step_review.html",
+        form=form,
+        refusals=refusals,
+        agency=agency,
+        declarations=declarations,
+        lines=application.occupations.select_related("occupation"),
+        materials=current_materials(application),
+        items=applicable_items(application),
+    )
+
+
+# ---- detail, actions, files -----------------------------------------------------------------
+
+
+@login_required
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _load(request, pk)
+    history = AuditEvent.objects.for_object(application).order_by("seq")
+    return render(
+        request,
+        "applications/detail.html",
+        {
+            "application": application,
+            "lines": application.occupations.select_related("occupation"),
+            "materials": current_materials(application),
+            "items": applicable_items(application),
+            "actions": workflow.available_actions(application, request.user),
+            "history": history,
+            "can_edit": access.can_edit(application, request.user),
+            "reason_form": ReasonForm(),
+            "has_fail": summarize(evaluate(input_from_application(application)))[0]
+            if application.state == State.DRAFT
+            else False,
+        },
+    )
+
+
+@login_required
+@require_POST
+def application_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    application = _load(request, pk)
+    data = {"reason": request.POST.get("reason", "").strip()}
+    try:
+        workflow.perform(application, action, request.user, **data)
+    except workflow.TransitionRefused as refused:
+        for refusal in refused.refusals:
+            messages.error(request, str(refusal))
+    else:
+        label = workflow.TABLE[action].label
+        messages.success(request, _("已完成：%(label)s。") % {"label": label})
+    return redirect("applications:detail", application.pk)
+
+
+@login_required
+def material_download(request: HttpRequest, pk: int, material_pk: int) -> HttpResponse:
+    application = _load(request, pk)
+    material = get_object_or_404(
+        Material.objects.select_related("file"), pk=material_pk, application=application
+    )
+    if request.user.role != Role.APPLICANT:
+        audit.record(
+            "material_viewed", application, actor=request.user, data={"material": material.pk}
+        )
+    return file_response(material.file, inline=request.GET.get("inline") == "1")
+
+
+@login_required
+def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from .pdf import application_pdf_bytes
+
+    application = _load(request, pk)
+    content = application_pdf_bytes(application)
+    response = HttpResponse(content, content_type="application/pdf")
+    name = f"备案申请表-{application.acknowledgement_no or application.pk}.pdf"
+    from django.utils.http import content_disposition_header
+
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+def detail_url(application: Application) -> str:
+    return reverse("applications:detail", args=[application.pk])

@@ -1,0 +1,235 @@
+"""Private uploads: type sniffed from content, size limits, SHA-256, random storage names.
+
+Files live in Django's default storage (never under a public URL) as ``StoredFile.storage_path``,
+a random key unrelated to the uploader's file name. They are streamed only through
+``file_response`` by views that have already checked access. Files are never deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import unicodedata
+import zipfile
+from collections.abc import Iterable
+from typing import IO
+
+import filetype
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+
+from .models import StoredFile
+
+KIND_LABELS = {
+    "pdf": "PDF",
+    "jpeg": "JPEG 图片",
+    "png": "PNG 图片",
+    "docx": "Word 文档（DOCX）",
+    "xlsx": "Excel 表格（XLSX）",
+}
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+EXTENSIONS = {
+    "pdf": (".pdf",),
+    "jpeg": (".jpg", ".jpeg"),
+    "png": (".png",),
+    "docx": (".docx",),
+    "xlsx": (".xlsx",),
+}
+
+# filetype's extension for the signature -> our kind. ZIP-based files are handled separately.
+_SIGNATURE_KINDS = {"pdf": "pdf", "jpg": "jpeg", "png": "png", "apng": "png"}
+_HEAD_BYTES = 8192  # what filetype inspects
+_ZIP_MAGIC = b"PK\x03\x04"
+_OOXML_MAIN_PARTS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
+_MACRO_PARTS = {"word/vbaProject.bin", "xl/vbaProject.bin"}
+_MAX_NAME = 255
+_CHUNK = 64 * 1024
+
+
+class UploadRefused(Exception):
+    """An upload was refused; ``message`` tells the user why, in Chinese."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def sniff_kind(fileobj: IO[bytes]) -> str | None:
+    """The file's kind (pdf, jpeg, png, docx, xlsx) judged from its bytes, or None.
+
+    The name is never consulted. The file is rewound afterwards.
+    """
+    fileobj.seek(0)
+    try:
+        head = fileobj.read(_HEAD_BYTES)
+        if head.startswith(_ZIP_MAGIC):
+            return _ooxml_kind(fileobj)
+        guess = filetype.guess(head)
+        return _SIGNATURE_KINDS.get(guess.extension) if guess else None
+    finally:
+        fileobj.seek(0)
+
+
+def _ooxml_kind(fileobj: IO[bytes]) -> str | None:
+    """docx or xlsx when the ZIP directory holds the part that makes it one; else None.
+
+    Only the central directory is read, so a ZIP bomb costs nothing. Macro-enabled
+    documents (.docm, .xlsm) are not an allowed type and are refused.
+    """
+    fileobj.seek(0)
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
+        return None
+    if "[Content_Types].xml" not in names or names & _MACRO_PARTS:
+        return None
+    kinds = [kind for kind, part in _OOXML_MAIN_PARTS.items() if part in names]
+    return kinds[0] if len(kinds) == 1 else None
+
+
+def kinds_label(kinds: Iterable[str]) -> str:
+    """“PDF、JPEG 图片” for a list of kinds, in the order given."""
+    return "、".join(KIND_LABELS.get(kind, kind.upper()) for kind in kinds)
+
+
+def _size_label(size: int, *, round_up: bool) -> str:
+    """Size in MB (or KB below 1 MB) with one decimal at most.
+
+    The file's size rounds up and the limit rounds down, so a refused file never looks
+    as if it were within the limit.
+    """
+    unit, label = (1024 * 1024, "MB") if size >= 1024 * 1024 else (1024, "KB")
+    rounding = math.ceil if round_up else math.floor
+    value = rounding(size * 10 / unit) / 10
+    return f"{value:g} {label}"
+
+
+def clean_name(name: str | None) -> str:
+    """The uploader's file name reduced to a safe display name (basename, max 255 chars).
+
+    Control and formatting characters go (newlines would break headers; U+202E can
+    disguise “exe” as “pdf”).
+    """
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf")).strip()
+    if not name.strip("."):
+        name = _("未命名文件")
+    if len(name) > _MAX_NAME:
+        stem, ext = os.path.splitext(name)
+        ext = ext[:16]
+        name = stem[: _MAX_NAME - len(ext)] + ext
+    return name
+
+
+def _check_size(name: str, size: int, max_bytes: int) -> None:
+    if size == 0:
+        raise UploadRefused(_("文件“%(name)s”是空文件，请重新选择。") % {"name": name})
+    if size > max_bytes:
+        raise UploadRefused(
+            _("文件“%(name)s”大小为 %(size)s，超过本项上限 %(limit)s。")
+            % {
+                "name": name,
+                "size": _size_label(size, round_up=True),
+                "limit": _size_label(max_bytes, round_up=False),
+            }
+        )
+
+
+def _check_kind(name: str, kind: str | None, allowed: list[str]) -> str:
+    if kind is None:
+        raise UploadRefused(
+            _("文件“%(name)s”的实际类型不是允许的类型（允许：%(allowed)s）。")
+            % {"name": name, "allowed": kinds_label(allowed)}
+        )
+    if kind not in allowed:
+        raise UploadRefused(
+            _("文件“%(name)s”是 %(kind)s，本项只允许：%(allowed)s。")
+            % {"name": name, "kind": KIND_LABELS[kind], "allowed": kinds_label(allowed)}
+        )
+    return kind
+
+
+def _sha256_and_size(uploaded: File, name: str, max_bytes: int) -> tuple[str, int]:
+    """Hash the bytes actually received; refuse if they exceed the limit after all."""
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in uploaded.chunks(_CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+        if size > max_bytes:
+            break
+    _check_size(name, size, max_bytes)
+    return digest.hexdigest(), size
+
+
+def store_upload(
+    uploaded: File, *, allowed_kinds: Iterable[str], max_bytes: int, user
+) -> StoredFile:
+    """Check and keep one upload; returns the saved ``StoredFile``.
+
+    Refusals raise ``UploadRefused`` before anything is written. The content type comes from
+    the sniffed kind, never from the browser.
+    """
+    name = clean_name(uploaded.name)
+    _check_size(name, uploaded.size or 0, max_bytes)
+    kind = _check_kind(name, sniff_kind(uploaded), list(allowed_kinds))
+    sha256, size = _sha256_and_size(uploaded, name, max_bytes)
+
+    stored = StoredFile(
+        original_name=name,
+        kind=kind,
+        content_type=CONTENT_TYPES[kind],
+        size=size,
+        sha256=sha256,
+        uploaded_by=user,
+    )
+    saved_as = default_storage.save(stored.storage_path, uploaded)
+    try:
+        if saved_as != stored.storage_path:
+            raise RuntimeError(f"storage saved {saved_as!r}, expected {stored.storage_path!r}")
+        stored.save()
+    except Exception:
+        default_storage.delete(saved_as)  # no row refers to it
+        raise
+    return stored
+
+
+def open_stored(stored: StoredFile) -> File:
+    """The stored bytes, opened for reading. The caller closes it."""
+    return default_storage.open(stored.storage_path, "rb")
+
+
+def download_name(stored: StoredFile) -> str:
+    """The original name, with the right extension added when it does not match the kind."""
+    name = stored.original_name
+    extensions = EXTENSIONS.get(stored.kind, ())
+    if extensions and not name.lower().endswith(extensions):
+        name += extensions[0]
+    return name
+
+
+def file_response(stored: StoredFile, *, inline: bool = False) -> FileResponse:
+    """Stream a stored file with its sniffed content type and its original (Chinese) name.
+
+    No access check happens here: callers must check that the user may see the file (and
+    audit the read where required) before calling this.
+    """
+    response = FileResponse(
+        open_stored(stored),
+        as_attachment=not inline,
+        filename=download_name(stored),
+        content_type=stored.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

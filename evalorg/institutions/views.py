@@ -1,0 +1,337 @@
+"""Institution self-service: sign-up, profile, members and N-2.4.2 declarations.
+
+An applicant only ever sees its own institution: no view takes an institution id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from evalorg.accounts.models import Role, User
+from evalorg.catalog.models import Division
+from evalorg.core import audit
+from evalorg.core.files import UploadRefused, file_response, store_upload
+from evalorg.core.models import StoredFile
+
+from .forms import (
+    INSTITUTION_FIELDS,
+    DeclarationForm,
+    InstitutionEditForm,
+    MemberAddForm,
+    SignupForm,
+)
+from .masking import mask_id_number, mask_phone
+from .models import ExclusionDeclaration, ExclusionItem, Institution, Membership, institution_of
+from .uscc import UsccFacts, parse_uscc
+
+EVIDENCE_KINDS = ["pdf", "jpeg", "png"]
+EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+View = Callable[..., HttpResponse]
+
+
+def applicant_required(view: View) -> View:
+    """Login required; then role applicant with a membership, else 403.
+
+    The wrapped view receives the user's own institution as its second argument.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        institution = institution_of(user) if user.role == Role.APPLICANT else None
+        if institution is None:
+            raise PermissionDenied(_("仅申请机构的账户可以访问此页面。"))
+        return view(request, institution, *args, **kwargs)
+
+    return wrapper
+
+
+def _members(institution: Institution) -> list[dict[str, Any]]:
+    """The institution's accounts for a list: one query, phone numbers masked."""
+    users = (
+        User.objects.filter(membership__institution=institution)
+        .only("username", "full_name", "email", "phone", "is_active", "date_joined")
+        .order_by("date_joined", "pk")
+    )
+    return [{"user": user, "phone": mask_phone(user.phone)} for user in users]
+
+
+def _summary_context(institution: Institution) -> dict[str, Any]:
+    """The institution header shown outside the profile: personal numbers masked."""
+    return {
+        "institution": institution,
+        "masked_id_number": mask_id_number(institution.legal_rep_id_number),
+    }
+
+
+def _uscc_warnings(institution: Institution, facts: UsccFacts) -> list[str]:
+    """N-2.1 facts from the USCC that staff must look at (needs_review)."""
+    if not facts.is_valid:
+        return [_("%(error)s（N-2.1）") % {"error": facts.error}]
+    if not facts.in_guangdong:
+        return [
+            _(
+                "统一社会信用代码中的登记地区划（%(code)s）不在广东省，"
+                "不符合在广东省登记注册的要求（N-2.1）。"
+            )
+            % {"code": facts.division_code}
+        ]
+    if facts.city_code != institution.city_id:
+        return [
+            _(
+                "根据统一社会信用代码，机构登记地属于%(derived)s，与填报的所在地级市"
+                "%(declared)s不一致，需人工核查（N-2.1）。"
+            )
+            % {
+                "derived": facts.city_name or facts.division_code,
+                "declared": institution.city.name,
+            }
+        ]
+    return []
+
+
+def _snapshot(institution: Institution) -> dict[str, Any]:
+    return {
+        name: Institution._meta.get_field(name).value_from_object(institution)
+        for name in INSTITUTION_FIELDS
+    }
+
+
+def _taken_error() -> str:
+    return _("提交期间用户名或统一社会信用代码已被注册，请核对后重试。")
+
+
+# ---- sign-up --------------------------------------------------------------------------------
+
+
+def _register(form: SignupForm) -> User | None:
+    """Account, institution and membership in one transaction; ``None`` if a race lost."""
+    try:
+        with transaction.atomic():
+            user = form.create_user()
+            institution = form.save()
+            Membership.objects.create(user=user, institution=institution)
+            audit.record(
+                "institution_registered",
+                institution,
+                actor=user,
+                data={
+                    "name": institution.name,
+                    "uscc": institution.uscc,
+                    "category": institution.category,
+                    "level": institution.level,
+                    "city": institution.city_id,
+                },
+            )
+            audit.record(
+                "user_registered",
+                user,
+                actor=user,
+                data={"role": user.role, "institution": institution.pk, "via": "signup"},
+            )
+    except IntegrityError:
+        form.add_error(None, _taken_error())
+        return None
+    return user
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        messages.info(request, _("您已登录，无需重复注册。"))
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = _register(form)
+        if user is not None:
+            login(request, user, backend=LOGIN_BACKEND)
+            messages.success(request, _("注册成功，欢迎使用。请核对机构信息并填写排除情形声明。"))
+            return redirect("institutions:profile")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "institutions/signup.html", {"form": form}, status=status)
+
+
+@require_GET
+def county_options(request: HttpRequest) -> HttpResponse:
+    """htmx: the ``<option>``s of the chosen city's counties."""
+    city = request.GET.get("city", "")
+    counties = Division.objects.filter(level=Division.Level.COUNTY, parent_id=city).order_by("code")
+    return render(request, "institutions/_county_options.html", {"counties": counties})
+
+
+# ---- profile --------------------------------------------------------------------------------
+
+
+@applicant_required
+def profile(request: HttpRequest, institution: Institution) -> HttpResponse:
+    facts = parse_uscc(institution.uscc)
+    context = {
+        "institution": institution,
+        "facts": facts,
+        "warnings": _uscc_warnings(institution, facts),
+        "members": _members(institution),
+    }
+    return render(request, "institutions/profile.html", context)
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest, institution: Institution) -> HttpResponse:
+    before = _snapshot(institution)
+    form = InstitutionEditForm(request.POST or None, instance=institution)
+    if request.method == "POST" and form.is_valid():
+        after = _snapshot(form.instance)
+        changed = [name for name in INSTITUTION_FIELDS if before[name] != after[name]]
+        if not changed:
+            messages.info(request, _("未作任何修改。"))
+            return redirect("institutions:profile")
+        try:
+            with transaction.atomic():
+                form.save()
+                # Field names only: values (the legal representative's ID number) stay out.
+                audit.record("institution_updated", institution, data={"changed": changed})
+        except IntegrityError:
+            form.add_error(None, _taken_error())
+        else:
+            messages.success(request, _("机构信息已保存。"))
+            return redirect("institutions:profile")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "institutions/profile_edit.html", {"form": form}, status=status)
+
+
+# ---- members --------------------------------------------------------------------------------
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def member_add(request: HttpRequest, institution: Institution) -> HttpResponse:
+    form = MemberAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                user = form.create_user()
+                Membership.objects.create(user=user, institution=institution)
+                audit.record(
+                    "member_added",
+                    institution,
+                    data={"user_id": user.pk, "username": user.username},
+                )
+                audit.record(
+                    "user_registered",
+                    user,
+                    data={"role": user.role, "institution": institution.pk, "via": "member_add"},
+                )
+        except IntegrityError:
+            form.add_error("username", _("该用户名已被使用，请换一个。"))
+        else:
+            messages.success(request, _("已添加用户“%(name)s”。") % {"name": user.display_name})
+            return redirect("institutions:profile")
+    context = {"form": form, "members": _members(institution), **_summary_context(institution)}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "institutions/member_add.html", context, status=status)
+
+
+# ---- N-2.4.2 declarations -------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    """Rolls the declarations transaction back after an upload refusal."""
+
+
+def _store_evidence(form: DeclarationForm, user: User, stored: dict[str, StoredFile]) -> None:
+    """Store each uploaded evidence file into ``stored``; raise ``_Refused`` on a refusal."""
+    for item in ExclusionItem:
+        uploaded = form.upload(item)
+        if not uploaded:
+            continue
+        try:
+            stored[item.value] = store_upload(
+                uploaded, allowed_kinds=EVIDENCE_KINDS, max_bytes=EVIDENCE_MAX_BYTES, user=user
+            )
+        except UploadRefused as refused:
+            form.add_error(form.name_for(item, "evidence"), refused.message)
+            raise _Refused from refused
+
+
+def _discard(stored: dict[str, StoredFile]) -> None:
+    """Remove the bytes of files whose rows were rolled back (nothing refers to them)."""
+    for file in stored.values():
+        default_storage.delete(file.storage_path)
+
+
+def _save_declarations(form: DeclarationForm, institution: Institution, user: User) -> bool:
+    """Upsert the four answers and audit; all or nothing (``False`` after a refused upload)."""
+    stored: dict[str, StoredFile] = {}
+    try:
+        with transaction.atomic():
+            _store_evidence(form, user, stored)
+            answers: dict[str, bool] = {}
+            for item in ExclusionItem:
+                applies, explanation = form.answer(item)
+                defaults: dict[str, Any] = {"applies": applies, "explanation": explanation}
+                if item.value in stored:
+                    defaults["evidence"] = stored[item.value]
+                ExclusionDeclaration.objects.update_or_create(
+                    institution=institution, item=item.value, defaults=defaults
+                )
+                answers[item.value] = applies
+            audit.record(
+                "declarations_saved",
+                institution,
+                data={"answers": answers, "evidence_added": sorted(stored)},
+            )
+    except _Refused:
+        _discard(stored)
+        return False
+    except Exception:
+        _discard(stored)
+        raise
+    return True
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def declarations(request: HttpRequest, institution: Institution) -> HttpResponse:
+    existing = {
+        d.item: d for d in institution.declarations.select_related("evidence").order_by("pk")
+    }
+    form = DeclarationForm(request.POST or None, request.FILES or None, declarations=existing)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _save_declarations(form, institution, request.user)
+    ):
+        messages.success(request, _("排除情形声明已保存。"))
+        return redirect("institutions:declarations")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, **_summary_context(institution)}
+    return render(request, "institutions/declarations.html", context, status=status)
+
+
+@applicant_required
+@require_GET
+def declaration_evidence(request: HttpRequest, institution: Institution, pk: int) -> HttpResponse:
+    declaration = get_object_or_404(
+        ExclusionDeclaration.objects.select_related("evidence"),
+        pk=pk,
+        institution=institution,
+        evidence__isnull=False,
+    )
+    return file_response(declaration.evidence)

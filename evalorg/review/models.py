@@ -1,0 +1,257 @@
+"""Verification, expert panels, conflicts of interest, scoresheets and recommendations.
+
+Built once for both levels: a city agency (N-4.1.2) and the provincial center (N-4.1.3).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from evalorg.accounts.models import Agency
+from evalorg.applications.models import Application
+from evalorg.catalog.models import Division
+from evalorg.rounds.models import Round
+
+
+class ReviewLevel(models.TextChoices):
+    CITY = "city", _("地市初评")
+    PROVINCE = "province", _("省级评审")
+
+
+class ExpertProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expert_profile"
+    )
+    employer_name = models.CharField(_("工作单位"), max_length=200, blank=True)
+    employer_uscc = models.CharField(
+        _("工作单位统一社会信用代码"), max_length=18, blank=True, db_index=True
+    )
+    city = models.ForeignKey(
+        Division,
+        verbose_name=_("所在地级市"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    specialties = models.JSONField(_("专业领域（职业大类）"), default=list, blank=True)
+    title = models.CharField(_("职称/职务"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("专家信息")
+        verbose_name_plural = _("专家库")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Panel(models.Model):
+    """One panel per agency, round and level."""
+
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("组织机构"), on_delete=models.PROTECT, related_name="panels"
+    )
+    round = models.ForeignKey(
+        Round, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="panels"
+    )
+    level = models.CharField(
+        _("评审层级"), max_length=10, choices=ReviewLevel.choices, default=ReviewLevel.CITY
+    )
+    name = models.CharField(_("评审组名称"), max_length=200)
+    experts = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="PanelMember", related_name="panels"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("评审组")
+        verbose_name_plural = _("评审组")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "round", "level"], name="uniq_panel")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PanelMember(models.Model):
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="members")
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    is_chair = models.BooleanField(_("组长"), default=False)
+
+    class Meta:
+        verbose_name = _("评审组成员")
+        constraints = [
+            models.UniqueConstraint(fields=["panel", "expert"], name="uniq_panel_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.panel}: {self.expert}"
+
+
+class Assignment(models.Model):
+    """An application given to a panel; ``experts`` empty means every member scores it."""
+
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="assignments")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="assignments"
+    )
+    experts = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("评审分配")
+        constraints = [
+            models.UniqueConstraint(fields=["panel", "application"], name="uniq_assignment")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.panel} ← {self.application}"
+
+
+class ConflictKind(models.TextChoices):
+    NONE = "none", _("无利益冲突")
+    EMPLOYED_BY = "employed_by", _("在申请机构任职")
+    FORMER_EMPLOYEE = "former_employee", _("3年内曾在申请机构任职")
+    CONSULTANT = "consultant", _("担任申请机构顾问")
+    RELATIVE = "relative", _("与申请机构负责人有亲属关系")
+    OTHER = "other", _("其他")
+
+
+class ConflictDeclaration(models.Model):
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="conflicts")
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("回避情形"), max_length=20, choices=ConflictKind.choices)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    detected = models.CharField(_("系统自动识别"), max_length=300, blank=True)
+    declared_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("回避声明")
+        constraints = [
+            models.UniqueConstraint(fields=["panel", "application", "expert"], name="uniq_conflict")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert}: {self.get_kind_display()}"
+
+    @property
+    def is_conflicted(self) -> bool:
+        return self.kind != ConflictKind.NONE or bool(self.detected)
+
+
+class Opinion(models.TextChoices):
+    RECOMMEND = "recommend", _("推荐")
+    NOT_RECOMMEND = "not_recommend", _("不推荐")
+    UNDECIDED = "undecided", _("待定")
+
+
+class Scoresheet(models.Model):
+    """One expert's scores for one application (遴选推荐评估表, 附件3)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交")
+
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="scoresheets")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="scoresheets"
+    )
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    scores = models.JSONField(_("各项得分"), default=dict)
+    comments = models.JSONField(_("各维度意见"), default=dict)
+    opinion = models.CharField(_("总体意见"), max_length=20, choices=Opinion.choices, blank=True)
+    version = models.PositiveIntegerField(default=0)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("专家评估表")
+        verbose_name_plural = _("专家评估表")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["panel", "application", "expert"], name="uniq_scoresheet"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert} → {self.application}"
+
+
+class VerificationCheck(models.Model):
+    """Staff's completeness/authenticity check of one material item (材料初审)."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="verification_checks"
+    )
+    item_code = models.CharField(_("材料项"), max_length=30)
+    present = models.BooleanField(_("已提交"), default=False)
+    complete = models.BooleanField(_("完整"), default=False)
+    authentic = models.BooleanField(_("真实"), default=False)
+    note = models.CharField(_("意见"), max_length=500, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    checked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("材料核验")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "item_code"], name="uniq_check")
+        ]
+
+    def __str__(self) -> str:
+        return self.item_code
+
+    @property
+    def passed(self) -> bool:
+        return self.present and self.complete and self.authentic
+
+
+class Recommendation(models.Model):
+    """The agency's decision on one application, with its reason and the ranking beside it."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="recommendation"
+    )
+    level = models.CharField(max_length=10, choices=ReviewLevel.choices, default=ReviewLevel.CITY)
+    recommended = models.BooleanField(_("推荐"))
+    reason = models.TextField(_("理由"))
+    rank = models.PositiveIntegerField(_("排名"), null=True, blank=True)
+    total = models.DecimalField(_("总分"), max_digits=6, decimal_places=2, null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(_("报送省中心时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("推荐意见")
+        verbose_name_plural = _("推荐意见")
+
+    def __str__(self) -> str:
+        return f"{self.application}: {'推荐' if self.recommended else '不推荐'}"
+
+
+class DeadlineExtension(models.Model):
+    """The provincial center reopens the sending window for one agency (audited)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="+")
+    until = models.DateField(_("延至（含当天）"))
+    reason = models.CharField(_("理由"), max_length=300)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("报送期限延长")
+
+    def __str__(self) -> str:
+        return f"{self.agency} → {self.until}"
