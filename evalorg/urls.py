@@ -11,5 +11,8 @@ urlpatterns = [
     path("accounts/", include("evalorg.accounts.urls")),
     path("institution/", include("evalorg.institutions.urls")),
     path("applications/", include("evalorg.applications.urls")),
+    path("review/", include(("evalorg.review.urls_inbox", "review_inbox"))),
+    path("review/", include(("evalorg.review.urls_staff", "review"))),
+    path("expert/", include(("evalorg.review.urls_expert", "expert"))),
     path("admin/", admin.site.urls),
 ]

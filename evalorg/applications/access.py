@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -9,6 +11,13 @@ from evalorg.accounts.models import Role
 from evalorg.institutions.models import institution_of
 
 EDITABLE_STATES = {"draft", "returned_for_correction"}
+
+# Higher stages add scopes for the roles they serve (review: experts see their panels' cases).
+_extra_scopes: dict[str, Callable[[QuerySet, object], QuerySet]] = {}
+
+
+def register_scope(role: str, scope: Callable[[QuerySet, object], QuerySet]) -> None:
+    _extra_scopes[role] = scope
 
 
 def scope_applications(qs: QuerySet, user) -> QuerySet:
@@ -23,7 +32,9 @@ def scope_applications(qs: QuerySet, user) -> QuerySet:
         return qs.filter(receiving_agency_id=user.agency_id).exclude(state="draft")
     if user.role == Role.DEPARTMENT:
         return qs.exclude(state="draft")
-    return qs.none()  # experts see applications through their panels (review stage)
+    if user.role in _extra_scopes:
+        return _extra_scopes[user.role](qs, user)
+    return qs.none()
 
 
 def get_for_user(qs: QuerySet, user, pk: int):

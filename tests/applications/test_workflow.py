@@ -163,7 +163,8 @@ def test_available_actions_follow_role_and_state(application):
     }
     submitted = _submit(application, datetime(2023, 5, 10, tzinfo=SH))
     assert {t.action for t in workflow.available_actions(submitted, CityStaffFactory())} == {
-        "return_for_correction"
+        "return_for_correction",
+        "verify",
     }
 
 

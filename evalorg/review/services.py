@@ -1,0 +1,110 @@
+"""Queries shared by the review pages: panels, assignments, templates, aggregates, ranking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+
+from evalorg.accounts.models import Agency
+from evalorg.applications.models import Application
+from evalorg.rounds.models import Round
+
+from .models import Assignment, Panel, Recommendation, ReviewLevel, Scoresheet
+from .scoring import PROFESSIONALISM, Aggregate, RankEntry, TemplateItem, aggregate, rank
+from .scoring import template_items as parse_template
+
+MIN_PANEL_SIZE = 3
+
+
+def level_of(agency: Agency) -> str:
+    return ReviewLevel.PROVINCE if agency.kind == Agency.Kind.PROVINCE else ReviewLevel.CITY
+
+
+def template_for(round_: Round, level: str) -> list[TemplateItem]:
+    template = round_.scoresheet_template or {}
+    return parse_template(template.get(level) or template.get(ReviewLevel.CITY) or {})
+
+
+def expert_scope(qs: QuerySet, user) -> QuerySet:
+    """Experts see only the applications assigned to panels they sit on (SPEC §1)."""
+    return qs.filter(assignments__panel__members__expert=user).exclude(state="draft").distinct()
+
+
+def experts_for(assignment: Assignment) -> list:
+    """The experts who score this assignment: the chosen ones, or every panel member."""
+    chosen = list(assignment.experts.all())
+    if chosen:
+        return chosen
+    return [member.expert for member in assignment.panel.members.all()]
+
+
+def assignment_for(expert, application: Application) -> Assignment | None:
+    """The assignment through which ``expert`` may review ``application`` (None: not on it)."""
+    assignments = Assignment.objects.filter(application=application).select_related("panel")
+    for assignment in assignments.prefetch_related("experts", "panel__members__expert"):
+        if expert in experts_for(assignment):
+            return assignment
+    return None
+
+
+@dataclass
+class RankedRow:
+    rank: int
+    application: Application
+    aggregate: Aggregate
+    recommendation: Recommendation | None
+
+    @property
+    def professionalism(self) -> Decimal:
+        return self.aggregate.dimensions.get(PROFESSIONALISM, Decimal(0))
+
+
+def ranked(agency: Agency, round_: Round) -> list[RankedRow]:
+    """Every application received by ``agency`` in ``round_`` with submitted scores, ranked.
+
+    Constant number of queries: applications with their submitted scoresheets and decisions.
+    """
+    level = level_of(agency)
+    items = template_for(round_, level)
+    submitted = Scoresheet.objects.filter(status=Scoresheet.Status.SUBMITTED, panel__level=level)
+    applications = (
+        Application.objects.filter(round=round_, receiving_agency=agency)
+        .exclude(state__in=["draft", "withdrawn"])
+        .select_related("institution", "recommendation")
+        .prefetch_related(
+            Prefetch("scoresheets", queryset=submitted, to_attr="sheets"), "occupations__occupation"
+        )
+    )
+    aggregates = {}
+    for application in applications:
+        if application.sheets:
+            aggregates[application.pk] = (
+                application,
+                aggregate(
+                    [s.scores for s in application.sheets],
+                    items,
+                    round_.aggregation,
+                    round_.dispersion_threshold,
+                ),
+            )
+    entries = [
+        RankEntry(
+            key=pk,
+            total=agg.total,
+            professionalism=agg.dimensions.get(PROFESSIONALISM, Decimal(0)),
+            submitted_at=application.submitted_at,
+        )
+        for pk, (application, agg) in aggregates.items()
+    ]
+    rows = []
+    for position, entry in rank(entries):
+        application, agg = aggregates[entry.key]
+        decision = getattr(application, "recommendation", None)
+        rows.append(RankedRow(position, application, agg, decision))
+    return rows
+
+
+def panel_of(agency: Agency, round_: Round) -> Panel | None:
+    return Panel.objects.filter(agency=agency, round=round_, level=level_of(agency)).first()
