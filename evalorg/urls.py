@@ -13,6 +13,7 @@ urlpatterns = [
     path("applications/", include("evalorg.applications.urls")),
     path("review/", include(("evalorg.review.urls_inbox", "review_inbox"))),
     path("review/", include(("evalorg.review.urls_staff", "review"))),
+    path("review/panels/", include(("evalorg.review.urls_panels", "panels"))),
     path("expert/", include(("evalorg.review.urls_expert", "expert"))),
     path("admin/", admin.site.urls),
 ]
