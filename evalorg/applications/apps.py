@@ -8,8 +8,12 @@ class ApplicationsConfig(AppConfig):
 
     def ready(self) -> None:
         from evalorg.accounts.navigation import NavItem, register_nav, register_todo
+        from evalorg.core import demo
 
+        from .demo import build_demo_applications
         from .todo import todo_for
+
+        demo.register(30, "applications", build_demo_applications)
 
         register_nav(
             NavItem(

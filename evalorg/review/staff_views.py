@@ -1,0 +1,292 @@
+"""Ranking, recommendation decisions, the summary download and sending to the province."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from evalorg.accounts.models import Agency, Role
+from evalorg.applications import access, workflow
+from evalorg.applications.models import Application, State
+from evalorg.core import audit
+from evalorg.rounds.models import Round
+
+from .models import DeadlineExtension, Recommendation
+from .services import level_of, ranked
+
+STAFF_ROLES = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
+
+
+def _agency(request: HttpRequest) -> Agency:
+    if not request.user.is_authenticated or request.user.role not in STAFF_ROLES:
+        raise PermissionDenied(_("仅地市评价指导机构和省职业技能服务指导中心可以访问。"))
+    return request.user.agency
+
+
+def _round(request: HttpRequest, agency: Agency) -> Round | None:
+    rounds = Round.objects.filter(applications__receiving_agency=agency).distinct()
+    chosen = request.GET.get("round") or request.POST.get("round")
+    if chosen:
+        return get_object_or_404(rounds, pk=chosen)
+    return rounds.order_by("-published_on").first()
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_lazy("推荐意见"),
+        choices=[("recommend", _lazy("推荐")), ("not_recommend", _lazy("不推荐"))],
+    )
+    reason = forms.CharField(
+        label=_lazy("理由"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _lazy("请填写推荐或不推荐的理由。")},
+    )
+
+
+@login_required
+def ranking(request: HttpRequest) -> HttpResponse:
+    agency = _agency(request)
+    round_ = _round(request, agency)
+    rows = ranked(agency, round_) if round_ else []
+    recommended = sum(1 for r in rows if r.recommendation and r.recommendation.recommended)
+    awaiting = []
+    if round_:
+        awaiting = list(
+            Application.objects.filter(round=round_, receiving_agency=agency, state=State.VERIFIED)
+            .select_related("institution")
+            .order_by("submitted_at")
+        )
+    return render(
+        request,
+        "review/staff/ranking.html",
+        {
+            "agency": agency,
+            "round": round_,
+            "rows": rows,
+            "awaiting": awaiting,
+            "recommended_count": recommended,
+            "quota": round_.recommendation_quota if round_ else None,
+            "form": DecisionForm(),
+            "extensions": DeadlineExtension.objects.filter(agency=agency, round=round_)
+            if round_
+            else [],
+        },
+    )
+
+
+def _quota_refusal(application: Application, decision: str) -> str:
+    quota = application.round.recommendation_quota
+    if decision != "recommend" or not quota:
+        return ""
+    taken = (
+        Recommendation.objects.filter(
+            application__round=application.round,
+            application__receiving_agency=application.receiving_agency,
+            recommended=True,
+        )
+        .exclude(application=application)
+        .count()
+    )
+    if taken >= quota:
+        return _("本批次推荐名额为 %(n)s 个，已用完，不能再推荐（N-4.1.2）。") % {"n": quota}
+    return ""
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = _agency(request)
+    application = access.get_for_user(Application.objects.all(), request.user, pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(f"{_ranking_url(application)}")
+    decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
+    refusal = _quota_refusal(application, decision)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect(_ranking_url(application))
+    row = next((r for r in ranked(agency, application.round) if r.application.pk == pk), None)
+    try:
+        with transaction.atomic():
+            Recommendation.objects.update_or_create(
+                application=application,
+                defaults={
+                    "level": level_of(agency),
+                    "recommended": decision == "recommend",
+                    "reason": reason,
+                    "rank": row.rank if row else None,
+                    "total": row.aggregate.total if row else None,
+                    "decided_by": request.user,
+                },
+            )
+            workflow.perform(application, decision, request.user, reason=reason)
+    except workflow.TransitionRefused as refused:
+        for item in refused.refusals:
+            messages.error(request, str(item))
+    else:
+        messages.success(
+            request, _("已记录推荐意见：%(name)s。") % {"name": application.institution.name}
+        )
+    return redirect(_ranking_url(application))
+
+
+def _ranking_url(application: Application) -> str:
+    from django.urls import reverse
+
+    return f"{reverse('review:ranking')}?round={application.round_id}"
+
+
+@login_required
+@require_POST
+def complete_scoring(request: HttpRequest, pk: int) -> HttpResponse:
+    _agency(request)
+    application = access.get_for_user(Application.objects.all(), request.user, pk)
+    try:
+        workflow.perform(application, "score_complete", request.user)
+    except workflow.TransitionRefused as refused:
+        for item in refused.refusals:
+            messages.error(request, str(item))
+    else:
+        messages.success(
+            request, _("已确认专家评估完成：%(name)s。") % {"name": application.institution.name}
+        )
+    return redirect(_ranking_url(application))
+
+
+@login_required
+@require_POST
+def send_to_province(request: HttpRequest) -> HttpResponse:
+    agency = _agency(request)
+    round_ = _round(request, agency)
+    pending = list(
+        Application.objects.filter(round=round_, receiving_agency=agency, state=State.RECOMMENDED)
+    )
+    if not pending:
+        messages.error(request, _("没有待报送的已推荐申请。"))
+    sent = 0
+    for application in pending:
+        try:
+            workflow.perform(application, "send_to_province", request.user)
+        except workflow.TransitionRefused as refused:
+            for item in refused.refusals:
+                messages.error(request, str(item))
+            break
+        sent += 1
+    if sent:
+        Recommendation.objects.filter(application__in=pending[:sent]).update(sent_at=_now())
+        messages.success(
+            request, _("已向省职业技能服务指导中心报送 %(n)s 份推荐申请。") % {"n": sent}
+        )
+    return redirect(f"{_ranking_base()}?round={round_.pk}" if round_ else _ranking_base())
+
+
+def _now():
+    from evalorg.core import clock
+
+    return clock.now()
+
+
+def _ranking_base() -> str:
+    from django.urls import reverse
+
+    return reverse("review:ranking")
+
+
+def _summary_response(content: bytes, name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+@login_required
+def summary_download(request: HttpRequest, fmt: str) -> HttpResponse:
+    from .summary import summary_pdf, summary_xlsx
+
+    agency = _agency(request)
+    if fmt not in {"xlsx", "pdf"}:
+        raise Http404
+    round_ = _round(request, agency)
+    if round_ is None:
+        raise PermissionDenied(_("本机构尚无可汇总的批次。"))
+    prepared_by = request.user.display_name
+    name = f"{agency.name}-遴选推荐汇总表-{round_.year}"
+    audit.record("summary_downloaded", round_, actor=request.user, data={"format": fmt})
+    if fmt == "xlsx":
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return _summary_response(
+            summary_xlsx(agency, round_, prepared_by=prepared_by), f"{name}.xlsx", content_type
+        )
+    return _summary_response(
+        summary_pdf(agency, round_, prepared_by=prepared_by), f"{name}.pdf", "application/pdf"
+    )
+
+
+class ExtensionForm(forms.Form):
+    agency = forms.ModelChoiceField(
+        label=_lazy("地市评价指导机构"), queryset=Agency.objects.filter(kind=Agency.Kind.CITY)
+    )
+    round = forms.ModelChoiceField(label=_lazy("批次"), queryset=Round.objects.all())
+    until = forms.DateField(
+        label=_lazy("报送期限延至（含当天）"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(label=_lazy("理由"), max_length=300)
+
+    def clean(self):
+        data = super().clean()
+        round_, until = data.get("round"), data.get("until")
+        if round_ and until and until <= round_.city_assessment_deadline:
+            self.add_error(
+                "until",
+                _("延长后的期限应晚于原地市评估截止日 %(d)s。")
+                % {"d": f"{round_.city_assessment_deadline:%Y年%m月%d日}"},
+            )
+        return data
+
+
+@login_required
+def extend_deadline(request: HttpRequest) -> HttpResponse:
+    """The provincial center reopens the sending window for one city agency (audited)."""
+    if not request.user.is_authenticated or request.user.role != Role.PROVINCE_STAFF:
+        raise PermissionDenied(_("仅省职业技能服务指导中心可以重新开放报送。"))
+    form = ExtensionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            extension = DeadlineExtension.objects.create(
+                granted_by=request.user, **form.cleaned_data
+            )
+            audit.record(
+                "deadline_extended",
+                extension.round,
+                actor=request.user,
+                data={
+                    "agency": extension.agency_id,
+                    "until": extension.until,
+                    "reason": extension.reason,
+                },
+            )
+        messages.success(
+            request,
+            _("已为%(agency)s重新开放报送至 %(d)s。")
+            % {"agency": extension.agency.name, "d": f"{extension.until:%Y年%m月%d日}"},
+        )
+        return redirect("review:extend")
+    extensions = DeadlineExtension.objects.select_related("agency", "round", "granted_by")
+    return render(
+        request,
+        "review/staff/extend.html",
+        {"form": form, "extensions": extensions.order_by("-granted_at")[:100]},
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,181 @@
+"""Ranking, recommendation, sending to the province before the city deadline (N-4.1.2)."""
+
+from datetime import date, datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from evalorg.applications import workflow
+from evalorg.applications.models import State
+from evalorg.core.models import AuditEvent
+from evalorg.notify.models import OutboundEmail
+from evalorg.review.models import DeadlineExtension, Recommendation
+from evalorg.review.services import ranked
+from tests.applications.conftest import SH
+from tests.factories import CityStaffFactory, UserFactory, city_agency
+
+from .conftest import assessed, panel_with_experts, score, verified
+
+pytestmark = pytest.mark.django_db
+ON_TIME = datetime(2023, 5, 24, 10, 0, tzinfo=SH)
+
+
+@pytest.fixture
+def staff():
+    return CityStaffFactory()
+
+
+@pytest.fixture
+def panel(staff):
+    return panel_with_experts(staff)
+
+
+def test_score_complete_needs_an_assignment_and_every_sheet(staff, panel):
+    panel_obj, experts = panel
+    application = verified(staff)
+    with pytest.raises(workflow.TransitionRefused) as refused:
+        workflow.perform(application, "score_complete", staff)
+    assert "尚未分配" in refused.value.refusals[0].message
+    score(panel_obj, application, experts[:2], [8, 8])
+    with pytest.raises(workflow.TransitionRefused) as refused:
+        workflow.perform(application, "score_complete", staff)
+    assert [r.clause for r in refused.value.refusals] == ["N-4.1.2"]
+    assert str(experts[2]) in refused.value.refusals[0].message
+
+
+def test_ranking_orders_by_total(staff, panel):
+    panel_obj, experts = panel
+    low = assessed(staff, panel_obj, experts, [6, 6, 6])
+    high = assessed(staff, panel_obj, experts, [9, 8, 8])
+    rows = ranked(staff.agency, low.round)
+    assert [r.application.pk for r in rows] == [high.pk, low.pk]
+    assert str(rows[0].aggregate.total) == "83.33"
+
+
+def test_ranking_page_queries_do_not_grow(client, staff, panel, django_assert_max_num_queries):
+    panel_obj, experts = panel
+    assessed(staff, panel_obj, experts, [7, 7, 7])
+    client.force_login(staff)
+    with django_assert_max_num_queries(60) as first:
+        client.get(reverse("review:ranking"))
+    for _ in range(4):
+        assessed(staff, panel_obj, experts, [8, 7, 6])
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        response = client.get(reverse("review:ranking"))
+    assert response.content.decode().count('data-application="') == 5
+
+
+def test_decision_needs_reason_and_records_recommendation(client, staff, panel):
+    panel_obj, experts = panel
+    case = assessed(staff, panel_obj, experts, [8, 8, 8])
+    client.force_login(staff)
+    client.post(reverse("review:decide", args=[case.pk]), {"decision": "recommend"})
+    case.refresh_from_db()
+    assert case.state == State.CITY_ASSESSED and not Recommendation.objects.exists()
+    client.post(
+        reverse("review:decide", args=[case.pk]),
+        {"decision": "recommend", "reason": "产业代表性突出"},
+    )
+    case.refresh_from_db()
+    assert case.state == State.RECOMMENDED
+    decision = Recommendation.objects.get()
+    assert decision.rank == 1 and str(decision.total) == "80.00"
+
+
+def test_not_recommended_applicant_is_told_with_reason(client, staff, panel):
+    panel_obj, experts = panel
+    case = assessed(staff, panel_obj, experts, [5, 5, 5])
+    client.force_login(staff)
+    client.post(
+        reverse("review:decide", args=[case.pk]),
+        {"decision": "not_recommend", "reason": "评价场地不足"},
+    )
+    case.refresh_from_db()
+    assert case.state == State.NOT_RECOMMENDED
+    assert "评价场地不足" in OutboundEmail.objects.filter(subject__contains="未获推荐").get().body
+
+
+def test_quota_is_enforced(client, staff, panel):
+    panel_obj, experts = panel
+    first = assessed(staff, panel_obj, experts, [9, 9, 9])
+    second = assessed(staff, panel_obj, experts, [8, 8, 8])
+    first.round.recommendation_quota = 1
+    first.round.save()
+    client.force_login(staff)
+    for case in (first, second):
+        client.post(
+            reverse("review:decide", args=[case.pk]), {"decision": "recommend", "reason": "优"}
+        )
+    second.refresh_from_db()
+    assert second.state == State.CITY_ASSESSED
+
+
+def _recommended(client, staff, panel):
+    panel_obj, experts = panel
+    case = assessed(staff, panel_obj, experts, [8, 8, 8])
+    client.force_login(staff)
+    client.post(reverse("review:decide", args=[case.pk]), {"decision": "recommend", "reason": "优"})
+    return case
+
+
+def test_send_to_province_before_city_deadline(client, staff, panel):
+    case = _recommended(client, staff, panel)
+    with time_machine.travel(ON_TIME, tick=False):
+        client.post(reverse("review:send"), {"round": case.round_id})
+    case.refresh_from_db()
+    assert case.state == State.PROVINCE_REVIEW
+    assert Recommendation.objects.get().sent_at is not None
+
+
+def test_send_after_city_deadline_is_refused_until_center_reopens(client, staff, panel):
+    case = _recommended(client, staff, panel)
+    late = datetime(2023, 5, 26, 9, 0, tzinfo=SH)
+    with time_machine.travel(late, tick=False):
+        response = client.post(reverse("review:send"), {"round": case.round_id}, follow=True)
+    assert "N-4.1.2" in response.content.decode()
+    case.refresh_from_db()
+    assert case.state == State.RECOMMENDED
+    center = UserFactory(
+        role="province_staff", agency=city_agency("440100").__class__.objects.get(kind="province")
+    )
+    client.force_login(center)
+    client.post(
+        reverse("review:extend"),
+        {
+            "agency": staff.agency.pk,
+            "round": case.round_id,
+            "until": "2023-05-31",
+            "reason": "系统故障补报",
+        },
+    )
+    assert DeadlineExtension.objects.get().until == date(2023, 5, 31)
+    assert AuditEvent.objects.filter(action="deadline_extended").exists()
+    client.force_login(staff)
+    with time_machine.travel(late, tick=False):
+        client.post(reverse("review:send"), {"round": case.round_id})
+    case.refresh_from_db()
+    assert case.state == State.PROVINCE_REVIEW
+
+
+def test_only_province_center_may_reopen(client, staff):
+    client.force_login(staff)
+    assert client.get(reverse("review:extend")).status_code == 403
+
+
+def test_other_city_cannot_decide(client, staff, panel):
+    panel_obj, experts = panel
+    case = assessed(staff, panel_obj, experts, [8, 8, 8])
+    client.force_login(CityStaffFactory(agency=city_agency("440300")))
+    response = client.post(
+        reverse("review:decide", args=[case.pk]), {"decision": "recommend", "reason": "x"}
+    )
+    assert response.status_code == 404
+    case.refresh_from_db()
+    assert case.state == State.CITY_ASSESSED
+
+
+def test_applicant_and_expert_cannot_open_ranking(client, panel):
+    _, experts = panel
+    client.force_login(experts[0])
+    assert client.get(reverse("review:ranking")).status_code == 403
