@@ -5,13 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from evalorg.accounts.models import Agency
 from evalorg.applications.models import Application
 from evalorg.rounds.models import Round
 
-from .models import Assignment, Panel, Recommendation, ReviewLevel, Scoresheet
+from .models import (
+    Assignment,
+    ConflictDeclaration,
+    ConflictKind,
+    Panel,
+    Recommendation,
+    ReviewLevel,
+    Scoresheet,
+)
 from .scoring import PROFESSIONALISM, Aggregate, RankEntry, TemplateItem, aggregate, rank
 from .scoring import template_items as parse_template
 
@@ -68,7 +76,16 @@ def ranked(agency: Agency, round_: Round) -> list[RankedRow]:
     """
     level = level_of(agency)
     items = template_for(round_, level)
-    submitted = Scoresheet.objects.filter(status=Scoresheet.Status.SUBMITTED, panel__level=level)
+    conflicted = ConflictDeclaration.objects.filter(
+        panel=OuterRef("panel"), application=OuterRef("application"), expert=OuterRef("expert")
+    ).exclude(kind=ConflictKind.NONE, detected="")
+    # Only this agency's panel for this round, and never a sheet of a conflicted expert.
+    submitted = Scoresheet.objects.filter(
+        status=Scoresheet.Status.SUBMITTED,
+        panel__agency=agency,
+        panel__round=round_,
+        panel__level=level,
+    ).exclude(Exists(conflicted))
     applications = (
         Application.objects.filter(round=round_, receiving_agency=agency)
         .exclude(state__in=["draft", "withdrawn"])

@@ -179,3 +179,13 @@ def test_applicant_and_expert_cannot_open_ranking(client, panel):
     _, experts = panel
     client.force_login(experts[0])
     assert client.get(reverse("review:ranking")).status_code == 403
+
+
+def test_sheet_of_a_conflicted_expert_does_not_count(staff, panel):
+    from evalorg.review.conflicts import declare
+
+    panel_obj, experts = panel
+    case = assessed(staff, panel_obj, experts, [9, 6, 6])
+    declare(panel_obj, case, experts[0], "consultant", "担任顾问")
+    row = ranked(staff.agency, case.round)[0]
+    assert row.aggregate.count == 2 and str(row.aggregate.total) == "60.00"

@@ -1,0 +1,298 @@
+"""The recommendation summary (遴选推荐汇总表, 附件4) as XLSX and PDF (SPEC §6.2, §7).
+
+One row per application the agency recommends, in rank order, with the figures of
+``services.ranked``: total, the three dimension subtotals, experts and method, the opinion.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from evalorg.accounts.models import Agency
+from evalorg.applications.models import Application, ApplicationOccupation
+from evalorg.core import clock
+from evalorg.documents.pdf import render_pdf
+from evalorg.rounds.models import Round
+
+from .scoring import DIMENSIONS
+from .services import RankedRow, ranked
+
+TITLE = "广东省社会培训评价组织遴选推荐汇总表"
+HEADERS = [
+    "序号/推荐排名",
+    "机构名称",
+    "统一社会信用代码",
+    "机构类别",
+    "申报职业（工种）及等级",
+    "综合得分",
+    *(label for _code, label in DIMENSIONS),
+    "推荐意见",
+]
+COLUMN_WIDTHS = [9, 30, 22, 14, 40, 10, 11, 11, 11, 36]  # in Excel character units
+METHOD_LABELS = {"mean": "算术平均", "trimmed_mean": "去掉一个最高分和一个最低分后平均"}
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    rank: int
+    institution_name: str
+    uscc: str
+    category: str
+    occupations: str
+    total: Decimal
+    subtotals: tuple[Decimal, ...]  # in the order of ``scoring.DIMENSIONS``
+    expert_count: int
+    method: str  # label of the aggregation actually used
+    opinion: str
+
+    @property
+    def scores(self) -> list[Decimal]:
+        return [self.total, *self.subtotals]
+
+
+@dataclass(frozen=True)
+class Summary:
+    agency_name: str
+    round_name: str
+    prepared_on: date
+    prepared_by: str
+    phone: str
+    rows: list[SummaryRow]
+
+    @property
+    def note(self) -> str:
+        return scoring_note(self.rows)
+
+
+# ---- rows ---------------------------------------------------------------------------------
+
+
+def summary_rows(agency: Agency, round_: Round) -> list[SummaryRow]:
+    """The recommended applications of ``agency`` in ``round_``, in rank order."""
+    return [to_summary_row(row) for row in ranked(agency, round_) if is_recommended(row)]
+
+
+def is_recommended(row: RankedRow) -> bool:
+    return row.recommendation is not None and row.recommendation.recommended
+
+
+def to_summary_row(row: RankedRow) -> SummaryRow:
+    application, aggregate = row.application, row.aggregate
+    return SummaryRow(
+        rank=row.rank,
+        institution_name=application.institution.name,
+        uscc=application.institution.uscc,
+        category=category_label(application),
+        occupations=occupations_text(application.occupations.all()),
+        total=aggregate.total,
+        subtotals=tuple(aggregate.dimensions.get(code, Decimal(0)) for code, _ in DIMENSIONS),
+        expert_count=aggregate.count,
+        method=METHOD_LABELS.get(aggregate.method, aggregate.method),
+        opinion=row.recommendation.reason,
+    )
+
+
+def category_label(application: Application) -> str:
+    institution = application.institution
+    label = institution.get_category_display()
+    if institution.other_kind:
+        return f"{label}（{institution.get_other_kind_display()}）"
+    return str(label)
+
+
+def occupations_text(lines: Iterable[ApplicationOccupation]) -> str:
+    """``焊工（五级/初级工、四级/中级工）；电工（…）``: excluded occupations left out."""
+    return "；".join(
+        f"{line.occupation.name}（{'、'.join(line.level_labels())}）"
+        for line in lines
+        if line.status != ApplicationOccupation.Status.EXCLUDED
+    )
+
+
+def scoring_note(rows: Sequence[SummaryRow]) -> str:
+    base = "注：综合得分及各维度得分为评审专家评分汇总结果（保留两位小数）"
+    methods = {(row.expert_count, row.method) for row in rows}
+    if len(methods) == 1:
+        count, method = methods.pop()
+        return f"{base}，由 {count} 名专家评分{method}得出。"
+    per_row = "；".join(f"排名{r.rank}：{r.expert_count} 名专家，{r.method}" for r in rows)
+    return f"{base}。{per_row}。" if rows else f"{base}。"
+
+
+def build_summary(agency: Agency, round_: Round, prepared_by: str) -> Summary:
+    return Summary(
+        agency_name=agency.name,
+        round_name=round_.name,
+        prepared_on=clock.today(),
+        prepared_by=prepared_by,
+        phone=agency.phone,
+        rows=summary_rows(agency, round_),
+    )
+
+
+def chinese_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+# ---- XLSX ---------------------------------------------------------------------------------
+
+FONT_NAME = "宋体"
+GB2312_CHARSET = 134  # tells Excel the font is a Chinese one
+THIN = Side(style="thin", color="000000")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+WRAP_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+LINE_HEIGHT = 15  # points per line of 11pt text
+HEADER_ROW = 3
+LAST_COLUMN = len(HEADERS)
+
+
+def font(size: float = 11, bold: bool = False) -> Font:
+    return Font(name=FONT_NAME, size=size, bold=bold, charset=GB2312_CHARSET)
+
+
+def summary_xlsx(agency: Agency, round_: Round, *, prepared_by: str) -> bytes:
+    """附件4 in the official layout: title, agency line, table, note, signature lines."""
+    summary = build_summary(agency, round_, prepared_by)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "遴选推荐汇总表"
+    workbook.properties.title = TITLE
+    workbook.properties.creator = agency.name
+    write_heading(sheet, summary)
+    last_row = write_table(sheet, summary.rows)
+    write_footer(sheet, summary, last_row + 1)
+    set_up_page(sheet)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def merged(sheet: Worksheet, row: int, first: int, last: int, value: str, **style) -> None:
+    if last > first:  # Excel "repairs" single-cell merges
+        sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+    cell = sheet.cell(row=row, column=first, value=value)
+    cell.font = style.get("font", font())
+    cell.alignment = style.get("alignment", WRAP_LEFT)
+
+
+def write_heading(sheet: Worksheet, summary: Summary) -> None:
+    merged(sheet, 1, 1, LAST_COLUMN, TITLE, font=font(18, bold=True), alignment=WRAP_CENTER)
+    sheet.row_dimensions[1].height = 36
+    merged(sheet, 2, 1, 4, f"推荐单位（盖章）：{summary.agency_name}")
+    merged(sheet, 2, 5, 8, f"批次：{summary.round_name}")
+    merged(sheet, 2, 9, LAST_COLUMN, f"填报日期：{chinese_date(summary.prepared_on)}")
+    sheet.row_dimensions[2].height = 2 * LINE_HEIGHT + 4
+    for column, (title, width) in enumerate(zip(HEADERS, COLUMN_WIDTHS, strict=True), start=1):
+        cell = sheet.cell(row=HEADER_ROW, column=column, value=title)
+        cell.font, cell.alignment, cell.border = font(bold=True), WRAP_CENTER, BORDER
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.row_dimensions[HEADER_ROW].height = row_height(HEADERS)
+
+
+def write_table(sheet: Worksheet, rows: Sequence[SummaryRow]) -> int:
+    """One row per recommended application; returns the last table row."""
+    row_number = HEADER_ROW
+    for row in rows:
+        row_number += 1
+        values = [
+            row.rank,
+            row.institution_name,
+            row.uscc,
+            row.category,
+            row.occupations,
+            *row.scores,
+            row.opinion,
+        ]
+        for column, value in enumerate(values, start=1):
+            write_cell(sheet.cell(row=row_number, column=column), value)
+        sheet.row_dimensions[row_number].height = row_height([str(v) for v in values])
+    if not rows:
+        row_number += 1
+        merged(sheet, row_number, 1, LAST_COLUMN, "（本批次无推荐机构）", alignment=WRAP_CENTER)
+        for column in range(1, LAST_COLUMN + 1):
+            sheet.cell(row=row_number, column=column).border = BORDER
+    return row_number
+
+
+def write_cell(cell, value) -> None:
+    cell.value = value
+    cell.font, cell.border = font(), BORDER
+    if isinstance(value, Decimal):
+        cell.number_format = "0.00"
+        cell.alignment = Alignment(horizontal="right", vertical="center")
+    elif isinstance(value, int):
+        cell.alignment = WRAP_CENTER
+    else:
+        cell.alignment = WRAP_LEFT
+
+
+def write_footer(sheet: Worksheet, summary: Summary, row: int) -> None:
+    merged(sheet, row, 1, LAST_COLUMN, summary.note, font=font(10))
+    sheet.row_dimensions[row].height = 2 * LINE_HEIGHT
+    signature = row + 2
+    merged(sheet, signature, 1, 2, f"填表人：{summary.prepared_by}")
+    merged(sheet, signature, 3, 4, f"联系电话：{summary.phone}")
+    merged(sheet, signature, 5, 6, "负责人签字：")
+    merged(sheet, signature, 7, LAST_COLUMN, "日期：　　　　年　　月　　日")
+    sheet.row_dimensions[signature].height = 2 * LINE_HEIGHT
+
+
+def set_up_page(sheet: Worksheet) -> None:
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages as needed down
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=1)
+
+
+def display_width(text: str) -> int:
+    """Width in Excel character units: CJK and full-width characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def row_height(values: Sequence[str]) -> float:
+    """Excel does not grow wrapped rows on opening: estimate the lines each cell needs."""
+    lines = max(
+        cell_lines(value, width) for value, width in zip(values, COLUMN_WIDTHS, strict=True)
+    )
+    return lines * LINE_HEIGHT + 6
+
+
+def cell_lines(text: str, width: int) -> int:
+    usable = max(width - 1, 1)
+    return sum(max(-(-display_width(part) // usable), 1) for part in text.splitlines() or [""])
+
+
+# ---- PDF ----------------------------------------------------------------------------------
+
+
+def summary_pdf(agency: Agency, round_: Round, *, prepared_by: str) -> bytes:
+    """The same summary on landscape A4 (WeasyPrint, embedded Noto CJK fonts)."""
+    summary = build_summary(agency, round_, prepared_by)
+    return render_pdf(
+        "review/summary_pdf.html",
+        {
+            "title": TITLE,
+            "headers": HEADERS,
+            "summary": summary,
+            "prepared_on": chinese_date(summary.prepared_on),
+            "generated_at": clock.now(),
+        },
+    )

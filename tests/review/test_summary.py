@@ -1,0 +1,291 @@
+"""The recommendation summary (附件4): XLSX read back with openpyxl, PDF with pypdf (issue #4).
+
+A realistic case built without the UI: three Guangzhou applications submitted in the 2023
+reference round, a city panel of three experts, submitted scoresheets with known scores, and
+the agency's decisions (the second-ranked application not recommended).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal as D
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from evalorg.accounts.models import Role
+from evalorg.applications import workflow
+from evalorg.applications.models import Application
+from evalorg.review import services
+from evalorg.review.models import (
+    Assignment,
+    Panel,
+    PanelMember,
+    Recommendation,
+    ReviewLevel,
+    Scoresheet,
+)
+from evalorg.review.scoring import DIMENSIONS
+from evalorg.review.summary import HEADERS, TITLE, summary_pdf, summary_rows, summary_xlsx
+from evalorg.rounds.defaults import DEFAULT_SCORESHEET
+from evalorg.rounds.models import Round
+from tests.applications.conftest import applicant_of, build_application
+from tests.factories import CityStaffFactory, InstitutionFactory, UserFactory, city_agency
+
+SH = ZoneInfo("Asia/Shanghai")
+WELDER, ELECTRICIAN = "6-18-02-04", "6-31-01-03"
+PREPARED_BY = "李明"
+DIMENSION_OF = {item["code"]: item["dimension"] for item in DEFAULT_SCORESHEET["items"]}
+FIRST_DATA_ROW = 4
+
+# Per expert: points given to every item of (产业代表性, 行业权威性, 评价专业性); the default
+# template has 3, 3 and 4 items of 10 points.
+SCORES = {
+    "甲": [(9, 9, 9), (8, 9, 9), (9, 8, 8)],  # totals 90 87 83
+    "乙": [(8, 8, 8), (8, 8, 8), (8, 7, 8)],  # totals 80 80 77
+    "丙": [(7, 7, 7), (7, 8, 7), (6, 7, 7)],  # totals 70 73 67
+}
+# Hand-computed means of the three experts (two places, half up).
+EXPECTED = {
+    "甲": (D("86.67"), (D("26.00"), D("26.00"), D("34.67"))),
+    "乙": (D("79.00"), (D("24.00"), D("23.00"), D("32.00"))),
+    "丙": (D("70.00"), (D("20.00"), D("22.00"), D("28.00"))),
+}
+DECISIONS = {
+    "甲": (True, "产业代表性突出，考评员队伍完备，同意推荐。"),
+    "乙": (False, "近三年存在行政处罚记录，暂不推荐。"),
+    "丙": (True, "评价场地设施满足要求，同意推荐。"),
+}
+
+
+def sheet_scores(points: tuple[int, int, int]) -> dict[str, int]:
+    by_dimension = dict(zip((code for code, _label in DIMENSIONS), points, strict=True))
+    return {code: by_dimension[dimension] for code, dimension in DIMENSION_OF.items()}
+
+
+@dataclass
+class Case:
+    agency: object
+    round: Round
+    applications: dict[str, Application]
+
+
+def submit_applications() -> dict[str, Application]:
+    occupations = {
+        "甲": ((WELDER, [5, 4]), (ELECTRICIAN, [5, 4, 3])),
+        "乙": ((WELDER, [5]),),
+        "丙": ((ELECTRICIAN, [4, 3]),),
+    }
+    applications = {}
+    start = datetime(2023, 5, 10, 9, 0, tzinfo=SH)
+    for offset, (key, lines) in enumerate(occupations.items()):
+        institution = InstitutionFactory(name=f"广州{key}职业技能评价有限公司")
+        with time_machine.travel(start + timedelta(hours=offset), tick=False):
+            application = build_application(institution, occupations=lines)
+            applications[key] = workflow.perform(application, "submit", applicant_of(application))
+    return applications
+
+
+def score_and_decide(agency, round_, applications: dict[str, Application]) -> None:
+    panel = Panel.objects.create(
+        agency=agency, round=round_, level=ReviewLevel.CITY, name="广州市遴选评估专家组"
+    )
+    experts = [UserFactory(role=Role.EXPERT, full_name=f"专家{n}") for n in range(1, 4)]
+    for expert in experts:
+        PanelMember.objects.create(panel=panel, expert=expert, is_chair=expert == experts[0])
+    staff = CityStaffFactory()
+    for key, application in applications.items():
+        Assignment.objects.create(panel=panel, application=application)
+        for expert, points in zip(experts, SCORES[key], strict=True):
+            Scoresheet.objects.create(
+                panel=panel,
+                application=application,
+                expert=expert,
+                status=Scoresheet.Status.SUBMITTED,
+                scores=sheet_scores(points),
+                opinion="recommend",
+                submitted_at=datetime(2023, 5, 20, 10, 0, tzinfo=SH),
+            )
+        recommended, reason = DECISIONS[key]
+        Recommendation.objects.create(
+            application=application, recommended=recommended, reason=reason, decided_by=staff
+        )
+
+
+@pytest.fixture
+def case(db) -> Case:
+    agency, round_ = city_agency("440100"), Round.objects.get(code="gd-2023")
+    applications = submit_applications()
+    assert {a.receiving_agency for a in applications.values()} == {agency}
+    score_and_decide(agency, round_, applications)
+    return Case(agency, round_, applications)
+
+
+def name_of(case: Case, key: str) -> str:
+    return case.applications[key].institution.name
+
+
+# ---- rows ---------------------------------------------------------------------------------
+
+
+def test_rows_are_the_recommended_applications_in_rank_order(case):
+    rows = summary_rows(case.agency, case.round)
+
+    assert [(r.rank, r.institution_name) for r in rows] == [
+        (1, name_of(case, "甲")),
+        (3, name_of(case, "丙")),
+    ]
+    first = rows[0]
+    assert first.uscc == case.applications["甲"].institution.uscc
+    assert first.category == "龙头企业"
+    assert first.occupations == (
+        "焊工（五级/初级工、四级/中级工）；电工（五级/初级工、四级/中级工、三级/高级工）"
+    )
+    assert (first.total, first.subtotals) == EXPECTED["甲"]
+    assert (first.expert_count, first.method) == (3, "算术平均")
+    assert first.opinion == DECISIONS["甲"][1]
+
+
+def test_rows_match_services_ranked(case):
+    ranked = {r.application.pk: r for r in services.ranked(case.agency, case.round)}
+    assert [r.rank for r in ranked.values()] == [1, 2, 3]
+    for key in ("甲", "丙"):
+        aggregate = ranked[case.applications[key].pk].aggregate
+        dimensions = tuple(aggregate.dimensions.values())
+        assert (aggregate.total, dimensions) == EXPECTED[key]
+
+
+# ---- XLSX ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def workbook(case):
+    with time_machine.travel(datetime(2023, 5, 24, 15, 0, tzinfo=SH), tick=False):
+        data = summary_xlsx(case.agency, case.round, prepared_by=PREPARED_BY)
+    assert data.startswith(b"PK")
+    return load_workbook(io.BytesIO(data))
+
+
+def table_rows(sheet) -> list[tuple]:
+    rows = []
+    for values in sheet.iter_rows(min_row=FIRST_DATA_ROW, max_col=len(HEADERS), values_only=True):
+        if not isinstance(values[0], int):
+            break
+        rows.append(values)
+    return rows
+
+
+def test_xlsx_has_title_heading_and_header(workbook, case):
+    sheet = workbook.active
+
+    assert sheet["A1"].value == TITLE
+    assert f"A1:{chr(ord('A') + len(HEADERS) - 1)}1" in {str(r) for r in sheet.merged_cells}
+    heading = " ".join(str(c.value) for c in sheet[2] if c.value)
+    assert f"推荐单位（盖章）：{case.agency.name}" in heading
+    assert f"批次：{case.round.name}" in heading
+    assert "填报日期：2023年5月24日" in heading
+    assert [c.value for c in sheet[3]] == HEADERS
+
+
+def test_xlsx_rows_are_the_recommended_applications_with_their_scores(workbook, case):
+    rows = table_rows(workbook.active)
+    ranked = {r.application.pk: r for r in services.ranked(case.agency, case.round)}
+
+    assert [(row[0], row[1]) for row in rows] == [
+        (1, name_of(case, "甲")),
+        (3, name_of(case, "丙")),
+    ]
+    for row, key in zip(rows, ("甲", "丙"), strict=True):
+        institution = case.applications[key].institution
+        assert row[2:4] == (institution.uscc, "龙头企业")
+        scores = tuple(D(str(value)).quantize(D("0.01")) for value in row[5:9])
+        total, subtotals = EXPECTED[key]
+        assert scores == (total, *subtotals)
+        aggregate = ranked[case.applications[key].pk].aggregate
+        assert scores == (aggregate.total, *aggregate.dimensions.values())
+        assert row[9] == DECISIONS[key][1]
+    assert rows[1][4] == "电工（四级/中级工、三级/高级工）"
+
+
+def test_xlsx_leaves_out_the_not_recommended_application(workbook, case):
+    text = [str(c.value) for row in workbook.active.iter_rows() for c in row if c.value]
+
+    assert not any(name_of(case, "乙") in value for value in text)
+    assert not any(DECISIONS["乙"][1] in value for value in text)
+
+
+def test_xlsx_signature_lines_fonts_and_print_setup(workbook):
+    sheet = workbook.active
+    text = [str(c.value) for row in sheet.iter_rows() for c in row if c.value]
+
+    assert f"填表人：{PREPARED_BY}" in text
+    assert any(v.startswith("联系电话：") for v in text)
+    assert "负责人签字：" in text
+    assert any(v.startswith("日期：") for v in text)
+    assert any(v.startswith("注：") and "3 名专家" in v and "算术平均" in v for v in text)
+    assert sheet["A1"].font.name == "宋体" and sheet["B4"].font.name == "宋体"
+    assert sheet["B4"].alignment.wrap_text and sheet["B4"].border.left.style == "thin"
+    assert sheet["F4"].number_format == "0.00"
+    assert sheet.column_dimensions["E"].width >= 30
+    assert sheet.page_setup.orientation == "landscape"
+    assert int(sheet.page_setup.paperSize) == 9  # A4
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert (int(sheet.page_setup.fitToWidth), int(sheet.page_setup.fitToHeight)) == (1, 0)
+    assert sheet.print_title_rows == "$3:$3"
+    assert all(r.min_col < r.max_col for r in sheet.merged_cells.ranges)  # Excel "repairs" 1x1
+
+
+def test_xlsx_with_no_recommendation_still_has_the_layout(case):
+    Recommendation.objects.update(recommended=False)
+    sheet = load_workbook(
+        io.BytesIO(summary_xlsx(case.agency, case.round, prepared_by=PREPARED_BY))
+    ).active
+
+    assert table_rows(sheet) == []
+    assert sheet["A4"].value == "（本批次无推荐机构）"
+    assert f"填表人：{PREPARED_BY}" in [c.value for row in sheet.iter_rows() for c in row]
+
+
+# ---- PDF ----------------------------------------------------------------------------------
+
+
+def embedded_fonts(reader: PdfReader) -> set[str]:
+    """BaseFont names of fonts whose program is embedded (FontFile2 or FontFile3)."""
+    names = set()
+    for page in reader.pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            font = font.get_object()
+            for part in [font, *(d.get_object() for d in font.get("/DescendantFonts", []))]:
+                descriptor = part.get("/FontDescriptor")
+                files = {"/FontFile", "/FontFile2", "/FontFile3"}
+                if descriptor is not None and files & set(descriptor.get_object().keys()):
+                    names.add(str(part["/BaseFont"]))
+    return names
+
+
+def test_pdf_has_the_recommended_rows_in_chinese_with_an_embedded_cjk_font(case):
+    started = time.perf_counter()
+    data = summary_pdf(case.agency, case.round, prepared_by=PREPARED_BY)
+    elapsed = time.perf_counter() - started
+    reader = PdfReader(io.BytesIO(data))
+    text = "".join(page.extract_text() for page in reader.pages)
+    compact = "".join(text.split())
+
+    assert data.startswith(b"%PDF-")
+    assert reader.pages[0].mediabox.width > reader.pages[0].mediabox.height  # landscape
+    assert TITLE in compact
+    for key in ("甲", "丙"):
+        assert name_of(case, key) in compact
+        assert str(EXPECTED[key][0]) in compact
+    assert name_of(case, "乙") not in compact
+    assert "评价专业性" in compact and "推荐意见" in compact
+    assert f"填表人：{PREPARED_BY}" in compact and "负责人签字" in compact
+    fonts = embedded_fonts(reader)
+    assert any("CJK" in name or "Noto" in name for name in fonts), fonts
+    assert elapsed < 30, elapsed
