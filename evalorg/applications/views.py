@@ -27,6 +27,7 @@ from .eligibility import Outcome, evaluate, input_from_application, summarize
 from .forms import ConfirmForm, InstitutionStepForm, OccupationAddForm, ReasonForm, UploadForm
 from .materials import add_material, applicable_items, current_materials, retire_material
 from .models import Application, ApplicationOccupation, Kind, Material, SkillLevel, State
+from .returns import latest_return_reasons
 from .routing import needs_route_choice, receiving_agency
 
 STEPS = [
@@ -36,6 +37,8 @@ STEPS = [
     ("review", _("确认提交")),
 ]
 SEARCH_LIMIT = 30
+# Staff reads of a case are audited but are not part of the applicant's history.
+STAFF_ONLY_EVENTS = ["case_viewed", "material_viewed", "verification_saved"]
 
 
 def _applications(user):
@@ -371,6 +374,8 @@ def step_review(request: HttpRequest, pk: int) -> HttpResponse:
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _load(request, pk)
     history = AuditEvent.objects.for_object(application).order_by("seq")
+    if request.user.role == Role.APPLICANT:
+        history = history.exclude(action__in=STAFF_ONLY_EVENTS)
     return render(
         request,
         "applications/detail.html",
@@ -383,6 +388,9 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history,
             "can_edit": access.can_edit(application, request.user),
             "reason_form": ReasonForm(),
+            "return_reasons": latest_return_reasons(application)
+            if application.state == State.RETURNED_FOR_CORRECTION
+            else [],
             "has_fail": summarize(evaluate(input_from_application(application)))[0]
             if application.state == State.DRAFT
             else False,

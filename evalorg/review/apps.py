@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+STAFF = frozenset({"city_staff", "province_staff"})
+
 
 class ReviewConfig(AppConfig):
     name = "evalorg.review"
@@ -7,10 +9,31 @@ class ReviewConfig(AppConfig):
     verbose_name = "评审推荐"
 
     def ready(self) -> None:
+        from evalorg.accounts.navigation import NavItem, register_nav, register_todo
         from evalorg.applications.access import register_scope
+        from evalorg.core import demo
 
+        from .demo import build_review_demo
         from .services import expert_scope
+        from .todo import todo_for
         from .transitions import register_review_transitions
 
         register_review_transitions()
         register_scope("expert", expert_scope)
+        register_todo(todo_for)
+        demo.register(40, "review", build_review_demo)
+        for item in [
+            NavItem(label="受理清单", url_name="review_inbox:inbox", roles=STAFF, order=25),
+            NavItem(label="评审组", url_name="panels:list", roles=STAFF, order=40),
+            NavItem(label="评估排名与推荐", url_name="review:ranking", roles=STAFF, order=45),
+            NavItem(
+                label="重新开放报送",
+                url_name="review:extend",
+                roles=frozenset({"province_staff"}),
+                order=46,
+            ),
+            NavItem(
+                label="我的评审", url_name="expert:home", roles=frozenset({"expert"}), order=50
+            ),
+        ]:
+            register_nav(item)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from evalorg.accounts.models import Agency
 from evalorg.applications.models import Application
@@ -36,8 +36,15 @@ def template_for(round_: Round, level: str) -> list[TemplateItem]:
 
 
 def expert_scope(qs: QuerySet, user) -> QuerySet:
-    """Experts see only the applications assigned to panels they sit on (SPEC §1)."""
-    return qs.filter(assignments__panel__members__expert=user).exclude(state="draft").distinct()
+    """Experts see only the cases they score: assigned to a panel they sit on, either to the
+    whole panel or to them by name, and not one they are conflicted on (SPEC §1)."""
+    scoring = Assignment.objects.filter(
+        application=OuterRef("pk"), panel__members__expert=user
+    ).filter(Q(experts=user) | Q(experts__isnull=True))
+    conflicted = ConflictDeclaration.objects.filter(
+        application=OuterRef("pk"), expert=user
+    ).exclude(kind=ConflictKind.NONE, detected="")
+    return qs.filter(Exists(scoring)).exclude(Exists(conflicted)).exclude(state="draft")
 
 
 def experts_for(assignment: Assignment) -> list:

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import expert_views
+
+urlpatterns = [
+    path("", expert_views.home, name="home"),
+    path("<int:pk>/conflict/", expert_views.declare, name="declare"),
+    path("<int:pk>/scoresheet/", expert_views.scoresheet, name="scoresheet"),
+]

@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+"""The agency's inbox, the staff case page and verification (namespace ``review_inbox``)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import inbox, verification
+
+urlpatterns = [
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/export.xlsx", inbox.export, name="export"),
+    path("inbox/<int:pk>/", inbox.case, name="case"),
+    path("inbox/<int:pk>/verify/", verification.verify_page, name="verify"),
+    path("inbox/<int:pk>/actions/<slug:action>/", inbox.case_action, name="action"),
+]

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import panels
+
+urlpatterns = [
+    path("", panels.panel_list, name="list"),
+    path("<int:pk>/members/add/", panels.add_member, name="add_member"),
+    path("<int:pk>/members/<int:expert_pk>/remove/", panels.remove_member, name="remove_member"),
+    path("<int:pk>/assign/", panels.assign, name="assign"),
+    path("<int:pk>/assignments/<int:assignment_pk>/remove/", panels.unassign, name="unassign"),
+    path("<int:pk>/sheets/<int:sheet_pk>/reopen/", panels.reopen, name="reopen"),
+]

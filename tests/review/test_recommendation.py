@@ -189,3 +189,20 @@ def test_sheet_of_a_conflicted_expert_does_not_count(staff, panel):
     declare(panel_obj, case, experts[0], "consultant", "担任顾问")
     row = ranked(staff.agency, case.round)[0]
     assert row.aggregate.count == 2 and str(row.aggregate.total) == "60.00"
+
+
+def test_conflicted_or_unchosen_expert_cannot_read_materials(client, staff, panel):
+    from evalorg.review.conflicts import declare
+    from evalorg.review.models import Assignment
+
+    panel_obj, experts = panel
+    case = verified(staff)
+    assignment = Assignment.objects.create(panel=panel_obj, application=case)
+    assignment.experts.set(experts[:2])  # experts[2] sits on the panel but was not chosen
+    declare(panel_obj, case, experts[1], "relative")
+    url = reverse("applications:material_download", args=[case.pk, case.materials.first().pk])
+    statuses = []
+    for expert in experts:
+        client.force_login(expert)
+        statuses.append(client.get(url).status_code)
+    assert statuses == [200, 404, 404]

@@ -14,6 +14,13 @@ EVENT_LABELS = {
     "material_removed": "移除材料",
     "material_viewed": "查阅材料",
     "expansion_registered": "代为登记新增职业申请",
+    "case_viewed": "查阅案卷",
+    "verification_saved": "保存材料核验",
+    "conflict_declared": "回避声明",
+    "scoresheet_saved": "保存评估表",
+    "scoresheet_submitted": "提交评估表",
+    "scoresheet_reopened": "重新开放评估表",
+    "summary_downloaded": "下载推荐汇总表",
 }
 
 

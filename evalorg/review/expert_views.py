@@ -1,0 +1,364 @@
+"""The expert's pages: my assignments, the conflict declaration and the scoresheet (附件3).
+
+An expert who does not score an application (``services.assignment_for``) gets 404 on every
+page about it. The declaration comes first; a declared or detected conflict closes the
+scoresheet (403). Saves use optimistic concurrency on ``Scoresheet.version``: a save from a
+stale page is refused and the typed values are shown again, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.forms import BoundField
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from evalorg.accounts.models import Role, User
+from evalorg.applications.materials import applicable_items, current_materials
+from evalorg.applications.models import Application, State
+from evalorg.core import audit, clock
+
+from . import conflicts
+from .forms import (
+    ConflictForm,
+    ScoresheetForm,
+    comment_field,
+    initial_for,
+    points_label,
+    score_field,
+)
+from .models import Assignment, ConflictDeclaration, ConflictKind, Panel, Scoresheet
+from .panels import scoring_open
+from .scoring import DIMENSIONS, TemplateItem, dimension_total, sheet_total
+from .services import assignment_for, experts_for, template_for
+
+
+def _expert(request: HttpRequest) -> User:
+    if request.user.role != Role.EXPERT:
+        raise PermissionDenied(_("仅评审专家可以访问。"))
+    return request.user
+
+
+@dataclass
+class Case:
+    application: Application
+    assignment: Assignment
+
+    @property
+    def panel(self) -> Panel:
+        return self.assignment.panel
+
+    def key(self, expert: User) -> dict:
+        return {"panel": self.panel, "application": self.application, "expert": expert}
+
+
+def _case(request: HttpRequest, pk: int) -> Case:
+    expert = _expert(request)
+    application = get_object_or_404(
+        Application.objects.exclude(state=State.DRAFT).select_related("institution", "round"),
+        pk=pk,
+    )
+    assignment = assignment_for(expert, application)
+    if assignment is None:
+        raise Http404
+    return Case(application, assignment)
+
+
+def _declaration(case: Case, expert: User) -> ConflictDeclaration | None:
+    return ConflictDeclaration.objects.filter(**case.key(expert)).first()
+
+
+def _sheet(case: Case, expert: User) -> Scoresheet | None:
+    return Scoresheet.objects.filter(**case.key(expert)).first()
+
+
+# ---- my assignments -------------------------------------------------------------------------
+
+
+@dataclass
+class HomeRow:
+    application: Application
+    panel: Panel
+    declaration: ConflictDeclaration | None
+    detected: str
+    sheet: Scoresheet | None
+
+    @property
+    def conflicted(self) -> bool:
+        declared = self.declaration is not None and self.declaration.kind != ConflictKind.NONE
+        return declared or bool(self.detected)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    expert = _expert(request)
+    assignments = (
+        Assignment.objects.filter(Q(panel__members__expert=expert) | Q(experts=expert))
+        .exclude(application__state=State.DRAFT)
+        .select_related("panel__round", "application__institution")
+        .prefetch_related("experts", "panel__members__expert")
+        .distinct()
+        .order_by("-panel__round__published_on", "application__submitted_at", "pk")
+    )
+    declarations = {
+        (d.panel_id, d.application_id): d for d in ConflictDeclaration.objects.filter(expert=expert)
+    }
+    sheets = {(s.panel_id, s.application_id): s for s in Scoresheet.objects.filter(expert=expert)}
+    rows = []
+    for assignment in assignments:
+        if expert not in experts_for(assignment):
+            continue
+        key = (assignment.panel_id, assignment.application_id)
+        rows.append(
+            HomeRow(
+                application=assignment.application,
+                panel=assignment.panel,
+                declaration=declarations.get(key),
+                detected=conflicts.detect(expert, assignment.application),
+                sheet=sheets.get(key),
+            )
+        )
+    return render(request, "review/expert/home.html", {"rows": rows})
+
+
+# ---- conflict of interest -------------------------------------------------------------------
+
+
+@login_required
+def declare(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    expert = request.user
+    declaration = _declaration(case, expert)
+    sheet = _sheet(case, expert)
+    locked = (sheet is not None and sheet.status == Scoresheet.Status.SUBMITTED) or not (
+        scoring_open(case.application)
+    )
+    initial = {"kind": declaration.kind, "note": declaration.note} if declaration else None
+    form = ConflictForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if locked:
+            messages.error(request, _("评估表已提交或评审已结束，回避声明不能再修改。"))
+            return redirect("expert:declare", pk)
+        if form.is_valid():
+            return _declared(request, case, form)
+    context = {
+        "case": case,
+        "application": case.application,
+        "form": form,
+        "declaration": declaration,
+        "detected": conflicts.detect(expert, case.application),
+        "locked": locked,
+    }
+    return render(
+        request, "review/expert/declare.html", context, status=400 if form.errors else 200
+    )
+
+
+def _declared(request: HttpRequest, case: Case, form: ConflictForm) -> HttpResponse:
+    declaration = conflicts.declare(
+        case.panel,
+        case.application,
+        request.user,
+        form.cleaned_data["kind"],
+        form.cleaned_data["note"].strip(),
+    )
+    if declaration.is_conflicted:
+        messages.warning(
+            request,
+            _("已记录回避声明：您不参与%(name)s的评分。") % {"name": case.application.institution},
+        )
+        return redirect("expert:home")
+    messages.success(request, _("已声明无利益冲突，请填写评估表。"))
+    return redirect("expert:scoresheet", case.application.pk)
+
+
+# ---- the scoresheet -------------------------------------------------------------------------
+
+
+@dataclass
+class ItemRow:
+    item: TemplateItem
+    field: BoundField
+    saved: str
+
+
+@dataclass
+class DimensionGroup:
+    code: str
+    label: str
+    max_points: str
+    comment: BoundField
+    saved_comment: str
+    subtotal: str
+    rows: list[ItemRow] = field(default_factory=list)
+
+
+def _groups(
+    form: ScoresheetForm, items: list[TemplateItem], sheet: Scoresheet | None
+) -> list[DimensionGroup]:
+    scores = sheet.scores if sheet else {}
+    comments = sheet.comments if sheet else {}
+    groups = []
+    for code, label in DIMENSIONS:
+        own = [i for i in items if i.dimension == code]
+        group = DimensionGroup(
+            code=code,
+            label=label,
+            max_points=points_label(sum((i.max_points for i in own), Decimal(0))),
+            comment=form[comment_field(code)],
+            saved_comment=comments.get(code, ""),
+            subtotal=points_label(dimension_total(scores, items, code)),
+        )
+        for item in own:
+            value = scores.get(item.code)
+            saved = points_label(Decimal(str(value))) if value is not None else ""
+            group.rows.append(ItemRow(item, form[score_field(item.code)], saved))
+        groups.append(group)
+    return groups
+
+
+def _page(
+    request: HttpRequest,
+    case: Case,
+    items: list[TemplateItem],
+    form: ScoresheetForm,
+    sheet: Scoresheet | None,
+    *,
+    editable: bool,
+    status: int = 200,
+) -> HttpResponse:
+    application = case.application
+    context = {
+        "case": case,
+        "application": application,
+        "form": form,
+        "sheet": sheet,
+        "editable": editable,
+        "groups": _groups(form, items, sheet),
+        "total": points_label(sheet_total(sheet.scores, items)) if sheet else "0",
+        "max_total": points_label(sum((i.max_points for i in items), Decimal(0))),
+        "lines": application.occupations.select_related("occupation"),
+        "materials": current_materials(application),
+        "checklist": applicable_items(application),
+        "scoring_closed": not scoring_open(application),
+    }
+    return render(request, "review/expert/scoresheet.html", context, status=status)
+
+
+@login_required
+def scoresheet(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    expert = request.user
+    declaration = _declaration(case, expert)
+    if declaration is None:
+        messages.info(request, _("查看评估表前，请先声明是否存在利益冲突。"))
+        return redirect("expert:declare", pk)
+    detected = conflicts.detect(expert, case.application)
+    if declaration.kind != ConflictKind.NONE or detected:
+        context = {"application": case.application, "declaration": declaration}
+        context["detected"] = detected
+        return render(request, "review/expert/conflicted.html", context, status=403)
+    items = template_for(case.application.round, case.panel.level)
+    sheet = _sheet(case, expert)
+    editable = scoring_open(case.application) and (
+        sheet is None or sheet.status == Scoresheet.Status.DRAFT
+    )
+    if request.method == "POST":
+        if not editable:
+            messages.error(request, _locked_message(case.application))
+            return redirect("expert:scoresheet", pk)
+        return _save(request, case, items)
+    initial = initial_for(
+        sheet.scores if sheet else {},
+        sheet.comments if sheet else {},
+        sheet.opinion if sheet else "",
+        sheet.version if sheet else 0,
+    )
+    form = ScoresheetForm(initial=initial, items=items)
+    return _page(request, case, items, form, sheet, editable=editable)
+
+
+def _locked_message(application: Application) -> str:
+    if not scoring_open(application):
+        return _("该申请的专家评估已结束，评估表不能再修改。")
+    return _("评估表已提交并锁定，不能再修改；如需修改，请联系评价指导机构工作人员退回。")
+
+
+def _save(request: HttpRequest, case: Case, items: list[TemplateItem]) -> HttpResponse:
+    submitting = request.POST.get("action") == "submit"
+    form = ScoresheetForm(request.POST, items=items, submitting=submitting)
+    if not form.is_valid():
+        messages.error(request, _("评估表未保存，请修改标出的内容。"))
+        sheet = _sheet(case, request.user)
+        return _page(request, case, items, form, sheet, editable=True, status=400)
+    saved = _store(case, request.user, form, submitting)
+    if saved is not None:
+        if submitting:
+            messages.success(request, _("评估表已提交。"))
+        else:
+            messages.success(request, _("草稿已保存（第 %(v)s 版）。") % {"v": saved.version})
+        return redirect("expert:scoresheet", case.application.pk)
+    current = _sheet(case, request.user)
+    if current is not None and current.status == Scoresheet.Status.SUBMITTED:
+        messages.error(request, _locked_message(case.application))
+        return redirect("expert:scoresheet", case.application.pk)
+    messages.error(
+        request,
+        _(
+            "该评估表已在其他窗口或页面保存过，本次填写的内容未保存。下方保留了您刚才填写的内容，"
+            "请核对后再次保存。"
+        ),
+    )
+    data = request.POST.copy()
+    data["version"] = str(current.version if current else 0)
+    form = ScoresheetForm(data, items=items)
+    return _page(request, case, items, form, current, editable=True, status=409)
+
+
+def _store(case: Case, expert: User, form: ScoresheetForm, submitting: bool) -> Scoresheet | None:
+    """Compare-and-swap on ``version``; None when the page was stale (or the sheet locked)."""
+    key = case.key(expert)
+    version = form.cleaned_data["version"]
+    values = {
+        "scores": form.scores(),
+        "comments": form.comments(),
+        "opinion": form.cleaned_data.get("opinion") or "",
+        "status": Scoresheet.Status.SUBMITTED if submitting else Scoresheet.Status.DRAFT,
+        "submitted_at": clock.now() if submitting else None,
+    }
+    with transaction.atomic():
+        if version == 0:
+            try:
+                with transaction.atomic():
+                    sheet = Scoresheet.objects.create(**key, **values, version=1)
+            except IntegrityError:
+                return None
+        else:
+            updated = Scoresheet.objects.filter(
+                **key, version=version, status=Scoresheet.Status.DRAFT
+            ).update(**values, version=version + 1, updated_at=timezone.now())
+            if not updated:
+                return None
+            sheet = Scoresheet.objects.get(**key)
+        audit.record(
+            "scoresheet_submitted" if submitting else "scoresheet_saved",
+            case.application,
+            actor=expert,
+            data={
+                "panel": case.panel.pk,
+                "scoresheet": sheet.pk,
+                "version": sheet.version,
+                "total": sheet_total(sheet.scores, form.items),
+                "opinion": sheet.opinion,
+            },
+        )
+    return sheet

@@ -1,0 +1,395 @@
+"""The agency's inbox and the staff case page (N-4.1.2, SPEC §6.2).
+
+The inbox lists every application routed to the user's agency (``Application.objects.for_user``
+already scopes it and leaves out drafts), filtered, searched, sorted and paged, and exports the
+filtered list to XLSX. Both run a constant number of SQL queries whatever the row count.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from datetime import datetime
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from evalorg.accounts.models import Role
+from evalorg.applications import workflow
+from evalorg.applications.materials import applicable_items
+from evalorg.applications.models import Application, ApplicationOccupation, State
+from evalorg.applications.returns import latest_return_reasons
+from evalorg.applications.submission import institution_snapshot
+from evalorg.applications.templatetags.case_tags import event_label
+from evalorg.catalog.models import Division
+from evalorg.core import audit, clock
+from evalorg.core.models import AuditEvent
+from evalorg.institutions.masking import mask_id_number, mask_phone
+from evalorg.institutions.models import Category, Institution
+from evalorg.institutions.uscc import parse_uscc
+
+from .models import VerificationCheck
+from .verification import VERIFICATION_ACTIONS, load_case
+
+PAGE_SIZE = 25
+INBOX_ROLES = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
+INBOX_STATES = [(value, label) for value, label in State.choices if value != State.DRAFT]
+# Sort by the lifecycle order of the states, not by their codes.
+STATE_ORDER = Case(
+    *[When(state=value, then=Value(n)) for n, value in enumerate(State.values)],
+    output_field=IntegerField(),
+)
+SORT_FIELDS = {"submitted_at": "submitted_at", "name": "institution__name", "state": "state_order"}
+SORT_CHOICES = [
+    ("-submitted_at", _lazy("提交时间（新→旧）")),
+    ("submitted_at", _lazy("提交时间（旧→新）")),
+    ("name", _lazy("机构名称（升序）")),
+    ("-name", _lazy("机构名称（降序）")),
+    ("state", _lazy("办理状态（流程顺序）")),
+    ("-state", _lazy("办理状态（流程倒序）")),
+]
+DEFAULT_SORT = "-submitted_at"
+EXPORT_HEADERS = [
+    _lazy("序号"),
+    _lazy("受理编号"),
+    _lazy("机构名称"),
+    _lazy("统一社会信用代码"),
+    _lazy("机构类别"),
+    _lazy("所在区县"),
+    _lazy("申报职业"),
+    _lazy("状态"),
+    _lazy("需人工核查"),
+    _lazy("提交时间"),
+]
+EXPORT_WIDTHS = [6, 16, 36, 22, 16, 12, 40, 14, 10, 18]
+# Labels for this stage's audit events; the rest come from the case_tags filter.
+EVENT_LABELS = {
+    "case_viewed": _lazy("查阅案卷"),
+    "verification_saved": _lazy("保存材料核验"),
+}
+READ_EVENTS = {"case_viewed", "material_viewed"}
+
+
+# ---- inbox ----------------------------------------------------------------------------------
+
+
+class InboxFilterForm(forms.Form):
+    q = forms.CharField(label=_lazy("机构名称或统一社会信用代码"), max_length=100, required=False)
+    state = forms.ChoiceField(
+        label=_lazy("状态"), choices=[("", _lazy("全部状态")), *INBOX_STATES], required=False
+    )
+    category = forms.ChoiceField(
+        label=_lazy("机构类别"),
+        choices=[("", _lazy("全部类别")), *Category.choices],
+        required=False,
+    )
+    occupation = forms.CharField(label=_lazy("职业代码或名称"), max_length=50, required=False)
+    county = forms.ChoiceField(label=_lazy("所在区县"), required=False)
+    needs_review = forms.ChoiceField(
+        label=_lazy("人工核查"),
+        choices=[("", _lazy("全部")), ("1", _lazy("需人工核查")), ("0", _lazy("无需核查"))],
+        required=False,
+    )
+    sort = forms.ChoiceField(label=_lazy("排序"), choices=SORT_CHOICES, required=False)
+
+    def __init__(self, *args, counties: Iterable[Division] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["county"].choices = [("", _("全部区县"))] + [(d.code, d.name) for d in counties]
+        for field in self.fields.values():
+            if isinstance(field, forms.ChoiceField):
+                field.widget.attrs["class"] = "form-select form-select-sm"
+
+    def value(self, name: str) -> str:
+        """The cleaned value, or "" when absent or invalid (an invalid filter is ignored)."""
+        return (self.cleaned_data.get(name) or "").strip()
+
+
+def require_inbox_user(user) -> None:
+    if user.role not in INBOX_ROLES:
+        raise PermissionDenied(_("仅地市评价指导机构和省职业技能服务指导中心可以访问受理清单。"))
+
+
+def inbox_queryset(user) -> QuerySet:
+    """The agency's applications with everything a row shows, in a fixed number of queries."""
+    occupations = ApplicationOccupation.objects.select_related("occupation")
+    return (
+        Application.objects.for_user(user)
+        .select_related("institution", "institution__county")
+        .prefetch_related(Prefetch("occupations", queryset=occupations))
+    )
+
+
+def apply_filters(qs: QuerySet, form: InboxFilterForm) -> QuerySet:
+    if query := form.value("q"):
+        qs = qs.filter(
+            Q(institution__name__icontains=query) | Q(institution__uscc__icontains=query)
+        )
+    if state := form.value("state"):
+        qs = qs.filter(state=state)
+    if category := form.value("category"):
+        qs = qs.filter(institution__category=category)
+    if county := form.value("county"):
+        qs = qs.filter(institution__county_id=county)
+    if needs_review := form.value("needs_review"):
+        qs = qs.filter(needs_review=needs_review == "1")
+    if occupation := form.value("occupation"):
+        lines = ApplicationOccupation.objects.filter(
+            Q(occupation__code__icontains=occupation) | Q(occupation__name__icontains=occupation)
+        )
+        qs = qs.filter(pk__in=lines.values("application_id"))
+    return apply_sort(qs, form.value("sort") or DEFAULT_SORT)
+
+
+def apply_sort(qs: QuerySet, sort: str) -> QuerySet:
+    descending = sort.startswith("-")
+    field = SORT_FIELDS[sort.lstrip("-")]
+    if field == "state_order":
+        qs = qs.annotate(state_order=STATE_ORDER)
+    if descending:
+        return qs.order_by(f"-{field}", "-pk")
+    return qs.order_by(field, "pk")
+
+
+def filtered_inbox(request: HttpRequest) -> tuple[InboxFilterForm, QuerySet]:
+    require_inbox_user(request.user)
+    scoped = Application.objects.for_user(request.user)
+    counties = Division.objects.filter(pk__in=scoped.values("institution__county_id"))
+    form = InboxFilterForm(request.GET, counties=counties.order_by("code"))
+    form.is_valid()  # invalid fields are simply not applied; the form shows their errors
+    return form, apply_filters(inbox_queryset(request.user), form)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    form, applications = filtered_inbox(request)
+    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "review/inbox/inbox.html",
+        {"form": form, "page": page, "agency": request.user.agency},
+    )
+
+
+def occupation_names(application: Application) -> list[str]:
+    return [line.occupation.name for line in application.occupations.all()]
+
+
+def local_naive(moment: datetime | None) -> datetime | None:
+    """Excel has no time zones: the Beijing time of ``moment``, without tzinfo."""
+    if moment is None:
+        return None
+    return timezone.localtime(moment, clock.SHANGHAI).replace(tzinfo=None)
+
+
+def export_row(number: int, application: Application) -> list:
+    institution = application.institution
+    return [
+        number,
+        application.acknowledgement_no or "",
+        institution.name,
+        institution.uscc,
+        institution.get_category_display(),
+        institution.county.name if institution.county else "",
+        "、".join(occupation_names(application)),
+        application.get_state_display(),
+        _("是") if application.needs_review else _("否"),
+        local_naive(application.submitted_at),
+    ]
+
+
+def inbox_workbook(applications: Iterable[Application], agency_name: str, at: datetime) -> bytes:
+    """The filtered list as XLSX: a title row (agency, export time), Chinese headers, rows."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("受理清单")
+    title = _("%(agency)s备案申请受理清单（导出时间：%(at)s）") % {
+        "agency": agency_name,
+        "at": f"{local_naive(at):%Y-%m-%d %H:%M}",
+    }
+    sheet.append([title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(EXPORT_HEADERS))
+    sheet["A1"].font = Font(name="宋体", size=14, bold=True)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet.append([str(h) for h in EXPORT_HEADERS])
+    for cell in sheet[2]:
+        cell.font = Font(name="宋体", bold=True)
+    for number, application in enumerate(applications, start=1):
+        sheet.append(export_row(number, application))
+        sheet.cell(row=sheet.max_row, column=len(EXPORT_HEADERS)).number_format = "yyyy-mm-dd hh:mm"
+    for column, width in enumerate(EXPORT_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = "A3"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    _form, applications = filtered_inbox(request)
+    agency = request.user.agency
+    now = clock.now()
+    content = inbox_workbook(applications, agency.name, now)
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = _("受理清单-%(agency)s-%(at)s.xlsx") % {
+        "agency": agency.name,
+        "at": f"{now:%Y%m%d%H%M}",
+    }
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---- staff case page ------------------------------------------------------------------------
+
+ANSWER_FIELDS = (
+    "name",
+    "uscc",
+    "category",
+    "other_kind",
+    "level",
+    "city",
+    "county",
+    "address",
+    "legal_rep_name",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "recommended_by_authority",
+    "recommending_authority",
+)
+
+
+def institution_answers(application: Application) -> list[dict]:
+    """The institution as submitted (snapshot), noting fields changed since; IDs masked."""
+    snapshot = application.institution_snapshot or {}
+    live = institution_snapshot(application)
+    codes = {snapshot.get(k) for k in ("city", "county")} | {live["city"], live["county"]}
+    divisions = Division.objects.in_bulk([c for c in codes if c])
+
+    def shown(field: str, value) -> str:
+        if field in ("city", "county"):
+            return divisions[value].name if value in divisions else ""
+        if field == "contact_phone":
+            return mask_phone(value)
+        if isinstance(value, bool):
+            return _("是") if value else _("否")
+        choices = Institution._meta.get_field(field).choices
+        return str(dict(choices).get(value, value)) if choices else (value or "")
+
+    rows = []
+    for field in ANSWER_FIELDS:
+        value = shown(field, snapshot.get(field, live[field]) if snapshot else live[field])
+        current = shown(field, live[field])
+        label = Institution._meta.get_field(field).verbose_name
+        rows.append(
+            {"label": label, "value": value, "current": current if current != value else None}
+        )
+        if field == "legal_rep_name":
+            rows.append(
+                {
+                    "label": Institution._meta.get_field("legal_rep_id_number").verbose_name,
+                    "value": mask_id_number(application.institution.legal_rep_id_number),
+                    "current": None,
+                    "masked": True,
+                }
+            )
+    return rows
+
+
+def material_rows(application: Application) -> list[dict]:
+    """Per checklist item: the current files, the earlier (replaced) versions and the check."""
+    checks = {c.item_code: c for c in VerificationCheck.objects.filter(application=application)}
+    grouped: dict[str, dict[str, list]] = {}
+    for material in application.materials.select_related("file").order_by("item_code", "-pk"):
+        versions = grouped.setdefault(material.item_code, {"current": [], "earlier": []})
+        versions["current" if material.is_current else "earlier"].append(material)
+    rows = []
+    for item in applicable_items(application):
+        versions = grouped.pop(item.code, {"current": [], "earlier": []})
+        rows.append(
+            {"code": item.code, "title": item.title, **versions, "check": checks.get(item.code)}
+        )
+    for code, versions in grouped.items():  # items that no longer apply keep their files
+        rows.append({"code": code, "title": code, **versions, "check": checks.get(code)})
+    return rows
+
+
+def case_history(application: Application, *, with_reads: bool) -> tuple[list[dict], int]:
+    events = list(AuditEvent.objects.for_object(application).order_by("seq"))
+    reads = sum(1 for e in events if e.action in READ_EVENTS)
+    if not with_reads:
+        events = [e for e in events if e.action not in READ_EVENTS]
+    rows = [
+        {"event": e, "label": EVENT_LABELS.get(e.action) or event_label(e.action)} for e in events
+    ]
+    return rows, reads
+
+
+@login_required
+def case(request: HttpRequest, pk: int) -> HttpResponse:
+    application = load_case(request, pk)
+    audit.record("case_viewed", application, actor=request.user)
+    with_reads = request.GET.get("reads") == "1"
+    history, reads = case_history(application, with_reads=with_reads)
+    institution = application.institution
+    return render(
+        request,
+        "review/inbox/case.html",
+        {
+            "application": application,
+            "answers": institution_answers(application),
+            "has_snapshot": bool(application.institution_snapshot),
+            "declarations": institution.declarations.select_related("evidence"),
+            "lines": application.occupations.select_related("occupation"),
+            "uscc": parse_uscc(application.institution_snapshot.get("uscc") or institution.uscc),
+            "materials": material_rows(application),
+            "history": history,
+            "reads": reads,
+            "with_reads": with_reads,
+            "actions": workflow.available_actions(application, request.user),
+            "verification_actions": VERIFICATION_ACTIONS,
+            "return_reasons": latest_return_reasons(application)
+            if application.state == State.RETURNED_FOR_CORRECTION
+            else [],
+        },
+    )
+
+
+@login_required
+@require_POST
+def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Any other workflow action offered on the case page; its guards decide."""
+    application = load_case(request, pk)
+    if action in VERIFICATION_ACTIONS:
+        return redirect("review_inbox:verify", application.pk)
+    reason = request.POST.get("reason", "").strip()
+    try:
+        workflow.perform(
+            application, action, request.user, **({"reason": reason} if reason else {})
+        )
+    except workflow.TransitionRefused as refused:
+        for refusal in refused.refusals:
+            messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request, _("已完成：%(label)s。") % {"label": workflow.TABLE[action].label}
+        )
+    return redirect("review_inbox:case", application.pk)

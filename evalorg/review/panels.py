@@ -1,0 +1,461 @@
+"""Staff pages of the expert panels (N-4.1.2): pool, members, assignments, conflicts, reopening.
+
+One panel per agency, round and level (``level_of(agency)``), created the first time the page is
+opened. The page keeps a constant number of SQL queries whatever the number of assignments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from evalorg.accounts.models import Agency, Role, User
+from evalorg.applications.models import Application, State
+from evalorg.catalog.models import Occupation
+from evalorg.core import audit
+from evalorg.institutions.masking import mask_phone
+from evalorg.institutions.models import Membership
+from evalorg.rounds.models import Round
+
+from .forms import AssignForm, MemberForm, ReasonForm
+from .models import Assignment, ConflictDeclaration, Panel, PanelMember, ReviewLevel, Scoresheet
+from .scoring import TRIM_MINIMUM, TemplateItem, sheet_total
+from .services import MIN_PANEL_SIZE, level_of, panel_of, template_for
+
+STAFF_ROLES = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
+# Where experts may still score: verified at the city (or at the provincial center for the
+# cases routed to it), and province_review for the provincial selection.
+SCORING_STATES = frozenset({State.VERIFIED, State.PROVINCE_REVIEW})
+
+
+def scoring_open(application: Application) -> bool:
+    return application.state in SCORING_STATES
+
+
+# ---- who, which round, which panel ----------------------------------------------------------
+
+
+def _agency(request: HttpRequest) -> Agency:
+    if request.user.role not in STAFF_ROLES or request.user.agency_id is None:
+        raise PermissionDenied(_("仅地市评价指导机构和省职业技能服务指导中心可以管理评审组。"))
+    return request.user.agency
+
+
+def _rounds(request: HttpRequest, agency: Agency) -> tuple[list[Round], Round | None]:
+    rounds = list(
+        Round.objects.filter(applications__receiving_agency=agency)
+        .distinct()
+        .order_by("-published_on", "-pk")
+    )
+    chosen = request.GET.get("round")
+    if not chosen:
+        return rounds, (rounds[0] if rounds else None)
+    selected = next((r for r in rounds if str(r.pk) == chosen), None)
+    if selected is None:
+        raise Http404
+    return rounds, selected
+
+
+def _panel_for(agency: Agency, round_: Round, actor) -> Panel:
+    """The agency's panel for the round, created (and audited) on first use."""
+    panel = panel_of(agency, round_)
+    if panel is not None:
+        return panel
+    level = level_of(agency)
+    name = _("%(agency)s%(year)s年%(level)s专家评审组") % {
+        "agency": agency.name,
+        "year": round_.year,
+        "level": ReviewLevel(level).label,
+    }
+    with transaction.atomic():
+        panel, created = Panel.objects.get_or_create(
+            agency=agency, round=round_, level=level, defaults={"name": name}
+        )
+        if created:
+            audit.record(
+                "panel_created",
+                panel,
+                actor=actor,
+                data={"agency": agency.pk, "round": round_.pk, "level": level},
+            )
+    return panel
+
+
+def _own_panel(request: HttpRequest, pk: int) -> Panel:
+    """A panel of the user's agency; another agency's panel does not exist for them (404)."""
+    agency = _agency(request)
+    return get_object_or_404(Panel.objects.select_related("round", "agency"), pk=pk, agency=agency)
+
+
+def _back(panel: Panel) -> HttpResponse:
+    return redirect(f"{reverse('panels:list')}?round={panel.round_id}")
+
+
+# ---- what the page shows --------------------------------------------------------------------
+
+
+def mask_email(value: str) -> str:
+    local, _at, domain = (value or "").partition("@")
+    if not domain:
+        return mask_phone(value)
+    return f"{local[:2]}{'*' * max(len(local) - 2, 1)}@{domain}"
+
+
+def major_group_names() -> dict[int, str]:
+    majors = Occupation.objects.filter(level=Occupation.Level.MAJOR)
+    return dict(majors.values_list("major_group", "name"))
+
+
+@dataclass
+class ExpertRow:
+    user: User
+    employer: str
+    city: str
+    title: str
+    specialties: list[tuple[str, str]]
+    phone: str
+    email: str
+    is_member: bool = False
+    is_chair: bool = False
+
+
+def expert_row(user: User, names: dict[int, str]) -> ExpertRow:
+    profile = getattr(user, "expert_profile", None)
+    groups = []
+    for group in (profile.specialties if profile else []) or []:
+        try:
+            number = int(group)
+        except (TypeError, ValueError):
+            continue
+        groups.append((_("第%(n)s大类") % {"n": number}, names.get(number, "")))
+    return ExpertRow(
+        user=user,
+        employer=profile.employer_name if profile else "",
+        city=str(profile.city) if profile and profile.city_id else "",
+        title=profile.title if profile else "",
+        specialties=groups,
+        phone=mask_phone(user.phone),
+        email=mask_email(user.email),
+    )
+
+
+def detected_reason(expert: User, institution, accounts: set[tuple[int, int]]) -> str:
+    """``conflicts.detect`` on rows already loaded: same rules, no query per expert."""
+    profile = getattr(expert, "expert_profile", None)
+    reasons = []
+    if profile and profile.employer_uscc and profile.employer_uscc.upper() == institution.uscc:
+        reasons.append(_("专家工作单位统一社会信用代码与申请机构相同"))
+    contacts = {institution.contact_email.lower(), institution.contact_phone}
+    contacts.discard("")
+    if (expert.email and expert.email.lower() in contacts) or (
+        expert.phone and expert.phone in contacts
+    ):
+        reasons.append(_("专家是申请机构的联系人"))
+    if (institution.pk, expert.pk) in accounts:
+        reasons.append(_("专家是申请机构的系统账户"))
+    return "；".join(reasons)
+
+
+@dataclass
+class ScorerRow:
+    expert: User
+    declaration: ConflictDeclaration | None
+    detected: str
+    sheet: Scoresheet | None
+    total: Decimal | None
+
+    @property
+    def conflicted(self) -> bool:
+        declared = self.declaration is not None and self.declaration.kind != "none"
+        return declared or bool(self.detected)
+
+
+@dataclass
+class AssignmentRow:
+    assignment: Assignment
+    application: Application
+    chosen: bool
+    scorers: list[ScorerRow] = field(default_factory=list)
+
+    @property
+    def cleared_count(self) -> int:
+        return sum(1 for s in self.scorers if not s.conflicted)
+
+    @property
+    def has_sheets(self) -> bool:
+        return any(s.sheet for s in self.scorers)
+
+    @property
+    def submitted_count(self) -> int:
+        return sum(1 for s in self.scorers if s.sheet and s.sheet.status == "submitted")
+
+
+def assignment_rows(
+    panel: Panel, members: list[PanelMember], items: list[TemplateItem]
+) -> list[AssignmentRow]:
+    assignments = list(
+        panel.assignments.select_related("application__institution")
+        .prefetch_related("experts__expert_profile")
+        .order_by("application__submitted_at", "pk")
+    )
+    declarations = {
+        (d.application_id, d.expert_id): d for d in ConflictDeclaration.objects.filter(panel=panel)
+    }
+    sheets = {(s.application_id, s.expert_id): s for s in Scoresheet.objects.filter(panel=panel)}
+    institution_ids = {a.application.institution_id for a in assignments}
+    accounts = set(
+        Membership.objects.filter(institution_id__in=institution_ids).values_list(
+            "institution_id", "user_id"
+        )
+    )
+    everyone = [m.expert for m in members]
+    rows = []
+    for assignment in assignments:
+        application = assignment.application
+        chosen = list(assignment.experts.all())  # as services.experts_for: chosen, else all
+        row = AssignmentRow(assignment, application, chosen=bool(chosen))
+        for expert in chosen or everyone:
+            key = (application.pk, expert.pk)
+            sheet = sheets.get(key)
+            row.scorers.append(
+                ScorerRow(
+                    expert=expert,
+                    declaration=declarations.get(key),
+                    detected=detected_reason(expert, application.institution, accounts),
+                    sheet=sheet,
+                    total=sheet_total(sheet.scores, items) if sheet else None,
+                )
+            )
+        rows.append(row)
+    return rows
+
+
+def panel_context(panel: Panel) -> dict:
+    items = template_for(panel.round, panel.level)
+    names = major_group_names()
+    members = list(
+        panel.members.select_related("expert__expert_profile__city").order_by(
+            "-is_chair", "expert__full_name", "pk"
+        )
+    )
+    member_rows = []
+    for member in members:
+        row = expert_row(member.expert, names)
+        row.is_member, row.is_chair = True, member.is_chair
+        member_rows.append(row)
+    member_ids = {m.expert_id for m in members}
+    pool = [
+        expert_row(user, names)
+        for user in User.objects.filter(role=Role.EXPERT, is_active=True)
+        .exclude(pk__in=member_ids)
+        .select_related("expert_profile__city")
+        .order_by("full_name", "username")
+    ]
+    assignable = (
+        Application.objects.filter(
+            round=panel.round, receiving_agency=panel.agency, state=State.VERIFIED
+        )
+        .exclude(assignments__panel=panel)
+        .select_related("institution")
+        .order_by("submitted_at", "pk")
+    )
+    trimmed = panel.round.aggregation == Round.Aggregation.TRIMMED_MEAN
+    return {
+        "panel": panel,
+        "members": member_rows,
+        "pool": pool,
+        "rows": assignment_rows(panel, members, items),
+        "assignable": list(assignable),
+        "too_small": len(members) < MIN_PANEL_SIZE,
+        "below_trim": trimmed and len(members) < TRIM_MINIMUM,
+        "min_size": MIN_PANEL_SIZE,
+        "trim_minimum": TRIM_MINIMUM,
+        "reason_form": ReasonForm(),
+    }
+
+
+# ---- pages ----------------------------------------------------------------------------------
+
+
+@login_required
+def panel_list(request: HttpRequest) -> HttpResponse:
+    agency = _agency(request)
+    rounds, round_ = _rounds(request, agency)
+    context: dict = {"agency": agency, "rounds": rounds, "round": round_}
+    if round_ is not None:
+        context.update(panel_context(_panel_for(agency, round_, request.user)))
+    return render(request, "review/panels/list.html", context)
+
+
+@login_required
+@require_POST
+def add_member(request: HttpRequest, pk: int) -> HttpResponse:
+    panel = _own_panel(request, pk)
+    form = MemberForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form)
+        return _back(panel)
+    expert = form.cleaned_data["expert"]
+    with transaction.atomic():
+        _member, created = PanelMember.objects.get_or_create(panel=panel, expert=expert)
+        if created:
+            audit.record(
+                "panel_member_added", panel, actor=request.user, data={"expert": expert.pk}
+            )
+    messages.success(request, _("已将%(name)s加入评审组。") % {"name": expert.display_name})
+    return _back(panel)
+
+
+@login_required
+@require_POST
+def remove_member(request: HttpRequest, pk: int, expert_pk: int) -> HttpResponse:
+    panel = _own_panel(request, pk)
+    member = get_object_or_404(
+        PanelMember.objects.select_related("expert"), panel=panel, expert_id=expert_pk
+    )
+    name = member.expert.display_name
+    if Scoresheet.objects.filter(panel=panel, expert_id=expert_pk).exists():
+        messages.error(request, _("%(name)s已填写本评审组的评估表，不能移出。") % {"name": name})
+        return _back(panel)
+    if panel.assignments.filter(experts__pk=expert_pk).exists():
+        messages.error(
+            request,
+            _("%(name)s是部分申请的指定评分专家，请先撤销这些分配再移出。") % {"name": name},
+        )
+        return _back(panel)
+    with transaction.atomic():
+        member.delete()
+        audit.record("panel_member_removed", panel, actor=request.user, data={"expert": expert_pk})
+    messages.success(request, _("已将%(name)s移出评审组。") % {"name": name})
+    return _back(panel)
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    panel = _own_panel(request, pk)
+    members = User.objects.filter(pk__in=panel.members.values("expert_id"))
+    form = AssignForm(request.POST, members=members)
+    if not form.is_valid():
+        _errors(request, form)
+        return _back(panel)
+    application = get_object_or_404(
+        Application.objects.select_related("institution"),
+        pk=form.cleaned_data["application"],
+        round=panel.round,
+        receiving_agency=panel.agency,
+        state=State.VERIFIED,
+    )
+    experts = list(form.cleaned_data["experts"])
+    with transaction.atomic():
+        assignment, created = Assignment.objects.get_or_create(panel=panel, application=application)
+        if not created:
+            messages.error(request, _("该申请已分配给本评审组。"))
+            return _back(panel)
+        assignment.experts.set(experts)
+        audit.record(
+            "application_assigned",
+            application,
+            actor=request.user,
+            data={"panel": panel.pk, "experts": [e.pk for e in experts]},
+        )
+    messages.success(
+        request, _("已将%(name)s分配给评审组。") % {"name": application.institution.name}
+    )
+    return _back(panel)
+
+
+@login_required
+@require_POST
+def unassign(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
+    panel = _own_panel(request, pk)
+    assignment = get_object_or_404(
+        Assignment.objects.select_related("application"), pk=assignment_pk, panel=panel
+    )
+    application = assignment.application
+    if Scoresheet.objects.filter(panel=panel, application=application).exists():
+        messages.error(request, _("已有专家填写该申请的评估表，不能撤销分配。"))
+        return _back(panel)
+    with transaction.atomic():
+        assignment.delete()
+        audit.record(
+            "application_unassigned", application, actor=request.user, data={"panel": panel.pk}
+        )
+    messages.success(request, _("已撤销分配。"))
+    return _back(panel)
+
+
+@login_required
+@require_POST
+def reopen(request: HttpRequest, pk: int, sheet_pk: int) -> HttpResponse:
+    """Send a submitted scoresheet back to its expert as a draft, with a reason (audited)."""
+    panel = _own_panel(request, pk)
+    sheet = get_object_or_404(
+        Scoresheet.objects.select_related("application__institution", "expert"),
+        pk=sheet_pk,
+        panel=panel,
+    )
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form)
+        return _back(panel)
+    if not scoring_open(sheet.application):
+        messages.error(request, _("该申请的专家评估已结束，不能退回评估表。"))
+        return _back(panel)
+    reason = form.cleaned_data["reason"]
+    with transaction.atomic():
+        reopened = Scoresheet.objects.filter(
+            pk=sheet.pk, status=Scoresheet.Status.SUBMITTED
+        ).update(
+            status=Scoresheet.Status.DRAFT,
+            submitted_at=None,
+            version=F("version") + 1,
+            updated_at=timezone.now(),
+        )
+        if reopened:
+            audit.record(
+                "scoresheet_reopened",
+                sheet.application,
+                actor=request.user,
+                data={
+                    "panel": panel.pk,
+                    "scoresheet": sheet.pk,
+                    "expert": sheet.expert_id,
+                    "reason": reason,
+                },
+            )
+            _tell_expert(sheet, reason)
+    if not reopened:
+        messages.error(request, _("该评估表尚未提交，无需退回。"))
+    else:
+        messages.success(
+            request,
+            _("已将%(name)s的评估表退回修改。") % {"name": sheet.expert.display_name},
+        )
+    return _back(panel)
+
+
+def _tell_expert(sheet: Scoresheet, reason: str) -> None:
+    from evalorg.notify.services import notify_users
+
+    subject = _("评估表已退回修改：%(name)s") % {"name": sheet.application.institution.name}
+    url = reverse("expert:scoresheet", args=[sheet.application_id])
+    notify_users([sheet.expert], subject, body=_("理由：%(r)s") % {"r": reason}, url=url)
+
+
+def _errors(request: HttpRequest, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)

@@ -1,0 +1,305 @@
+"""Verification (材料初审, N-4.1.2, SPEC §6.2): the staff checklist, verify or return.
+
+Each applicable checklist item gets present / complete / authentic and a note, kept as a
+``VerificationCheck``. "初审通过" runs the workflow's ``verify`` (its guard wants every item
+passed); "退回补正" runs ``return_for_correction`` with a reason composed from the failed items.
+The checks are saved in the same transaction as the action, so a refused action changes nothing
+and the page shows again with what the user typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from evalorg.applications import access, workflow
+from evalorg.applications.materials import applicable_items, current_materials
+from evalorg.applications.models import Application, State
+from evalorg.applications.workflow import Refusal, TransitionRefused
+from evalorg.core import audit
+from evalorg.rounds.models import ChecklistItem
+
+from .models import VerificationCheck
+
+VERIFICATION_ACTIONS = ("verify", "return_for_correction")
+FLAGS = ("present", "complete", "authentic")
+NOTE_MAX = 500
+GENERAL_NOTE_MAX = 1000
+
+
+def load_case(request: HttpRequest, pk: int) -> Application:
+    """The application if the user is staff of its receiving agency; otherwise 404."""
+    qs = Application.objects.select_related("round", "institution", "receiving_agency")
+    application = access.get_for_user(qs, request.user, pk)
+    if not access.is_receiving_staff(application, request.user):
+        raise Http404
+    return application
+
+
+# ---- services -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckInput:
+    """What staff entered for one checklist item."""
+
+    code: str
+    title: str
+    optional: bool
+    present: bool
+    complete: bool
+    authentic: bool
+    note: str
+
+    @property
+    def passed(self) -> bool:
+        return self.present and self.complete and self.authentic
+
+    @property
+    def failed(self) -> bool:
+        """An optional item that was not submitted is not a failure."""
+        if self.optional and not self.present:
+            return False
+        return not self.passed
+
+    def opinion(self) -> str:
+        """The note, or what failed when staff wrote none."""
+        if self.note:
+            return self.note
+        if not self.present:
+            return _("未提交")
+        problems = []
+        if not self.complete:
+            problems.append(_("内容不完整"))
+        if not self.authentic:
+            problems.append(_("真实性存疑"))
+        return "；".join(problems)
+
+    def values(self) -> dict:
+        return {
+            "present": self.present,
+            "complete": self.complete,
+            "authentic": self.authentic,
+            "note": self.note,
+        }
+
+
+def checks_for(application: Application) -> dict[str, VerificationCheck]:
+    return {c.item_code: c for c in VerificationCheck.objects.filter(application=application)}
+
+
+def ensure_checkable(application: Application) -> None:
+    if application.state != State.SUBMITTED:
+        raise TransitionRefused(
+            [
+                Refusal(
+                    "SPEC-5",
+                    _("申请当前状态为“%(state)s”，只有“已提交”的申请可以核验材料。")
+                    % {"state": application.get_state_display()},
+                )
+            ]
+        )
+
+
+def save_checks(application: Application, checks: list[CheckInput], user) -> list[dict]:
+    """Upsert one ``VerificationCheck`` per item; audits the changed rows. Returns them."""
+    ensure_checkable(application)
+    existing = checks_for(application)
+    changed = []
+    with transaction.atomic():
+        for check in checks:
+            values = check.values()
+            row = existing.get(check.code)
+            if row is not None and all(getattr(row, k) == v for k, v in values.items()):
+                continue
+            VerificationCheck.objects.update_or_create(
+                application=application,
+                item_code=check.code,
+                defaults={**values, "checked_by": user},
+            )
+            changed.append({"item": check.code, **values})
+        if changed:
+            audit.record("verification_saved", application, actor=user, data={"items": changed})
+    return changed
+
+
+def verify(application: Application, checks: list[CheckInput], user) -> Application:
+    """Save the checks and verify; if the guard refuses, nothing is saved."""
+    with transaction.atomic():
+        save_checks(application, checks, user)
+        return workflow.perform(application, "verify", user)
+
+
+def compose_reason(items: list[dict], general_note: str) -> str:
+    lines = [f"{item['title']}：{item['note']}" for item in items]
+    if general_note:
+        lines.append(general_note)
+    return "\n".join(lines)
+
+
+def return_for_correction(
+    application: Application, checks: list[CheckInput], general_note: str, user
+) -> Application:
+    """Save the checks and return the case with one reason per failed item (N-4.1.2)."""
+    general_note = general_note.strip()
+    failed = [c for c in checks if c.failed]
+    if not failed and not general_note:
+        raise TransitionRefused(
+            [
+                Refusal(
+                    "N-4.1.2",
+                    _("退回补正须说明理由：请标出未通过核验的材料，或填写退回意见。"),
+                )
+            ]
+        )
+    items = [{"code": c.code, "title": c.title, "note": c.opinion()} for c in failed]
+    with transaction.atomic():
+        save_checks(application, checks, user)
+        return workflow.perform(
+            application,
+            "return_for_correction",
+            user,
+            reason=compose_reason(items, general_note),
+            items=items,
+        )
+
+
+# ---- the checklist form ---------------------------------------------------------------------
+
+
+class VerificationForm(forms.Form):
+    """One row per applicable item: three checkboxes and a note; plus a general note."""
+
+    general_note = forms.CharField(
+        label=_lazy("退回补正的其他意见"),
+        max_length=GENERAL_NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, items: list[ChecklistItem], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.items = items
+        labels = {
+            "present": _lazy("已提交"),
+            "complete": _lazy("完整"),
+            "authentic": _lazy("真实"),
+        }
+        for item in items:
+            for flag in FLAGS:
+                self.fields[f"{item.code}-{flag}"] = forms.BooleanField(
+                    label=labels[flag], required=False
+                )
+            self.fields[f"{item.code}-note"] = forms.CharField(
+                label=_lazy("意见"),
+                max_length=NOTE_MAX,
+                required=False,
+                widget=forms.TextInput(attrs={"placeholder": _lazy("未通过时请写明需补正的内容")}),
+            )
+
+    @staticmethod
+    def initial_from(checks: dict[str, VerificationCheck]) -> dict:
+        initial = {}
+        for code, check in checks.items():
+            for flag in FLAGS:
+                initial[f"{code}-{flag}"] = getattr(check, flag)
+            initial[f"{code}-note"] = check.note
+        return initial
+
+    def rows(self) -> list[dict]:
+        return [
+            {
+                "item": item,
+                "flags": [self[f"{item.code}-{flag}"] for flag in FLAGS],
+                "note": self[f"{item.code}-note"],
+            }
+            for item in self.items
+        ]
+
+    def checks(self) -> list[CheckInput]:
+        data = self.cleaned_data
+        return [
+            CheckInput(
+                code=item.code,
+                title=item.title,
+                optional=item.required_when == ChecklistItem.RequiredWhen.OPTIONAL,
+                present=data[f"{item.code}-present"],
+                complete=data[f"{item.code}-complete"],
+                authentic=data[f"{item.code}-authentic"],
+                note=data[f"{item.code}-note"].strip(),
+            )
+            for item in self.items
+        ]
+
+    def disable(self) -> None:
+        for field in self.fields.values():
+            field.disabled = True
+
+
+# ---- view -----------------------------------------------------------------------------------
+
+
+def _perform(action: str, application: Application, form: VerificationForm, user) -> str:
+    """Run the button's action; returns the success message or raises TransitionRefused."""
+    checks = form.checks()
+    if action == "verify":
+        verify(application, checks, user)
+        return _("初审通过。")
+    if action == "return_for_correction":
+        return_for_correction(application, checks, form.cleaned_data["general_note"], user)
+        return _("已退回补正，申请机构将收到退回理由。")
+    changed = save_checks(application, checks, user)
+    return _("核验结果已保存。") if changed else _("核验结果没有变化。")
+
+
+@login_required
+def verify_page(request: HttpRequest, pk: int) -> HttpResponse:
+    application = load_case(request, pk)
+    items = applicable_items(application)
+    checks = checks_for(application)
+    form = VerificationForm(
+        request.POST or None, items=items, initial=VerificationForm.initial_from(checks)
+    )
+    refusals: list[Refusal] = []
+    if request.method == "POST" and form.is_valid():
+        action = request.POST.get("action", "save")
+        try:
+            message = _perform(action, application, form, request.user)
+        except TransitionRefused as refused:
+            refusals = refused.refusals
+        else:
+            messages.success(request, message)
+            if action in VERIFICATION_ACTIONS:
+                return redirect("review_inbox:case", application.pk)
+            return redirect("review_inbox:verify", application.pk)
+    editable = application.state == State.SUBMITTED
+    if not editable:
+        form.disable()
+    files = current_materials(application)
+    rows = form.rows()
+    for row in rows:
+        row["files"] = files.get(row["item"].code, [])
+        row["check"] = checks.get(row["item"].code)
+        row["updated"] = bool(
+            row["check"] and any(m.file.uploaded_at > row["check"].checked_at for m in row["files"])
+        )
+    return render(
+        request,
+        "review/inbox/verify.html",
+        {
+            "application": application,
+            "form": form,
+            "rows": rows,
+            "refusals": refusals,
+            "editable": editable,
+        },
+        status=400 if request.method == "POST" else 200,  # a POST shown again was refused
+    )

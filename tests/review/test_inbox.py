@@ -1,0 +1,362 @@
+"""The agency's inbox, its XLSX export and the staff case page (issue #4)."""
+
+from __future__ import annotations
+
+import io
+import itertools
+from datetime import datetime
+from urllib.parse import quote
+
+import pytest
+import time_machine
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from evalorg.accounts.models import Agency, Role
+from evalorg.applications import workflow
+from evalorg.applications.models import Application, ApplicationOccupation, State
+from evalorg.core.models import AuditEvent
+from evalorg.institutions.models import Category
+from evalorg.review.inbox import PAGE_SIZE
+from evalorg.rounds.models import Round
+from tests.applications.conftest import SH, applicant_of, build_application
+from tests.factories import CityStaffFactory, InstitutionFactory, UserFactory, city_agency
+
+pytestmark = pytest.mark.django_db
+
+WELDER = "6-18-02-04"  # 焊工
+COOK = "4-03-02-01"  # 中式烹调师
+_ack = itertools.count(1)
+# Session, user, county choices, agency, count, page rows, occupations, and the session save
+# (savepoint, update, release): the same for 1 row and for 50.
+INBOX_QUERIES = 10
+# Session, user, county choices (to validate the filter), agency, rows, occupations, session save.
+EXPORT_QUERIES = 9
+
+
+def make_row(
+    *,
+    agency: Agency | None = None,
+    state: str = State.SUBMITTED,
+    occupations: tuple[str, ...] = (WELDER,),
+    needs_review: bool = False,
+    submitted_at: datetime | None = None,
+    **institution,
+) -> Application:
+    """A listing row built directly (tests may create fixtures in a given state)."""
+    application = Application.objects.create(
+        round=Round.objects.get(code="gd-2023"),
+        institution=InstitutionFactory(**institution),
+        state=state,
+        receiving_agency=agency or city_agency(),
+        acknowledgement_no=f"2023-4401-{next(_ack):04d}",
+        submitted_at=submitted_at or datetime(2023, 5, 10, 9, 0, tzinfo=SH),
+        needs_review=needs_review,
+    )
+    for code in occupations:
+        ApplicationOccupation.objects.create(
+            application=application, occupation_id=code, levels=[5]
+        )
+    return application
+
+
+def listed(response) -> list[int]:
+    return [a.pk for a in response.context["page"].object_list]
+
+
+def _submitted(application=None) -> Application:
+    application = application or build_application()
+    with time_machine.travel(datetime(2023, 5, 10, tzinfo=SH), tick=False):
+        return workflow.perform(application, "submit", applicant_of(application))
+
+
+@pytest.fixture
+def staff(client):
+    user = CityStaffFactory()
+    client.force_login(user)
+    return user
+
+
+# ---- access ---------------------------------------------------------------------------------
+
+
+def test_anonymous_is_sent_to_login(client):
+    case = make_row()
+    for url in (
+        reverse("review_inbox:inbox"),
+        reverse("review_inbox:export"),
+        reverse("review_inbox:case", args=[case.pk]),
+        reverse("review_inbox:verify", args=[case.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("role", [Role.APPLICANT, Role.EXPERT, Role.DEPARTMENT])
+def test_other_roles_get_403_on_inbox_and_export(client, role):
+    agency = Agency.objects.filter(kind=Agency.Kind.DEPARTMENT).first() or city_agency()
+    client.force_login(UserFactory(role=role, agency=agency if role == Role.DEPARTMENT else None))
+    assert client.get(reverse("review_inbox:inbox")).status_code == 403
+    assert client.get(reverse("review_inbox:export")).status_code == 403
+
+
+def test_inbox_lists_own_agency_without_drafts(client, staff):
+    mine = make_row()
+    make_row(state=State.DRAFT)
+    make_row(agency=city_agency("440300"), city_id="440300", county_id="440305")
+    response = client.get(reverse("review_inbox:inbox"))
+    assert response.status_code == 200
+    assert listed(response) == [mine.pk]
+    body = response.content.decode()
+    assert mine.institution.uscc in body and mine.acknowledgement_no in body
+    assert "焊工" in body and "天河区" in body
+    assert reverse("review_inbox:case", args=[mine.pk]) in body
+
+
+def test_province_staff_sees_what_is_routed_to_the_center(client):
+    center = Agency.objects.get(kind=Agency.Kind.PROVINCE)
+    routed = make_row(agency=center)
+    make_row()
+    client.force_login(UserFactory(role=Role.PROVINCE_STAFF, agency=center))
+    assert listed(client.get(reverse("review_inbox:inbox"))) == [routed.pk]
+
+
+# ---- filters, search, sort, paging ----------------------------------------------------------
+
+
+@pytest.fixture
+def three_rows(staff):
+    welder = make_row(
+        name="广州焊接技术有限公司", category=Category.LEADING_ENTERPRISE, county_id="440106"
+    )
+    cook = make_row(
+        name="越秀烹饪学校",
+        category=Category.COLLEGE,
+        county_id="440104",
+        occupations=(COOK,),
+        needs_review=True,
+        state=State.VERIFIED,
+    )
+    both = make_row(
+        name="天河职业培训中心",
+        category=Category.PRIVATE_TRAINING_SCHOOL,
+        county_id="440106",
+        occupations=(WELDER, COOK),
+        state=State.RETURNED_FOR_CORRECTION,
+    )
+    return welder, cook, both
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"state": "verified"}, {"cook"}),
+        ({"state": "returned_for_correction"}, {"both"}),
+        ({"category": "college"}, {"cook"}),
+        ({"category": "leading_enterprise"}, {"welder"}),
+        ({"occupation": "6-18-02"}, {"welder", "both"}),
+        ({"occupation": "烹调"}, {"cook", "both"}),
+        ({"county": "440106"}, {"welder", "both"}),
+        ({"needs_review": "1"}, {"cook"}),
+        ({"needs_review": "0"}, {"welder", "both"}),
+        ({"county": "440106", "occupation": "烹调"}, {"both"}),
+        ({"q": "烹饪"}, {"cook"}),
+        ({"state": "not-a-state"}, {"welder", "cook", "both"}),  # invalid filter ignored
+    ],
+)
+def test_filters(client, three_rows, query, expected):
+    names = dict(zip(("welder", "cook", "both"), three_rows, strict=True))
+    response = client.get(reverse("review_inbox:inbox"), query)
+    assert set(listed(response)) == {names[n].pk for n in expected}
+    assert len(listed(response)) == len(expected)  # no duplicates from the occupation join
+
+
+def test_county_choices_are_the_counties_in_the_inbox(client, three_rows):
+    form = client.get(reverse("review_inbox:inbox")).context["form"]
+    assert [code for code, _ in form.fields["county"].choices] == ["", "440104", "440106"]
+
+
+def test_search_by_uscc(client, three_rows):
+    welder = three_rows[0]
+    response = client.get(reverse("review_inbox:inbox"), {"q": welder.institution.uscc[-8:]})
+    assert listed(response) == [welder.pk]
+    response = client.get(reverse("review_inbox:inbox"), {"q": welder.institution.uscc.lower()})
+    assert listed(response) == [welder.pk]
+
+
+def test_sort_by_name_state_and_submission_time(client, staff):
+    b = make_row(name="B机构", submitted_at=datetime(2023, 5, 12, tzinfo=SH))
+    a = make_row(name="A机构", submitted_at=datetime(2023, 5, 11, tzinfo=SH), state=State.VERIFIED)
+    c = make_row(name="C机构", submitted_at=datetime(2023, 5, 13, tzinfo=SH))
+    url = reverse("review_inbox:inbox")
+    assert listed(client.get(url)) == [c.pk, b.pk, a.pk]  # default: newest first
+    assert listed(client.get(url, {"sort": "submitted_at"})) == [a.pk, b.pk, c.pk]
+    assert listed(client.get(url, {"sort": "name"})) == [a.pk, b.pk, c.pk]
+    assert listed(client.get(url, {"sort": "-name"})) == [c.pk, b.pk, a.pk]
+    # Lifecycle order: submitted before verified; ties by pk.
+    assert listed(client.get(url, {"sort": "state"})) == [b.pk, c.pk, a.pk]
+    assert listed(client.get(url, {"sort": "-state"})) == [a.pk, c.pk, b.pk]
+
+
+def test_paging_25_per_page_keeps_filters(client, staff):
+    rows = [make_row(submitted_at=datetime(2023, 5, 10, 8, n, tzinfo=SH)) for n in range(30)]
+    make_row(state=State.VERIFIED)
+    url = reverse("review_inbox:inbox")
+    first = client.get(url, {"state": "submitted", "sort": "submitted_at"})
+    assert listed(first) == [r.pk for r in rows[:PAGE_SIZE]]
+    assert "page=2" in first.content.decode() and "state=submitted" in first.content.decode()
+    second = client.get(url, {"state": "submitted", "sort": "submitted_at", "page": 2})
+    assert listed(second) == [r.pk for r in rows[PAGE_SIZE:]]
+    assert listed(client.get(url, {"state": "submitted", "page": 99})) == listed(
+        client.get(url, {"state": "submitted", "page": 2})
+    )
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_inbox_queries_do_not_grow_with_rows(client, staff, django_assert_num_queries, count):
+    for n in range(count):
+        make_row(occupations=(WELDER, COOK) if n % 2 else (WELDER,), county_id="440104")
+    with django_assert_num_queries(INBOX_QUERIES):
+        response = client.get(reverse("review_inbox:inbox"), {"occupation": "焊", "sort": "state"})
+    assert len(listed(response)) == min(count, PAGE_SIZE)
+
+
+# ---- export -----------------------------------------------------------------------------------
+
+
+def _sheet(response):
+    return load_workbook(io.BytesIO(response.content)).active
+
+
+def test_export_matches_the_filtered_rows(client, three_rows):
+    welder, _cook, both = three_rows
+    with time_machine.travel(datetime(2023, 5, 20, 15, 30, tzinfo=SH), tick=False):
+        response = client.get(reverse("review_inbox:export"), {"county": "440106", "sort": "name"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    )
+    sheet = _sheet(response)
+    title = sheet["A1"].value
+    assert city_agency().name in title and "2023-05-20 15:30" in title
+    assert [c.value for c in sheet[2]][:4] == ["序号", "受理编号", "机构名称", "统一社会信用代码"]
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    expected = sorted([welder, both], key=lambda a: a.institution.name)
+    assert len(rows) == len(expected)
+    for number, (row, application) in enumerate(zip(rows, expected, strict=True), start=1):
+        application.refresh_from_db()
+        institution = application.institution
+        occupations = "、".join(
+            line.occupation.name for line in application.occupations.order_by("occupation_id")
+        )
+        assert row == (
+            number,
+            application.acknowledgement_no,
+            institution.name,
+            institution.uscc,
+            institution.get_category_display(),
+            "天河区",
+            occupations,
+            application.get_state_display(),
+            "否",
+            datetime(2023, 5, 10, 9, 0),  # Beijing time
+        )
+
+
+def test_export_has_chinese_file_name(client, staff):
+    make_row()
+    response = client.get(reverse("review_inbox:export"))
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=utf-8''" + quote("受理清单") in disposition
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_export_queries_do_not_grow_with_rows(client, staff, django_assert_num_queries, count):
+    for n in range(count):
+        make_row(occupations=(WELDER, COOK) if n % 2 else (COOK,))
+    with django_assert_num_queries(EXPORT_QUERIES):
+        response = client.get(reverse("review_inbox:export"), {"q": "广州"})
+    assert len(list(_sheet(response).iter_rows(min_row=3))) == count
+
+
+# ---- staff case page ------------------------------------------------------------------------
+
+
+def test_case_page_shows_the_whole_case_masked_and_audits_the_read(client):
+    institution = InstitutionFactory(
+        legal_rep_name="张三",
+        legal_rep_id_number="440102199001011234",
+        contact_phone="13812345678",
+        address="广州市天河区测试路1号",
+    )
+    case = _submitted(build_application(institution))
+    staff = CityStaffFactory()
+    client.force_login(staff)
+    response = client.get(reverse("review_inbox:case", args=[case.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    # Answers, with personal numbers masked.
+    assert institution.name in body and "广州市天河区测试路1号" in body and "张三" in body
+    assert "440102********1234" in body and "440102199001011234" not in body
+    assert "138****5678" in body and "13812345678" not in body
+    assert "龙头企业" in body and "天河区" in body and "焊工" in body
+    # Eligibility with clause ids, USCC facts.
+    for result in case.eligibility:
+        assert f"[{result['clause']}]" in body
+    assert "广州市" in body and "91" in body
+    # Materials with preview and download through the checked view.
+    material = case.materials.first()
+    download = reverse("applications:material_download", args=[case.pk, material.pk])
+    assert f'href="{download}"' in body and f'href="{download}?inline=1"' in body
+    # History with Chinese labels; the view itself is audited.
+    assert "提交申请" in body
+    viewed = AuditEvent.objects.for_object(case).filter(action="case_viewed")
+    assert viewed.count() == 1 and viewed.get().actor == staff
+    assert "初审" in body and reverse("review_inbox:verify", args=[case.pk]) in body
+
+
+def test_case_page_notes_answers_changed_after_submission(client, staff):
+    case = _submitted()
+    case.institution.address = "新地址"
+    case.institution.save()
+    body = client.get(reverse("review_inbox:case", args=[case.pk])).content.decode()
+    assert "提交后已变更" in body and "新地址" in body
+
+
+def test_staff_download_from_case_page_is_audited(client, staff):
+    case = _submitted()
+    material = case.materials.first()
+    url = reverse("applications:material_download", args=[case.pk, material.pk])
+    assert client.get(url, {"inline": "1"}).status_code == 200
+    assert AuditEvent.objects.for_object(case).filter(action="material_viewed").exists()
+
+
+@pytest.mark.parametrize(
+    "who",
+    [
+        lambda case: CityStaffFactory(agency=city_agency("440300")),
+        lambda case: applicant_of(case),
+        lambda case: UserFactory(
+            role=Role.DEPARTMENT, agency=Agency.objects.get(kind=Agency.Kind.DEPARTMENT)
+        ),
+    ],
+    ids=["other-city", "applicant", "department"],
+)
+def test_case_page_is_404_for_anyone_but_the_receiving_agency(client, who):
+    case = _submitted()
+    client.force_login(who(case))
+    assert client.get(reverse("review_inbox:case", args=[case.pk])).status_code == 404
+    assert not AuditEvent.objects.for_object(case).filter(action="case_viewed").exists()
+
+
+def test_case_page_actions_go_through_the_workflow(client, staff):
+    case = _submitted()
+    verify = client.post(reverse("review_inbox:action", args=[case.pk, "verify"]))
+    assert verify["Location"] == reverse("review_inbox:verify", args=[case.pk])
+    url = reverse("review_inbox:action", args=[case.pk, "send_to_province"])
+    response = client.post(url, follow=True)
+    assert "不能执行" in response.content.decode()
+    case.refresh_from_db()
+    assert case.state == State.SUBMITTED
+    assert client.get(url).status_code == 405
