@@ -25,7 +25,7 @@ class ApplicationsConfig(AppConfig):
         )
         register_nav(
             NavItem(
-                label="代为登记新增职业申请",
+                label="代登记新增职业",
                 url_name="applications:register_expansion",
                 roles=frozenset({"city_staff", "province_staff"}),
                 order=30,

@@ -25,9 +25,9 @@ class ReviewConfig(AppConfig):
         for item in [
             NavItem(label="受理清单", url_name="review_inbox:inbox", roles=STAFF, order=25),
             NavItem(label="评审组", url_name="panels:list", roles=STAFF, order=40),
-            NavItem(label="评估排名与推荐", url_name="review:ranking", roles=STAFF, order=45),
+            NavItem(label="排名推荐", url_name="review:ranking", roles=STAFF, order=45),
             NavItem(
-                label="重新开放报送",
+                label="开放报送",
                 url_name="review:extend",
                 roles=frozenset({"province_staff"}),
                 order=46,

@@ -51,13 +51,18 @@ def declare_none(institution) -> None:
 
 
 def build_application(
-    institution=None, *, occupations=(("6-18-02-04", [5, 4]),), with_materials=True, confirmed=True
+    institution=None,
+    *,
+    occupations=(("6-18-02-04", [5, 4]),),
+    with_materials=True,
+    confirmed=True,
+    round_code: str = "gd-2023",
 ) -> Application:
     institution = institution or InstitutionFactory()
     applicant = institution.memberships.first()
     user = applicant.user if applicant else ApplicantFactory(institution=institution)
     application = Application.objects.create(
-        round=Round.objects.get(code="gd-2023"),
+        round=Round.objects.get(code=round_code),
         institution=institution,
         created_by=user,
         declarations_confirmed=confirmed,
