@@ -1,0 +1,173 @@
+"""Every page and file refuses outsiders: anonymous users, another institution, another
+city's staff and an unassigned expert (brief: access standard). New URL names must be added
+here, or to PUBLIC, or this test fails."""
+
+from datetime import datetime
+
+import pytest
+import time_machine
+from django.urls import get_resolver, reverse
+
+from evalorg.applications import workflow
+from tests.applications.conftest import SH, applicant_of, build_application
+from tests.factories import ApplicantFactory, CityStaffFactory, UserFactory, city_agency
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = {
+    "accounts:login",
+    "accounts:logout",
+    "institutions:signup",
+    "institutions:county_options",
+}
+REFUSED = {302, 403, 404, 405}
+
+
+def _case():
+    application = build_application()
+    with time_machine.travel(datetime(2023, 5, 10, tzinfo=SH), tick=False):
+        return workflow.perform(application, "submit", applicant_of(application))
+
+
+def _urls(case) -> dict[str, str]:
+    pk = case.pk
+    material = case.materials.first().pk
+    line = case.occupations.first().pk
+    return {
+        "home": reverse("home"),
+        "accounts:password_change": reverse("accounts:password_change"),
+        "accounts:password_change_done": reverse("accounts:password_change_done"),
+        "institutions:profile": reverse("institutions:profile"),
+        "institutions:profile_edit": reverse("institutions:profile_edit"),
+        "institutions:member_add": reverse("institutions:member_add"),
+        "institutions:declarations": reverse("institutions:declarations"),
+        "institutions:declaration_evidence": reverse(
+            "institutions:declaration_evidence", args=[case.institution.declarations.first().pk]
+        ),
+        "applications:list": reverse("applications:list"),
+        "applications:new": reverse("applications:new"),
+        "applications:register_expansion": reverse("applications:register_expansion"),
+        "applications:detail": reverse("applications:detail", args=[pk]),
+        "applications:step_institution": reverse("applications:step_institution", args=[pk]),
+        "applications:step_occupations": reverse("applications:step_occupations", args=[pk]),
+        "applications:occupation_search": reverse("applications:occupation_search", args=[pk])
+        + "?q=焊工",
+        "applications:occupation_remove": reverse(
+            "applications:occupation_remove", args=[pk, line]
+        ),
+        "applications:step_materials": reverse("applications:step_materials", args=[pk]),
+        "applications:material_upload": reverse(
+            "applications:material_upload", args=[pk, "credit"]
+        ),
+        "applications:material_remove": reverse(
+            "applications:material_remove", args=[pk, material]
+        ),
+        "applications:material_download": reverse(
+            "applications:material_download", args=[pk, material]
+        ),
+        "applications:step_review": reverse("applications:step_review", args=[pk]),
+        "applications:eligibility": reverse("applications:eligibility", args=[pk]),
+        "applications:live_eligibility": reverse("applications:live_eligibility", args=[pk]),
+        "applications:action": reverse("applications:action", args=[pk, "withdraw"]),
+        "applications:pdf": reverse("applications:pdf", args=[pk]),
+        "review_inbox:inbox": reverse("review_inbox:inbox"),
+        "review_inbox:export": reverse("review_inbox:export"),
+        "review_inbox:case": reverse("review_inbox:case", args=[pk]),
+        "review_inbox:verify": reverse("review_inbox:verify", args=[pk]),
+        "review_inbox:action": reverse("review_inbox:action", args=[pk, "verify"]),
+        "review:ranking": reverse("review:ranking"),
+        "review:decide": reverse("review:decide", args=[pk]),
+        "review:complete": reverse("review:complete", args=[pk]),
+        "review:send": reverse("review:send"),
+        "review:summary": reverse("review:summary", args=["xlsx"]),
+        "review:extend": reverse("review:extend"),
+        "panels:list": reverse("panels:list"),
+        "panels:add_member": reverse("panels:add_member", args=[1]),
+        "panels:remove_member": reverse("panels:remove_member", args=[1, 1]),
+        "panels:assign": reverse("panels:assign", args=[1]),
+        "panels:unassign": reverse("panels:unassign", args=[1, 1]),
+        "panels:reopen": reverse("panels:reopen", args=[1, 1]),
+        "expert:home": reverse("expert:home"),
+        "expert:declare": reverse("expert:declare", args=[pk]),
+        "expert:scoresheet": reverse("expert:scoresheet", args=[pk]),
+    }
+
+
+def _named_routes() -> set[str]:
+    names = set()
+
+    def walk(patterns, namespace=""):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                ns = pattern.namespace
+                walk(pattern.url_patterns, f"{namespace}{ns}:" if ns else namespace)
+            elif pattern.name:
+                names.add(f"{namespace}{pattern.name}")
+
+    walk(get_resolver().url_patterns)
+    return {n for n in names if not n.startswith("admin:")}
+
+
+def test_every_named_route_is_covered():
+    covered = set(_urls(_case()).keys()) | PUBLIC
+    assert _named_routes() - covered == set()
+
+
+def test_anonymous_is_sent_to_login_everywhere(client):
+    for name, url in _urls(_case()).items():
+        response = client.get(url)
+        assert response.status_code == 302, name
+        assert "/accounts/login/" in response["Location"], name
+        assert client.post(url).status_code in {302, 403, 405}, name
+
+
+OUTSIDERS = {
+    "other institution": lambda: ApplicantFactory(),
+    "other city staff": lambda: CityStaffFactory(agency=city_agency("440300")),
+    "unassigned expert": lambda: UserFactory(role="expert"),
+}
+OWN_PAGES_OF_ANY_USER = {
+    "home",
+    "accounts:password_change",
+    "accounts:password_change_done",
+    "applications:list",
+    "review_inbox:inbox",
+    "review_inbox:export",
+    "review:ranking",
+    "panels:list",
+    "expert:home",
+    "institutions:profile",
+    "institutions:profile_edit",
+    "institutions:member_add",
+    "institutions:declarations",
+    "applications:register_expansion",
+    "applications:new",
+    "review:send",
+    "review:summary",
+}
+
+
+@pytest.mark.parametrize("who", sorted(OUTSIDERS))
+def test_outsiders_cannot_reach_this_case(client, who):
+    case = _case()
+    before = (case.materials.filter(is_current=True).count(), case.occupations.count())
+    client.force_login(OUTSIDERS[who]())
+    for name, url in _urls(case).items():
+        if name in OWN_PAGES_OF_ANY_USER:
+            continue  # pages about the user's own institution, agency or panel
+        get, post = client.get(url), client.post(url)
+        assert get.status_code in REFUSED, (who, name, get.status_code)
+        assert post.status_code in REFUSED, (who, name, post.status_code)
+        assert case.institution.name not in get.content.decode(), (who, name)
+    case.refresh_from_db()
+    assert case.state == "submitted"
+    assert (case.materials.filter(is_current=True).count(), case.occupations.count()) == before
+
+
+@pytest.mark.parametrize("who", sorted(OUTSIDERS))
+def test_outsiders_lists_do_not_show_this_case(client, who):
+    case = _case()
+    client.force_login(OUTSIDERS[who]())
+    for name in ["applications:list", "review_inbox:inbox", "review:ranking", "expert:home"]:
+        response = client.get(reverse(name))
+        assert case.institution.name not in response.content.decode(), (who, name)
