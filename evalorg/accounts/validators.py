@@ -1,5 +1,6 @@
 import re
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -26,3 +27,13 @@ class CharacterClassValidator:
 
     def get_help_text(self) -> str:
         return _("密码须至少包含小写字母、大写字母、数字、符号中的三类。")
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's, with the Chinese message its zh_Hans catalogue lacks for this wording."""
+
+    def get_error_message(self) -> str:
+        return _("密码太短，至少需要 %(n)d 个字符。") % {"n": self.min_length}
+
+    def get_help_text(self) -> str:
+        return _("密码至少需要 %(n)d 个字符。") % {"n": self.min_length}

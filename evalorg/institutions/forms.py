@@ -223,19 +223,6 @@ class InstitutionEditForm(InstitutionForm):
         return value or self.instance.legal_rep_id_number
 
 
-# Django 5.2 ships no Chinese text for this validator's message; the others are translated.
-PASSWORD_MESSAGES = {
-    "password_too_short": _("密码太短，至少需要 %(min_length)d 个字符。"),
-}
-
-
-def _in_chinese(error: ValidationError) -> ValidationError:
-    message = PASSWORD_MESSAGES.get(error.code or "")
-    if message is None:
-        return error
-    return ValidationError(message, code=error.code, params=error.params)
-
-
 class AccountFieldsMixin(forms.Form):
     """Fields of a new applicant account, with Django's password validators."""
 
@@ -288,7 +275,7 @@ class AccountFieldsMixin(forms.Form):
             try:
                 password_validation.validate_password(password1, probe)
             except ValidationError as error:
-                self.add_error("password1", [_in_chinese(e) for e in error.error_list])
+                self.add_error("password1", error)
 
     def create_user(self) -> User:
         data = self.cleaned_data

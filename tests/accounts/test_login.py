@@ -107,3 +107,9 @@ def test_logout_is_audited(client):
     client.force_login(user)
     client.post(reverse("accounts:logout"))
     assert AuditEvent.objects.filter(action="logout", actor=user).exists()
+
+
+def test_short_password_message_is_chinese():
+    with pytest.raises(ValidationError) as excinfo:
+        validate_password("Ab1!")
+    assert "至少需要 10 个字符" in " ".join(excinfo.value.messages)
