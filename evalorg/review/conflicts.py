@@ -14,6 +14,12 @@ from .models import ConflictDeclaration, ConflictKind, Panel
 def detect(expert, application: Application) -> str:
     """Why the system thinks ``expert`` is conflicted for ``application`` ("" if not)."""
     institution = application.institution
+    is_member = institution.memberships.filter(user=expert).exists()
+    return conflict_reasons(expert, institution, is_member=is_member)
+
+
+def conflict_reasons(expert, institution, *, is_member: bool) -> str:
+    """The detection rules on rows already loaded (list pages call this without queries)."""
     profile = getattr(expert, "expert_profile", None)
     reasons = []
     if profile and profile.employer_uscc and profile.employer_uscc.upper() == institution.uscc:
@@ -24,7 +30,7 @@ def detect(expert, application: Application) -> str:
         expert.phone and expert.phone in contacts
     ):
         reasons.append(_("专家是申请机构的联系人"))
-    if institution.memberships.filter(user=expert).exists():
+    if is_member:
         reasons.append(_("专家是申请机构的系统账户"))
     return "；".join(reasons)
 

@@ -29,6 +29,7 @@ from evalorg.institutions.masking import mask_phone
 from evalorg.institutions.models import Membership
 from evalorg.rounds.models import Round
 
+from .conflicts import conflict_reasons
 from .forms import AssignForm, MemberForm, ReasonForm
 from .models import Assignment, ConflictDeclaration, Panel, PanelMember, ReviewLevel, Scoresheet
 from .scoring import TRIM_MINIMUM, TemplateItem, sheet_total
@@ -152,20 +153,7 @@ def expert_row(user: User, names: dict[int, str]) -> ExpertRow:
 
 
 def detected_reason(expert: User, institution, accounts: set[tuple[int, int]]) -> str:
-    """``conflicts.detect`` on rows already loaded: same rules, no query per expert."""
-    profile = getattr(expert, "expert_profile", None)
-    reasons = []
-    if profile and profile.employer_uscc and profile.employer_uscc.upper() == institution.uscc:
-        reasons.append(_("专家工作单位统一社会信用代码与申请机构相同"))
-    contacts = {institution.contact_email.lower(), institution.contact_phone}
-    contacts.discard("")
-    if (expert.email and expert.email.lower() in contacts) or (
-        expert.phone and expert.phone in contacts
-    ):
-        reasons.append(_("专家是申请机构的联系人"))
-    if (institution.pk, expert.pk) in accounts:
-        reasons.append(_("专家是申请机构的系统账户"))
-    return "；".join(reasons)
+    return conflict_reasons(expert, institution, is_member=(institution.pk, expert.pk) in accounts)
 
 
 @dataclass

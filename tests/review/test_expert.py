@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
-from evalorg.applications import workflow
-from evalorg.applications.materials import applicable_items
 from evalorg.core.models import AuditEvent
 from evalorg.review.models import (
     Assignment,
@@ -20,32 +16,16 @@ from evalorg.review.models import (
     Panel,
     PanelMember,
     Scoresheet,
-    VerificationCheck,
 )
 from evalorg.rounds.defaults import DEFAULT_SCORESHEET
-from tests.applications.conftest import applicant_of, build_application
 from tests.factories import CityStaffFactory, InstitutionFactory, UserFactory
+
+from .conftest import verified as verified_application
 
 pytestmark = pytest.mark.django_db
 
 SH = ZoneInfo("Asia/Shanghai")
 ITEMS = DEFAULT_SCORESHEET["items"]
-
-
-def verified_application(staff, institution=None):
-    application = build_application(institution)
-    with time_machine.travel(datetime(2023, 5, 10, tzinfo=SH), tick=False):
-        workflow.perform(application, "submit", applicant_of(application))
-    for item in applicable_items(application):
-        VerificationCheck.objects.create(
-            application=application,
-            item_code=item.code,
-            present=True,
-            complete=True,
-            authentic=True,
-            checked_by=staff,
-        )
-    return workflow.perform(application, "verify", staff)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from django.urls import reverse
 
 from evalorg.accounts.models import Agency
 from evalorg.applications import workflow
-from evalorg.applications.materials import applicable_items
 from evalorg.core.models import AuditEvent
 from evalorg.institutions.models import Membership
 from evalorg.review import conflicts
@@ -24,7 +23,6 @@ from evalorg.review.models import (
     Panel,
     PanelMember,
     Scoresheet,
-    VerificationCheck,
 )
 from evalorg.review.panels import detected_reason
 from evalorg.rounds.defaults import DEFAULT_SCORESHEET
@@ -37,26 +35,12 @@ from tests.factories import (
     city_agency,
 )
 
+from .conftest import verified as verified_application
+
 pytestmark = pytest.mark.django_db
 
 SH = ZoneInfo("Asia/Shanghai")
 LIST = "panels:list"
-
-
-def verified_application(staff, institution=None):
-    application = build_application(institution)
-    with time_machine.travel(datetime(2023, 5, 10, tzinfo=SH), tick=False):
-        workflow.perform(application, "submit", applicant_of(application))
-    for item in applicable_items(application):
-        VerificationCheck.objects.create(
-            application=application,
-            item_code=item.code,
-            present=True,
-            complete=True,
-            authentic=True,
-            checked_by=staff,
-        )
-    return workflow.perform(application, "verify", staff)
 
 
 def open_panel(client, staff) -> Panel:
