@@ -1,0 +1,44 @@
+"""Rounds are data: the 2023 reference round and copying one to create the next (SPEC §2)."""
+
+from datetime import date, datetime
+
+import pytest
+import time_machine
+
+from evalorg.core.clock import SHANGHAI
+from evalorg.rounds.models import Round
+
+pytestmark = pytest.mark.django_db
+
+
+def test_reference_round_has_the_notice_dates_and_checklist():
+    round_ = Round.objects.get(code="gd-2023")
+    assert round_.application_deadline == date(2023, 5, 19)  # N-4.1.1
+    assert round_.city_assessment_deadline == date(2023, 5, 25)  # N-4.1.2
+    assert (round_.publicity_working_days, round_.cultivation_days) == (5, 180)
+    assert round_.checklist.count() == 12
+    assert set(round_.scoresheet_template) == {"city", "province"}
+
+
+def test_copy_shifts_dates_and_keeps_checklist_and_rules():
+    reference = Round.objects.get(code="gd-2023")
+    reference.recommendation_quota = 7
+    reference.save()
+    new = reference.copy(code="gd-2024", name="2024年遴选", year=2024, shift_days=366)
+    assert new.pk != reference.pk and new.copied_from == reference
+    assert new.application_deadline == date(2024, 5, 19)
+    assert new.recommendation_quota == 7 and not new.is_reference
+    assert list(new.checklist.values_list("code", flat=True)) == list(
+        reference.checklist.values_list("code", flat=True)
+    )
+    assert reference.checklist.count() == 12  # the original keeps its own items
+
+
+def test_accepting_applications_until_the_inclusive_deadline():
+    round_ = Round.objects.get(code="gd-2023")
+    with time_machine.travel(datetime(2023, 5, 19, 23, 59, 59, tzinfo=SHANGHAI), tick=False):
+        assert round_.is_accepting_applications()
+    with time_machine.travel(datetime(2023, 5, 20, 0, 0, 0, tzinfo=SHANGHAI), tick=False):
+        assert not round_.is_accepting_applications()
+    with time_machine.travel(datetime(2023, 4, 27, 12, 0, tzinfo=SHANGHAI), tick=False):
+        assert not round_.is_accepting_applications()  # not yet published
