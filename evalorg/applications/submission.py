@@ -9,6 +9,7 @@ from evalorg.core import clock
 from evalorg.notify.services import notify_users, queue_email
 from evalorg.rounds.models import Round
 
+from .eligibility import Outcome
 from .models import Application
 from .routing import receiving_agency
 
@@ -61,8 +62,6 @@ def applicant_emails(application: Application) -> list[str]:
 
 
 def on_submitted(application: Application, actor, data: dict) -> None:
-    from .eligibility import Outcome
-
     application.receiving_agency = receiving_agency(application.institution, application.route)
     if not application.acknowledgement_no:
         application.acknowledgement_no = acknowledgement_number(application)

@@ -18,7 +18,11 @@ from evalorg.accounts.models import Role
 from evalorg.core import audit, clock
 
 from . import access
+from .eligibility import Outcome, evaluate, input_from_application
+from .materials import missing_required
 from .models import OPEN_STATES, Application, State
+from .routing import needs_route_choice
+from .submission import on_returned, on_submitted, on_withdrawn
 
 Guard = Callable[[Application, Any, dict], "Refusal | None"]
 Effect = Callable[[Application, Any, dict], None]
@@ -160,16 +164,12 @@ def before_city_deadline(application: Application, actor, data: dict) -> Refusal
 
 
 def eligibility_passes(application: Application, actor, data: dict) -> list[Refusal]:
-    from .eligibility import Outcome, evaluate, input_from_application
-
     results = evaluate(input_from_application(application))
     data["_eligibility"] = results
     return [Refusal(r.clause, r.message) for r in results if r.outcome == Outcome.FAIL]
 
 
 def materials_complete(application: Application, actor, data: dict) -> list[Refusal]:
-    from .materials import missing_required
-
     return [
         Refusal("N-4.1.1", _("缺少申请材料“%(title)s”（附件1）。") % {"title": item.title})
         for item in missing_required(application)
@@ -183,35 +183,12 @@ def declarations_confirmed(application: Application, actor, data: dict) -> Refus
 
 
 def route_chosen(application: Application, actor, data: dict) -> Refusal | None:
-    from .routing import needs_route_choice
-
     if needs_route_choice(application.institution) and not application.route:
         return Refusal(
             "N-4.1.2",
             _("省属机构须选择向所在地级以上市评价指导机构或省职业技能服务指导中心提交。"),
         )
     return None
-
-
-# ---- effects ------------------------------------------------------------------------------
-
-
-def record_submission(application: Application, actor, data: dict) -> None:
-    from .submission import on_submitted
-
-    on_submitted(application, actor, data)
-
-
-def notify_returned(application: Application, actor, data: dict) -> None:
-    from .submission import on_returned
-
-    on_returned(application, actor, data)
-
-
-def notify_withdrawn(application: Application, actor, data: dict) -> None:
-    from .submission import on_withdrawn
-
-    on_withdrawn(application, actor, data)
 
 
 STAFF = frozenset({Role.CITY_STAFF, Role.PROVINCE_STAFF})
@@ -232,7 +209,7 @@ register(
             materials_complete,
             eligibility_passes,
         ),
-        effects=(record_submission,),
+        effects=(on_submitted,),
     ),
     Transition(
         action="return_for_correction",
@@ -241,7 +218,7 @@ register(
         target=State.RETURNED_FOR_CORRECTION,
         roles=STAFF,
         relation=access.is_receiving_staff,
-        effects=(notify_returned,),
+        effects=(on_returned,),
         needs_reason=True,
         style="warning",
         audit_fields=("reason", "items"),
@@ -259,7 +236,7 @@ register(
             materials_complete,
             eligibility_passes,
         ),
-        effects=(record_submission,),
+        effects=(on_submitted,),
     ),
     Transition(
         action="withdraw",
@@ -268,7 +245,7 @@ register(
         target=State.WITHDRAWN,
         roles=APPLICANT,
         relation=access.is_own,
-        effects=(notify_withdrawn,),
+        effects=(on_withdrawn,),
         needs_reason=True,
         style="outline-danger",
     ),
