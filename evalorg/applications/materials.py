@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from evalorg.core import audit, clock
-from evalorg.core.files import UploadRefused, store_upload
+from evalorg.core.files import UploadRefused, atomic_uploads, store_upload
 from evalorg.rounds.models import ChecklistItem
 
 from .models import Application, Kind, Material
@@ -62,7 +62,7 @@ def add_material(application: Application, item: ChecklistItem, uploaded, user) 
         raise UploadRefused(
             f"本申请的材料总大小将超过上限 {limit // (1024 * 1024)} MB，请压缩后再上传。"
         )
-    with transaction.atomic():
+    with atomic_uploads():
         stored = store_upload(
             uploaded, allowed_kinds=item.allowed_kinds, max_bytes=item.max_bytes, user=user
         )

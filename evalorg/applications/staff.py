@@ -7,15 +7,15 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Role
 from evalorg.core import audit
-from evalorg.core.files import UploadRefused, store_upload
+from evalorg.core.files import UploadRefused, atomic_uploads, store_upload
 from evalorg.institutions.models import Institution
 from evalorg.notify.services import notify_users
 from evalorg.rounds.models import Round
@@ -53,7 +53,7 @@ def register_expansion(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         institution = form.cleaned_data["uscc"]
         try:
-            with transaction.atomic():
+            with atomic_uploads():
                 stored = store_upload(
                     form.cleaned_data["email_file"],
                     allowed_kinds=EMAIL_KINDS,
@@ -77,7 +77,7 @@ def register_expansion(request: HttpRequest) -> HttpResponse:
                 notify_users(
                     applicant_users(application),
                     _("已为贵机构登记新增职业申请，请补充完整后提交"),
-                    url=f"/applications/{application.pk}/",
+                    url=reverse("applications:detail", args=[application.pk]),
                 )
         except UploadRefused as refused:
             form.add_error("email_file", refused.message)

@@ -12,12 +12,15 @@ import math
 import os
 import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import IO
 
 import filetype
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 
@@ -172,6 +175,33 @@ def _sha256_and_size(uploaded: File, name: str, max_bytes: int) -> tuple[str, in
     return digest.hexdigest(), size
 
 
+# Paths written inside the innermost ``atomic_uploads`` block (None outside any block).
+_pending_paths: ContextVar[list[str] | None] = ContextVar("evalorg_pending_uploads", default=None)
+
+
+@contextmanager
+def atomic_uploads() -> Iterator[None]:
+    """``transaction.atomic()`` that also removes the bytes stored inside it on rollback.
+
+    Storage is not transactional: without this, a refused second upload or a failed audit
+    after ``store_upload`` would roll the rows back and leave their bytes behind.
+    """
+    paths: list[str] = []
+    token = _pending_paths.set(paths)
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        for path in paths:
+            default_storage.delete(path)
+        raise
+    finally:
+        _pending_paths.reset(token)
+    outer = _pending_paths.get()
+    if outer is not None:
+        outer.extend(paths)  # an enclosing block that rolls back removes them too
+
+
 def store_upload(
     uploaded: File, *, allowed_kinds: Iterable[str], max_bytes: int, user
 ) -> StoredFile:
@@ -201,6 +231,9 @@ def store_upload(
     except Exception:
         default_storage.delete(saved_as)  # no row refers to it
         raise
+    pending = _pending_paths.get()
+    if pending is not None:
+        pending.append(saved_as)
     return stored
 
 

@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from evalorg.accounts.models import Role, User
 from evalorg.catalog.models import Division
 from evalorg.core import audit
-from evalorg.core.files import UploadRefused, file_response, store_upload
+from evalorg.core.files import UploadRefused, atomic_uploads, file_response, store_upload
 from evalorg.core.models import StoredFile
 
 from .forms import (
@@ -270,17 +269,11 @@ def _store_evidence(form: DeclarationForm, user: User, stored: dict[str, StoredF
             raise _Refused from refused
 
 
-def _discard(stored: dict[str, StoredFile]) -> None:
-    """Remove the bytes of files whose rows were rolled back (nothing refers to them)."""
-    for file in stored.values():
-        default_storage.delete(file.storage_path)
-
-
 def _save_declarations(form: DeclarationForm, institution: Institution, user: User) -> bool:
     """Upsert the four answers and audit; all or nothing (``False`` after a refused upload)."""
     stored: dict[str, StoredFile] = {}
     try:
-        with transaction.atomic():
+        with atomic_uploads():
             _store_evidence(form, user, stored)
             answers: dict[str, bool] = {}
             for item in ExclusionItem:
@@ -298,11 +291,7 @@ def _save_declarations(form: DeclarationForm, institution: Institution, user: Us
                 data={"answers": answers, "evidence_added": sorted(stored)},
             )
     except _Refused:
-        _discard(stored)
         return False
-    except Exception:
-        _discard(stored)
-        raise
     return True
 
 

@@ -16,6 +16,7 @@ from PIL import Image
 
 from evalorg.core.files import (
     UploadRefused,
+    atomic_uploads,
     clean_name,
     file_response,
     sniff_kind,
@@ -244,3 +245,31 @@ def test_inline_response_and_extension_matching_the_content(user):
     response.close()
 
     assert content_disposition(response) == ("inline", "扫描件.exe.pdf")
+
+
+PDF_CONTENT = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_atomic_uploads_removes_bytes_when_the_block_rolls_back(tmp_path, user):
+    with pytest.raises(RuntimeError), atomic_uploads():
+        store_upload(upload("a.pdf", PDF_CONTENT), allowed_kinds=["pdf"], max_bytes=MB, user=user)
+        raise RuntimeError("the audit write failed")
+    assert files_in_storage(tmp_path) == [] and not StoredFile.objects.exists()
+
+
+def test_atomic_uploads_keeps_bytes_on_commit(tmp_path, user):
+    with atomic_uploads():
+        stored = store_upload(
+            upload("a.pdf", PDF_CONTENT), allowed_kinds=["pdf"], max_bytes=MB, user=user
+        )
+    assert len(files_in_storage(tmp_path)) == 1 and StoredFile.objects.get() == stored
+
+
+def test_outer_rollback_removes_bytes_of_a_committed_inner_block(tmp_path, user):
+    with pytest.raises(RuntimeError), atomic_uploads():
+        with atomic_uploads():
+            store_upload(
+                upload("a.pdf", PDF_CONTENT), allowed_kinds=["pdf"], max_bytes=MB, user=user
+            )
+        raise RuntimeError
+    assert files_in_storage(tmp_path) == []
