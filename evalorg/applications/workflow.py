@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Role
 from evalorg.core import audit, clock
@@ -141,26 +143,29 @@ def perform(application: Application, action: str, actor, **data: Any) -> Applic
 # ---- guards -------------------------------------------------------------------------------
 
 
-def before_application_deadline(application: Application, actor, data: dict) -> Refusal | None:
-    deadline = application.round.application_deadline
-    if clock.is_past(deadline):
-        return Refusal(
-            "N-4.1.1",
-            _("申请提交截止时间为 %(date)s 24 时（含当天，北京时间），已截止，不能提交。")
-            % {"date": f"{deadline:%Y年%m月%d日}"},
-        )
-    return None
+def deadline_guard(clause: str, message: str, deadline_of: Callable[[Application], date]) -> Guard:
+    """A guard refusing once ``deadline_of(application)`` (inclusive, Shanghai) has passed;
+    ``message`` receives the date as ``%(date)s``."""
+
+    def guard(application: Application, actor, data: dict) -> Refusal | None:
+        deadline = deadline_of(application)
+        if clock.is_past(deadline):
+            return Refusal(clause, str(message) % {"date": f"{deadline:%Y年%m月%d日}"})
+        return None
+
+    return guard
 
 
-def before_city_deadline(application: Application, actor, data: dict) -> Refusal | None:
-    deadline = application.round.city_assessment_deadline
-    if clock.is_past(deadline):
-        return Refusal(
-            "N-4.1.2",
-            _("补正材料须在地市评估截止日 %(date)s（含当天）前重新提交，已截止。")
-            % {"date": f"{deadline:%Y年%m月%d日}"},
-        )
-    return None
+before_application_deadline = deadline_guard(
+    "N-4.1.1",
+    _lazy("申请提交截止时间为 %(date)s 24 时（含当天，北京时间），已截止，不能提交。"),
+    lambda application: application.round.application_deadline,
+)
+before_city_deadline = deadline_guard(
+    "N-4.1.2",
+    _lazy("补正材料须在地市评估截止日 %(date)s（含当天）前重新提交，已截止。"),
+    lambda application: application.round.city_assessment_deadline,
+)
 
 
 def eligibility_passes(application: Application, actor, data: dict) -> list[Refusal]:

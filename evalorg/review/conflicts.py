@@ -52,11 +52,11 @@ def declare(panel: Panel, application: Application, expert, kind: str, note: str
     return declaration
 
 
-def is_cleared(panel: Panel, application: Application, expert) -> bool | None:
-    """None: not declared yet; True: may score; False: conflicted."""
-    declaration = ConflictDeclaration.objects.filter(
-        panel=panel, application=application, expert=expert
-    ).first()
-    if declaration is None:
-        return None
-    return declaration.kind == ConflictKind.NONE and not declaration.detected
+def conflicted_pairs(application: Application) -> set[tuple[int, int]]:
+    """(panel id, expert id) of every declared or detected conflict on ``application``."""
+    rows = (
+        ConflictDeclaration.objects.filter(application=application)
+        .exclude(kind=ConflictKind.NONE, detected="")
+        .values_list("panel_id", "expert_id")
+    )
+    return set(rows)

@@ -6,16 +6,19 @@ clause. Registered from ``ReviewConfig.ready`` because review sits above applica
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Role
 from evalorg.applications import access
 from evalorg.applications.models import State
-from evalorg.applications.workflow import Refusal, Transition, register
-from evalorg.core import clock
+from evalorg.applications.workflow import Refusal, Transition, deadline_guard, register
 
+from .conflicts import conflicted_pairs
 from .models import DeadlineExtension, Scoresheet, VerificationCheck
-from .services import experts_for
+from .services import MIN_PANEL_SIZE, experts_for
 
 STAFF = frozenset({Role.CITY_STAFF, Role.PROVINCE_STAFF})
 
@@ -37,27 +40,33 @@ def all_items_checked(application, actor, data: dict) -> list[Refusal]:
 
 
 def scoring_complete(application, actor, data: dict) -> list[Refusal]:
-    assignments = list(application.assignments.select_related("panel"))
+    """Every non-conflicted scorer of every assignment submitted, and at least 3 of them."""
+    assignments = list(
+        application.assignments.select_related("panel").prefetch_related(
+            "experts", "panel__members__expert"
+        )
+    )
     if not assignments:
         return [Refusal("N-4.1.2", _("该申请尚未分配给专家评审组。"))]
+    conflicted = conflicted_pairs(application)
+    submitted = set(
+        Scoresheet.objects.filter(
+            application=application, status=Scoresheet.Status.SUBMITTED
+        ).values_list("panel_id", "expert_id")
+    )
     refusals = []
     for assignment in assignments:
-        from .conflicts import is_cleared
-
-        experts = experts_for(assignment)
-        sheets = {
-            s.expert_id: s
-            for s in Scoresheet.objects.filter(panel=assignment.panel, application=application)
-        }
-        scoring = [e for e in experts if is_cleared(assignment.panel, application, e) is not False]
-        for expert in scoring:
-            sheet = sheets.get(expert.pk)
-            if sheet is None or sheet.status != Scoresheet.Status.SUBMITTED:
-                refusals.append(
-                    Refusal("N-4.1.2", _("专家%(name)s尚未提交评估表。") % {"name": expert})
-                )
-        if len(scoring) < 3:
-            refusals.append(Refusal("N-4.1.2", _("无利益冲突的评分专家不足 3 人。")))
+        panel_id = assignment.panel_id
+        scoring = [e for e in experts_for(assignment) if (panel_id, e.pk) not in conflicted]
+        refusals += [
+            Refusal("N-4.1.2", _("专家%(name)s尚未提交评估表。") % {"name": expert})
+            for expert in scoring
+            if (panel_id, expert.pk) not in submitted
+        ]
+        if len(scoring) < MIN_PANEL_SIZE:
+            refusals.append(
+                Refusal("N-4.1.2", _("无利益冲突的评分专家不足 %(n)s 人。") % {"n": MIN_PANEL_SIZE})
+            )
     return refusals
 
 
@@ -68,27 +77,27 @@ def has_recommendation(application, actor, data: dict) -> Refusal | None:
     return None
 
 
-def sending_window_open(application, actor, data: dict) -> Refusal | None:
+def sending_deadline(application) -> date:
+    """The city deadline, or a later date the provincial center reopened it to."""
     deadline = application.round.city_assessment_deadline
     extension = (
         DeadlineExtension.objects.filter(
-            agency=application.receiving_agency, round=application.round
+            agency=application.receiving_agency, round=application.round, until__gt=deadline
         )
         .order_by("-until")
         .first()
     )
-    if extension is not None and extension.until > deadline:
-        deadline = extension.until
-    if clock.is_past(deadline):
-        return Refusal(
-            "N-4.1.2",
-            _(
-                "地市评估结果须在 %(d)s（含当天）前报送省职业技能服务指导中心，已截止；"
-                "如需延期请联系省中心重新开放报送。"
-            )
-            % {"d": f"{deadline:%Y年%m月%d日}"},
-        )
-    return None
+    return extension.until if extension else deadline
+
+
+sending_window_open = deadline_guard(
+    "N-4.1.2",
+    _lazy(
+        "地市评估结果须在 %(date)s（含当天）前报送省职业技能服务指导中心，已截止；"
+        "如需延期请联系省中心重新开放报送。"
+    ),
+    sending_deadline,
+)
 
 
 def tell_not_recommended(application, actor, data: dict) -> None:
