@@ -71,12 +71,3 @@ class ConfirmForm(forms.Form):
         ),
         error_messages={"required": _("请勾选承诺后再提交。")},
     )
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("理由"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-        error_messages={"required": _("请填写理由。")},
-    )

@@ -8,14 +8,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Role
 from evalorg.catalog.models import Occupation
+from evalorg.catalog.status import occupation_facts
 from evalorg.core import audit
 from evalorg.core.files import UploadRefused, file_response
 from evalorg.core.models import AuditEvent
@@ -23,10 +25,11 @@ from evalorg.institutions.models import institution_of
 from evalorg.rounds.models import Round
 
 from . import access, workflow
-from .eligibility import Outcome, evaluate, input_from_application, summarize
-from .forms import ConfirmForm, InstitutionStepForm, OccupationAddForm, ReasonForm, UploadForm
+from .eligibility import Outcome, evaluate, input_from_application, occupation_results
+from .forms import ConfirmForm, InstitutionStepForm, OccupationAddForm, UploadForm
 from .materials import add_material, applicable_items, current_materials, retire_material
 from .models import Application, ApplicationOccupation, Kind, Material, SkillLevel, State
+from .pdf import application_pdf_bytes
 from .returns import latest_return_reasons
 from .routing import needs_route_choice, receiving_agency
 
@@ -194,45 +197,38 @@ def step_occupations(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _add_occupation(application: Application, data: dict, user) -> str:
-    from .eligibility import occupation_results
-
     code = data["code"].strip()
-    fails = [
-        r for r in occupation_results(code, tuple(data["levels"])) if r.outcome == Outcome.FAIL
-    ]
+    levels = sorted(set(data["levels"]), reverse=True)
+    fails = [r for r in occupation_results(code, tuple(levels)) if r.outcome == Outcome.FAIL]
     if fails:
         return "；".join(f"{r.message}（{r.clause}）" for r in fails)
     with transaction.atomic():
         line, created = ApplicationOccupation.objects.get_or_create(
-            application=application, occupation_id=code, defaults={"levels": data["levels"]}
+            application=application, occupation_id=code, defaults={"levels": levels}
         )
         if not created:
-            line.levels = sorted(set(data["levels"]), reverse=True)
+            line.levels = levels
             line.save(update_fields=["levels"])
         audit.record(
             "occupation_added",
             application,
             actor=user,
-            data={"code": code, "levels": data["levels"]},
+            data={"code": code, "levels": levels},
         )
     return ""
 
 
 @login_required
 def occupation_search(request: HttpRequest, pk: int) -> HttpResponse:
-    from evalorg.catalog.status import occupation_facts
-
     application = _load_editable(request, pk)
     query = request.GET.get("q", "").strip()
     candidates = []
     if query:
-        matches = Occupation.objects.leaves().filter(name__icontains=query) | (
-            Occupation.objects.leaves().filter(code__startswith=query)
+        matches = Occupation.objects.leaves().filter(
+            Q(name__icontains=query) | Q(code__startswith=query)
         )
         occupations = list(matches.order_by("code")[:SEARCH_LIMIT])
         facts = occupation_facts([o.code for o in occupations])
-        from .eligibility import occupation_results
-
         for occupation in occupations:
             results = occupation_results(occupation.code, (5,), facts=facts)
             fails = [r for r in results if r.outcome == Outcome.FAIL]
@@ -387,13 +383,9 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": workflow.available_actions(application, request.user),
             "history": history,
             "can_edit": access.can_edit(application, request.user),
-            "reason_form": ReasonForm(),
             "return_reasons": latest_return_reasons(application)
             if application.state == State.RETURNED_FOR_CORRECTION
             else [],
-            "has_fail": summarize(evaluate(input_from_application(application)))[0]
-            if application.state == State.DRAFT
-            else False,
         },
     )
 
@@ -429,17 +421,9 @@ def material_download(request: HttpRequest, pk: int, material_pk: int) -> HttpRe
 
 @login_required
 def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    from .pdf import application_pdf_bytes
-
     application = _load(request, pk)
     content = application_pdf_bytes(application)
     response = HttpResponse(content, content_type="application/pdf")
     name = f"备案申请表-{application.acknowledgement_no or application.pk}.pdf"
-    from django.utils.http import content_disposition_header
-
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response
-
-
-def detail_url(application: Application) -> str:
-    return reverse("applications:detail", args=[application.pk])

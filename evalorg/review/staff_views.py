@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 from evalorg.accounts.models import Agency, Role
 from evalorg.applications import access, workflow
 from evalorg.applications.models import Application, State
-from evalorg.core import audit
+from evalorg.core import audit, clock
 from evalorg.rounds.models import Round
 
 from .models import DeadlineExtension, Recommendation
@@ -112,12 +113,12 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return redirect(f"{_ranking_url(application)}")
+        return _to_ranking(application.round_id)
     decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
     refusal = _quota_refusal(application, decision)
     if refusal:
         messages.error(request, refusal)
-        return redirect(_ranking_url(application))
+        return _to_ranking(application.round_id)
     row = next((r for r in ranked(agency, application.round) if r.application.pk == pk), None)
     try:
         with transaction.atomic():
@@ -134,19 +135,12 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             )
             workflow.perform(application, decision, request.user, reason=reason)
     except workflow.TransitionRefused as refused:
-        for item in refused.refusals:
-            messages.error(request, str(item))
+        _show_refusals(request, refused)
     else:
         messages.success(
             request, _("已记录推荐意见：%(name)s。") % {"name": application.institution.name}
         )
-    return redirect(_ranking_url(application))
-
-
-def _ranking_url(application: Application) -> str:
-    from django.urls import reverse
-
-    return f"{reverse('review:ranking')}?round={application.round_id}"
+    return _to_ranking(application.round_id)
 
 
 @login_required
@@ -157,13 +151,12 @@ def complete_scoring(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         workflow.perform(application, "score_complete", request.user)
     except workflow.TransitionRefused as refused:
-        for item in refused.refusals:
-            messages.error(request, str(item))
+        _show_refusals(request, refused)
     else:
         messages.success(
             request, _("已确认专家评估完成：%(name)s。") % {"name": application.institution.name}
         )
-    return redirect(_ranking_url(application))
+    return _to_ranking(application.round_id)
 
 
 @login_required
@@ -181,28 +174,25 @@ def send_to_province(request: HttpRequest) -> HttpResponse:
         try:
             workflow.perform(application, "send_to_province", request.user)
         except workflow.TransitionRefused as refused:
-            for item in refused.refusals:
-                messages.error(request, str(item))
+            _show_refusals(request, refused)
             break
         sent += 1
     if sent:
-        Recommendation.objects.filter(application__in=pending[:sent]).update(sent_at=_now())
+        Recommendation.objects.filter(application__in=pending[:sent]).update(sent_at=clock.now())
         messages.success(
             request, _("已向省职业技能服务指导中心报送 %(n)s 份推荐申请。") % {"n": sent}
         )
-    return redirect(f"{_ranking_base()}?round={round_.pk}" if round_ else _ranking_base())
+    return _to_ranking(round_.pk if round_ else None)
 
 
-def _now():
-    from evalorg.core import clock
+def _to_ranking(round_id: int | None) -> HttpResponse:
+    url = reverse("review:ranking")
+    return redirect(f"{url}?round={round_id}" if round_id else url)
 
-    return clock.now()
 
-
-def _ranking_base() -> str:
-    from django.urls import reverse
-
-    return reverse("review:ranking")
+def _show_refusals(request: HttpRequest, refused: workflow.TransitionRefused) -> None:
+    for refusal in refused.refusals:
+        messages.error(request, str(refusal))
 
 
 def _summary_response(content: bytes, name: str, content_type: str) -> HttpResponse:
