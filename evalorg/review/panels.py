@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +33,14 @@ from .conflicts import conflict_reasons
 from .forms import AssignForm, MemberForm, ReasonForm
 from .models import Assignment, ConflictDeclaration, Panel, PanelMember, ReviewLevel, Scoresheet
 from .scoring import TRIM_MINIMUM, TemplateItem, sheet_total
-from .services import MIN_PANEL_SIZE, level_of, panel_of, template_for
+from .services import (
+    MIN_PANEL_SIZE,
+    agency_rounds,
+    level_of,
+    panel_of,
+    pick_round,
+    template_for,
+)
 
 STAFF_ROLES = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
 # Where experts may still score: verified at the city (or at the provincial center for the
@@ -55,18 +62,8 @@ def _agency(request: HttpRequest) -> Agency:
 
 
 def _rounds(request: HttpRequest, agency: Agency) -> tuple[list[Round], Round | None]:
-    rounds = list(
-        Round.objects.filter(applications__receiving_agency=agency)
-        .distinct()
-        .order_by("-published_on", "-pk")
-    )
-    chosen = request.GET.get("round")
-    if not chosen:
-        return rounds, (rounds[0] if rounds else None)
-    selected = next((r for r in rounds if str(r.pk) == chosen), None)
-    if selected is None:
-        raise Http404
-    return rounds, selected
+    rounds = agency_rounds(agency)
+    return rounds, pick_round(rounds, request.GET.get("round"))
 
 
 def _panel_for(agency: Agency, round_: Round, actor) -> Panel:

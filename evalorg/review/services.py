@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
 
 from evalorg.accounts.models import Agency
 from evalorg.applications.models import Application
@@ -128,6 +129,22 @@ def ranked(agency: Agency, round_: Round) -> list[RankedRow]:
         decision = getattr(application, "recommendation", None)
         rows.append(RankedRow(position, application, agg, decision))
     return rows
+
+
+def agency_rounds(agency: Agency) -> list[Round]:
+    """Rounds in which ``agency`` received applications, newest first."""
+    rounds = Round.objects.filter(applications__receiving_agency=agency).distinct()
+    return list(rounds.order_by("-published_on", "-pk"))
+
+
+def pick_round(rounds: list[Round], chosen: str | None) -> Round | None:
+    """The round chosen by id among ``rounds`` (404 if not one of them), else the newest."""
+    if not chosen:
+        return rounds[0] if rounds else None
+    selected = next((r for r in rounds if str(r.pk) == chosen), None)
+    if selected is None:
+        raise Http404
+    return selected
 
 
 def panel_of(agency: Agency, round_: Round) -> Panel | None:

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from evalorg.core import audit, clock
 from evalorg.rounds.models import Round
 
 from .models import DeadlineExtension, Recommendation
-from .services import level_of, ranked
+from .services import agency_rounds, level_of, pick_round, ranked
 
 STAFF_ROLES = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
 
@@ -34,11 +34,7 @@ def _agency(request: HttpRequest) -> Agency:
 
 
 def _round(request: HttpRequest, agency: Agency) -> Round | None:
-    rounds = Round.objects.filter(applications__receiving_agency=agency).distinct()
-    chosen = request.GET.get("round") or request.POST.get("round")
-    if chosen:
-        return get_object_or_404(rounds, pk=chosen)
-    return rounds.order_by("-published_on").first()
+    return pick_round(agency_rounds(agency), request.GET.get("round") or request.POST.get("round"))
 
 
 class DecisionForm(forms.Form):
