@@ -16,6 +16,8 @@ class Role(models.TextChoices):
     DEPARTMENT = "department", _("省人社厅")
     EXPERT = "expert", _("评审专家")
     ADMIN = "admin", _("系统管理员")
+    # Timed transitions (end of publicity, day-180 elimination, reminders); never logs in.
+    SYSTEM = "system", _("系统")
 
 
 STAFF_ROLES = {Role.CITY_STAFF, Role.PROVINCE_STAFF, Role.DEPARTMENT}

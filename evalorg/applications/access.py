@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
+from functools import reduce
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -12,19 +15,23 @@ from evalorg.institutions.models import institution_of
 
 EDITABLE_STATES = {"draft", "returned_for_correction"}
 
-# Higher stages add scopes for the roles they serve (review: experts see their panels' cases).
-_extra_scopes: dict[str, Callable[[QuerySet, object], QuerySet]] = {}
+Scope = Callable[[QuerySet, object], QuerySet]
+
+# Higher stages add scopes for the roles they serve (review: experts see their panels' cases;
+# the provincial center sees what cities sent it). Scopes of one role compose: a user sees the
+# union of what each scope grants.
+_extra_scopes: dict[str, list[Scope]] = {}
 
 
-def register_scope(role: str, scope: Callable[[QuerySet, object], QuerySet]) -> None:
-    _extra_scopes[role] = scope
+def register_scope(role: str, scope: Scope) -> None:
+    scopes = _extra_scopes.setdefault(role, [])
+    if scope in scopes:
+        raise ImproperlyConfigured(f"Access scope {scope!r} is registered twice for {role}.")
+    scopes.append(scope)
 
 
-def scope_applications(qs: QuerySet, user) -> QuerySet:
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_superuser or user.role == Role.ADMIN:
-        return qs
+def _own_scope(qs: QuerySet, user) -> QuerySet:
+    """What the role sees by itself, before any stage adds to it."""
     if user.role == Role.APPLICANT:
         institution = institution_of(user)
         return qs.filter(institution=institution) if institution else qs.none()
@@ -32,9 +39,16 @@ def scope_applications(qs: QuerySet, user) -> QuerySet:
         return qs.filter(receiving_agency_id=user.agency_id).exclude(state="draft")
     if user.role == Role.DEPARTMENT:
         return qs.exclude(state="draft")
-    if user.role in _extra_scopes:
-        return _extra_scopes[user.role](qs, user)
     return qs.none()
+
+
+def scope_applications(qs: QuerySet, user) -> QuerySet:
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser or user.role == Role.ADMIN:
+        return qs
+    parts = [_own_scope(qs, user)] + [scope(qs, user) for scope in _extra_scopes.get(user.role, [])]
+    return reduce(operator.or_, parts)
 
 
 def get_for_user(qs: QuerySet, user, pk: int):

@@ -1,22 +1,34 @@
-"""The lifecycle diagram (Mermaid) generated from the transition table, for docs/workflow.md."""
+"""The lifecycle diagrams (Mermaid) generated from the transition tables, for docs/workflow.md."""
 
 from __future__ import annotations
 
-from .models import State
-from .workflow import TABLE
+from evalorg.core.workflow import Workflow
 
-HEADER = """# The case workflow
+from .workflow import CASES, LINES
 
-Generated from `evalorg/applications/workflow.py` by
-`.venv/bin/python manage.py workflow_diagram > docs/workflow.md`; a test fails when the table
+HEADER = """# The workflows
+
+Generated from the transition tables (`evalorg/applications/workflow.py` and the stages that
+register into it, e.g. `evalorg/review/transitions.py`) by
+`.venv/bin/python manage.py workflow_diagram > docs/workflow.md`; a test fails when the tables
 and this file disagree. Each arrow is one action: label, then the roles that may perform it.
+`perform()` in `evalorg/core/workflow.py` is the only code that changes these states.
 """
 
+TITLES = {
+    "case": "## The case (`Application.state`)",
+    "occupation_line": (
+        "## Occupation lines (`ApplicationOccupation.status`): one per application, "
+        "occupation and level"
+    ),
+}
 
-def mermaid() -> str:
-    labels = dict(State.choices)
+
+def mermaid(workflow: Workflow) -> str:
+    field = workflow.model._meta.get_field(workflow.state_field)
+    labels = dict(field.choices)
     lines = ["```mermaid", "stateDiagram-v2"]
-    for transition in TABLE.values():
+    for transition in workflow.table.values():
         roles = ", ".join(sorted(transition.roles))
         for source in sorted(transition.sources):
             lines.append(f"    {source} --> {transition.target}: {transition.action} ({roles})")
@@ -24,10 +36,14 @@ def mermaid() -> str:
     lines.append("")
     lines.append("| state | 中文 |")
     lines.append("|---|---|")
-    used = {t.target for t in TABLE.values()} | {s for t in TABLE.values() for s in t.sources}
-    lines += [f"| `{value}` | {labels[value]} |" for value in State.values if value in used]
+    table = workflow.table.values()
+    used = {t.target for t in table} | {s for t in table for s in t.sources}
+    lines += [f"| `{value}` | {labels[value]} |" for value in labels if value in used]
     return "\n".join(lines)
 
 
 def document() -> str:
-    return HEADER + "\n" + mermaid() + "\n"
+    parts = [HEADER]
+    for workflow in (CASES, LINES):
+        parts += [TITLES[workflow.name], "", mermaid(workflow)]
+    return "\n".join(parts) + "\n"

@@ -73,6 +73,7 @@ def register_expansion(request: HttpRequest) -> HttpResponse:
                     application,
                     actor=request.user,
                     data={"email_sha256": stored.sha256},
+                    audience=audit.Audience.APPLICANT,
                 )
                 notify_users(
                     applicant_users(application),

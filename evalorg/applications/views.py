@@ -20,13 +20,13 @@ from evalorg.catalog.models import Occupation
 from evalorg.catalog.status import occupation_facts
 from evalorg.core import audit
 from evalorg.core.files import UploadRefused, file_response
-from evalorg.core.models import AuditEvent
 from evalorg.institutions.models import institution_of
 from evalorg.rounds.models import Round
 
 from . import access, workflow
 from .eligibility import Outcome, evaluate, input_from_application, occupation_results
 from .forms import ConfirmForm, InstitutionStepForm, OccupationAddForm, UploadForm
+from .history import applicant_history, staff_history
 from .materials import add_material, applicable_items, current_materials, retire_material
 from .models import Application, ApplicationOccupation, Kind, Material, SkillLevel, State
 from .pdf import application_pdf_bytes
@@ -40,8 +40,6 @@ STEPS = [
     ("review", _("确认提交")),
 ]
 SEARCH_LIMIT = 30
-# Staff reads of a case are audited but are not part of the applicant's history.
-STAFF_ONLY_EVENTS = ["case_viewed", "material_viewed", "verification_saved"]
 
 
 def _applications(user):
@@ -369,9 +367,10 @@ def step_review(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _load(request, pk)
-    history = AuditEvent.objects.for_object(application).order_by("seq")
     if request.user.role == Role.APPLICANT:
-        history = history.exclude(action__in=STAFF_ONLY_EVENTS)
+        history = applicant_history(application)
+    else:
+        history = staff_history(application)
     return render(
         request,
         "applications/detail.html",

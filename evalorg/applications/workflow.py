@@ -1,143 +1,71 @@
-"""The case lifecycle (SPEC §5): one transition table and the one function that moves a case.
+"""The case lifecycle (SPEC §5) and the occupation lines' lifecycle: their transition tables.
 
-``perform()`` locks the row, checks role, relation, state and guards, changes the state, runs
-the transition's effects, writes the audit event and queues notifications, in one transaction.
-Nothing else assigns ``Application.state``. Later stages add their transitions to ``TABLE``.
+The engine (``perform``, ``perform_many``, ``check``, ``available_actions``) is
+``evalorg.core.workflow``; this module defines the two workflows of this app and re-exports the
+engine so that callers keep one import. Nothing else assigns ``Application.state`` or
+``ApplicationOccupation.status``. Later stages add their transitions with ``register``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Role
-from evalorg.core import audit, clock
+from evalorg.core import clock
+from evalorg.core.audit import Audience
+from evalorg.core.workflow import (
+    Batch,
+    BatchRefused,
+    Guard,
+    Refusal,
+    Transition,
+    TransitionRefused,
+    available_actions,
+    check,
+    define,
+    perform,
+    perform_many,
+)
 
 from . import access
 from .eligibility import Outcome, evaluate, input_from_application
 from .materials import missing_required
-from .models import OPEN_STATES, Application, State
+from .models import OPEN_STATES, Application, ApplicationOccupation, State
 from .routing import needs_route_choice
 from .submission import on_returned, on_submitted, on_withdrawn
 
-Guard = Callable[[Application, Any, dict], "Refusal | None"]
-Effect = Callable[[Application, Any, dict], None]
-Relation = Callable[[Application, Any], bool]
+__all__ = [
+    "LINES",
+    "TABLE",
+    "Batch",
+    "BatchRefused",
+    "Refusal",
+    "Transition",
+    "TransitionRefused",
+    "available_actions",
+    "check",
+    "perform",
+    "perform_many",
+    "register",
+    "register_line",
+]
 
-
-@dataclass(frozen=True)
-class Refusal:
-    clause: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.message}（{self.clause}）"
-
-
-class TransitionRefused(Exception):
-    def __init__(self, refusals: list[Refusal]):
-        self.refusals = refusals
-        super().__init__("；".join(str(r) for r in refusals))
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    label: str
-    sources: frozenset[str]
-    target: str
-    roles: frozenset[str]
-    relation: Relation
-    guards: tuple[Guard, ...] = ()
-    effects: tuple[Effect, ...] = ()
-    needs_reason: bool = False
-    style: str = "primary"
-    audit_fields: tuple[str, ...] = field(default=("reason",))
-
-
-TABLE: dict[str, Transition] = {}
+CASES = define(Application, "state", "case")
+LINES = define(ApplicationOccupation, "status", "occupation_line")
+TABLE = CASES.table
 
 
 def register(*transitions: Transition) -> None:
-    for transition in transitions:
-        TABLE[transition.action] = transition
+    """Add case transitions; an action registered twice raises ``ImproperlyConfigured``."""
+    CASES.register(*transitions)
 
 
-def _relation_allows(transition: Transition, application: Application, user) -> bool:
-    return (
-        user.is_authenticated
-        and user.role in transition.roles
-        and transition.relation(application, user)
-    )
-
-
-def available_actions(application: Application, user) -> list[Transition]:
-    """Actions this user may take on this case now (guards are checked when performed)."""
-    return [
-        t
-        for t in TABLE.values()
-        if application.state in t.sources and _relation_allows(t, application, user)
-    ]
-
-
-def check(application: Application, action: str, actor, data: dict | None = None) -> list[Refusal]:
-    transition = TABLE.get(action)
-    if transition is None:
-        return [Refusal("SPEC-5", _("未知的操作“%(action)s”。") % {"action": action})]
-    if not _relation_allows(transition, application, actor):
-        return [
-            Refusal("SPEC-1", _("您无权对该申请执行“%(label)s”。") % {"label": transition.label})
-        ]
-    if application.state not in transition.sources:
-        return [
-            Refusal(
-                "SPEC-5",
-                _("申请当前状态为“%(state)s”，不能执行“%(label)s”。")
-                % {"state": application.get_state_display(), "label": transition.label},
-            )
-        ]
-    if data is None:
-        data = {}
-    if transition.needs_reason and not str(data.get("reason", "")).strip():
-        return [Refusal("SPEC-5", _("请填写“%(label)s”的理由。") % {"label": transition.label})]
-    refusals = []
-    for guard in transition.guards:
-        result = guard(application, actor, data)
-        if isinstance(result, list):
-            refusals.extend(result)
-        elif result is not None:
-            refusals.append(result)
-    return refusals
-
-
-def perform(application: Application, action: str, actor, **data: Any) -> Application:
-    """Move ``application`` by ``action``; raises ``TransitionRefused`` and changes nothing."""
-    with transaction.atomic():
-        locked = Application.objects.select_for_update().get(pk=application.pk)
-        refusals = check(locked, action, actor, data)
-        if refusals:
-            raise TransitionRefused(refusals)
-        transition = TABLE[action]
-        from_state = locked.state
-        locked.state = transition.target
-        for effect in transition.effects:
-            effect(locked, actor, data)
-        locked.save()
-        audit.record(
-            action,
-            locked,
-            actor=actor,
-            from_state=from_state,
-            to_state=locked.state,
-            data={k: data[k] for k in transition.audit_fields if k in data},
-        )
-    return locked
+def register_line(*transitions: Transition) -> None:
+    LINES.register(*transitions)
 
 
 # ---- guards -------------------------------------------------------------------------------
@@ -215,6 +143,7 @@ register(
             eligibility_passes,
         ),
         effects=(on_submitted,),
+        audience=Audience.APPLICANT,
     ),
     Transition(
         action="return_for_correction",
@@ -227,6 +156,8 @@ register(
         needs_reason=True,
         style="warning",
         audit_fields=("reason", "items"),
+        audience=Audience.APPLICANT,
+        reason_to_applicant=True,
     ),
     Transition(
         action="resubmit",
@@ -242,6 +173,7 @@ register(
             eligibility_passes,
         ),
         effects=(on_submitted,),
+        audience=Audience.APPLICANT,
     ),
     Transition(
         action="withdraw",
@@ -253,5 +185,103 @@ register(
         effects=(on_withdrawn,),
         needs_reason=True,
         style="outline-danger",
+        audience=Audience.APPLICANT,
+        reason_to_applicant=True,
+    ),
+)
+
+
+# ---- occupation lines (SPEC §5): one row per application, occupation and level ----------------
+
+Line = ApplicationOccupation
+LineStatus = ApplicationOccupation.Status
+SYSTEM = frozenset({Role.SYSTEM})
+PROVINCE = frozenset({Role.PROVINCE_STAFF})
+
+
+def line_applicant(line: Line, user) -> bool:
+    return access.is_own(line.application, user)
+
+
+def line_receiving_staff(line: Line, user) -> bool:
+    return access.is_receiving_staff(line.application, user)
+
+
+def case_cultivating(line: Line, actor, data: dict) -> Refusal | None:
+    if line.application.state != State.CULTIVATING:
+        return Refusal("N-4.2", _("申请尚未进入培育辅导期，该职业不能开始培育。"))
+    return None
+
+
+register_line(
+    Transition(
+        action="exclude",
+        label=_("排除该职业"),
+        sources=frozenset({LineStatus.REQUESTED}),
+        target=LineStatus.EXCLUDED,
+        roles=STAFF | PROVINCE,
+        relation=line_receiving_staff,
+        needs_reason=True,
+        style="outline-danger",
+        audience=Audience.APPLICANT,
+        reason_to_applicant=True,
+    ),
+    Transition(
+        action="start_cultivation",
+        label=_("开始培育"),
+        sources=frozenset({LineStatus.REQUESTED}),
+        target=LineStatus.CULTIVATING,
+        roles=SYSTEM | PROVINCE,
+        guards=(case_cultivating,),
+        audience=Audience.APPLICANT,
+    ),
+    Transition(
+        action="submit_bank",
+        label=_("提交题库"),
+        sources=frozenset({LineStatus.CULTIVATING, LineStatus.BANK_FAILED}),
+        target=LineStatus.BANK_SUBMITTED,
+        roles=APPLICANT,
+        relation=line_applicant,
+        audience=Audience.APPLICANT,
+    ),
+    Transition(
+        action="pass_bank",
+        label=_("题库审核通过"),
+        sources=frozenset({LineStatus.BANK_SUBMITTED}),
+        target=LineStatus.BANK_PASSED,
+        roles=PROVINCE,
+        style="success",
+        audience=Audience.APPLICANT,
+    ),
+    Transition(
+        action="fail_bank",
+        label=_("题库审核未通过"),
+        sources=frozenset({LineStatus.BANK_SUBMITTED}),
+        target=LineStatus.BANK_FAILED,
+        roles=PROVINCE,
+        needs_reason=True,
+        style="warning",
+        audience=Audience.APPLICANT,
+        reason_to_applicant=True,
+    ),
+    Transition(
+        action="file",
+        label=_("备案"),
+        sources=frozenset({LineStatus.BANK_PASSED}),
+        target=LineStatus.FILED,
+        roles=PROVINCE,
+        style="success",
+        audience=Audience.APPLICANT,
+    ),
+    Transition(
+        action="eliminate",
+        label=_("自然淘汰"),
+        sources=frozenset(
+            {LineStatus.CULTIVATING, LineStatus.BANK_SUBMITTED, LineStatus.BANK_FAILED}
+        ),
+        target=LineStatus.ELIMINATED,
+        roles=SYSTEM,
+        audience=Audience.APPLICANT,
+        reason_to_applicant=True,
     ),
 )

@@ -21,6 +21,17 @@ from .context import current_request_meta
 from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
+
+
+class Audience(models.TextChoices):
+    """Who may read an event (SPEC §1 confidentiality): the applicant sees only ``applicant``
+    events, and then never an expert's identity; ``internal`` stays with the reviewing agency."""
+
+    APPLICANT = "applicant", "申请机构可见"
+    STAFF = "staff", "工作人员可见"
+    INTERNAL = "internal", "内部"
+
+
 HASHED_FIELDS = (
     "seq",
     "created_at",
@@ -47,12 +58,26 @@ def canonical_json(value: Any) -> str:
 def _payload(event: AuditEvent) -> dict[str, Any]:
     payload = {name: getattr(event, name) for name in HASHED_FIELDS}
     payload["created_at"] = event.created_at.astimezone(UTC).isoformat()
+    # Events written before audiences existed have none and hash as they always did.
+    if event.audience:
+        payload["audience"] = event.audience
     return payload
 
 
 def compute_hash(prev_hash: str, event: AuditEvent) -> str:
     text = prev_hash + canonical_json(_payload(event))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+DEFAULT_AUDIENCE = {"applicant": Audience.APPLICANT, "expert": Audience.INTERNAL}
+
+
+def _label_of(actor: Any) -> str:
+    if actor is None:
+        return ""
+    if getattr(actor, "role", "") == "system":
+        return "系统"
+    return actor.get_username()
 
 
 def record(
@@ -64,6 +89,7 @@ def record(
     to_state: str = "",
     data: dict[str, Any] | None = None,
     actor_label: str = "",
+    audience: str | None = None,
 ) -> AuditEvent:
     """Append one event. IP and user agent come from the current request, if any."""
     meta = current_request_meta()
@@ -71,6 +97,10 @@ def record(
         actor = meta.user
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
+    if audience is None:
+        # An applicant's own actions are part of its history; an expert's are confidential to
+        # the reviewing agency (SPEC §1); anything else is for staff.
+        audience = DEFAULT_AUDIENCE.get(getattr(actor, "role", ""), Audience.STAFF)
     # Round-trip through JSON so the stored data hashes the same after a database read.
     clean_data = json.loads(canonical_json(data or {}))
     with transaction.atomic():
@@ -79,7 +109,7 @@ def record(
             seq=head.last_seq + 1,
             created_at=timezone.now(),
             actor=actor,
-            actor_label=actor_label or (actor.get_username() if actor else ""),
+            actor_label=actor_label or _label_of(actor),
             role=getattr(actor, "role", "") or "",
             ip=meta.ip,
             user_agent=(meta.user_agent or "")[:300],
@@ -89,6 +119,7 @@ def record(
             from_state=from_state,
             to_state=to_state,
             data=clean_data,
+            audience=audience,
             prev_hash=head.last_hash,
         )
         event.hash = compute_hash(head.last_hash, event)

@@ -36,6 +36,9 @@ class AuditEventQuerySet(models.QuerySet):
     def for_object(self, obj: models.Model) -> AuditEventQuerySet:
         return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
 
+    def for_applicant(self) -> AuditEventQuerySet:
+        return self.filter(audience="applicant")
+
 
 class AuditEvent(models.Model):
     """A link of the tamper-evident audit chain (DESIGN.md, Audit).
@@ -65,6 +68,8 @@ class AuditEvent(models.Model):
     from_state = models.CharField(_("原状态"), max_length=40, blank=True)
     to_state = models.CharField(_("新状态"), max_length=40, blank=True)
     data = models.JSONField(_("数据"), default=dict, blank=True)
+    # applicant / staff / internal (core.audit.Audience); "" for events older than audiences.
+    audience = models.CharField(_("可见范围"), max_length=10, blank=True, db_index=True)
     prev_hash = models.CharField(_("前一哈希"), max_length=64)
     hash = models.CharField(_("哈希"), max_length=64, unique=True)
 

@@ -355,6 +355,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
             application,
             actor=request.user,
             data={"panel": panel.pk, "experts": [e.pk for e in experts]},
+            audience=audit.Audience.INTERNAL,
         )
     messages.success(
         request, _("已将%(name)s分配给评审组。") % {"name": application.institution.name}
@@ -376,7 +377,11 @@ def unassign(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
     with transaction.atomic():
         assignment.delete()
         audit.record(
-            "application_unassigned", application, actor=request.user, data={"panel": panel.pk}
+            "application_unassigned",
+            application,
+            actor=request.user,
+            data={"panel": panel.pk},
+            audience=audit.Audience.INTERNAL,
         )
     messages.success(request, _("已撤销分配。"))
     return _back(panel)
@@ -420,6 +425,7 @@ def reopen(request: HttpRequest, pk: int, sheet_pk: int) -> HttpResponse:
                     "expert": sheet.expert_id,
                     "reason": reason,
                 },
+                audience=audit.Audience.INTERNAL,
             )
             _tell_expert(sheet, reason)
     if not reopened:

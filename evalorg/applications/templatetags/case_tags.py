@@ -26,10 +26,11 @@ EVENT_LABELS = {
 
 @register.filter
 def event_label(action: str) -> str:
-    from ..workflow import TABLE
+    from ..workflow import LINES, TABLE
 
-    if action in TABLE:
-        return str(TABLE[action].label)
+    for table in (TABLE, LINES.table):
+        if action in table:
+            return str(table[action].label)
     return _(EVENT_LABELS.get(action, action))
 
 
