@@ -81,6 +81,7 @@ def _urls(case) -> dict[str, str]:
         "review:send": reverse("review:send"),
         "review:summary": reverse("review:summary", args=["xlsx"]),
         "review:extend": reverse("review:extend"),
+        "review:province_overview": reverse("review:province_overview"),
         "panels:list": reverse("panels:list"),
         "panels:add_member": reverse("panels:add_member", args=[1]),
         "panels:remove_member": reverse("panels:remove_member", args=[1, 1]),

@@ -20,8 +20,8 @@ class PanelMemberInline(admin.TabularInline):
 
 @admin.register(Panel)
 class PanelAdmin(admin.ModelAdmin):
-    list_display = ("name", "agency", "round", "level", "created_at")
-    list_filter = ("level", "round")
+    list_display = ("name", "agency", "round", "stage", "created_at")
+    list_filter = ("stage", "round")
     search_fields = ("name", "agency__name")
     list_select_related = ("agency", "round")
     inlines = [PanelMemberInline]
@@ -32,7 +32,7 @@ class ScoresheetAdmin(admin.ModelAdmin):
     """Read-only: scores change only through the expert's page and the staff's reopen."""
 
     list_display = ("application", "expert", "panel", "status", "opinion", "version", "updated_at")
-    list_filter = ("status", "opinion", "panel__level")
+    list_filter = ("status", "opinion", "panel__stage")
     search_fields = ("application__institution__name", "expert__username", "expert__full_name")
     list_select_related = ("application__institution", "expert", "panel")
 

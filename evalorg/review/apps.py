@@ -14,18 +14,26 @@ class ReviewConfig(AppConfig):
         from evalorg.core import demo
 
         from .demo import build_review_demo
+        from .province import province_scope
         from .services import expert_scope
         from .todo import todo_for
         from .transitions import register_review_transitions
 
         register_review_transitions()
         register_scope("expert", expert_scope)
+        register_scope("province_staff", province_scope)
         register_todo(todo_for)
         demo.register(40, "review", build_review_demo)
         for item in [
             NavItem(label="受理清单", url_name="review_inbox:inbox", roles=STAFF, order=25),
             NavItem(label="评审组", url_name="panels:list", roles=STAFF, order=40),
             NavItem(label="排名推荐", url_name="review:ranking", roles=STAFF, order=45),
+            NavItem(
+                label="各地市报送",
+                url_name="review:province_overview",
+                roles=frozenset({"province_staff"}),
+                order=44,
+            ),
             NavItem(
                 label="开放报送",
                 url_name="review:extend",

@@ -267,7 +267,7 @@ def scoresheet(request: HttpRequest, pk: int) -> HttpResponse:
         context = {"application": case.application, "declaration": declaration}
         context["detected"] = detected
         return render(request, "review/expert/conflicted.html", context, status=403)
-    items = template_for(case.application.round, case.panel.level)
+    items = template_for(case.application.round, case.panel.stage)
     sheet = _sheet(case, expert)
     editable = scoring_open(case.application) and (
         sheet is None or sheet.status == Scoresheet.Status.DRAFT

@@ -28,7 +28,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from evalorg.accounts.models import Role
+from evalorg.accounts.models import Agency, Role
 from evalorg.applications import workflow
 from evalorg.applications.materials import applicable_items
 from evalorg.applications.models import Application, ApplicationOccupation, State
@@ -42,8 +42,9 @@ from evalorg.institutions.masking import mask_id_number, mask_phone
 from evalorg.institutions.models import Category, Institution
 from evalorg.institutions.uscc import parse_uscc
 
-from .models import VerificationCheck
-from .verification import VERIFICATION_ACTIONS, load_case
+from .province import stage_sections, with_city_results
+from .services import first_instance_stage
+from .verification import VERIFICATION_ACTIONS, checks_for, load_case
 
 PAGE_SIZE = 25
 INBOX_ROLES = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
@@ -99,6 +100,7 @@ class InboxFilterForm(forms.Form):
     )
     occupation = forms.CharField(label=_lazy("职业代码或名称"), max_length=50, required=False)
     county = forms.ChoiceField(label=_lazy("所在区县"), required=False)
+    agency = forms.ChoiceField(label=_lazy("受理（报送）机构"), required=False)
     needs_review = forms.ChoiceField(
         label=_lazy("人工核查"),
         choices=[("", _lazy("全部")), ("1", _lazy("需人工核查")), ("0", _lazy("无需核查"))],
@@ -106,9 +108,12 @@ class InboxFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(label=_lazy("排序"), choices=SORT_CHOICES, required=False)
 
-    def __init__(self, *args, counties: Iterable[Division] = (), **kwargs) -> None:
+    def __init__(
+        self, *args, counties: Iterable[Division] = (), agencies: Iterable = (), **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["county"].choices = [("", _("全部区县"))] + [(d.code, d.name) for d in counties]
+        self.fields["agency"].choices = [("", _("全部机构"))] + [(a.pk, a.name) for a in agencies]
         for field in self.fields.values():
             if isinstance(field, forms.ChoiceField):
                 field.widget.attrs["class"] = "form-select form-select-sm"
@@ -124,13 +129,18 @@ def require_inbox_user(user) -> None:
 
 
 def inbox_queryset(user) -> QuerySet:
-    """The agency's applications with everything a row shows, in a fixed number of queries."""
+    """The agency's applications with everything a row shows, in a fixed number of queries.
+
+    The provincial center's rows also carry the sending city and its results (read-only)."""
     occupations = ApplicationOccupation.objects.select_related("occupation")
-    return (
+    qs = (
         Application.objects.for_user(user)
-        .select_related("institution", "institution__county")
+        .select_related("institution", "institution__county", "receiving_agency")
         .prefetch_related(Prefetch("occupations", queryset=occupations))
     )
+    if user.role == Role.PROVINCE_STAFF:
+        qs = with_city_results(qs)
+    return qs
 
 
 def apply_filters(qs: QuerySet, form: InboxFilterForm) -> QuerySet:
@@ -144,6 +154,8 @@ def apply_filters(qs: QuerySet, form: InboxFilterForm) -> QuerySet:
         qs = qs.filter(institution__category=category)
     if county := form.value("county"):
         qs = qs.filter(institution__county_id=county)
+    if agency := form.value("agency"):
+        qs = qs.filter(receiving_agency_id=agency)
     if needs_review := form.value("needs_review"):
         qs = qs.filter(needs_review=needs_review == "1")
     if occupation := form.value("occupation"):
@@ -168,7 +180,10 @@ def filtered_inbox(request: HttpRequest) -> tuple[InboxFilterForm, QuerySet]:
     require_inbox_user(request.user)
     scoped = Application.objects.for_user(request.user)
     counties = Division.objects.filter(pk__in=scoped.values("institution__county_id"))
-    form = InboxFilterForm(request.GET, counties=counties.order_by("code"))
+    agencies = []
+    if request.user.role == Role.PROVINCE_STAFF:
+        agencies = Agency.objects.filter(pk__in=scoped.values("receiving_agency_id"))
+    form = InboxFilterForm(request.GET, counties=counties.order_by("code"), agencies=agencies)
     form.is_valid()  # invalid fields are simply not applied; the form shows their errors
     return form, apply_filters(inbox_queryset(request.user), form)
 
@@ -180,7 +195,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "review/inbox/inbox.html",
-        {"form": form, "page": page, "agency": request.user.agency},
+        {
+            "form": form,
+            "page": page,
+            "agency": request.user.agency,
+            "is_province": request.user.role == Role.PROVINCE_STAFF,
+        },
     )
 
 
@@ -316,7 +336,10 @@ def institution_answers(application: Application) -> list[dict]:
 
 def material_rows(application: Application) -> list[dict]:
     """Per checklist item: the current files, the earlier (replaced) versions and the check."""
-    checks = {c.item_code: c for c in VerificationCheck.objects.filter(application=application)}
+    # The checks of the current stage, or, once sent on, those of the first instance.
+    checks = checks_for(application) or checks_for(
+        application, first_instance_stage(application.receiving_agency)
+    )
     grouped: dict[str, dict[str, list]] = {}
     for material in application.materials.select_related("file").order_by("item_code", "-pk"):
         versions = grouped.setdefault(material.item_code, {"current": [], "earlier": []})
@@ -362,6 +385,7 @@ def case(request: HttpRequest, pk: int) -> HttpResponse:
             "uscc": parse_uscc(application.institution_snapshot.get("uscc") or institution.uscc),
             "materials": material_rows(application),
             "history": history,
+            "stages": stage_sections(application),
             "reads": reads,
             "with_reads": with_reads,
             "actions": workflow.available_actions(application, request.user),

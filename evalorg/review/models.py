@@ -1,6 +1,10 @@
-"""Verification, expert panels, conflicts of interest, scoresheets and recommendations.
+"""Review per stage: verification, expert panels, conflicts, scoresheets and decisions.
 
-Built once for both levels: a city agency (N-4.1.2) and the provincial center (N-4.1.3).
+Built once for every stage (SPEC §6.2–§6.3): the city assessment (N-4.1.2), the provincial
+center's own first-instance review of provincial institutions routed to it (N-4.1.2), and the
+provincial selection (N-4.1.3). A ``ReviewStage`` is one application's record at one stage: it
+owns the verification checks and the decision; panels belong to a stage of a round, so the
+assignments, conflict declarations and scoresheets of a panel are that stage's.
 """
 
 from __future__ import annotations
@@ -15,9 +19,62 @@ from evalorg.catalog.models import Division
 from evalorg.rounds.models import Round
 
 
-class ReviewLevel(models.TextChoices):
-    CITY = "city", _("地市初评")
-    PROVINCE = "province", _("省级评审")
+class Stage(models.TextChoices):
+    CITY_ASSESSMENT = "city_assessment", _("地市评估")
+    PROVINCE_FIRST_INSTANCE = "province_first_instance", _("省中心初审评估")
+    PROVINCE_SELECTION = "province_selection", _("省级遴选评审")
+
+
+FIRST_INSTANCE_STAGES = (Stage.CITY_ASSESSMENT, Stage.PROVINCE_FIRST_INSTANCE)
+# The scoresheet template key of the round (``Round.scoresheet_template``) each stage uses: the
+# center's first instance assesses as a city does (N-4.1.2); the selection has its own.
+TEMPLATE_KEY = {
+    Stage.CITY_ASSESSMENT: "city",
+    Stage.PROVINCE_FIRST_INSTANCE: "city",
+    Stage.PROVINCE_SELECTION: "province",
+}
+
+
+class ReviewStage(models.Model):
+    """One application's review at one stage, with the stage's decision.
+
+    ``recommended`` is None until decided. A first-instance decision can be revised (audited,
+    with a reason) until it is sent to the province; the provincial stage never touches it.
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="review_stages"
+    )
+    stage = models.CharField(_("评审阶段"), max_length=30, choices=Stage.choices)
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("评审机构"), on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("开始时间"))
+    recommended = models.BooleanField(_("推荐"), null=True, blank=True)
+    reason = models.TextField(_("理由"), blank=True)
+    rank = models.PositiveIntegerField(_("排名"), null=True, blank=True)
+    total = models.DecimalField(_("总分"), max_digits=6, decimal_places=2, null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("报送省中心时间"), null=True, blank=True)
+    sent_batch = models.CharField(_("报送批次号"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("阶段评审记录")
+        verbose_name_plural = _("阶段评审记录")
+        ordering = ["application_id", "opened_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "stage"], name="uniq_review_stage")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application}：{self.get_stage_display()}"
+
+    @property
+    def is_decided(self) -> bool:
+        return self.recommended is not None
 
 
 class ExpertProfile(models.Model):
@@ -48,7 +105,7 @@ class ExpertProfile(models.Model):
 
 
 class Panel(models.Model):
-    """One panel per agency, round and level."""
+    """One panel per agency, round and stage."""
 
     agency = models.ForeignKey(
         Agency, verbose_name=_("组织机构"), on_delete=models.PROTECT, related_name="panels"
@@ -56,9 +113,7 @@ class Panel(models.Model):
     round = models.ForeignKey(
         Round, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="panels"
     )
-    level = models.CharField(
-        _("评审层级"), max_length=10, choices=ReviewLevel.choices, default=ReviewLevel.CITY
-    )
+    stage = models.CharField(_("评审阶段"), max_length=30, choices=Stage.choices)
     name = models.CharField(_("评审组名称"), max_length=200)
     experts = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="PanelMember", related_name="panels"
@@ -69,7 +124,7 @@ class Panel(models.Model):
         verbose_name = _("评审组")
         verbose_name_plural = _("评审组")
         constraints = [
-            models.UniqueConstraint(fields=["agency", "round", "level"], name="uniq_panel")
+            models.UniqueConstraint(fields=["agency", "round", "stage"], name="uniq_panel_stage")
         ]
 
     def __str__(self) -> str:
@@ -184,10 +239,10 @@ class Scoresheet(models.Model):
 
 
 class VerificationCheck(models.Model):
-    """Staff's completeness/authenticity check of one material item (材料初审)."""
+    """Staff's completeness/authenticity check of one material item (材料初审) at one stage."""
 
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="verification_checks"
+    review = models.ForeignKey(
+        ReviewStage, on_delete=models.CASCADE, related_name="verification_checks"
     )
     item_code = models.CharField(_("材料项"), max_length=30)
     present = models.BooleanField(_("已提交"), default=False)
@@ -202,7 +257,7 @@ class VerificationCheck(models.Model):
     class Meta:
         verbose_name = _("材料核验")
         constraints = [
-            models.UniqueConstraint(fields=["application", "item_code"], name="uniq_check")
+            models.UniqueConstraint(fields=["review", "item_code"], name="uniq_stage_check")
         ]
 
     def __str__(self) -> str:
@@ -211,31 +266,6 @@ class VerificationCheck(models.Model):
     @property
     def passed(self) -> bool:
         return self.present and self.complete and self.authentic
-
-
-class Recommendation(models.Model):
-    """The agency's decision on one application, with its reason and the ranking beside it."""
-
-    application = models.OneToOneField(
-        Application, on_delete=models.CASCADE, related_name="recommendation"
-    )
-    level = models.CharField(max_length=10, choices=ReviewLevel.choices, default=ReviewLevel.CITY)
-    recommended = models.BooleanField(_("推荐"))
-    reason = models.TextField(_("理由"))
-    rank = models.PositiveIntegerField(_("排名"), null=True, blank=True)
-    total = models.DecimalField(_("总分"), max_digits=6, decimal_places=2, null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    decided_at = models.DateTimeField(auto_now=True)
-    sent_at = models.DateTimeField(_("报送省中心时间"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("推荐意见")
-        verbose_name_plural = _("推荐意见")
-
-    def __str__(self) -> str:
-        return f"{self.application}: {'推荐' if self.recommended else '不推荐'}"
 
 
 class DeadlineExtension(models.Model):

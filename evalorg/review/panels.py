@@ -1,7 +1,8 @@
 """Staff pages of the expert panels (N-4.1.2): pool, members, assignments, conflicts, reopening.
 
-One panel per agency, round and level (``level_of(agency)``), created the first time the page is
-opened. The page keeps a constant number of SQL queries whatever the number of assignments.
+One panel per agency, round and stage (the agency's first instance here; the provincial
+selection stage adds its own), created the first time the page is opened. The page keeps a
+constant number of SQL queries whatever the number of assignments.
 """
 
 from __future__ import annotations
@@ -31,12 +32,12 @@ from evalorg.rounds.models import Round
 
 from .conflicts import conflict_reasons
 from .forms import AssignForm, MemberForm, ReasonForm
-from .models import Assignment, ConflictDeclaration, Panel, PanelMember, ReviewLevel, Scoresheet
+from .models import Assignment, ConflictDeclaration, Panel, PanelMember, Scoresheet, Stage
 from .scoring import TRIM_MINIMUM, TemplateItem, sheet_total
 from .services import (
     MIN_PANEL_SIZE,
     agency_rounds,
-    level_of,
+    first_instance_stage,
     panel_of,
     pick_round,
     template_for,
@@ -71,22 +72,22 @@ def _panel_for(agency: Agency, round_: Round, actor) -> Panel:
     panel = panel_of(agency, round_)
     if panel is not None:
         return panel
-    level = level_of(agency)
-    name = _("%(agency)s%(year)s年%(level)s专家评审组") % {
+    stage = first_instance_stage(agency)
+    name = _("%(agency)s%(year)s年%(stage)s专家评审组") % {
         "agency": agency.name,
         "year": round_.year,
-        "level": ReviewLevel(level).label,
+        "stage": Stage(stage).label,
     }
     with transaction.atomic():
         panel, created = Panel.objects.get_or_create(
-            agency=agency, round=round_, level=level, defaults={"name": name}
+            agency=agency, round=round_, stage=stage, defaults={"name": name}
         )
         if created:
             audit.record(
                 "panel_created",
                 panel,
                 actor=actor,
-                data={"agency": agency.pk, "round": round_.pk, "level": level},
+                data={"agency": agency.pk, "round": round_.pk, "stage": stage},
             )
     return panel
 
@@ -228,7 +229,7 @@ def assignment_rows(
 
 
 def panel_context(panel: Panel) -> dict:
-    items = template_for(panel.round, panel.level)
+    items = template_for(panel.round, panel.stage)
     names = major_group_names()
     members = list(
         panel.members.select_related("expert__expert_profile__city").order_by(

@@ -9,17 +9,19 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from evalorg.accounts.models import Agency
-from evalorg.applications.models import Application
+from evalorg.applications.models import Application, State
+from evalorg.core import clock
 from evalorg.rounds.models import Round
 
 from .models import (
+    TEMPLATE_KEY,
     Assignment,
     ConflictDeclaration,
     ConflictKind,
     Panel,
-    Recommendation,
-    ReviewLevel,
+    ReviewStage,
     Scoresheet,
+    Stage,
 )
 from .scoring import PROFESSIONALISM, Aggregate, RankEntry, TemplateItem, aggregate, rank
 from .scoring import template_items as parse_template
@@ -27,13 +29,60 @@ from .scoring import template_items as parse_template
 MIN_PANEL_SIZE = 3
 
 
-def level_of(agency: Agency) -> str:
-    return ReviewLevel.PROVINCE if agency.kind == Agency.Kind.PROVINCE else ReviewLevel.CITY
+# States of a case the cities have sent to the provincial center (SPEC §5).
+SENT_STATES = frozenset(
+    {
+        State.PROVINCE_REVIEW,
+        State.SELECTED,
+        State.REJECTED,
+        State.LEADERSHIP_APPROVED,
+        State.IN_PUBLICITY,
+        State.OBJECTION_UPHELD,
+        State.CULTIVATING,
+        State.ACCEPTED,
+        State.FILED,
+        State.ELIMINATED,
+    }
+)
 
 
-def template_for(round_: Round, level: str) -> list[TemplateItem]:
+def first_instance_stage(agency: Agency) -> str:
+    """The stage an agency reviews its own received cases in (N-4.1.2)."""
+    if agency.kind == Agency.Kind.PROVINCE:
+        return Stage.PROVINCE_FIRST_INSTANCE
+    return Stage.CITY_ASSESSMENT
+
+
+def stage_now(application: Application) -> str:
+    if application.state in SENT_STATES:
+        return Stage.PROVINCE_SELECTION
+    return first_instance_stage(application.receiving_agency)
+
+
+def review_of(application: Application, stage: str | None = None) -> ReviewStage:
+    """The case's record at ``stage`` (default: the stage it is in now), opened on first use."""
+    stage = stage or stage_now(application)
+    if stage == Stage.PROVINCE_SELECTION:
+        agency = Agency.objects.get(kind=Agency.Kind.PROVINCE)
+    else:
+        agency = application.receiving_agency
+    record, _created = ReviewStage.objects.get_or_create(
+        application=application,
+        stage=stage,
+        defaults={"agency": agency, "opened_at": clock.now()},
+    )
+    return record
+
+
+def decision_of(application: Application, stage: str | None = None) -> ReviewStage | None:
+    stage = stage or stage_now(application)
+    return ReviewStage.objects.filter(application=application, stage=stage).first()
+
+
+def template_for(round_: Round, stage: str) -> list[TemplateItem]:
     template = round_.scoresheet_template or {}
-    return parse_template(template.get(level) or template.get(ReviewLevel.CITY) or {})
+    key = TEMPLATE_KEY[stage]
+    return parse_template(template.get(key) or template.get("city") or {})
 
 
 def expert_scope(qs: QuerySet, user) -> QuerySet:
@@ -70,20 +119,21 @@ class RankedRow:
     rank: int
     application: Application
     aggregate: Aggregate
-    recommendation: Recommendation | None
+    recommendation: ReviewStage | None
 
     @property
     def professionalism(self) -> Decimal:
         return self.aggregate.dimensions.get(PROFESSIONALISM, Decimal(0))
 
 
-def ranked(agency: Agency, round_: Round) -> list[RankedRow]:
-    """Every application received by ``agency`` in ``round_`` with submitted scores, ranked.
+def ranked(agency: Agency, round_: Round, stage: str | None = None) -> list[RankedRow]:
+    """Every application received by ``agency`` in ``round_`` with submitted scores at
+    ``stage`` (default: the agency's first instance), ranked.
 
     Constant number of queries: applications with their submitted scoresheets and decisions.
     """
-    level = level_of(agency)
-    items = template_for(round_, level)
+    stage = stage or first_instance_stage(agency)
+    items = template_for(round_, stage)
     conflicted = ConflictDeclaration.objects.filter(
         panel=OuterRef("panel"), application=OuterRef("application"), expert=OuterRef("expert")
     ).exclude(kind=ConflictKind.NONE, detected="")
@@ -92,14 +142,17 @@ def ranked(agency: Agency, round_: Round) -> list[RankedRow]:
         status=Scoresheet.Status.SUBMITTED,
         panel__agency=agency,
         panel__round=round_,
-        panel__level=level,
+        panel__stage=stage,
     ).exclude(Exists(conflicted))
+    decisions = ReviewStage.objects.filter(stage=stage)
     applications = (
         Application.objects.filter(round=round_, receiving_agency=agency)
         .exclude(state__in=["draft", "withdrawn"])
-        .select_related("institution", "recommendation")
+        .select_related("institution")
         .prefetch_related(
-            Prefetch("scoresheets", queryset=submitted, to_attr="sheets"), "occupations__occupation"
+            Prefetch("scoresheets", queryset=submitted, to_attr="sheets"),
+            Prefetch("review_stages", queryset=decisions, to_attr="decisions"),
+            "occupations__occupation",
         )
     )
     aggregates = {}
@@ -126,7 +179,7 @@ def ranked(agency: Agency, round_: Round) -> list[RankedRow]:
     rows = []
     for position, entry in rank(entries):
         application, agg = aggregates[entry.key]
-        decision = getattr(application, "recommendation", None)
+        decision = application.decisions[0] if application.decisions else None
         rows.append(RankedRow(position, application, agg, decision))
     return rows
 
@@ -147,5 +200,6 @@ def pick_round(rounds: list[Round], chosen: str | None) -> Round | None:
     return selected
 
 
-def panel_of(agency: Agency, round_: Round) -> Panel | None:
-    return Panel.objects.filter(agency=agency, round=round_, level=level_of(agency)).first()
+def panel_of(agency: Agency, round_: Round, stage: str | None = None) -> Panel | None:
+    stage = stage or first_instance_stage(agency)
+    return Panel.objects.filter(agency=agency, round=round_, stage=stage).first()

@@ -18,11 +18,12 @@ from django.views.decorators.http import require_POST
 from evalorg.accounts.models import Agency, Role
 from evalorg.applications import access, workflow
 from evalorg.applications.models import Application, State
-from evalorg.core import audit, clock
+from evalorg.core import audit
 from evalorg.rounds.models import Round
 
-from .models import DeadlineExtension, Recommendation
-from .services import agency_rounds, level_of, pick_round, ranked
+from .decisions import record_decision, send_batch
+from .models import DeadlineExtension
+from .services import agency_rounds, pick_round, ranked
 
 STAFF_ROLES = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
 
@@ -81,27 +82,11 @@ def ranking(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _quota_refusal(application: Application, decision: str) -> str:
-    quota = application.round.recommendation_quota
-    if decision != "recommend" or not quota:
-        return ""
-    taken = (
-        Recommendation.objects.filter(
-            application__round=application.round,
-            application__receiving_agency=application.receiving_agency,
-            recommended=True,
-        )
-        .exclude(application=application)
-        .count()
-    )
-    if taken >= quota:
-        return _("本批次推荐名额为 %(n)s 个，已用完，不能再推荐（N-4.1.2）。") % {"n": quota}
-    return ""
-
-
 @login_required
 @require_POST
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the decision and perform recommend / not_recommend in one transaction: a refused
+    transition (quota, wrong state) leaves the stored decision as it was."""
     agency = _agency(request)
     application = access.get_for_user(Application.objects.all(), request.user, pk)
     form = DecisionForm(request.POST)
@@ -111,23 +96,16 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, error)
         return _to_ranking(application.round_id)
     decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
-    refusal = _quota_refusal(application, decision)
-    if refusal:
-        messages.error(request, refusal)
-        return _to_ranking(application.round_id)
     row = next((r for r in ranked(agency, application.round) if r.application.pk == pk), None)
     try:
         with transaction.atomic():
-            Recommendation.objects.update_or_create(
-                application=application,
-                defaults={
-                    "level": level_of(agency),
-                    "recommended": decision == "recommend",
-                    "reason": reason,
-                    "rank": row.rank if row else None,
-                    "total": row.aggregate.total if row else None,
-                    "decided_by": request.user,
-                },
+            record_decision(
+                application,
+                recommended=decision == "recommend",
+                reason=reason,
+                user=request.user,
+                rank=row.rank if row else None,
+                total=row.aggregate.total if row else None,
             )
             workflow.perform(application, decision, request.user, reason=reason)
     except workflow.TransitionRefused as refused:
@@ -158,6 +136,7 @@ def complete_scoring(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def send_to_province(request: HttpRequest) -> HttpResponse:
+    """Send every recommended case of the round as one batch, all or nothing."""
     agency = _agency(request)
     round_ = _round(request, agency)
     pending = list(
@@ -165,18 +144,17 @@ def send_to_province(request: HttpRequest) -> HttpResponse:
     )
     if not pending:
         messages.error(request, _("没有待报送的已推荐申请。"))
-    sent = 0
-    for application in pending:
-        try:
-            workflow.perform(application, "send_to_province", request.user)
-        except workflow.TransitionRefused as refused:
-            _show_refusals(request, refused)
-            break
-        sent += 1
-    if sent:
-        Recommendation.objects.filter(application__in=pending[:sent]).update(sent_at=clock.now())
+        return _to_ranking(round_.pk if round_ else None)
+    try:
+        batch = send_batch(pending, request.user)
+    except workflow.TransitionRefused as refused:
+        messages.error(request, _("报送未完成，所有申请均未报送："))
+        _show_refusals(request, refused)
+    else:
         messages.success(
-            request, _("已向省职业技能服务指导中心报送 %(n)s 份推荐申请。") % {"n": sent}
+            request,
+            _("已向省职业技能服务指导中心报送 %(n)s 份推荐申请（报送批次号 %(batch)s）。")
+            % {"n": len(batch.done), "batch": batch.id[:8]},
         )
     return _to_ranking(round_.pk if round_ else None)
 

@@ -1,7 +1,8 @@
 """The review stage's transitions, registered into the one workflow table (SPEC §5, N-4.1.2).
 
-verify, score_complete, recommend, not_recommend and send_to_province; each guard cites its
-clause. Registered from ``ReviewConfig.ready`` because review sits above applications.
+verify, score_complete, recommend, not_recommend, revise_decision and send_to_province; each
+guard cites its clause and reads the stage record (``ReviewStage``) of the stage the case is in.
+Registered from ``ReviewConfig.ready`` because review sits above applications.
 """
 
 from __future__ import annotations
@@ -11,14 +12,25 @@ from datetime import date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from evalorg.accounts.models import Role
+from evalorg.accounts.models import Agency, Role
 from evalorg.applications import access
 from evalorg.applications.models import State
 from evalorg.applications.workflow import Refusal, Transition, deadline_guard, register
+from evalorg.core import clock
+from evalorg.core.audit import Audience
+from evalorg.core.workflow import current_batch
 
 from .conflicts import conflicted_pairs
-from .models import DeadlineExtension, Scoresheet, VerificationCheck
-from .services import MIN_PANEL_SIZE, experts_for
+from .models import DeadlineExtension, ReviewStage, Scoresheet, Stage
+from .services import (
+    MIN_PANEL_SIZE,
+    SENT_STATES,
+    decision_of,
+    experts_for,
+    first_instance_stage,
+    review_of,
+    stage_now,
+)
 
 STAFF = frozenset({Role.CITY_STAFF, Role.PROVINCE_STAFF})
 
@@ -26,7 +38,9 @@ STAFF = frozenset({Role.CITY_STAFF, Role.PROVINCE_STAFF})
 def all_items_checked(application, actor, data: dict) -> list[Refusal]:
     from evalorg.applications.materials import applicable_items
 
-    checks = {c.item_code: c for c in VerificationCheck.objects.filter(application=application)}
+    from .verification import checks_for
+
+    checks = checks_for(application)
     refusals = []
     for item in applicable_items(application):
         check = checks.get(item.code)
@@ -41,17 +55,18 @@ def all_items_checked(application, actor, data: dict) -> list[Refusal]:
 
 def scoring_complete(application, actor, data: dict) -> list[Refusal]:
     """Every non-conflicted scorer of every assignment submitted, and at least 3 of them."""
+    stage = stage_now(application)
     assignments = list(
-        application.assignments.select_related("panel").prefetch_related(
-            "experts", "panel__members__expert"
-        )
+        application.assignments.filter(panel__stage=stage)
+        .select_related("panel")
+        .prefetch_related("experts", "panel__members__expert")
     )
     if not assignments:
         return [Refusal("N-4.1.2", _("该申请尚未分配给专家评审组。"))]
     conflicted = conflicted_pairs(application)
     submitted = set(
         Scoresheet.objects.filter(
-            application=application, status=Scoresheet.Status.SUBMITTED
+            application=application, status=Scoresheet.Status.SUBMITTED, panel__stage=stage
         ).values_list("panel_id", "expert_id")
     )
     refusals = []
@@ -70,11 +85,77 @@ def scoring_complete(application, actor, data: dict) -> list[Refusal]:
     return refusals
 
 
-def has_recommendation(application, actor, data: dict) -> Refusal | None:
-    decision = getattr(application, "recommendation", None)
-    if decision is None:
-        return Refusal("N-4.1.2", _("请先填写推荐意见及理由。"))
+def decision_says(recommended: bool):
+    """A guard: the stage's stored decision exists and says ``recommended``."""
+
+    def guard(application, actor, data: dict) -> Refusal | None:
+        decision = decision_of(application)
+        if decision is None or not decision.is_decided:
+            return Refusal("N-4.1.2", _("请先填写推荐意见及理由。"))
+        if decision.recommended != recommended:
+            said = _("推荐") if decision.recommended else _("不推荐")
+            return Refusal(
+                "N-4.1.2",
+                _("已记录的推荐意见为“%(said)s”，与该操作不符；如需改变请先修改推荐意见。")
+                % {"said": said},
+            )
+        return None
+
+    return guard
+
+
+# States in which a case holds one of its agency's recommendation places: recommended and
+# everything after sending. Withdrawn cases free theirs.
+HOLDS_QUOTA = frozenset({State.RECOMMENDED}) | SENT_STATES
+
+
+def within_quota(application, actor, data: dict) -> Refusal | None:
+    """The round's quota per agency (N-4.1.2), counted under a lock on the agency row so that
+    two staff recommending at the same moment cannot both take the last place."""
+    quota = application.round.recommendation_quota
+    if not quota:
+        return None
+    agency = Agency.objects.select_for_update().get(pk=application.receiving_agency_id)
+    taken = (
+        ReviewStage.objects.filter(
+            stage=first_instance_stage(agency),
+            agency=agency,
+            recommended=True,
+            application__round=application.round,
+            application__state__in=HOLDS_QUOTA,
+        )
+        .exclude(application=application)
+        .count()
+    )
+    if taken >= quota:
+        return Refusal(
+            "N-4.1.2", _("本批次推荐名额为 %(n)s 个，已用完，不能再推荐。") % {"n": quota}
+        )
     return None
+
+
+def not_yet_sent(application, actor, data: dict) -> Refusal | None:
+    decision = decision_of(application)
+    if decision is not None and decision.sent_at is not None:
+        return Refusal("N-4.1.2", _("推荐意见已报送省中心，不能再修改。"))
+    return None
+
+
+def clear_decision(application, actor, data: dict) -> None:
+    # The reason and who decided stay until the new decision replaces them (audited then).
+    ReviewStage.objects.filter(pk=review_of(application).pk).update(recommended=None)
+
+
+def open_province_selection(application, actor, data: dict) -> None:
+    """Stamp the first-instance record as sent and open the provincial selection record."""
+    first = review_of(application, first_instance_stage(application.receiving_agency))
+    now = clock.now()
+    ReviewStage.objects.filter(pk=first.pk).update(sent_at=now, sent_batch=current_batch() or "")
+    ReviewStage.objects.get_or_create(
+        application=application,
+        stage=Stage.PROVINCE_SELECTION,
+        defaults={"agency": Agency.objects.get(kind=Agency.Kind.PROVINCE), "opened_at": now},
+    )
 
 
 def sending_deadline(application) -> date:
@@ -125,6 +206,7 @@ def register_review_transitions() -> None:
             relation=access.is_receiving_staff,
             guards=(all_items_checked,),
             style="success",
+            audience=Audience.APPLICANT,
         ),
         Transition(
             action="score_complete",
@@ -142,8 +224,10 @@ def register_review_transitions() -> None:
             target=State.RECOMMENDED,
             roles=STAFF,
             relation=access.is_receiving_staff,
-            guards=(has_recommendation,),
+            guards=(decision_says(True), within_quota),
             style="success",
+            audit_fields=(),
+            audience=Audience.APPLICANT,
         ),
         Transition(
             action="not_recommend",
@@ -152,9 +236,23 @@ def register_review_transitions() -> None:
             target=State.NOT_RECOMMENDED,
             roles=STAFF,
             relation=access.is_receiving_staff,
-            guards=(has_recommendation,),
+            guards=(decision_says(False),),
             effects=(tell_not_recommended,),
             style="outline-danger",
+            audience=Audience.APPLICANT,
+            reason_to_applicant=True,
+        ),
+        Transition(
+            action="revise_decision",
+            label=_("修改推荐意见"),
+            sources=frozenset({State.RECOMMENDED, State.NOT_RECOMMENDED}),
+            target=State.CITY_ASSESSED,
+            roles=STAFF,
+            relation=access.is_receiving_staff,
+            guards=(not_yet_sent, sending_window_open),
+            effects=(clear_decision,),
+            needs_reason=True,
+            style="outline-secondary",
         ),
         Transition(
             action="send_to_province",
@@ -164,5 +262,7 @@ def register_review_transitions() -> None:
             roles=STAFF,
             relation=access.is_receiving_staff,
             guards=(sending_window_open,),
+            effects=(open_province_selection,),
+            audience=Audience.APPLICANT,
         ),
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import staff_views
+from . import province, staff_views
 
 urlpatterns = [
     path("ranking/", staff_views.ranking, name="ranking"),
@@ -9,4 +9,5 @@ urlpatterns = [
     path("send/", staff_views.send_to_province, name="send"),
     path("summary.<str:fmt>", staff_views.summary_download, name="summary"),
     path("extensions/", staff_views.extend_deadline, name="extend"),
+    path("province/overview/", province.overview, name="province_overview"),
 ]

@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from evalorg.accounts.models import Role
 from evalorg.applications import access, workflow
 from evalorg.applications.materials import applicable_items, current_materials
 from evalorg.applications.models import Application, State
@@ -28,6 +29,7 @@ from evalorg.core import audit
 from evalorg.rounds.models import ChecklistItem
 
 from .models import VerificationCheck
+from .services import review_of, stage_now
 
 VERIFICATION_ACTIONS = ("verify", "return_for_correction")
 FLAGS = ("present", "complete", "authentic")
@@ -35,13 +37,16 @@ NOTE_MAX = 500
 GENERAL_NOTE_MAX = 1000
 
 
-def load_case(request: HttpRequest, pk: int) -> Application:
-    """The application if the user is staff of its receiving agency; otherwise 404."""
+def load_case(request: HttpRequest, pk: int, *, to_act: bool = False) -> Application:
+    """The application if the user is staff of its receiving agency, or (to read) the
+    provincial center for a case a city sent it; otherwise 404."""
     qs = Application.objects.select_related("round", "institution", "receiving_agency")
     application = access.get_for_user(qs, request.user, pk)
-    if not access.is_receiving_staff(application, request.user):
-        raise Http404
-    return application
+    if access.is_receiving_staff(application, request.user):
+        return application
+    if not to_act and request.user.role == Role.PROVINCE_STAFF:
+        return application  # in scope only through its provincial selection record
+    raise Http404
 
 
 # ---- services -------------------------------------------------------------------------------
@@ -92,8 +97,12 @@ class CheckInput:
         }
 
 
-def checks_for(application: Application) -> dict[str, VerificationCheck]:
-    return {c.item_code: c for c in VerificationCheck.objects.filter(application=application)}
+def checks_for(application: Application, stage: str | None = None) -> dict[str, VerificationCheck]:
+    """The checks of ``stage`` (default: the stage the case is in now)."""
+    checks = VerificationCheck.objects.filter(
+        review__application=application, review__stage=stage or stage_now(application)
+    )
+    return {c.item_code: c for c in checks}
 
 
 def ensure_checkable(application: Application) -> None:
@@ -115,13 +124,14 @@ def save_checks(application: Application, checks: list[CheckInput], user) -> lis
     existing = checks_for(application)
     changed = []
     with transaction.atomic():
+        review = review_of(application)
         for check in checks:
             values = check.values()
             row = existing.get(check.code)
             if row is not None and all(getattr(row, k) == v for k, v in values.items()):
                 continue
             VerificationCheck.objects.update_or_create(
-                application=application,
+                review=review,
                 item_code=check.code,
                 defaults={**values, "checked_by": user},
             )
@@ -262,7 +272,7 @@ def _perform(action: str, application: Application, form: VerificationForm, user
 
 @login_required
 def verify_page(request: HttpRequest, pk: int) -> HttpResponse:
-    application = load_case(request, pk)
+    application = load_case(request, pk, to_act=True)
     items = applicable_items(application)
     checks = checks_for(application)
     form = VerificationForm(

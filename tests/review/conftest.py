@@ -9,6 +9,7 @@ import time_machine
 from evalorg.applications import workflow
 from evalorg.applications.materials import applicable_items
 from evalorg.review.models import Assignment, Panel, PanelMember, Scoresheet, VerificationCheck
+from evalorg.review.services import review_of
 from evalorg.rounds.defaults import DEFAULT_SCORESHEET
 from tests.applications.conftest import SH, applicant_of, build_application
 from tests.factories import CityStaffFactory, UserFactory
@@ -24,9 +25,10 @@ def submitted(institution=None):
 
 def verified(staff, institution=None):
     application = submitted(institution)
+    review = review_of(application)
     for item in applicable_items(application):
         VerificationCheck.objects.create(
-            application=application,
+            review=review,
             item_code=item.code,
             present=True,
             complete=True,
@@ -40,7 +42,7 @@ def panel_with_experts(staff, count: int = 3) -> tuple[Panel, list]:
     panel, _ = Panel.objects.get_or_create(
         agency=staff.agency,
         round_id=_round_id(),
-        level="city",
+        stage="city_assessment",
         defaults={"name": "广州评审组"},
     )
     experts = [UserFactory(role="expert") for _ in range(count)]

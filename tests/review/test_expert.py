@@ -38,7 +38,7 @@ def setup(staff):
     """A verified application assigned to a Guangzhou panel of three experts."""
     application = verified_application(staff)
     panel = Panel.objects.create(
-        agency=staff.agency, round=application.round, level="city", name="广州评审组"
+        agency=staff.agency, round=application.round, stage="city_assessment", name="广州评审组"
     )
     experts = [UserFactory(role="expert") for _ in range(3)]
     for expert in experts:

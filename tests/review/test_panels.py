@@ -76,7 +76,7 @@ def test_anonymous_goes_to_login_and_other_roles_get_403(client, application):
 
 def test_panel_is_created_on_demand_and_audited(client, staff, application):
     panel = open_panel(client, staff)
-    assert panel.level == "city" and panel.round == application.round
+    assert panel.stage == "city_assessment" and panel.round == application.round
     assert "广州" in panel.name
     open_panel(client, staff)
     assert Panel.objects.count() == 1
@@ -266,7 +266,7 @@ def test_province_staff_get_a_province_level_panel(client, application):
         pytest.skip("routing sent the case elsewhere")
     client.force_login(province_staff)
     assert client.get(reverse(LIST)).status_code == 200
-    assert Panel.objects.get(agency=center).level == "province"
+    assert Panel.objects.get(agency=center).stage == "province_first_instance"
 
 
 def test_detected_reason_agrees_with_conflicts_detect(staff, application):

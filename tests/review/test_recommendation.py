@@ -10,7 +10,7 @@ from evalorg.applications import workflow
 from evalorg.applications.models import State
 from evalorg.core.models import AuditEvent
 from evalorg.notify.models import OutboundEmail
-from evalorg.review.models import DeadlineExtension, Recommendation
+from evalorg.review.models import DeadlineExtension, ReviewStage, Stage
 from evalorg.review.services import ranked
 from tests.applications.conftest import SH
 from tests.factories import CityStaffFactory, UserFactory, city_agency
@@ -72,14 +72,16 @@ def test_decision_needs_reason_and_records_recommendation(client, staff, panel):
     client.force_login(staff)
     client.post(reverse("review:decide", args=[case.pk]), {"decision": "recommend"})
     case.refresh_from_db()
-    assert case.state == State.CITY_ASSESSED and not Recommendation.objects.exists()
+    assert case.state == State.CITY_ASSESSED
+    assert not ReviewStage.objects.filter(recommended__isnull=False).exists()
     client.post(
         reverse("review:decide", args=[case.pk]),
         {"decision": "recommend", "reason": "产业代表性突出"},
     )
     case.refresh_from_db()
     assert case.state == State.RECOMMENDED
-    decision = Recommendation.objects.get()
+    decision = ReviewStage.objects.get(stage=Stage.CITY_ASSESSMENT)
+    assert decision.recommended and decision.reason == "产业代表性突出"
     assert decision.rank == 1 and str(decision.total) == "80.00"
 
 
@@ -125,7 +127,7 @@ def test_send_to_province_before_city_deadline(client, staff, panel):
         client.post(reverse("review:send"), {"round": case.round_id})
     case.refresh_from_db()
     assert case.state == State.PROVINCE_REVIEW
-    assert Recommendation.objects.get().sent_at is not None
+    assert ReviewStage.objects.get(stage=Stage.CITY_ASSESSMENT).sent_at is not None
 
 
 def test_send_after_city_deadline_is_refused_until_center_reopens(client, staff, panel):

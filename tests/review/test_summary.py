@@ -27,9 +27,9 @@ from evalorg.review.models import (
     Assignment,
     Panel,
     PanelMember,
-    Recommendation,
-    ReviewLevel,
+    ReviewStage,
     Scoresheet,
+    Stage,
 )
 from evalorg.review.scoring import DIMENSIONS
 from evalorg.review.summary import HEADERS, TITLE, summary_pdf, summary_rows, summary_xlsx
@@ -94,7 +94,7 @@ def submit_applications() -> dict[str, Application]:
 
 def score_and_decide(agency, round_, applications: dict[str, Application]) -> None:
     panel = Panel.objects.create(
-        agency=agency, round=round_, level=ReviewLevel.CITY, name="广州市遴选评估专家组"
+        agency=agency, round=round_, stage=Stage.CITY_ASSESSMENT, name="广州市遴选评估专家组"
     )
     experts = [UserFactory(role=Role.EXPERT, full_name=f"专家{n}") for n in range(1, 4)]
     for expert in experts:
@@ -113,8 +113,14 @@ def score_and_decide(agency, round_, applications: dict[str, Application]) -> No
                 submitted_at=datetime(2023, 5, 20, 10, 0, tzinfo=SH),
             )
         recommended, reason = DECISIONS[key]
-        Recommendation.objects.create(
-            application=application, recommended=recommended, reason=reason, decided_by=staff
+        ReviewStage.objects.create(
+            application=application,
+            stage=Stage.CITY_ASSESSMENT,
+            agency=agency,
+            opened_at=application.submitted_at,
+            recommended=recommended,
+            reason=reason,
+            decided_by=staff,
         )
 
 
@@ -242,7 +248,7 @@ def test_xlsx_signature_lines_fonts_and_print_setup(workbook):
 
 
 def test_xlsx_with_no_recommendation_still_has_the_layout(case):
-    Recommendation.objects.update(recommended=False)
+    ReviewStage.objects.update(recommended=False)
     sheet = load_workbook(
         io.BytesIO(summary_xlsx(case.agency, case.round, prepared_by=PREPARED_BY))
     ).active

@@ -77,16 +77,16 @@ def test_verify_page_lists_every_applicable_item(client, staff, case):
 def test_save_upserts_checks_and_audits_changes(client, staff, case):
     data = checklist(case, "save", failing=("credit",), notes={"credit": "截图不清晰"})
     assert post(client, case, data).status_code == 302
-    assert VerificationCheck.objects.filter(application=case).count() == len(codes(case))
-    credit = VerificationCheck.objects.get(application=case, item_code="credit")
+    assert VerificationCheck.objects.filter(review__application=case).count() == len(codes(case))
+    credit = VerificationCheck.objects.get(review__application=case, item_code="credit")
     assert not credit.passed and credit.note == "截图不清晰" and credit.checked_by == staff
     saved = AuditEvent.objects.for_object(case).filter(action="verification_saved")
     assert saved.count() == 1
     assert len(saved.get().data["items"]) == len(codes(case))
 
     post(client, case, checklist(case, "save"))  # credit now passes: one changed row
-    assert VerificationCheck.objects.filter(application=case).count() == len(codes(case))
-    assert VerificationCheck.objects.get(application=case, item_code="credit").passed
+    assert VerificationCheck.objects.filter(review__application=case).count() == len(codes(case))
+    assert VerificationCheck.objects.get(review__application=case, item_code="credit").passed
     assert saved.count() == 2
     assert [i["item"] for i in saved.last().data["items"]] == ["credit"]
 
@@ -106,7 +106,7 @@ def test_verify_is_refused_until_every_item_passed_and_changes_nothing(client, s
     assert "租赁合同存疑" in body  # what the user typed is kept
     case.refresh_from_db()
     assert case.state == State.SUBMITTED
-    assert not VerificationCheck.objects.filter(application=case).exists()
+    assert not VerificationCheck.objects.filter(review__application=case).exists()
     assert not AuditEvent.objects.for_object(case).filter(action="verify").exists()
 
     response = post(client, case, checklist(case, "verify"))
@@ -117,7 +117,7 @@ def test_verify_is_refused_until_every_item_passed_and_changes_nothing(client, s
     event = AuditEvent.objects.for_object(case).get(action="verify")
     assert (event.from_state, event.to_state, event.actor) == ("submitted", "verified", staff)
     assert AuditEvent.objects.for_object(case).filter(action="verification_saved").exists()
-    assert all(c.passed for c in VerificationCheck.objects.filter(application=case))
+    assert all(c.passed for c in VerificationCheck.objects.filter(review__application=case))
 
 
 def test_checklist_is_read_only_once_verified(client, staff, case):
@@ -125,7 +125,7 @@ def test_checklist_is_read_only_once_verified(client, staff, case):
     response = post(client, case, checklist(case, "save", failing=("credit",)))
     assert response.status_code == 400
     assert "只有“已提交”的申请可以核验材料" in response.content.decode()
-    assert VerificationCheck.objects.get(application=case, item_code="credit").passed
+    assert VerificationCheck.objects.get(review__application=case, item_code="credit").passed
 
 
 def test_return_with_reasons_reaches_the_applicant(client, staff, case):
@@ -196,7 +196,7 @@ def test_return_without_failed_item_or_note_is_refused_and_keeps_input(client, s
     assert "退回补正须说明理由" in body and "已核对原件" in body
     case.refresh_from_db()
     assert case.state == State.SUBMITTED
-    assert not VerificationCheck.objects.filter(application=case).exists()
+    assert not VerificationCheck.objects.filter(review__application=case).exists()
     assert not OutboundEmail.objects.filter(subject__contains="退回补正").exists()
 
 
@@ -220,7 +220,7 @@ def test_other_city_cannot_see_or_verify(client, case):
     assert client.post(url).status_code == 404
     case.refresh_from_db()
     assert case.state == State.SUBMITTED
-    assert not VerificationCheck.objects.filter(application=case).exists()
+    assert not VerificationCheck.objects.filter(review__application=case).exists()
 
 
 def test_applicant_cannot_open_the_checklist(client, case):
