@@ -19,7 +19,6 @@ from django.db.models import Q
 from django.forms import BoundField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Role, User
@@ -345,7 +344,7 @@ def _store(case: Case, expert: User, form: ScoresheetForm, submitting: bool) -> 
         else:
             updated = Scoresheet.objects.filter(
                 **key, version=version, status=Scoresheet.Status.DRAFT
-            ).update(**values, version=version + 1, updated_at=timezone.now())
+            ).update(**values, version=version + 1, updated_at=clock.now())
             if not updated:
                 return None
             sheet = Scoresheet.objects.get(**key)

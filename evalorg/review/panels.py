@@ -18,14 +18,13 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Agency, Role, User
 from evalorg.applications.models import Application, State
 from evalorg.catalog.models import Occupation
-from evalorg.core import audit
+from evalorg.core import audit, clock
 from evalorg.institutions.masking import mask_phone
 from evalorg.institutions.models import Membership
 from evalorg.rounds.models import Round
@@ -413,7 +412,7 @@ def reopen(request: HttpRequest, pk: int, sheet_pk: int) -> HttpResponse:
             status=Scoresheet.Status.DRAFT,
             submitted_at=None,
             version=F("version") + 1,
-            updated_at=timezone.now(),
+            updated_at=clock.now(),
         )
         if reopened:
             audit.record(

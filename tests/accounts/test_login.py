@@ -7,9 +7,8 @@ import time_machine
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
-from evalorg.core import audit
+from evalorg.core import audit, clock
 from evalorg.core.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
 
@@ -63,7 +62,7 @@ def test_lockout_ends_after_cooloff(client):
     user = UserFactory()
     for _ in range(5):
         _login(client, user.username, "wrong-Password-1")
-    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+    with time_machine.travel(clock.now() + timedelta(minutes=31)):
         assert _login(client, user.username, PASSWORD).status_code == 302
 
 
@@ -95,9 +94,9 @@ def test_idle_session_expires_after_30_minutes(client):
     user = UserFactory()
     _login(client, user.username, PASSWORD)
     assert client.get(reverse("home")).status_code == 200
-    with time_machine.travel(timezone.now() + timedelta(minutes=29)):
+    with time_machine.travel(clock.now() + timedelta(minutes=29)):
         assert client.get(reverse("home")).status_code == 200  # activity slides the expiry
-    with time_machine.travel(timezone.now() + timedelta(minutes=29 + 31)):
+    with time_machine.travel(clock.now() + timedelta(minutes=29 + 31)):
         response = client.get(reverse("home"))
     assert response.status_code == 302 and LOGIN in response["Location"]
 
