@@ -54,9 +54,7 @@ def make_row(
         needs_review=needs_review,
     )
     for code in occupations:
-        ApplicationOccupation.objects.create(
-            application=application, occupation_id=code, levels=[5]
-        )
+        ApplicationOccupation.objects.create(application=application, occupation_id=code, level=5)
     return application
 
 
