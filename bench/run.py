@@ -96,8 +96,9 @@ def build_cases(count: int):
         for i, inst in enumerate(institutions)
     )
     ApplicationOccupation.objects.bulk_create(
-        ApplicationOccupation(application=case, occupation_id="6-18-02-04", levels=[5, 4])
+        ApplicationOccupation(application=case, occupation_id="6-18-02-04", level=level)
         for case in cases
+        for level in (5, 4)
     )
     staff = User.objects.create(username="bench_staff", role=Role.CITY_STAFF, agency=agency)
     return cases, staff

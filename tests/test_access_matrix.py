@@ -55,6 +55,9 @@ def _urls(case) -> dict[str, str]:
         "applications:occupation_remove": reverse(
             "applications:occupation_remove", args=[pk, line]
         ),
+        "applications:occupation_remove_all": reverse(
+            "applications:occupation_remove_all", args=[pk, case.occupations.first().occupation_id]
+        ),
         "applications:step_materials": reverse("applications:step_materials", args=[pk]),
         "applications:material_upload": reverse(
             "applications:material_upload", args=[pk, "credit"]

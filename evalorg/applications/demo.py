@@ -15,7 +15,8 @@ from evalorg.rounds.models import Round
 
 from . import workflow
 from .materials import applicable_items
-from .models import Application, ApplicationOccupation, Material
+from .models import Application, Material
+from .occupation_lines import create_lines
 
 DEMO_PDF = b"%PDF-1.4\n% EvalOrg demo material\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -51,9 +52,7 @@ def _prepare(institution: Institution, round_: Round, occupations: list[tuple[st
             institution=institution, item=item, defaults={"applies": False}
         )
     for code, levels in occupations:
-        ApplicationOccupation.objects.create(
-            application=application, occupation_id=code, levels=levels
-        )
+        create_lines(application, code, levels)
     for item in applicable_items(application):
         Material.objects.create(
             application=application, item_code=item.code, file=_demo_file(item.title, user)

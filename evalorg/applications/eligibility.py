@@ -316,6 +316,14 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+def requested_levels(lines: Iterable[tuple[str, int]]) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """``(code, level)`` occupation lines as ``(code, levels)``, in first-seen order."""
+    levels: dict[str, list[int]] = {}
+    for code, level in lines:
+        levels.setdefault(code, []).append(level)
+    return tuple((code, tuple(sorted(found, reverse=True))) for code, found in levels.items())
+
+
 def input_from_application(application) -> EligibilityInput:
     """The rules' input for a saved ``Application``."""
     from .models import ApplicationOccupation
@@ -330,10 +338,7 @@ def input_from_application(application) -> EligibilityInput:
         other_kind=institution.other_kind,
         declared_city_code=institution.city_id or "",
         kind=application.kind,
-        occupations=tuple(
-            (code, tuple(int(level) for level in levels))
-            for code, levels in lines.values_list("occupation_id", "levels")
-        ),
+        occupations=requested_levels(lines.values_list("occupation_id", "level")),
         eligible_categories=tuple(application.round.eligible_categories),
         recommended_by_authority=institution.recommended_by_authority,
         has_recommendation_letter=application.materials.filter(

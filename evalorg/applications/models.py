@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import NamedTuple
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -129,9 +132,20 @@ class Application(models.Model):
     def __str__(self) -> str:
         return f"{self.institution}（{self.round.year}，{self.get_kind_display()}）"
 
+    def occupation_groups(self) -> list[OccupationGroup]:
+        """The lines grouped by occupation; no query when ``occupations`` is prefetched."""
+        if "occupations" in getattr(self, "_prefetched_objects_cache", {}):
+            return group_lines(self.occupations.all())
+        return group_lines(self.occupations.select_related("occupation"))
+
 
 class ApplicationOccupation(models.Model):
-    """A requested occupation with its levels; it has its own status (SPEC §5)."""
+    """An occupation line: one requested occupation at one skill level (SPEC §5, §6).
+
+    Question banks, acceptance and filing work per occupation and level, so each line has its
+    own status. Lines are ordered by occupation code, then from 五级 to 一级 (level descending),
+    the order the national occupational classification lists levels in.
+    """
 
     class Status(models.TextChoices):
         REQUESTED = "requested", _("申请中")
@@ -149,7 +163,7 @@ class ApplicationOccupation(models.Model):
     occupation = models.ForeignKey(
         Occupation, verbose_name=_("职业（工种）"), on_delete=models.PROTECT, related_name="+"
     )
-    levels = models.JSONField(_("申报等级"), default=list)
+    level = models.PositiveSmallIntegerField(_("申报等级"), choices=SkillLevel.choices)
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default=Status.REQUESTED
     )
@@ -157,17 +171,48 @@ class ApplicationOccupation(models.Model):
     class Meta:
         verbose_name = _("申报职业")
         verbose_name_plural = _("申报职业")
-        ordering = ["occupation_id"]
+        ordering = ["occupation_id", "-level"]
         constraints = [
-            models.UniqueConstraint(fields=["application", "occupation"], name="uniq_app_occ")
+            models.UniqueConstraint(
+                fields=["application", "occupation", "level"], name="uniq_app_occ_level"
+            )
         ]
 
     def __str__(self) -> str:
-        return str(self.occupation)
+        return f"{self.occupation}（{self.get_level_display()}）"
 
+
+class OccupationGroup(NamedTuple):
+    """One occupation with its lines, for pages that show an occupation once."""
+
+    occupation: Occupation
+    lines: list[ApplicationOccupation]
+
+    @property
+    def levels(self) -> tuple[int, ...]:
+        return tuple(line.level for line in self.lines)
+
+    @property
     def level_labels(self) -> list[str]:
-        labels = dict(SkillLevel.choices)
-        return [str(labels[level]) for level in sorted(self.levels, reverse=True)]
+        return [str(line.get_level_display()) for line in self.lines]
+
+    def __str__(self) -> str:
+        """``电工（五级/初级工、四级/中级工）``."""
+        return f"{self.occupation.name}（{'、'.join(self.level_labels)}）"
+
+
+def group_lines(lines: Iterable[ApplicationOccupation]) -> list[OccupationGroup]:
+    """Lines grouped by occupation, in first-seen order, levels from 五级 to 一级.
+
+    Works on rows already fetched (``select_related("occupation")`` or a prefetch): no queries.
+    """
+    groups: dict[str, OccupationGroup] = {}
+    for line in lines:
+        group = groups.setdefault(line.occupation_id, OccupationGroup(line.occupation, []))
+        group.lines.append(line)
+    for group in groups.values():
+        group.lines.sort(key=lambda line: -line.level)
+    return list(groups.values())
 
 
 class Material(models.Model):

@@ -23,7 +23,7 @@ def application_pdf_bytes(application: Application) -> bytes:
             "institution": institution,
             "facts": parse_uscc(institution.uscc),
             "legal_rep_id": mask_id_number(institution.legal_rep_id_number),
-            "lines": application.occupations.select_related("occupation"),
+            "groups": application.occupation_groups(),
             "material_rows": [
                 {"item": item, "files": materials.get(item.code, [])}
                 for item in applicable_items(application)

@@ -16,6 +16,11 @@ urlpatterns = [
         views.occupation_remove,
         name="occupation_remove",
     ),
+    path(
+        "<int:pk>/occupations/code/<str:code>/remove/",
+        views.occupation_remove_all,
+        name="occupation_remove_all",
+    ),
     path("<int:pk>/materials/", views.step_materials, name="step_materials"),
     path("<int:pk>/materials/<slug:code>/upload/", views.material_upload, name="material_upload"),
     path(

@@ -23,12 +23,12 @@ from evalorg.core.files import UploadRefused, file_response
 from evalorg.institutions.models import institution_of
 from evalorg.rounds.models import Round
 
-from . import access, workflow
+from . import access, occupation_lines, workflow
 from .eligibility import Outcome, evaluate, input_from_application, occupation_results
 from .forms import ConfirmForm, InstitutionStepForm, OccupationAddForm, UploadForm
 from .history import applicant_history, staff_history
 from .materials import add_material, applicable_items, current_materials, retire_material
-from .models import Application, ApplicationOccupation, Kind, Material, SkillLevel, State
+from .models import Application, Kind, Material, SkillLevel, State
 from .pdf import application_pdf_bytes
 from .returns import latest_return_reasons
 from .routing import needs_route_choice, receiving_agency
@@ -182,37 +182,25 @@ def step_occupations(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已添加申报职业。"))
             return redirect("applications:step_occupations", application.pk)
-    lines = application.occupations.select_related("occupation")
     return _wizard(
         request,
         application,
         "occupations",
         "applications/step_occupations.html",
         form=form,
-        lines=lines,
+        groups=application.occupation_groups(),
         levels=SkillLevel.choices,
     )
 
 
 def _add_occupation(application: Application, data: dict, user) -> str:
+    """Save the ticked levels of one occupation, or say why N-3.1 refuses it."""
     code = data["code"].strip()
-    levels = sorted(set(data["levels"]), reverse=True)
-    fails = [r for r in occupation_results(code, tuple(levels)) if r.outcome == Outcome.FAIL]
+    levels = tuple(sorted(set(data["levels"]), reverse=True))
+    fails = [r for r in occupation_results(code, levels) if r.outcome == Outcome.FAIL]
     if fails:
         return "；".join(f"{r.message}（{r.clause}）" for r in fails)
-    with transaction.atomic():
-        line, created = ApplicationOccupation.objects.get_or_create(
-            application=application, occupation_id=code, defaults={"levels": levels}
-        )
-        if not created:
-            line.levels = levels
-            line.save(update_fields=["levels"])
-        audit.record(
-            "occupation_added",
-            application,
-            actor=user,
-            data={"code": code, "levels": levels},
-        )
+    occupation_lines.set_levels(application, code, levels, user)
     return ""
 
 
@@ -227,6 +215,7 @@ def occupation_search(request: HttpRequest, pk: int) -> HttpResponse:
         )
         occupations = list(matches.order_by("code")[:SEARCH_LIMIT])
         facts = occupation_facts([o.code for o in occupations])
+        chosen = _chosen_levels(application)
         for occupation in occupations:
             results = occupation_results(occupation.code, (5,), facts=facts)
             fails = [r for r in results if r.outcome == Outcome.FAIL]
@@ -236,6 +225,7 @@ def occupation_search(request: HttpRequest, pk: int) -> HttpResponse:
                     "facts": facts[occupation.code],
                     "fails": fails,
                     "review": [r for r in results if r.outcome == Outcome.NEEDS_REVIEW],
+                    "chosen": chosen.get(occupation.code, set()),
                 }
             )
     return render(
@@ -250,16 +240,31 @@ def occupation_search(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _chosen_levels(application: Application) -> dict[str, set[int]]:
+    """The levels already requested per occupation code, to pre-tick them."""
+    chosen: dict[str, set[int]] = {}
+    for code, level in application.occupations.values_list("occupation_id", "level"):
+        chosen.setdefault(code, set()).add(level)
+    return chosen
+
+
 @login_required
 @require_POST
 def occupation_remove(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+    """Remove one level of an occupation (one occupation line)."""
     application = _load_editable(request, pk)
     line = get_object_or_404(application.occupations, pk=line_pk)
-    with transaction.atomic():
-        line.delete()
-        audit.record(
-            "occupation_removed", application, actor=request.user, data={"code": line.occupation_id}
-        )
+    occupation_lines.remove_line(application, line, request.user)
+    messages.success(request, _("已移除申报职业。"))
+    return redirect("applications:step_occupations", application.pk)
+
+
+@login_required
+@require_POST
+def occupation_remove_all(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """Remove an occupation with all its levels."""
+    application = _load_editable(request, pk)
+    occupation_lines.set_levels(application, code, (), request.user)
     messages.success(request, _("已移除申报职业。"))
     return redirect("applications:step_occupations", application.pk)
 
@@ -355,7 +360,7 @@ def step_review(request: HttpRequest, pk: int) -> HttpResponse:
         refusals=refusals,
         agency=agency,
         declarations=declarations,
-        lines=application.occupations.select_related("occupation"),
+        groups=application.occupation_groups(),
         materials=current_materials(application),
         items=applicable_items(application),
     )
@@ -376,7 +381,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "applications/detail.html",
         {
             "application": application,
-            "lines": application.occupations.select_related("occupation"),
+            "groups": application.occupation_groups(),
             "materials": current_materials(application),
             "items": applicable_items(application),
             "actions": workflow.available_actions(application, request.user),

@@ -245,7 +245,7 @@ def _page(
         "groups": _groups(form, items, sheet),
         "total": points_label(sheet_total(sheet.scores, items)) if sheet else "0",
         "max_total": points_label(sum((i.max_points for i in items), Decimal(0))),
-        "lines": application.occupations.select_related("occupation"),
+        "occupation_groups": application.occupation_groups(),
         "materials": current_materials(application),
         "checklist": applicable_items(application),
         "scoring_closed": not scoring_open(application),

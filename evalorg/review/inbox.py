@@ -205,7 +205,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def occupation_names(application: Application) -> list[str]:
-    return [line.occupation.name for line in application.occupations.all()]
+    """Each requested occupation once, from the prefetched lines."""
+    return [group.occupation.name for group in application.occupation_groups()]
 
 
 def local_naive(moment: datetime | None) -> datetime | None:
@@ -381,7 +382,7 @@ def case(request: HttpRequest, pk: int) -> HttpResponse:
             "answers": institution_answers(application),
             "has_snapshot": bool(application.institution_snapshot),
             "declarations": institution.declarations.select_related("evidence"),
-            "lines": application.occupations.select_related("occupation"),
+            "occupation_groups": application.occupation_groups(),
             "uscc": parse_uscc(application.institution_snapshot.get("uscc") or institution.uscc),
             "materials": material_rows(application),
             "history": history,

@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from evalorg.accounts.models import Agency
-from evalorg.applications.models import Application, ApplicationOccupation
+from evalorg.applications.models import Application, ApplicationOccupation, group_lines
 from evalorg.core import clock
 from evalorg.documents.pdf import render_pdf
 from evalorg.rounds.models import Round
@@ -111,12 +111,9 @@ def category_label(application: Application) -> str:
 
 
 def occupations_text(lines: Iterable[ApplicationOccupation]) -> str:
-    """``焊工（五级/初级工、四级/中级工）；电工（…）``: excluded occupations left out."""
-    return "；".join(
-        f"{line.occupation.name}（{'、'.join(line.level_labels())}）"
-        for line in lines
-        if line.status != ApplicationOccupation.Status.EXCLUDED
-    )
+    """``焊工（五级/初级工、四级/中级工）；电工（…）``: excluded lines left out."""
+    requested = (line for line in lines if line.status != ApplicationOccupation.Status.EXCLUDED)
+    return "；".join(str(group) for group in group_lines(requested))
 
 
 def scoring_note(rows: Sequence[SummaryRow]) -> str:

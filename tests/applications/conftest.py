@@ -12,7 +12,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from evalorg.applications.materials import applicable_items
-from evalorg.applications.models import Application, ApplicationOccupation, Material
+from evalorg.applications.models import Application, Material
+from evalorg.applications.occupation_lines import create_lines
 from evalorg.core.models import StoredFile
 from evalorg.institutions.models import ExclusionDeclaration, ExclusionItem
 from evalorg.rounds.models import Round
@@ -68,9 +69,7 @@ def build_application(
         declarations_confirmed=confirmed,
     )
     for code, levels in occupations:
-        ApplicationOccupation.objects.create(
-            application=application, occupation_id=code, levels=levels
-        )
+        create_lines(application, code, levels)
     declare_none(institution)
     if with_materials:
         for item in applicable_items(application):

@@ -311,7 +311,7 @@ def test_input_from_application_reads_the_saved_case():
     ApplicationOccupation.objects.create(
         application=application,
         occupation_id=SECURITY_GUARD,
-        levels=[5],
+        level=5,
         status=ApplicationOccupation.Status.EXCLUDED,
     )
     institution.declarations.filter(item=ExclusionItem.VIOLATION).delete()

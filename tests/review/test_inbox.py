@@ -53,10 +53,11 @@ def make_row(
         submitted_at=submitted_at or datetime(2023, 5, 10, 9, 0, tzinfo=SH),
         needs_review=needs_review,
     )
-    for code in occupations:
-        ApplicationOccupation.objects.create(
-            application=application, occupation_id=code, levels=[5]
-        )
+    ApplicationOccupation.objects.bulk_create(
+        ApplicationOccupation(application=application, occupation_id=code, level=level)
+        for code in occupations
+        for level in (5, 4)  # two occupation lines: the listing names the occupation once
+    )
     return application
 
 
@@ -171,6 +172,11 @@ def test_filters(client, three_rows, query, expected):
     assert len(listed(response)) == len(expected)  # no duplicates from the occupation join
 
 
+def test_inbox_names_each_occupation_once(client, three_rows):
+    page = client.get(reverse("review_inbox:inbox"), {"q": "天河职业"}).content.decode()
+    assert page.count("中式烹调师、焊工") == 1 and page.count("焊工") == 1
+
+
 def test_county_choices_are_the_counties_in_the_inbox(client, three_rows):
     form = client.get(reverse("review_inbox:inbox")).context["form"]
     assert [code for code, _ in form.fields["county"].choices] == ["", "440104", "440106"]
@@ -246,9 +252,8 @@ def test_export_matches_the_filtered_rows(client, three_rows):
     for number, (row, application) in enumerate(zip(rows, expected, strict=True), start=1):
         application.refresh_from_db()
         institution = application.institution
-        occupations = "、".join(
-            line.occupation.name for line in application.occupations.order_by("occupation_id")
-        )
+        names = application.occupations.order_by("occupation_id")
+        occupations = "、".join(dict.fromkeys(line.occupation.name for line in names))
         assert row == (
             number,
             application.acknowledgement_no,
@@ -300,7 +305,10 @@ def test_case_page_shows_the_whole_case_masked_and_audits_the_read(client):
     assert institution.name in body and "广州市天河区测试路1号" in body and "张三" in body
     assert "440102********1234" in body and "440102199001011234" not in body
     assert "138****5678" in body and "13812345678" not in body
-    assert "龙头企业" in body and "天河区" in body and "焊工" in body
+    assert "龙头企业" in body and "天河区" in body
+    # The welder's two occupation lines: one row, each level with its own status.
+    assert body.count("<td>焊工</td>") == 1
+    assert "五级/初级工（申请中）<br>四级/中级工（申请中）" in body
     # Eligibility with clause ids, USCC facts.
     for result in case.eligibility:
         assert f"[{result['clause']}]" in body
