@@ -11,13 +11,24 @@ from .models import Message, OutboundEmail
 from .outbox import MAX_ATTEMPTS, release_stale_claims, send_outbox, waiting_count
 from .tasks import deliver_outbox
 
-__all__ = ["MAX_ATTEMPTS", "notify_users", "queue_email", "send_outbox", "sweep_outbox"]
+__all__ = [
+    "MAX_ATTEMPTS",
+    "notify_users",
+    "queue_email",
+    "send_outbox",
+    "sweep_outbox",
+    "unread_count",
+]
 
 
 def notify_users(users: Iterable, subject: str, body: str = "", url: str = "") -> int:
     messages = [Message(recipient=u, subject=subject, body=body, url=url) for u in users]
     Message.objects.bulk_create(messages)
     return len(messages)
+
+
+def unread_count(user) -> int:
+    return Message.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
 def queue_email(to: Iterable[str], subject: str, body: str) -> OutboundEmail | None:
