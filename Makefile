@@ -11,6 +11,7 @@ export DJANGO_SETTINGS_MODULE := evalorg.settings
 
 help:
 	@echo "make run   - set up, migrate, load reference and demo data, serve http://127.0.0.1:8000"
+	@echo "             (with the task worker and run_sweeps every 5 minutes)"
 	@echo "make test  - set up and run lint + the whole suite (SQLite, PostgreSQL, Chromium)"
 	@echo "make lint  - ruff check and ruff format --check"
 	@echo "make sysdeps - install Chromium and the CJK fonts with apt when missing (setup runs it)"
@@ -47,8 +48,8 @@ setup: sysdeps .venv/.synced
 
 run: setup
 	$(PY) manage.py load_demo
-	@echo "Serving http://127.0.0.1:8000 (Ctrl-C to stop)"
-	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Serving http://127.0.0.1:8000 with the task worker and sweeps every 5 minutes (Ctrl-C stops all)"
+	PY=$(PY) scripts/run-dev.sh
 
 lint: .venv/.synced
 	.venv/bin/ruff check .

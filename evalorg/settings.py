@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "evalorg.core",
     "evalorg.catalog",
     "evalorg.accounts",
@@ -148,6 +150,17 @@ MEDIA_URL = "/_private-not-served/"  # no URL pattern serves it
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "evalorg@hrss.gd.gov.cn")
+
+# Background work (django-tasks): tasks are rows in the database, run by `manage.py db_worker`
+# (see docs/operations.md). Tests switch to the immediate backend (tests/conftest.py).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# An e-mail claimed by a worker ("sending") for longer than this is released by the outbox sweep.
+OUTBOX_CLAIM_TIMEOUT = timedelta(minutes=int(os.environ.get("OUTBOX_CLAIM_TIMEOUT_MINUTES", "10")))
 
 CACHES = {
     "default": {

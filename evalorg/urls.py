@@ -15,5 +15,6 @@ urlpatterns = [
     path("review/", include(("evalorg.review.urls_staff", "review"))),
     path("review/panels/", include(("evalorg.review.urls_panels", "panels"))),
     path("expert/", include(("evalorg.review.urls_expert", "expert"))),
+    path("messages/", include("evalorg.notify.urls")),
     path("admin/", admin.site.urls),
 ]

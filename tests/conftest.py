@@ -42,6 +42,11 @@ def _private_storage(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "private"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run in the test's own thread, when enqueued. Enqueuing happens on commit
+    # (notify.services.enqueue_delivery), so in an ordinary (rolled-back) test nothing is
+    # delivered unless the test runs the on-commit callbacks
+    # (django_capture_on_commit_callbacks(execute=True)); transactional tests deliver at once.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import time_machine
 from django.urls import get_resolver, reverse
 
 from evalorg.applications import workflow
+from evalorg.notify.models import Message
 from tests.applications.conftest import SH, applicant_of, build_application
 from tests.factories import ApplicantFactory, CityStaffFactory, UserFactory, city_agency
 
@@ -33,6 +34,9 @@ def _urls(case) -> dict[str, str]:
     pk = case.pk
     material = case.materials.first().pk
     line = case.occupations.first().pk
+    message = Message.objects.create(
+        recipient=applicant_of(case), subject=f"{case.institution.name} 已提交", url="/"
+    )
     return {
         "home": reverse("home"),
         "accounts:password_change": reverse("accounts:password_change"),
@@ -94,6 +98,9 @@ def _urls(case) -> dict[str, str]:
         "expert:home": reverse("expert:home"),
         "expert:declare": reverse("expert:declare", args=[pk]),
         "expert:scoresheet": reverse("expert:scoresheet", args=[pk]),
+        "notify:list": reverse("notify:list"),
+        "notify:detail": reverse("notify:detail", args=[message.pk]),
+        "notify:read_all": reverse("notify:read_all"),
     }
 
 
@@ -148,6 +155,8 @@ OWN_PAGES_OF_ANY_USER = {
     "applications:new",
     "review:send",
     "review:summary",
+    "notify:list",
+    "notify:read_all",
 }
 
 

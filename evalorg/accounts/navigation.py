@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
@@ -18,6 +19,8 @@ class NavItem:
     url_name: str
     roles: frozenset[str]
     order: int = 100
+    # Optional count shown as a badge (e.g. unread messages): one query for the page.
+    badge: Callable[[Any], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -43,14 +46,16 @@ def register_todo(provider: TodoProvider) -> None:
         _todo.append(provider)
 
 
-def nav_for(user) -> list[dict[str, str]]:
+def nav_for(user) -> list[dict[str, Any]]:
     items = []
     for item in _nav:
         if user.is_authenticated and (user.role in item.roles or user.is_superuser):
             try:
-                items.append({"label": item.label, "url": reverse(item.url_name)})
+                url = reverse(item.url_name)
             except NoReverseMatch:
                 continue
+            badge = item.badge(user) if item.badge else 0
+            items.append({"label": item.label, "url": url, "badge": badge})
     return items
 
 

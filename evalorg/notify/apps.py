@@ -1,7 +1,26 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NotifyConfig(AppConfig):
     name = "evalorg.notify"
     label = "notify"
     verbose_name = "通知"
+
+    def ready(self) -> None:
+        from evalorg.accounts.models import Role
+        from evalorg.accounts.navigation import NavItem, register_nav
+        from evalorg.core.sweeps import register_sweep
+
+        from .services import sweep_outbox, unread_count
+
+        register_sweep("outbox", sweep_outbox)
+        register_nav(
+            NavItem(
+                label=_("消息"),
+                url_name="notify:list",
+                roles=frozenset(Role.values),
+                order=90,
+                badge=unread_count,
+            )
+        )

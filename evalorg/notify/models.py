@@ -25,10 +25,13 @@ class Message(models.Model):
 
 
 class OutboundEmail(models.Model):
-    """Outbox: e-mails are queued in the sender's transaction and sent by ``send_outbox``."""
+    """Outbox: e-mails are queued in the sender's transaction and sent by the ``deliver_outbox``
+    task. A worker claims a row (``sending`` with ``claimed_at``) before sending it, so two
+    workers never send one e-mail twice."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("待发送")
+        SENDING = "sending", _("发送中")
         SENT = "sent", _("已发送")
         FAILED = "failed", _("发送失败")
 
@@ -41,6 +44,7 @@ class OutboundEmail(models.Model):
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     last_error = models.CharField(_("错误"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
 
     class Meta:

@@ -1,17 +1,24 @@
-"""Queue notifications inside the caller's transaction; deliver later (``send_outbox``)."""
+"""Queue notifications inside the caller's transaction; the ``deliver_outbox`` task sends the
+e-mails once the transaction commits (see outbox.py for the no-double-send rule)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.core.mail import send_mail
-
-from evalorg.core import clock
+from django.db import transaction
 
 from .models import Message, OutboundEmail
+from .outbox import MAX_ATTEMPTS, release_stale_claims, send_outbox, waiting_count
+from .tasks import deliver_outbox
 
-MAX_ATTEMPTS = 5
+__all__ = [
+    "MAX_ATTEMPTS",
+    "notify_users",
+    "queue_email",
+    "send_outbox",
+    "sweep_outbox",
+    "unread_count",
+]
 
 
 def notify_users(users: Iterable, subject: str, body: str = "", url: str = "") -> int:
@@ -20,31 +27,30 @@ def notify_users(users: Iterable, subject: str, body: str = "", url: str = "") -
     return len(messages)
 
 
+def unread_count(user) -> int:
+    return Message.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
 def queue_email(to: Iterable[str], subject: str, body: str) -> OutboundEmail | None:
+    """Write the e-mail to the outbox and have a worker deliver it after the commit."""
     recipients = sorted({address for address in to if address})
     if not recipients:
         return None
-    return OutboundEmail.objects.create(to=recipients, subject=subject, body=body)
+    email = OutboundEmail.objects.create(to=recipients, subject=subject, body=body)
+    enqueue_delivery()
+    return email
 
 
-def send_outbox(limit: int = 200) -> tuple[int, int]:
-    """Send queued e-mails; returns (sent, failed). Safe to run again: sent ones are skipped."""
-    sent = failed = 0
-    queued = OutboundEmail.objects.filter(
-        status=OutboundEmail.Status.QUEUED, attempts__lt=MAX_ATTEMPTS
-    )[:limit]
-    for email in queued:
-        email.attempts += 1
-        try:
-            send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, email.to)
-        except Exception as exc:  # any transport error: keep it queued and record why
-            email.last_error = str(exc)[:300]
-            if email.attempts >= MAX_ATTEMPTS:
-                email.status = OutboundEmail.Status.FAILED
-            failed += 1
-        else:
-            email.status = OutboundEmail.Status.SENT
-            email.sent_at = clock.now()
-            sent += 1
-        email.save(update_fields=["attempts", "last_error", "status", "sent_at"])
-    return sent, failed
+def enqueue_delivery() -> None:
+    """Enqueue ``deliver_outbox`` once the current transaction commits. If enqueuing fails the
+    e-mail stays queued and the outbox sweep enqueues delivery later (hence ``robust``)."""
+    transaction.on_commit(deliver_outbox.enqueue, robust=True)
+
+
+def sweep_outbox() -> str:
+    """The outbox sweep: requeue stale claims, then hand what is queued to the worker."""
+    requeued, given_up = release_stale_claims()
+    waiting = waiting_count()
+    if waiting:
+        enqueue_delivery()
+    return f"stale claims requeued {requeued}, given up {given_up}; queued {waiting}"

@@ -1,0 +1,91 @@
+"""Deliver the e-mail outbox without ever sending one e-mail twice.
+
+A worker claims a batch in a short transaction (``SELECT … FOR UPDATE SKIP LOCKED``, then
+``status = sending`` with ``claimed_at``), sends outside the transaction and records the outcome.
+A second worker skips the locked rows and, once the claim commits, no longer sees them as
+queued. A claim older than ``settings.OUTBOX_CLAIM_TIMEOUT`` (the worker died while sending) is
+put back in the queue by ``release_stale_claims`` (the outbox sweep).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+
+from evalorg.core import clock
+
+from .models import OutboundEmail
+
+MAX_ATTEMPTS = 5
+Status = OutboundEmail.Status
+
+
+def send_outbox(limit: int = 200, batch: int = 20) -> tuple[int, int]:
+    """Send up to ``limit`` queued e-mails, claiming ``batch`` at a time; returns (sent, failed).
+
+    Each e-mail is tried at most once per run; a failure stays queued for the next run until
+    ``MAX_ATTEMPTS``."""
+    sent = failed = 0
+    seen: set[int] = set()
+    while sent + failed < limit:
+        claimed = claim(min(batch, limit - sent - failed), exclude=seen)
+        if not claimed:
+            break
+        for email in claimed:
+            seen.add(email.pk)
+            if deliver(email):
+                sent += 1
+            else:
+                failed += 1
+    return sent, failed
+
+
+def claim(size: int, exclude: set[int] | frozenset[int] = frozenset()) -> list[OutboundEmail]:
+    """Mark up to ``size`` queued e-mails as ``sending`` for this worker and return them."""
+    with transaction.atomic():
+        emails = list(
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.QUEUED, attempts__lt=MAX_ATTEMPTS)
+            .exclude(pk__in=exclude)
+            .order_by("created_at", "pk")[:size]
+        )
+        claimed_at = clock.now()
+        for email in emails:
+            email.status, email.claimed_at = Status.SENDING, claimed_at
+            email.attempts += 1
+        OutboundEmail.objects.bulk_update(emails, ["status", "claimed_at", "attempts"])
+    return emails
+
+
+def deliver(email: OutboundEmail) -> bool:
+    """Send one claimed e-mail and record the outcome; True when it was sent."""
+    try:
+        send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, email.to)
+    except Exception as exc:  # any transport error: back to the queue, with the reason
+        final = email.attempts >= MAX_ATTEMPTS
+        OutboundEmail.objects.filter(pk=email.pk).update(
+            status=Status.FAILED if final else Status.QUEUED,
+            claimed_at=None,
+            last_error=str(exc)[:300],
+        )
+        return False
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        status=Status.SENT, sent_at=clock.now(), last_error=""
+    )
+    return True
+
+
+def release_stale_claims() -> tuple[int, int]:
+    """Requeue e-mails claimed longer ago than the timeout; returns (requeued, given up)."""
+    cutoff = clock.now() - settings.OUTBOX_CLAIM_TIMEOUT
+    stale = OutboundEmail.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff)
+    given_up = stale.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=Status.FAILED, claimed_at=None, last_error="claim expired"
+    )
+    requeued = stale.update(status=Status.QUEUED, claimed_at=None)
+    return requeued, given_up
+
+
+def waiting_count() -> int:
+    return OutboundEmail.objects.filter(status=Status.QUEUED, attempts__lt=MAX_ATTEMPTS).count()

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `make run`: the development server, the task worker and a loop running the sweeps every
+# SWEEP_SECONDS (default 300). Ctrl-C (or TERM) stops all three: with job control on (set -m)
+# each one runs in its own process group, and the trap signals every group, so autoreloader
+# children and the loop's `sleep` go too.
+set -uo pipefail
+set -m
+PY=${PY:-.venv/bin/python}
+SWEEP_SECONDS=${SWEEP_SECONDS:-300}
+export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
+groups=()
+
+stop_all() {
+  trap - INT TERM EXIT
+  for pgid in "${groups[@]}"; do kill -TERM -- "-$pgid" 2>/dev/null; done
+  wait 2>/dev/null
+  echo "stopped: server, task worker, sweep loop"
+}
+trap 'stop_all; exit 130' INT TERM
+trap stop_all EXIT
+
+"$PY" manage.py db_worker &
+groups+=($!)
+(while :; do "$PY" manage.py run_sweeps; sleep "$SWEEP_SECONDS"; done) &
+groups+=($!)
+"$PY" manage.py runserver "${RUN_ADDR:-127.0.0.1:8000}" &
+groups+=($!)
+
+wait -n  # any of them ending (e.g. the port is taken) stops the others
