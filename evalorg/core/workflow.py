@@ -79,6 +79,9 @@ class Transition:
     relation: Relation = anyone
     guards: tuple[Guard, ...] = ()
     effects: tuple[Effect, ...] = ()
+    # Run after the new state is saved and audited, in the same transaction: for effects that
+    # move other objects whose guards read this one's new state (e.g. its occupation lines).
+    after: tuple[Effect, ...] = ()
     needs_reason: bool = False
     style: str = "primary"
     audit_fields: tuple[str, ...] = ("reason",)
@@ -215,6 +218,8 @@ def perform(obj: Any, action: str, actor: Any, **data: Any) -> Any:
             data=audited,
             audience=transition.audience,
         )
+        for effect in transition.after:
+            effect(locked, actor, data)
     return locked
 
 

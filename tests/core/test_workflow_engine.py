@@ -151,3 +151,26 @@ def test_perform_many_stamps_one_batch_id_on_every_event(in_period):
     events = AuditEvent.objects.filter(action="start_cultivation")
     assert events.count() == len(lines) == len(batch.done)
     assert {e.data["batch"] for e in events} == {batch.id}
+
+
+def test_after_effects_see_the_saved_state_and_roll_back_with_the_transition(in_period):
+    from evalorg.core import workflow as engine
+
+    application = build_application()
+    seen = []
+
+    def after(obj, actor, data):
+        seen.append(Application.objects.get(pk=obj.pk).state)
+        raise RuntimeError("boom")
+
+    submit = workflow.TABLE["submit"]
+    try:
+        workflow.TABLE["submit"] = engine.Transition(**{**submit.__dict__, "after": (after,)})
+        with pytest.raises(RuntimeError):
+            workflow.perform(application, "submit", applicant_of(application))
+    finally:
+        workflow.TABLE["submit"] = submit
+    assert seen == [State.SUBMITTED]
+    application.refresh_from_db()
+    assert application.state == State.DRAFT
+    assert not AuditEvent.objects.filter(action="submit").exists()
