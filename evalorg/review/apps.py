@@ -15,11 +15,13 @@ class ReviewConfig(AppConfig):
 
         from .demo import build_review_demo
         from .province import province_scope
+        from .selection import register_selection_transitions
         from .services import expert_scope
         from .todo import todo_for
         from .transitions import register_review_transitions
 
         register_review_transitions()
+        register_selection_transitions()
         register_scope("expert", expert_scope)
         register_scope("province_staff", province_scope)
         register_todo(todo_for)
@@ -33,6 +35,18 @@ class ReviewConfig(AppConfig):
                 url_name="review:province_overview",
                 roles=frozenset({"province_staff"}),
                 order=44,
+            ),
+            NavItem(
+                label="省级评审",
+                url_name="selection:ranking",
+                roles=frozenset({"province_staff"}),
+                order=47,
+            ),
+            NavItem(
+                label="领导小组审定",
+                url_name="selection:approval",
+                roles=frozenset({"department"}),
+                order=47,
             ),
             NavItem(
                 label="开放报送",

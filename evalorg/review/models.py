@@ -285,3 +285,57 @@ class DeadlineExtension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} → {self.until}"
+
+
+class LeadershipDecision(models.Model):
+    """The leadership group's approval of a batch of selected applications (N-4.1.3).
+
+    Recorded by the department with its date, meeting reference and minutes; it may approve
+    only part of the proposed list; the rest stay ``selected`` with a note."""
+
+    round = models.ForeignKey(
+        Round, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_on = models.DateField(_("会议日期"))
+    meeting_ref = models.CharField(_("会议名称/文号"), max_length=100)
+    minutes = models.ForeignKey(
+        "core.StoredFile", verbose_name=_("会议纪要"), on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(_("备注"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("记录时间"))
+    batch = models.CharField(_("批次号"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("领导小组审定")
+        verbose_name_plural = _("领导小组审定")
+        ordering = ["-decided_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_ref}（{self.decided_on:%Y-%m-%d}）"
+
+
+class LeadershipDecisionEntry(models.Model):
+    """One proposed application in a leadership decision: approved, or not with a note."""
+
+    decision = models.ForeignKey(
+        LeadershipDecision, on_delete=models.CASCADE, related_name="entries"
+    )
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="leadership_entries"
+    )
+    approved = models.BooleanField(_("同意"))
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("审定事项")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision", "application"], name="uniq_leadership_entry"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application}: {'同意' if self.approved else '暂缓'}"

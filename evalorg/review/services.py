@@ -146,9 +146,9 @@ def ranked(agency: Agency, round_: Round, stage: str | None = None) -> list[Rank
     ).exclude(Exists(conflicted))
     decisions = ReviewStage.objects.filter(stage=stage)
     applications = (
-        Application.objects.filter(round=round_, receiving_agency=agency)
+        cases_at(agency, round_, stage)
         .exclude(state__in=["draft", "withdrawn"])
-        .select_related("institution")
+        .select_related("institution", "receiving_agency")
         .prefetch_related(
             Prefetch("scoresheets", queryset=submitted, to_attr="sheets"),
             Prefetch("review_stages", queryset=decisions, to_attr="decisions"),
@@ -203,3 +203,13 @@ def pick_round(rounds: list[Round], chosen: str | None) -> Round | None:
 def panel_of(agency: Agency, round_: Round, stage: str | None = None) -> Panel | None:
     stage = stage or first_instance_stage(agency)
     return Panel.objects.filter(agency=agency, round=round_, stage=stage).first()
+
+
+def cases_at(agency: Agency, round_: Round, stage: str) -> QuerySet:
+    """The cases ``agency`` reviews at ``stage`` in ``round_``: those it received for its first
+    instance, or, for the provincial selection, every case the cities sent (SPEC §6.3)."""
+    if stage == Stage.PROVINCE_SELECTION:
+        return Application.objects.filter(
+            round=round_, review_stages__stage=Stage.PROVINCE_SELECTION
+        )
+    return Application.objects.filter(round=round_, receiving_agency=agency)

@@ -1,0 +1,201 @@
+"""The provincial selection's decisions (SPEC §6.3, N-4.1.3): select / reject after the merit
+ranking, and the leadership group's approval of the selected batch.
+
+``select`` and ``reject`` read the provincial selection record (``ReviewStage``) like the city's
+``recommend`` reads the city's: scoring complete at that stage and a stored decision that says
+so. The stored reason stays internal; the applicant sees the outcome and, for a rejection, the
+applicant-facing reason passed to the transition. ``approve`` moves a selected case only as
+part of a recorded ``LeadershipDecision`` that approves it: nothing reaches publicity without
+one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.files import File
+from django.utils.translation import gettext as _
+
+from evalorg.accounts.models import Role
+from evalorg.applications.models import Application, State
+from evalorg.applications.submission import applicant_emails, applicant_users
+from evalorg.applications.workflow import (
+    Batch,
+    Refusal,
+    Transition,
+    TransitionRefused,
+    perform_many,
+    register,
+)
+from evalorg.core import audit, clock
+from evalorg.core.audit import Audience
+from evalorg.core.files import atomic_uploads, store_upload
+from evalorg.notify.services import notify_users, queue_email
+from evalorg.rounds.models import Round
+
+from .models import LeadershipDecision, LeadershipDecisionEntry
+from .transitions import decision_says, scoring_complete
+
+PROVINCE = frozenset({Role.PROVINCE_STAFF})
+DEPARTMENT = frozenset({Role.DEPARTMENT})
+MINUTES_KINDS = ("pdf", "docx", "jpeg", "png")
+MINUTES_MAX_BYTES = 20 * 1024 * 1024
+
+
+def is_center(application: Application, user) -> bool:
+    return user.role == Role.PROVINCE_STAFF and user.agency_id is not None
+
+
+def is_department(application: Application, user) -> bool:
+    return user.role == Role.DEPARTMENT
+
+
+def approved_in_decision(application: Application, actor, data: dict) -> Refusal | None:
+    approved = LeadershipDecisionEntry.objects.filter(
+        decision_id=data.get("decision"), application=application, approved=True
+    ).exists()
+    if not approved:
+        return Refusal("N-4.1.3", _("须经遴选工作领导小组审定同意，并记录会议名称和纪要。"))
+    return None
+
+
+def _tell(application: Application, subject: str, body: str) -> None:
+    queue_email(applicant_emails(application), subject, body)
+    notify_users(applicant_users(application), subject, body=body)
+
+
+def tell_selected(application: Application, actor, data: dict) -> None:
+    subject = _("备案申请通过省级评审（%(no)s）") % {"no": application.acknowledgement_no}
+    body = _("%(name)s：\n贵机构的申请已通过省级评审，待遴选工作领导小组审定后公示。") % {
+        "name": application.institution.name
+    }
+    _tell(application, subject, body)
+
+
+def tell_rejected(application: Application, actor, data: dict) -> None:
+    subject = _("备案申请未通过省级评审（%(no)s）") % {"no": application.acknowledgement_no}
+    body = _("%(name)s：\n贵机构的申请未通过省级评审。\n理由：%(reason)s") % {
+        "name": application.institution.name,
+        "reason": data.get("reason", ""),
+    }
+    _tell(application, subject, body)
+
+
+def tell_approved(application: Application, actor, data: dict) -> None:
+    subject = _("遴选结果已经领导小组审定（%(no)s）") % {"no": application.acknowledgement_no}
+    body = _("%(name)s：\n贵机构已列入拟备案名单，将按规定进行公示。") % {
+        "name": application.institution.name
+    }
+    notify_users(applicant_users(application), subject, body=body)
+
+
+def register_selection_transitions() -> None:
+    register(
+        Transition(
+            action="select",
+            label=_("评审通过"),
+            sources=frozenset({State.PROVINCE_REVIEW}),
+            target=State.SELECTED,
+            roles=PROVINCE,
+            relation=is_center,
+            guards=(scoring_complete, decision_says(True)),
+            effects=(tell_selected,),
+            style="success",
+            audience=Audience.APPLICANT,
+            reason_to_applicant=True,
+        ),
+        Transition(
+            action="reject",
+            label=_("未通过评审"),
+            sources=frozenset({State.PROVINCE_REVIEW}),
+            target=State.REJECTED,
+            roles=PROVINCE,
+            relation=is_center,
+            guards=(scoring_complete, decision_says(False)),
+            effects=(tell_rejected,),
+            needs_reason=True,
+            style="outline-danger",
+            audience=Audience.APPLICANT,
+            reason_to_applicant=True,
+        ),
+        Transition(
+            action="approve",
+            label=_("领导小组审定同意"),
+            sources=frozenset({State.SELECTED}),
+            target=State.LEADERSHIP_APPROVED,
+            roles=DEPARTMENT,
+            relation=is_department,
+            guards=(approved_in_decision,),
+            effects=(tell_approved,),
+            style="success",
+            audit_fields=("decision",),
+            audience=Audience.APPLICANT,
+        ),
+    )
+
+
+# ---- recording a leadership decision ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One selected application as the department decided on it."""
+
+    application: Application
+    approved: bool
+    note: str = ""
+
+
+def record_leadership_decision(
+    round_: Round,
+    proposals: list[Proposal],
+    *,
+    decided_on: date,
+    meeting_ref: str,
+    minutes: File,
+    note: str,
+    user,
+) -> tuple[LeadershipDecision, Batch]:
+    """Store the decision and its minutes, then approve its approved cases as one batch; all
+    or nothing (a refused case or a refused upload leaves no decision and no file)."""
+    approved = [p.application for p in proposals if p.approved]
+    if not approved:
+        raise TransitionRefused([Refusal("N-4.1.3", _("请至少勾选一个审定同意的申请。"))])
+    with atomic_uploads():
+        stored = store_upload(
+            minutes, allowed_kinds=MINUTES_KINDS, max_bytes=MINUTES_MAX_BYTES, user=user
+        )
+        decision = LeadershipDecision.objects.create(
+            round=round_,
+            decided_on=decided_on,
+            meeting_ref=meeting_ref,
+            minutes=stored,
+            note=note,
+            recorded_by=user,
+            recorded_at=clock.now(),
+        )
+        LeadershipDecisionEntry.objects.bulk_create(
+            LeadershipDecisionEntry(
+                decision=decision, application=p.application, approved=p.approved, note=p.note
+            )
+            for p in proposals
+        )
+        batch = perform_many(approved, "approve", user, decision=decision.pk)
+        decision.batch = batch.id
+        decision.save(update_fields=["batch"])
+        audit.record(
+            "leadership_decision_recorded",
+            decision,
+            actor=user,
+            data={
+                "round": round_.pk,
+                "meeting_ref": meeting_ref,
+                "decided_on": decided_on,
+                "minutes_sha256": stored.sha256,
+                "approved": [a.pk for a in approved],
+                "deferred": {str(p.application.pk): p.note for p in proposals if not p.approved},
+                "batch": batch.id,
+            },
+        )
+    return decision, batch

@@ -1,0 +1,224 @@
+"""Pages of the provincial selection (N-4.1.3): the province-wide merit ranking with select /
+reject, and the department's record of the leadership group's approval."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from evalorg.accounts.models import Agency, Role
+from evalorg.applications import access, workflow
+from evalorg.applications.models import Application, State
+from evalorg.core import audit
+from evalorg.core.files import UploadRefused, file_response
+from evalorg.rounds.models import Round
+
+from .decisions import record_decision
+from .models import LeadershipDecision, Stage
+from .selection import Proposal, record_leadership_decision
+from .services import pick_round, ranked
+
+
+def _center(request: HttpRequest) -> Agency:
+    if request.user.role != Role.PROVINCE_STAFF:
+        raise PermissionDenied(_("仅省职业技能服务指导中心可以进行省级评审。"))
+    return request.user.agency
+
+
+def _selection_rounds() -> list[Round]:
+    rounds = Round.objects.filter(
+        applications__review_stages__stage=Stage.PROVINCE_SELECTION
+    ).distinct()
+    return list(rounds.order_by("-published_on", "-pk"))
+
+
+def _show_refusals(request: HttpRequest, refused: workflow.TransitionRefused) -> None:
+    for refusal in refused.refusals:
+        messages.error(request, str(refusal))
+
+
+# ---- merit ranking, select / reject -----------------------------------------------------------
+
+
+class SelectionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_lazy("评审结论"), choices=[("select", _lazy("通过")), ("reject", _lazy("不通过"))]
+    )
+    reason = forms.CharField(
+        label=_lazy("评审意见（内部）"),
+        max_length=2000,
+        error_messages={"required": _lazy("请填写评审意见。")},
+    )
+    applicant_reason = forms.CharField(
+        label=_lazy("告知申请机构的理由"), max_length=1000, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not data.get("applicant_reason", "").strip():
+            self.add_error("applicant_reason", _("不通过时须填写告知申请机构的理由（N-4.1.3）。"))
+        return data
+
+
+@login_required
+def selection_ranking(request: HttpRequest) -> HttpResponse:
+    center = _center(request)
+    round_ = pick_round(_selection_rounds(), request.GET.get("round"))
+    rows = ranked(center, round_, Stage.PROVINCE_SELECTION) if round_ else []
+    return render(
+        request,
+        "review/selection/ranking.html",
+        {
+            "round": round_,
+            "rows": rows,
+            "selected_count": sum(1 for r in rows if r.application.state != State.PROVINCE_REVIEW),
+            "form": SelectionForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def selection_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    center = _center(request)
+    application = access.get_for_user(Application.objects.all(), request.user, pk)
+    form = SelectionForm(request.POST)
+    back = f"{reverse('selection:ranking')}?round={application.round_id}"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    data = form.cleaned_data
+    rows = ranked(center, application.round, Stage.PROVINCE_SELECTION)
+    row = next((r for r in rows if r.application.pk == pk), None)
+    applicant_reason = data["applicant_reason"].strip()
+    try:
+        with transaction.atomic():
+            record_decision(
+                application,
+                recommended=data["decision"] == "select",
+                reason=data["reason"],
+                user=request.user,
+                rank=row.rank if row else None,
+                total=row.aggregate.total if row else None,
+            )
+            extra = {"reason": applicant_reason} if applicant_reason else {}
+            workflow.perform(application, data["decision"], request.user, **extra)
+    except workflow.TransitionRefused as refused:
+        _show_refusals(request, refused)
+    else:
+        messages.success(
+            request,
+            _("已记录省级评审结论：%(name)s。") % {"name": application.institution.name},
+        )
+    return redirect(back)
+
+
+# ---- leadership approval (department) ---------------------------------------------------------
+
+
+class ApprovalForm(forms.Form):
+    decided_on = forms.DateField(
+        label=_lazy("会议日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    meeting_ref = forms.CharField(
+        label=_lazy("会议名称/文号"),
+        max_length=100,
+        help_text=_lazy("例如：遴选工作领导小组2023年第3次会议"),
+    )
+    minutes = forms.FileField(label=_lazy("会议纪要（PDF、Word 或图片）"))
+    note = forms.CharField(
+        label=_lazy("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control form-control-sm")
+
+
+def _department(request: HttpRequest) -> None:
+    if request.user.role != Role.DEPARTMENT:
+        raise PermissionDenied(_("仅省人社厅可以记录遴选工作领导小组的审定结果。"))
+
+
+def _proposals(request: HttpRequest, selected: list[Application]) -> list[Proposal]:
+    ticked = set(request.POST.getlist("approve"))
+    return [
+        Proposal(
+            application=a,
+            approved=str(a.pk) in ticked,
+            note=request.POST.get(f"note-{a.pk}", "").strip()[:500],
+        )
+        for a in selected
+    ]
+
+
+@login_required
+def approval(request: HttpRequest) -> HttpResponse:
+    _department(request)
+    round_ = pick_round(_selection_rounds(), request.GET.get("round") or request.POST.get("round"))
+    selected = []
+    if round_:
+        selected = list(
+            Application.objects.filter(round=round_, state=State.SELECTED)
+            .select_related("institution", "receiving_agency")
+            .order_by("receiving_agency__code", "institution__name")
+        )
+    form = ApprovalForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and round_ and form.is_valid():
+        data = form.cleaned_data
+        try:
+            decision, batch = record_leadership_decision(
+                round_,
+                _proposals(request, selected),
+                decided_on=data["decided_on"],
+                meeting_ref=data["meeting_ref"],
+                minutes=data["minutes"],
+                note=data["note"],
+                user=request.user,
+            )
+        except UploadRefused as refused:
+            form.add_error("minutes", str(refused))
+        except workflow.TransitionRefused as refused:
+            _show_refusals(request, refused)
+        else:
+            messages.success(
+                request,
+                _("已记录%(ref)s的审定结果：同意 %(n)s 份。")
+                % {"ref": decision.meeting_ref, "n": len(batch.done)},
+            )
+            return redirect(f"{reverse('selection:approval')}?round={round_.pk}")
+    decisions = LeadershipDecision.objects.filter(round=round_).select_related("minutes")
+    return render(
+        request,
+        "review/selection/approval.html",
+        {
+            "round": round_,
+            "selected": selected,
+            "form": form,
+            "decisions": decisions.prefetch_related("entries__application__institution")
+            if round_
+            else [],
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def approval_minutes(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.user.role not in (Role.DEPARTMENT, Role.PROVINCE_STAFF):
+        raise PermissionDenied(_("仅省人社厅和省职业技能服务指导中心可以查阅会议纪要。"))
+    decision = get_object_or_404(LeadershipDecision.objects.select_related("minutes"), pk=pk)
+    audit.record("minutes_viewed", decision, actor=request.user)
+    return file_response(decision.minutes)

@@ -1,0 +1,257 @@
+"""The provincial selection: merit ranking, select / reject, leadership approval (N-4.1.3)."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from evalorg.accounts.models import Agency, Role
+from evalorg.applications import workflow
+from evalorg.applications.history import applicant_history
+from evalorg.applications.models import State
+from evalorg.review.decisions import record_decision, send_batch
+from evalorg.review.models import (
+    Assignment,
+    LeadershipDecision,
+    Panel,
+    PanelMember,
+    ReviewStage,
+    Scoresheet,
+    Stage,
+)
+from evalorg.review.selection import Proposal, record_leadership_decision
+from tests.applications.conftest import PDF_BYTES
+from tests.factories import CityStaffFactory, UserFactory
+
+from .conftest import ITEM_CODES, assessed, panel_with_experts
+from .test_province import ON_TIME
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff():
+    return CityStaffFactory()
+
+
+@pytest.fixture
+def center_staff():
+    return UserFactory(role=Role.PROVINCE_STAFF, agency=Agency.objects.get(kind="province"))
+
+
+@pytest.fixture
+def department():
+    return UserFactory(role=Role.DEPARTMENT, agency=Agency.objects.get(kind="department"))
+
+
+def in_province_review(staff, n: int = 2, points=(8, 7, 9, 6)):
+    panel = panel_with_experts(staff)
+    cases = []
+    for i in range(n):
+        case = assessed(staff, *panel, [points[i % len(points)]] * 3)
+        record_decision(case, recommended=True, reason="优", user=staff)
+        cases.append(workflow.perform(case, "recommend", staff))
+    with time_machine.travel(ON_TIME, tick=False):
+        send_batch(cases, staff)
+    for case in cases:
+        case.refresh_from_db()
+    return cases
+
+
+def province_scores(cases, center, points):
+    panel = Panel.objects.create(
+        agency=center.agency, round=cases[0].round, stage=Stage.PROVINCE_SELECTION, name="省评审组"
+    )
+    experts = [UserFactory(role=Role.EXPERT) for _ in range(3)]
+    for expert in experts:
+        PanelMember.objects.create(panel=panel, expert=expert)
+    for case, p in zip(cases, points, strict=True):
+        Assignment.objects.create(panel=panel, application=case)
+        for expert in experts:
+            Scoresheet.objects.create(
+                panel=panel,
+                application=case,
+                expert=expert,
+                status="submitted",
+                scores=dict.fromkeys(ITEM_CODES, p),
+            )
+    return panel
+
+
+def decide(client, case, decision, reason="评审意见", applicant_reason=""):
+    return client.post(
+        reverse("selection:decide", args=[case.pk]),
+        {"decision": decision, "reason": reason, "applicant_reason": applicant_reason},
+        follow=True,
+    )
+
+
+def test_the_center_ranks_the_province_and_selects_with_its_own_record(client, staff, center_staff):
+    low, high = in_province_review(staff)
+    province_scores([low, high], center_staff, [6, 9])
+    client.force_login(center_staff)
+    page = client.get(reverse("selection:ranking")).content.decode()
+    assert page.index(f'data-application="{high.pk}"') < page.index(f'data-application="{low.pk}"')
+    decide(client, high, "select", reason="内部：综合实力强")
+    high.refresh_from_db()
+    assert high.state == State.SELECTED
+    province = ReviewStage.objects.get(application=high, stage=Stage.PROVINCE_SELECTION)
+    assert province.recommended and province.rank == 1 and str(province.total) == "90.00"
+    city = ReviewStage.objects.get(application=high, stage=Stage.CITY_ASSESSMENT)
+    assert city.reason == "优"
+    history = applicant_history(high)
+    assert any(row.label == "评审通过" for row in history)
+    assert all("内部" not in row.reason for row in history)
+
+
+def test_reject_needs_a_reason_for_the_applicant_who_sees_only_that(client, staff, center_staff):
+    (case,) = in_province_review(staff, 1)
+    province_scores([case], center_staff, [5])
+    client.force_login(center_staff)
+    response = decide(client, case, "reject", reason="内部：材料薄弱")
+    assert "告知申请机构的理由" in response.content.decode()
+    case.refresh_from_db()
+    assert case.state == State.PROVINCE_REVIEW
+    decide(client, case, "reject", reason="内部：材料薄弱", applicant_reason="题库开发能力不足")
+    case.refresh_from_db()
+    assert case.state == State.REJECTED
+    reasons = [row.reason for row in applicant_history(case)]
+    assert "题库开发能力不足" in reasons and not any("内部" in r for r in reasons)
+
+
+def test_select_is_refused_until_the_province_panel_has_scored(client, staff, center_staff):
+    (case,) = in_province_review(staff, 1)
+    client.force_login(center_staff)
+    response = decide(client, case, "select")
+    assert "尚未分配给专家评审组" in response.content.decode()
+    case.refresh_from_db()
+    assert case.state == State.PROVINCE_REVIEW
+    assert (
+        ReviewStage.objects.get(application=case, stage=Stage.PROVINCE_SELECTION).recommended
+        is None
+    )
+
+
+def test_city_staff_and_applicants_cannot_reach_the_selection(client, staff, center_staff):
+    (case,) = in_province_review(staff, 1)
+    province_scores([case], center_staff, [8])
+    client.force_login(staff)
+    assert client.get(reverse("selection:ranking")).status_code == 403
+    assert decide(client, case, "select").status_code == 403
+    case.refresh_from_db()
+    assert case.state == State.PROVINCE_REVIEW
+
+
+def test_selection_ranking_queries_do_not_grow(
+    client, staff, center_staff, django_assert_max_num_queries
+):
+    first, *more = in_province_review(staff, 4)
+    panel = province_scores([first], center_staff, [8])
+    client.force_login(center_staff)
+    with django_assert_max_num_queries(60) as one:
+        client.get(reverse("selection:ranking"))
+    for case in more:
+        Assignment.objects.create(panel=panel, application=case)
+        for member in panel.members.all():
+            Scoresheet.objects.create(
+                panel=panel,
+                application=case,
+                expert=member.expert,
+                status="submitted",
+                scores=dict.fromkeys(ITEM_CODES, 7),
+            )
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get(reverse("selection:ranking")).content.decode()
+    assert page.count('data-application="') == 4
+
+
+def selected_pair(client, staff, center_staff):
+    cases = in_province_review(staff)
+    province_scores(cases, center_staff, [9, 8])
+    client.force_login(center_staff)
+    for case in cases:
+        decide(client, case, "select")
+        case.refresh_from_db()
+        assert case.state == State.SELECTED
+    return cases
+
+
+def minutes_file():
+    return SimpleUploadedFile("第3次会议纪要.pdf", PDF_BYTES, content_type="application/pdf")
+
+
+def test_the_department_approves_part_of_the_list_with_its_minutes(
+    client, staff, center_staff, department
+):
+    first, second = selected_pair(client, staff, center_staff)
+    client.force_login(department)
+    response = client.post(
+        reverse("selection:approval"),
+        {
+            "round": first.round_id,
+            "decided_on": "2023-06-20",
+            "meeting_ref": "遴选工作领导小组2023年第3次会议",
+            "minutes": minutes_file(),
+            "approve": [first.pk],
+            f"note-{second.pk}": "待补充场地证明后再议",
+        },
+        follow=True,
+    )
+    assert "同意 1 份" in response.content.decode()
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, second.state) == (State.LEADERSHIP_APPROVED, State.SELECTED)
+    decision = LeadershipDecision.objects.get()
+    assert decision.meeting_ref.endswith("第3次会议") and decision.minutes.sha256
+    assert decision.entries.get(application=second).note == "待补充场地证明后再议"
+    assert client.get(reverse("selection:minutes", args=[decision.pk])).status_code == 200
+    client.force_login(staff)
+    assert client.get(reverse("selection:minutes", args=[decision.pk])).status_code == 403
+
+
+def test_approval_without_a_decision_that_approves_it_is_refused(
+    client, staff, center_staff, department
+):
+    first, second = selected_pair(client, staff, center_staff)
+    decision, _batch = record_leadership_decision(
+        first.round,
+        [Proposal(first, True), Proposal(second, False, "暂缓")],
+        decided_on=ON_TIME.date(),
+        meeting_ref="第3次会议",
+        minutes=minutes_file(),
+        note="",
+        user=department,
+    )
+    with pytest.raises(workflow.TransitionRefused) as refused:
+        workflow.perform(second, "approve", department, decision=decision.pk)
+    assert refused.value.refusals[0].clause == "N-4.1.3"
+    with pytest.raises(workflow.TransitionRefused):
+        workflow.perform(second, "approve", department)
+    second.refresh_from_db()
+    assert second.state == State.SELECTED
+
+
+def test_a_refused_approval_leaves_no_decision_and_no_file(client, staff, center_staff, department):
+    first, second = selected_pair(client, staff, center_staff)
+    workflow.perform(second, "withdraw", second.institution.memberships.first().user, reason="x")
+    with pytest.raises(workflow.BatchRefused):
+        record_leadership_decision(
+            first.round,
+            [Proposal(first, True), Proposal(second, True)],
+            decided_on=ON_TIME.date(),
+            meeting_ref="第3次会议",
+            minutes=minutes_file(),
+            note="",
+            user=department,
+        )
+    assert not LeadershipDecision.objects.exists()
+    first.refresh_from_db()
+    assert first.state == State.SELECTED
+
+
+def test_only_the_department_records_approval(client, staff, center_staff):
+    selected_pair(client, staff, center_staff)
+    client.force_login(center_staff)
+    assert client.get(reverse("selection:approval")).status_code == 403
