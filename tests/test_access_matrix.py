@@ -90,6 +90,10 @@ def _urls(case) -> dict[str, str]:
         "review:extend": reverse("review:extend"),
         "review:province_overview": reverse("review:province_overview"),
         "selection:ranking": reverse("selection:ranking"),
+        "institutions:chain_leaders": reverse("institutions:chain_leaders"),
+        "institutions:chain_leader_document": reverse(
+            "institutions:chain_leader_document", args=[1]
+        ),
         "selection:decide": reverse("selection:decide", args=[pk]),
         "selection:approval": reverse("selection:approval"),
         "selection:minutes": reverse("selection:minutes", args=[1]),

@@ -23,3 +23,11 @@ class InstitutionsConfig(AppConfig):
                 order=10,
             )
         )
+        register_nav(
+            NavItem(
+                label="链主培育单位",
+                url_name="institutions:chain_leaders",
+                roles=frozenset({"department"}),
+                order=48,
+            )
+        )

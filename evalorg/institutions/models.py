@@ -147,3 +147,34 @@ class ExclusionDeclaration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_item_display()}: {'是' if self.applies else '否'}"
+
+
+class ChainLeaderDesignation(models.Model):
+    """The department designates an institution as a chain-leader unit (链主培育单位, N-4.1.4).
+
+    The institution's ``is_chain_leader`` flag follows its designations; only the department
+    sets it, through ``institutions.chain_leaders.designate``."""
+
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("机构"),
+        on_delete=models.PROTECT,
+        related_name="chain_designations",
+    )
+    industry_chain = models.CharField(_("产业链"), max_length=100)
+    document = models.ForeignKey(
+        "core.StoredFile", verbose_name=_("认定文件"), on_delete=models.PROTECT, related_name="+"
+    )
+    designated_on = models.DateField(_("认定日期"))
+    designated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("记录时间"))
+
+    class Meta:
+        verbose_name = _("链主培育单位认定")
+        verbose_name_plural = _("链主培育单位认定")
+        ordering = ["-designated_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.institution}（{self.industry_chain}）"

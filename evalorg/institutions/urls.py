@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import chain_leaders, views
 
 app_name = "institutions"
 urlpatterns = [
@@ -14,5 +14,11 @@ urlpatterns = [
         "declarations/<int:pk>/evidence/",
         views.declaration_evidence,
         name="declaration_evidence",
+    ),
+    path("chain-leaders/", chain_leaders.chain_leaders, name="chain_leaders"),
+    path(
+        "chain-leaders/<int:pk>/document/",
+        chain_leaders.chain_leader_document,
+        name="chain_leader_document",
     ),
 ]
