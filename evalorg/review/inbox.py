@@ -101,6 +101,10 @@ class InboxFilterForm(forms.Form):
     occupation = forms.CharField(label=_lazy("职业代码或名称"), max_length=50, required=False)
     county = forms.ChoiceField(label=_lazy("所在区县"), required=False)
     agency = forms.ChoiceField(label=_lazy("受理（报送）机构"), required=False)
+    min_city_total = forms.DecimalField(
+        label=_lazy("地市评分不低于"), required=False, min_value=0, max_value=100, decimal_places=2
+    )
+    max_city_rank = forms.IntegerField(label=_lazy("地市排名不低于第"), required=False, min_value=1)
     needs_review = forms.ChoiceField(
         label=_lazy("人工核查"),
         choices=[("", _lazy("全部")), ("1", _lazy("需人工核查")), ("0", _lazy("无需核查"))],
@@ -156,6 +160,7 @@ def apply_filters(qs: QuerySet, form: InboxFilterForm) -> QuerySet:
         qs = qs.filter(institution__county_id=county)
     if agency := form.value("agency"):
         qs = qs.filter(receiving_agency_id=agency)
+    qs = apply_city_result_filters(qs, form)
     if needs_review := form.value("needs_review"):
         qs = qs.filter(needs_review=needs_review == "1")
     if occupation := form.value("occupation"):
@@ -164,6 +169,19 @@ def apply_filters(qs: QuerySet, form: InboxFilterForm) -> QuerySet:
         )
         qs = qs.filter(pk__in=lines.values("application_id"))
     return apply_sort(qs, form.value("sort") or DEFAULT_SORT)
+
+
+def apply_city_result_filters(qs: QuerySet, form: InboxFilterForm) -> QuerySet:
+    """The provincial center filters on the cities' results (annotated by ``inbox_queryset``)."""
+    if "city_total" not in qs.query.annotations:
+        return qs
+    minimum = form.cleaned_data.get("min_city_total")
+    if minimum is not None:
+        qs = qs.filter(city_total__gte=minimum)
+    worst_rank = form.cleaned_data.get("max_city_rank")
+    if worst_rank is not None:
+        qs = qs.filter(city_rank__lte=worst_rank)
+    return qs
 
 
 def apply_sort(qs: QuerySet, sort: str) -> QuerySet:

@@ -261,3 +261,22 @@ def test_two_staff_recommending_past_the_quota_at_once_one_is_refused():
         thread.join()
     assert sorted(outcomes)[0] == "ok" and "名额" in sorted(outcomes)[1], outcomes
     assert ReviewStage.objects.filter(application__state=State.RECOMMENDED).count() == 1
+
+
+def test_the_center_filters_on_city_score_and_rank(client, staff, center_staff):
+    high, panel = recommended(staff, (9, 9, 9))
+    low, _ = recommended(staff, (6, 6, 6), panel)
+    with time_machine.travel(ON_TIME, tick=False):
+        send_batch([high, low], staff)
+    client.force_login(center_staff)
+    inbox = reverse("review_inbox:inbox")
+
+    def rows(query):
+        page = client.get(inbox + query).content.decode()
+        return {pk for pk in (high.pk, low.pk) if f'data-pk="{pk}"' in page}
+
+    assert rows("") == {high.pk, low.pk}
+    assert rows("?min_city_total=80") == {high.pk}
+    assert rows("?max_city_rank=1") == {high.pk}
+    assert rows(f"?agency={staff.agency.pk}") == {high.pk, low.pk}
+    assert rows("?min_city_total=abc") == {high.pk, low.pk}  # an invalid filter is ignored
