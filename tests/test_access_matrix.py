@@ -17,6 +17,10 @@ pytestmark = pytest.mark.django_db
 
 PUBLIC = {
     "accounts:login",
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
     "accounts:logout",
     "institutions:signup",
     "institutions:county_options",

@@ -112,3 +112,37 @@ def test_short_password_message_is_chinese():
     with pytest.raises(ValidationError) as excinfo:
         validate_password("Ab1!")
     assert "至少需要 10 个字符" in " ".join(excinfo.value.messages)
+
+
+def test_password_reset_by_email_in_chinese(client, make_user):
+    import re
+
+    from django.core import mail
+
+    user = make_user(username="reset_me", email="reset@example.org")
+    login = client.get(reverse("accounts:login")).content.decode()
+    assert "忘记密码" in login and reverse("institutions:signup") in login
+    response = client.post(reverse("accounts:password_reset"), {"email": "reset@example.org"})
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    assert "重设密码" in message.subject and "reset_me" in message.body
+    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", message.body).group(1)
+    form = client.get(link, follow=True)
+    assert "设置新密码" in form.content.decode()
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "Neu-Passwort-2026", "new_password2": "Neu-Passwort-2026"},
+    )
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Neu-Passwort-2026")
+
+
+def test_password_reset_does_not_tell_whether_an_address_is_known(client):
+    from django.core import mail
+
+    response = client.post(
+        reverse("accounts:password_reset"), {"email": "nobody@example.org"}, follow=True
+    )
+    assert "如果该邮箱登记了账户" in response.content.decode()
+    assert not mail.outbox
