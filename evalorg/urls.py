@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from evalorg.accounts.views import home
+from evalorg.rounds.portal import front_door
 
 admin.site.site_header = "EvalOrg 系统管理"
 admin.site.site_title = "EvalOrg"
 
 urlpatterns = [
-    path("", home, name="home"),
+    path("", front_door, name="home"),
     path("accounts/", include("evalorg.accounts.urls")),
     path("institution/", include("evalorg.institutions.urls")),
     path("applications/", include("evalorg.applications.urls")),

@@ -16,6 +16,7 @@ from tests.factories import ApplicantFactory, CityStaffFactory, UserFactory, cit
 pytestmark = pytest.mark.django_db
 
 PUBLIC = {
+    "home",  # the portal for anonymous visitors, the role's home page once logged in
     "accounts:login",
     "accounts:password_reset",
     "accounts:password_reset_done",
@@ -42,7 +43,6 @@ def _urls(case) -> dict[str, str]:
         recipient=applicant_of(case), subject=f"{case.institution.name} 已提交", url="/"
     )
     return {
-        "home": reverse("home"),
         "accounts:password_change": reverse("accounts:password_change"),
         "accounts:password_change_done": reverse("accounts:password_change_done"),
         "institutions:profile": reverse("institutions:profile"),

@@ -11,9 +11,19 @@ from evalorg.accounts.models import Agency, Role, User
 pytestmark = pytest.mark.django_db
 
 
-def test_anonymous_is_sent_to_login(client):
-    response = client.get(reverse("home"))
-    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+def test_anonymous_sees_the_portal_with_the_round_and_the_agencies(client):
+    call_command("load_demo", stdout=io.StringIO())
+    page = client.get(reverse("home")).content.decode()
+    assert 'data-testid="portal"' in page and 'data-testid="countdown"' in page
+    assert "广州市职业技能评价指导机构" in page and "广东省职业技能服务指导中心" in page
+    assert reverse("institutions:signup") in page and reverse("accounts:login") in page
+    assert 'data-testid="portal-checklist"' in page and "待办事项" not in page
+
+
+def test_logged_in_users_get_their_home_not_the_portal(client):
+    client.force_login(User.objects.create_user("someone", role=Role.APPLICANT))
+    page = client.get(reverse("home")).content.decode()
+    assert "待办事项" in page and 'data-testid="portal"' not in page
 
 
 def test_agencies_one_per_city_plus_center_and_department():

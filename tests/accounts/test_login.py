@@ -97,7 +97,7 @@ def test_idle_session_expires_after_30_minutes(client):
     with time_machine.travel(clock.now() + timedelta(minutes=29)):
         assert client.get(reverse("home")).status_code == 200  # activity slides the expiry
     with time_machine.travel(clock.now() + timedelta(minutes=29 + 31)):
-        response = client.get(reverse("home"))
+        response = client.get(reverse("applications:list"))
     assert response.status_code == 302 and LOGIN in response["Location"]
 
 
