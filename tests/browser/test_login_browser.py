@@ -12,6 +12,8 @@ def test_demo_login_reaches_home(live_server, page):
     call_command("load_reference_data", stdout=io.StringIO())
     call_command("load_demo", stdout=io.StringIO())
     page.goto(f"{live_server.url}/")
+    page.wait_for_selector("[data-testid=portal]")
+    page.click("[data-testid=portal-login]")
     assert "用户登录" in page.content()
     page.fill("#id_username", "gz_staff")
     page.fill("#id_password", "Demo-Pass-2026")
