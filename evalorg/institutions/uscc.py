@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stdnum.cn import uscc as uscc_std
-from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 
 from evalorg.catalog.models import Division, UsccCode
 
@@ -40,17 +39,21 @@ class UsccFacts:
         return self.division_code.startswith(GUANGDONG_PREFIX)
 
 
+# GB 32100-2015 draws every character from this alphabet; characters 1–2 (authority and
+# category) may be letters (e.g. ``N`` 农业, ``Y`` 其他), characters 3–8 (division) are digits.
+# python-stdnum insists on 8 leading digits, so it checks only the check character here.
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
 def _format_error(code: str) -> str:
-    try:
-        uscc_std.validate(code)
-    except InvalidLength:
+    if len(code) != 18:
         return "统一社会信用代码应为 18 位。"
-    except InvalidFormat:
+    if any(c not in ALPHABET for c in code) or not code[2:8].isdigit():
         return (
-            "统一社会信用代码格式不正确：前 8 位应为数字，"
+            "统一社会信用代码格式不正确：第 3–8 位为行政区划代码（数字），"
             "其余为数字或大写字母（不含 I、O、Z、S、V）。"
         )
-    except InvalidChecksum:
+    if code[-1] != uscc_std.calc_check_digit(code[:17]):
         return "统一社会信用代码校验位不正确，请核对后重新输入。"
     return ""
 
