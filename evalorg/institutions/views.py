@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from evalorg.accounts.models import Role, User
@@ -80,10 +81,18 @@ def _summary_context(institution: Institution) -> dict[str, Any]:
     }
 
 
+GOVERNMENT_BODY_WARNING = _lazy(
+    "统一社会信用代码显示为机关（11）。政府及其所属部门不在申报范围内（N-2.4.1），"
+    "提交申请时将被拒绝；如登记信息有误，请核对营业执照（登记证书）。"
+)
+
+
 def _uscc_warnings(institution: Institution, facts: UsccFacts) -> list[str]:
-    """N-2.1 facts from the USCC that staff must look at (needs_review)."""
+    """N-2.1 / N-2.4.1 facts from the USCC that the institution and staff must look at."""
     if not facts.is_valid:
         return [_("%(error)s（N-2.1）") % {"error": facts.error}]
+    if facts.type_code == "11":
+        return [str(GOVERNMENT_BODY_WARNING)]
     if not facts.in_guangdong:
         return [
             _(
@@ -162,6 +171,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         if user is not None:
             login(request, user, backend=LOGIN_BACKEND)
             messages.success(request, _("注册成功，欢迎使用。请核对机构信息并填写排除情形声明。"))
+            if form.cleaned_data["uscc"].startswith("11"):
+                messages.warning(request, GOVERNMENT_BODY_WARNING)
             return redirect("institutions:profile")
     status = 400 if request.method == "POST" else 200
     return render(request, "institutions/signup.html", {"form": form}, status=status)

@@ -399,3 +399,17 @@ def test_masking():
     assert mask_id_number("440102199001011234") == "440102********1234"
     assert mask_phone("13812345678") == "138****5678"
     assert mask_id_number("") == "" and mask_phone("123") == "***"
+
+
+def test_a_government_body_code_is_warned_at_sign_up(client):
+    uscc = make_uscc(prefix="11", division="440106", serial=900002)
+    response = client.post(SIGNUP, signup_data(uscc=uscc), follow=True)
+    page = response.content.decode()
+    assert response.status_code == 200 and "机关（11）" in page and "N-2.4.1" in page
+    # and it stays visible on the profile until the code is corrected
+    assert "机关（11）" in client.get(reverse("institutions:profile")).content.decode()
+
+
+def test_an_enterprise_code_gets_no_government_warning(client):
+    response = client.post(SIGNUP, signup_data(), follow=True)
+    assert "机关（11）" not in response.content.decode()
