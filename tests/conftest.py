@@ -61,6 +61,21 @@ def make_user(db):
     return UserFactory
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test (browser tests, concurrency tests) ends with a flush that empties
+    every table, reference data included: load it again before the next test on this worker,
+    outside any test transaction, so no later test depends on the order xdist chose."""
+    yield
+    marker = item.get_closest_marker("django_db")
+    if nextitem is None or marker is None or not marker.kwargs.get("transaction"):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock(), open(os.devnull, "w") as devnull:
+        call_command("load_reference_data", verbosity=0, stdout=devnull)
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.nodeid.split("/"):
