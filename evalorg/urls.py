@@ -15,6 +15,7 @@ urlpatterns = [
     path("review/", include(("evalorg.review.urls_staff", "review"))),
     path("review/panels/", include(("evalorg.review.urls_panels", "panels"))),
     path("review/selection/", include(("evalorg.review.urls_selection", "selection"))),
+    path("review/defense/", include(("evalorg.review.urls_defense", "defense"))),
     path("expert/", include(("evalorg.review.urls_expert", "expert"))),
     path("messages/", include("evalorg.notify.urls")),
     path("admin/", admin.site.urls),

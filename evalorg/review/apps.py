@@ -12,7 +12,9 @@ class ReviewConfig(AppConfig):
         from evalorg.accounts.navigation import NavItem, register_nav, register_todo
         from evalorg.applications.access import register_scope
         from evalorg.core import demo
+        from evalorg.core.sweeps import register_sweep
 
+        from .defense import remind_unconfirmed
         from .demo import build_review_demo
         from .province import province_scope
         from .selection import register_selection_transitions
@@ -26,6 +28,7 @@ class ReviewConfig(AppConfig):
         register_scope("province_staff", province_scope)
         register_todo(todo_for)
         demo.register(40, "review", build_review_demo)
+        register_sweep("defense_reminders", remind_unconfirmed)
         for item in [
             NavItem(label="受理清单", url_name="review_inbox:inbox", roles=STAFF, order=25),
             NavItem(label="评审组", url_name="panels:list", roles=STAFF, order=40),
@@ -53,6 +56,12 @@ class ReviewConfig(AppConfig):
                 url_name="review:extend",
                 roles=frozenset({"province_staff"}),
                 order=46,
+            ),
+            NavItem(
+                label="答辩安排",
+                url_name="defense:list",
+                roles=frozenset({"province_staff"}),
+                order=47,
             ),
             NavItem(
                 label="我的评审", url_name="expert:home", roles=frozenset({"expert"}), order=50

@@ -339,3 +339,74 @@ class LeadershipDecisionEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application}: {'同意' if self.approved else '暂缓'}"
+
+
+# ---- provincial selection: on-site defense sessions (现场答辩, N-4.1.3) -----------------------
+
+
+class DefenseSession(models.Model):
+    """One sitting of the provincial selection panel: a date, a start time and a place; its
+    cases follow each other in ``minutes_per_slot`` steps (copied from the round at creation)."""
+
+    round = models.ForeignKey(
+        Round, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="defense_sessions"
+    )
+    panel = models.ForeignKey(
+        Panel, verbose_name=_("评审组"), on_delete=models.PROTECT, related_name="defense_sessions"
+    )
+    date = models.DateField(_("答辩日期"))
+    start_time = models.TimeField(_("开始时间"))
+    place = models.CharField(_("答辩地点"), max_length=200)
+    minutes_per_slot = models.PositiveSmallIntegerField(_("每家时长（分钟）"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"))
+
+    class Meta:
+        verbose_name = _("现场答辩场次")
+        verbose_name_plural = _("现场答辩场次")
+        ordering = ["date", "start_time", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.start_time:%H:%M} {self.place}"
+
+
+class DefenseSlot(models.Model):
+    """One case's place in a session; ``position`` counts from 1."""
+
+    class Confirmation(models.TextChoices):
+        PENDING = "pending", _("待确认")
+        CONFIRMED = "confirmed", _("已确认")
+        CHANGE_REQUESTED = "change_requested", _("申请调整时间")
+
+    class Attendance(models.TextChoices):
+        UNKNOWN = "unknown", _("未登记")
+        PRESENT = "present", _("出席")
+        ABSENT = "absent", _("缺席")
+
+    session = models.ForeignKey(DefenseSession, on_delete=models.CASCADE, related_name="slots")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="defense_slots"
+    )
+    position = models.PositiveSmallIntegerField(_("顺序"))
+    confirmation = models.CharField(
+        _("确认情况"), max_length=20, choices=Confirmation.choices, default=Confirmation.PENDING
+    )
+    change_reason = models.TextField(_("调整理由"), blank=True)
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)
+    attendance = models.CharField(
+        _("出席情况"), max_length=10, choices=Attendance.choices, default=Attendance.UNKNOWN
+    )
+
+    class Meta:
+        verbose_name = _("现场答辩安排")
+        verbose_name_plural = _("现场答辩安排")
+        ordering = ["session_id", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["application"], name="uniq_defense_slot_application")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} #{self.position} {self.application}"

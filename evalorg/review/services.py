@@ -213,3 +213,33 @@ def cases_at(agency: Agency, round_: Round, stage: str) -> QuerySet:
             round=round_, review_stages__stage=Stage.PROVINCE_SELECTION
         )
     return Application.objects.filter(round=round_, receiving_agency=agency)
+
+
+def selection_panel(round_: Round, actor) -> Panel:
+    """The provincial center's selection panel of ``round_`` (N-4.1.3), created and audited on
+    first use."""
+    from django.db import transaction
+    from django.utils.translation import gettext as _
+
+    from evalorg.core import audit
+
+    center = Agency.objects.get(kind=Agency.Kind.PROVINCE)
+    stage = Stage.PROVINCE_SELECTION
+    name = _("%(agency)s%(year)s年%(stage)s专家评审组") % {
+        "agency": center.name,
+        "year": round_.year,
+        "stage": Stage(stage).label,
+    }
+    with transaction.atomic():
+        panel, created = Panel.objects.get_or_create(
+            agency=center, round=round_, stage=stage, defaults={"name": name}
+        )
+        if created:
+            audit.record(
+                "panel_created",
+                panel,
+                actor=actor,
+                data={"agency": center.pk, "round": round_.pk, "stage": stage},
+                audience=audit.Audience.STAFF,
+            )
+    return panel

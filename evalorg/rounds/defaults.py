@@ -202,6 +202,46 @@ DEFAULT_SCORESHEET = {
 }
 
 
+# The provincial selection adds the on-site defense (现场答辩, N-4.1.3) inside 评价专业性, so the
+# three dimensions, the ranking's tie-break and the 100-point total stay as they are: the four
+# city items of that dimension drop to 5 points each, two ``defense_*`` items take 10 each (an
+# absent case scores 0 on them, see review/defense.py and docs/decisions.md).
+PROVINCE_PROFESSIONALISM_POINTS = {
+    "assessor_team": 5,
+    "premises_equipment": 5,
+    "exam_quality_rules": 5,
+    "experience_item_dev": 5,
+}
+DEFENSE_ITEMS = [
+    {
+        "code": "defense_presentation",
+        "title": "现场答辩：陈述与评价方案",
+        "max_points": 10,
+        "dimension": "evaluation_professionalism",
+    },
+    {
+        "code": "defense_answers",
+        "title": "现场答辩：回答专家提问",
+        "max_points": 10,
+        "dimension": "evaluation_professionalism",
+    },
+]
+
+
+def province_scoresheet() -> dict:
+    items = [
+        {
+            **item,
+            "max_points": PROVINCE_PROFESSIONALISM_POINTS.get(item["code"], item["max_points"]),
+        }
+        for item in DEFAULT_SCORESHEET["items"]
+    ]
+    return {
+        "label": "省级遴选评估表（含现场答辩，附件3 未公开，按通知三个维度拟定，可按批次修改）",
+        "items": items + [dict(item) for item in DEFENSE_ITEMS],
+    }
+
+
 def default_scoresheets() -> dict:
     """One template per review level, editable independently."""
-    return {"city": DEFAULT_SCORESHEET, "province": DEFAULT_SCORESHEET}
+    return {"city": DEFAULT_SCORESHEET, "province": province_scoresheet()}

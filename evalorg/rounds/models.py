@@ -27,6 +27,9 @@ class Round(models.Model):
         MEAN = "mean", _("算术平均")
         TRIMMED_MEAN = "trimmed_mean", _("去掉一个最高分和一个最低分后平均（5 名及以上专家）")
 
+    class AbsenceScoring(models.TextChoices):
+        ZERO_DEFENSE_ITEMS = "zero_defense_items", _("缺席现场答辩的，答辩评分项计 0 分")
+
     code = models.SlugField(_("批次编码"), max_length=40, unique=True)
     name = models.CharField(_("批次名称"), max_length=200)
     year = models.PositiveSmallIntegerField(_("年度"))
@@ -55,6 +58,15 @@ class Round(models.Model):
     )
     recommendation_quota = models.PositiveSmallIntegerField(
         _("每个地市推荐名额"), null=True, blank=True, help_text=_("留空表示不限。")
+    )
+    defense_slot_minutes = models.PositiveSmallIntegerField(
+        _("现场答辩每家时长（分钟）"), default=20, help_text=_("N-4.1.3 现场答辩排期。")
+    )
+    absence_scoring = models.CharField(
+        _("答辩缺席计分规则"),
+        max_length=30,
+        choices=AbsenceScoring.choices,
+        default=AbsenceScoring.ZERO_DEFENSE_ITEMS,
     )
     numbering_prefix = models.CharField(_("文书编号前缀"), max_length=40, default="粤职评")
     max_application_bytes = models.PositiveBigIntegerField(

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('applications', '0003_occupation_line_constraint'),
         ('core', '0003_auditevent_audience'),
-        ('review', '0003_review_stages_cleanup'),
+        ('review', '0004_defense_sessions'),
         ('rounds', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,0 +1,422 @@
+"""On-site defense sessions of the provincial selection (现场答辩, N-4.1.3; SPEC §6.3).
+
+The center schedules the cases the cities sent (state ``province_review``) into sessions of its
+selection panel: a date, a start time and a place; the cases follow each other in the round's
+``defense_slot_minutes``. Two sessions of one panel never overlap and an institution defends
+once per round: every change is checked under a lock on the panel row, so two staff members
+cannot slip past each other's check. The applicant is told its slot (never who sits on the
+panel), confirms it or asks for another time; unconfirmed slots get one reminder two days
+before. Staff record attendance; an absent case scores nothing on the ``defense_*`` items.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from evalorg.accounts.models import Agency, Role, User
+from evalorg.applications.models import Application, State
+from evalorg.applications.submission import applicant_emails, applicant_users
+from evalorg.core import audit, clock
+from evalorg.core.audit import Audience
+from evalorg.documents.pdf import render_pdf
+from evalorg.notify.services import notify_users, queue_email
+from evalorg.rounds.models import Round
+
+from .models import DefenseSession, DefenseSlot, Panel, Stage
+from .scoring import TemplateItem
+from .services import selection_panel
+
+CLAUSE = "N-4.1.3"
+REMIND_DAYS_BEFORE = 2
+DEFENSE_PREFIX = "defense_"
+Confirmation = DefenseSlot.Confirmation
+Attendance = DefenseSlot.Attendance
+
+
+class DefenseRefused(Exception):
+    """A scheduling change the rules forbid; nothing was changed."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return f"{self.message}（{CLAUSE}）"
+
+
+# ---- times ------------------------------------------------------------------------------------
+
+
+def slot_start(session: DefenseSession, position: int) -> datetime:
+    start = datetime.combine(session.date, session.start_time)
+    return start + timedelta(minutes=(position - 1) * session.minutes_per_slot)
+
+
+def session_bounds(session: DefenseSession, n_slots: int) -> tuple[datetime, datetime]:
+    """The session's time range. An empty session counts as one slot: it will get one, and a
+    session may not start inside another."""
+    start = slot_start(session, 1)
+    return start, start + timedelta(minutes=max(n_slots, 1) * session.minutes_per_slot)
+
+
+@dataclass(frozen=True)
+class TimedSlot:
+    slot: DefenseSlot
+    start: time
+    end: time
+
+
+def timed(slot: DefenseSlot) -> TimedSlot:
+    start = slot_start(slot.session, slot.position)
+    end = start + timedelta(minutes=slot.session.minutes_per_slot)
+    return TimedSlot(slot, start.time(), end.time())
+
+
+def session_rows(session: DefenseSession) -> list[TimedSlot]:
+    """The session's slots in order with their times (one query)."""
+    slots = session.slots.select_related("application__institution").order_by("position", "pk")
+    rows = []
+    for slot in slots:
+        slot.session = session
+        rows.append(timed(slot))
+    return rows
+
+
+def sessions_of(round_: Round) -> QuerySet[DefenseSession]:
+    return DefenseSession.objects.filter(round=round_).annotate(n_slots=Count("slots"))
+
+
+# ---- checks -----------------------------------------------------------------------------------
+
+
+def _lock_panel(panel: Panel) -> None:
+    """Serialise every scheduling change of one panel (and so of one round)."""
+    Panel.objects.select_for_update().get(pk=panel.pk)
+
+
+def _check_no_overlap(session: DefenseSession, n_slots: int) -> None:
+    start, end = session_bounds(session, n_slots)
+    others = DefenseSession.objects.filter(panel_id=session.panel_id).exclude(pk=session.pk)
+    for other in others.annotate(n_slots=Count("slots")):
+        other_start, other_end = session_bounds(other, other.n_slots)
+        if start < other_end and other_start < end:
+            raise DefenseRefused(
+                _(
+                    "同一评审组的答辩场次时间不得重叠：%(start)s 至 %(end)s 与已有场次"
+                    "（%(other)s，至 %(other_end)s）冲突，未作任何更改。"
+                )
+                % {
+                    "start": f"{start:%Y-%m-%d %H:%M}",
+                    "end": f"{end:%H:%M}",
+                    "other": str(other),
+                    "other_end": f"{other_end:%H:%M}",
+                }
+            )
+
+
+def _check_institutions(round_: Round, applications: list[Application]) -> None:
+    scheduled = DefenseSlot.objects.filter(session__round=round_)
+    taken = set(scheduled.values_list("application__institution_id", flat=True))
+    counts = Counter(a.institution_id for a in applications)
+    for application in applications:
+        if application.institution_id in taken or counts[application.institution_id] > 1:
+            raise DefenseRefused(
+                _("%(name)s 在本批次只能安排一次现场答辩，不能占用两个答辩时段，未作任何更改。")
+                % {"name": application.institution.name}
+            )
+
+
+# ---- scheduling -------------------------------------------------------------------------------
+
+
+def create_session(
+    round_: Round, actor: User, *, day: date, start_time: time, place: str
+) -> DefenseSession:
+    panel = selection_panel(round_, actor)
+    with transaction.atomic():
+        _lock_panel(panel)
+        session = DefenseSession(
+            round=round_,
+            panel=panel,
+            date=day,
+            start_time=start_time,
+            place=place,
+            minutes_per_slot=round_.defense_slot_minutes,
+            created_by=actor,
+            created_at=clock.now(),
+        )
+        _check_no_overlap(session, 0)
+        session.save()
+        audit.record(
+            "defense_session_created",
+            session,
+            actor=actor,
+            data={"round": round_.pk, "panel": panel.pk, **_when(session)},
+            audience=Audience.STAFF,
+        )
+    return session
+
+
+def candidates(round_: Round) -> QuerySet[Application]:
+    """Cases in the provincial selection of ``round_`` without a defense slot yet."""
+    in_slot = DefenseSlot.objects.filter(application=OuterRef("pk"))
+    return (
+        Application.objects.filter(
+            round=round_,
+            state=State.PROVINCE_REVIEW,
+            review_stages__stage=Stage.PROVINCE_SELECTION,
+        )
+        .exclude(Exists(in_slot))
+        .select_related("institution")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def add_cases(session: DefenseSession, ids: Iterable[int], actor: User) -> list[DefenseSlot]:
+    """Append the chosen cases to the session, all or nothing, and tell each applicant."""
+    wanted = set(ids)
+    with transaction.atomic():
+        _lock_panel(session.panel)
+        applications = list(candidates(session.round).filter(pk__in=wanted))
+        if not wanted or len(applications) != len(wanted):
+            raise DefenseRefused(
+                _("所选申请须处于省级遴选评审阶段且尚未安排答辩，请刷新页面后重试。")
+            )
+        _check_institutions(session.round, applications)
+        count = session.slots.count()
+        _check_no_overlap(session, count + len(applications))
+        slots = []
+        for offset, application in enumerate(applications, start=1):
+            slot = DefenseSlot.objects.create(
+                session=session, application=application, position=count + offset
+            )
+            _record(slot, "defense_slot_added", actor, Audience.APPLICANT)
+            _tell_applicant(slot, _("现场答辩安排通知"))
+            slots.append(slot)
+    return slots
+
+
+def move(slot: DefenseSlot, direction: str, actor: User) -> None:
+    """Swap the slot with its neighbour above (``up``) or below (``down``)."""
+    step = -1 if direction == "up" else 1
+    with transaction.atomic():
+        _lock_panel(slot.session.panel)
+        neighbour = DefenseSlot.objects.filter(
+            session=slot.session, position=slot.position + step
+        ).first()
+        if neighbour is None:
+            raise DefenseRefused(_("已是第一位或最后一位，无法继续移动。"))
+        new_order = {s.pk: s.position for s in slot.session.slots.all()}
+        new_order[slot.pk], new_order[neighbour.pk] = neighbour.position, slot.position
+        _apply_order(slot.session, new_order, actor)
+
+
+def renumber(session: DefenseSession, positions: dict[int, int], actor: User) -> None:
+    """Give every slot a new position; the positions must be 1..n, each once."""
+    with transaction.atomic():
+        _lock_panel(session.panel)
+        current = set(session.slots.values_list("pk", flat=True))
+        n = len(current)
+        if set(positions) != current or sorted(positions.values()) != list(range(1, n + 1)):
+            raise DefenseRefused(
+                _("新的顺序必须为 1 至 %(n)d 的编号，每个编号只用一次，未作任何更改。") % {"n": n}
+            )
+        _apply_order(session, positions, actor)
+
+
+def _apply_order(session: DefenseSession, positions: dict[int, int], actor: User) -> None:
+    slots = list(session.slots.select_related("application__institution"))
+    changed = [s for s in slots if s.position != positions[s.pk]]
+    for slot in changed:
+        slot.position = positions[slot.pk]
+        _reset_confirmation(slot)
+    DefenseSlot.objects.bulk_update(
+        changed, ["position", "confirmation", "confirmed_at", "reminded_at", "change_reason"]
+    )
+    audit.record(
+        "defense_reordered",
+        session,
+        actor=actor,
+        data={"order": {str(s.pk): s.position for s in slots}},
+        audience=Audience.STAFF,
+    )
+    for slot in changed:
+        slot.session = session
+        _record(slot, "defense_slot_rescheduled", actor, Audience.APPLICANT)
+        _tell_applicant(slot, _("现场答辩时间调整通知"))
+
+
+def transfer(slot: DefenseSlot, target: DefenseSession, actor: User) -> None:
+    """Move a case to the end of another session of the round (e.g. after a change request)."""
+    source = slot.session
+    if target.round_id != source.round_id or target.pk == source.pk:
+        raise DefenseRefused(_("只能调整到本批次的另一个答辩场次。"))
+    with transaction.atomic():
+        _lock_panel(source.panel)
+        _check_no_overlap(target, target.slots.count() + 1)
+        old_position = slot.position
+        slot.session = target
+        slot.position = target.slots.count() + 1
+        _reset_confirmation(slot)
+        slot.save()
+        for later in source.slots.filter(position__gt=old_position).order_by("position"):
+            later.position -= 1
+            later.save(update_fields=["position"])
+        _record(slot, "defense_slot_rescheduled", actor, Audience.APPLICANT)
+        _tell_applicant(slot, _("现场答辩时间调整通知"))
+
+
+def _reset_confirmation(slot: DefenseSlot) -> None:
+    slot.confirmation = Confirmation.PENDING
+    slot.confirmed_at = None
+    slot.reminded_at = None
+    slot.change_reason = ""
+
+
+# ---- the applicant's answer and the attendance ------------------------------------------------
+
+
+def respond(slot: DefenseSlot, actor: User, *, confirm: bool, reason: str = "") -> None:
+    """The applicant confirms its slot or asks for another time with a reason."""
+    if slot.session.date < clock.today() or slot.attendance != Attendance.UNKNOWN:
+        raise DefenseRefused(_("答辩已举行，不能再确认或申请调整。"))
+    reason = reason.strip()
+    if not confirm and not reason:
+        raise DefenseRefused(_("申请调整答辩时间须填写理由。"))
+    with transaction.atomic():
+        slot.confirmation = Confirmation.CONFIRMED if confirm else Confirmation.CHANGE_REQUESTED
+        slot.confirmed_at = clock.now() if confirm else None
+        slot.change_reason = "" if confirm else reason
+        slot.save(update_fields=["confirmation", "confirmed_at", "change_reason"])
+        action = "defense_slot_confirmed" if confirm else "defense_change_requested"
+        _record(slot, action, actor, Audience.APPLICANT, reason=slot.change_reason)
+        if not confirm:
+            center = User.objects.filter(
+                role=Role.PROVINCE_STAFF, agency__kind=Agency.Kind.PROVINCE, is_active=True
+            )
+            url = reverse("defense:detail", args=[slot.session_id])
+            subject = _("%(name)s 申请调整现场答辩时间") % {
+                "name": slot.application.institution.name
+            }
+            notify_users(center, subject, reason, url)
+
+
+def mark_attendance(slot: DefenseSlot, attendance: str, actor: User) -> None:
+    if attendance not in (Attendance.PRESENT, Attendance.ABSENT):
+        raise DefenseRefused(_("请选择出席或缺席。"))
+    if slot.session.date > clock.today():
+        raise DefenseRefused(_("答辩日期未到，不能登记出席情况。"))
+    with transaction.atomic():
+        slot.attendance = attendance
+        slot.save(update_fields=["attendance"])
+        _record(slot, "defense_attendance", actor, Audience.STAFF, attendance=attendance)
+
+
+def absent_application_ids(round_: Round) -> set[int]:
+    """Cases of ``round_`` recorded absent from their defense (for the province ranking)."""
+    absent = DefenseSlot.objects.filter(session__round=round_, attendance=Attendance.ABSENT)
+    return set(absent.values_list("application_id", flat=True))
+
+
+def defense_adjusted_scores(
+    scores: dict,
+    absent: bool,
+    items: Iterable[TemplateItem],
+    rule: str = Round.AbsenceScoring.ZERO_DEFENSE_ITEMS,
+) -> dict:
+    """One expert's ``{item_code: points}`` as it counts for the ranking: an absent case gets
+    0 on every ``defense_*`` item (round setting ``absence_scoring``). Returns a new dict."""
+    adjusted = dict(scores)
+    if absent and rule == Round.AbsenceScoring.ZERO_DEFENSE_ITEMS:
+        codes = {i.code for i in items} | set(scores)
+        for code in codes:
+            if code.startswith(DEFENSE_PREFIX):
+                adjusted[code] = 0
+    return adjusted
+
+
+# ---- notices and reminders --------------------------------------------------------------------
+
+
+def _when(session: DefenseSession) -> dict:
+    return {
+        "date": session.date.isoformat(),
+        "start_time": session.start_time.strftime("%H:%M"),
+        "place": session.place,
+    }
+
+
+def _record(slot: DefenseSlot, action: str, actor, audience: str, **extra) -> None:
+    row = timed(slot)
+    data = {
+        "application": slot.application_id,
+        "session": slot.session_id,
+        "position": slot.position,
+        **_when(slot.session),
+        "slot_start": row.start.strftime("%H:%M"),
+        **extra,
+    }
+    audit.record(action, slot, actor=actor, data=data, audience=audience)
+
+
+def slot_text(slot: DefenseSlot) -> str:
+    """What the applicant is told: date, time and place, never the panel."""
+    row = timed(slot)
+    return _(
+        "贵机构的现场答辩安排如下：%(date)s %(start)s—%(end)s，地点：%(place)s，顺序第 %(n)d 位。"
+        "请登录系统确认，或说明理由申请调整时间（N-4.1.3）。"
+    ) % {
+        "date": f"{slot.session.date:%Y年%m月%d日}",
+        "start": f"{row.start:%H:%M}",
+        "end": f"{row.end:%H:%M}",
+        "place": slot.session.place,
+        "n": slot.position,
+    }
+
+
+def _tell_applicant(slot: DefenseSlot, subject: str) -> None:
+    application = slot.application
+    body = slot_text(slot)
+    url = reverse("applications:detail", args=[application.pk])
+    notify_users(applicant_users(application), subject, body, url)
+    queue_email(applicant_emails(application), subject, body)
+
+
+def remind_unconfirmed() -> str:
+    """Sweep: one reminder per unconfirmed slot from two days before its session."""
+    today = clock.today()
+    due = (
+        DefenseSlot.objects.filter(
+            confirmation=Confirmation.PENDING,
+            reminded_at__isnull=True,
+            session__date__gte=today,
+            session__date__lte=today + timedelta(days=REMIND_DAYS_BEFORE),
+        )
+        .select_related("session", "application__institution")
+        .select_for_update(skip_locked=True, of=("self",))
+    )
+    sent = 0
+    for slot in due:
+        slot.reminded_at = clock.now()
+        slot.save(update_fields=["reminded_at"])
+        _tell_applicant(slot, _("请确认现场答辩安排（提醒）"))
+        sent += 1
+    return f"defense reminders sent {sent}"
+
+
+# ---- the sign-in sheet ------------------------------------------------------------------------
+
+
+def signin_pdf_bytes(session: DefenseSession) -> bytes:
+    return render_pdf(
+        "review/defense/signin_pdf.html",
+        {"session": session, "rows": session_rows(session), "generated_at": clock.now()},
+    )

@@ -1,0 +1,233 @@
+"""Pages of the defense sessions (现场答辩, N-4.1.3): the center's schedule and the applicant's
+answer. Staff pages are for the provincial center only; the applicant answers only for its own
+institution's slot (anyone else: 404)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from evalorg.accounts.models import Role
+from evalorg.applications import access
+from evalorg.core import clock
+from evalorg.rounds.models import Round
+
+from . import defense
+from .models import DefenseSession, DefenseSlot, Stage
+from .services import pick_round
+
+
+class SessionForm(forms.Form):
+    date = forms.DateField(label=_lazy("答辩日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(
+        label=_lazy("开始时间"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    place = forms.CharField(label=_lazy("答辩地点"), max_length=200)
+
+
+def _center(request: HttpRequest) -> None:
+    if request.user.role != Role.PROVINCE_STAFF:
+        raise PermissionDenied(_("仅省职业技能服务指导中心可以安排现场答辩。"))
+
+
+def _session(request: HttpRequest, pk: int) -> DefenseSession:
+    _center(request)
+    sessions = DefenseSession.objects.select_related("round", "panel")
+    return get_object_or_404(sessions, pk=pk, panel__agency_id=request.user.agency_id)
+
+
+def _slot(request: HttpRequest, pk: int, slot_pk: int) -> DefenseSlot:
+    session = _session(request, pk)
+    slots = DefenseSlot.objects.select_related("application__institution")
+    slot = get_object_or_404(slots, pk=slot_pk, session=session)
+    slot.session = session
+    return slot
+
+
+def _rounds() -> list[Round]:
+    sent = Round.objects.filter(applications__review_stages__stage=Stage.PROVINCE_SELECTION)
+    return list(sent.distinct().order_by("-published_on", "-pk"))
+
+
+def _back(session: DefenseSession) -> HttpResponse:
+    return redirect("defense:detail", session.pk)
+
+
+def _refused(request: HttpRequest, refused: defense.DefenseRefused) -> None:
+    messages.error(request, str(refused))
+
+
+@login_required
+def session_list(request: HttpRequest) -> HttpResponse:
+    _center(request)
+    rounds = _rounds()
+    round_ = pick_round(rounds, request.GET.get("round"))
+    rows = []
+    if round_:
+        for session in defense.sessions_of(round_).order_by("date", "start_time", "pk"):
+            rows.append((session, defense.session_bounds(session, session.n_slots)[1].time()))
+    return render(
+        request,
+        "review/defense/list.html",
+        {"rounds": rounds, "round": round_, "rows": rows, "form": SessionForm()},
+    )
+
+
+@login_required
+@require_POST
+def session_create(request: HttpRequest) -> HttpResponse:
+    _center(request)
+    round_ = pick_round(_rounds(), request.POST.get("round") or "-")
+    form = SessionForm(request.POST)
+    back = f"{reverse('defense:list')}?round={round_.pk}"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, "；".join(errors))
+        return redirect(back)
+    try:
+        session = defense.create_session(
+            round_,
+            request.user,
+            day=form.cleaned_data["date"],
+            start_time=form.cleaned_data["start_time"],
+            place=form.cleaned_data["place"],
+        )
+    except defense.DefenseRefused as refused:
+        _refused(request, refused)
+        return redirect(back)
+    messages.success(request, _("已创建答辩场次。"))
+    return _back(session)
+
+
+@login_required
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(request, pk)
+    rows = defense.session_rows(session)
+    others = DefenseSession.objects.filter(round=session.round_id).exclude(pk=session.pk)
+    return render(
+        request,
+        "review/defense/detail.html",
+        {
+            "session": session,
+            "rows": rows,
+            "end": defense.session_bounds(session, len(rows))[1].time(),
+            "candidates": list(defense.candidates(session.round)),
+            "others": list(others),
+            "today": clock.today(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def add_slots(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(request, pk)
+    try:
+        ids = [int(v) for v in request.POST.getlist("applications")]
+        slots = defense.add_cases(session, ids, request.user)
+    except ValueError:
+        messages.error(request, _("请选择要加入的申请。"))
+    except defense.DefenseRefused as refused:
+        _refused(request, refused)
+    else:
+        messages.success(request, _("已加入 %(n)d 家机构并通知申请机构。") % {"n": len(slots)})
+    return _back(session)
+
+
+@login_required
+@require_POST
+def move_slot(request: HttpRequest, pk: int, slot_pk: int, direction: str) -> HttpResponse:
+    slot = _slot(request, pk, slot_pk)
+    if direction not in ("up", "down"):
+        raise Http404
+    try:
+        defense.move(slot, direction, request.user)
+    except defense.DefenseRefused as refused:
+        _refused(request, refused)
+    return _back(slot.session)
+
+
+@login_required
+@require_POST
+def renumber(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(request, pk)
+    positions = {}
+    try:
+        for key, value in request.POST.items():
+            if key.startswith("pos-"):
+                positions[int(key.removeprefix("pos-"))] = int(value)
+        defense.renumber(session, positions, request.user)
+    except ValueError:
+        messages.error(request, _("顺序须填写整数。"))
+    except defense.DefenseRefused as refused:
+        _refused(request, refused)
+    else:
+        messages.success(request, _("已按新顺序重新编排。"))
+    return _back(session)
+
+
+@login_required
+@require_POST
+def attendance(request: HttpRequest, pk: int, slot_pk: int) -> HttpResponse:
+    slot = _slot(request, pk, slot_pk)
+    try:
+        defense.mark_attendance(slot, request.POST.get("attendance", ""), request.user)
+    except defense.DefenseRefused as refused:
+        _refused(request, refused)
+    return _back(slot.session)
+
+
+@login_required
+@require_POST
+def transfer(request: HttpRequest, pk: int, slot_pk: int) -> HttpResponse:
+    slot = _slot(request, pk, slot_pk)
+    target = DefenseSession.objects.filter(
+        pk=request.POST.get("target") or 0, round=slot.session.round_id
+    ).first()
+    if target is None:
+        messages.error(request, _("请选择本批次的另一个答辩场次。"))
+        return _back(slot.session)
+    try:
+        defense.transfer(slot, target, request.user)
+    except defense.DefenseRefused as refused:
+        _refused(request, refused)
+        return _back(slot.session)
+    messages.success(request, _("已调整到 %(s)s 并通知申请机构。") % {"s": target})
+    return _back(target)
+
+
+@login_required
+def signin_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(request, pk)
+    response = HttpResponse(defense.signin_pdf_bytes(session), content_type="application/pdf")
+    name = _("现场答辩签到表_%(date)s.pdf") % {"date": f"{session.date:%Y%m%d}"}
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+@login_required
+@require_POST
+def respond(request: HttpRequest, slot_pk: int) -> HttpResponse:
+    """The applicant confirms its slot or asks for another time (anyone else: 404)."""
+    slots = DefenseSlot.objects.select_related("session", "application__institution")
+    slot = get_object_or_404(slots, pk=slot_pk)
+    if not access.is_own(slot.application, request.user):
+        raise Http404
+    confirm = request.POST.get("answer") == "confirm"
+    try:
+        defense.respond(slot, request.user, confirm=confirm, reason=request.POST.get("reason", ""))
+    except defense.DefenseRefused as refused:
+        _refused(request, refused)
+    else:
+        done = _("已确认答辩安排。") if confirm else _("已提交调整申请，请等待省中心安排。")
+        messages.success(request, done)
+    return redirect("applications:detail", slot.application_id)
