@@ -27,6 +27,7 @@ from evalorg.applications.models import Application, State
 from evalorg.core import audit, clock
 
 from . import conflicts
+from .conflicts import ConflictIndex
 from .forms import (
     ConflictForm,
     ScoresheetForm,
@@ -35,7 +36,7 @@ from .forms import (
     points_label,
     score_field,
 )
-from .models import Assignment, ConflictDeclaration, ConflictKind, Panel, Scoresheet
+from .models import Assignment, ConflictDeclaration, Panel, Scoresheet
 from .panels import scoring_open
 from .scoring import DIMENSIONS, TemplateItem, dimension_total, sheet_total
 from .services import assignment_for, experts_for, template_for
@@ -76,6 +77,10 @@ def _declaration(case: Case, expert: User) -> ConflictDeclaration | None:
     return ConflictDeclaration.objects.filter(**case.key(expert)).first()
 
 
+def _index(case: Case, expert: User) -> ConflictIndex:
+    return ConflictIndex.for_applications([case.application], experts=[expert])
+
+
 def _sheet(case: Case, expert: User) -> Scoresheet | None:
     return Scoresheet.objects.filter(**case.key(expert)).first()
 
@@ -89,12 +94,8 @@ class HomeRow:
     panel: Panel
     declaration: ConflictDeclaration | None
     detected: str
+    conflicted: bool
     sheet: Scoresheet | None
-
-    @property
-    def conflicted(self) -> bool:
-        declared = self.declaration is not None and self.declaration.kind != ConflictKind.NONE
-        return declared or bool(self.detected)
 
 
 @login_required
@@ -108,22 +109,20 @@ def home(request: HttpRequest) -> HttpResponse:
         .distinct()
         .order_by("-panel__round__published_on", "application__submitted_at", "pk")
     )
-    declarations = {
-        (d.panel_id, d.application_id): d for d in ConflictDeclaration.objects.filter(expert=expert)
-    }
+    mine = [a for a in assignments if expert in experts_for(a)]
+    index = ConflictIndex.for_applications([a.application for a in mine], experts=[expert])
     sheets = {(s.panel_id, s.application_id): s for s in Scoresheet.objects.filter(expert=expert)}
     rows = []
-    for assignment in assignments:
-        if expert not in experts_for(assignment):
-            continue
-        key = (assignment.panel_id, assignment.application_id)
+    for assignment in mine:
+        panel_id, application = assignment.panel_id, assignment.application
         rows.append(
             HomeRow(
-                application=assignment.application,
+                application=application,
                 panel=assignment.panel,
-                declaration=declarations.get(key),
-                detected=conflicts.detect(expert, assignment.application),
-                sheet=sheets.get(key),
+                declaration=index.declaration(panel_id, expert, application),
+                detected=index.detected(panel_id, expert, application),
+                conflicted=index.is_conflicted(panel_id, expert, application),
+                sheet=sheets.get((panel_id, application.pk)),
             )
         )
     return render(request, "review/expert/home.html", {"rows": rows})
@@ -154,7 +153,7 @@ def declare(request: HttpRequest, pk: int) -> HttpResponse:
         "application": case.application,
         "form": form,
         "declaration": declaration,
-        "detected": conflicts.detect(expert, case.application),
+        "detected": _index(case, expert).detected(case.panel.pk, expert, case.application),
         "locked": locked,
     }
     return render(
@@ -163,14 +162,15 @@ def declare(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _declared(request: HttpRequest, case: Case, form: ConflictForm) -> HttpResponse:
-    declaration = conflicts.declare(
+    expert = request.user
+    conflicts.declare(
         case.panel,
         case.application,
-        request.user,
+        expert,
         form.cleaned_data["kind"],
         form.cleaned_data["note"].strip(),
     )
-    if declaration.is_conflicted:
+    if _index(case, expert).is_conflicted(case.panel.pk, expert, case.application):
         messages.warning(
             request,
             _("已记录回避声明：您不参与%(name)s的评分。") % {"name": case.application.institution},
@@ -261,10 +261,10 @@ def scoresheet(request: HttpRequest, pk: int) -> HttpResponse:
     if declaration is None:
         messages.info(request, _("查看评估表前，请先声明是否存在利益冲突。"))
         return redirect("expert:declare", pk)
-    detected = conflicts.detect(expert, case.application)
-    if declaration.kind != ConflictKind.NONE or detected:
+    index = _index(case, expert)
+    if index.is_conflicted(case.panel.pk, expert, case.application):
         context = {"application": case.application, "declaration": declaration}
-        context["detected"] = detected
+        context["detected"] = index.detected(case.panel.pk, expert, case.application)
         return render(request, "review/expert/conflicted.html", context, status=403)
     items = template_for(case.application.round, case.panel.stage)
     sheet = _sheet(case, expert)

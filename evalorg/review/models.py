@@ -192,10 +192,6 @@ class ConflictDeclaration(models.Model):
     def __str__(self) -> str:
         return f"{self.expert}: {self.get_kind_display()}"
 
-    @property
-    def is_conflicted(self) -> bool:
-        return self.kind != ConflictKind.NONE or bool(self.detected)
-
 
 class Opinion(models.TextChoices):
     RECOMMEND = "recommend", _("推荐")

@@ -26,10 +26,9 @@ from evalorg.applications.models import Application, State
 from evalorg.catalog.models import Occupation
 from evalorg.core import audit, clock
 from evalorg.institutions.masking import mask_phone
-from evalorg.institutions.models import Membership
 from evalorg.rounds.models import Round
 
-from .conflicts import conflict_reasons
+from .conflicts import ConflictIndex
 from .forms import AssignForm, MemberForm, ReasonForm
 from .models import Assignment, ConflictDeclaration, Panel, PanelMember, Scoresheet, Stage
 from .scoring import TRIM_MINIMUM, TemplateItem, sheet_total
@@ -149,22 +148,14 @@ def expert_row(user: User, names: dict[int, str]) -> ExpertRow:
     )
 
 
-def detected_reason(expert: User, institution, accounts: set[tuple[int, int]]) -> str:
-    return conflict_reasons(expert, institution, is_member=(institution.pk, expert.pk) in accounts)
-
-
 @dataclass
 class ScorerRow:
     expert: User
     declaration: ConflictDeclaration | None
     detected: str
+    conflicted: bool
     sheet: Scoresheet | None
     total: Decimal | None
-
-    @property
-    def conflicted(self) -> bool:
-        declared = self.declaration is not None and self.declaration.kind != "none"
-        return declared or bool(self.detected)
 
 
 @dataclass
@@ -195,17 +186,12 @@ def assignment_rows(
         .prefetch_related("experts__expert_profile")
         .order_by("application__submitted_at", "pk")
     )
-    declarations = {
-        (d.application_id, d.expert_id): d for d in ConflictDeclaration.objects.filter(panel=panel)
-    }
     sheets = {(s.application_id, s.expert_id): s for s in Scoresheet.objects.filter(panel=panel)}
-    institution_ids = {a.application.institution_id for a in assignments}
-    accounts = set(
-        Membership.objects.filter(institution_id__in=institution_ids).values_list(
-            "institution_id", "user_id"
-        )
-    )
     everyone = [m.expert for m in members]
+    chosen_ones = {e for a in assignments for e in a.experts.all()}
+    index = ConflictIndex.for_applications(
+        [a.application for a in assignments], experts=set(everyone) | chosen_ones
+    )
     rows = []
     for assignment in assignments:
         application = assignment.application
@@ -217,8 +203,9 @@ def assignment_rows(
             row.scorers.append(
                 ScorerRow(
                     expert=expert,
-                    declaration=declarations.get(key),
-                    detected=detected_reason(expert, application.institution, accounts),
+                    declaration=index.declaration(panel.pk, expert, application),
+                    detected=index.detected(panel.pk, expert, application),
+                    conflicted=index.is_conflicted(panel.pk, expert, application),
                     sheet=sheet,
                     total=sheet_total(sheet.scores, items) if sheet else None,
                 )

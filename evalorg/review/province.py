@@ -23,7 +23,7 @@ from evalorg.applications.models import Application, State
 from evalorg.core import clock
 from evalorg.rounds.models import Round
 
-from .conflicts import conflicted_pairs
+from .conflicts import ConflictIndex
 from .models import FIRST_INSTANCE_STAGES, DeadlineExtension, ReviewStage, Scoresheet, Stage
 from .scoring import Aggregate, aggregate
 from .services import SENT_STATES, pick_round, stage_now, template_for
@@ -169,13 +169,15 @@ def stage_sections(application: Application) -> list[StageSection]:
     )
     if not records:
         return []
-    conflicted = conflicted_pairs(application)
-    sheets = Scoresheet.objects.filter(
-        application=application, status=Scoresheet.Status.SUBMITTED
-    ).select_related("panel")
+    sheets = list(
+        Scoresheet.objects.filter(
+            application=application, status=Scoresheet.Status.SUBMITTED
+        ).select_related("panel")
+    )
+    index = ConflictIndex.for_applications([application], experts={s.expert_id for s in sheets})
     by_stage: dict[str, list[dict]] = {}
     for sheet in sheets:
-        if (sheet.panel_id, sheet.expert_id) not in conflicted:
+        if not index.is_conflicted(sheet.panel_id, sheet.expert_id, application):
             by_stage.setdefault(sheet.panel.stage, []).append(sheet.scores)
     current = stage_now(application) if application.receiving_agency_id else None
     round_ = application.round

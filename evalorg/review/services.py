@@ -13,11 +13,10 @@ from evalorg.applications.models import Application, State
 from evalorg.core import clock
 from evalorg.rounds.models import Round
 
+from .conflicts import ConflictIndex
 from .models import (
     TEMPLATE_KEY,
     Assignment,
-    ConflictDeclaration,
-    ConflictKind,
     Panel,
     ReviewStage,
     Scoresheet,
@@ -87,14 +86,19 @@ def template_for(round_: Round, stage: str) -> list[TemplateItem]:
 
 def expert_scope(qs: QuerySet, user) -> QuerySet:
     """Experts see only the cases they score: assigned to a panel they sit on, either to the
-    whole panel or to them by name, and not one they are conflicted on (SPEC §1)."""
+    whole panel or to them by name, and not one they are conflicted on (SPEC §1, the one rule
+    of ``conflicts.ConflictIndex``). A constant number of queries, whatever the number of cases."""
     scoring = Assignment.objects.filter(
         application=OuterRef("pk"), panel__members__expert=user
     ).filter(Q(experts=user) | Q(experts__isnull=True))
-    conflicted = ConflictDeclaration.objects.filter(
-        application=OuterRef("pk"), expert=user
-    ).exclude(kind=ConflictKind.NONE, detected="")
-    return qs.filter(Exists(scoring)).exclude(Exists(conflicted)).exclude(state="draft")
+    candidates = list(
+        Application.objects.filter(Exists(scoring))
+        .exclude(state="draft")
+        .select_related("institution")
+    )
+    index = ConflictIndex.for_applications(candidates, experts=[user])
+    allowed = [a.pk for a in candidates if not index.conflicted_anywhere(user, a)]
+    return qs.filter(pk__in=allowed)
 
 
 def experts_for(assignment: Assignment) -> list:
@@ -134,16 +138,13 @@ def ranked(agency: Agency, round_: Round, stage: str | None = None) -> list[Rank
     """
     stage = stage or first_instance_stage(agency)
     items = template_for(round_, stage)
-    conflicted = ConflictDeclaration.objects.filter(
-        panel=OuterRef("panel"), application=OuterRef("application"), expert=OuterRef("expert")
-    ).exclude(kind=ConflictKind.NONE, detected="")
-    # Only this agency's panel for this round, and never a sheet of a conflicted expert.
+    # Only this agency's panel for this round (conflicted experts' sheets are dropped below).
     submitted = Scoresheet.objects.filter(
         status=Scoresheet.Status.SUBMITTED,
         panel__agency=agency,
         panel__round=round_,
         panel__stage=stage,
-    ).exclude(Exists(conflicted))
+    )
     decisions = ReviewStage.objects.filter(stage=stage)
     applications = (
         cases_at(agency, round_, stage)
@@ -155,6 +156,8 @@ def ranked(agency: Agency, round_: Round, stage: str | None = None) -> list[Rank
             "occupations__occupation",
         )
     )
+    applications = list(applications)
+    drop_conflicted(applications)
     aggregates = {}
     for application in applications:
         if application.sheets:
@@ -182,6 +185,18 @@ def ranked(agency: Agency, round_: Round, stage: str | None = None) -> list[Rank
         decision = application.decisions[0] if application.decisions else None
         rows.append(RankedRow(position, application, agg, decision))
     return rows
+
+
+def drop_conflicted(applications: list[Application]) -> None:
+    """Remove from each ``application.sheets`` the sheets of experts conflicted on its panel."""
+    experts = {sheet.expert_id for a in applications for sheet in a.sheets}
+    index = ConflictIndex.for_applications(applications, experts=experts)
+    for application in applications:
+        application.sheets = [
+            s
+            for s in application.sheets
+            if not index.is_conflicted(s.panel_id, s.expert_id, application)
+        ]
 
 
 def agency_rounds(agency: Agency) -> list[Round]:

@@ -20,7 +20,7 @@ from evalorg.core import clock
 from evalorg.core.audit import Audience
 from evalorg.core.workflow import current_batch
 
-from .conflicts import conflicted_pairs
+from .conflicts import ConflictIndex
 from .models import DeadlineExtension, ReviewStage, Scoresheet, Stage
 from .services import (
     MIN_PANEL_SIZE,
@@ -63,7 +63,8 @@ def scoring_complete(application, actor, data: dict) -> list[Refusal]:
     )
     if not assignments:
         return [Refusal("N-4.1.2", _("该申请尚未分配给专家评审组。"))]
-    conflicted = conflicted_pairs(application)
+    experts = {e for a in assignments for e in experts_for(a)}
+    index = ConflictIndex.for_applications([application], experts=experts)
     submitted = set(
         Scoresheet.objects.filter(
             application=application, status=Scoresheet.Status.SUBMITTED, panel__stage=stage
@@ -72,7 +73,9 @@ def scoring_complete(application, actor, data: dict) -> list[Refusal]:
     refusals = []
     for assignment in assignments:
         panel_id = assignment.panel_id
-        scoring = [e for e in experts_for(assignment) if (panel_id, e.pk) not in conflicted]
+        scoring = [
+            e for e in experts_for(assignment) if not index.is_conflicted(panel_id, e, application)
+        ]
         refusals += [
             Refusal("N-4.1.2", _("专家%(name)s尚未提交评估表。") % {"name": expert})
             for expert in scoring

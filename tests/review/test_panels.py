@@ -14,7 +14,6 @@ from django.urls import reverse
 from evalorg.accounts.models import Agency
 from evalorg.applications import workflow
 from evalorg.core.models import AuditEvent
-from evalorg.institutions.models import Membership
 from evalorg.review import conflicts
 from evalorg.review.models import (
     Assignment,
@@ -24,7 +23,6 @@ from evalorg.review.models import (
     PanelMember,
     Scoresheet,
 )
-from evalorg.review.panels import detected_reason
 from evalorg.rounds.defaults import DEFAULT_SCORESHEET
 from tests.applications.conftest import applicant_of, build_application
 from tests.factories import (
@@ -267,21 +265,6 @@ def test_province_staff_get_a_province_level_panel(client, application):
     client.force_login(province_staff)
     assert client.get(reverse(LIST)).status_code == 200
     assert Panel.objects.get(agency=center).stage == "province_first_instance"
-
-
-def test_detected_reason_agrees_with_conflicts_detect(staff, application):
-    institution = application.institution
-    experts = [UserFactory(role="expert") for _ in range(4)]
-    ExpertProfile.objects.create(user=experts[0], employer_uscc=institution.uscc)
-    experts[1].email = institution.contact_email
-    experts[1].save()
-    Membership.objects.create(user=experts[2], institution=institution)
-    accounts = set(Membership.objects.values_list("institution_id", "user_id"))
-    for expert in experts:
-        assert detected_reason(expert, institution, accounts) == conflicts.detect(
-            expert, application
-        )
-    assert detected_reason(experts[3], institution, accounts) == ""
 
 
 def _fill(panel, application, experts) -> None:
