@@ -16,5 +16,8 @@ urlpatterns = [
     path("review/panels/", include(("evalorg.review.urls_panels", "panels"))),
     path("expert/", include(("evalorg.review.urls_expert", "expert"))),
     path("messages/", include("evalorg.notify.urls")),
+    path("publicity/", include("evalorg.publicity.urls_staff")),
+    path("public/", include("evalorg.publicity.urls_public")),
+    path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),
 ]
