@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from datetime import datetime
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.urls import reverse
 
@@ -230,6 +232,8 @@ def test_quota_ignores_withdrawn_cases(staff):
 def test_two_staff_recommending_past_the_quota_at_once_one_is_refused():
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL; SQLite serialises every writer anyway")
+    # An earlier transactional test on this worker may have flushed the session's reference data.
+    call_command("load_reference_data", stdout=io.StringIO())
     staff = CityStaffFactory()
     panel = panel_with_experts(staff)
     cases = [assessed(staff, *panel, [8, 8, 8]) for _ in range(2)]
