@@ -66,7 +66,8 @@ def _calendar_message(error: CalendarYearMissing) -> str:
 @login_required
 def notice_new(request: HttpRequest) -> HttpResponse:
     _province(request)
-    round_ = get_object_or_404(Round, pk=request.GET.get("round") or 0)
+    round_id = request.GET.get("round", "")
+    round_ = get_object_or_404(Round, pk=int(round_id) if round_id.isdigit() else 0)
     cases = approved_cases(round_, request.user)
     initial = {
         "cases": [c.pk for c in cases],

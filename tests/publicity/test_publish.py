@@ -76,3 +76,8 @@ def test_a_notice_is_published_once_and_not_after_its_start(staff):
     late = draft_notice([approved()], staff)  # now (real clock) is after 2023-09-27
     with pytest.raises(TransitionRefused, match="公示开始日期已过"):
         publish_notice(late, staff)
+
+
+def test_a_bad_round_parameter_is_not_found(client, staff):
+    client.force_login(staff)
+    assert client.get(reverse("publicity:new") + "?round=abc").status_code == 404
