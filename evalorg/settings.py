@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "captcha",
+    "django_ratelimit",
     "evalorg.core",
     "evalorg.catalog",
     "evalorg.accounts",
@@ -40,6 +42,8 @@ INSTALLED_APPS = [
     "evalorg.rounds",
     "evalorg.applications",
     "evalorg.review",
+    "evalorg.publicity",
+    "evalorg.cultivation",
     "evalorg.notify",
     "evalorg.documents",
 ]
@@ -183,3 +187,16 @@ EVALORG_REFERENCE_DATA_DIR = BASE_DIR / "evalorg" / "catalog" / "data"
 # Lockout is per account (username), not per IP: staff of a city agency share one NAT address,
 # and one person's typos must not lock the whole office out.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# django-ratelimit (the public objection form, 5 POSTs per IP per hour) counts in the default
+# cache. Django's own RedisCache increments atomically but is not on the package's list (W001);
+# without REDIS_URL the local-memory cache counts per process, which is enough for development,
+# tests and a single-process server (E003). See docs/decisions.md.
+SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
+if not os.environ.get("REDIS_URL"):
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003"]
+
+# django-simple-captcha draws its images locally (Pillow and the font it ships); no network.
+CAPTCHA_IMAGE_SIZE = (120, 40)
+CAPTCHA_LENGTH = 4
+CAPTCHA_TIMEOUT = 10  # minutes

@@ -18,5 +18,8 @@ urlpatterns = [
     path("review/defense/", include(("evalorg.review.urls_defense", "defense"))),
     path("expert/", include(("evalorg.review.urls_expert", "expert"))),
     path("messages/", include("evalorg.notify.urls")),
+    path("publicity/", include("evalorg.publicity.urls_staff")),
+    path("public/", include("evalorg.publicity.urls_public")),
+    path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -25,6 +25,16 @@ PUBLIC = {
     "accounts:logout",
     "institutions:signup",
     "institutions:county_options",
+    # Publicity is public by nature (N-4.1.3): notices, their PDF, the objection form.
+    "public:notices",
+    "public:notice",
+    "public:notice_pdf",
+    "public:objection_new",
+    "public:objection_done",
+    "captcha-image",
+    "captcha-image-2x",
+    "captcha-audio",
+    "captcha-refresh",
 }
 REFUSED = {302, 403, 404, 405}
 
@@ -123,6 +133,16 @@ def _urls(case) -> dict[str, str]:
         "notify:list": reverse("notify:list"),
         "notify:detail": reverse("notify:detail", args=[message.pk]),
         "notify:read_all": reverse("notify:read_all"),
+        # The center's publicity pages: province staff only, whatever the object.
+        "publicity:list": reverse("publicity:list"),
+        "publicity:new": reverse("publicity:new") + f"?round={case.round_id}",
+        "publicity:notice": reverse("publicity:notice", args=[1]),
+        "publicity:publish": reverse("publicity:publish", args=[1]),
+        "publicity:end": reverse("publicity:end", args=[1]),
+        "publicity:objections": reverse("publicity:objections", args=[1]),
+        "publicity:objection": reverse("publicity:objection", args=[1]),
+        "publicity:objection_action": reverse("publicity:objection_action", args=[1, "uphold"]),
+        "publicity:evidence": reverse("publicity:evidence", args=[1]),
     }
 
 

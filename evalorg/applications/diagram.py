@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from evalorg.core.workflow import Workflow
-
-from .workflow import CASES, LINES
+from evalorg.core.workflow import Workflow, workflows
 
 HEADER = """# The workflows
 
-Generated from the transition tables (`evalorg/applications/workflow.py` and the stages that
-register into it, e.g. `evalorg/review/transitions.py`) by
+Generated from the transition tables (`evalorg/applications/workflow.py`, the stages that
+register into it, e.g. `evalorg/review/transitions.py`, and the stages' own workflows, e.g.
+`evalorg/publicity/transitions.py`) by
 `.venv/bin/python manage.py workflow_diagram > docs/workflow.md`; a test fails when the tables
 and this file disagree. Each arrow is one action: label, then the roles that may perform it.
 `perform()` in `evalorg/core/workflow.py` is the only code that changes these states.
@@ -21,6 +20,7 @@ TITLES = {
         "## Occupation lines (`ApplicationOccupation.status`): one per application, "
         "occupation and level"
     ),
+    "objection": "## Objections during publicity (`publicity.Objection.status`, N-4.1.3)",
 }
 
 
@@ -42,8 +42,13 @@ def mermaid(workflow: Workflow) -> str:
     return "\n".join(lines)
 
 
+def title(workflow: Workflow) -> str:
+    model = workflow.model
+    return TITLES.get(workflow.name, f"## `{model.__name__}.{workflow.state_field}`")
+
+
 def document() -> str:
     parts = [HEADER]
-    for workflow in (CASES, LINES):
-        parts += [TITLES[workflow.name], "", mermaid(workflow)]
+    for workflow in workflows():
+        parts += [title(workflow), "", mermaid(workflow)]
     return "\n".join(parts) + "\n"

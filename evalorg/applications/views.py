@@ -32,6 +32,7 @@ from .models import Application, Kind, Material, SkillLevel, State
 from .pdf import application_pdf_bytes
 from .returns import latest_return_reasons
 from .routing import needs_route_choice, receiving_agency
+from .sections import render_sections
 
 STEPS = [
     ("institution", _("机构信息")),
@@ -386,6 +387,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "items": applicable_items(application),
             "actions": workflow.available_actions(application, request.user),
             "history": history,
+            "sections": render_sections(request, application),
             "can_edit": access.can_edit(application, request.user),
             "return_reasons": latest_return_reasons(application)
             if application.state == State.RETURNED_FOR_CORRECTION

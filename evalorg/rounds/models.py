@@ -20,6 +20,20 @@ def default_file_kinds() -> list[str]:
     return list(FILE_KINDS)
 
 
+DEFAULT_PUBLICITY_TEMPLATE = (
+    "根据《关于做好广东省{year}年社会培训评价组织培育辅导遴选工作的通知》要求，经专家集中统一评审，"
+    "并报广东省职业技能等级认定工作领导小组同意，现将{round}拟列为培育辅导对象的{count}家机构名单"
+    "予以公示。\n\n"
+    "公示时间：{start}至{end}（{days}个工作日）。\n\n"
+    "公示期间，任何单位和个人如有异议，可通过本页面在线提交，或以书面形式向{objections_to}反映。"
+    "反映问题须署真实姓名并提供联系方式及必要的证明材料；匿名或逾期反映的，不予受理（N-4.1.3）。"
+)
+
+
+def default_publicity_template() -> str:
+    return DEFAULT_PUBLICITY_TEMPLATE
+
+
 class Round(models.Model):
     """One year's selection (遴选批次): dates and rules are data (SPEC §2)."""
 
@@ -41,6 +55,14 @@ class Round(models.Model):
         _("地市评估截止日期（含当天）"), help_text=_("N-4.1.2，2023 年为 5 月 25 日。")
     )
     publicity_working_days = models.PositiveSmallIntegerField(_("公示期（工作日）"), default=5)
+    publicity_template = models.TextField(
+        _("公示公告正文模板"),
+        default=default_publicity_template,
+        help_text=_(
+            "可用占位符：{round} 批次名称，{year} 年度，{count} 机构数，{start} 公示开始日期，"
+            "{end} 公示结束日期，{days} 公示工作日数，{objections_to} 异议受理方式。"
+        ),
+    )
     cultivation_days = models.PositiveSmallIntegerField(
         _("培育辅导期上限（天）"), default=180, help_text=_("N-4.2：不超过 180 天。")
     )

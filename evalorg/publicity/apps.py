@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+
+
+class PublicityConfig(AppConfig):
+    name = "evalorg.publicity"
+    label = "publicity"
+    verbose_name = "公示"
+
+    def ready(self) -> None:
+        from evalorg.accounts.navigation import NavItem, register_nav
+        from evalorg.applications.sections import register_case_section
+        from evalorg.core.sweeps import register_sweep
+
+        from .sections import publicity_section
+        from .services import sweep_publicity_end
+        from .transitions import register_publicity_transitions
+
+        register_publicity_transitions()
+        register_sweep("publicity_end", sweep_publicity_end)
+        register_case_section(publicity_section)
+        register_nav(
+            NavItem(
+                label="公示",
+                url_name="publicity:list",
+                roles=frozenset({"province_staff"}),
+                order=48,
+            )
+        )

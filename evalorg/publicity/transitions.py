@@ -1,0 +1,230 @@
+"""Publicity's transitions (N-4.1.3): publish, end_publicity and uphold_objection on the case,
+and the objection's own small workflow (investigate, uphold, dismiss). Registered from
+``PublicityConfig.ready`` because publicity sits above applications."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils.translation import gettext as _
+
+from evalorg.accounts.models import Role
+from evalorg.applications.models import Application, ApplicationOccupation, State
+from evalorg.applications.workflow import Refusal, Transition, perform, register
+from evalorg.core import clock
+from evalorg.core.audit import Audience
+from evalorg.core.workflow import define
+
+from .lookups import notice_of, open_objections, upheld_objections
+from .models import NoticeEntry, Objection, PublicityNotice
+from .notifications import tell_institution, tell_objector
+
+CLAUSE = "N-4.1.3"
+PROVINCE = frozenset({Role.PROVINCE_STAFF})
+SYSTEM_OR_PROVINCE = frozenset({Role.SYSTEM, Role.PROVINCE_STAFF})
+OBJECTIONS = define(Objection, "status", "objection")
+
+
+def _notice(application: Application, data: dict) -> PublicityNotice | None:
+    if "_notice" not in data:
+        data["_notice"] = notice_of(application)
+    return data["_notice"]
+
+
+# ---- guards -------------------------------------------------------------------------------
+
+
+def on_this_notice(application: Application, actor, data: dict) -> Refusal | None:
+    if not NoticeEntry.objects.filter(
+        notice_id=data.get("notice"), application=application
+    ).exists():
+        return Refusal(CLAUSE, _("该申请不在本次公示名单中。"))
+    return None
+
+
+def period_over(application: Application, actor, data: dict) -> Refusal | None:
+    notice = _notice(application, data)
+    if notice is None:
+        return Refusal(CLAUSE, _("未找到该申请的公示公告。"))
+    if not notice.has_ended():
+        return Refusal(
+            CLAUSE,
+            _("公示期至 %(end)s 24 时（含当天，北京时间）结束，公示期内不能办结。")
+            % {"end": f"{notice.ends_on:%Y年%m月%d日}"},
+        )
+    return None
+
+
+def no_open_objection(application: Application, actor, data: dict) -> Refusal | None:
+    notice = _notice(application, data)
+    if notice and open_objections(application, notice).exists():
+        return Refusal(CLAUSE, _("针对该机构的异议尚未办结，请先处理异议。"))
+    return None
+
+
+def no_upheld_objection(application: Application, actor, data: dict) -> Refusal | None:
+    notice = _notice(application, data)
+    if notice and upheld_objections(application, notice).exists():
+        return Refusal(CLAUSE, _("针对该机构的异议成立，不能进入培育辅导期。"))
+    return None
+
+
+def has_upheld_objection(application: Application, actor, data: dict) -> Refusal | None:
+    notice = _notice(application, data)
+    if notice is None or not upheld_objections(application, notice).exists():
+        return Refusal(CLAUSE, _("没有成立的异议。"))
+    return None
+
+
+# ---- effects --------------------------------------------------------------------------------
+
+
+def announce_publicity(application: Application, actor, data: dict) -> None:
+    notice = PublicityNotice.objects.get(pk=data["notice"])
+    tell_institution(
+        application,
+        _("贵机构已进入公示（%(start)s 至 %(end)s）") % _dates(notice),
+        _(
+            "贵机构已列入“%(title)s”，公示期为 %(start)s 至 %(end)s。"
+            "公示期满无异议的，次日进入培育辅导期。"
+        )
+        % {"title": notice.title, **_dates(notice)},
+    )
+
+
+def _dates(notice: PublicityNotice) -> dict[str, str]:
+    return {"start": f"{notice.starts_on:%Y年%m月%d日}", "end": f"{notice.ends_on:%Y年%m月%d日}"}
+
+
+def begin_cultivation(application: Application, actor, data: dict) -> None:
+    """Open the 180-day period (from the day after the publicity, or today if held later) and
+    move the requested occupation lines; excluded lines stay excluded."""
+    from evalorg.accounts.system import system_actor
+    from evalorg.cultivation.services import start_period
+
+    notice = _notice(application, data)
+    starts_on = max(notice.ends_on + timedelta(days=1), clock.today())
+    period = start_period(application, starts_on)
+    system = system_actor()
+    lines = application.occupations.filter(status=ApplicationOccupation.Status.REQUESTED)
+    for line in lines:
+        perform(line, "start_cultivation", system)
+    tell_institution(
+        application,
+        _("贵机构公示期满，已进入培育辅导期"),
+        _(
+            "公示期满无异议，贵机构自 %(start)s 起进入培育辅导期，"
+            "培育期最后一天为 %(last)s（N-4.2）。"
+        )
+        % {"start": f"{period.starts_on:%Y年%m月%d日}", "last": f"{period.last_day:%Y年%m月%d日}"},
+    )
+
+
+def announce_upheld(application: Application, actor, data: dict) -> None:
+    tell_institution(
+        application,
+        _("公示期间针对贵机构的异议成立"),
+        _(
+            "公示期间针对贵机构的异议经核实成立，贵机构不列入培育辅导对象（N-4.1.3）。\n理由：%(reason)s"
+        )
+        % {"reason": data.get("reason", "")},
+    )
+
+
+CASE_TRANSITIONS = (
+    Transition(
+        action="publish",
+        label=_("发布公示"),
+        sources=frozenset({State.LEADERSHIP_APPROVED}),
+        target=State.IN_PUBLICITY,
+        roles=PROVINCE,
+        guards=(on_this_notice,),
+        after=(announce_publicity,),
+        audit_fields=("notice",),
+        audience=Audience.APPLICANT,
+    ),
+    Transition(
+        action="end_publicity",
+        label=_("公示期满，进入培育"),
+        sources=frozenset({State.IN_PUBLICITY}),
+        target=State.CULTIVATING,
+        roles=SYSTEM_OR_PROVINCE,
+        guards=(period_over, no_open_objection, no_upheld_objection),
+        after=(begin_cultivation,),
+        style="success",
+        audience=Audience.APPLICANT,
+    ),
+    Transition(
+        action="uphold_objection",
+        label=_("异议成立，终止遴选"),
+        sources=frozenset({State.IN_PUBLICITY}),
+        target=State.OBJECTION_UPHELD,
+        roles=SYSTEM_OR_PROVINCE,
+        guards=(period_over, no_open_objection, has_upheld_objection),
+        after=(announce_upheld,),
+        needs_reason=True,
+        style="danger",
+        audience=Audience.APPLICANT,
+        reason_to_applicant=True,
+    ),
+)
+
+
+# ---- the objection's workflow -------------------------------------------------------------
+
+
+def case_in_publicity(objection: Objection, actor, data: dict) -> Refusal | None:
+    if objection.entry.application.state != State.IN_PUBLICITY:
+        return Refusal(CLAUSE, _("该机构的公示已办结，异议结果不能再更改。"))
+    return None
+
+
+def stamp_resolution(objection: Objection, actor, data: dict) -> None:
+    objection.resolution = data["reason"]
+    objection.resolved_by = actor
+    objection.resolved_at = clock.now()
+
+
+def notify_objector(objection: Objection, actor, data: dict) -> None:
+    tell_objector(objection)
+
+
+OBJECTION_TRANSITIONS = (
+    Transition(
+        action="investigate",
+        label=_("开始调查核实"),
+        sources=frozenset({Objection.Status.RECEIVED}),
+        target=Objection.Status.INVESTIGATING,
+        roles=PROVINCE,
+        guards=(case_in_publicity,),
+    ),
+    Transition(
+        action="uphold",
+        label=_("异议成立"),
+        sources=frozenset({Objection.Status.INVESTIGATING}),
+        target=Objection.Status.UPHELD,
+        roles=PROVINCE,
+        guards=(case_in_publicity,),
+        effects=(stamp_resolution,),
+        after=(notify_objector,),
+        needs_reason=True,
+        style="danger",
+    ),
+    Transition(
+        action="dismiss",
+        label=_("异议不成立"),
+        sources=frozenset({Objection.Status.INVESTIGATING}),
+        target=Objection.Status.DISMISSED,
+        roles=PROVINCE,
+        guards=(case_in_publicity,),
+        effects=(stamp_resolution,),
+        after=(notify_objector,),
+        needs_reason=True,
+        style="success",
+    ),
+)
+
+
+def register_publicity_transitions() -> None:
+    register(*CASE_TRANSITIONS)
+    OBJECTIONS.register(*OBJECTION_TRANSITIONS)

@@ -1,0 +1,96 @@
+"""Public pages (no login): notices, their PDF, and the objection form (N-4.1.3)."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django_ratelimit.decorators import ratelimit
+
+from evalorg.core import clock
+from evalorg.core.files import UploadRefused
+from evalorg.documents.pdf import render_pdf
+
+from .forms import ObjectionForm
+from .models import PublicityNotice
+from .services import ObjectionRefused, file_objection, objection_window_refusal
+
+OBJECTION_RATE = "5/h"
+ACK_SESSION_KEY = "publicity_objection_ack"
+
+
+def _published():
+    return PublicityNotice.objects.filter(published_at__isnull=False)
+
+
+def _notice_context(notice: PublicityNotice) -> dict:
+    return {
+        "notice": notice,
+        "entries": list(notice.entries.all()),
+        "deadline": clock.deadline_end(notice.ends_on),
+        "generated_at": clock.now(),
+    }
+
+
+def notice_list(request: HttpRequest) -> HttpResponse:
+    notices = _published().select_related("round").annotate(entry_count=Count("entries"))
+    return render(request, "publicity/public_list.html", {"notices": notices})
+
+
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(_published(), pk=pk)
+    return render(request, "publicity/public_detail.html", _notice_context(notice))
+
+
+def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(_published(), pk=pk)
+    response = HttpResponse(
+        render_pdf("publicity/notice_pdf.html", _notice_context(notice)),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = content_disposition_header(False, f"{notice.title}.pdf")
+    return response
+
+
+@ratelimit(key="ip", rate=OBJECTION_RATE, method="POST", block=False)
+def objection_new(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(_published(), pk=pk)
+    context = {"notice": notice, "refusal": objection_window_refusal(notice)}
+    if getattr(request, "limited", False):
+        context["refusal"] = _("提交过于频繁，请一小时后再试。")
+        return render(request, "publicity/objection_form.html", context, status=429)
+    form = ObjectionForm(request.POST or None, request.FILES or None, notice=notice)
+    if request.method == "POST" and context["refusal"] is None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            objection = file_objection(
+                notice,
+                data["entry"],
+                name=data["objector_name"],
+                phone=data["objector_phone"],
+                email=data["objector_email"],
+                grounds=data["grounds"],
+                evidence=data["evidence"],
+            )
+        except ObjectionRefused as refused:
+            context["refusal"] = str(refused.refusal)
+        except UploadRefused as refused:
+            form.add_error("evidence", refused.message)
+        else:
+            request.session[ACK_SESSION_KEY] = {"notice": notice.pk, "number": objection.number}
+            return redirect("public:objection_done", notice.pk)
+    context["form"] = form
+    status = 400 if request.method == "POST" else 200
+    return render(request, "publicity/objection_form.html", context, status=status)
+
+
+def objection_done(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(_published(), pk=pk)
+    ack = request.session.get(ACK_SESSION_KEY) or {}
+    if ack.get("notice") != notice.pk:
+        return redirect("public:notice", notice.pk)
+    return render(
+        request, "publicity/objection_done.html", {"notice": notice, "number": ack["number"]}
+    )

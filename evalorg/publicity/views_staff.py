@@ -1,0 +1,211 @@
+"""The provincial center's publicity pages: create, preview, publish, end; handle objections."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from evalorg.accounts.models import Role
+from evalorg.applications.models import Application, State
+from evalorg.applications.workflow import TransitionRefused, available_actions, perform
+from evalorg.core import audit, clock
+from evalorg.core.clock import CalendarYearMissing
+from evalorg.core.files import file_response
+from evalorg.rounds.models import Round
+
+from .forms import STATUS_FILTER, NoticeForm, ResolveForm
+from .models import OPEN_OBJECTION_STATES, Objection, PublicityNotice
+from .services import approved_cases, create_notice, end_notice, publish_notice
+from .transitions import OBJECTIONS
+
+DEFAULT_OBJECTIONS_TO = "广东省职业技能服务指导中心"
+
+
+def _province(request: HttpRequest) -> None:
+    if request.user.role != Role.PROVINCE_STAFF:
+        raise PermissionDenied(_("仅省职业技能服务指导中心可以办理公示和异议。"))
+
+
+def _refused(request: HttpRequest, refused: TransitionRefused) -> None:
+    for refusal in refused.refusals:
+        messages.error(request, str(refusal))
+
+
+@login_required
+def notice_list(request: HttpRequest) -> HttpResponse:
+    _province(request)
+    notices = PublicityNotice.objects.select_related("round").annotate(
+        entry_count=Count("entries", distinct=True),
+        open_count=Count(
+            "objections", filter=Q(objections__status__in=OPEN_OBJECTION_STATES), distinct=True
+        ),
+    )
+    rounds = (
+        Application.objects.for_user(request.user)
+        .filter(state=State.LEADERSHIP_APPROVED)
+        .values("round_id", "round__name")
+        .annotate(n=Count("pk"))
+        .order_by("round__name")
+    )
+    return render(request, "publicity/staff_list.html", {"notices": notices, "rounds": rounds})
+
+
+def _calendar_message(error: CalendarYearMissing) -> str:
+    url = reverse("admin:core_workcalendar_changelist")
+    return format_html('{}（N-4.1.3）<a href="{}">{}</a>', str(error), url, _("前往工作日历"))
+
+
+@login_required
+def notice_new(request: HttpRequest) -> HttpResponse:
+    _province(request)
+    round_id = request.GET.get("round", "")
+    round_ = get_object_or_404(Round, pk=int(round_id) if round_id.isdigit() else 0)
+    cases = approved_cases(round_, request.user)
+    initial = {
+        "cases": [c.pk for c in cases],
+        "title": _("%(round)s培育辅导对象名单公示") % {"round": round_.name},
+        "starts_on": clock.today(),
+        "objections_to": DEFAULT_OBJECTIONS_TO,
+        "template": round_.publicity_template,
+    }
+    form = NoticeForm(request.POST or None, cases=cases, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            notice = create_notice(
+                round_=round_,
+                cases=form.chosen(),
+                title=data["title"],
+                starts_on=data["starts_on"],
+                objections_to=data["objections_to"],
+                template=data["template"],
+                user=request.user,
+            )
+        except CalendarYearMissing as error:
+            messages.error(request, _calendar_message(error))
+        else:
+            return redirect("publicity:notice", notice.pk)
+    context = {"form": form, "round": round_, "cases": cases}
+    return render(request, "publicity/staff_new.html", context)
+
+
+@login_required
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _province(request)
+    notice = get_object_or_404(PublicityNotice.objects.select_related("round"), pk=pk)
+    entries = notice.entries.select_related("application").annotate(
+        objection_count=Count("objections"),
+        open_count=Count("objections", filter=Q(objections__status__in=OPEN_OBJECTION_STATES)),
+    )
+    in_publicity = sum(1 for e in entries if e.application.state == State.IN_PUBLICITY)
+    context = {"notice": notice, "entries": entries, "in_publicity": in_publicity}
+    return render(request, "publicity/staff_detail.html", context)
+
+
+@login_required
+@require_POST
+def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    _province(request)
+    notice = get_object_or_404(PublicityNotice, pk=pk)
+    try:
+        publish_notice(notice, request.user)
+    except TransitionRefused as refused:
+        _refused(request, refused)
+    else:
+        messages.success(request, _("公示已发布，相关机构已收到通知。"))
+    return redirect("publicity:notice", notice.pk)
+
+
+@login_required
+@require_POST
+def notice_end(request: HttpRequest, pk: int) -> HttpResponse:
+    _province(request)
+    notice = get_object_or_404(PublicityNotice, pk=pk)
+    try:
+        report = end_notice(notice, request.user)
+    except TransitionRefused as refused:
+        _refused(request, refused)
+    else:
+        messages.success(request, _("公示办结：%(s)s。") % {"s": report.summary()})
+    return redirect("publicity:notice", notice.pk)
+
+
+@login_required
+def objection_list(request: HttpRequest, pk: int) -> HttpResponse:
+    _province(request)
+    notice = get_object_or_404(PublicityNotice, pk=pk)
+    status = request.GET.get("status", "")
+    objections = notice.objections.select_related("entry")
+    if status in Objection.Status.values:
+        objections = objections.filter(status=status)
+    context = {
+        "notice": notice,
+        "objections": objections,
+        "status": status,
+        "statuses": STATUS_FILTER,
+    }
+    return render(request, "publicity/staff_objections.html", context)
+
+
+def _objection(pk: int) -> Objection:
+    qs = Objection.objects.select_related("notice", "entry__application", "evidence")
+    return get_object_or_404(qs, pk=pk)
+
+
+@login_required
+def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _province(request)
+    objection = _objection(pk)
+    audit.record("objection_viewed", objection, actor=request.user)  # personal data read
+    context = {
+        "objection": objection,
+        "actions": available_actions(objection, request.user),
+        "form": ResolveForm(),
+        "history": audit_history(objection),
+    }
+    return render(request, "publicity/staff_objection.html", context)
+
+
+def audit_history(objection: Objection):
+    from evalorg.core.models import AuditEvent
+
+    return AuditEvent.objects.filter(
+        object_type=objection._meta.label_lower, object_id=str(objection.pk)
+    ).exclude(action="objection_viewed")
+
+
+@login_required
+@require_POST
+def objection_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    _province(request)
+    objection = _objection(pk)
+    if action not in OBJECTIONS.table:
+        raise PermissionDenied
+    form = ResolveForm(request.POST)
+    reason = form.data.get("reason", "").strip()
+    try:
+        perform(objection, action, request.user, reason=reason)
+    except TransitionRefused as refused:
+        _refused(request, refused)
+    else:
+        label = OBJECTIONS.table[action].label
+        messages.success(request, _("已完成：%(label)s。") % {"label": label})
+    return redirect("publicity:objection", objection.pk)
+
+
+@login_required
+def objection_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    _province(request)
+    objection = _objection(pk)
+    if objection.evidence is None:
+        raise PermissionDenied
+    audit.record("objection_evidence_viewed", objection, actor=request.user)
+    return file_response(objection.evidence)
