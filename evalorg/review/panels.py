@@ -35,9 +35,11 @@ from .scoring import TRIM_MINIMUM, TemplateItem, sheet_total
 from .services import (
     MIN_PANEL_SIZE,
     agency_rounds,
+    cases_at,
     first_instance_stage,
     panel_of,
     pick_round,
+    selection_panel,
     template_for,
 )
 
@@ -60,9 +62,38 @@ def _agency(request: HttpRequest) -> Agency:
     return request.user.agency
 
 
-def _rounds(request: HttpRequest, agency: Agency) -> tuple[list[Round], Round | None]:
-    rounds = agency_rounds(agency)
+# The state in which a case can be given to a panel of each stage.
+ASSIGNABLE_STATE = {
+    Stage.CITY_ASSESSMENT: State.VERIFIED,
+    Stage.PROVINCE_FIRST_INSTANCE: State.VERIFIED,
+    Stage.PROVINCE_SELECTION: State.PROVINCE_REVIEW,
+}
+
+
+def _stage(request: HttpRequest, agency: Agency) -> str:
+    """The stage whose panel the page manages: the agency's first instance, or, for the
+    provincial center asking for it, the provincial selection (N-4.1.3)."""
+    asked = request.GET.get("stage") or request.POST.get("stage")
+    if asked == Stage.PROVINCE_SELECTION and agency.kind == Agency.Kind.PROVINCE:
+        return Stage.PROVINCE_SELECTION
+    return first_instance_stage(agency)
+
+
+def _rounds(request: HttpRequest, agency: Agency, stage: str) -> tuple[list[Round], Round | None]:
+    if stage == Stage.PROVINCE_SELECTION:
+        rounds = Round.objects.filter(applications__review_stages__stage=stage).distinct()
+        rounds = list(rounds.order_by("-published_on", "-pk"))
+    else:
+        rounds = agency_rounds(agency)
     return rounds, pick_round(rounds, request.GET.get("round"))
+
+
+def assignable_cases(panel: Panel):
+    """Cases of the panel's stage waiting for a panel (verified at the first instance, sent
+    to the province for the selection)."""
+    return cases_at(panel.agency, panel.round, panel.stage).filter(
+        state=ASSIGNABLE_STATE[panel.stage]
+    )
 
 
 def _panel_for(agency: Agency, round_: Round, actor) -> Panel:
@@ -97,7 +128,10 @@ def _own_panel(request: HttpRequest, pk: int) -> Panel:
 
 
 def _back(panel: Panel) -> HttpResponse:
-    return redirect(f"{reverse('panels:list')}?round={panel.round_id}")
+    url = f"{reverse('panels:list')}?round={panel.round_id}"
+    if panel.stage == Stage.PROVINCE_SELECTION:
+        url += f"&stage={panel.stage}"
+    return redirect(url)
 
 
 # ---- what the page shows --------------------------------------------------------------------
@@ -236,9 +270,7 @@ def panel_context(panel: Panel) -> dict:
         .order_by("full_name", "username")
     ]
     assignable = (
-        Application.objects.filter(
-            round=panel.round, receiving_agency=panel.agency, state=State.VERIFIED
-        )
+        assignable_cases(panel)
         .exclude(assignments__panel=panel)
         .select_related("institution")
         .order_by("submitted_at", "pk")
@@ -264,10 +296,21 @@ def panel_context(panel: Panel) -> dict:
 @login_required
 def panel_list(request: HttpRequest) -> HttpResponse:
     agency = _agency(request)
-    rounds, round_ = _rounds(request, agency)
-    context: dict = {"agency": agency, "rounds": rounds, "round": round_}
+    stage = _stage(request, agency)
+    rounds, round_ = _rounds(request, agency, stage)
+    context: dict = {
+        "agency": agency,
+        "rounds": rounds,
+        "round": round_,
+        "stage": stage,
+        "is_center": agency.kind == Agency.Kind.PROVINCE,
+    }
     if round_ is not None:
-        context.update(panel_context(_panel_for(agency, round_, request.user)))
+        if stage == Stage.PROVINCE_SELECTION:
+            panel = selection_panel(round_, request.user)
+        else:
+            panel = _panel_for(agency, round_, request.user)
+        context.update(panel_context(panel))
     return render(request, "review/panels/list.html", context)
 
 
@@ -324,11 +367,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         _errors(request, form)
         return _back(panel)
     application = get_object_or_404(
-        Application.objects.select_related("institution"),
-        pk=form.cleaned_data["application"],
-        round=panel.round,
-        receiving_agency=panel.agency,
-        state=State.VERIFIED,
+        assignable_cases(panel).select_related("institution"), pk=form.cleaned_data["application"]
     )
     experts = list(form.cleaned_data["experts"])
     with transaction.atomic():

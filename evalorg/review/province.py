@@ -26,7 +26,14 @@ from evalorg.rounds.models import Round
 from .conflicts import ConflictIndex
 from .models import FIRST_INSTANCE_STAGES, DeadlineExtension, ReviewStage, Scoresheet, Stage
 from .scoring import Aggregate, aggregate
-from .services import SENT_STATES, pick_round, stage_now, template_for
+from .services import (
+    SENT_STATES,
+    absent_from_defense,
+    counted_scores,
+    pick_round,
+    stage_now,
+    template_for,
+)
 from .transitions import HOLDS_QUOTA
 
 VERIFIED_OR_LATER = (
@@ -175,19 +182,23 @@ def stage_sections(application: Application) -> list[StageSection]:
         ).select_related("panel")
     )
     index = ConflictIndex.for_applications([application], experts={s.expert_id for s in sheets})
-    by_stage: dict[str, list[dict]] = {}
+    by_stage: dict[str, list] = {}
     for sheet in sheets:
         if not index.is_conflicted(sheet.panel_id, sheet.expert_id, application):
-            by_stage.setdefault(sheet.panel.stage, []).append(sheet.scores)
+            by_stage.setdefault(sheet.panel.stage, []).append(sheet)
     current = stage_now(application) if application.receiving_agency_id else None
     round_ = application.round
     sections = []
     for record in records:
-        scores = by_stage.get(record.stage, [])
+        stage_sheets = by_stage.get(record.stage, [])
         checks = list(record.verification_checks.all())
         result = None
-        if scores:
+        if stage_sheets:
             items = template_for(round_, record.stage)
+            absent = record.stage == Stage.PROVINCE_SELECTION and application.pk in (
+                absent_from_defense(round_)
+            )
+            scores = counted_scores(round_, record.stage, items, stage_sheets, absent)
             result = aggregate(scores, items, round_.aggregation, round_.dispersion_threshold)
         sections.append(
             StageSection(

@@ -158,17 +158,16 @@ def ranked(agency: Agency, round_: Round, stage: str | None = None) -> list[Rank
     )
     applications = list(applications)
     drop_conflicted(applications)
+    absent = absent_from_defense(round_) if stage == Stage.PROVINCE_SELECTION else set()
     aggregates = {}
     for application in applications:
         if application.sheets:
+            scores = counted_scores(
+                round_, stage, items, application.sheets, application.pk in absent
+            )
             aggregates[application.pk] = (
                 application,
-                aggregate(
-                    [s.scores for s in application.sheets],
-                    items,
-                    round_.aggregation,
-                    round_.dispersion_threshold,
-                ),
+                aggregate(scores, items, round_.aggregation, round_.dispersion_threshold),
             )
     entries = [
         RankEntry(
@@ -185,6 +184,27 @@ def ranked(agency: Agency, round_: Round, stage: str | None = None) -> list[Rank
         decision = application.decisions[0] if application.decisions else None
         rows.append(RankedRow(position, application, agg, decision))
     return rows
+
+
+def absent_from_defense(round_: Round) -> set[int]:
+    from .defense import absent_application_ids  # defense builds on this module
+
+    return absent_application_ids(round_)
+
+
+def counted_scores(
+    round_: Round, stage: str, items: list[TemplateItem], sheets, absent: bool
+) -> list[dict]:
+    """The experts' scores as they count: at the provincial selection, a case absent from its
+    defense gets what the round's absence rule says for the defense items (N-4.1.3)."""
+    if stage != Stage.PROVINCE_SELECTION:
+        return [sheet.scores for sheet in sheets]
+    from .defense import defense_adjusted_scores
+
+    return [
+        defense_adjusted_scores(sheet.scores, absent, items, round_.absence_scoring)
+        for sheet in sheets
+    ]
 
 
 def drop_conflicted(applications: list[Application]) -> None:

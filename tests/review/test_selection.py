@@ -25,7 +25,7 @@ from evalorg.review.selection import Proposal, record_leadership_decision
 from tests.applications.conftest import PDF_BYTES
 from tests.factories import CityStaffFactory, UserFactory
 
-from .conftest import ITEM_CODES, assessed, panel_with_experts
+from .conftest import ITEM_CODES, assessed, panel_with_experts, verified
 from .test_province import ON_TIME
 
 pytestmark = pytest.mark.django_db
@@ -255,3 +255,76 @@ def test_only_the_department_records_approval(client, staff, center_staff):
     selected_pair(client, staff, center_staff)
     client.force_login(center_staff)
     assert client.get(reverse("selection:approval")).status_code == 403
+
+
+def test_the_center_runs_its_selection_panel_on_the_panels_page(client, staff, center_staff):
+    from evalorg.review.conflicts import declare
+
+    (case,) = in_province_review(staff, 1)
+    experts = [UserFactory(role=Role.EXPERT) for _ in range(3)]
+    client.force_login(center_staff)
+    page = client.get(reverse("panels:list") + "?stage=province_selection")
+    assert page.status_code == 200 and "省级遴选评审" in page.content.decode()
+    panel = Panel.objects.get(stage=Stage.PROVINCE_SELECTION)
+    for expert in experts:
+        client.post(reverse("panels:add_member", args=[panel.pk]), {"expert": expert.pk})
+    client.post(reverse("panels:assign", args=[panel.pk]), {"application": case.pk})
+    assert Assignment.objects.filter(panel=panel, application=case).exists()
+    declare(panel, case, experts[0], "none")
+    client.force_login(experts[0])
+    sheet = client.get(reverse("expert:scoresheet", args=[case.pk]))
+    assert sheet.status_code == 200 and "defense_presentation" in sheet.content.decode()
+    # A city cannot reach the selection panel: its page stays on its own first instance.
+    client.force_login(staff)
+    own = client.get(reverse("panels:list") + "?stage=province_selection").content.decode()
+    assert "省级遴选评审组" not in own
+
+
+def test_a_city_case_not_yet_sent_cannot_be_assigned_to_the_selection_panel(
+    client, staff, center_staff
+):
+    (case,) = in_province_review(staff, 1)
+    waiting = verified(staff)
+    client.force_login(center_staff)
+    client.get(reverse("panels:list") + "?stage=province_selection")
+    panel = Panel.objects.get(stage=Stage.PROVINCE_SELECTION)
+    response = client.post(reverse("panels:assign", args=[panel.pk]), {"application": waiting.pk})
+    assert response.status_code == 404
+    assert not Assignment.objects.filter(panel=panel).exists()
+    assert case.state == State.PROVINCE_REVIEW
+
+
+def test_an_absent_case_gets_zero_for_the_defense_items_in_the_province_ranking(
+    staff, center_staff
+):
+    from datetime import date, time
+
+    from evalorg.review.models import DefenseSession, DefenseSlot
+    from evalorg.review.province import stage_sections
+    from evalorg.review.services import ranked, template_for
+
+    present, absent = in_province_review(staff)
+    panel = province_scores([present, absent], center_staff, [0, 0])
+    items = template_for(present.round, Stage.PROVINCE_SELECTION)
+    full = {item.code: int(item.max_points) for item in items}
+    Scoresheet.objects.filter(panel=panel).update(scores=full)
+    session = DefenseSession.objects.create(
+        round=present.round,
+        panel=panel,
+        date=date(2023, 6, 10),
+        start_time=time(9, 0),
+        place="省职业技能服务指导中心 3 楼",
+        minutes_per_slot=20,
+        created_by=center_staff,
+        created_at=ON_TIME,
+    )
+    DefenseSlot.objects.create(session=session, application=present, position=1)
+    DefenseSlot.objects.create(session=session, application=absent, position=2, attendance="absent")
+    totals = {
+        r.application.pk: r.aggregate.total
+        for r in ranked(center_staff.agency, present.round, Stage.PROVINCE_SELECTION)
+    }
+    defense_points = sum(i.max_points for i in items if i.code.startswith("defense_"))
+    assert totals[present.pk] == 100 and totals[absent.pk] == 100 - defense_points
+    sections = {s.record.stage: s for s in stage_sections(absent)}
+    assert sections[Stage.PROVINCE_SELECTION].aggregate.total == 100 - defense_points
