@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from evalorg.applications.models import Application
-from evalorg.core.workflow import current_batch
+from evalorg.applications.models import Application, ApplicationOccupation
+from evalorg.core.workflow import current_batch, perform
 
 from .models import CultivationPeriod
 
@@ -25,4 +25,16 @@ def start_period(application: Application, starts_on: date) -> CultivationPeriod
             "started_by_batch": current_batch() or "",
         },
     )
+    return period
+
+
+def start_cultivation(application: Application, starts_on: date) -> CultivationPeriod:
+    """Open the case's period and move its requested occupation lines to cultivating (excluded
+    lines stay excluded). Called from ``after`` effects, once the case is ``cultivating``."""
+    from evalorg.accounts.system import system_actor
+
+    period = start_period(application, starts_on)
+    system = system_actor()
+    for line in application.occupations.filter(status=ApplicationOccupation.Status.REQUESTED):
+        perform(line, "start_cultivation", system)
     return period

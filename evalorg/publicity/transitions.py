@@ -9,8 +9,8 @@ from datetime import timedelta
 from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Role
-from evalorg.applications.models import Application, ApplicationOccupation, State
-from evalorg.applications.workflow import Refusal, Transition, perform, register
+from evalorg.applications.models import Application, State
+from evalorg.applications.workflow import Refusal, Transition, register
 from evalorg.core import clock
 from evalorg.core.audit import Audience
 from evalorg.core.workflow import define
@@ -99,16 +99,11 @@ def _dates(notice: PublicityNotice) -> dict[str, str]:
 def begin_cultivation(application: Application, actor, data: dict) -> None:
     """Open the 180-day period (from the day after the publicity, or today if held later) and
     move the requested occupation lines; excluded lines stay excluded."""
-    from evalorg.accounts.system import system_actor
-    from evalorg.cultivation.services import start_period
+    from evalorg.cultivation.services import start_cultivation
 
     notice = _notice(application, data)
     starts_on = max(notice.ends_on + timedelta(days=1), clock.today())
-    period = start_period(application, starts_on)
-    system = system_actor()
-    lines = application.occupations.filter(status=ApplicationOccupation.Status.REQUESTED)
-    for line in lines:
-        perform(line, "start_cultivation", system)
+    period = start_cultivation(application, starts_on)
     tell_institution(
         application,
         _("贵机构公示期满，已进入培育辅导期"),
