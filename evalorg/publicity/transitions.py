@@ -42,6 +42,15 @@ def on_this_notice(application: Application, actor, data: dict) -> Refusal | Non
     return None
 
 
+def approved_by_leadership(application: Application, actor, data: dict) -> Refusal | None:
+    """Nothing reaches publicity without a recorded leadership decision approving it."""
+    from evalorg.review.models import LeadershipDecisionEntry
+
+    if not LeadershipDecisionEntry.objects.filter(application=application, approved=True).exists():
+        return Refusal(CLAUSE, _("该申请没有遴选工作领导小组审定同意的记录，不能公示。"))
+    return None
+
+
 def period_over(application: Application, actor, data: dict) -> Refusal | None:
     notice = _notice(application, data)
     if notice is None:
@@ -133,7 +142,7 @@ CASE_TRANSITIONS = (
         sources=frozenset({State.LEADERSHIP_APPROVED}),
         target=State.IN_PUBLICITY,
         roles=PROVINCE,
-        guards=(on_this_notice,),
+        guards=(approved_by_leadership, on_this_notice),
         after=(announce_publicity,),
         audit_fields=("notice",),
         audience=Audience.APPLICANT,

@@ -50,13 +50,34 @@ def pii_institution(n: int):
     )
 
 
-def approved(institution=None) -> Application:
+def approved(institution=None, *, with_decision: bool = True) -> Application:
+    """A case the leadership group approved (the earlier stages are not the point here)."""
     application = build_application(institution)
     province = Agency.objects.get(kind="province")
     Application.objects.filter(pk=application.pk).update(
         state="leadership_approved", receiving_agency=province
     )
+    if with_decision:
+        record_approval(application)
     return Application.objects.get(pk=application.pk)
+
+
+def record_approval(application: Application) -> None:
+    from evalorg.review.models import LeadershipDecision, LeadershipDecisionEntry
+    from tests.applications.conftest import stored_pdf
+
+    department = UserFactory(role=Role.DEPARTMENT, agency=Agency.objects.get(kind="department"))
+    decision = LeadershipDecision.objects.create(
+        round=application.round,
+        decided_on=date(2023, 6, 20),
+        meeting_ref="遴选工作领导小组2023年第3次会议",
+        minutes=stored_pdf("会议纪要.pdf"),
+        recorded_by=department,
+        recorded_at=clock.now(),
+    )
+    LeadershipDecisionEntry.objects.create(
+        decision=decision, application=application, approved=True
+    )
 
 
 def draft_notice(cases, staff, start: date = START) -> PublicityNotice:

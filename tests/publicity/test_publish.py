@@ -81,3 +81,13 @@ def test_a_notice_is_published_once_and_not_after_its_start(staff):
 def test_a_bad_round_parameter_is_not_found(client, staff):
     client.force_login(staff)
     assert client.get(reverse("publicity:new") + "?round=abc").status_code == 404
+
+
+def test_an_application_without_a_leadership_record_cannot_be_published(staff):
+    unrecorded = approved(with_decision=False)
+    with time_machine.travel(BEFORE_START, tick=False):
+        notice = draft_notice([unrecorded], staff)
+        with pytest.raises(BatchRefused) as refused:
+            publish_notice(notice, staff)
+    assert "领导小组审定同意的记录" in str(refused.value)
+    assert Application.objects.get(pk=unrecorded.pk).state == "leadership_approved"
