@@ -21,16 +21,49 @@ EVENT_LABELS = {
     "scoresheet_submitted": "提交评估表",
     "scoresheet_reopened": "重新开放评估表",
     "summary_downloaded": "下载推荐汇总表",
+    "account_locked": "账户锁定",
+    "application_assigned": "分配评审组",
+    "application_unassigned": "撤销评审组分配",
+    "chain_leader_designated": "认定链主培育单位",
+    "deadline_extended": "重新开放报送",
+    "decision_recorded": "记录评审意见",
+    "decision_revised": "修改评审意见",
+    "declarations_saved": "保存排除情形声明",
+    "defense_attendance": "记录答辩出席情况",
+    "defense_change_requested": "申请调整答辩时间",
+    "defense_reordered": "调整答辩顺序",
+    "defense_session_created": "安排答辩场次",
+    "defense_slot_added": "列入答辩场次",
+    "defense_slot_confirmed": "确认答辩时间",
+    "defense_slot_rescheduled": "调整答辩时间",
+    "institution_registered": "机构注册",
+    "institution_updated": "修改机构信息",
+    "leadership_decision_recorded": "记录领导小组审定",
+    "login": "登录",
+    "login_failed": "登录失败",
+    "logout": "退出登录",
+    "member_added": "添加机构账户",
+    "minutes_viewed": "查阅会议纪要",
+    "notice_created": "拟定公示公告",
+    "notice_published": "发布公示公告",
+    "objection_evidence_viewed": "查阅异议证明材料",
+    "objection_filed": "提出异议",
+    "objection_viewed": "查阅异议人信息",
+    "panel_created": "组建评审组",
+    "panel_member_added": "评审组增加专家",
+    "panel_member_removed": "评审组移出专家",
+    "province_received": "省中心接收报送",
+    "user_registered": "注册账户",
 }
 
 
 @register.filter
 def event_label(action: str) -> str:
-    from ..workflow import LINES, TABLE
+    from evalorg.core.workflow import workflows
 
-    for table in (TABLE, LINES.table):
-        if action in table:
-            return str(table[action].label)
+    for workflow in workflows():
+        if action in workflow.table:
+            return str(workflow.table[action].label)
     return _(EVENT_LABELS.get(action, action))
 
 
