@@ -54,6 +54,10 @@ class InstitutionFactory(factory.django.DjangoModelFactory):
     city_id = "440100"
     county_id = "440106"
     contact_email = factory.Sequence(lambda n: f"contact{n}@example.cn")
+    legal_rep_name = "测试法定代表人"
+    legal_rep_id_number = "440102199001010018"
+    contact_name = "测试联系人"
+    contact_phone = factory.Sequence(lambda n: f"020-8{n:07d}")
 
 
 class ApplicantFactory(UserFactory):

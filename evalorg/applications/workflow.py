@@ -115,6 +115,23 @@ def declarations_confirmed(application: Application, actor, data: dict) -> Refus
     return None
 
 
+PROFILE_REQUIRED = ("legal_rep_name", "legal_rep_id_number", "contact_name", "contact_phone")
+
+
+def profile_complete(application: Application, actor, data: dict) -> list[Refusal]:
+    """The application form (附件2) carries these facts: submission re-checks them."""
+    institution = application.institution
+    return [
+        Refusal(
+            "N-4.1.1",
+            _("请在“机构信息”中填写%(field)s，申请表（附件2）必须载明。")
+            % {"field": institution._meta.get_field(name).verbose_name},
+        )
+        for name in PROFILE_REQUIRED
+        if not str(getattr(institution, name) or "").strip()
+    ]
+
+
 def route_chosen(application: Application, actor, data: dict) -> Refusal | None:
     if needs_route_choice(application.institution) and not application.route:
         return Refusal(
@@ -138,6 +155,7 @@ register(
         guards=(
             before_application_deadline,
             route_chosen,
+            profile_complete,
             declarations_confirmed,
             materials_complete,
             eligibility_passes,
@@ -168,6 +186,7 @@ register(
         relation=access.is_own,
         guards=(
             before_city_deadline,
+            profile_complete,
             declarations_confirmed,
             materials_complete,
             eligibility_passes,

@@ -19,6 +19,9 @@ DEMO_INSTITUTIONS = [
         "city_id": "440100",
         "county_id": "440106",
         "address": "广州市天河区科韵路 100 号",
+        "legal_rep_name": "张智造",
+        "legal_rep_id_number": "440102199001010018",
+        "contact_phone": "020-85550100",
     },
     {
         "username": "applicant_sz",
@@ -30,6 +33,9 @@ DEMO_INSTITUTIONS = [
         "city_id": "440300",
         "county_id": "440305",
         "address": "深圳市南山区学府路 8 号",
+        "legal_rep_name": "林鹏城",
+        "legal_rep_id_number": "440305199005050025",
+        "contact_phone": "0755-26660200",
     },
 ]
 
@@ -38,7 +44,7 @@ def build_institutions(context: DemoContext) -> None:
     for spec in DEMO_INSTITUTIONS:
         data = dict(spec)
         username, user_name = data.pop("username"), data.pop("user_name")
-        institution, _ = Institution.objects.get_or_create(
+        institution, _ = Institution.objects.update_or_create(
             uscc=data.pop("uscc"),
             defaults={**data, "contact_name": user_name, "contact_email": f"{username}@example.cn"},
         )

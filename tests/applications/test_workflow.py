@@ -179,3 +179,16 @@ def test_provincial_institution_must_choose_route():
     done = _submit(application, datetime(2023, 5, 10, tzinfo=SH))
     assert done.receiving_agency.kind == "province"
     assert done.acknowledgement_no.startswith("2023-4400-")
+
+
+@pytest.mark.parametrize("field", ["legal_rep_id_number", "contact_phone"])
+def test_submission_rechecks_the_profile_fields_the_form_needs(application, field):
+    institution = application.institution
+    setattr(institution, field, "")
+    institution.save()
+    with pytest.raises(workflow.TransitionRefused) as refused:
+        _submit(application, datetime(2023, 5, 10, 9, 0, tzinfo=SH))
+    label = str(institution._meta.get_field(field).verbose_name)
+    assert any(label in r.message and r.clause == "N-4.1.1" for r in refused.value.refusals)
+    application.refresh_from_db()
+    assert application.state == State.DRAFT
