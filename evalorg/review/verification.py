@@ -161,7 +161,10 @@ def return_for_correction(
     """Save the checks and return the case with one reason per failed item (N-4.1.2)."""
     general_note = general_note.strip()
     failed = [c for c in checks if c.failed]
-    if not failed and not general_note:
+    # A form left untouched (nothing ticked, no note) is no judgement: every item would read
+    # 未提交 to the applicant. Staff must have looked at the items or written why.
+    untouched = not any(c.present or c.complete or c.authentic or c.note for c in checks)
+    if (not failed or untouched) and not general_note:
         raise TransitionRefused(
             [
                 Refusal(

@@ -255,3 +255,14 @@ def test_resubmission_keeps_earlier_versions_on_the_case_page(client, staff, cas
     assert client.get(old_url).status_code == 200
     checklist_page = client.get(reverse("review_inbox:verify", args=[case.pk])).content.decode()
     assert checklist_page.count("上次核验后材料有更新") == 1
+
+
+def test_return_with_nothing_ticked_and_no_note_is_refused(client, staff, case):
+    """An untouched checklist is no judgement: it would tell the applicant that every
+    material is 未提交 (issue 10)."""
+    data = {"action": "return_for_correction", "general_note": ""}
+    response = post(client, case, data)
+    assert "退回补正须说明理由" in response.content.decode()
+    case.refresh_from_db()
+    assert case.state == State.SUBMITTED
+    assert not VerificationCheck.objects.filter(review__application=case).exists()
