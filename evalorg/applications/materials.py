@@ -50,19 +50,35 @@ def total_bytes(application: Application) -> int:
     return total or 0
 
 
-def add_material(application: Application, item: ChecklistItem, uploaded, user) -> Material:
-    """Store one upload for ``item``; refuses with a Chinese reason and changes nothing."""
-    count = application.materials.filter(item_code=item.code, is_current=True).count()
-    if count >= item.max_files:
+def add_material(
+    application: Application,
+    item: ChecklistItem,
+    uploaded,
+    user,
+    *,
+    replaces: Material | None = None,
+) -> Material:
+    """Store one upload for ``item``; refuses with a Chinese reason and changes nothing.
+
+    With ``replaces``, the new file becomes current and the replaced one an earlier version,
+    in one transaction (the replaced file does not count towards the limits)."""
+    current = application.materials.filter(item_code=item.code, is_current=True)
+    freed = 0
+    if replaces is not None:
+        current = current.exclude(pk=replaces.pk)
+        freed = replaces.file.size
+    if current.count() >= item.max_files:
         raise UploadRefused(
             f"“{item.title}”最多上传 {item.max_files} 个文件，请先删除不需要的文件。"
         )
     limit = application.round.max_application_bytes
-    if total_bytes(application) + uploaded.size > limit:
+    if total_bytes(application) - freed + uploaded.size > limit:
         raise UploadRefused(
             f"本申请的材料总大小将超过上限 {limit // (1024 * 1024)} MB，请压缩后再上传。"
         )
     with atomic_uploads():
+        if replaces is not None:
+            retire_material(replaces, user)
         stored = store_upload(
             uploaded, allowed_kinds=item.allowed_kinds, max_bytes=item.max_bytes, user=user
         )

@@ -299,14 +299,29 @@ def _materials_page(request, application, form, failed_item) -> HttpResponse:
 def material_upload(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     application = _load_editable(request, pk)
     item = get_object_or_404(application.round.checklist, code=code)
+    replaces = None
+    if replaced_pk := request.POST.get("replaces"):
+        replaces = get_object_or_404(
+            application.materials.select_related("file"),
+            pk=replaced_pk if replaced_pk.isdigit() else 0,
+            item_code=item.code,
+            is_current=True,
+        )
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            add_material(application, item, form.cleaned_data["file"], request.user)
+            add_material(
+                application, item, form.cleaned_data["file"], request.user, replaces=replaces
+            )
         except UploadRefused as refused:
             form.add_error("file", refused.message)
         else:
-            messages.success(request, _("已上传“%(title)s”。") % {"title": item.title})
+            done = (
+                _("已替换“%(title)s”的文件（原文件作为历史版本保留）。")
+                if replaces
+                else _("已上传“%(title)s”。")
+            )
+            messages.success(request, done % {"title": item.title})
             return redirect("applications:step_materials", application.pk)
     response = _materials_page(request, application, form, item.code)
     response.status_code = 400

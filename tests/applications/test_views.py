@@ -190,3 +190,38 @@ def test_applicant_creates_draft_in_open_round_only(client):
     with time_machine.travel(datetime(2023, 5, 1, tzinfo=SH), tick=False):
         response = client.post(reverse("applications:new"), {"round": round_2023.pk})
     assert Application.objects.get().state == State.DRAFT
+
+
+def test_replacing_a_material_keeps_one_current_file_and_the_old_as_earlier(client, application):
+    old = application.materials.get(item_code="credit", is_current=True)
+    client.force_login(applicant_of(application))
+    url = reverse("applications:material_upload", args=[application.pk, "credit"])
+    pdf = SimpleUploadedFile("信用（新）.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n")
+    response = client.post(url, {"file": pdf, "replaces": old.pk})
+    assert response.status_code == 302
+    current = application.materials.filter(item_code="credit", is_current=True)
+    assert [m.file.original_name for m in current] == ["信用（新）.pdf"]
+    old.refresh_from_db()
+    assert not old.is_current and old.replaced_at is not None
+
+
+def test_a_refused_replacement_keeps_the_old_file_current(client, application):
+    old = application.materials.get(item_code="credit", is_current=True)
+    client.force_login(applicant_of(application))
+    url = reverse("applications:material_upload", args=[application.pk, "credit"])
+    fake = SimpleUploadedFile("信用.pdf", b"MZ this is not a pdf")
+    assert client.post(url, {"file": fake, "replaces": old.pk}).status_code == 400
+    old.refresh_from_db()
+    assert old.is_current
+
+
+def test_another_institution_cannot_replace_a_material(client, application):
+    from tests.factories import ApplicantFactory
+
+    old = application.materials.get(item_code="credit", is_current=True)
+    client.force_login(ApplicantFactory())
+    url = reverse("applications:material_upload", args=[application.pk, "credit"])
+    pdf = SimpleUploadedFile("x.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n")
+    assert client.post(url, {"file": pdf, "replaces": old.pk}).status_code == 404
+    old.refresh_from_db()
+    assert old.is_current
