@@ -436,3 +436,28 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             request, _("已完成：%(label)s。") % {"label": workflow.TABLE[action].label}
         )
     return redirect("review_inbox:case", application.pk)
+
+
+@login_required
+def declaration_evidence(request: HttpRequest, pk: int, declaration_pk: int) -> HttpResponse:
+    """The evidence file of one of the case's N-2.4.2 declarations, for the staff who may read
+    the case (audited: it is the institution's document)."""
+    from django.shortcuts import get_object_or_404
+
+    from evalorg.core.files import file_response
+    from evalorg.institutions.models import ExclusionDeclaration
+
+    application = load_case(request, pk)
+    declaration = get_object_or_404(
+        ExclusionDeclaration.objects.select_related("evidence"),
+        pk=declaration_pk,
+        institution_id=application.institution_id,
+        evidence__isnull=False,
+    )
+    audit.record(
+        "declaration_evidence_viewed",
+        application,
+        actor=request.user,
+        data={"declaration": declaration.pk, "item": declaration.item},
+    )
+    return file_response(declaration.evidence, inline=request.GET.get("inline") == "1")

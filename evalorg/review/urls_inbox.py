@@ -10,4 +10,9 @@ urlpatterns = [
     path("inbox/<int:pk>/", inbox.case, name="case"),
     path("inbox/<int:pk>/verify/", verification.verify_page, name="verify"),
     path("inbox/<int:pk>/actions/<slug:action>/", inbox.case_action, name="action"),
+    path(
+        "inbox/<int:pk>/declarations/<int:declaration_pk>/evidence/",
+        inbox.declaration_evidence,
+        name="declaration_evidence",
+    ),
 ]

@@ -368,3 +368,29 @@ def test_case_page_actions_go_through_the_workflow(client, staff):
     case.refresh_from_db()
     assert case.state == State.SUBMITTED
     assert client.get(url).status_code == 405
+
+
+def test_receiving_staff_open_the_declaration_evidence_and_others_do_not(client):
+    from evalorg.core.models import AuditEvent
+    from evalorg.institutions.models import ExclusionDeclaration
+    from tests.applications.conftest import stored_pdf
+    from tests.factories import ApplicantFactory, CityStaffFactory, city_agency
+
+    from .conftest import submitted
+
+    case = submitted()
+    declaration = ExclusionDeclaration.objects.filter(institution=case.institution).first()
+    declaration.evidence = stored_pdf("年审结论.pdf")
+    declaration.save()
+    url = reverse("review_inbox:declaration_evidence", args=[case.pk, declaration.pk])
+    for outsider in (
+        CityStaffFactory(agency=city_agency("440300")),
+        ApplicantFactory(),
+        case.institution.memberships.first().user,  # the applicant uses its own profile page
+    ):
+        client.force_login(outsider)
+        assert client.get(url).status_code == 404
+    client.force_login(CityStaffFactory())
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
+    assert AuditEvent.objects.filter(action="declaration_evidence_viewed").exists()

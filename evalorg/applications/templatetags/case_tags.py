@@ -29,6 +29,7 @@ EVENT_LABELS = {
     "decision_recorded": "记录评审意见",
     "decision_revised": "修改评审意见",
     "declarations_saved": "保存排除情形声明",
+    "declaration_evidence_viewed": "查阅排除情形证明材料",
     "defense_attendance": "记录答辩出席情况",
     "defense_change_requested": "申请调整答辩时间",
     "defense_reordered": "调整答辩顺序",
