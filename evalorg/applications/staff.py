@@ -20,7 +20,8 @@ from evalorg.institutions.models import Institution
 from evalorg.notify.services import notify_users
 from evalorg.rounds.models import Round
 
-from .models import Application, Kind
+from .models import Application, ApplicationOccupation, Kind, Route
+from .routing import needs_route_choice, receiving_agency
 from .submission import applicant_users
 
 EMAIL_KINDS = ["pdf", "jpeg", "png", "docx"]
@@ -35,21 +36,52 @@ class ExpansionRegistrationForm(forms.Form):
         error_messages={"required": _lazy("请上传收到的申请邮件（N-4.1.1）。")},
     )
 
+    def __init__(self, *args, agency=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.agency = agency
+
     def clean_uscc(self) -> Institution:
         code = self.cleaned_data["uscc"].strip().upper()
         institution = Institution.objects.filter(uscc=code).first()
-        if institution is None:
+        # One message for "unknown" and "not received by you": the form must not tell staff of
+        # another city which codes are registered.
+        if institution is None or not receives(self.agency, institution):
             raise forms.ValidationError(
-                _("系统中没有统一社会信用代码为 %(code)s 的机构。") % {"code": code}
+                _("本机构受理范围内没有统一社会信用代码为 %(code)s 的机构（属地原则，N-4.1.2）。")
+                % {"code": code}
+            )
+        if not is_filed(institution):
+            raise forms.ValidationError(
+                _(
+                    "该机构尚未备案为社会培训评价组织，不能申请新增职业（工种）；"
+                    "须已备案、至少一个职业题库已审核备案并正常开展认定（N-2.2）。"
+                )
             )
         return institution
+
+
+def receives(agency, institution: Institution) -> bool:
+    """Whether ``agency`` receives this institution's applications under 属地原则."""
+    if agency is None:
+        return False
+    routes = [Route.CITY, Route.PROVINCE] if needs_route_choice(institution) else [""]
+    return any(receiving_agency(institution, route) == agency for route in routes)
+
+
+def is_filed(institution: Institution) -> bool:
+    """A filed organization: at least one occupation line filed (N-2.2)."""
+    return ApplicationOccupation.objects.filter(
+        application__institution=institution, status=ApplicationOccupation.Status.FILED
+    ).exists()
 
 
 @login_required
 def register_expansion(request: HttpRequest) -> HttpResponse:
     if request.user.role not in (Role.CITY_STAFF, Role.PROVINCE_STAFF):
         raise PermissionDenied
-    form = ExpansionRegistrationForm(request.POST or None, request.FILES or None)
+    form = ExpansionRegistrationForm(
+        request.POST or None, request.FILES or None, agency=request.user.agency
+    )
     if request.method == "POST" and form.is_valid():
         institution = form.cleaned_data["uscc"]
         try:

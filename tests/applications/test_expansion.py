@@ -1,0 +1,60 @@
+"""Staff register expansion applications received by e-mail (N-4.1.1, N-2.2, 属地原则)."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from evalorg.applications.models import Application, ApplicationOccupation, Kind
+from evalorg.rounds.models import Round
+from tests.factories import CityStaffFactory, InstitutionFactory, city_agency
+
+from .conftest import PDF_BYTES, build_application
+
+pytestmark = pytest.mark.django_db
+URL = reverse("applications:register_expansion")
+
+
+def _post(client, institution):
+    return client.post(
+        URL,
+        {
+            "uscc": institution.uscc,
+            "round": Round.objects.get(code="gd-2023").pk,
+            "email_file": SimpleUploadedFile("申请邮件.pdf", PDF_BYTES),
+        },
+    )
+
+
+def _filed(institution):
+    case = build_application(institution)
+    case.occupations.update(status=ApplicationOccupation.Status.FILED)
+    return case
+
+
+def test_an_unfiled_institution_is_refused_citing_n_2_2_without_a_draft(client):
+    institution = InstitutionFactory()
+    client.force_login(CityStaffFactory())
+    response = _post(client, institution)
+    assert response.status_code == 400 and "N-2.2" in response.content.decode()
+    assert not Application.objects.filter(kind=Kind.EXPANSION).exists()
+
+
+def test_another_city_cannot_register_and_learns_nothing(client):
+    guangzhou = InstitutionFactory()
+    _filed(guangzhou)
+    client.force_login(CityStaffFactory(agency=city_agency("440300")))
+    response = _post(client, guangzhou)
+    page = response.content.decode()
+    assert response.status_code == 400 and "本机构受理范围内没有" in page
+    unknown = InstitutionFactory.build(uscc="91440101MA5CXY9999")
+    assert "本机构受理范围内没有" in _post(client, unknown).content.decode()
+    assert not Application.objects.filter(kind=Kind.EXPANSION).exists()
+
+
+def test_the_receiving_city_registers_an_expansion_for_a_filed_institution(client):
+    institution = InstitutionFactory()
+    _filed(institution)
+    client.force_login(CityStaffFactory())
+    assert _post(client, institution).status_code == 302
+    draft = Application.objects.get(kind=Kind.EXPANSION)
+    assert draft.institution == institution and draft.registered_by_staff
