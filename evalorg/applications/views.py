@@ -20,7 +20,7 @@ from evalorg.catalog.models import Occupation
 from evalorg.catalog.status import occupation_facts
 from evalorg.core import audit
 from evalorg.core.files import UploadRefused, file_response
-from evalorg.institutions.models import institution_of
+from evalorg.institutions.models import Institution, institution_of
 from evalorg.rounds.models import Round
 
 from . import access, occupation_lines, workflow
@@ -92,17 +92,21 @@ def application_new(request: HttpRequest) -> HttpResponse:
     institution = institution_of(request.user)
     if request.user.role != Role.APPLICANT or institution is None:
         raise PermissionDenied
-    round_ = get_object_or_404(Round, pk=request.POST.get("round"))
+    chosen = request.POST.get("round", "")
+    round_ = get_object_or_404(Round, pk=int(chosen) if chosen.isdigit() else 0)
     if not round_.is_accepting_applications():
         messages.error(request, _("该批次不在申请期内（N-4.1.1），不能新建申请。"))
         return redirect("applications:list")
-    existing = Application.objects.filter(
-        round=round_, institution=institution, kind=Kind.NEW
-    ).exclude(state=State.WITHDRAWN)
-    if existing.exists():
-        messages.info(request, _("本机构在该批次已有一份申请，请继续填写。"))
-        return redirect("applications:step_institution", existing.first().pk)
     with transaction.atomic():
+        # One new application per institution and round: concurrent requests queue on the
+        # institution's row, so the second one finds the first instead of creating another.
+        Institution.objects.select_for_update().get(pk=institution.pk)
+        existing = Application.objects.filter(
+            round=round_, institution=institution, kind=Kind.NEW
+        ).exclude(state=State.WITHDRAWN)
+        if existing.exists():
+            messages.info(request, _("本机构在该批次已有一份申请，请继续填写。"))
+            return redirect("applications:step_institution", existing.first().pk)
         application = Application.objects.create(
             round=round_, institution=institution, kind=Kind.NEW, created_by=request.user
         )

@@ -38,6 +38,7 @@ from evalorg.applications.templatetags.case_tags import event_label
 from evalorg.catalog.models import Division
 from evalorg.core import audit, clock
 from evalorg.core.models import AuditEvent
+from evalorg.documents.xlsx import safe
 from evalorg.institutions.masking import mask_id_number, mask_phone
 from evalorg.institutions.models import Category, Institution
 from evalorg.institutions.uscc import parse_uscc
@@ -267,7 +268,7 @@ def inbox_workbook(applications: Iterable[Application], agency_name: str, at: da
     for cell in sheet[2]:
         cell.font = Font(name="宋体", bold=True)
     for number, application in enumerate(applications, start=1):
-        sheet.append(export_row(number, application))
+        sheet.append([safe(value) for value in export_row(number, application)])
         sheet.cell(row=sheet.max_row, column=len(EXPORT_HEADERS)).number_format = "yyyy-mm-dd hh:mm"
     for column, width in enumerate(EXPORT_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width

@@ -22,6 +22,7 @@ from evalorg.accounts.models import Agency
 from evalorg.applications.models import Application, ApplicationOccupation, group_lines
 from evalorg.core import clock
 from evalorg.documents.pdf import render_pdf
+from evalorg.documents.xlsx import safe
 from evalorg.rounds.models import Round
 
 from .scoring import DIMENSIONS
@@ -178,7 +179,7 @@ def summary_xlsx(agency: Agency, round_: Round, *, prepared_by: str) -> bytes:
 def merged(sheet: Worksheet, row: int, first: int, last: int, value: str, **style) -> None:
     if last > first:  # Excel "repairs" single-cell merges
         sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
-    cell = sheet.cell(row=row, column=first, value=value)
+    cell = sheet.cell(row=row, column=first, value=safe(value))
     cell.font = style.get("font", font())
     cell.alignment = style.get("alignment", WRAP_LEFT)
 
@@ -223,7 +224,7 @@ def write_table(sheet: Worksheet, rows: Sequence[SummaryRow]) -> int:
 
 
 def write_cell(cell, value) -> None:
-    cell.value = value
+    cell.value = safe(value)
     cell.font, cell.border = font(), BORDER
     if isinstance(value, Decimal):
         cell.number_format = "0.00"

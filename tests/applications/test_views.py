@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from evalorg.applications import workflow
 from evalorg.applications.models import Application, Material, State
+from evalorg.rounds.models import Round
 from tests.factories import ApplicantFactory, CityStaffFactory, InstitutionFactory, city_agency
 
 from .conftest import SH, applicant_of, build_application
@@ -225,3 +226,41 @@ def test_another_institution_cannot_replace_a_material(client, application):
     assert client.post(url, {"file": pdf, "replaces": old.pk}).status_code == 404
     old.refresh_from_db()
     assert old.is_current
+
+
+def test_a_malformed_round_is_a_404_not_a_500(client, application):
+    client.force_login(applicant_of(application))
+    response = client.post(reverse("applications:new"), {"round": "abc"})
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_new_application_requests_create_one():
+    """Issue 11: four at once created up to four on PostgreSQL."""
+    import threading
+
+    from django.db import connection, connections
+    from django.test import Client
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL; SQLite serialises every writer anyway")
+    with time_machine.travel(datetime(2023, 5, 10, 10, 0, tzinfo=SH), tick=False):
+        user = ApplicantFactory()
+        round_id = Round.objects.get(code="gd-2023").pk
+        barrier = threading.Barrier(4)
+
+        def create():
+            try:
+                client = Client()
+                client.force_login(user)
+                barrier.wait()
+                client.post(reverse("applications:new"), {"round": round_id})
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=create) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert Application.objects.filter(institution=user.membership.institution).count() == 1

@@ -394,3 +394,22 @@ def test_receiving_staff_open_the_declaration_evidence_and_others_do_not(client)
     response = client.get(url)
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
     assert AuditEvent.objects.filter(action="declaration_evidence_viewed").exists()
+
+
+def test_user_text_is_never_a_live_formula_in_the_exports(client):
+    """Issue 11: a name like =HYPERLINK(...) must stay text in the inbox XLSX and the summary."""
+    from evalorg.documents.xlsx import safe
+
+    from .conftest import submitted
+
+    hostile = '=HYPERLINK("http://evil.example","点我")'
+    case = submitted()
+    case.institution.name = hostile
+    case.institution.save()
+    client.force_login(CityStaffFactory())
+    with time_machine.travel(datetime(2023, 5, 20, 15, 30, tzinfo=SH), tick=False):
+        sheet = _sheet(client.get(reverse("review_inbox:export")))
+    names = [row[2] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    assert names == ["'" + hostile]
+    assert [c.data_type for c in sheet[3]][2] == "s"
+    assert safe("-1+2") == "'-1+2" and safe(12) == 12 and safe("广州") == "广州"
