@@ -1,0 +1,291 @@
+"""Checks of the question-bank deliverables against the round's requirements (N-4.2, 附件6).
+
+`check_specification` lives in `specification.py` and is re-exported here.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from .layout import OPTION_LETTERS, SKILL_SHEET, THEORY_SHEET, TRUE_FALSE
+from .parse import SpecRow, TheoryItem
+from .report import Problem, Report, error, warning
+from .requirements import JUDGE, MULTI, SINGLE, BankRequirements, PaperPlan, largest_remainder
+from .similarity import exact_duplicates, near_duplicates, normalise_stem
+from .specification import Specification, check_specification, index_specification
+
+__all__ = [
+    "Paper",
+    "assemble_papers",
+    "check_skill_tasks",
+    "check_specification",
+    "check_theory_bank",
+]
+
+F_POINT, F_ANSWER, F_STEM, F_TYPE = "鉴定点代码", "答案", "题干", "题型"
+SKILL_DOCUMENTS = (
+    ("preparation_notice", "考核准备通知单"),
+    ("task_paper", "考核试卷"),
+    ("marking_record", "考核评分记录表"),
+)
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One sample theory paper (A or B) drawn by the plan."""
+
+    label: str
+    plan: PaperPlan
+    items: tuple[TheoryItem, ...]
+
+    def counts_by_type(self) -> dict[str, int]:
+        return dict(Counter(item.type for item in self.items))
+
+    def counts_by_range(self) -> dict[str, int]:
+        return dict(Counter(_top_range(item) for item in self.items))
+
+
+def _top_range(item: TheoryItem) -> str:
+    return item.point_code.split(".")[0]
+
+
+def check_theory_bank(
+    spec: Sequence[SpecRow], items: Sequence[TheoryItem], req: BankRequirements, seed: int = 0
+) -> Report:
+    """Binding, coverage, answers, options, duplicates and whether the A/B papers can be drawn."""
+    index = index_specification(spec)
+    report = Report()
+    bound = [item for item in items if _is_bound(item, index)]
+    report.extend(_binding_problems(items, index))
+    report.extend(_coverage_problems(index, bound, req))
+    report.extend(p for item in items for p in _item_problems(item))
+    report.extend(_duplicate_problems(items, req))
+    for level in index.levels():
+        result = _assemble(index, bound, req.plan_for(level), seed, req.max_shared_percent)
+        if isinstance(result, list):
+            report.extend(result)
+    return report
+
+
+def _is_bound(item: TheoryItem, spec: Specification) -> bool:
+    return (item.level, item.point_code) in spec.points
+
+
+def _binding_problems(items: Iterable[TheoryItem], spec: Specification) -> Iterator[Problem]:
+    for item in items:
+        if not item.point_code:
+            yield error(item.sheet, item.row, F_POINT, _("鉴定点代码未填写（附件6）。"))
+        elif not _is_bound(item, spec):
+            msg = _("鉴定点「%(code)s」在细目表%(level)d级中不存在（附件6）。") % {
+                "code": item.point_code,
+                "level": item.level,
+            }
+            yield error(item.sheet, item.row, F_POINT, msg)
+
+
+def _coverage_problems(
+    spec: Specification, bound: Iterable[TheoryItem], req: BankRequirements
+) -> Iterator[Problem]:
+    counts = Counter((item.level, item.point_code) for item in bound)
+    for key, point in spec.points.items():
+        n = counts[key]
+        args = {"code": key[1], "n": n, "min": req.min_items_per_point}
+        if n == 0:
+            msg = _("鉴定点「%(code)s」没有任何试题覆盖（N-4.2）。") % args
+        elif n < req.min_items_per_point:
+            msg = _("鉴定点「%(code)s」只有 %(n)d 道试题，至少 %(min)d 道（N-4.2）。") % args
+        else:
+            continue
+        yield error(point.sheet, point.row, F_POINT, msg)
+
+
+def _item_problems(item: TheoryItem) -> Iterator[Problem]:
+    if not normalise_stem(item.stem):
+        yield error(item.sheet, item.row, F_STEM, _("题干未填写。"))
+    if not item.type:
+        yield error(item.sheet, item.row, F_TYPE, _("题型未填写或无效。"))
+        return
+    yield from _option_gap_problems(item)
+    message = _answer_problem(item)
+    if message:
+        yield error(item.sheet, item.row, F_ANSWER, message)
+
+
+def _filled_letters(item: TheoryItem) -> str:
+    return "".join(
+        letter for letter, text in zip(OPTION_LETTERS, item.options, strict=True) if text
+    )
+
+
+def _option_gap_problems(item: TheoryItem) -> Iterator[Problem]:
+    last = max((k for k, text in enumerate(item.options) if text), default=-1)
+    for k in range(last):
+        if not item.options[k]:
+            letter = OPTION_LETTERS[k]
+            msg = _("选项%(letter)s为空，但其后还有选项（附件6）。") % {"letter": letter}
+            yield error(item.sheet, item.row, f"选项{letter}", msg)
+
+
+def _answer_problem(item: TheoryItem) -> str:
+    answer, filled = item.answer, _filled_letters(item)
+    if item.type == JUDGE:
+        return "" if answer in TRUE_FALSE else _("判断题答案应为“对”或“错”。")
+    if len(filled) < 2:
+        return _("选择题至少要有两个选项。")
+    unknown = [letter for letter in answer if letter not in filled]
+    if unknown or not answer:
+        args = {"answer": answer or "（空）", "options": filled}
+        return _("答案「%(answer)s」不是已填写的选项（%(options)s）。") % args
+    if item.type == SINGLE and len(answer) != 1:
+        return _("单选题答案只能是一个选项字母。")
+    if item.type == MULTI and (len(set(answer)) < 2 or len(set(answer)) != len(answer)):
+        return _("多选题答案应为两个及以上不重复的选项字母。")
+    return ""
+
+
+def _duplicate_problems(items: Sequence[TheoryItem], req: BankRequirements) -> Iterator[Problem]:
+    stems = [normalise_stem(item.stem) for item in items]
+    for first, later in exact_duplicates(stems):
+        a, b = items[first], items[later]
+        msg = _("题干与第 %(first)d 行重复（第 %(first)d、%(later)d 行，附件6）。") % {
+            "first": a.row,
+            "later": b.row,
+        }
+        yield error(b.sheet, b.row, F_STEM, msg)
+    for i, j, score in near_duplicates(stems, req.near_duplicate_score):
+        a, b = items[i], items[j]
+        msg = _(
+            "题干与第 %(first)d 行相似度 %(score).0f%%（第 %(first)d、%(later)d 行），请核实。"
+        ) % {
+            "first": a.row,
+            "later": b.row,
+            "score": score,
+        }
+        yield warning(b.sheet, b.row, F_STEM, msg)
+
+
+def assemble_papers(
+    spec: Sequence[SpecRow],
+    items: Sequence[TheoryItem],
+    plan: PaperPlan,
+    seed: int,
+    max_shared_percent: float = 10,
+) -> tuple[Paper, Paper] | list[Problem]:
+    """Papers A and B of `plan.level`: per type, items spread over the first-level ranges by
+    their weights, drawn with `random.Random(seed)`; B avoids A's items while it can. Problems
+    instead when the bank cannot fill the plan or A and B share more than `max_shared_percent`.
+    """
+    index = index_specification(spec)
+    bound = [item for item in items if _is_bound(item, index)]
+    return _assemble(index, bound, plan, seed, max_shared_percent)
+
+
+def _assemble(
+    spec: Specification,
+    bound: Sequence[TheoryItem],
+    plan: PaperPlan,
+    seed: int,
+    max_shared_percent: float,
+) -> tuple[Paper, Paper] | list[Problem]:
+    weights = spec.weights.get(plan.level, {})
+    if not weights or sum(weights.values()) <= 0:
+        msg = _("%(level)d级没有一级鉴定范围比重，无法组卷。") % {"level": plan.level}
+        return [error(THEORY_SHEET, None, "", msg)]
+    pools: dict[tuple[str, str], list[TheoryItem]] = defaultdict(list)
+    for item in bound:
+        if item.level == plan.level and _answer_problem(item) == "" and item.type:
+            pools[(item.type, _top_range(item))].append(item)
+    rng = random.Random(seed)
+    paper_a: list[TheoryItem] = []
+    paper_b: list[TheoryItem] = []
+    problems: list[Problem] = []
+    for item_type, count in plan.target_counts().items():
+        for code, quota in largest_remainder(weights, count).items():
+            pool = pools[(item_type, code)]
+            if len(pool) < quota:
+                problems.append(_short_pool(plan.level, item_type, code, len(pool), quota))
+                continue
+            a, b = _draw_pair(rng, pool, quota)
+            paper_a += a
+            paper_b += b
+    problems += (
+        _overlap_problems(plan, paper_a, paper_b, max_shared_percent) if not problems else []
+    )
+    if problems:
+        return problems
+    return Paper("A", plan, tuple(paper_a)), Paper("B", plan, tuple(paper_b))
+
+
+def _draw_pair(
+    rng: random.Random, pool: Sequence[TheoryItem], quota: int
+) -> tuple[list[TheoryItem], list[TheoryItem]]:
+    a = rng.sample(list(pool), quota)
+    taken = {item.row for item in a}
+    rest = [item for item in pool if item.row not in taken]
+    fresh = rng.sample(rest, min(quota, len(rest)))
+    return a, fresh + rng.sample(a, quota - len(fresh))
+
+
+def _short_pool(level: int, item_type: str, code: str, have: int, need: int) -> Problem:
+    msg = _(
+        "%(level)d级鉴定范围「%(code)s」的%(type)s题只有 %(have)d 道可用，"
+        "按组卷方案和比重每套试卷需要 %(need)d 道（附件6）。"
+    ) % {"level": level, "code": code, "type": item_type, "have": have, "need": need}
+    return error(THEORY_SHEET, None, F_TYPE, msg)
+
+
+def _overlap_problems(
+    plan: PaperPlan, a: Sequence[TheoryItem], b: Sequence[TheoryItem], limit: float
+) -> list[Problem]:
+    shared = len({item.row for item in a} & {item.row for item in b})
+    if 100 * shared <= limit * plan.items:
+        return []
+    msg = _(
+        "%(level)d级 A、B 两套试卷有 %(n)d 道相同试题（%(share).1f%%），"
+        "不得超过 %(limit)s%%（附件6）。"
+    ) % {
+        "level": plan.level,
+        "n": shared,
+        "share": 100 * shared / plan.items,
+        "limit": f"{limit:g}",
+    }
+    return [error(THEORY_SHEET, None, "", msg)]
+
+
+def check_skill_tasks(
+    tasks: Sequence[Mapping[str, Any]], req: BankRequirements, levels: Iterable[int] = ()
+) -> Report:
+    """Each skill-operation task has its three documents; ≥ N complete tasks per level.
+
+    A task is a dict with `level`, optional `code`, `row` (else its position from 1) and the
+    documents `preparation_notice` (考核准备通知单), `task_paper` (考核试卷) and
+    `marking_record` (考核评分记录表), each anything truthy when present (a file, a name).
+    """
+    report = Report()
+    complete: Counter[int] = Counter()
+    for position, task in enumerate(tasks, start=1):
+        row = task.get("row") or position
+        missing = [name for key, name in SKILL_DOCUMENTS if not task.get(key)]
+        for name in missing:
+            msg = _("操作技能试题「%(code)s」缺少%(doc)s（附件6）。") % {
+                "code": task.get("code") or row,
+                "doc": name,
+            }
+            report.problems.append(error(SKILL_SHEET, row, name, msg))
+        if not missing:
+            complete[task.get("level")] += 1
+    for level in sorted({*levels, *(t.get("level") for t in tasks)} - {None}, reverse=True):
+        if complete[level] < req.min_skill_tasks_per_level:
+            msg = _("%(level)s级完整的操作技能试题只有 %(n)d 道，至少 %(min)d 道（N-4.2）。") % {
+                "level": level,
+                "n": complete[level],
+                "min": req.min_skill_tasks_per_level,
+            }
+            report.problems.append(error(SKILL_SHEET, None, "", msg))
+    return report

@@ -1,0 +1,271 @@
+"""Read uploaded workbooks (read-only, streaming) into typed rows with sheet and row number.
+
+A structural fault (unreadable file, missing sheet or header, a cell of the wrong type) becomes a
+`Problem`, never an exception. A row whose level cannot be read is dropped (its problem stays);
+any other bad cell is reported and left empty so the row is still checked.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+
+from .layout import (
+    IMPORTANCE,
+    OPTION_LETTERS,
+    SPEC_COLUMNS,
+    SPEC_SHEET,
+    THEORY_COLUMNS,
+    THEORY_SHEET,
+)
+from .report import Problem, error
+from .requirements import ITEM_TYPES, LEVELS
+
+Source = bytes | BinaryIO
+HEADER_SEARCH_ROWS = 10  # a title row or two above the header is tolerated
+_LEVEL_NAMES = {"五级": 5, "四级": 4, "三级": 3, "二级": 2, "一级": 1}
+
+
+@dataclass(frozen=True)
+class RawRow:
+    sheet: str
+    row: int
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SpecRow:
+    """A range row (empty `point_code`) or a point row of the specification table."""
+
+    sheet: str
+    row: int
+    level: int
+    range_code: str
+    range_name: str
+    weight: float | None
+    point_code: str
+    point_name: str
+    importance: str
+
+    @property
+    def is_point(self) -> bool:
+        return bool(self.point_code)
+
+    @property
+    def full_point_code(self) -> str:
+        return f"{self.range_code}.{self.point_code}"
+
+
+@dataclass(frozen=True)
+class TheoryItem:
+    sheet: str
+    row: int
+    item_id: str
+    type: str
+    stem: str
+    options: tuple[str, ...]  # A–E, "" when empty
+    answer: str
+    point_code: str
+    level: int
+    difficulty: int | None
+    score: float | None
+
+
+def read_rows(
+    source: Source, sheet: str, columns: Sequence[tuple[str, str, bool]]
+) -> tuple[list[RawRow], list[Problem]]:
+    """The non-empty rows under the header of `sheet`, as dicts keyed by column key."""
+    try:
+        wb = load_workbook(_as_file(source), read_only=True, data_only=True)
+    except Exception:  # a corrupt upload raises many kinds (zip, XML, KeyError…)
+        return [], [error(sheet, None, "", _("无法读取文件，请上传 .xlsx 格式的工作簿（附件6）。"))]
+    try:
+        if sheet not in wb.sheetnames:
+            return [], [
+                error(sheet, None, "", _("缺少工作表「%(sheet)s」（附件6）。") % {"sheet": sheet})
+            ]
+        ws = wb[sheet]
+        ws.reset_dimensions()  # trust the cells, not a stale <dimension> element
+        return _rows_under_header(sheet, ws.iter_rows(values_only=True), columns)
+    except Exception:
+        return [], [error(sheet, None, "", _("工作表内容无法读取，文件可能已损坏。"))]
+    finally:
+        wb.close()
+
+
+def _as_file(source: Source) -> BinaryIO:
+    return io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+
+
+def _norm_header(value: Any) -> str:
+    text = unicodedata.normalize("NFKC", str(value or ""))
+    return "".join(text.split()).replace("(%)", "").replace("%", "").upper()
+
+
+def _rows_under_header(
+    sheet: str, rows: Iterator[tuple[Any, ...]], columns: Sequence[tuple[str, str, bool]]
+) -> tuple[list[RawRow], list[Problem]]:
+    wanted = {_norm_header(header): key for key, header, _req in columns}
+    required = {key: header for key, header, req in columns if req}
+    index: dict[str, int] = {}
+    result: list[RawRow] = []
+    for number, cells in enumerate(rows, start=1):
+        if not index:
+            found = {wanted[h]: i for i, h in enumerate(map(_norm_header, cells)) if h in wanted}
+            if required.keys() <= found.keys():
+                index = found
+            elif number >= HEADER_SEARCH_ROWS:
+                break
+            continue
+        values = {key: cells[i] if i < len(cells) else None for key, i in index.items()}
+        if any(_present(v) for v in values.values()):
+            result.append(RawRow(sheet, number, values))
+    if not index:
+        missing = "、".join(required.values())
+        message = _("前 %(n)d 行中找不到表头，须包含：%(headers)s（附件6）。")
+        return [], [error(sheet, None, "", message % {"n": HEADER_SEARCH_ROWS, "headers": missing})]
+    return result, []
+
+
+def _present(value: Any) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+class _Cells:
+    """Converts the cells of one row, collecting a problem for each cell of the wrong type."""
+
+    def __init__(self, raw: RawRow, headers: dict[str, str]) -> None:
+        self.raw = raw
+        self.headers = headers
+        self.problems: list[Problem] = []
+
+    def bad(self, key: str, message: str) -> None:
+        self.problems.append(error(self.raw.sheet, self.raw.row, self.headers[key], message))
+
+    def text(self, key: str, upper: bool = False) -> str:
+        value = self.raw.values.get(key)
+        if value is None:
+            return ""
+        if isinstance(value, bool | datetime.date | datetime.time):
+            self.bad(key, _("应为文字，不能是日期或逻辑值。"))
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = unicodedata.normalize("NFKC", str(value)).strip() if upper else str(value).strip()
+        return text.upper() if upper else text
+
+    def number(self, key: str, convert: Callable[[Any], Any], message: str) -> Any:
+        value = self.raw.values.get(key)
+        if not _present(value):
+            return None
+        try:
+            if isinstance(value, bool | datetime.date | datetime.time):
+                raise ValueError
+            return convert(str(value).strip() if isinstance(value, str) else value)
+        except (TypeError, ValueError):
+            self.bad(key, message)
+            return None
+
+    def level(self) -> int | None:
+        value = self.raw.values.get("level")
+        if isinstance(value, str) and value.strip() in _LEVEL_NAMES:
+            return _LEVEL_NAMES[value.strip()]
+        level = self.number("level", _int_in(LEVELS), _("等级应为 1–5 的整数。"))
+        if level is None and not self.problems:
+            self.bad("level", _("等级未填写。"))
+        return level
+
+    def choice(self, key: str, allowed: Sequence[str], message: str, strip: str = "") -> str:
+        text = self.text(key, upper=True)
+        if strip and text.endswith(strip):
+            text = text[: -len(strip)]
+        if text and text not in allowed:
+            self.bad(key, message)
+            return ""
+        return text
+
+
+def _int_in(allowed: Sequence[int]) -> Callable[[Any], int]:
+    def convert(value: Any) -> int:
+        number = float(value)
+        if not number.is_integer() or int(number) not in allowed:
+            raise ValueError
+        return int(number)
+
+    return convert
+
+
+def _non_negative(value: Any) -> float:
+    number = float(value)
+    if number < 0 or number != number:
+        raise ValueError
+    return number
+
+
+def _point_number(cells: _Cells) -> str:
+    value = cells.raw.values.get("point_code")
+    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+        return f"{int(value):03d}"  # Excel turned 001 into 1
+    return cells.text("point_code", upper=True)
+
+
+def read_specification(source: Source) -> tuple[list[SpecRow], list[Problem]]:
+    """The specification table's rows and the structural problems found reading it."""
+    raws, problems = read_rows(source, SPEC_SHEET, SPEC_COLUMNS)
+    headers = {key: header for key, header, _req in SPEC_COLUMNS}
+    rows: list[SpecRow] = []
+    for raw in raws:
+        cells = _Cells(raw, headers)
+        level = cells.level()
+        row = SpecRow(
+            sheet=raw.sheet,
+            row=raw.row,
+            level=level or 0,
+            range_code=cells.text("range_code", upper=True).replace(" ", ""),
+            range_name=cells.text("range_name"),
+            weight=cells.number("weight", _non_negative, _("比重应为非负数（百分数）。")),
+            point_code=_point_number(cells),
+            point_name=cells.text("point_name"),
+            importance=cells.choice("importance", IMPORTANCE, _("重要程度应为 X、Y 或 Z。")),
+        )
+        problems.extend(cells.problems)
+        if level is not None:
+            rows.append(row)
+    return rows, problems
+
+
+def read_theory_bank(source: Source) -> tuple[list[TheoryItem], list[Problem]]:
+    """The theory bank's items and the structural problems found reading it."""
+    raws, problems = read_rows(source, THEORY_SHEET, THEORY_COLUMNS)
+    headers = {key: header for key, header, _req in THEORY_COLUMNS}
+    items: list[TheoryItem] = []
+    for raw in raws:
+        cells = _Cells(raw, headers)
+        level = cells.level()
+        item = TheoryItem(
+            sheet=raw.sheet,
+            row=raw.row,
+            item_id=cells.text("item_id"),
+            type=cells.choice("type", ITEM_TYPES, _("题型应为 判断、单选 或 多选。"), strip="题"),
+            stem=cells.text("stem"),
+            options=tuple(cells.text(f"option_{letter}") for letter in OPTION_LETTERS),
+            answer=cells.text("answer", upper=True)
+            .replace(" ", "")
+            .replace(",", "")
+            .replace("、", ""),
+            point_code=cells.text("point_code", upper=True).replace(" ", ""),
+            level=level or 0,
+            difficulty=cells.number("difficulty", _int_in(range(1, 6)), _("难度应为 1–5 的整数。")),
+            score=cells.number("score", _non_negative, _("分值应为非负数。")),
+        )
+        problems.extend(cells.problems)
+        if level is not None:
+            items.append(item)
+    return items, problems

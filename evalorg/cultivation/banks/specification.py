@@ -1,0 +1,186 @@
+"""The specification table (鉴定要素细目表) as an index, and its checks (N-4.2, 附件6)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from .layout import MAX_RANGE_DEPTH, SPEC_SHEET
+from .parse import SpecRow
+from .report import Problem, Report, error, warning
+from .requirements import BankRequirements
+
+RANGE_CODE = re.compile(rf"^[A-Z](\.[A-Z]){{0,{MAX_RANGE_DEPTH - 1}}}$")
+POINT_NUMBER = re.compile(r"^\d{3}$")
+F_RANGE, F_WEIGHT, F_POINT, F_IMPORTANCE = "鉴定范围代码", "比重(%)", "鉴定点代码", "重要程度"
+
+
+@dataclass
+class Specification:
+    """Ranges, points and first-level weights per level, keyed by (level, code)."""
+
+    ranges: dict[tuple[int, str], SpecRow] = field(default_factory=dict)
+    points: dict[tuple[int, str], SpecRow] = field(default_factory=dict)
+    weights: dict[int, dict[str, float]] = field(default_factory=lambda: defaultdict(dict))
+    first_row: dict[int, int] = field(default_factory=dict)
+
+    def levels(self) -> list[int]:
+        return sorted(self.first_row, reverse=True)
+
+    def points_of(self, level: int) -> list[SpecRow]:
+        return [row for (lvl, _code), row in self.points.items() if lvl == level]
+
+
+def index_specification(rows: Sequence[SpecRow]) -> Specification:
+    """The first valid declaration of each range and point wins; the checks report the rest."""
+    spec = Specification()
+    for row in rows:
+        spec.first_row.setdefault(row.level, row.row)
+        if not RANGE_CODE.match(row.range_code):
+            continue
+        if not row.is_point:
+            spec.ranges.setdefault((row.level, row.range_code), row)
+            if "." not in row.range_code and row.weight is not None:
+                spec.weights[row.level].setdefault(row.range_code, row.weight)
+        elif POINT_NUMBER.match(row.point_code):
+            spec.points.setdefault((row.level, row.full_point_code), row)
+    return spec
+
+
+def check_specification(rows: Sequence[SpecRow], req: BankRequirements) -> Report:
+    """Codes, weights, the X/Y/Z shares and the point counts of the specification table."""
+    spec = index_specification(rows)
+    report = Report()
+    report.extend(_row_problems(rows, spec))
+    for level in spec.levels():
+        report.extend(_level_problems(spec, level, req))
+    return report
+
+
+def _row_problems(rows: Sequence[SpecRow], spec: Specification) -> Iterator[Problem]:
+    for row in rows:
+        if not RANGE_CODE.match(row.range_code):
+            yield error(row.sheet, row.row, F_RANGE, _range_code_message(row.range_code))
+        elif row.is_point:
+            yield from _point_row_problems(row, spec)
+        else:
+            yield from _range_row_problems(row, spec)
+
+
+def _range_code_message(code: str) -> str:
+    if not code:
+        return _("鉴定范围代码未填写。")
+    return _(
+        "鉴定范围代码「%(code)s」格式不对：每层一个大写字母，用点分隔，最多 %(depth)d 层，如 A.B。"
+    ) % {
+        "code": code,
+        "depth": MAX_RANGE_DEPTH,
+    }
+
+
+def _range_row_problems(row: SpecRow, spec: Specification) -> Iterator[Problem]:
+    args = {"code": row.range_code, "level": row.level}
+    if spec.ranges[(row.level, row.range_code)] is not row:
+        yield error(row.sheet, row.row, F_RANGE, _("%(level)d级鉴定范围「%(code)s」重复。") % args)
+    parent = row.range_code.rpartition(".")[0]
+    if parent and (row.level, parent) not in spec.ranges:
+        msg = _("上级鉴定范围「%(parent)s」未在本等级中列出。") % {"parent": parent}
+        yield error(row.sheet, row.row, F_RANGE, msg)
+    if not parent and row.weight is None:
+        yield error(row.sheet, row.row, F_WEIGHT, _("一级鉴定范围须填写比重（N-4.2）。"))
+    if parent and row.weight is not None:
+        yield error(row.sheet, row.row, F_WEIGHT, _("比重只填在一级鉴定范围上。"))
+
+
+def _point_row_problems(row: SpecRow, spec: Specification) -> Iterator[Problem]:
+    if not POINT_NUMBER.match(row.point_code):
+        msg = _("鉴定点代码「%(code)s」应为三位数字，如 001。") % {"code": row.point_code}
+        yield error(row.sheet, row.row, F_POINT, msg)
+        return
+    args = {"code": row.full_point_code, "level": row.level, "range": row.range_code}
+    if spec.points[(row.level, row.full_point_code)] is not row:
+        yield error(row.sheet, row.row, F_POINT, _("%(level)d级鉴定点「%(code)s」重复。") % args)
+    if (row.level, row.range_code) not in spec.ranges:
+        yield error(row.sheet, row.row, F_RANGE, _("所属鉴定范围「%(range)s」未列出。") % args)
+    if not row.importance:
+        yield error(row.sheet, row.row, F_IMPORTANCE, _("鉴定点须填写重要程度 X、Y 或 Z。"))
+    if not row.point_name:
+        yield warning(row.sheet, row.row, "鉴定点名称", _("鉴定点名称未填写。"))
+    if row.weight is not None:
+        yield error(row.sheet, row.row, F_WEIGHT, _("比重只填在一级鉴定范围上。"))
+
+
+def _level_problems(spec: Specification, level: int, req: BankRequirements) -> Iterator[Problem]:
+    points = spec.points_of(level)
+    sheet_name = SPEC_SHEET
+    first = spec.first_row[level]
+    yield from _weight_problems(spec, level, req, sheet_name, first)
+    if len(points) < req.min_points_per_level:
+        msg = _("%(level)d级理论知识鉴定点只有 %(n)d 个，至少 %(min)d 个（N-4.2）。") % {
+            "level": level,
+            "n": len(points),
+            "min": req.min_points_per_level,
+        }
+        yield error(sheet_name, first, F_POINT, msg)
+    yield from _share_problems(points, level, req, sheet_name, first)
+    yield from _range_size_problems(spec, level, points, req)
+
+
+def _weight_problems(
+    spec: Specification, level: int, req: BankRequirements, sheet: str, first: int
+) -> Iterator[Problem]:
+    weights = spec.weights.get(level, {})
+    total = sum(weights.values())
+    if abs(total - req.weight_total) > 1e-6:
+        first_ranges = [
+            r.row for (lvl, code), r in spec.ranges.items() if lvl == level and "." not in code
+        ]
+        row = min(first_ranges, default=first)
+        msg = _("%(level)d级各一级鉴定范围比重之和为 %(total)s，应为 %(want)d（N-4.2）。") % {
+            "level": level,
+            "total": f"{total:g}",
+            "want": req.weight_total,
+        }
+        yield error(sheet, row, F_WEIGHT, msg)
+
+
+def _share_problems(
+    points: Sequence[SpecRow], level: int, req: BankRequirements, sheet: str, first: int
+) -> Iterator[Problem]:
+    if not points:
+        return
+    counts = Counter(p.importance for p in points)
+    limits = (
+        ("X", req.core_min_percent, True, _("核心鉴定点 X 占 %(share)s%%，应不低于 %(limit)s%%")),
+        ("Y", req.y_max_percent, False, _("一般鉴定点 Y 占 %(share)s%%，应不高于 %(limit)s%%")),
+        ("Z", req.z_max_percent, False, _("辅助鉴定点 Z 占 %(share)s%%，应不高于 %(limit)s%%")),
+    )
+    for importance, limit, is_min, template in limits:
+        share = 100 * counts[importance] / len(points)
+        if (share < limit - 1e-9) if is_min else (share > limit + 1e-9):
+            args = {"share": f"{share:.1f}", "limit": f"{limit:g}"}
+            msg = _("%(level)d级") % {"level": level} + template % args + _("（N-4.2）。")
+            yield error(sheet, first, F_IMPORTANCE, msg)
+
+
+def _range_size_problems(
+    spec: Specification, level: int, points: Sequence[SpecRow], req: BankRequirements
+) -> Iterator[Problem]:
+    per_top = Counter(p.range_code.split(".")[0] for p in points)
+    for code, weight in spec.weights.get(level, {}).items():
+        need = req.points_per_weight * weight
+        if per_top[code] < need:
+            row = spec.ranges[(level, code)]
+            msg = _(
+                "一级鉴定范围「%(code)s」比重 %(w)s，只有 %(n)d 个鉴定点，应不少于 %(need)s 个。"
+            ) % {
+                "code": code,
+                "w": f"{weight:g}",
+                "n": per_top[code],
+                "need": f"{need:g}",
+            }
+            yield error(row.sheet, row.row, F_POINT, msg)

@@ -1,0 +1,325 @@
+"""Question-bank checkers (issue 9, N-4.2, 附件6): crafted workbooks, one fault at a time."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from rapidfuzz import fuzz
+
+from evalorg.cultivation.banks.checks import (
+    Paper,
+    assemble_papers,
+    check_skill_tasks,
+    check_specification,
+    check_theory_bank,
+)
+from evalorg.cultivation.banks.layout import SPEC_COLUMNS, THEORY_COLUMNS
+from evalorg.cultivation.banks.parse import read_specification, read_theory_bank
+from evalorg.cultivation.banks.requirements import BankRequirements
+from evalorg.cultivation.banks.similarity import near_duplicates, normalise_stem
+from evalorg.cultivation.banks.templates import specification_template, theory_template
+
+REQ = BankRequirements()
+WEIGHTS = {"A": 30, "B": 40, "C": 30}  # 60 + 80 + 60 = 200 points, each range 2 × its weight
+CHARS = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工"
+CHARS += "也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物"
+
+
+@dataclass
+class Bank:
+    """A valid level-5 specification table and theory bank, as worksheet rows to break."""
+
+    spec: list[list[object]] = field(default_factory=list)
+    items: list[list[object]] = field(default_factory=list)
+
+    def spec_row_of(self, full_code: str) -> int:
+        range_code, _dot, number = full_code.rpartition(".")
+        found = [r for r in self.spec if r[1] == range_code and r[4] == number]
+        return self.spec.index(found[0]) + 2  # header is row 1
+
+    def item_rows_of(self, full_code: str) -> list[int]:
+        return [k for k, r in enumerate(self.items) if r[9] == full_code]
+
+    def parsed(self):
+        spec, p1 = read_specification(_xlsx("鉴定要素细目表", SPEC_COLUMNS, self.spec))
+        items, p2 = read_theory_bank(_xlsx("理论知识试题", THEORY_COLUMNS, self.items))
+        assert p1 == [] and p2 == []
+        return spec, items
+
+
+def _xlsx(sheet: str, columns, rows) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append([header for _key, header, _req in columns])
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _stem(rng: random.Random) -> str:
+    return "".join(rng.choice(CHARS) for _ in range(rng.randint(20, 30))) + "（  ）。"
+
+
+def make_bank() -> Bank:
+    rng = random.Random(7)
+    bank = Bank()
+    importance = ["X"] * 160 + ["Y"] * 30 + ["Z"] * 10
+    n = 0
+    for top, weight in WEIGHTS.items():
+        bank.spec.append([5, top, f"范围{top}", weight, None, None, None])
+        bank.spec.append([5, f"{top}.A", f"范围{top}.A", None, None, None, None])
+        for k in range(1, 2 * weight + 1):
+            code = f"{k:03d}"
+            bank.spec.append([5, f"{top}.A", None, None, code, f"鉴定点{top}{k}", importance[n]])
+            n += 1
+            for t in range(4):  # one 判断 and three 单选 per point
+                full = f"{top}.A.{code}"
+                if t == 0:
+                    row = [f"T{len(bank.items)}", "判断", _stem(rng), *[None] * 5, "对"]
+                else:
+                    options = ["甲", "乙", "丙", "丁", None]
+                    row = [f"T{len(bank.items)}", "单选", _stem(rng), *options, "ABCD"[t]]
+                bank.items.append([*row, full, 5, 3, 0.5])
+    return bank
+
+
+def _at(report, row: int, severity: str = "error") -> list[str]:
+    return [p.message for p in report.problems if p.row == row and p.severity == severity]
+
+
+@pytest.fixture(scope="module")
+def valid() -> Bank:
+    return make_bank()
+
+
+def fresh() -> Bank:
+    bank = make_bank()
+    return Bank([list(r) for r in bank.spec], [list(r) for r in bank.items])
+
+
+def test_valid_bank_passes_and_papers_follow_the_plan(valid):
+    spec, items = valid.parsed()
+    assert check_specification(spec, REQ).problems == []
+    report = check_theory_bank(spec, items, REQ)
+    assert report.problems == [], report.as_text()
+    assert report.passed
+    a, b = assemble_papers(spec, items, REQ.plan_for(5), seed=3)
+    for paper in (a, b):
+        assert isinstance(paper, Paper)
+        assert len(paper.items) == 200
+        assert paper.counts_by_type() == {"判断": 50, "单选": 150}
+        assert paper.counts_by_range() == {"A": 60, "B": 80, "C": 60}
+        assert len({i.row for i in paper.items}) == 200
+    assert len({i.row for i in a.items} & {i.row for i in b.items}) <= 20
+    again = assemble_papers(spec, items, REQ.plan_for(5), seed=3)
+    assert [i.row for i in again[0].items] == [i.row for i in a.items]
+
+
+def test_too_few_items_for_a_point_is_reported_on_its_row():
+    bank = fresh()
+    del bank.items[bank.item_rows_of("B.A.007")[-1]]
+    spec, items = bank.parsed()
+    report = check_theory_bank(spec, items, REQ)
+    assert any("只有 3 道试题" in m for m in _at(report, bank.spec_row_of("B.A.007")))
+    assert not report.passed
+
+
+def test_an_uncovered_point_is_reported_on_its_row():
+    bank = fresh()
+    for k in reversed(bank.item_rows_of("C.A.002")):
+        del bank.items[k]
+    spec, items = bank.parsed()
+    report = check_theory_bank(spec, items, REQ)
+    assert any("没有任何试题覆盖" in m for m in _at(report, bank.spec_row_of("C.A.002")))
+
+
+def test_a_duplicated_stem_names_both_rows():
+    bank = fresh()
+    bank.items[40][2] = " " + bank.items[10][2].replace("（  ）。", "(　)") + "？"
+    spec, items = bank.parsed()
+    report = check_theory_bank(spec, items, REQ)
+    assert any("第 12、42 行" in m for m in _at(report, 42))  # data row k is sheet row k + 2
+
+
+def test_a_near_duplicate_is_a_warning_with_both_rows():
+    bank = fresh()
+    stem = bank.items[10][2]
+    bank.items[300][2] = stem[:5] + "变" + stem[6:]
+    spec, items = bank.parsed()
+    report = check_theory_bank(spec, items, REQ)
+    assert any("第 12、302 行" in m for m in _at(report, 302, "warning"))
+    assert report.passed  # a warning does not block
+
+
+def test_a_single_choice_answer_that_is_not_an_option():
+    bank = fresh()
+    k = next(k for k, r in enumerate(bank.items) if r[1] == "单选")
+    bank.items[k][8] = "E"
+    spec, items = bank.parsed()
+    report = check_theory_bank(spec, items, REQ)
+    assert any("不是已填写的选项" in m for m in _at(report, k + 2))
+
+
+def test_answers_and_options_must_fit_the_type():
+    bank = fresh()
+    bank.items[0][8] = "是"  # 判断
+    bank.items[1][8] = "AB"  # 单选 with two letters
+    bank.items[2][1], bank.items[2][8] = "多选", "A"  # 多选 with one letter
+    bank.items[3][4] = None  # 选项B empty between A and C
+    spec, items = bank.parsed()
+    report = check_theory_bank(spec, items, REQ)
+    assert any("对" in m for m in _at(report, 2))
+    assert any("只能是一个" in m for m in _at(report, 3))
+    assert any("两个及以上" in m for m in _at(report, 4))
+    assert any("选项B为空" in m for m in _at(report, 5))
+
+
+def test_an_item_bound_to_no_point():
+    bank = fresh()
+    bank.items[5][9] = "A.A.999"
+    spec, items = bank.parsed()
+    assert any("不存在" in m for m in _at(check_theory_bank(spec, items, REQ), 7))
+
+
+def test_weights_not_summing_to_100_are_reported_on_the_first_range_row():
+    bank = fresh()
+    bank.spec[0][3] = 25
+    spec, _items = bank.parsed()
+    report = check_specification(spec, REQ)
+    assert any("之和为 95" in m for m in _at(report, 2))
+
+
+def test_core_points_below_80_percent():
+    bank = fresh()
+    for row in bank.spec[2:12]:
+        row[6] = "Y"
+    spec, _items = bank.parsed()
+    report = check_specification(spec, REQ)
+    messages = _at(report, 2)
+    assert any("X 占 75.0%" in m for m in messages)
+    assert any("Y 占 20.0%" in m for m in messages)
+
+
+def test_too_few_points_and_bad_codes_in_the_specification():
+    bank = fresh()
+    del bank.spec[5]
+    bank.spec[3][1] = "a-b"
+    spec, _items = bank.parsed()
+    report = check_specification(spec, REQ)
+    assert any("只有 199 个" in m or "只有 198 个" in m for m in _at(report, 2))
+    assert any("格式不对" in m for m in _at(report, 5))
+    assert any("只有 58 个鉴定点" in m for m in _at(report, 2))
+
+
+def test_a_bank_that_cannot_fill_the_plan():
+    bank = fresh()
+    judge_b = [k for k, r in enumerate(bank.items) if r[1] == "判断" and r[9].startswith("B.")]
+    for k in judge_b[5:]:
+        bank.items[k][1], bank.items[k][3:8], bank.items[k][8] = (
+            "单选",
+            ["甲", "乙"] + [None] * 3,
+            "A",
+        )
+    spec, items = bank.parsed()
+    result = assemble_papers(spec, items, REQ.plan_for(5), seed=1)
+    assert isinstance(result, list)
+    assert any("「B」的判断题只有 5 道" in p.message for p in result)
+    assert not check_theory_bank(spec, items, REQ).passed
+
+
+def test_papers_sharing_more_than_10_percent_are_refused(valid):
+    spec, items = valid.parsed()
+    quotas = {("判断", "A"): 15, ("判断", "B"): 20, ("判断", "C"): 15}
+    taken: Counter[tuple[str, str]] = Counter()
+    thin = []
+    for item in items:
+        key = (item.type, item.point_code[0])
+        if key in quotas:
+            taken[key] += 1
+            if taken[key] > quotas[key]:
+                continue
+        thin.append(item)
+    result = assemble_papers(spec, thin, REQ.plan_for(5), seed=1)
+    assert isinstance(result, list)
+    assert any("50 道相同试题" in p.message for p in result)
+    assert not check_theory_bank(spec, thin, REQ).passed
+
+
+def test_templates_open_with_headers_and_drop_down_lists():
+    for data, sheet, columns in (
+        (specification_template(), "鉴定要素细目表", SPEC_COLUMNS),
+        (theory_template(), "理论知识试题", THEORY_COLUMNS),
+    ):
+        wb = load_workbook(io.BytesIO(data))
+        assert wb.sheetnames == [sheet, "填写说明"]
+        assert [c.value for c in wb[sheet][1]] == [h for _k, h, _r in columns]
+        formulas = {dv.formula1 for dv in wb[sheet].data_validations.dataValidation}
+        assert '"5,4,3,2,1"' in formulas
+        assert len(formulas) == 2
+        assert wb["填写说明"]["A1"].value
+    assert read_specification(specification_template()) == ([], [])
+    assert read_theory_bank(theory_template()) == ([], [])
+
+
+def test_broken_files_give_problems_not_exceptions():
+    rows, problems = read_theory_bank(b"not a workbook")
+    assert rows == [] and "无法读取" in problems[0].message
+    rows, problems = read_theory_bank(_xlsx("Sheet1", THEORY_COLUMNS, []))
+    assert "缺少工作表" in problems[0].message
+    rows, problems = read_specification(_xlsx("鉴定要素细目表", THEORY_COLUMNS, []))
+    assert "找不到表头" in problems[0].message
+    spec_rows = [["五", "A", "x", 100, None, None, None], [5, "A", None, "很多", 1, "点", "W"]]
+    rows, problems = read_specification(_xlsx("鉴定要素细目表", SPEC_COLUMNS, spec_rows))
+    assert {(p.row, p.field) for p in problems} == {(2, "等级"), (3, "比重(%)"), (3, "重要程度")}
+    assert [(r.row, r.point_code) for r in rows] == [(3, "001")]
+    item = ["T1", "单选", datetime.date(2025, 1, 1), "甲", "乙", None, None, None, "A", "A.001"]
+    rows, problems = read_theory_bank(_xlsx("理论知识试题", THEORY_COLUMNS, [[*item, 5, 9, 1]]))
+    assert {(p.row, p.field) for p in problems} == {(2, "题干"), (2, "难度")}
+
+
+def test_skill_tasks_need_three_documents_and_ten_per_level():
+    docs = {"preparation_notice": "a.pdf", "task_paper": "b.pdf", "marking_record": "c.pdf"}
+    tasks = [{"level": 5, "code": f"S{k}", **docs} for k in range(10)]
+    assert check_skill_tasks(tasks, REQ, levels=[5]).passed
+    tasks[3] = {**tasks[3], "marking_record": None}
+    report = check_skill_tasks(tasks, REQ, levels=[5, 4])
+    assert any("缺少考核评分记录表" in p.message and p.row == 4 for p in report.errors)
+    assert any("5级完整的操作技能试题只有 9 道" in p.message for p in report.errors)
+    assert any("4级" in p.message for p in report.errors)
+    assert "共 3 个错误" in report.as_text()
+
+
+def test_requirements_from_the_round_json():
+    assert BankRequirements.from_dict({}) == REQ
+    req = BankRequirements.from_dict(
+        {"min_items_per_point": 5, "paper_plans": {"3": {"multi": [20, 40], "judge": [20, 40]}}}
+    )
+    assert req.min_items_per_point == 5
+    assert req.plan_for(3).target_counts() == {"判断": 27, "单选": 147, "多选": 26}
+    assert req.plan_for(5).target_counts() == {"判断": 50, "单选": 150, "多选": 0}
+    for bad in ({"core_min": 80}, {"min_items_per_point": "many"}, {"paper_plans": {"9": {}}}):
+        with pytest.raises(ValueError):
+            BankRequirements.from_dict(bad)
+
+
+def test_near_duplicates_miss_no_pair_a_full_comparison_finds():
+    rng = random.Random(5)
+    stems = ["".join(rng.choice("abcde") for _ in range(rng.randint(1, 16))) for _ in range(150)]
+    for cutoff in (70, 90):
+        brute = {
+            (i, j)
+            for i, j in combinations(range(len(stems)), 2)
+            if stems[i] != stems[j] and fuzz.ratio(stems[i], stems[j]) >= cutoff
+        }
+        assert {(i, j) for i, j, _s in near_duplicates(stems, cutoff)} == brute
+    assert normalise_stem(" 下列，说法（ ）正确？ＡＢ") == "下列说法正确ab"
