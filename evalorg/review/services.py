@@ -110,12 +110,20 @@ def experts_for(assignment: Assignment) -> list:
 
 
 def assignment_for(expert, application: Application) -> Assignment | None:
-    """The assignment through which ``expert`` may review ``application`` (None: not on it)."""
+    """The assignment through which ``expert`` may review ``application`` (None: not on it).
+
+    An expert who scored the case at the city and sits on the provincial selection panel too
+    works on the stage the case is in now: that assignment comes first."""
     assignments = Assignment.objects.filter(application=application).select_related("panel")
-    for assignment in assignments.prefetch_related("experts", "panel__members__expert"):
-        if expert in experts_for(assignment):
-            return assignment
-    return None
+    mine = [
+        assignment
+        for assignment in assignments.prefetch_related("experts", "panel__members__expert")
+        if expert in experts_for(assignment)
+    ]
+    if not mine:
+        return None
+    current = stage_now(application)
+    return next((a for a in mine if a.panel.stage == current), mine[0])
 
 
 @dataclass

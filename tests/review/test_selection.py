@@ -14,6 +14,7 @@ from evalorg.applications.models import State
 from evalorg.review.decisions import record_decision, send_batch
 from evalorg.review.models import (
     Assignment,
+    ConflictDeclaration,
     LeadershipDecision,
     Panel,
     PanelMember,
@@ -278,6 +279,29 @@ def test_the_center_runs_its_selection_panel_on_the_panels_page(client, staff, c
     client.force_login(staff)
     own = client.get(reverse("panels:list") + "?stage=province_selection").content.decode()
     assert "省级遴选评审组" not in own
+
+
+def test_an_expert_who_scored_at_the_city_scores_the_selection_on_the_selection_panel(
+    client, staff, center_staff
+):
+    """The expert pages pick the assignment of the stage the case is in now, not the city's
+    (whose submitted sheet would lock the declaration and show the city scoresheet)."""
+    (case,) = in_province_review(staff, 1)
+    city = Panel.objects.get(stage=Stage.CITY_ASSESSMENT, round=case.round)
+    experts = [member.expert for member in city.members.all()]
+    client.force_login(center_staff)
+    client.get(reverse("panels:list") + "?stage=province_selection")
+    selection = Panel.objects.get(stage=Stage.PROVINCE_SELECTION)
+    for expert in experts:
+        PanelMember.objects.create(panel=selection, expert=expert)
+    Assignment.objects.create(panel=selection, application=case)
+    client.force_login(experts[0])
+    declared = client.post(reverse("expert:declare", args=[case.pk]), {"kind": "none"})
+    assert declared.status_code == 302
+    assert declared.url == reverse("expert:scoresheet", args=[case.pk])
+    assert ConflictDeclaration.objects.filter(panel=selection, expert=experts[0]).exists()
+    sheet = client.get(reverse("expert:scoresheet", args=[case.pk])).content.decode()
+    assert selection.name in sheet and "defense_presentation" in sheet
 
 
 def test_a_city_case_not_yet_sent_cannot_be_assigned_to_the_selection_panel(
