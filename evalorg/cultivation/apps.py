@@ -9,8 +9,10 @@ class CultivationConfig(AppConfig):
     def ready(self) -> None:
         from evalorg.accounts.navigation import NavItem, register_nav
         from evalorg.applications.sections import register_case_section
+        from evalorg.applications.workflow import LINES
         from evalorg.core.sweeps import register_sweep
 
+        from .commitment import line_commitment_signed
         from .deadlines import sweep_elimination, sweep_reminders
         from .fast_track import register_fast_track
         from .sections import cultivation_section
@@ -18,6 +20,7 @@ class CultivationConfig(AppConfig):
 
         register_fast_track()
         register_cultivation_transitions()
+        LINES.add_guards("submit_bank", line_commitment_signed)
         register_sweep("cultivation_reminders", sweep_reminders)
         register_sweep("cultivation_elimination", sweep_elimination)
         register_case_section(cultivation_section)

@@ -53,6 +53,11 @@ def commitment_refusal(application: Application) -> Refusal | None:
     return None
 
 
+def line_commitment_signed(line, actor, data: dict) -> Refusal | None:
+    """Guard on the occupation line's ``submit_bank``: no deliverable before the letter."""
+    return commitment_refusal(line.application)
+
+
 def require_signed(application: Application) -> None:
     """For every later cultivation page and action: refuse (403) until the letter is signed."""
     refusal = commitment_refusal(application)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from evalorg.applications.models import Application, State
-from evalorg.applications.workflow import TransitionRefused
+from evalorg.applications.workflow import TransitionRefused, perform
 from evalorg.core.models import AuditEvent
 from evalorg.cultivation.commitment import (
     CommitmentNotSigned,
@@ -114,3 +114,13 @@ def test_other_users_never_reach_the_letter(client):
         assert client.get(reverse("cultivation:commitment", args=[case.pk])).status_code == 404
         pdf = client.get(reverse("cultivation:commitment_pdf", args=[case.pk]))
         assert pdf.status_code == 404
+
+
+def test_no_question_bank_is_submitted_before_the_letter_is_signed():
+    case = cultivating()
+    line = case.occupations.first()
+    user = applicant_of(case)
+    with pytest.raises(TransitionRefused, match=r"承诺书.*N-4\.2"):
+        perform(line, "submit_bank", user)
+    sign(case, user, "张三", None)
+    assert perform(line, "submit_bank", user).status == "bank_submitted"
