@@ -19,6 +19,7 @@ urlpatterns = [
     path("expert/", include(("evalorg.review.urls_expert", "expert"))),
     path("messages/", include("evalorg.notify.urls")),
     path("publicity/", include("evalorg.publicity.urls_staff")),
+    path("cultivation/", include("evalorg.cultivation.urls")),
     path("public/", include("evalorg.publicity.urls_public")),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),

@@ -147,6 +147,11 @@ def _urls(case) -> dict[str, str]:
         "publicity:objection": reverse("publicity:objection", args=[1]),
         "publicity:objection_action": reverse("publicity:objection_action", args=[1, "uphold"]),
         "publicity:evidence": reverse("publicity:evidence", args=[1]),
+        # Cultivation: the case's commitment letter; the agency's own training sessions.
+        "cultivation:commitment": reverse("cultivation:commitment", args=[pk]),
+        "cultivation:commitment_pdf": reverse("cultivation:commitment_pdf", args=[pk]),
+        "cultivation:training_list": reverse("cultivation:training_list"),
+        "cultivation:training": reverse("cultivation:training", args=[1]),
     }
 
 
@@ -203,6 +208,7 @@ OWN_PAGES_OF_ANY_USER = {
     "review:summary",
     "notify:list",
     "notify:read_all",
+    "cultivation:training_list",
 }
 
 

@@ -16,7 +16,7 @@ import contextvars
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -107,6 +107,19 @@ class Workflow:
                     f"Workflow {self.name}: action {transition.action!r} is registered twice."
                 )
             self.table[transition.action] = transition
+
+    def add_guards(self, action: str, *guards: Guard) -> None:
+        """A later stage adds guards to an action an earlier stage registered (cultivation: the
+        signed commitment letter before ``submit_bank``). Adding a guard twice raises."""
+        transition = self.table.get(action)
+        if transition is None:
+            raise ImproperlyConfigured(f"Workflow {self.name}: no action {action!r}.")
+        for guard in guards:
+            if guard in transition.guards:
+                raise ImproperlyConfigured(
+                    f"Workflow {self.name}: guard {guard!r} is added to {action!r} twice."
+                )
+        self.table[action] = replace(transition, guards=transition.guards + tuple(guards))
 
     def state_of(self, obj: Any) -> str:
         return getattr(obj, self.state_field)

@@ -7,6 +7,28 @@ class CultivationConfig(AppConfig):
     verbose_name = "培育辅导"
 
     def ready(self) -> None:
+        from evalorg.accounts.navigation import NavItem, register_nav
+        from evalorg.applications.sections import register_case_section
+        from evalorg.applications.workflow import LINES
+        from evalorg.core.sweeps import register_sweep
+
+        from .commitment import line_commitment_signed
+        from .deadlines import sweep_elimination, sweep_reminders
         from .fast_track import register_fast_track
+        from .sections import cultivation_section
+        from .transitions import register_cultivation_transitions
 
         register_fast_track()
+        register_cultivation_transitions()
+        LINES.add_guards("submit_bank", line_commitment_signed)
+        register_sweep("cultivation_reminders", sweep_reminders)
+        register_sweep("cultivation_elimination", sweep_elimination)
+        register_case_section(cultivation_section)
+        register_nav(
+            NavItem(
+                label="考务培训",
+                url_name="cultivation:training_list",
+                roles=frozenset({"city_staff", "province_staff"}),
+                order=50,
+            )
+        )

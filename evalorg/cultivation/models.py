@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from evalorg.accounts.models import Agency
 from evalorg.applications.models import Application
+from evalorg.institutions.models import Institution
 
 
 class CultivationPeriod(models.Model):
@@ -29,3 +32,121 @@ class CultivationPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application}：{self.starts_on} 至 {self.last_day}"
+
+
+class CommitmentLetter(models.Model):
+    """The signed commitment letter (工作承诺书, 附件5, N-4.2): the round's text as signed."""
+
+    application = models.OneToOneField(
+        Application,
+        verbose_name=_("备案申请"),
+        on_delete=models.PROTECT,
+        related_name="commitment_letter",
+    )
+    text = models.TextField(_("承诺书正文"))
+    signed_name = models.CharField(_("法定代表人签名"), max_length=60)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签署账号"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_at = models.DateTimeField(_("签署时间"))
+    signed_ip = models.GenericIPAddressField(_("签署 IP"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("培育机构工作承诺书")
+        verbose_name_plural = _("培育机构工作承诺书")
+
+    def __str__(self) -> str:
+        return f"{self.application}：{self.signed_name}"
+
+
+class Reminder(models.Model):
+    """A deadline reminder sent for a period; the unique constraint makes each go out once."""
+
+    class Kind(models.TextChoices):
+        DAYS_30 = "d30", _("距培育期结束 30 天")
+        DAYS_7 = "d7", _("距培育期结束 7 天")
+        LAST_DAY = "d0", _("培育期最后一天")
+
+    period = models.ForeignKey(
+        CultivationPeriod,
+        verbose_name=_("培育辅导期"),
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    kind = models.CharField(_("提醒类型"), max_length=4, choices=Kind.choices)
+    sent_at = models.DateTimeField(_("发送时间"))
+
+    class Meta:
+        verbose_name = _("培育期提醒")
+        verbose_name_plural = _("培育期提醒")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "kind"], name="one_reminder_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_id}：{self.get_kind_display()}"
+
+
+class TrainingSession(models.Model):
+    """An exam-administration training (考务培训) held by a city agency or the center (N-4.2)."""
+
+    organiser = models.ForeignKey(
+        Agency, verbose_name=_("组织单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    held_on = models.DateField(_("培训日期"))
+    topic = models.CharField(_("培训主题"), max_length=200)
+    place = models.CharField(_("培训地点"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("考务培训")
+        verbose_name_plural = _("考务培训")
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.held_on:%Y-%m-%d} {self.topic}"
+
+
+class TrainingAttendance(models.Model):
+    session = models.ForeignKey(
+        TrainingSession,
+        verbose_name=_("考务培训"),
+        on_delete=models.CASCADE,
+        related_name="attendances",
+    )
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("培育机构"),
+        on_delete=models.PROTECT,
+        related_name="training_attendances",
+    )
+    attendee_name = models.CharField(_("参训人员"), max_length=60)
+    attended = models.BooleanField(_("是否参加"), default=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("考务培训签到")
+        verbose_name_plural = _("考务培训签到")
+        ordering = ["session", "institution", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "institution", "attendee_name"], name="one_row_per_attendee"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session}：{self.attendee_name}"

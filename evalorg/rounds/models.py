@@ -34,6 +34,26 @@ def default_publicity_template() -> str:
     return DEFAULT_PUBLICITY_TEMPLATE
 
 
+# Our default of the unpublished 附件5 (广东省社会培训评价组织培育机构工作承诺书), N-4.2.
+DEFAULT_COMMITMENT_TEMPLATE = (
+    "本机构{institution}已列为{round}社会培训评价组织培育辅导对象，在培育辅导期内郑重承诺：\n"
+    "一、严格遵守职业技能等级认定和评价工作的有关法律法规、政策规定和工作规程，"
+    "规范开展评价活动；\n"
+    "二、自觉接受各级人力资源社会保障部门的指导、监督和质量督导，"
+    "如实提供有关情况和材料；\n"
+    "三、按照试题开发要求（附件6），在培育辅导期内认真完成所申报职业（工种）的"
+    "题库开发任务，参加考务培训；\n"
+    "四、依法保护考生个人信息和评价数据安全，不泄露、不出售、不违规使用；\n"
+    "五、除经核准的收费项目和标准外，不以任何名义向考生收取其他费用；\n"
+    "六、机构名称、法定代表人、地址、联系方式等发生变更的，及时向所在地评价指导机构报告。\n"
+    "如违反上述承诺，本机构愿承担相应责任，接受自然淘汰或取消备案等处理。"
+)
+
+
+def default_commitment_template() -> str:
+    return DEFAULT_COMMITMENT_TEMPLATE
+
+
 class Round(models.Model):
     """One year's selection (遴选批次): dates and rules are data (SPEC §2)."""
 
@@ -62,6 +82,11 @@ class Round(models.Model):
             "可用占位符：{round} 批次名称，{year} 年度，{count} 机构数，{start} 公示开始日期，"
             "{end} 公示结束日期，{days} 公示工作日数，{objections_to} 异议受理方式。"
         ),
+    )
+    commitment_template = models.TextField(
+        _("培育机构工作承诺书正文（附件5）"),
+        default=default_commitment_template,
+        help_text=_("可用占位符：{institution} 机构名称，{round} 批次名称。"),
     )
     cultivation_days = models.PositiveSmallIntegerField(
         _("培育辅导期上限（天）"), default=180, help_text=_("N-4.2：不超过 180 天。")

@@ -11,7 +11,7 @@ from evalorg.accounts.models import Role
 from evalorg.accounts.system import system_actor
 from evalorg.applications import access, workflow
 from evalorg.applications.models import Application, ApplicationOccupation, State
-from evalorg.core import audit
+from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
 from evalorg.core.models import AuditEvent
 from evalorg.core.workflow import Transition, define
@@ -69,11 +69,24 @@ def _cultivating_line(application) -> ApplicationOccupation:
     return application.occupations.first()
 
 
+def _sign_commitment(application) -> None:
+    from evalorg.cultivation.models import CommitmentLetter
+
+    CommitmentLetter.objects.create(
+        application=application,
+        text="承诺",
+        signed_name="张三",
+        signed_by=applicant_of(application),
+        signed_at=clock.now(),
+    )
+
+
 def test_an_occupation_line_moves_through_its_table_with_audit_events(in_period):
     application = build_application()
     line = _cultivating_line(application)
     system = system_actor()
     line = workflow.perform(line, "start_cultivation", system)
+    _sign_commitment(application)  # cultivation's guard on submit_bank (N-4.2)
     line = workflow.perform(line, "submit_bank", applicant_of(application))
     assert line.status == Line.BANK_SUBMITTED
     events = AuditEvent.objects.for_object(line).order_by("seq")

@@ -1,0 +1,158 @@
+"""The end of the cultivation period (N-4.3): the case transitions ``eliminate`` and ``accept``,
+performed by the system actor once the period's last day (inclusive, Shanghai) has passed.
+
+Both first eliminate every occupation line that has not passed its question-bank review
+(line action ``eliminate``), in the same transaction: an organization with no line passed is
+eliminated (自然淘汰), one with some passed lines is accepted for those only. Registered from
+``CultivationConfig.ready``.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from evalorg.accounts.models import Role
+from evalorg.applications.models import Application, ApplicationOccupation, State
+from evalorg.applications.workflow import Refusal, Transition, perform, register
+from evalorg.core import clock
+from evalorg.core.audit import Audience
+
+from .models import CultivationPeriod
+from .notifications import tell_institution
+
+CLAUSE = "N-4.3"
+SYSTEM = frozenset({Role.SYSTEM})
+Line = ApplicationOccupation.Status
+PASSED = frozenset({Line.BANK_PASSED, Line.FILED})
+# The line action ``eliminate``'s sources: started and not (yet) passed.
+UNFINISHED = frozenset({Line.CULTIVATING, Line.BANK_SUBMITTED, Line.BANK_FAILED})
+
+
+def _period(application: Application) -> CultivationPeriod | None:
+    return CultivationPeriod.objects.filter(application=application).first()
+
+
+def _day(day) -> str:
+    return f"{day:%Y年%m月%d日}"
+
+
+# ---- guards -------------------------------------------------------------------------------
+
+
+def period_over(application: Application, actor, data: dict) -> Refusal | None:
+    period = _period(application)
+    if period is None:
+        return Refusal(CLAUSE, _("该申请没有培育辅导期记录。"))
+    if not clock.is_past(period.last_day):
+        return Refusal(
+            CLAUSE,
+            _("培育辅导期至 %(last)s 24 时（含当天，北京时间）结束，期满前不能办理。")
+            % {"last": _day(period.last_day)},
+        )
+    data["_period"] = period
+    return None
+
+
+def _passed_lines(application: Application):
+    return application.occupations.filter(status__in=PASSED)
+
+
+def some_line_passed(application: Application, actor, data: dict) -> Refusal | None:
+    if not _passed_lines(application).exists():
+        return Refusal(CLAUSE, _("没有题库审核通过的职业（工种），不能验收。"))
+    return None
+
+
+def no_line_passed(application: Application, actor, data: dict) -> Refusal | None:
+    if _passed_lines(application).exists():
+        return Refusal(CLAUSE, _("已有题库审核通过的职业（工种），应办理验收而不是淘汰。"))
+    return None
+
+
+# ---- effects --------------------------------------------------------------------------------
+
+
+def eliminate_unfinished_lines(application: Application, actor, data: dict) -> None:
+    period = data["_period"]
+    reason = _(
+        "培育辅导期已于 %(last)s 届满，该职业（工种）题库未通过审核，予以自然淘汰（N-4.3）。"
+    ) % {"last": _day(period.last_day)}
+    eliminated = []
+    for line in application.occupations.filter(status__in=UNFINISHED).select_related("occupation"):
+        perform(line, "eliminate", actor, reason=reason)
+        eliminated.append(str(line))
+    data["_eliminated"] = eliminated
+
+
+def _line_list(names: list[str]) -> str:
+    return "、".join(names) if names else _("无")
+
+
+def tell_eliminated(application: Application, actor, data: dict) -> None:
+    period = data["_period"]
+    tell_institution(
+        application,
+        _("贵机构培育辅导期届满，予以自然淘汰"),
+        _(
+            "%(name)s：\n贵机构的培育辅导期（%(start)s 至 %(last)s）已届满，"
+            "期内没有职业（工种）的题库通过审核。根据通知要求（N-4.3），"
+            "对贵机构实行自然淘汰，不纳入备案公布名单。\n淘汰的职业（工种）：%(lines)s"
+        )
+        % {
+            "name": application.institution.name,
+            "start": _day(period.starts_on),
+            "last": _day(period.last_day),
+            "lines": _line_list(data.get("_eliminated", [])),
+        },
+    )
+
+
+def tell_accepted(application: Application, actor, data: dict) -> None:
+    period = data["_period"]
+    passed = [str(line) for line in _passed_lines(application).select_related("occupation")]
+    tell_institution(
+        application,
+        _("贵机构培育辅导期届满，题库通过审核的职业进入验收备案"),
+        _(
+            "%(name)s：\n贵机构的培育辅导期（%(start)s 至 %(last)s）已届满。"
+            "题库通过审核的职业（工种）进入验收备案：%(passed)s。\n"
+            "期内未通过审核的职业（工种）予以自然淘汰（N-4.3）：%(lines)s"
+        )
+        % {
+            "name": application.institution.name,
+            "start": _day(period.starts_on),
+            "last": _day(period.last_day),
+            "passed": _line_list(passed),
+            "lines": _line_list(data.get("_eliminated", [])),
+        },
+    )
+
+
+ELIMINATE = Transition(
+    action="eliminate",
+    label=_("培育期满，自然淘汰（N-4.3）"),
+    sources=frozenset({State.CULTIVATING}),
+    target=State.ELIMINATED,
+    roles=SYSTEM,
+    guards=(period_over, no_line_passed),
+    after=(eliminate_unfinished_lines, tell_eliminated),
+    style="danger",
+    audience=Audience.APPLICANT,
+    reason_to_applicant=True,
+)
+ACCEPT = Transition(
+    action="accept",
+    label=_("培育期满，通过审核的职业进入验收（N-4.3）"),
+    sources=frozenset({State.CULTIVATING}),
+    target=State.ACCEPTED,
+    roles=SYSTEM,
+    guards=(period_over, some_line_passed),
+    after=(eliminate_unfinished_lines, tell_accepted),
+    style="success",
+    audience=Audience.APPLICANT,
+    reason_to_applicant=True,
+)
+
+
+def register_cultivation_transitions() -> None:
+    register(ELIMINATE, ACCEPT)

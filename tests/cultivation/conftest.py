@@ -1,0 +1,29 @@
+"""Cases in cultivation, built without the earlier stages (they are not the point here)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from evalorg.accounts.models import Agency
+from evalorg.applications.models import Application, State
+from evalorg.cultivation.services import start_cultivation
+from tests.applications.conftest import build_application
+from tests.factories import InstitutionFactory, city_agency
+
+START = date(2025, 3, 3)
+LAST = date(2025, 8, 29)  # day 180, counted from START as day 1
+
+
+def cultivating(institution=None, starts_on: date = START, *, agency: Agency | None = None):
+    """A case in cultivation with its period and its lines cultivating (one welder line at
+    levels 5 and 4), received by the Guangzhou city agency unless told otherwise."""
+    institution = institution or InstitutionFactory(legal_rep_name="张 三")
+    application = build_application(institution)
+    Application.objects.filter(pk=application.pk).update(
+        state=State.CULTIVATING,
+        receiving_agency=agency or city_agency(),
+        acknowledgement_no=f"GD-{application.pk:05d}",
+    )
+    application = Application.objects.get(pk=application.pk)
+    start_cultivation(application, starts_on)
+    return Application.objects.get(pk=application.pk)

@@ -1,0 +1,160 @@
+"""The 180-day clock (N-4.2): the last day, the countdown on the case page, the reminders at
+30 and 7 days and on the last day, each once; elimination after the last day (N-4.3)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from evalorg.accounts.system import system_actor
+from evalorg.applications.models import Application, ApplicationOccupation
+from evalorg.applications.workflow import TransitionRefused, perform
+from evalorg.core import clock
+from evalorg.core.models import AuditEvent
+from evalorg.core.sweeps import sweep_names
+from evalorg.cultivation.deadlines import sweep_elimination, sweep_reminders
+from evalorg.cultivation.models import CultivationPeriod, Reminder
+from evalorg.cultivation.services import last_day_for
+from evalorg.notify.models import Message, OutboundEmail
+from tests.applications.conftest import SH, applicant_of
+from tests.cultivation.conftest import LAST, START, cultivating
+from tests.factories import CityStaffFactory
+
+pytestmark = pytest.mark.django_db
+Line = ApplicationOccupation.Status
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=SH)
+
+
+def test_day_180_counted_from_the_start_day():
+    case = cultivating()
+    assert last_day_for(case, START) == LAST == date(2025, 8, 29)
+    period = CultivationPeriod.objects.get(application=case)
+    assert (period.starts_on, period.last_day) == (START, LAST)
+
+
+def test_the_sweeps_are_registered():
+    assert {"cultivation_reminders", "cultivation_elimination"} <= set(sweep_names())
+
+
+@pytest.mark.parametrize("who", ["applicant", "staff"])
+def test_the_case_page_counts_down(client, who):
+    case = cultivating()
+    user = applicant_of(case) if who == "applicant" else CityStaffFactory()
+    url = reverse("applications:detail", args=[case.pk])
+    with time_machine.travel(at(LAST - timedelta(days=10)), tick=False):
+        client.force_login(user)
+        html = client.get(url).content.decode()
+    assert 'data-testid="countdown"' in html and "2025-08-29" in html
+    assert "剩余 <strong>10</strong> 天" in html
+    with time_machine.travel(at(LAST), tick=False):
+        client.force_login(user)  # sessions expire when idle
+        assert "今天是培育期最后一天" in client.get(url).content.decode()
+    assert ('data-testid="sign-link"' in html) == (who == "applicant")
+
+
+def _reminders(case) -> list[str]:
+    return sorted(Reminder.objects.filter(period__application=case).values_list("kind", flat=True))
+
+
+def _told(case) -> int:
+    return Message.objects.filter(recipient=applicant_of(case)).count()
+
+
+def test_reminders_at_30_and_7_days_and_on_the_last_day_each_once():
+    case = cultivating()
+    with time_machine.travel(at(LAST - timedelta(days=31)), tick=False):
+        assert sweep_reminders() == "reminders sent 0"
+    with time_machine.travel(at(LAST - timedelta(days=30)), tick=False):
+        assert sweep_reminders() == "reminders sent 1"
+        assert sweep_reminders() == "reminders sent 0"
+    assert _reminders(case) == ["d30"] and _told(case) == 1
+    message = Message.objects.get(recipient=applicant_of(case))
+    assert "30 天" in message.subject and "2025年08月29日" in message.body
+    assert OutboundEmail.objects.filter(subject=message.subject).count() == 1
+    with time_machine.travel(at(LAST - timedelta(days=7)), tick=False):
+        sweep_reminders()
+    with time_machine.travel(at(LAST, 23), tick=False):
+        sweep_reminders()
+        sweep_reminders()
+    assert _reminders(case) == ["d0", "d30", "d7"] and _told(case) == 3
+    with time_machine.travel(at(LAST + timedelta(days=1)), tick=False):
+        assert sweep_reminders() == "reminders sent 0"
+
+
+def test_a_late_sweep_sends_only_the_latest_due_reminder_once():
+    case = cultivating()
+    with time_machine.travel(at(LAST - timedelta(days=5)), tick=False):  # missed the 30-day mark
+        sweep_reminders()
+    assert _reminders(case) == ["d7"] and _told(case) == 1
+    with time_machine.travel(at(LAST - timedelta(days=3)), tick=False):
+        sweep_reminders()
+    assert _reminders(case) == ["d7"] and _told(case) == 1  # never the past d30 afterwards
+
+
+def test_no_reminder_for_a_case_no_longer_in_cultivation():
+    case = cultivating()
+    Application.objects.filter(pk=case.pk).update(state="withdrawn")
+    with time_machine.travel(at(LAST), tick=False):
+        assert sweep_reminders() == "reminders sent 0"
+
+
+def _lines(case) -> dict[int, str]:
+    return dict(case.occupations.values_list("level", "status"))
+
+
+def test_the_day_180_boundary_nothing_passed_eliminates_case_and_lines():
+    case = cultivating()
+    with time_machine.travel(clock.deadline_end(LAST), tick=False):  # 23:59:59.999999
+        assert sweep_elimination() == "eliminated 0, accepted 0"
+    assert Application.objects.get(pk=case.pk).state == "cultivating"
+    with time_machine.travel(at(LAST + timedelta(days=1), 0), tick=False):  # 00:00:00
+        assert sweep_elimination() == "eliminated 1, accepted 0"
+        events = AuditEvent.objects.count()
+        assert sweep_elimination() == "eliminated 0, accepted 0"
+    assert AuditEvent.objects.count() == events
+    case.refresh_from_db()
+    assert case.state == "eliminated" and set(_lines(case).values()) == {Line.ELIMINATED}
+    event = AuditEvent.objects.for_object(case).get(action="eliminate")
+    assert event.actor_label == "系统" and event.audience == "applicant"
+    assert "N-4.3" in event.data["reason"]
+    told = Message.objects.get(recipient=applicant_of(case), subject__contains="自然淘汰")
+    assert "五级" in told.body or "初级" in told.body
+    assert OutboundEmail.objects.filter(subject=told.subject).exists()
+
+
+def test_some_lines_passed_accepts_for_those_only():
+    case = cultivating()
+    five = case.occupations.get(level=5)
+    ApplicationOccupation.objects.filter(pk=five.pk).update(status=Line.BANK_PASSED)
+    four = case.occupations.get(level=4)
+    ApplicationOccupation.objects.filter(pk=four.pk).update(status=Line.BANK_SUBMITTED)
+    with time_machine.travel(at(LAST + timedelta(days=3)), tick=False):  # a sweep that ran late
+        assert sweep_elimination() == "eliminated 0, accepted 1"
+    case.refresh_from_db()
+    assert case.state == "accepted"
+    assert _lines(case) == {5: Line.BANK_PASSED, 4: Line.ELIMINATED}
+    told = Message.objects.get(recipient=applicant_of(case), subject__contains="验收")
+    assert "自然淘汰" in told.body
+
+
+def test_the_end_transitions_are_the_system_s_and_wait_for_the_period():
+    case = cultivating()
+    with pytest.raises(TransitionRefused, match="SPEC-1"):
+        perform(case, "eliminate", CityStaffFactory())
+    with time_machine.travel(clock.deadline_end(LAST), tick=False):
+        with pytest.raises(TransitionRefused, match=r"N-4\.3"):
+            perform(case, "eliminate", system_actor())
+        with pytest.raises(TransitionRefused, match=r"N-4\.3"):
+            perform(case, "accept", system_actor())
+    with (
+        time_machine.travel(at(LAST + timedelta(days=1)), tick=False),
+        pytest.raises(TransitionRefused, match="没有题库审核通过"),
+    ):
+        perform(case, "accept", system_actor())
+    assert Application.objects.get(pk=case.pk).state == "cultivating"
