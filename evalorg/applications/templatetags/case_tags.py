@@ -55,6 +55,9 @@ EVENT_LABELS = {
     "panel_member_removed": "评审组移出专家",
     "province_received": "省中心接收报送",
     "user_registered": "注册账户",
+    "commitment_signed": "签署承诺书",
+    "training_attendance_recorded": "记录考务培训出席",
+    "training_session_created": "安排考务培训",
 }
 
 
