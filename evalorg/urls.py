@@ -20,6 +20,8 @@ urlpatterns = [
     path("messages/", include("evalorg.notify.urls")),
     path("publicity/", include("evalorg.publicity.urls_staff")),
     path("public/", include("evalorg.publicity.urls_public")),
+    path("public/", include("evalorg.filing.urls_public")),
+    path("filing/", include("evalorg.filing.urls")),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),
 ]

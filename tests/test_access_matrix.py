@@ -31,6 +31,11 @@ PUBLIC = {
     "public:notice_pdf",
     "public:objection_new",
     "public:objection_done",
+    # The registry of filed organizations and its open data are public by nature (N-5.2).
+    "registry:list",
+    "registry:fields",
+    "registry:csv",
+    "registry:json",
     "captcha-image",
     "captcha-image-2x",
     "captcha-audio",
@@ -143,6 +148,8 @@ def _urls(case) -> dict[str, str]:
         "publicity:objection": reverse("publicity:objection", args=[1]),
         "publicity:objection_action": reverse("publicity:objection_action", args=[1, "uphold"]),
         "publicity:evidence": reverse("publicity:evidence", args=[1]),
+        # A filing letter: the organization and the staff concerned (tests/filing/test_access).
+        "filing:download": reverse("filing:download", args=[1, "pdf"]),
     }
 
 

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "filing"
+
+urlpatterns = [
+    path("letters/<int:pk>/<str:kind>/", views.download, name="download"),
+]

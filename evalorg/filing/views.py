@@ -1,0 +1,42 @@
+"""Downloading a filing letter (DOCX or PDF): the organization and the staff concerned only;
+everyone else gets a 404, so a letter's existence is not revealed. Staff reads are audited."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
+
+from evalorg.core import audit
+from evalorg.core.audit import Audience
+from evalorg.core.files import file_response
+
+from .access import is_staff_reader, may_download
+from .models import FilingLetter
+
+KINDS = ("docx", "pdf")
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, pk: int, kind: str):
+    if kind not in KINDS:
+        raise Http404
+    letter = get_object_or_404(
+        FilingLetter.objects.select_related(
+            "application__institution", "application__receiving_agency", "docx", "pdf"
+        ),
+        pk=pk,
+    )
+    if not may_download(letter, request.user):
+        raise Http404
+    if is_staff_reader(letter, request.user):
+        audit.record(
+            "download_filing_letter",
+            letter,
+            actor=request.user,
+            data={"kind": kind, "number": letter.number},
+            audience=Audience.STAFF,
+        )
+    return file_response(getattr(letter, kind))
