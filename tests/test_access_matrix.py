@@ -150,6 +150,7 @@ def _urls(case) -> dict[str, str]:
         "publicity:evidence": reverse("publicity:evidence", args=[1]),
         # A filing letter: the organization and the staff concerned (tests/filing/test_access).
         "filing:download": reverse("filing:download", args=[1, "pdf"]),
+        "filing:issue": reverse("filing:issue", args=[pk]),
     }
 
 

@@ -9,7 +9,9 @@ import io
 from datetime import date, datetime
 
 import pytest
+import time_machine
 from django.core.files.base import ContentFile
+from django.urls import reverse
 from docx import Document
 from pypdf import PdfReader
 
@@ -22,8 +24,9 @@ from evalorg.filing.models import FilingLetter, LetterTemplate
 from evalorg.filing.services import add_years
 from evalorg.notify.models import Message, OutboundEmail
 from tests.applications.conftest import SH, applicant_of
+from tests.factories import CityStaffFactory, city_agency
 
-from .conftest import Line, issued, passed
+from .conftest import Line, department_staff, issued, passed
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +178,32 @@ def test_an_active_uploaded_template_replaces_the_default(staff):
     LetterTemplate.objects.filter(pk=template.pk).update(active=True)
     letter = issued(passed(), staff)
     assert f"自定义模板标记 {letter.number}" in _docx_text(letter.docx)
+
+
+def test_province_staff_issue_a_letter_from_the_case_page(client, staff):
+    case = passed()
+    Application.objects.filter(pk=case.pk).update(receiving_agency=staff.agency)
+    client.force_login(staff)
+    page = client.get(reverse("applications:detail", args=[case.pk]))
+    issue_url = reverse("filing:issue", args=[case.pk])
+    assert issue_url in page.content.decode()
+    with time_machine.travel(datetime(2023, 12, 1, 10, tzinfo=SH), tick=False):
+        response = client.post(issue_url, follow=True)
+    assert FilingLetter.objects.get(application=case).number in response.content.decode()
+    assert Application.objects.get(pk=case.pk).state == State.FILED
+
+
+@pytest.mark.parametrize("role", ["applicant", "city_staff", "department"])
+def test_no_one_else_issues_a_letter_or_sees_the_button(client, role):
+    case = passed()
+    user = {
+        "applicant": lambda: applicant_of(case),
+        "city_staff": lambda: CityStaffFactory(agency=city_agency("440100")),
+        "department": department_staff,
+    }[role]()
+    client.force_login(user)
+    issue_url = reverse("filing:issue", args=[case.pk])
+    page = client.get(reverse("applications:detail", args=[case.pk]))
+    assert issue_url not in page.content.decode()
+    assert client.post(issue_url).status_code == 404
+    assert not FilingLetter.objects.exists()
