@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "evalorg.review",
     "evalorg.publicity",
     "evalorg.cultivation",
+    "evalorg.filing",
     "evalorg.notify",
     "evalorg.documents",
 ]

@@ -21,6 +21,8 @@ urlpatterns = [
     path("publicity/", include("evalorg.publicity.urls_staff")),
     path("cultivation/", include("evalorg.cultivation.urls")),
     path("public/", include("evalorg.publicity.urls_public")),
+    path("public/", include("evalorg.filing.urls_public")),
+    path("filing/", include("evalorg.filing.urls")),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -31,6 +31,11 @@ PUBLIC = {
     "public:notice_pdf",
     "public:objection_new",
     "public:objection_done",
+    # The registry of filed organizations and its open data are public by nature (N-5.2).
+    "registry:list",
+    "registry:fields",
+    "registry:csv",
+    "registry:json",
     "captcha-image",
     "captcha-image-2x",
     "captcha-audio",
@@ -152,6 +157,9 @@ def _urls(case) -> dict[str, str]:
         "cultivation:commitment_pdf": reverse("cultivation:commitment_pdf", args=[pk]),
         "cultivation:training_list": reverse("cultivation:training_list"),
         "cultivation:training": reverse("cultivation:training", args=[1]),
+        # A filing letter: the organization and the staff concerned (tests/filing/test_access).
+        "filing:download": reverse("filing:download", args=[1, "pdf"]),
+        "filing:issue": reverse("filing:issue", args=[pk]),
     }
 
 

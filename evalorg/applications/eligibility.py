@@ -332,6 +332,13 @@ def input_from_application(application) -> EligibilityInput:
     lines = application.occupations.exclude(status=ApplicationOccupation.Status.EXCLUDED)
     answers: dict[str, bool | None] = dict.fromkeys(ExclusionItem.values)
     answers.update(institution.declarations.values_list("item", "applies"))
+    filed = (
+        application.kind == "expansion"
+        and ApplicationOccupation.objects.filter(
+            application__institution_id=institution.pk,
+            status=ApplicationOccupation.Status.FILED,
+        ).exists()
+    )
     return EligibilityInput(
         uscc=institution.uscc,
         category=institution.category,
@@ -345,7 +352,8 @@ def input_from_application(application) -> EligibilityInput:
             item_code=RECOMMENDATION_LETTER, is_current=True
         ).exists(),
         exclusion_answers=answers,
-        # The filing stage (registry) will supply these; until then expansion fails N-2.2.
-        is_filed_organization=False,
-        has_passed_question_bank=False,
+        # N-2.2: a filed organization has a filed occupation line (the filing stage files lines
+        # whose question bank passed, so a filed line also means a bank passed review).
+        is_filed_organization=filed,
+        has_passed_question_bank=filed,
     )

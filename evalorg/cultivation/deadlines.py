@@ -106,7 +106,7 @@ def sweep_elimination() -> str:
                 "培育辅导期已于 %(last)s 届满，题库通过审核的职业（工种）进入验收，"
                 "其余职业（工种）自然淘汰（N-4.3）。"
             ) % {"last": last}
-            perform(application, "accept", system, reason=reason)
+            perform(application, "accept_at_end", system, reason=reason)
             accepted += 1
         else:
             reason = _(

@@ -141,7 +141,7 @@ ELIMINATE = Transition(
     reason_to_applicant=True,
 )
 ACCEPT = Transition(
-    action="accept",
+    action="accept_at_end",
     label=_("培育期满，通过审核的职业进入验收（N-4.3）"),
     sources=frozenset({State.CULTIVATING}),
     target=State.ACCEPTED,

@@ -291,6 +291,25 @@ def test_n_2_2_expansion_by_filed_organization_with_passed_bank_passes():
     assert not results_for("N-2.2", base_input(kind=Kind.NEW))
 
 
+def test_n_2_2_an_institution_with_a_filed_line_may_apply_for_an_expansion():
+    institution = InstitutionFactory()
+    expansion = build_application(institution)
+    expansion.kind = Kind.EXPANSION
+    expansion.save()
+    assert only(results_for("N-2.2", input_from_application(expansion))).outcome == Outcome.FAIL
+    earlier = build_application(institution, occupations=(("4-07-05-02", [5]),))
+    earlier.occupations.update(status=ApplicationOccupation.Status.BANK_PASSED)
+    assert only(results_for("N-2.2", input_from_application(expansion))).outcome == Outcome.FAIL
+    earlier.occupations.update(status=ApplicationOccupation.Status.FILED)
+    inp = input_from_application(expansion)
+    assert inp.is_filed_organization and inp.has_passed_question_bank
+    assert only(results_for("N-2.2", inp)).outcome == Outcome.PASS
+    other = build_application()  # another institution's filed line counts for nothing
+    other.kind = Kind.EXPANSION
+    other.save()
+    assert only(results_for("N-2.2", input_from_application(other))).outcome == Outcome.FAIL
+
+
 def test_n_5_3_recommended_without_letter_fails():
     result = only(results_for("N-5.3", base_input(recommended_by_authority=True)))
     assert result.outcome == Outcome.FAIL and "附件7" in result.message

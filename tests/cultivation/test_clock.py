@@ -151,10 +151,10 @@ def test_the_end_transitions_are_the_system_s_and_wait_for_the_period():
         with pytest.raises(TransitionRefused, match=r"N-4\.3"):
             perform(case, "eliminate", system_actor())
         with pytest.raises(TransitionRefused, match=r"N-4\.3"):
-            perform(case, "accept", system_actor())
+            perform(case, "accept_at_end", system_actor())
     with (
         time_machine.travel(at(LAST + timedelta(days=1)), tick=False),
         pytest.raises(TransitionRefused, match="没有题库审核通过"),
     ):
-        perform(case, "accept", system_actor())
+        perform(case, "accept_at_end", system_actor())
     assert Application.objects.get(pk=case.pk).state == "cultivating"

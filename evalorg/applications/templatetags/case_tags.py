@@ -56,6 +56,7 @@ EVENT_LABELS = {
     "province_received": "省中心接收报送",
     "user_registered": "注册账户",
     "commitment_signed": "签署承诺书",
+    "download_filing_letter": "下载备案函",
     "training_attendance_recorded": "记录考务培训出席",
     "training_session_created": "安排考务培训",
 }

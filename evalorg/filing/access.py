@@ -1,0 +1,30 @@
+"""Who may download a filing letter: the organization itself (the case's applicant), the
+provincial center and the department, and the city agency of the case (the one that received
+it, or the organization's city, which supervises it locally, N-5.2)."""
+
+from __future__ import annotations
+
+from evalorg.accounts.models import Role
+from evalorg.applications import access
+
+from .models import FilingLetter
+
+ALL_LETTERS = frozenset({Role.PROVINCE_STAFF, Role.DEPARTMENT})
+
+
+def is_staff_reader(letter: FilingLetter, user) -> bool:
+    if user.role in ALL_LETTERS:
+        return True
+    if user.role != Role.CITY_STAFF or user.agency_id is None:
+        return False
+    application = letter.application
+    return application.receiving_agency_id == user.agency_id or (
+        application.institution.city_id is not None
+        and application.institution.city_id == user.agency.division_id
+    )
+
+
+def may_download(letter: FilingLetter, user) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return access.is_own(letter.application, user) or is_staff_reader(letter, user)

@@ -1,0 +1,119 @@
+"""Filing letters (备案函, N-4.3) and their numbering; the public registry reads these."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from evalorg.applications.models import Application
+from evalorg.core.models import StoredFile
+from evalorg.rounds.models import Round
+
+
+class LetterSequence(models.Model):
+    """The last letter number used per round and year; locked with ``select_for_update`` so two
+    letters issued at once never share a number, and numbers are never reused."""
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    last = models.PositiveIntegerField(_("已用最大序号"), default=0)
+
+    class Meta:
+        verbose_name = _("备案函编号序列")
+        verbose_name_plural = _("备案函编号序列")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "year"], name="uniq_letter_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} {self.year}: {self.last}"
+
+
+class LetterTemplate(models.Model):
+    """A Word (docxtpl) template for filing letters uploaded by staff; the active one is used,
+    else the built-in default (``letters.default_template``)."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    file = models.ForeignKey(
+        StoredFile, verbose_name=_("模板文件（DOCX）"), on_delete=models.PROTECT, related_name="+"
+    )
+    active = models.BooleanField(_("启用"), default=False)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("备案函模板")
+        verbose_name_plural = _("备案函模板")
+        ordering = ["-active", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"], condition=models.Q(active=True), name="one_active_template"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FilingLetterQuerySet(models.QuerySet):
+    def for_registry(self) -> FilingLetterQuerySet:
+        """Letters with what a registry row shows, in a constant number of queries."""
+        from evalorg.applications.models import ApplicationOccupation
+
+        filed = ApplicationOccupation.objects.filter(
+            status=ApplicationOccupation.Status.FILED
+        ).select_related("occupation")
+        return self.select_related("application__institution__city").prefetch_related(
+            models.Prefetch("application__occupations", queryset=filed, to_attr="filed_lines")
+        )
+
+
+class FilingLetter(models.Model):
+    """One case's filing letter: its number, dates, the occupations filed, the DOCX and PDF."""
+
+    application = models.OneToOneField(
+        Application,
+        verbose_name=_("备案申请"),
+        on_delete=models.PROTECT,
+        related_name="filing_letter",
+    )
+    number = models.CharField(_("备案函编号"), max_length=60, unique=True)
+    issued_on = models.DateField(_("备案日期"), db_index=True)
+    valid_until = models.DateField(_("有效期至（含当天）"))
+    original = models.ForeignKey(
+        "self",
+        verbose_name=_("原备案函（新增职业沿用其有效期）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # [{"code", "name", "level", "level_label"}] as written in the letter.
+    occupations = models.JSONField(_("备案职业（工种）及等级"), default=list)
+    docx = models.ForeignKey(
+        StoredFile, verbose_name=_("备案函（Word）"), on_delete=models.PROTECT, related_name="+"
+    )
+    pdf = models.ForeignKey(
+        StoredFile, verbose_name=_("备案函（PDF）"), on_delete=models.PROTECT, related_name="+"
+    )
+    docx_sha256 = models.CharField(_("Word 文件 SHA-256"), max_length=64)
+    pdf_sha256 = models.CharField(_("PDF 文件 SHA-256"), max_length=64)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签发人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    batch = models.CharField(_("验收批次"), max_length=32, blank=True)
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
+
+    objects = FilingLetterQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("备案函")
+        verbose_name_plural = _("备案函")
+        ordering = ["-issued_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.number

@@ -1,0 +1,153 @@
+"""The public registry of filed organizations (N-5.2): search, rows, open-data fields.
+
+One row per filing letter: the organization, its city and category, the occupations and
+levels filed under that letter (lines still ``filed``), the letter's number, date and validity.
+No personal data: no names, ID numbers, phones or e-mails of persons.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from evalorg.applications.models import ApplicationOccupation, SkillLevel
+from evalorg.catalog.models import Division
+from evalorg.core import clock
+
+from .models import FilingLetter
+
+FILED = ApplicationOccupation.Status.FILED
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: str
+    description: str
+    example: str
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("organization", _("机构名称"), _("备案的社会培训评价组织名称。"), "广州某某职业培训学校"),
+    Field("uscc", _("统一社会信用代码"), _("18 位，GB 32100-2015。"), "91440101MA5XXXXXX0"),
+    Field("city", _("所在地级市"), _("机构所在的地级以上市。"), "广州市"),
+    Field(
+        "category",
+        _("机构类别"),
+        _("龙头企业、院校、民办职业培训学校或其他机构（N-2.1）。"),
+        "院校",
+    ),
+    Field(
+        "occupations",
+        _("备案职业（工种）及等级"),
+        _(
+            "CSV 中为“职业编码 职业名称（等级、等级）”，多个职业以“；”分隔；"
+            "JSON 中为列表，每项含 code、name、level（5 至 1）、level_label。"
+        ),
+        "6-18-02-04 焊工（五级/初级工、四级/中级工）",
+    ),
+    Field("letter_number", _("备案函编号"), _("备案函的文号。"), "粤职评备〔2023〕001号"),
+    Field("filed_on", _("备案日期"), _("备案函签发日期，格式 YYYY-MM-DD。"), "2023-12-01"),
+    Field(
+        "valid_until",
+        _("有效期至"),
+        _("含当天，格式 YYYY-MM-DD；新增职业沿用原备案函的有效期（N-2.2）。"),
+        "2028-11-30",
+    ),
+    Field("status", _("状态"), _("“有效”或“已过期”（按查询当天判断）。"), "有效"),
+)
+
+
+def cities() -> QuerySet[Division]:
+    return Division.objects.filter(level=Division.Level.PREFECTURE, code__startswith="44").order_by(
+        "code"
+    )
+
+
+def search(params) -> QuerySet[FilingLetter]:
+    """Letters matching the query parameters ``q`` (name or USCC), ``city`` (division code),
+    ``occupation`` (code or name) and ``level`` (5..1); unknown values match nothing odd."""
+    letters = FilingLetter.objects.for_registry().order_by("-issued_on", "-pk")
+    q = (params.get("q") or "").strip()
+    if q:
+        letters = letters.filter(
+            Q(application__institution__name__icontains=q)
+            | Q(application__institution__uscc__iexact=q)
+        )
+    city = (params.get("city") or "").strip()
+    if city:
+        letters = letters.filter(application__institution__city_id=city)
+    occupation = (params.get("occupation") or "").strip()
+    level = (params.get("level") or "").strip()
+    if occupation or level:
+        lines = ApplicationOccupation.objects.filter(
+            application_id=OuterRef("application_id"), status=FILED
+        )
+        if occupation:
+            lines = lines.filter(
+                Q(occupation_id=occupation) | Q(occupation__name__icontains=occupation)
+            )
+        if level:
+            if not level.isdigit() or int(level) not in SkillLevel.values:
+                return letters.none()
+            lines = lines.filter(level=int(level))
+        letters = letters.filter(Exists(lines))
+    return letters
+
+
+def occupations_of(letter: FilingLetter) -> list[dict]:
+    """The letter's lines still filed, from the prefetch (no query)."""
+    return [
+        {
+            "code": line.occupation_id,
+            "name": line.occupation.name,
+            "level": line.level,
+            "level_label": str(line.get_level_display()),
+        }
+        for line in sorted(
+            letter.application.filed_lines, key=lambda line: (line.occupation_id, -line.level)
+        )
+    ]
+
+
+def occupations_text(occupations: list[dict]) -> str:
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for o in occupations:
+        grouped.setdefault((o["code"], o["name"]), []).append(o["level_label"])
+    return "；".join(
+        f"{code} {name}（{'、'.join(levels)}）" for (code, name), levels in grouped.items()
+    )
+
+
+def status_of(letter: FilingLetter, today: date) -> str:
+    return str(_("有效")) if letter.valid_until >= today else str(_("已过期"))
+
+
+def row(letter: FilingLetter, today: date) -> dict:
+    institution = letter.application.institution
+    return {
+        "organization": institution.name,
+        "uscc": institution.uscc,
+        "city": institution.city.name if institution.city else "",
+        "category": str(institution.get_category_display()),
+        "occupations": occupations_of(letter),
+        "letter_number": letter.number,
+        "filed_on": letter.issued_on.isoformat(),
+        "valid_until": letter.valid_until.isoformat(),
+        "status": status_of(letter, today),
+    }
+
+
+def fingerprint() -> tuple[str, datetime | None]:
+    """(ETag base, Last-Modified) of the whole registry: changes with any letter or filed line
+    and with the day (a letter's status depends on today)."""
+    letters = FilingLetter.objects.aggregate(n=Count("pk"), latest=Max("updated_at"))
+    lines = ApplicationOccupation.objects.filter(status=FILED).aggregate(
+        n=Count("pk"), top=Max("pk")
+    )
+    basis = f"{letters['n']}:{letters['latest']}:{lines['n']}:{lines['top']}:{clock.today()}"
+    return hashlib.sha256(basis.encode()).hexdigest()[:32], letters["latest"]

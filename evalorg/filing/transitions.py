@@ -1,0 +1,60 @@
+"""The case's last two transitions (N-4.3), missing from applications' table until now:
+``accept`` (cultivating → accepted, at least one occupation's question bank passed) and
+``file_case`` (accepted → filed, once its filing letter exists). Registered from
+``FilingConfig.ready`` because filing sits above applications. Province staff perform both:
+the provincial center runs acceptance and issues filing letters (SPEC §1)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from evalorg.accounts.models import Role
+from evalorg.applications.models import Application, ApplicationOccupation, State
+from evalorg.applications.workflow import Refusal, Transition, register
+from evalorg.core.audit import Audience
+
+from .notifications import announce_filing
+
+CLAUSE = "N-4.3"
+PROVINCE = frozenset({Role.PROVINCE_STAFF})
+
+
+def has_passed_bank(application: Application, actor, data: dict) -> Refusal | None:
+    if not application.occupations.filter(status=ApplicationOccupation.Status.BANK_PASSED).exists():
+        return Refusal(CLAUSE, _("该申请没有题库审核通过的职业（工种），不能验收。"))
+    return None
+
+
+def has_letter(application: Application, actor, data: dict) -> Refusal | None:
+    from .models import FilingLetter
+
+    if not FilingLetter.objects.filter(application=application).exists():
+        return Refusal(CLAUSE, _("该申请尚未生成备案函，不能备案。"))
+    return None
+
+
+def register_filing_transitions() -> None:
+    register(
+        Transition(
+            action="accept",
+            label=_("验收通过"),
+            sources=frozenset({State.CULTIVATING}),
+            target=State.ACCEPTED,
+            roles=PROVINCE,
+            guards=(has_passed_bank,),
+            style="success",
+            audience=Audience.APPLICANT,
+        ),
+        Transition(
+            action="file_case",
+            label=_("备案"),
+            sources=frozenset({State.ACCEPTED}),
+            target=State.FILED,
+            roles=PROVINCE,
+            guards=(has_letter,),
+            after=(announce_filing,),
+            style="success",
+            audit_fields=("letter", "docx_sha256", "pdf_sha256"),
+            audience=Audience.APPLICANT,
+        ),
+    )

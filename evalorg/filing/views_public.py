@@ -1,0 +1,106 @@
+"""The public registry (no login, N-5.2): the searchable page, CSV and JSON open data with
+``ETag``/``Last-Modified`` (304 on ``If-None-Match``), and the published field description."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Iterator
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import condition, require_GET
+
+from evalorg.applications.models import SkillLevel
+from evalorg.core import clock
+
+from . import registry
+
+PAGE_SIZE = 20
+CHUNK = 500
+BOM = "\ufeff"
+
+
+def _etag(request: HttpRequest, *args) -> str:
+    base, _latest = registry.fingerprint()
+    query = request.GET.urlencode()
+    return hashlib.sha256(f"{base}:{request.path}:{query}".encode()).hexdigest()[:32]
+
+
+def _last_modified(request: HttpRequest, *args):
+    return registry.fingerprint()[1]
+
+
+open_data = condition(etag_func=_etag, last_modified_func=_last_modified)
+
+
+@require_GET
+def registry_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(registry.search(request.GET), PAGE_SIZE).get_page(request.GET.get("page"))
+    today = clock.today()
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "filing/registry.html",
+        {
+            "page": page,
+            "rows": [registry.row(letter, today) for letter in page.object_list],
+            "cities": registry.cities(),
+            "levels": SkillLevel.choices,
+            "params": request.GET,
+            "query": query.urlencode(),
+        },
+    )
+
+
+def fields(request: HttpRequest) -> HttpResponse:
+    return render(request, "filing/registry_fields.html", {"fields": registry.FIELDS})
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(request: HttpRequest) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    today = clock.today()
+    yield BOM + writer.writerow([str(f.label) for f in registry.FIELDS])
+    for letter in registry.search(request.GET).iterator(chunk_size=CHUNK):
+        row = registry.row(letter, today)
+        row["occupations"] = registry.occupations_text(row["occupations"])
+        yield writer.writerow([row[f.key] for f in registry.FIELDS])
+
+
+@require_GET
+@open_data
+def registry_csv(request: HttpRequest) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_csv_lines(request), content_type="text/csv; charset=utf-8")
+    name = f"社会培训评价组织备案名录-{clock.today():%Y%m%d}.csv"
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+def _json_parts(request: HttpRequest) -> Iterator[str]:
+    today = clock.today()
+    head = {
+        "title": "广东省社会培训评价组织备案名录",
+        "generated_on": today.isoformat(),
+        "fields": [{"key": f.key, "label": str(f.label)} for f in registry.FIELDS],
+    }
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "items": ['
+    for n, letter in enumerate(registry.search(request.GET).iterator(chunk_size=CHUNK)):
+        yield ("," if n else "") + json.dumps(registry.row(letter, today), ensure_ascii=False)
+    yield "]}"
+
+
+@require_GET
+@open_data
+def registry_json(request: HttpRequest) -> StreamingHttpResponse:
+    return StreamingHttpResponse(
+        _json_parts(request), content_type="application/json; charset=utf-8"
+    )

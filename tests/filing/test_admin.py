@@ -1,0 +1,42 @@
+"""Staff replace the filing letter's Word template in the admin; only a DOCX is accepted and
+one template is active at a time."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from evalorg.accounts.models import Role
+from evalorg.filing import letters
+from evalorg.filing.models import LetterTemplate
+from tests.applications.conftest import PDF_BYTES
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _post(client, name: str, content: bytes, filename: str = "模板.docx"):
+    return client.post(
+        reverse("admin:filing_lettertemplate_add"),
+        {"name": name, "make_active": "on", "upload": SimpleUploadedFile(filename, content, DOCX)},
+    )
+
+
+def test_a_docx_template_is_stored_and_becomes_the_only_active_one(client):
+    client.force_login(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True))
+    assert _post(client, "第一版", letters.default_template()).status_code == 302
+    assert _post(client, "第二版", letters.default_template()).status_code == 302
+    assert list(LetterTemplate.objects.filter(active=True).values_list("name", flat=True)) == [
+        "第二版"
+    ]
+    assert LetterTemplate.objects.get(name="第二版").file.kind == "docx"
+
+
+def test_a_file_that_is_not_a_docx_is_refused(client):
+    client.force_login(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True))
+    response = _post(client, "伪装", PDF_BYTES)
+    assert response.status_code == 200
+    assert "模板文件须为 Word 文档（DOCX）" in response.content.decode()
+    assert not LetterTemplate.objects.exists()
