@@ -19,7 +19,7 @@ from .models import Round
 
 # Public pages that later stages add; shown once their URL exists.
 PUBLIC_LINKS = [
-    ("publicity:notices", "公示公告"),
+    ("public:notices", "公示公告"),
     ("registry:list", "已备案社会培训评价组织名录"),
 ]
 NOTICE_TITLE = "关于做好广东省2023年社会培训评价组织培育辅导遴选工作的通知"

@@ -18,6 +18,7 @@ def test_anonymous_sees_the_portal_with_the_round_and_the_agencies(client):
     assert "广州市职业技能评价指导机构" in page and "广东省职业技能服务指导中心" in page
     assert reverse("institutions:signup") in page and reverse("accounts:login") in page
     assert 'data-testid="portal-checklist"' in page and "待办事项" not in page
+    assert reverse("public:notices") in page and reverse("registry:list") in page
 
 
 def test_logged_in_users_get_their_home_not_the_portal(client):
