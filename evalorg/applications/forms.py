@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from evalorg.catalog.models import Division
@@ -33,9 +34,32 @@ class InstitutionStepForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["city"].queryset = Division.objects.filter(level="prefecture")
-        self.fields["county"].queryset = Division.objects.filter(level="county")
+        self.fields["county"].queryset = Division.objects.filter(
+            level="county", parent_id=self._city_code()
+        ).order_by("code")
         self.fields["category"].choices = Category.choices
         self.fields["other_kind"].choices = [("", "—"), *OtherKind.choices]
+        # The county list follows the chosen city (htmx swaps the options in).
+        self.fields["city"].widget.attrs.update(
+            {
+                "hx-get": reverse("institutions:county_options"),
+                "hx-target": f"#{self['county'].auto_id}",
+                "hx-trigger": "change",
+            }
+        )
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+
+    def _city_code(self) -> str:
+        if self.is_bound:
+            return str(self.data.get(self.add_prefix("city")) or "")
+        return str(self.initial.get("city") or getattr(self.instance, "city_id", "") or "")
 
     def clean(self):
         data = super().clean()

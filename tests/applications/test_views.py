@@ -264,3 +264,12 @@ def test_concurrent_new_application_requests_create_one():
         for thread in threads:
             thread.join()
     assert Application.objects.filter(institution=user.membership.institution).count() == 1
+
+
+def test_wizard_step_one_offers_only_the_chosen_citys_counties(client, application):
+    client.force_login(applicant_of(application))
+    page = client.get(
+        reverse("applications:step_institution", args=[application.pk])
+    ).content.decode()
+    assert "天河区" in page and "南山区" not in page  # a Guangzhou institution
+    assert 'class="form-control' in page and reverse("institutions:county_options") in page
