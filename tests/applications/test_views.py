@@ -273,3 +273,20 @@ def test_wizard_step_one_offers_only_the_chosen_citys_counties(client, applicati
     ).content.decode()
     assert "天河区" in page and "南山区" not in page  # a Guangzhou institution
     assert 'class="form-control' in page and reverse("institutions:county_options") in page
+
+
+def test_the_draft_pdf_is_watermarked_and_does_not_claim_the_promise(client, application):
+    application.declarations_confirmed = False
+    application.save()
+    client.force_login(applicant_of(application))
+    response = client.get(reverse("applications:pdf", args=[application.pk]))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "草稿" in text and "已确认" not in text
+
+
+def test_the_submitted_pdf_has_no_draft_mark(client):
+    case = _submitted()
+    client.force_login(applicant_of(case))
+    response = client.get(reverse("applications:pdf", args=[case.pk]))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "草稿" not in text and "已确认" in text
