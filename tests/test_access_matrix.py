@@ -157,6 +157,13 @@ def _urls(case) -> dict[str, str]:
         "cultivation:commitment_pdf": reverse("cultivation:commitment_pdf", args=[pk]),
         "cultivation:training_list": reverse("cultivation:training_list"),
         "cultivation:training": reverse("cultivation:training", args=[1]),
+        # Question-bank deliverables per line: the line's applicant; province staff review.
+        "cultivation:line": reverse("cultivation:line", args=[line]),
+        "cultivation:line_template": reverse(
+            "cultivation:line_template", args=[line, "specification"]
+        ),
+        "cultivation:deliverable": reverse("cultivation:deliverable", args=[line, 1]),
+        "cultivation:line_review": reverse("cultivation:line_review", args=[line]),
         # A filing letter: the organization and the staff concerned (tests/filing/test_access).
         "filing:download": reverse("filing:download", args=[1, "pdf"]),
         "filing:issue": reverse("filing:issue", args=[pk]),

@@ -14,13 +14,14 @@ class CultivationConfig(AppConfig):
 
         from .commitment import line_commitment_signed
         from .deadlines import sweep_elimination, sweep_reminders
+        from .deliverables import deliverables_ready
         from .fast_track import register_fast_track
         from .sections import cultivation_section
         from .transitions import register_cultivation_transitions
 
         register_fast_track()
         register_cultivation_transitions()
-        LINES.add_guards("submit_bank", line_commitment_signed)
+        LINES.add_guards("submit_bank", line_commitment_signed, deliverables_ready)
         register_sweep("cultivation_reminders", sweep_reminders)
         register_sweep("cultivation_elimination", sweep_elimination)
         register_case_section(cultivation_section)

@@ -35,3 +35,23 @@ class AttendanceForm(forms.Form):
         super().__init__(*args, **kwargs)
         if institutions is not None:
             self.fields["institution"].queryset = institutions
+
+
+class DeliverableForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"))
+    file = forms.FileField(label=_("文件"))
+
+    def __init__(self, *args, **kwargs):
+        from .models import Deliverable
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Deliverable.Kind.choices
+
+
+class BankDecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("专家评审意见"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("审核未通过时必须填写，将告知申请机构。"),
+    )

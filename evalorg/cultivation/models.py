@@ -150,3 +150,54 @@ class TrainingAttendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session}：{self.attendee_name}"
+
+
+class Deliverable(models.Model):
+    """One uploaded question-bank deliverable of an occupation line (issue 9, N-4.2, 附件6).
+
+    A new upload of a kind replaces the current one; the old row and file are kept with
+    ``is_current`` false. ``report`` holds the checker's problems (specification and theory).
+    """
+
+    class Kind(models.TextChoices):
+        SPECIFICATION = "specification", _("鉴定要素细目表")
+        THEORY = "theory", _("理论知识试题")
+        SKILL = "skill", _("操作技能试题")
+        PAPER_PLAN = "paper_plan", _("组卷方案")
+        MARKING = "marking", _("评分标准")
+
+    line = models.ForeignKey(
+        "applications.ApplicationOccupation",
+        verbose_name=_("职业（工种）"),
+        on_delete=models.PROTECT,
+        related_name="deliverables",
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    file = models.ForeignKey(
+        "core.StoredFile", verbose_name=_("文件"), on_delete=models.PROTECT, related_name="+"
+    )
+    report = models.JSONField(_("检查结果"), default=list, blank=True)
+    passed = models.BooleanField(_("检查通过"), default=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"))
+    is_current = models.BooleanField(_("当前版本"), default=True)
+
+    class Meta:
+        verbose_name = _("题库成果")
+        verbose_name_plural = _("题库成果")
+        ordering = ["line", "kind", "-uploaded_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "kind"],
+                condition=models.Q(is_current=True),
+                name="one_current_deliverable_per_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id}：{self.get_kind_display()}"

@@ -9,4 +9,8 @@ urlpatterns = [
     path("<int:pk>/commitment/pdf/", views.commitment_pdf, name="commitment_pdf"),
     path("training/", views.training_list, name="training_list"),
     path("training/<int:pk>/", views.training_detail, name="training"),
+    path("lines/<int:line_pk>/", views.line, name="line"),
+    path("lines/<int:line_pk>/templates/<str:kind>/", views.line_template, name="line_template"),
+    path("lines/<int:line_pk>/files/<int:pk>/", views.deliverable_file, name="deliverable"),
+    path("lines/<int:line_pk>/review/", views.line_review, name="line_review"),
 ]

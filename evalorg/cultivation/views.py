@@ -12,15 +12,25 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from evalorg.accounts.models import Role
 from evalorg.applications import access
-from evalorg.applications.models import Application, State
-from evalorg.applications.workflow import TransitionRefused
+from evalorg.applications.models import Application, ApplicationOccupation, State
+from evalorg.applications.workflow import TransitionRefused, perform
 from evalorg.core import audit
 from evalorg.core.context import client_ip
+from evalorg.core.files import CONTENT_TYPES, UploadRefused, file_response
 
-from .commitment import commitment_pdf_bytes, letter_text, sign, signed_letter
-from .forms import AttendanceForm, SessionForm, SignForm
-from .models import TrainingAttendance
+from . import deliverables
+from .banks.templates import specification_template, theory_template
+from .commitment import (
+    commitment_pdf_bytes,
+    letter_text,
+    require_signed,
+    sign,
+    signed_letter,
+)
+from .forms import AttendanceForm, BankDecisionForm, DeliverableForm, SessionForm, SignForm
+from .models import CultivationPeriod, Deliverable, TrainingAttendance
 from .training import institutions_for, require_training_staff, sessions_for
 
 
@@ -120,3 +130,139 @@ def training_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = session.attendances.select_related("institution")
     context = {"session": session, "rows": rows, "form": form}
     return render(request, "cultivation/training_detail.html", context)
+
+
+# ---- question-bank deliverables per occupation line (issue 9) ---------------------------------
+
+
+def _own_line(request: HttpRequest, line_pk: int) -> ApplicationOccupation:
+    """The applicant's own line (404 for anyone else); 403 until the letter is signed."""
+    line = get_object_or_404(
+        ApplicationOccupation.objects.select_related(
+            "application__institution", "application__round", "occupation"
+        ),
+        pk=line_pk,
+    )
+    if not access.is_own(line.application, request.user):
+        raise Http404
+    require_signed(line.application)
+    return line
+
+
+def _reviewed_line(request: HttpRequest, line_pk: int) -> ApplicationOccupation:
+    """Province staff review question banks of lines in cultivation (404 for anyone else)."""
+    if request.user.role != Role.PROVINCE_STAFF:
+        raise Http404
+    line = get_object_or_404(
+        ApplicationOccupation.objects.select_related(
+            "application__institution", "application__round", "occupation"
+        ),
+        pk=line_pk,
+        application__cultivation_period__isnull=False,
+    )
+    return line
+
+
+def _line_context(line: ApplicationOccupation) -> dict:
+    present = deliverables.current(line)
+    rows = [(kind, label, present.get(kind)) for kind, label in Deliverable.Kind.choices]
+    return {
+        "line": line,
+        "application": line.application,
+        "period": CultivationPeriod.objects.filter(application=line.application).first(),
+        "rows": rows,
+        "history": Deliverable.objects.filter(line=line, is_current=False).select_related("file"),
+    }
+
+
+@login_required
+def line(request: HttpRequest, line_pk: int) -> HttpResponse:
+    line = _own_line(request, line_pk)
+    form = DeliverableForm()
+    if request.method == "POST" and request.POST.get("action") == "submit":
+        try:
+            perform(line, "submit_bank", request.user)
+        except TransitionRefused as refused:
+            for refusal in refused.refusals:
+                messages.error(request, str(refusal))
+        else:
+            messages.success(request, _("题库已提交审核。"))
+        return redirect("cultivation:line", line.pk)
+    if request.method == "POST":
+        form = DeliverableForm(request.POST, request.FILES)
+        if form.is_valid():
+            kind = form.cleaned_data["kind"]
+            try:
+                row = deliverables.upload(line, kind, form.cleaned_data["file"], request.user)
+            except TransitionRefused as refused:
+                for refusal in refused.refusals:
+                    form.add_error(None, str(refusal))
+            except UploadRefused as refused:
+                form.add_error("file", str(refused))
+            else:
+                if row.passed:
+                    messages.success(request, _("已上传。"))
+                else:
+                    messages.warning(request, _("已上传，但检查未通过，请查看问题清单。"))
+                return redirect("cultivation:line", line.pk)
+    context = _line_context(line)
+    context.update(
+        form=form,
+        can_upload=deliverables.upload_refusal(line, request.user) is None,
+        can_submit=line.status in deliverables.OPEN_LINE,
+    )
+    return render(request, "cultivation/line.html", context)
+
+
+TEMPLATES = {
+    "specification": (specification_template, "鉴定要素细目表模板.xlsx"),
+    "theory": (theory_template, "理论知识试题模板.xlsx"),
+}
+
+
+@login_required
+def line_template(request: HttpRequest, line_pk: int, kind: str) -> HttpResponse:
+    _own_line(request, line_pk)
+    if kind not in TEMPLATES:
+        raise Http404
+    build, name = TEMPLATES[kind]
+    response = HttpResponse(build(), content_type=CONTENT_TYPES["xlsx"])
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+@login_required
+def deliverable_file(request: HttpRequest, line_pk: int, pk: int) -> HttpResponse:
+    if request.user.role == Role.PROVINCE_STAFF:
+        line = _reviewed_line(request, line_pk)
+    else:
+        line = _own_line(request, line_pk)
+    row = get_object_or_404(Deliverable.objects.select_related("file"), pk=pk, line=line)
+    audit.record(
+        "deliverable_downloaded",
+        line,
+        actor=request.user,
+        data={"deliverable": row.pk, "kind": row.kind},
+    )
+    return file_response(row.file)
+
+
+@login_required
+def line_review(request: HttpRequest, line_pk: int) -> HttpResponse:
+    line = _reviewed_line(request, line_pk)
+    form = BankDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        action = {"pass": "pass_bank", "fail": "fail_bank"}.get(request.POST.get("action", ""))
+        if action is None:
+            raise Http404
+        try:
+            perform(line, action, request.user, reason=form.cleaned_data["reason"].strip())
+        except TransitionRefused as refused:
+            for refusal in refused.refusals:
+                form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("已记录审核结果。"))
+            return redirect("cultivation:line_review", line.pk)
+    context = _line_context(line)
+    context.update(form=form, can_decide=line.status == ApplicationOccupation.Status.BANK_SUBMITTED)
+    return render(request, "cultivation/line_review.html", context)

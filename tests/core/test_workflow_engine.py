@@ -81,12 +81,24 @@ def _sign_commitment(application) -> None:
     )
 
 
+def _period_and_deliverables(line) -> None:
+    from evalorg.cultivation.models import CultivationPeriod
+    from tests.cultivation.conftest import ready_deliverables
+
+    today = clock.today()
+    CultivationPeriod.objects.get_or_create(
+        application=line.application, defaults={"starts_on": today, "last_day": today}
+    )
+    ready_deliverables(line)
+
+
 def test_an_occupation_line_moves_through_its_table_with_audit_events(in_period):
     application = build_application()
     line = _cultivating_line(application)
     system = system_actor()
     line = workflow.perform(line, "start_cultivation", system)
-    _sign_commitment(application)  # cultivation's guard on submit_bank (N-4.2)
+    _sign_commitment(application)  # cultivation's guards on submit_bank (N-4.2)
+    _period_and_deliverables(line)
     line = workflow.perform(line, "submit_bank", applicant_of(application))
     assert line.status == Line.BANK_SUBMITTED
     events = AuditEvent.objects.for_object(line).order_by("seq")

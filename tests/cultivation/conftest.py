@@ -27,3 +27,26 @@ def cultivating(institution=None, starts_on: date = START, *, agency: Agency | N
     application = Application.objects.get(pk=application.pk)
     start_cultivation(application, starts_on)
     return Application.objects.get(pk=application.pk)
+
+
+def ready_deliverables(line) -> None:
+    """All five deliverables of a line, current and (where checked) passed, without files:
+    for tests of ``submit_bank`` whose point is not the deliverables."""
+    from evalorg.core import clock
+    from evalorg.core.models import StoredFile
+    from evalorg.cultivation.models import Deliverable
+    from tests.applications.conftest import applicant_of
+
+    user = applicant_of(line.application)
+    for kind in Deliverable.Kind.values:
+        stored = StoredFile.objects.create(
+            original_name=f"{kind}.pdf",
+            kind="pdf",
+            content_type="application/pdf",
+            size=1,
+            sha256="0" * 64,
+            uploaded_by=user,
+        )
+        Deliverable.objects.create(
+            line=line, kind=kind, file=stored, uploaded_by=user, uploaded_at=clock.now()
+        )

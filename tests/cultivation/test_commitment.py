@@ -24,7 +24,7 @@ from evalorg.cultivation.commitment import (
 from evalorg.cultivation.models import CommitmentLetter
 from evalorg.rounds.models import DEFAULT_COMMITMENT_TEMPLATE, Round
 from tests.applications.conftest import SH, applicant_of
-from tests.cultivation.conftest import cultivating
+from tests.cultivation.conftest import cultivating, ready_deliverables
 from tests.factories import ApplicantFactory, CityStaffFactory, city_agency
 
 pytestmark = pytest.mark.django_db
@@ -123,4 +123,6 @@ def test_no_question_bank_is_submitted_before_the_letter_is_signed():
     with pytest.raises(TransitionRefused, match=r"承诺书.*N-4\.2"):
         perform(line, "submit_bank", user)
     sign(case, user, "张三", None)
-    assert perform(line, "submit_bank", user).status == "bank_submitted"
+    ready_deliverables(line)
+    with time_machine.travel(SIGNING, tick=False):
+        assert perform(line, "submit_bank", user).status == "bank_submitted"

@@ -56,6 +56,8 @@ EVENT_LABELS = {
     "province_received": "省中心接收报送",
     "user_registered": "注册账户",
     "commitment_signed": "签署承诺书",
+    "deliverable_uploaded": "上传题库成果",
+    "deliverable_downloaded": "下载题库成果",
     "download_filing_letter": "下载备案函",
     "training_attendance_recorded": "记录考务培训出席",
     "training_session_created": "安排考务培训",
