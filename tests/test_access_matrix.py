@@ -36,6 +36,8 @@ PUBLIC = {
     "registry:fields",
     "registry:csv",
     "registry:json",
+    # Published acceptance batches (成熟一批，公布一批, N-4.3): public by nature.
+    "registry:acceptance",
     "captcha-image",
     "captcha-image-2x",
     "captcha-audio",
@@ -167,6 +169,13 @@ def _urls(case) -> dict[str, str]:
         # A filing letter: the organization and the staff concerned (tests/filing/test_access).
         "filing:download": reverse("filing:download", args=[1, "pdf"]),
         "filing:issue": reverse("filing:issue", args=[pk]),
+        # Acceptance batches: the center and the department only (tests/filing/test_batches).
+        "filing:batches": reverse("filing:batches"),
+        "filing:batch": reverse("filing:batch", args=[1]),
+        "filing:batch_approve": reverse("filing:batch_approve", args=[1]),
+        "filing:batch_issue": reverse("filing:batch_issue", args=[1]),
+        "filing:batch_publish": reverse("filing:batch_publish", args=[1]),
+        "filing:batch_minutes": reverse("filing:batch_minutes", args=[1]),
     }
 
 

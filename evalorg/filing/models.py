@@ -117,3 +117,86 @@ class FilingLetter(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class AcceptanceBatch(models.Model):
+    """A batch of cases put to the department for acceptance together (成熟一批，公布一批,
+    N-4.3): proposed by the center, approved by the leadership (date, meeting, minutes), then
+    letters issued and the batch published."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("待审定")
+        APPROVED = "approved", _("已审定")
+        PUBLISHED = "published", _("已公布")
+
+    round = models.ForeignKey(
+        Round, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("验收批次名称"), max_length=100)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.PROPOSED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"))
+    decided_on = models.DateField(_("会议日期"), null=True, blank=True)
+    meeting_ref = models.CharField(_("会议名称/文号"), max_length=100, blank=True)
+    minutes = models.ForeignKey(
+        StoredFile,
+        verbose_name=_("会议纪要"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审定记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(_("公布时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("验收批次")
+        verbose_name_plural = _("验收批次")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def letter_ref(self) -> str:
+        """What the batch's filing letters carry in ``FilingLetter.batch``."""
+        return f"acceptance-{self.pk}"
+
+
+class AcceptanceEntry(models.Model):
+    batch = models.ForeignKey(
+        AcceptanceBatch,
+        verbose_name=_("验收批次"),
+        on_delete=models.CASCADE,
+        related_name="entries",
+    )
+    application = models.ForeignKey(
+        Application, verbose_name=_("备案申请"), on_delete=models.PROTECT, related_name="+"
+    )
+    approved = models.BooleanField(_("审定同意"), default=False)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("验收批次条目")
+        verbose_name_plural = _("验收批次条目")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "application"], name="uniq_acceptance_entry")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch}: {self.application_id}"

@@ -2,7 +2,8 @@
 ``accept`` (cultivating → accepted, at least one occupation's question bank passed) and
 ``file_case`` (accepted → filed, once its filing letter exists). Registered from
 ``FilingConfig.ready`` because filing sits above applications. Province staff perform both:
-the provincial center runs acceptance and issues filing letters (SPEC §1)."""
+the provincial center runs acceptance and issues filing letters (SPEC §1); the department also
+accepts, but only the cases its leadership approved in an acceptance batch (``batches``)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,30 @@ from .notifications import announce_filing
 
 CLAUSE = "N-4.3"
 PROVINCE = frozenset({Role.PROVINCE_STAFF})
+# The department accepts the cases its leadership approved in an acceptance batch; the center
+# keeps its case-by-case path (``issue_letter`` on a cultivating case).
+PROVINCE_OR_DEPARTMENT = frozenset({Role.PROVINCE_STAFF, Role.DEPARTMENT})
 
 
 def has_passed_bank(application: Application, actor, data: dict) -> Refusal | None:
     if not application.occupations.filter(status=ApplicationOccupation.Status.BANK_PASSED).exists():
         return Refusal(CLAUSE, _("该申请没有题库审核通过的职业（工种），不能验收。"))
+    return None
+
+
+def approved_in_batch(application: Application, actor, data: dict) -> Refusal | None:
+    """Through a batch (``data["batch"]``, and always for the department) only a case approved
+    in that batch is accepted."""
+    from .models import AcceptanceEntry
+
+    batch = getattr(data.get("batch"), "pk", data.get("batch"))
+    if batch is None and actor.role != Role.DEPARTMENT:
+        return None
+    approved = AcceptanceEntry.objects.filter(
+        batch_id=batch, application=application, approved=True
+    ).exists()
+    if not approved:
+        return Refusal(CLAUSE, _("该申请未在验收批次中经审定同意，不能验收通过。"))
     return None
 
 
@@ -40,8 +60,8 @@ def register_filing_transitions() -> None:
             label=_("验收通过"),
             sources=frozenset({State.CULTIVATING}),
             target=State.ACCEPTED,
-            roles=PROVINCE,
-            guards=(has_passed_bank,),
+            roles=PROVINCE_OR_DEPARTMENT,
+            guards=(has_passed_bank, approved_in_batch),
             style="success",
             audience=Audience.APPLICANT,
         ),

@@ -9,4 +9,5 @@ urlpatterns = [
     path("registry/fields/", views.fields, name="fields"),
     path("registry.csv", views.registry_csv, name="csv"),
     path("registry.json", views.registry_json, name="json"),
+    path("acceptance/", views.acceptance, name="acceptance"),
 ]

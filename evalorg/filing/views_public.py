@@ -104,3 +104,12 @@ def registry_json(request: HttpRequest) -> StreamingHttpResponse:
     return StreamingHttpResponse(
         _json_parts(request), content_type="application/json; charset=utf-8"
     )
+
+
+@require_GET
+def acceptance(request: HttpRequest) -> HttpResponse:
+    """Published acceptance batches (成熟一批，公布一批, N-4.3): organizations, cities, filed
+    occupations and levels; no personal data."""
+    from .batches import published_batches
+
+    return render(request, "filing/acceptance_public.html", {"batches": published_batches()})

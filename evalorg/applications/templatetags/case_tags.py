@@ -45,6 +45,8 @@ EVENT_LABELS = {
     "logout": "退出登录",
     "member_added": "添加机构账户",
     "minutes_viewed": "查阅会议纪要",
+    "acceptance_batch_created": "创建验收批次",
+    "acceptance_minutes_viewed": "查阅验收批次会议纪要",
     "notice_created": "拟定公示公告",
     "notice_published": "发布公示公告",
     "objection_evidence_viewed": "查阅异议证明材料",

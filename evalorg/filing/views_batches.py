@@ -1,0 +1,202 @@
+"""Acceptance batches' staff pages (N-4.3): the center proposes batches, issues their letters
+and publishes them; the department records the leadership's approval. Everyone else is
+refused (403), anonymous users are sent to log in."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from evalorg.accounts.models import Role
+from evalorg.applications.workflow import TransitionRefused
+from evalorg.core import audit
+from evalorg.core.files import UploadRefused, file_response
+from evalorg.review.services import pick_round
+from evalorg.rounds.models import Round
+
+from . import batches
+from .models import AcceptanceBatch
+
+STAFF = (Role.PROVINCE_STAFF, Role.DEPARTMENT)
+
+
+def _staff(request: HttpRequest, roles=STAFF) -> None:
+    if request.user.role not in roles:
+        raise PermissionDenied(_("仅省职业技能服务指导中心和省人社厅可以办理验收批次。"))
+
+
+def _refused(request: HttpRequest, refused: TransitionRefused) -> None:
+    for refusal in refused.refusals:
+        messages.error(request, str(refusal))
+
+
+class BatchForm(forms.Form):
+    title = forms.CharField(
+        label=_lazy("验收批次名称"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+
+
+class ApprovalForm(forms.Form):
+    decided_on = forms.DateField(
+        label=_lazy("会议日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    meeting_ref = forms.CharField(label=_lazy("会议名称/文号"), max_length=100)
+    minutes = forms.FileField(label=_lazy("会议纪要（PDF、Word 或图片）"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control form-control-sm")
+
+
+@login_required
+def batch_list(request: HttpRequest) -> HttpResponse:
+    _staff(request)
+    rounds = list(Round.objects.order_by("-published_on", "-pk"))
+    round_ = pick_round(rounds, request.GET.get("round") or request.POST.get("round"))
+    form = BatchForm(request.POST or None)
+    if request.method == "POST":
+        _staff(request, (Role.PROVINCE_STAFF,))
+        if round_ and form.is_valid():
+            ids = {int(i) for i in request.POST.getlist("case") if i.isdigit()}
+            chosen = list(batches.candidates(round_).filter(pk__in=ids))
+            try:
+                if len(chosen) != len(ids):
+                    raise TransitionRefused(
+                        [batches.Refusal(batches.CLAUSE, _("所选申请不能列入验收批次。"))]
+                    )
+                batch = batches.create_batch(
+                    round_, form.cleaned_data["title"], chosen, request.user
+                )
+            except TransitionRefused as refused:
+                _refused(request, refused)
+            else:
+                messages.success(request, _("已创建验收批次“%(t)s”。") % {"t": batch.title})
+                return redirect("filing:batch", pk=batch.pk)
+    listed = AcceptanceBatch.objects.select_related("round").annotate(
+        n_entries=Count("entries"), n_approved=Count("entries", filter=Q(entries__approved=True))
+    )
+    return render(
+        request,
+        "filing/batches.html",
+        {
+            "rounds": rounds,
+            "round": round_,
+            "candidates": batches.candidates(round_) if round_ else [],
+            "batches": listed,
+            "form": form,
+            "may_create": request.user.role == Role.PROVINCE_STAFF,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _batch(pk: int) -> AcceptanceBatch:
+    return get_object_or_404(
+        AcceptanceBatch.objects.select_related("round", "minutes", "approved_by"), pk=pk
+    )
+
+
+@login_required
+def batch_detail(request: HttpRequest, pk: int, form: ApprovalForm | None = None) -> HttpResponse:
+    _staff(request)
+    batch = _batch(pk)
+    entries = batch.entries.select_related(
+        "application__institution__city", "application__filing_letter"
+    )
+    role = request.user.role
+    return render(
+        request,
+        "filing/batch.html",
+        {
+            "batch": batch,
+            "entries": entries,
+            "form": form or ApprovalForm(),
+            "may_approve": role == Role.DEPARTMENT and batch.status == batch.Status.PROPOSED,
+            "may_issue": role == Role.PROVINCE_STAFF and batch.status == batch.Status.APPROVED,
+        },
+        status=400 if form is not None else 200,
+    )
+
+
+@login_required
+@require_POST
+def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff(request, (Role.DEPARTMENT,))
+    batch = _batch(pk)
+    form = ApprovalForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return batch_detail(request, pk, form)
+    ticked = set(request.POST.getlist("approve"))
+    ticks = [
+        batches.Tick(
+            application_id=e.application_id,
+            approved=str(e.application_id) in ticked,
+            note=request.POST.get(f"note-{e.application_id}", "").strip(),
+        )
+        for e in batch.entries.all()
+    ]
+    data = form.cleaned_data
+    try:
+        moved = batches.record_approval(
+            batch,
+            ticks,
+            decided_on=data["decided_on"],
+            meeting_ref=data["meeting_ref"],
+            minutes=data["minutes"],
+            user=request.user,
+        )
+    except UploadRefused as refused:
+        form.add_error("minutes", str(refused))
+        return batch_detail(request, pk, form)
+    except TransitionRefused as refused:
+        _refused(request, refused)
+    else:
+        messages.success(request, _("已记录审定结果，验收通过 %(n)s 份。") % {"n": len(moved.done)})
+    return redirect("filing:batch", pk=pk)
+
+
+@login_required
+@require_POST
+def batch_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff(request, (Role.PROVINCE_STAFF,))
+    try:
+        issued = batches.issue_letters(_batch(pk), request.user)
+    except TransitionRefused as refused:
+        _refused(request, refused)
+    else:
+        messages.success(request, _("已签发备案函 %(n)s 份。") % {"n": len(issued)})
+    return redirect("filing:batch", pk=pk)
+
+
+@login_required
+@require_POST
+def batch_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff(request, (Role.PROVINCE_STAFF,))
+    try:
+        batches.publish(_batch(pk), request.user)
+    except TransitionRefused as refused:
+        _refused(request, refused)
+    else:
+        messages.success(request, _("验收批次已公布。"))
+    return redirect("filing:batch", pk=pk)
+
+
+@login_required
+def batch_minutes(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff(request)
+    batch = _batch(pk)
+    if batch.minutes is None:
+        raise PermissionDenied
+    audit.record("acceptance_minutes_viewed", batch, actor=request.user)
+    return file_response(batch.minutes)
