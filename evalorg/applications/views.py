@@ -447,6 +447,9 @@ def material_download(request: HttpRequest, pk: int, material_pk: int) -> HttpRe
 @login_required
 def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     application = _load(request, pk)
+    if request.user.role != Role.APPLICANT:
+        # The form carries the contacts' phone and e-mail: staff and expert reads are audited.
+        audit.record("application_pdf_viewed", application, actor=request.user)
     content = application_pdf_bytes(application)
     response = HttpResponse(content, content_type="application/pdf")
     name = f"备案申请表-{application.acknowledgement_no or application.pk}.pdf"

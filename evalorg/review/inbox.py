@@ -83,7 +83,7 @@ EVENT_LABELS = {
     "case_viewed": _lazy("查阅案卷"),
     "verification_saved": _lazy("保存材料核验"),
 }
-READ_EVENTS = {"case_viewed", "material_viewed"}
+READ_EVENTS = {"case_viewed", "material_viewed", "application_pdf_viewed"}
 
 
 # ---- inbox ----------------------------------------------------------------------------------

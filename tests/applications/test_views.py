@@ -290,3 +290,18 @@ def test_the_submitted_pdf_has_no_draft_mark(client):
     response = client.get(reverse("applications:pdf", args=[case.pk]))
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "草稿" not in text and "已确认" in text.replace("\n", "")
+
+
+def test_staff_reads_of_the_application_pdf_are_audited_and_the_applicants_are_not(client):
+    from evalorg.core.models import AuditEvent
+
+    case = _submitted()
+    url = reverse("applications:pdf", args=[case.pk])
+    client.force_login(applicant_of(case))
+    assert client.get(url).status_code == 200
+    assert not AuditEvent.objects.filter(action="application_pdf_viewed").exists()
+    staff = CityStaffFactory()
+    client.force_login(staff)
+    assert client.get(url).status_code == 200
+    event = AuditEvent.objects.get(action="application_pdf_viewed")
+    assert event.actor == staff and event.audience == "staff"

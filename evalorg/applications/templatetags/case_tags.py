@@ -13,6 +13,7 @@ EVENT_LABELS = {
     "material_uploaded": "上传材料",
     "material_removed": "移除材料",
     "material_viewed": "查阅材料",
+    "application_pdf_viewed": "下载申请表",
     "expansion_registered": "代为登记新增职业申请",
     "case_viewed": "查阅案卷",
     "verification_saved": "保存材料核验",
