@@ -15,8 +15,8 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.utils import timezone
 
+from . import clock
 from .context import current_request_meta
 from .models import AuditEvent, AuditHead
 
@@ -107,7 +107,7 @@ def record(
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
         event = AuditEvent(
             seq=head.last_seq + 1,
-            created_at=timezone.now(),  # noqa: TID251 (wall clock: see docs/decisions.md)
+            created_at=clock.now(),
             actor=actor,
             actor_label=actor_label or _label_of(actor),
             role=getattr(actor, "role", "") or "",

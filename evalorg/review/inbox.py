@@ -267,9 +267,11 @@ def inbox_workbook(applications: Iterable[Application], agency_name: str, at: da
     sheet.append([str(h) for h in EXPORT_HEADERS])
     for cell in sheet[2]:
         cell.font = Font(name="宋体", bold=True)
+    first_row = sheet.max_row + 1  # after the title and header rows, read once
     for number, application in enumerate(applications, start=1):
         sheet.append([safe(value) for value in export_row(number, application)])
-        sheet.cell(row=sheet.max_row, column=len(EXPORT_HEADERS)).number_format = "yyyy-mm-dd hh:mm"
+        row = first_row + number - 1  # known, not ``sheet.max_row``: that scans the whole sheet
+        sheet.cell(row=row, column=len(EXPORT_HEADERS)).number_format = "yyyy-mm-dd hh:mm"
     for column, width in enumerate(EXPORT_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.freeze_panes = "A3"
