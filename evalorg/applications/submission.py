@@ -61,6 +61,13 @@ def applicant_emails(application: Application) -> list[str]:
     return emails
 
 
+def tell_applicant(application: Application, subject: str, body: str) -> None:
+    """Tell the institution's users (in-app, linking the case) and its contacts (e-mail)."""
+    url = reverse("applications:detail", args=[application.pk])
+    notify_users(applicant_users(application), subject, body=body, url=url)
+    queue_email(applicant_emails(application), subject, body)
+
+
 def on_submitted(application: Application, actor, data: dict) -> None:
     application.receiving_agency = receiving_agency(application.institution, application.route)
     if not application.acknowledgement_no:
@@ -92,15 +99,13 @@ def on_submitted(application: Application, actor, data: dict) -> None:
 def on_returned(application: Application, actor, data: dict) -> None:
     reason = data.get("reason", "")
     city_deadline = application.round.city_assessment_deadline
-    url = reverse("applications:detail", args=[application.pk])
     subject = f"备案申请被退回补正（{application.acknowledgement_no}）"
     body = (
         f"{application.institution.name}：\n您的申请被{application.receiving_agency.name}退回补正。"
         f"\n理由：{reason}\n请在 {city_deadline:%Y年%m月%d日}（含当天）"
         "前修改并重新提交（N-4.1.2）。"
     )
-    queue_email(applicant_emails(application), subject, body)
-    notify_users(applicant_users(application), subject, body=body, url=url)
+    tell_applicant(application, subject, body)
 
 
 def on_withdrawn(application: Application, actor, data: dict) -> None:

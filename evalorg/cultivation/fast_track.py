@@ -10,12 +10,11 @@ from django.utils.translation import gettext as _
 from evalorg.accounts.models import Role
 from evalorg.applications import access
 from evalorg.applications.models import Application, ApplicationOccupation, Kind, State
-from evalorg.applications.submission import applicant_emails, applicant_users
+from evalorg.applications.submission import tell_applicant
 from evalorg.applications.workflow import Refusal, Transition, register
 from evalorg.core import clock
 from evalorg.core.audit import Audience
 from evalorg.institutions.models import ChainLeaderDesignation
-from evalorg.notify.services import notify_users, queue_email
 
 from .services import start_cultivation
 
@@ -63,8 +62,7 @@ def begin_now(application: Application, actor, data: dict) -> None:
         "start": f"{period.starts_on:%Y年%m月%d日}",
         "last": f"{period.last_day:%Y年%m月%d日}",
     }
-    queue_email(applicant_emails(application), subject, body)
-    notify_users(applicant_users(application), subject, body=body)
+    tell_applicant(application, subject, body)
 
 
 def register_fast_track() -> None:

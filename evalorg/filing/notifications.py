@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from evalorg.applications.models import Application
-from evalorg.applications.submission import applicant_emails, applicant_users
-from evalorg.notify.services import notify_users, queue_email
+from evalorg.applications.submission import tell_applicant
 
 
 def announce_filing(application: Application, actor, data: dict) -> None:
@@ -24,6 +22,4 @@ def announce_filing(application: Application, actor, data: dict) -> None:
         "until": f"{letter.valid_until:%Y年%m月%d日}",
         "occupations": "；".join(f"{o['name']}（{o['level_label']}）" for o in letter.occupations),
     }
-    url = reverse("applications:detail", args=[application.pk])
-    notify_users(list(applicant_users(application)), subject, body, url)
-    queue_email(applicant_emails(application), subject, body)
+    tell_applicant(application, subject, body)

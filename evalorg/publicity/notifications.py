@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from evalorg.accounts.models import User
-from evalorg.applications.models import Application
-from evalorg.notify.services import notify_users, queue_email
+from evalorg.applications.submission import tell_applicant
+from evalorg.notify.services import queue_email
 
 from .models import Objection
 
-
-def tell_institution(application: Application, subject: str, body: str) -> None:
-    institution = application.institution
-    users = list(User.objects.filter(membership__institution=institution, is_active=True))
-    url = reverse("applications:detail", args=[application.pk])
-    notify_users(users, subject, body, url)
-    queue_email([u.email for u in users] + [institution.contact_email], subject, body)
+tell_institution = tell_applicant
 
 
 def tell_objector(objection: Objection) -> None:

@@ -23,11 +23,11 @@ from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Agency, Role, User
 from evalorg.applications.models import Application, State
-from evalorg.applications.submission import applicant_emails, applicant_users
+from evalorg.applications.submission import tell_applicant
 from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
 from evalorg.documents.pdf import render_pdf
-from evalorg.notify.services import notify_users, queue_email
+from evalorg.notify.services import notify_users
 from evalorg.rounds.models import Round
 
 from .models import DefenseSession, DefenseSlot, Panel, Stage
@@ -384,10 +384,7 @@ def slot_text(slot: DefenseSlot) -> str:
 
 def _tell_applicant(slot: DefenseSlot, subject: str) -> None:
     application = slot.application
-    body = slot_text(slot)
-    url = reverse("applications:detail", args=[application.pk])
-    notify_users(applicant_users(application), subject, body, url)
-    queue_email(applicant_emails(application), subject, body)
+    tell_applicant(application, subject, slot_text(slot))
 
 
 def remind_unconfirmed() -> str:

@@ -40,6 +40,7 @@ from .services import (
     panel_of,
     pick_round,
     selection_panel,
+    selection_rounds,
     template_for,
 )
 
@@ -80,11 +81,7 @@ def _stage(request: HttpRequest, agency: Agency) -> str:
 
 
 def _rounds(request: HttpRequest, agency: Agency, stage: str) -> tuple[list[Round], Round | None]:
-    if stage == Stage.PROVINCE_SELECTION:
-        rounds = Round.objects.filter(applications__review_stages__stage=stage).distinct()
-        rounds = list(rounds.order_by("-published_on", "-pk"))
-    else:
-        rounds = agency_rounds(agency)
+    rounds = selection_rounds() if stage == Stage.PROVINCE_SELECTION else agency_rounds(agency)
     return rounds, pick_round(rounds, request.GET.get("round"))
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Role
 from evalorg.applications.models import Application, State
-from evalorg.applications.submission import applicant_emails, applicant_users
+from evalorg.applications.submission import applicant_users, tell_applicant
 from evalorg.applications.workflow import (
     Batch,
     Refusal,
@@ -31,7 +31,7 @@ from evalorg.applications.workflow import (
 from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
 from evalorg.core.files import atomic_uploads, store_upload
-from evalorg.notify.services import notify_users, queue_email
+from evalorg.notify.services import notify_users
 from evalorg.rounds.models import Round
 
 from .models import LeadershipDecision, LeadershipDecisionEntry
@@ -60,17 +60,12 @@ def approved_in_decision(application: Application, actor, data: dict) -> Refusal
     return None
 
 
-def _tell(application: Application, subject: str, body: str) -> None:
-    queue_email(applicant_emails(application), subject, body)
-    notify_users(applicant_users(application), subject, body=body)
-
-
 def tell_selected(application: Application, actor, data: dict) -> None:
     subject = _("备案申请通过省级评审（%(no)s）") % {"no": application.acknowledgement_no}
     body = _("%(name)s：\n贵机构的申请已通过省级评审，待遴选工作领导小组审定后公示。") % {
         "name": application.institution.name
     }
-    _tell(application, subject, body)
+    tell_applicant(application, subject, body)
 
 
 def tell_rejected(application: Application, actor, data: dict) -> None:
@@ -79,7 +74,7 @@ def tell_rejected(application: Application, actor, data: dict) -> None:
         "name": application.institution.name,
         "reason": data.get("reason", ""),
     }
-    _tell(application, subject, body)
+    tell_applicant(application, subject, body)
 
 
 def tell_approved(application: Application, actor, data: dict) -> None:

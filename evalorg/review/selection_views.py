@@ -20,30 +20,18 @@ from evalorg.applications import access, workflow
 from evalorg.applications.models import Application, State
 from evalorg.core import audit
 from evalorg.core.files import UploadRefused, file_response
-from evalorg.rounds.models import Round
 
 from .decisions import record_decision
 from .models import LeadershipDecision, Stage
 from .selection import Proposal, record_leadership_decision
-from .services import pick_round, ranked
+from .services import pick_round, ranked, selection_rounds
+from .staff_views import _show_refusals
 
 
 def _center(request: HttpRequest) -> Agency:
     if request.user.role != Role.PROVINCE_STAFF:
         raise PermissionDenied(_("仅省职业技能服务指导中心可以进行省级评审。"))
     return request.user.agency
-
-
-def _selection_rounds() -> list[Round]:
-    rounds = Round.objects.filter(
-        applications__review_stages__stage=Stage.PROVINCE_SELECTION
-    ).distinct()
-    return list(rounds.order_by("-published_on", "-pk"))
-
-
-def _show_refusals(request: HttpRequest, refused: workflow.TransitionRefused) -> None:
-    for refusal in refused.refusals:
-        messages.error(request, str(refusal))
 
 
 # ---- merit ranking, select / reject -----------------------------------------------------------
@@ -72,7 +60,7 @@ class SelectionForm(forms.Form):
 @login_required
 def selection_ranking(request: HttpRequest) -> HttpResponse:
     center = _center(request)
-    round_ = pick_round(_selection_rounds(), request.GET.get("round"))
+    round_ = pick_round(selection_rounds(), request.GET.get("round"))
     rows = ranked(center, round_, Stage.PROVINCE_SELECTION) if round_ else []
     return render(
         request,
@@ -167,7 +155,7 @@ def _proposals(request: HttpRequest, selected: list[Application]) -> list[Propos
 @login_required
 def approval(request: HttpRequest) -> HttpResponse:
     _department(request)
-    round_ = pick_round(_selection_rounds(), request.GET.get("round") or request.POST.get("round"))
+    round_ = pick_round(selection_rounds(), request.GET.get("round") or request.POST.get("round"))
     selected = []
     if round_:
         selected = list(

@@ -248,6 +248,14 @@ def panel_of(agency: Agency, round_: Round, stage: str | None = None) -> Panel |
     return Panel.objects.filter(agency=agency, round=round_, stage=stage).first()
 
 
+def selection_rounds() -> list[Round]:
+    """Rounds in which cities sent cases to the provincial selection, newest first."""
+    rounds = Round.objects.filter(
+        applications__review_stages__stage=Stage.PROVINCE_SELECTION
+    ).distinct()
+    return list(rounds.order_by("-published_on", "-pk"))
+
+
 def cases_at(agency: Agency, round_: Round, stage: str) -> QuerySet:
     """The cases ``agency`` reviews at ``stage`` in ``round_``: those it received for its first
     instance, or, for the provincial selection, every case the cities sent (SPEC §6.3)."""

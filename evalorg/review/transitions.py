@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from evalorg.accounts.models import Agency, Role
 from evalorg.applications import access
 from evalorg.applications.models import State
+from evalorg.applications.submission import tell_applicant
 from evalorg.applications.workflow import Refusal, Transition, deadline_guard, register
 from evalorg.core import clock
 from evalorg.core.audit import Audience
@@ -185,8 +186,6 @@ sending_window_open = deadline_guard(
 
 
 def tell_not_recommended(application, actor, data: dict) -> None:
-    from evalorg.applications.submission import applicant_emails, applicant_users
-    from evalorg.notify.services import notify_users, queue_email
 
     subject = _("备案申请未获推荐（%(no)s）") % {"no": application.acknowledgement_no}
     body = _("%(name)s：\n经%(agency)s组织专家评估，贵机构的申请未获推荐。\n理由：%(reason)s") % {
@@ -194,8 +193,7 @@ def tell_not_recommended(application, actor, data: dict) -> None:
         "agency": application.receiving_agency.name,
         "reason": data.get("reason", ""),
     }
-    queue_email(applicant_emails(application), subject, body)
-    notify_users(applicant_users(application), subject, body=body)
+    tell_applicant(application, subject, body)
 
 
 def register_review_transitions() -> None:
