@@ -15,11 +15,12 @@ from evalorg.applications.models import ApplicationOccupation
 from evalorg.applications.workflow import TransitionRefused, perform
 from evalorg.core.models import AuditEvent
 from evalorg.cultivation.banks.layout import SPEC_COLUMNS, THEORY_COLUMNS
+from evalorg.cultivation.banks.samples import make_bank
+from evalorg.cultivation.banks.samples import xlsx as _xlsx
 from evalorg.cultivation.commitment import sign
 from evalorg.cultivation.models import Deliverable
 from tests.applications.conftest import SH, applicant_of
 from tests.cultivation.conftest import LAST, cultivating
-from tests.cultivation.test_banks import _xlsx, make_bank
 from tests.factories import ApplicantFactory, CityStaffFactory, city_agency
 from tests.filing.conftest import province_staff
 
