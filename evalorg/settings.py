@@ -166,6 +166,12 @@ TASKS = {
 }
 # An e-mail claimed by a worker ("sending") for longer than this is released by the outbox sweep.
 OUTBOX_CLAIM_TIMEOUT = timedelta(minutes=int(os.environ.get("OUTBOX_CLAIM_TIMEOUT_MINUTES", "10")))
+# Question banks (issue 9): a specification table or theory bank with more data rows than this,
+# or a larger file, is checked by a background task with progress shown; smaller ones at once.
+BANK_CHECK_ASYNC_ROWS = int(os.environ.get("BANK_CHECK_ASYNC_ROWS", "2000"))
+BANK_CHECK_ASYNC_BYTES = int(os.environ.get("BANK_CHECK_ASYNC_BYTES", str(1024 * 1024)))
+# A background check running longer than this is taken as lost (its worker died): failed.
+BANK_CHECK_STALE = timedelta(minutes=int(os.environ.get("BANK_CHECK_STALE_MINUTES", "30")))
 
 CACHES = {
     "default": {

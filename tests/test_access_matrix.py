@@ -166,6 +166,8 @@ def _urls(case) -> dict[str, str]:
         ),
         "cultivation:deliverable": reverse("cultivation:deliverable", args=[line, 1]),
         "cultivation:line_review": reverse("cultivation:line_review", args=[line]),
+        # A background bank check's progress, like the line (tests/cultivation/test_bank_checks).
+        "cultivation:bank_check": reverse("cultivation:bank_check", args=[line, 1]),
         # A filing letter: the organization and the staff concerned (tests/filing/test_access).
         "filing:download": reverse("filing:download", args=[1, "pdf"]),
         "filing:issue": reverse("filing:issue", args=[pk]),

@@ -12,6 +12,7 @@ class CultivationConfig(AppConfig):
         from evalorg.applications.workflow import LINES
         from evalorg.core.sweeps import register_sweep
 
+        from .bank_checks import sweep as sweep_bank_checks
         from .commitment import line_commitment_signed
         from .deadlines import sweep_elimination, sweep_reminders
         from .deliverables import deliverables_ready
@@ -24,6 +25,7 @@ class CultivationConfig(AppConfig):
         LINES.add_guards("submit_bank", line_commitment_signed, deliverables_ready)
         register_sweep("cultivation_reminders", sweep_reminders)
         register_sweep("cultivation_elimination", sweep_elimination)
+        register_sweep("bank_checks", sweep_bank_checks)
         register_case_section(cultivation_section)
         register_nav(
             NavItem(

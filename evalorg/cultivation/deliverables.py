@@ -1,32 +1,31 @@
 """Question-bank deliverables per occupation line (issue 9, N-4.2, 附件6).
 
 The applicant uploads five deliverables per line; the specification table and the theory bank
-are checked at once with ``banks`` (the theory bank against the current specification) and the
-report is stored beside the file. ``submit_bank`` is refused (guard ``deliverables_ready``)
-until all five are present, both reports passed and the period's last day has not ended.
+are checked with ``banks`` (the theory bank against the current specification), at once or, for
+a large file, by a background task (``bank_checks``), and the report is stored beside the file.
+``submit_bank`` is refused (guard ``deliverables_ready``) until all five are present, both
+checks done and passed and while the period's last day has not ended.
 """
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from evalorg.applications.models import ApplicationOccupation
 from evalorg.applications.workflow import Refusal, TransitionRefused
 from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
-from evalorg.core.files import atomic_uploads, open_stored, store_upload
+from evalorg.core.files import atomic_uploads, store_upload
 
-from .banks.checks import check_theory_bank
-from .banks.parse import read_specification, read_theory_bank
-from .banks.report import Problem, Report, error
+from . import bank_checks
 from .banks.requirements import BankRequirements
-from .banks.specification import check_specification
-from .models import CultivationPeriod, Deliverable
+from .models import BankCheck, CultivationPeriod, Deliverable
 
 CLAUSE = "N-4.2"
 Kind = Deliverable.Kind
 Line = ApplicationOccupation.Status
-CHECKED = (Kind.SPECIFICATION, Kind.THEORY)
+CHECKED = bank_checks.CHECKED
 ALLOWED_KINDS = {
     Kind.SPECIFICATION: ["xlsx"],
     Kind.THEORY: ["xlsx"],
@@ -39,7 +38,13 @@ OPEN_LINE = frozenset({Line.CULTIVATING, Line.BANK_FAILED})
 
 
 def current(line: ApplicationOccupation) -> dict[str, Deliverable]:
-    rows = Deliverable.objects.filter(line=line, is_current=True).select_related("file")
+    """The current deliverable of each kind, with its background checks newest first."""
+    checks = Prefetch("checks", queryset=BankCheck.objects.order_by("-pk"), to_attr="check_list")
+    rows = (
+        Deliverable.objects.filter(line=line, is_current=True)
+        .select_related("file")
+        .prefetch_related(checks)
+    )
     return {row.kind: row for row in rows}
 
 
@@ -69,65 +74,31 @@ def missing_refusals(line: ApplicationOccupation) -> list[Refusal]:
     ]
     for kind in CHECKED:
         row = present.get(kind)
-        if row is not None and not row.passed:
-            refusals.append(
-                Refusal(
-                    CLAUSE,
-                    _("“%(kind)s”未通过检查，请按检查结果修改后重新上传。")
-                    % {"kind": row.get_kind_display()},
-                )
-            )
+        if row is not None:
+            refusal = check_refusal(row)
+            if refusal is not None:
+                refusals.append(refusal)
     return refusals
+
+
+def check_refusal(row: Deliverable) -> Refusal | None:
+    """Why a checked deliverable cannot go to review: its check pending, failed or not passed."""
+    args = {"kind": row.get_kind_display()}
+    if row.checking:
+        message = _("“%(kind)s”正在后台检查，检查完成并通过后才能提交审核。")
+    elif row.check_failed:
+        message = _("“%(kind)s”的后台检查未能完成，请重新上传后再提交审核。")
+    elif not row.passed:
+        message = _("“%(kind)s”未通过检查，请按检查结果修改后重新上传。")
+    else:
+        return None
+    return Refusal(CLAUSE, message % args)
 
 
 def deliverables_ready(line: ApplicationOccupation, actor, data: dict) -> list[Refusal]:
     """Guard on ``submit_bank``: the period not over, all five present, both checks passed."""
     refusal = period_refusal(line)
     return [refusal] if refusal is not None else missing_refusals(line)
-
-
-def _problem_dicts(problems: list[Problem]) -> list[dict]:
-    return [
-        {
-            "severity": p.severity,
-            "sheet": p.sheet,
-            "row": p.row,
-            "field": p.field,
-            "message": p.message,
-            "text": p.as_text(),
-        }
-        for p in problems
-    ]
-
-
-def _read(row: Deliverable) -> bytes:
-    with open_stored(row.file) as handle:
-        return handle.read()
-
-
-def _check_spec(data: bytes, req: BankRequirements) -> Report:
-    rows, problems = read_specification(data)
-    report = Report(list(problems))
-    report.extend(check_specification(rows, req).problems)
-    return report
-
-
-def _check_theory(data: bytes, spec_data: bytes | None, req: BankRequirements) -> Report:
-    items, problems = read_theory_bank(data)
-    report = Report(list(problems))
-    if spec_data is None:
-        report.extend(
-            [error("", None, "", _("请先上传鉴定要素细目表，理论知识试题须对照其检查。"))]
-        )
-        return report
-    spec_rows, _spec_problems = read_specification(spec_data)
-    report.extend(check_theory_bank(spec_rows, items, req).problems)
-    return report
-
-
-def _apply(row: Deliverable, report: Report) -> None:
-    row.report = _problem_dicts(report.problems)
-    row.passed = report.passed
 
 
 def upload_refusal(line: ApplicationOccupation, user) -> Refusal | None:
@@ -145,8 +116,9 @@ def upload_refusal(line: ApplicationOccupation, user) -> Refusal | None:
 
 
 def upload(line: ApplicationOccupation, kind: str, uploaded, user) -> Deliverable:
-    """Store, check (specification and theory) and make current; raises ``TransitionRefused``
-    or ``UploadRefused`` and stores nothing when refused."""
+    """Store, check (specification and theory: at once, or in the background when large) and
+    make current; raises ``TransitionRefused`` or ``UploadRefused`` and stores nothing when
+    refused."""
     refusal = upload_refusal(line, user)
     if refusal is not None:
         raise TransitionRefused([refusal])
@@ -156,24 +128,15 @@ def upload(line: ApplicationOccupation, kind: str, uploaded, user) -> Deliverabl
         stored = store_upload(
             uploaded, allowed_kinds=ALLOWED_KINDS[kind], max_bytes=MAX_BYTES, user=user
         )
-        present = current(line)
-        row = Deliverable(
+        theory = current(line).get(Kind.THEORY)
+        Deliverable.objects.filter(line=line, kind=kind, is_current=True).update(is_current=False)
+        row = Deliverable.objects.create(
             line=line, kind=kind, file=stored, uploaded_by=user, uploaded_at=clock.now()
         )
-        if kind in CHECKED:
-            data = _read(row)
-            if kind == Kind.SPECIFICATION:
-                _apply(row, _check_spec(data, req))
-            else:
-                spec = present.get(Kind.SPECIFICATION)
-                _apply(row, _check_theory(data, _read(spec) if spec else None, req))
-        Deliverable.objects.filter(line=line, kind=kind, is_current=True).update(is_current=False)
-        row.save()
-        theory = present.get(Kind.THEORY)
+        queued = bank_checks.check(row, req) if kind in CHECKED else None
         if kind == Kind.SPECIFICATION and theory is not None:
             # The theory bank is checked against the current specification: check it again.
-            _apply(theory, _check_theory(_read(theory), data, req))
-            theory.save(update_fields=["report", "passed"])
+            bank_checks.check(theory, req)
         audit.record(
             "deliverable_uploaded",
             line,
@@ -184,7 +147,8 @@ def upload(line: ApplicationOccupation, kind: str, uploaded, user) -> Deliverabl
                 "file": stored.pk,
                 "sha256": stored.sha256,
                 "passed": row.passed,
-                "errors": sum(1 for p in row.report if p["severity"] == "error"),
+                "errors": bank_checks.error_count(row),
+                "background_check": queued.pk if queued else None,
             },
             audience=Audience.APPLICANT,
         )

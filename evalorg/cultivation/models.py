@@ -201,3 +201,82 @@ class Deliverable(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id}：{self.get_kind_display()}"
+
+    @property
+    def bank_check(self) -> BankCheck | None:
+        """The newest background check (``deliverables.current`` prefetches it as
+        ``check_list``), or None when the file was checked in the request."""
+        checks = getattr(self, "check_list", None)
+        if checks is None:
+            return self.checks.order_by("-pk").first()
+        return checks[0] if checks else None
+
+    @property
+    def checking(self) -> bool:
+        check = self.bank_check
+        return check is not None and check.pending
+
+    @property
+    def check_failed(self) -> bool:
+        check = self.bank_check
+        return check is not None and check.status == BankCheck.Status.FAILED
+
+
+class BankCheck(models.Model):
+    """A background check of a large specification table or theory bank (issue 9, N-4.2).
+
+    One row per run; the newest row of a deliverable is its check. A deliverable whose newest
+    check is queued, running or failed cannot be submitted (guard ``deliverables_ready``).
+    The task updates ``stage`` and ``rows_done`` as it goes so the page can show progress.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队等待检查")
+        RUNNING = "running", _("检查中")
+        DONE = "done", _("检查完成")
+        FAILED = "failed", _("检查出错")
+        SUPERSEDED = "superseded", _("已被新的检查取代")
+
+    class Stage(models.TextChoices):
+        QUEUED = "queued", _("等待开始")
+        SPECIFICATION = "specification", _("读取鉴定要素细目表")
+        READING = "reading", _("读取工作表")
+        CHECKING = "checking", _("核对鉴定点、答案和选项")
+        DUPLICATES = "duplicates", _("查找重复和相似题干")
+        PAPERS = "papers", _("试组 A、B 卷")
+        DONE = "done", _("完成")
+
+    deliverable = models.ForeignKey(
+        Deliverable, verbose_name=_("题库成果"), on_delete=models.CASCADE, related_name="checks"
+    )
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
+    stage = models.CharField(_("阶段"), max_length=16, choices=Stage.choices, default=Stage.QUEUED)
+    rows_done = models.PositiveIntegerField(_("已读取行数"), default=0)
+    rows_total = models.PositiveIntegerField(_("总行数（估计）"), null=True, blank=True)
+    error = models.CharField(_("出错原因"), max_length=300, blank=True)
+    task_id = models.CharField(_("后台任务编号"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("排队时间"))
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    PENDING = frozenset({Status.QUEUED, Status.RUNNING})
+
+    class Meta:
+        verbose_name = _("题库后台检查")
+        verbose_name_plural = _("题库后台检查")
+        ordering = ["deliverable", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.deliverable_id}：{self.get_status_display()}"
+
+    @property
+    def pending(self) -> bool:
+        return self.status in self.PENDING
+
+    @property
+    def percent(self) -> int | None:
+        if not self.rows_total:
+            return None
+        return min(100, round(100 * self.rows_done / self.rows_total))

@@ -30,7 +30,7 @@ from .commitment import (
     signed_letter,
 )
 from .forms import AttendanceForm, BankDecisionForm, DeliverableForm, SessionForm, SignForm
-from .models import CultivationPeriod, Deliverable, TrainingAttendance
+from .models import BankCheck, CultivationPeriod, Deliverable, TrainingAttendance
 from .training import institutions_for, require_training_staff, sessions_for
 
 
@@ -172,6 +172,7 @@ def _line_context(line: ApplicationOccupation) -> dict:
         "period": CultivationPeriod.objects.filter(application=line.application).first(),
         "rows": rows,
         "history": Deliverable.objects.filter(line=line, is_current=False).select_related("file"),
+        "checking": any(row.checking for row in present.values()),
     }
 
 
@@ -200,7 +201,10 @@ def line(request: HttpRequest, line_pk: int) -> HttpResponse:
             except UploadRefused as refused:
                 form.add_error("file", str(refused))
             else:
-                if row.passed:
+                if row.checking:
+                    notice = _("已上传。文件较大，正在后台检查，请稍候查看检查结果。")
+                    messages.info(request, notice)
+                elif row.passed:
                     messages.success(request, _("已上传。"))
                 else:
                     messages.warning(request, _("已上传，但检查未通过，请查看问题清单。"))
@@ -231,12 +235,16 @@ def line_template(request: HttpRequest, line_pk: int, kind: str) -> HttpResponse
     return response
 
 
+def _readable_line(request: HttpRequest, line_pk: int) -> ApplicationOccupation:
+    """The line for its applicant (letter signed) or the reviewing province staff; 404 else."""
+    if request.user.role == Role.PROVINCE_STAFF:
+        return _reviewed_line(request, line_pk)
+    return _own_line(request, line_pk)
+
+
 @login_required
 def deliverable_file(request: HttpRequest, line_pk: int, pk: int) -> HttpResponse:
-    if request.user.role == Role.PROVINCE_STAFF:
-        line = _reviewed_line(request, line_pk)
-    else:
-        line = _own_line(request, line_pk)
+    line = _readable_line(request, line_pk)
     row = get_object_or_404(Deliverable.objects.select_related("file"), pk=pk, line=line)
     audit.record(
         "deliverable_downloaded",
@@ -266,3 +274,15 @@ def line_review(request: HttpRequest, line_pk: int) -> HttpResponse:
     context = _line_context(line)
     context.update(form=form, can_decide=line.status == ApplicationOccupation.Status.BANK_SUBMITTED)
     return render(request, "cultivation/line_review.html", context)
+
+
+@login_required
+def bank_check(request: HttpRequest, line_pk: int, pk: int) -> HttpResponse:
+    """The progress of a background check (polled by htmx every 2 s while it is pending); once
+    it has ended the page is reloaded (``HX-Refresh``) so the report shows as for a small file."""
+    line = _readable_line(request, line_pk)
+    check = get_object_or_404(BankCheck, pk=pk, deliverable__line=line)
+    response = render(request, "cultivation/_bank_check.html", {"check": check, "line": line})
+    if not check.pending:
+        response["HX-Refresh"] = "true"
+    return response

@@ -61,6 +61,8 @@ EVENT_LABELS = {
     "commitment_signed": "签署承诺书",
     "deliverable_uploaded": "上传题库成果",
     "deliverable_downloaded": "下载题库成果",
+    "bank_check_finished": "题库后台检查完成",
+    "bank_check_failed": "题库后台检查出错",
     "download_filing_letter": "下载备案函",
     "training_attendance_recorded": "记录考务培训出席",
     "training_session_created": "安排考务培训",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,16 +56,26 @@ def _top_range(item: TheoryItem) -> str:
 
 
 def check_theory_bank(
-    spec: Sequence[SpecRow], items: Sequence[TheoryItem], req: BankRequirements, seed: int = 0
+    spec: Sequence[SpecRow],
+    items: Sequence[TheoryItem],
+    req: BankRequirements,
+    seed: int = 0,
+    on_stage: Callable[[str], None] | None = None,
 ) -> Report:
-    """Binding, coverage, answers, options, duplicates and whether the A/B papers can be drawn."""
+    """Binding, coverage, answers, options, duplicates and whether the A/B papers can be drawn.
+
+    ``on_stage`` is told each stage as it starts: ``checking``, ``duplicates``, ``papers``."""
+    stage = on_stage or (lambda _name: None)
+    stage("checking")
     index = index_specification(spec)
     report = Report()
     bound = [item for item in items if _is_bound(item, index)]
     report.extend(_binding_problems(items, index))
     report.extend(_coverage_problems(index, bound, req))
     report.extend(p for item in items for p in _item_problems(item))
+    stage("duplicates")
     report.extend(_duplicate_problems(items, req))
+    stage("papers")
     for level in index.levels():
         result = _assemble(index, bound, req.plan_for(level), seed, req.max_shared_percent)
         if isinstance(result, list):

@@ -29,6 +29,9 @@ from .report import Problem, error
 from .requirements import ITEM_TYPES, LEVELS
 
 Source = bytes | BinaryIO
+# progress(rows read so far, estimated total rows or None), called every PROGRESS_EVERY rows.
+Progress = Callable[[int, int | None], None]
+PROGRESS_EVERY = 500
 HEADER_SEARCH_ROWS = 10  # a title row or two above the header is tolerated
 _LEVEL_NAMES = {"五级": 5, "四级": 4, "三级": 3, "二级": 2, "一级": 1}
 
@@ -79,7 +82,10 @@ class TheoryItem:
 
 
 def read_rows(
-    source: Source, sheet: str, columns: Sequence[tuple[str, str, bool]]
+    source: Source,
+    sheet: str,
+    columns: Sequence[tuple[str, str, bool]],
+    progress: Progress | None = None,
 ) -> tuple[list[RawRow], list[Problem]]:
     """The non-empty rows under the header of `sheet`, as dicts keyed by column key."""
     try:
@@ -92,12 +98,60 @@ def read_rows(
                 error(sheet, None, "", _("缺少工作表「%(sheet)s」（附件6）。") % {"sheet": sheet})
             ]
         ws = wb[sheet]
+        total = None
+        if progress is not None:  # only an estimate, to show progress
+            total = ws.max_row or _count_row_tags(ws)
         ws.reset_dimensions()  # trust the cells, not a stale <dimension> element
-        return _rows_under_header(sheet, ws.iter_rows(values_only=True), columns)
+        rows = ws.iter_rows(values_only=True)
+        if progress is not None:
+            rows = _reporting(rows, total, progress)
+        return _rows_under_header(sheet, rows, columns)
     except Exception:
         return [], [error(sheet, None, "", _("工作表内容无法读取，文件可能已损坏。"))]
     finally:
         wb.close()
+
+
+def estimated_rows(source: Source, sheet: str) -> int | None:
+    """The sheet's row count as its <dimension> element states it, else the number of <row>
+    elements in its XML (no cell is parsed); None when the file or sheet cannot be read.
+    Decides whether a check runs in the background."""
+    try:
+        wb = load_workbook(_as_file(source), read_only=True, data_only=True)
+    except Exception:  # unreadable: the check itself reports it
+        return None
+    try:
+        if sheet not in wb.sheetnames:
+            return None
+        ws = wb[sheet]
+        return ws.max_row or _count_row_tags(ws)
+    except Exception:
+        return None
+    finally:
+        wb.close()
+
+
+def _count_row_tags(ws: Any) -> int:
+    """Rows of a sheet written without <dimension> (openpyxl's write-only mode, some exporters),
+    by counting ``<row`` in its decompressed XML; uses the read-only sheet's XML source."""
+    count, tail = 0, b""
+    with ws._get_source() as xml:  # openpyxl's reader of this sheet's part in the archive
+        while chunk := xml.read(1 << 20):
+            data = tail + chunk
+            count += data.count(b"<row ") + data.count(b"<row>")
+            tail = data[-4:]
+    return count
+
+
+def _reporting(
+    rows: Iterator[tuple[Any, ...]], total: int | None, progress: Progress
+) -> Iterator[tuple[Any, ...]]:
+    done = 0
+    for done, row in enumerate(rows, start=1):
+        if done % PROGRESS_EVERY == 0:
+            progress(done, total)
+        yield row
+    progress(done, max(done, total or 0))
 
 
 def _as_file(source: Source) -> BinaryIO:
@@ -216,9 +270,11 @@ def _point_number(cells: _Cells) -> str:
     return cells.text("point_code", upper=True)
 
 
-def read_specification(source: Source) -> tuple[list[SpecRow], list[Problem]]:
+def read_specification(
+    source: Source, progress: Progress | None = None
+) -> tuple[list[SpecRow], list[Problem]]:
     """The specification table's rows and the structural problems found reading it."""
-    raws, problems = read_rows(source, SPEC_SHEET, SPEC_COLUMNS)
+    raws, problems = read_rows(source, SPEC_SHEET, SPEC_COLUMNS, progress)
     headers = {key: header for key, header, _req in SPEC_COLUMNS}
     rows: list[SpecRow] = []
     for raw in raws:
@@ -241,9 +297,11 @@ def read_specification(source: Source) -> tuple[list[SpecRow], list[Problem]]:
     return rows, problems
 
 
-def read_theory_bank(source: Source) -> tuple[list[TheoryItem], list[Problem]]:
+def read_theory_bank(
+    source: Source, progress: Progress | None = None
+) -> tuple[list[TheoryItem], list[Problem]]:
     """The theory bank's items and the structural problems found reading it."""
-    raws, problems = read_rows(source, THEORY_SHEET, THEORY_COLUMNS)
+    raws, problems = read_rows(source, THEORY_SHEET, THEORY_COLUMNS, progress)
     headers = {key: header for key, header, _req in THEORY_COLUMNS}
     items: list[TheoryItem] = []
     for raw in raws:
