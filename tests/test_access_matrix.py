@@ -178,6 +178,10 @@ def _urls(case) -> dict[str, str]:
         "filing:batch_issue": reverse("filing:batch_issue", args=[1]),
         "filing:batch_publish": reverse("filing:batch_publish", args=[1]),
         "filing:batch_minutes": reverse("filing:batch_minutes", args=[1]),
+        # Local supervision notes: staff of the organization's city, the province, the department
+        # (tests/filing/test_supervision).
+        "filing:supervision_list": reverse("filing:supervision_list"),
+        "filing:supervision": reverse("filing:supervision", args=[case.institution_id]),
     }
 
 
@@ -235,6 +239,7 @@ OWN_PAGES_OF_ANY_USER = {
     "notify:list",
     "notify:read_all",
     "cultivation:training_list",
+    "filing:supervision_list",
 }
 
 

@@ -7,12 +7,22 @@ class FilingConfig(AppConfig):
     verbose_name = "验收备案"
 
     def ready(self) -> None:
+        from evalorg.accounts.navigation import NavItem, register_nav
         from evalorg.applications.sections import register_case_section
 
         from .batches import register_batch_transitions
-        from .sections import letter_section
+        from .sections import letter_section, supervision_section
         from .transitions import register_filing_transitions
 
         register_filing_transitions()
         register_batch_transitions()
         register_case_section(letter_section)
+        register_case_section(supervision_section)
+        register_nav(
+            NavItem(
+                label="属地监管",
+                url_name="filing:supervision_list",
+                roles=frozenset({"city_staff", "province_staff", "department"}),
+                order=60,
+            )
+        )

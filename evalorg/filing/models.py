@@ -200,3 +200,45 @@ class AcceptanceEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch}: {self.application_id}"
+
+
+class SupervisionNote(models.Model):
+    """A dated note of local supervision on a filed organization (N-5.2, first step): written
+    by the city agency of the organization's city or the provincial center; staff only, never
+    shown to the organization nor in the public registry."""
+
+    class Kind(models.TextChoices):
+        INSPECTION = "inspection", _("检查")
+        INTERVIEW = "interview", _("约谈")
+        RECTIFICATION = "rectification", _("整改")
+        OTHER = "other", _("其他")
+
+    MAX_TEXT = 2000
+
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name=_("评价组织"),
+        on_delete=models.PROTECT,
+        related_name="supervision_notes",
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    happened_on = models.DateField(_("日期"))
+    text = models.TextField(_("情况记录"), max_length=MAX_TEXT)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    agency = models.ForeignKey(
+        "accounts.Agency", verbose_name=_("记录单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("记录时间"))
+
+    class Meta:
+        verbose_name = _("属地监管记录")
+        verbose_name_plural = _("属地监管记录")
+        ordering = ["-happened_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.happened_on} {self.get_kind_display()}"

@@ -31,3 +31,20 @@ def letter_section(request: HttpRequest, application) -> str:
     if not may_download(letter, request.user):
         return ""
     return render_to_string("filing/_case_section.html", {"letter": letter}, request=request)
+
+
+def supervision_section(request: HttpRequest, application) -> str:
+    """The organization's supervision notes on the case page, for the staff who supervise it
+    (the applicant and anyone else get nothing)."""
+    from .supervision import may_write, notes_of, supervised_by
+
+    user = request.user
+    if not supervised_by(user).filter(pk=application.institution_id).exists():
+        return ""
+    institution = application.institution
+    context = {
+        "institution": institution,
+        "notes": notes_of(institution)[:5],
+        "may_write": may_write(user),
+    }
+    return render_to_string("filing/_supervision_section.html", context, request=request)

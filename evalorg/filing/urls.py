@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_batches
+from . import views, views_batches, views_supervision
 
 app_name = "filing"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("batches/<int:pk>/issue/", views_batches.batch_issue, name="batch_issue"),
     path("batches/<int:pk>/publish/", views_batches.batch_publish, name="batch_publish"),
     path("batches/<int:pk>/minutes/", views_batches.batch_minutes, name="batch_minutes"),
+    path("supervision/", views_supervision.supervision_list, name="supervision_list"),
+    path("supervision/<int:pk>/", views_supervision.supervision, name="supervision"),
 ]

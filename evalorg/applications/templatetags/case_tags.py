@@ -63,6 +63,7 @@ EVENT_LABELS = {
     "deliverable_downloaded": "下载题库成果",
     "bank_check_finished": "题库后台检查完成",
     "bank_check_failed": "题库后台检查出错",
+    "supervision_note_added": "添加属地监管记录",
     "download_filing_letter": "下载备案函",
     "training_attendance_recorded": "记录考务培训出席",
     "training_session_created": "安排考务培训",
