@@ -177,7 +177,9 @@ def _summary_response(content: bytes, name: str, content_type: str) -> HttpRespo
 
 @login_required
 def summary_download(request: HttpRequest, fmt: str) -> HttpResponse:
-    from .summary import summary_pdf, summary_xlsx
+    from evalorg.documents.xlsx import xlsx_response
+
+    from .summary import summary_pdf, summary_workbook
 
     agency = _agency(request)
     if fmt not in {"xlsx", "pdf"}:
@@ -189,9 +191,8 @@ def summary_download(request: HttpRequest, fmt: str) -> HttpResponse:
     name = f"{agency.name}-遴选推荐汇总表-{round_.year}"
     audit.record("summary_downloaded", round_, actor=request.user, data={"format": fmt})
     if fmt == "xlsx":
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return _summary_response(
-            summary_xlsx(agency, round_, prepared_by=prepared_by), f"{name}.xlsx", content_type
+        return xlsx_response(
+            summary_workbook(agency, round_, prepared_by=prepared_by), f"{name}.xlsx"
         )
     return _summary_response(
         summary_pdf(agency, round_, prepared_by=prepared_by), f"{name}.pdf", "application/pdf"
