@@ -6,7 +6,6 @@ One row per application the agency recommends, in rank order, with the figures o
 
 from __future__ import annotations
 
-import io
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -14,15 +13,16 @@ from datetime import date
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet as Sheet
 
 from evalorg.accounts.models import Agency
 from evalorg.applications.models import Application, ApplicationOccupation, group_lines
 from evalorg.core import clock
 from evalorg.documents.pdf import render_pdf
-from evalorg.documents.xlsx import safe
+from evalorg.documents.xlsx import save_to_file, styled, write_only_sheet
 from evalorg.rounds.models import Round
 
 from .scoring import DIMENSIONS
@@ -159,46 +159,65 @@ def font(size: float = 11, bold: bool = False) -> Font:
     return Font(name=FONT_NAME, size=size, bold=bold, charset=GB2312_CHARSET)
 
 
-def summary_xlsx(agency: Agency, round_: Round, *, prepared_by: str) -> bytes:
-    """附件4 in the official layout: title, agency line, table, note, signature lines."""
+def summary_workbook(agency: Agency, round_: Round, *, prepared_by: str) -> Workbook:
+    """附件4 in the official layout (title, agency line, table, note, signature lines) as a
+    write-only workbook: each row goes out as it is written."""
     summary = build_summary(agency, round_, prepared_by)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "遴选推荐汇总表"
+    workbook, sheet = write_only_sheet("遴选推荐汇总表")
     workbook.properties.title = TITLE
     workbook.properties.creator = agency.name
+    set_up_page(sheet)
     write_heading(sheet, summary)
     last_row = write_table(sheet, summary.rows)
     write_footer(sheet, summary, last_row + 1)
-    set_up_page(sheet)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook
 
 
-def merged(sheet: Worksheet, row: int, first: int, last: int, value: str, **style) -> None:
-    if last > first:  # Excel "repairs" single-cell merges
-        sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
-    cell = sheet.cell(row=row, column=first, value=safe(value))
-    cell.font = style.get("font", font())
-    cell.alignment = style.get("alignment", WRAP_LEFT)
+def summary_xlsx(agency: Agency, round_: Round, *, prepared_by: str) -> bytes:
+    with save_to_file(summary_workbook(agency, round_, prepared_by=prepared_by)) as out:
+        return out.read()
 
 
-def write_heading(sheet: Worksheet, summary: Summary) -> None:
-    merged(sheet, 1, 1, LAST_COLUMN, TITLE, font=font(18, bold=True), alignment=WRAP_CENTER)
-    sheet.row_dimensions[1].height = 36
-    merged(sheet, 2, 1, 4, f"推荐单位（盖章）：{summary.agency_name}")
-    merged(sheet, 2, 5, 8, f"批次：{summary.round_name}")
-    merged(sheet, 2, 9, LAST_COLUMN, f"填报日期：{chinese_date(summary.prepared_on)}")
-    sheet.row_dimensions[2].height = 2 * LINE_HEIGHT + 4
-    for column, (title, width) in enumerate(zip(HEADERS, COLUMN_WIDTHS, strict=True), start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=column, value=title)
-        cell.font, cell.alignment, cell.border = font(bold=True), WRAP_CENTER, BORDER
+def merged_row(sheet: Sheet, row: int, spans: Sequence[tuple[int, int, str]], **style) -> None:
+    """Append row ``row``: each (first, last, text) span merged, styled like ``merged``."""
+    cells: list = []
+    for first, last, value in spans:
+        if last > first:  # Excel "repairs" single-cell merges
+            sheet.merged_cells.add(
+                f"{get_column_letter(first)}{row}:{get_column_letter(last)}{row}"
+            )
+        cells += [None] * (first - 1 - len(cells))
+        cells.append(
+            styled(
+                sheet,
+                value,
+                font=style.get("font", font()),
+                alignment=style.get("alignment", WRAP_LEFT),
+            )
+        )
+    sheet.append(cells)
+
+
+def write_heading(sheet: Sheet, summary: Summary) -> None:
+    for column, width in enumerate(COLUMN_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.row_dimensions[1].height = 36
+    merged_row(sheet, 1, [(1, LAST_COLUMN, TITLE)], font=font(18, bold=True), alignment=WRAP_CENTER)
+    sheet.row_dimensions[2].height = 2 * LINE_HEIGHT + 4
+    spans = [
+        (1, 4, f"推荐单位（盖章）：{summary.agency_name}"),
+        (5, 8, f"批次：{summary.round_name}"),
+        (9, LAST_COLUMN, f"填报日期：{chinese_date(summary.prepared_on)}"),
+    ]
+    merged_row(sheet, 2, spans)
     sheet.row_dimensions[HEADER_ROW].height = row_height(HEADERS)
+    bold = font(bold=True)
+    sheet.append(
+        [styled(sheet, title, font=bold, alignment=WRAP_CENTER, border=BORDER) for title in HEADERS]
+    )
 
 
-def write_table(sheet: Worksheet, rows: Sequence[SummaryRow]) -> int:
+def write_table(sheet: Sheet, rows: Iterable[SummaryRow]) -> int:
     """One row per recommended application; returns the last table row."""
     row_number = HEADER_ROW
     for row in rows:
@@ -212,43 +231,48 @@ def write_table(sheet: Worksheet, rows: Sequence[SummaryRow]) -> int:
             *row.scores,
             row.opinion,
         ]
-        for column, value in enumerate(values, start=1):
-            write_cell(sheet.cell(row=row_number, column=column), value)
         sheet.row_dimensions[row_number].height = row_height([str(v) for v in values])
-    if not rows:
+        sheet.append([table_cell(sheet, value) for value in values])
+    if row_number == HEADER_ROW:
         row_number += 1
-        merged(sheet, row_number, 1, LAST_COLUMN, "（本批次无推荐机构）", alignment=WRAP_CENTER)
-        for column in range(1, LAST_COLUMN + 1):
-            sheet.cell(row=row_number, column=column).border = BORDER
+        sheet.merged_cells.add(f"A{row_number}:{get_column_letter(LAST_COLUMN)}{row_number}")
+        empty = styled(sheet, "（本批次无推荐机构）", font=font(), alignment=WRAP_CENTER)
+        empty.border = BORDER
+        rest = [styled(sheet, None, border=BORDER) for _ in range(LAST_COLUMN - 1)]
+        sheet.append([empty, *rest])
     return row_number
 
 
-def write_cell(cell, value) -> None:
-    cell.value = safe(value)
-    cell.font, cell.border = font(), BORDER
+def table_cell(sheet: Sheet, value) -> WriteOnlyCell:
     if isinstance(value, Decimal):
-        cell.number_format = "0.00"
-        cell.alignment = Alignment(horizontal="right", vertical="center")
-    elif isinstance(value, int):
-        cell.alignment = WRAP_CENTER
-    else:
-        cell.alignment = WRAP_LEFT
+        right = Alignment(horizontal="right", vertical="center")
+        return styled(
+            sheet, value, font=font(), border=BORDER, number_format="0.00", alignment=right
+        )
+    alignment = WRAP_CENTER if isinstance(value, int) else WRAP_LEFT
+    return styled(sheet, value, font=font(), border=BORDER, alignment=alignment)
 
 
-def write_footer(sheet: Worksheet, summary: Summary, row: int) -> None:
-    merged(sheet, row, 1, LAST_COLUMN, summary.note, font=font(10))
+def write_footer(sheet: Sheet, summary: Summary, row: int) -> None:
     sheet.row_dimensions[row].height = 2 * LINE_HEIGHT
+    merged_row(sheet, row, [(1, LAST_COLUMN, summary.note)], font=font(10))
+    sheet.append([])
     signature = row + 2
-    merged(sheet, signature, 1, 2, f"填表人：{summary.prepared_by}")
-    merged(sheet, signature, 3, 4, f"联系电话：{summary.phone}")
-    merged(sheet, signature, 5, 6, "负责人签字：")
-    merged(sheet, signature, 7, LAST_COLUMN, "日期：　　　　年　　月　　日")
     sheet.row_dimensions[signature].height = 2 * LINE_HEIGHT
+    spans = [
+        (1, 2, f"填表人：{summary.prepared_by}"),
+        (3, 4, f"联系电话：{summary.phone}"),
+        (5, 6, "负责人签字："),
+        (7, LAST_COLUMN, "日期：　　　　年　　月　　日"),
+    ]
+    merged_row(sheet, signature, spans)
 
 
-def set_up_page(sheet: Worksheet) -> None:
-    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+def set_up_page(sheet: Sheet) -> None:
+    """Print setup; the frozen header goes first (a write-only sheet writes its views first)."""
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = 9  # A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0  # as many pages as needed down
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
@@ -257,7 +281,6 @@ def set_up_page(sheet: Worksheet) -> None:
     sheet.page_margins.top = sheet.page_margins.bottom = 0.6
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
-    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=1)
 
 
 def display_width(text: str) -> int:

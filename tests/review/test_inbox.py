@@ -231,7 +231,7 @@ def test_inbox_queries_do_not_grow_with_rows(client, staff, django_assert_num_qu
 
 
 def _sheet(response):
-    return load_workbook(io.BytesIO(response.content)).active
+    return load_workbook(io.BytesIO(response.getvalue())).active
 
 
 def test_export_matches_the_filtered_rows(client, three_rows):
@@ -274,6 +274,19 @@ def test_export_has_chinese_file_name(client, staff):
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;")
     assert "filename*=utf-8''" + quote("受理清单") in disposition
+
+
+def test_export_keeps_its_layout_when_streamed(client, three_rows):
+    """Issue 12: the write-only export keeps the title merge, widths, frozen header, formats."""
+    response = client.get(reverse("review_inbox:export"))
+    assert response.streaming and response["Cache-Control"] == "private, no-store"
+    sheet = _sheet(response)
+    assert "A1:J1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert sheet["A1"].font.name == "宋体" and sheet["A1"].font.bold and sheet["A1"].font.sz == 14
+    assert sheet["A1"].alignment.horizontal == "center" and sheet["C2"].font.bold
+    assert sheet.freeze_panes == "A3"
+    assert [sheet.column_dimensions[c].width for c in "ACGJ"] == [6, 36, 40, 18]
+    assert {sheet.cell(row=r, column=10).number_format for r in (3, 4, 5)} == {"yyyy-mm-dd hh:mm"}
 
 
 @pytest.mark.parametrize("count", [1, 50])

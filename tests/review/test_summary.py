@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -256,6 +257,21 @@ def test_xlsx_with_no_recommendation_still_has_the_layout(case):
     assert table_rows(sheet) == []
     assert sheet["A4"].value == "（本批次无推荐机构）"
     assert f"填表人：{PREPARED_BY}" in [c.value for row in sheet.iter_rows() for c in row]
+
+
+def test_xlsx_download_streams_the_same_rows(client, case):
+    """Issue 12: the staff download is streamed from the write-only workbook, same table."""
+    client.force_login(CityStaffFactory(agency=case.agency))
+    response = client.get(reverse("review:summary", args=["xlsx"]))
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "attachment;" in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
+    assert [(row[0], row[1]) for row in table_rows(sheet)] == [
+        (1, name_of(case, "甲")),
+        (3, name_of(case, "丙")),
+    ]
+    assert sheet.freeze_panes == "A4" and sheet.row_dimensions[1].height == 36
 
 
 # ---- PDF ----------------------------------------------------------------------------------
