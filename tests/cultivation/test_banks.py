@@ -6,11 +6,10 @@ import datetime
 import io
 import random
 from collections import Counter
-from dataclasses import dataclass, field
 from itertools import combinations
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from rapidfuzz import fuzz
 
 from evalorg.cultivation.banks.checks import (
@@ -25,72 +24,20 @@ from evalorg.cultivation.banks.parse import read_specification, read_theory_bank
 from evalorg.cultivation.banks.requirements import BankRequirements
 from evalorg.cultivation.banks.similarity import near_duplicates, normalise_stem
 from evalorg.cultivation.banks.templates import specification_template, theory_template
+from evalorg.simulation.banks import Bank, make_bank, xlsx
 
 REQ = BankRequirements()
-WEIGHTS = {"A": 30, "B": 40, "C": 30}  # 60 + 80 + 60 = 200 points, each range 2 × its weight
-CHARS = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工"
-CHARS += "也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物"
-
-
-@dataclass
-class Bank:
-    """A valid level-5 specification table and theory bank, as worksheet rows to break."""
-
-    spec: list[list[object]] = field(default_factory=list)
-    items: list[list[object]] = field(default_factory=list)
-
-    def spec_row_of(self, full_code: str) -> int:
-        range_code, _dot, number = full_code.rpartition(".")
-        found = [r for r in self.spec if r[1] == range_code and r[4] == number]
-        return self.spec.index(found[0]) + 2  # header is row 1
-
-    def item_rows_of(self, full_code: str) -> list[int]:
-        return [k for k, r in enumerate(self.items) if r[9] == full_code]
-
-    def parsed(self):
-        spec, p1 = read_specification(_xlsx("鉴定要素细目表", SPEC_COLUMNS, self.spec))
-        items, p2 = read_theory_bank(_xlsx("理论知识试题", THEORY_COLUMNS, self.items))
-        assert p1 == [] and p2 == []
-        return spec, items
 
 
 def _xlsx(sheet: str, columns, rows) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet
-    ws.append([header for _key, header, _req in columns])
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx(sheet, columns, rows)
 
 
-def _stem(rng: random.Random) -> str:
-    return "".join(rng.choice(CHARS) for _ in range(rng.randint(20, 30))) + "（  ）。"
-
-
-def make_bank() -> Bank:
-    rng = random.Random(7)
-    bank = Bank()
-    importance = ["X"] * 160 + ["Y"] * 30 + ["Z"] * 10
-    n = 0
-    for top, weight in WEIGHTS.items():
-        bank.spec.append([5, top, f"范围{top}", weight, None, None, None])
-        bank.spec.append([5, f"{top}.A", f"范围{top}.A", None, None, None, None])
-        for k in range(1, 2 * weight + 1):
-            code = f"{k:03d}"
-            bank.spec.append([5, f"{top}.A", None, None, code, f"鉴定点{top}{k}", importance[n]])
-            n += 1
-            for t in range(4):  # one 判断 and three 单选 per point
-                full = f"{top}.A.{code}"
-                if t == 0:
-                    row = [f"T{len(bank.items)}", "判断", _stem(rng), *[None] * 5, "对"]
-                else:
-                    options = ["甲", "乙", "丙", "丁", None]
-                    row = [f"T{len(bank.items)}", "单选", _stem(rng), *options, "ABCD"[t]]
-                bank.items.append([*row, full, 5, 3, 0.5])
-    return bank
+def _parsed(bank: Bank):
+    spec, p1 = read_specification(_xlsx("鉴定要素细目表", SPEC_COLUMNS, bank.spec))
+    items, p2 = read_theory_bank(_xlsx("理论知识试题", THEORY_COLUMNS, bank.items))
+    assert p1 == [] and p2 == []
+    return spec, items
 
 
 def _at(report, row: int, severity: str = "error") -> list[str]:
@@ -103,12 +50,11 @@ def valid() -> Bank:
 
 
 def fresh() -> Bank:
-    bank = make_bank()
-    return Bank([list(r) for r in bank.spec], [list(r) for r in bank.items])
+    return make_bank()
 
 
 def test_valid_bank_passes_and_papers_follow_the_plan(valid):
-    spec, items = valid.parsed()
+    spec, items = _parsed(valid)
     assert check_specification(spec, REQ).problems == []
     report = check_theory_bank(spec, items, REQ)
     assert report.problems == [], report.as_text()
@@ -128,7 +74,7 @@ def test_valid_bank_passes_and_papers_follow_the_plan(valid):
 def test_too_few_items_for_a_point_is_reported_on_its_row():
     bank = fresh()
     del bank.items[bank.item_rows_of("B.A.007")[-1]]
-    spec, items = bank.parsed()
+    spec, items = _parsed(bank)
     report = check_theory_bank(spec, items, REQ)
     assert any("只有 3 道试题" in m for m in _at(report, bank.spec_row_of("B.A.007")))
     assert not report.passed
@@ -138,7 +84,7 @@ def test_an_uncovered_point_is_reported_on_its_row():
     bank = fresh()
     for k in reversed(bank.item_rows_of("C.A.002")):
         del bank.items[k]
-    spec, items = bank.parsed()
+    spec, items = _parsed(bank)
     report = check_theory_bank(spec, items, REQ)
     assert any("没有任何试题覆盖" in m for m in _at(report, bank.spec_row_of("C.A.002")))
 
@@ -146,7 +92,7 @@ def test_an_uncovered_point_is_reported_on_its_row():
 def test_a_duplicated_stem_names_both_rows():
     bank = fresh()
     bank.items[40][2] = " " + bank.items[10][2].replace("（  ）。", "(　)") + "？"
-    spec, items = bank.parsed()
+    spec, items = _parsed(bank)
     report = check_theory_bank(spec, items, REQ)
     assert any("第 12、42 行" in m for m in _at(report, 42))  # data row k is sheet row k + 2
 
@@ -155,7 +101,7 @@ def test_a_near_duplicate_is_a_warning_with_both_rows():
     bank = fresh()
     stem = bank.items[10][2]
     bank.items[300][2] = stem[:5] + "变" + stem[6:]
-    spec, items = bank.parsed()
+    spec, items = _parsed(bank)
     report = check_theory_bank(spec, items, REQ)
     assert any("第 12、302 行" in m for m in _at(report, 302, "warning"))
     assert report.passed  # a warning does not block
@@ -165,7 +111,7 @@ def test_a_single_choice_answer_that_is_not_an_option():
     bank = fresh()
     k = next(k for k, r in enumerate(bank.items) if r[1] == "单选")
     bank.items[k][8] = "E"
-    spec, items = bank.parsed()
+    spec, items = _parsed(bank)
     report = check_theory_bank(spec, items, REQ)
     assert any("不是已填写的选项" in m for m in _at(report, k + 2))
 
@@ -176,7 +122,7 @@ def test_answers_and_options_must_fit_the_type():
     bank.items[1][8] = "AB"  # 单选 with two letters
     bank.items[2][1], bank.items[2][8] = "多选", "A"  # 多选 with one letter
     bank.items[3][4] = None  # 选项B empty between A and C
-    spec, items = bank.parsed()
+    spec, items = _parsed(bank)
     report = check_theory_bank(spec, items, REQ)
     assert any("对" in m for m in _at(report, 2))
     assert any("只能是一个" in m for m in _at(report, 3))
@@ -187,14 +133,14 @@ def test_answers_and_options_must_fit_the_type():
 def test_an_item_bound_to_no_point():
     bank = fresh()
     bank.items[5][9] = "A.A.999"
-    spec, items = bank.parsed()
+    spec, items = _parsed(bank)
     assert any("不存在" in m for m in _at(check_theory_bank(spec, items, REQ), 7))
 
 
 def test_weights_not_summing_to_100_are_reported_on_the_first_range_row():
     bank = fresh()
     bank.spec[0][3] = 25
-    spec, _items = bank.parsed()
+    spec, _items = _parsed(bank)
     report = check_specification(spec, REQ)
     assert any("之和为 95" in m for m in _at(report, 2))
 
@@ -203,7 +149,7 @@ def test_core_points_below_80_percent():
     bank = fresh()
     for row in bank.spec[2:12]:
         row[6] = "Y"
-    spec, _items = bank.parsed()
+    spec, _items = _parsed(bank)
     report = check_specification(spec, REQ)
     messages = _at(report, 2)
     assert any("X 占 75.0%" in m for m in messages)
@@ -214,7 +160,7 @@ def test_too_few_points_and_bad_codes_in_the_specification():
     bank = fresh()
     del bank.spec[5]
     bank.spec[3][1] = "a-b"
-    spec, _items = bank.parsed()
+    spec, _items = _parsed(bank)
     report = check_specification(spec, REQ)
     assert any("只有 199 个" in m or "只有 198 个" in m for m in _at(report, 2))
     assert any("格式不对" in m for m in _at(report, 5))
@@ -230,7 +176,7 @@ def test_a_bank_that_cannot_fill_the_plan():
             ["甲", "乙"] + [None] * 3,
             "A",
         )
-    spec, items = bank.parsed()
+    spec, items = _parsed(bank)
     result = assemble_papers(spec, items, REQ.plan_for(5), seed=1)
     assert isinstance(result, list)
     assert any("「B」的判断题只有 5 道" in p.message for p in result)
@@ -238,7 +184,7 @@ def test_a_bank_that_cannot_fill_the_plan():
 
 
 def test_papers_sharing_more_than_10_percent_are_refused(valid):
-    spec, items = valid.parsed()
+    spec, items = _parsed(valid)
     quotas = {("判断", "A"): 15, ("判断", "B"): 20, ("判断", "C"): 15}
     taken: Counter[tuple[str, str]] = Counter()
     thin = []

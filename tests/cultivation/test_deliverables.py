@@ -17,9 +17,9 @@ from evalorg.core.models import AuditEvent
 from evalorg.cultivation.banks.layout import SPEC_COLUMNS, THEORY_COLUMNS
 from evalorg.cultivation.commitment import sign
 from evalorg.cultivation.models import Deliverable
+from evalorg.simulation.banks import make_bank, xlsx
 from tests.applications.conftest import SH, applicant_of
 from tests.cultivation.conftest import LAST, cultivating
-from tests.cultivation.test_banks import _xlsx, make_bank
 from tests.factories import ApplicantFactory, CityStaffFactory, city_agency
 from tests.filing.conftest import province_staff
 
@@ -52,14 +52,14 @@ def _upload(client, line, kind, name, data):
 
 
 def _spec(bank) -> bytes:
-    return _xlsx("鉴定要素细目表", SPEC_COLUMNS, bank.spec)
+    return xlsx("鉴定要素细目表", SPEC_COLUMNS, bank.spec)
 
 
 def _theory(bank, broken_index: int | None = None) -> bytes:
     items = [list(r) for r in bank.items]
     if broken_index is not None:
         items[broken_index][8] = "Z"  # a 单选 item answered with no option
-    return _xlsx("理论知识试题", THEORY_COLUMNS, items)
+    return xlsx("理论知识试题", THEORY_COLUMNS, items)
 
 
 def _upload_all(client, line, bank, *, broken_index=None):
