@@ -146,9 +146,12 @@ def make_institution(
     simulation acts for it; the demo sets passwords on the accounts it prints)."""
     category, other_kind, prefix, pattern, _w = rng.choices(KINDS, weights=[k[4] for k in KINDS])[0]
     county = rng.choice(city.counties)
-    code = make_uscc(rng, prefix, county)
+    # Organization codes come from their own generator, keyed by the run's tag: a code already
+    # taken by an earlier run is drawn again without shifting the seed's other draws.
+    codes = random.Random(f"{tag}-{index}")
+    code = make_uscc(codes, prefix, county)
     while Institution.objects.filter(uscc=code).exists():
-        code = make_uscc(rng, prefix, county)
+        code = make_uscc(codes, prefix, county)
     city_short = city.name.removesuffix("市")
     name = ""
     while not name or name in taken:
@@ -199,12 +202,14 @@ def staff_of(agency: Agency, role: str, username: str, full_name: str) -> User:
     return existing or ensure_user(username, role, full_name, agency)
 
 
-def expert_pool(rng: random.Random, count: int) -> list[User]:
+def expert_pool(count: int) -> list[User]:
     """Existing experts (the demo's expert1..3) first, then simulated ones up to ``count``."""
     experts = list(User.objects.filter(role=Role.EXPERT, is_active=True).order_by("pk")[:count])
     k = 1
     while len(experts) < count:
-        user = ensure_user(f"sim-expert-{k:02d}", Role.EXPERT, f"{person_name(rng)}（模拟专家）")
+        # Named from their number, not the run's seed: the pool is shared by every run.
+        name = person_name(random.Random(k))
+        user = ensure_user(f"sim-expert-{k:02d}", Role.EXPERT, f"{name}（模拟专家）")
         if user not in experts:
             ExpertProfile.objects.get_or_create(
                 user=user,

@@ -74,14 +74,20 @@ def simulate(
     start: date | None = None,
     tag: str | None = None,
     progress: bool = True,
+    until: str | None = None,
     on_stage: Callable[[StageResult], None] | None = None,
 ) -> Result:
+    """Run the stages (up to the stage function named ``until``), then ``verify_audit``."""
     start = start or clock.today() - timedelta(days=DEFAULT_DAYS_BACK)
     sim = Sim(rng=random.Random(seed), start=start, tag=tag or free_tag(seed, n), n=n)
     _fast_sqlite()
     began = time.perf_counter()
     results = []
-    bar = tqdm(STAGES, disable=not progress, unit="阶段", ncols=90)
+    stages = STAGES
+    if until is not None:
+        names = [stage.__name__ for _label, stage in STAGES]
+        stages = STAGES[: names.index(until) + 1]
+    bar = tqdm(stages, disable=not progress, unit="阶段", ncols=90)
     for name, stage in bar:
         bar.set_description(name)
         t0 = time.perf_counter()
@@ -105,7 +111,7 @@ def _fast_sqlite() -> None:
     """A bulk load of thousands of small transactions: on SQLite, do not wait for the disk
     after each commit (``synchronous=OFF`` for this connection only). A crash of the machine
     mid-run can lose the run; the database file stays consistent for every other use."""
-    if connection.vendor == "sqlite":
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA synchronous=OFF")
 

@@ -138,7 +138,7 @@ def create_round(sim: Sim) -> None:
     sim.department = people.staff_of(
         Agency.objects.get(kind=Agency.Kind.DEPARTMENT), Role.DEPARTMENT, "sim-dept", "省人社厅"
     )
-    sim.experts = people.expert_pool(sim.rng, 9)
+    sim.experts = people.expert_pool(9)
 
 
 def _spread(sim: Sim) -> list[people.City]:
