@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "evalorg.filing",
     "evalorg.notify",
     "evalorg.documents",
+    "evalorg.simulation",
 ]
 
 MIDDLEWARE = [

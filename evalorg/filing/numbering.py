@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 
 from evalorg.rounds.models import Round
 
-from .models import LetterSequence
+from .models import FilingLetter, LetterSequence
 
 _YEAR_SUFFIX = re.compile(r"〔\d{4}〕$")
 
@@ -35,5 +35,9 @@ def next_number(round_: Round, year: int) -> str:
             pass
     sequence = LetterSequence.objects.select_for_update().get(round=round_, year=year)
     sequence.last += 1
+    # Two rounds of one year may share a prefix (Round.copy keeps it; the default is 粤职评):
+    # skip the numbers another round already issued (the unique number still guards a race).
+    while FilingLetter.objects.filter(number=format_number(round_, year, sequence.last)).exists():
+        sequence.last += 1
     sequence.save(update_fields=["last"])
     return format_number(round_, year, sequence.last)

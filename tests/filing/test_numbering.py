@@ -11,6 +11,7 @@ from django.db import connection, connections, transaction
 from evalorg.filing.models import LetterSequence
 from evalorg.filing.numbering import format_number, next_number
 from evalorg.rounds.models import Round
+from tests.filing.conftest import registry_row
 
 THREADS = 4
 
@@ -24,6 +25,16 @@ def test_numbers_follow_the_round_prefix_and_count_per_year():
         assert next_number(round_, 2024) == "粤职评备〔2024〕001号"
     round_.numbering_prefix = "粤人社评"
     assert format_number(round_, 2025, 12) == "粤人社评备〔2025〕012号"
+
+
+@pytest.mark.django_db
+def test_two_rounds_of_one_year_with_one_prefix_never_share_a_number():
+    first = Round.objects.get(code="gd-2023")
+    second = first.copy(code="gd-2023-bis", name="2023年补充批次", year=2023, shift_days=30)
+    registry_row(number=1)  # 粤职评备〔2023〕001号, issued in the first round
+    with transaction.atomic():
+        assert next_number(second, 2023) == "粤职评备〔2023〕002号"
+        assert next_number(second, 2023) == "粤职评备〔2023〕003号"
 
 
 @pytest.mark.django_db

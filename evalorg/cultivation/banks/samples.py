@@ -1,7 +1,7 @@
 """Generated question banks that pass the checks, as worksheet rows and XLSX bytes.
 
 One generator for the tests, the browser test and anyone who needs a realistic bank (demo data):
-a level-5 specification table (ranges A, B, C weighted 30/40/30, 200 points, 80 % X) and a
+a specification table of one level (5 by default) (ranges A, B, C weighted 30/40/30, 200 points, 80 % X) and a
 theory bank with ``items_per_point`` items per point (one 判断, the rest 单选), stems drawn from
 a fixed character set with a seeded ``random.Random`` so the same arguments give the same bank.
 """
@@ -20,6 +20,7 @@ from .layout import SPEC_COLUMNS, SPEC_SHEET, THEORY_COLUMNS, THEORY_SHEET
 WEIGHTS = {"A": 30, "B": 40, "C": 30}  # 60 + 80 + 60 = 200 points, each range 2 × its weight
 CHARS = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工"
 CHARS += "也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物"
+ANSWER_COLUMN = 8
 IMPORTANCE = ["X"] * 160 + ["Y"] * 30 + ["Z"] * 10
 
 
@@ -44,8 +45,13 @@ class Bank:
     def spec_xlsx(self) -> bytes:
         return xlsx(SPEC_SHEET, SPEC_COLUMNS, self.spec)
 
-    def theory_xlsx(self) -> bytes:
-        return xlsx(THEORY_SHEET, THEORY_COLUMNS, self.items)
+    def theory_xlsx(self, broken_rows: tuple[int, ...] = ()) -> bytes:
+        """The theory bank; each index in ``broken_rows`` gets a 单选 answer that is no option
+        (a fault the checks report with its row number)."""
+        items = [list(r) for r in self.items]
+        for index in broken_rows:
+            items[index][ANSWER_COLUMN] = "Z"
+        return xlsx(THEORY_SHEET, THEORY_COLUMNS, items)
 
 
 def xlsx(sheet: str, columns: Sequence[tuple[str, str, bool]], rows: Iterable[Sequence]) -> bytes:
@@ -64,7 +70,7 @@ def _stem(rng: random.Random, length: tuple[int, int]) -> str:
     return "".join(rng.choice(CHARS) for _ in range(rng.randint(*length))) + "（  ）。"
 
 
-def make_bank(items_per_point: int = 4, seed: int = 7) -> Bank:
+def make_bank(items_per_point: int = 4, seed: int = 7, level: int = 5) -> Bank:
     """A bank that passes every check (with 4 items per point: 800 items, 82 KB as XLSX; with
     50: 10,000 items, about 1 MB). Longer stems for larger banks keep near-duplicates away."""
     rng = random.Random(seed)
@@ -72,11 +78,13 @@ def make_bank(items_per_point: int = 4, seed: int = 7) -> Bank:
     bank = Bank()
     n = 0
     for top, weight in WEIGHTS.items():
-        bank.spec.append([5, top, f"范围{top}", weight, None, None, None])
-        bank.spec.append([5, f"{top}.A", f"范围{top}.A", None, None, None, None])
+        bank.spec.append([level, top, f"范围{top}", weight, None, None, None])
+        bank.spec.append([level, f"{top}.A", f"范围{top}.A", None, None, None, None])
         for k in range(1, 2 * weight + 1):
             code = f"{k:03d}"
-            bank.spec.append([5, f"{top}.A", None, None, code, f"鉴定点{top}{k}", IMPORTANCE[n]])
+            bank.spec.append(
+                [level, f"{top}.A", None, None, code, f"鉴定点{top}{k}", IMPORTANCE[n]]
+            )
             n += 1
             for t in range(items_per_point):  # one 判断, then 单选 with answers A–D in turn
                 full = f"{top}.A.{code}"
@@ -86,5 +94,5 @@ def make_bank(items_per_point: int = 4, seed: int = 7) -> Bank:
                     options = ["甲", "乙", "丙", "丁", None]
                     answer = "ABCD"[t % 4]
                     row = [f"T{len(bank.items)}", "单选", _stem(rng, length), *options, answer]
-                bank.items.append([*row, full, 5, 3, 0.5])
+                bank.items.append([*row, full, level, 3, 0.5])
     return bank

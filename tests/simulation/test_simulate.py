@@ -1,0 +1,93 @@
+"""The whole-round simulation (issue 12): a small round end to end, through the workflow."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from evalorg.applications.models import Application, ApplicationOccupation, State
+from evalorg.core.audit import verify_chain
+from evalorg.core.models import AuditEvent
+from evalorg.cultivation.models import Deliverable
+from evalorg.filing.models import FilingLetter
+from evalorg.publicity.models import Objection
+from evalorg.simulation.run import report, simulate
+
+pytestmark = pytest.mark.django_db
+START = date(2025, 3, 3)
+
+
+def _reached(round_, action: str) -> int:
+    """How many cases of the round a workflow action moved (each counted once)."""
+    ids = [str(pk) for pk in Application.objects.filter(round=round_).values_list("pk", flat=True)]
+    events = AuditEvent.objects.filter(
+        action=action, object_type="applications.application", object_id__in=ids
+    )
+    return events.values("object_id").distinct().count()
+
+
+def test_a_small_round_runs_end_to_end_as_the_seed_dictates():
+    result = simulate(12, seed=1, start=START, progress=False)
+    round_ = result.round
+    final = result.final()
+    fates = result.sim.fates
+
+    assert result.audit_ok and verify_chain().ok
+    assert final.get(State.FILED, 0) > 0 and final.get(State.ELIMINATED, 0) > 0
+    assert sum(final.values()) == 12
+    assert not {State.SUBMITTED, State.CULTIVATING, State.IN_PUBLICITY} & set(final)
+
+    submitted = _reached(round_, "submit")
+    recommended = _reached(round_, "recommend")
+    selected = _reached(round_, "select")
+    cultivating = _reached(round_, "end_publicity")
+    filed = _reached(round_, "file_case")
+    assert submitted == 12
+    assert filed <= cultivating <= selected <= recommended <= submitted
+    assert (
+        filed
+        == final[State.FILED]
+        == FilingLetter.objects.filter(application__round=round_).count()
+    )
+
+    # The seed's draws, and only they, decide the detours.
+    assert _reached(round_, "return_for_correction") == sum(f.returned for f in fates.values())
+    on_notice = Application.objects.filter(round=round_, notice_entries__isnull=False)
+    objected = [fates[a.pk].objection for a in on_notice if fates[a.pk].objection]
+    statuses = sorted(
+        Objection.objects.filter(notice__round=round_).values_list("status", flat=True)
+    )
+    assert statuses == sorted(objected)
+    assert final.get(State.OBJECTION_UPHELD, 0) == objected.count("upheld")
+
+    lines = ApplicationOccupation.objects.filter(application__round=round_)
+    assert lines.filter(status="filed").count() > 0
+    assert lines.filter(status="eliminated").count() > 0
+    theory = Deliverable.objects.filter(line__application__round=round_, kind="theory")
+    failed = set(theory.filter(passed=False).values_list("line_id", flat=True))
+    assert failed, "seed 1 breaks some theory banks"
+    fixed = set(theory.filter(passed=True, is_current=True).values_list("line_id", flat=True))
+    assert failed <= fixed
+
+    text = report(result)
+    assert "verify_audit：通过" in text and "备案函" in text
+
+
+def test_two_seeds_make_two_separate_rounds_and_one_seed_the_same_draws():
+    first = simulate(4, seed=5, start=START, progress=False, until="submissions")
+    second = simulate(4, seed=6, start=START, progress=False, until="submissions")
+    again = simulate(4, seed=5, start=START, progress=False, until="submissions")
+    rounds = {first.round.pk, second.round.pk, again.round.pk}
+    assert len(rounds) == 3 and len({first.round.code, second.round.code, again.round.code}) == 3
+    for result in (first, second, again):
+        assert result.final() == {State.SUBMITTED: 4}
+        assert result.audit_ok
+    assert list(first.sim.fates.values()) == list(again.sim.fates.values())
+    assert list(first.sim.fates.values()) != list(second.sim.fates.values())
+
+    def cities(result):
+        rows = Application.objects.filter(round=result.round).order_by("pk")
+        return [(a.institution.city_id, a.institution.category) for a in rows]
+
+    assert cities(first) == cities(again)
