@@ -27,6 +27,7 @@ from evalorg.applications.occupation_lines import create_lines
 from evalorg.applications.workflow import perform
 from evalorg.core import audit, clock
 from evalorg.cultivation import deliverables
+from evalorg.cultivation.banks.samples import make_bank
 from evalorg.cultivation.commitment import sign
 from evalorg.cultivation.deadlines import sweep_elimination, sweep_reminders
 from evalorg.cultivation.models import CultivationPeriod, TrainingAttendance, TrainingSession
@@ -49,7 +50,6 @@ from evalorg.review.verification import CheckInput, return_for_correction, verif
 from evalorg.rounds.models import Round
 
 from . import people
-from evalorg.cultivation.banks.samples import make_bank
 
 PDF = b"%PDF-1.4\n% EvalOrg simulated document\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 Line = ApplicationOccupation.Status
