@@ -2,9 +2,9 @@
 
 One generator for the tests, the browser test and anyone who needs a realistic bank (demo data):
 a specification table of one level, 5 by default (ranges A, B, C weighted 30/40/30, 200 points,
-80 % X) and a
-theory bank with ``items_per_point`` items per point (one 判断, the rest 单选), stems drawn from
-a fixed character set with a seeded ``random.Random`` so the same arguments give the same bank.
+80 % X) and a theory bank with ``items_per_point`` items per point (one 判断, the rest 单选),
+stems drawn from a fixed character set with a seeded ``random.Random`` so the same arguments
+give the same bank.
 """
 
 from __future__ import annotations
