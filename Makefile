@@ -7,13 +7,15 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 PYTEST_WORKERS ?= 2
 export DJANGO_SETTINGS_MODULE := evalorg.settings
 
-.PHONY: help sysdeps setup run test test-sqlite test-postgres test-browser lint format bench clean
+.PHONY: help sysdeps setup run test test-sqlite test-postgres test-browser lint format bench clean \
+	bench-lists bench-docs bench-bank bench-surge bench-throughput
 
 help:
 	@echo "make run   - set up, migrate, load reference and demo data, serve http://127.0.0.1:8000"
 	@echo "             (with the task worker and run_sweeps every 5 minutes)"
 	@echo "make test  - set up and run lint + the whole suite (SQLite, PostgreSQL, Chromium)"
 	@echo "make lint  - ruff check and ruff format --check"
+	@echo "make bench-lists | bench-docs | bench-bank | bench-surge | bench-throughput - issue 12 benchmarks"
 	@echo "make sysdeps - install Chromium and the CJK fonts with apt when missing (setup runs it)"
 
 .tools/bin/uv:
@@ -78,6 +80,26 @@ test-postgres: .venv/.synced
 
 bench: setup
 	$(PY) bench/run.py
+
+# Benchmarks of issue 12 (figures in docs/performance.md). Not tests: each prints its figures
+# and exits non-zero when a target is missed. SURGE_PG_URL names a database that is dropped
+# and created again (never `test`).
+SURGE_PG_URL ?= postgres://postgres@127.0.0.1:5432/helper_bench_surge
+
+bench-lists: setup
+	$(PY) bench/lists.py
+
+bench-docs: setup
+	$(PY) bench/docs.py
+
+bench-bank: setup
+	$(PY) bench/banks.py
+
+bench-surge: setup
+	$(PY) bench/surge.py --pg-url $(SURGE_PG_URL)
+
+bench-throughput: setup
+	$(PY) bench/throughput.py --pg-url $(SURGE_PG_URL)
 
 clean:
 	rm -rf .venv .tools var/static
