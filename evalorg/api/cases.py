@@ -19,7 +19,18 @@ from evalorg.core.workflow import _relation_allows
 from evalorg.review.models import ReviewStage
 
 from .auth import StaffToken
-from .schemas import ActionIn, CaseDetail, CasePage, Error, Me, Page, PageSize, QueryText
+from .schemas import (
+    ActionIn,
+    ActionName,
+    CaseDetail,
+    CasePage,
+    Error,
+    Id,
+    Me,
+    Page,
+    PageSize,
+    QueryText,
+)
 
 router = Router(tags=["工作人员（需令牌）"], auth=StaffToken())
 
@@ -165,7 +176,7 @@ def case_list(
     summary="一份案卷及当前可执行的操作",
     description="不在查看范围内的案卷返回 404（不透露其是否存在）。",
 )
-def case_detail(request: HttpRequest, case_id: int):
+def case_detail(request: HttpRequest, case_id: Id):
     return _detail(_load(request, case_id), request.user)
 
 
@@ -178,7 +189,7 @@ def case_detail(request: HttpRequest, case_id: int):
         "400：未知操作或缺少理由；403：只读令牌或无权执行；409：当前状态或条件不允许。"
     ),
 )
-def case_action(request: HttpRequest, case_id: int, action: str, payload: ActionIn):
+def case_action(request: HttpRequest, case_id: Id, action: ActionName, payload: ActionIn):
     application = _load(request, case_id)
     user = request.user
     if not request.auth.can_write:

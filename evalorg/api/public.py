@@ -18,6 +18,7 @@ from evalorg.rounds.models import Round
 from .etag import with_etag
 from .schemas import (
     Error,
+    Id,
     NoticeOut,
     NoticePage,
     Page,
@@ -131,7 +132,7 @@ def notice_list(
     description="已发布的一份公示及其机构名单。响应带 ETag。",
 )
 @decorate_view(with_etag)
-def notice_detail(request: HttpRequest, notice_id: int):
+def notice_detail(request: HttpRequest, notice_id: Id):
     notice = _notices().filter(pk=notice_id).first()
     if notice is None:
         raise Http404

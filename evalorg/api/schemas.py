@@ -12,6 +12,9 @@ from pydantic import StringConstraints
 QueryText = Annotated[str, StringConstraints(max_length=100, pattern=r"^[^\x00]*$")]
 Page = Annotated[int, Field(ge=1, le=100000, description="页码，从 1 开始")]
 PageSize = Annotated[int, Field(ge=1, le=100, description="每页条数（1–100）")]
+# Ids fit a 32-bit integer column: a larger one is 422, never a database overflow (500).
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+ActionName = Annotated[str, StringConstraints(max_length=40, pattern=r"^[a-z_]+$")]
 
 
 class Refusal(Schema):

@@ -23,14 +23,15 @@
     const source = document.getElementById("report-charts");
     if (!source) { return; }
     const charts = JSON.parse(source.textContent);
-    const stacked = { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } };
+    const whole = { beginAtZero: true, ticks: { precision: 0 } };
+    const stacked = { scales: { x: { stacked: true }, y: Object.assign({ stacked: true }, whole) } };
     bar("chart-states", charts.states.labels, charts.states.series, stacked);
     bar("chart-durations", charts.durations.labels,
       [{ label: "中位数（天）", data: charts.durations.data }], { plugins: { legend: { display: false } } });
     bar("chart-occupations", charts.occupations.labels,
       [{ label: "申请数", data: charts.occupations.data }],
-      { indexAxis: "y", plugins: { legend: { display: false } } });
-    bar("chart-rounds", charts.rounds.labels, charts.rounds.series);
+      { indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: whole } });
+    bar("chart-rounds", charts.rounds.labels, charts.rounds.series, { scales: { y: whole } });
     document.body.dataset.chartsDrawn = "true";
   }
 
