@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "captcha",
     "django_ratelimit",
+    "ninja",  # its Swagger UI files are served from our static files, not a CDN
     "evalorg.core",
     "evalorg.catalog",
     "evalorg.accounts",
@@ -48,6 +49,8 @@ INSTALLED_APPS = [
     "evalorg.notify",
     "evalorg.documents",
     "evalorg.simulation",
+    "evalorg.api",
+    "evalorg.reports",
 ]
 
 MIDDLEWARE = [

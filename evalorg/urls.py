@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from evalorg.api.main import api
 from evalorg.rounds.portal import front_door
 
 admin.site.site_header = "EvalOrg 系统管理"
@@ -23,6 +24,8 @@ urlpatterns = [
     path("public/", include("evalorg.publicity.urls_public")),
     path("public/", include("evalorg.filing.urls_public")),
     path("filing/", include("evalorg.filing.urls")),
+    path("api/", api.urls),
+    path("reports/", include("evalorg.reports.urls")),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),
 ]

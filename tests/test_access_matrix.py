@@ -38,11 +38,24 @@ PUBLIC = {
     "registry:json",
     # Published acceptance batches (成熟一批，公布一批, N-4.3): public by nature.
     "registry:acceptance",
+    # The public API (no key): OpenAPI schema, docs, and the registry, notices and rounds as
+    # JSON (N-4.1.3, N-5.2); "api-root" is django-ninja's 404 placeholder for /api/.
+    "api:api-root",
+    "api:openapi-json",
+    "api:openapi-view",
+    "api:registry_list",
+    "api:notice_list",
+    "api:notice_detail",
+    "api:round_list",
     "captcha-image",
     "captcha-image-2x",
     "captcha-audio",
     "captcha-refresh",
 }
+# Staff API routes: bearer token only, so anonymous gets 401 rather than the login redirect;
+# their access tests (another city's case 404, applicant/expired/revoked/read-only refused)
+# are in tests/api/test_tokens_and_cases.py.
+API_TOKEN_ROUTES = {"api:me", "api:case_list", "api:case_detail", "api:case_action"}
 REFUSED = {302, 403, 404, 405}
 
 
@@ -62,6 +75,13 @@ def _urls(case) -> dict[str, str]:
     return {
         "accounts:password_change": reverse("accounts:password_change"),
         "accounts:password_change_done": reverse("accounts:password_change_done"),
+        # The user's own page and API tokens; revoking someone else's token is 404.
+        "accounts:profile": reverse("accounts:profile"),
+        "accounts:token_create": reverse("accounts:token_create"),
+        "accounts:token_revoke": reverse("accounts:token_revoke", args=[1]),
+        # Reports: the department and the provincial center only (tests/reports).
+        "reports:index": reverse("reports:index"),
+        "reports:xlsx": reverse("reports:xlsx"),
         "institutions:profile": reverse("institutions:profile"),
         "institutions:profile_edit": reverse("institutions:profile_edit"),
         "institutions:member_add": reverse("institutions:member_add"),
@@ -201,7 +221,7 @@ def _named_routes() -> set[str]:
 
 
 def test_every_named_route_is_covered():
-    covered = set(_urls(_case()).keys()) | PUBLIC
+    covered = set(_urls(_case()).keys()) | PUBLIC | API_TOKEN_ROUTES
     assert _named_routes() - covered == set()
 
 
@@ -222,6 +242,8 @@ OWN_PAGES_OF_ANY_USER = {
     "home",
     "accounts:password_change",
     "accounts:password_change_done",
+    "accounts:profile",
+    "accounts:token_create",
     "applications:list",
     "review_inbox:inbox",
     "review_inbox:export",

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -7,3 +8,20 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("用户名或密码不正确。连续 5 次错误将锁定账户。"),
         "inactive": _("该账户已停用，请联系系统管理员。"),
     }
+
+
+class ApiTokenForm(forms.Form):
+    """Create a personal API token (issue 13): what for, read-only or read-write, how long."""
+
+    name = forms.CharField(label=_("用途"), max_length=60)
+    scope = forms.ChoiceField(
+        label=_("权限"),
+        choices=[("read", _("只读")), ("write", _("读写（可执行审核操作）"))],
+        initial="read",
+    )
+    days = forms.TypedChoiceField(
+        label=_("有效期"),
+        coerce=int,
+        choices=[(30, _("30 天")), (90, _("90 天")), (180, _("180 天")), (365, _("365 天"))],
+        initial=90,
+    )

@@ -92,3 +92,40 @@ class User(AbstractUser):
 
     def has_role(self, *roles: str) -> bool:
         return self.is_authenticated and self.role in roles
+
+
+# Roles that may hold a personal API token: the agencies' staff. Applicants use the pages (their
+# data is their own and the wizard checks uploads); experts' scoring is confidential to the
+# panel (SPEC §1) and has no API.
+TOKEN_ROLES = STAFF_ROLES
+
+
+class ApiToken(models.Model):
+    """A staff member's personal API token (issue 13). Only the SHA-256 of the secret is
+    stored; the secret is shown once, when it is created."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("只读")
+        WRITE = "write", _("读写")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("用途"), max_length=60)
+    prefix = models.CharField(_("令牌前缀"), max_length=12)
+    key_hash = models.CharField(_("令牌摘要"), max_length=64, unique=True)
+    scope = models.CharField(_("权限"), max_length=5, choices=Scope.choices, default=Scope.READ)
+    created_at = models.DateTimeField(_("创建时间"))
+    expires_at = models.DateTimeField(_("到期时间"))
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.prefix}…）"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE

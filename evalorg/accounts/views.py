@@ -1,14 +1,21 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from .forms import LoginForm
+from evalorg.core import clock
+
+from . import tokens
+from .forms import ApiTokenForm, LoginForm
+from .models import ApiToken
 from .navigation import todo_items
 
 
@@ -60,3 +67,52 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"todo_items": todo_items(request.user)})
+
+
+def _profile(request: HttpRequest, form: ApiTokenForm, new_secret: str = "") -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "may_hold_tokens": tokens.may_hold_tokens(user),
+            "tokens": ApiToken.objects.filter(user=user),
+            "new_secret": new_secret,
+            "now": clock.now(),
+        },
+    )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The user's own page: who they are and, for staff, their personal API tokens."""
+    return _profile(request, ApiTokenForm())
+
+
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    """Create a token and show its secret once, in this response only (never stored)."""
+    form = ApiTokenForm(request.POST)
+    if not tokens.may_hold_tokens(request.user):
+        raise PermissionDenied(
+            _("只有评价指导机构和省人社厅的工作人员可以创建 API 令牌（SPEC-1）。")
+        )
+    if not form.is_valid():
+        return _profile(request, form)
+    try:
+        new = tokens.create(request.user, **form.cleaned_data)
+    except tokens.TokenRefused as refused:
+        form.add_error(None, str(refused))
+        return _profile(request, form)
+    return _profile(request, ApiTokenForm(), new_secret=new.secret)
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    if tokens.revoke(request.user, pk) is None:
+        raise Http404
+    messages.success(request, _("令牌已撤销，使用它的请求将被拒绝。"))
+    return redirect("accounts:profile")

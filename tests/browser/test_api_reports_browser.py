@@ -1,0 +1,52 @@
+"""Headless Chromium (issue 13): the department's report page draws its charts from the
+vendored Chart.js; a city's staff creates a token on the profile page and the API answers
+with its own city's case; the API docs render from our static files."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.django_db(transaction=True)
+DEMO_PASSWORD = "Demo-Pass-2026"
+
+
+def _login(page: Page, base: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=current-user]")
+
+
+def test_reports_tokens_and_docs(live_server, page: Page):
+    call_command("load_reference_data", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())
+    base = live_server.url
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    _login(page, base, "department")
+    page.click("text=统计报表")
+    expect(page.locator("body[data-charts-drawn=true]")).to_have_count(1)
+    assert page.locator("#chart-states").bounding_box()["height"] > 50
+    expect(page.locator("[data-testid=by-city-state]")).to_contain_text("广州市")
+    page.screenshot(path="var/screenshot-reports.png", full_page=True)
+
+    _login(page, base, "gz_staff")
+    page.goto(f"{base}/accounts/profile/")
+    page.fill("#id_name", "对接系统")
+    page.select_option("#id_scope", "read")
+    page.click("text=创建令牌")
+    secret = page.locator("[data-testid=new-token] code").inner_text().strip()
+    assert secret.startswith("eo_")
+    response = page.request.get(f"{base}/api/cases", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status == 200
+    cities = {item["institution"]["city"] for item in response.json()["items"]}
+    assert cities == {"广州市"}
+
+    page.goto(f"{base}/api/docs")
+    expect(page.locator(".swagger-ui .title")).to_contain_text("EvalOrg 开放接口")
+    assert errors == []
