@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from evalorg.accounts import ratelimits
 from evalorg.accounts.models import Role, User
 from evalorg.catalog.models import Division
 from evalorg.core import audit
@@ -161,6 +162,7 @@ def _register(form: SignupForm) -> User | None:
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimits.limited(ratelimits.SIGNUP)
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         messages.info(request, _("您已登录，无需重复注册。"))
