@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("EVALORG_VAR_DIR", BASE_DIR / "var"))
@@ -16,10 +17,30 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
-if not DEBUG and SECRET_KEY.startswith("dev-only") and env_bool("EVALORG_PRODUCTION", False):
-    raise RuntimeError("DJANGO_SECRET_KEY must be set in production")
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEV_SECRET_KEY
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+PRODUCTION = env_bool("EVALORG_PRODUCTION", False)
+
+
+def refuse_unsafe_production(debug: bool, secret_key: str) -> None:
+    """With EVALORG_PRODUCTION=1 the server does not start in debug mode or on the public
+    development key (issue 11): either would hand out tracebacks or forgeable sessions."""
+    if debug:
+        raise ImproperlyConfigured("EVALORG_PRODUCTION=1: DJANGO_DEBUG must be off in production.")
+    if secret_key == DEV_SECRET_KEY or secret_key.startswith(("dev-only", "django-insecure")):
+        raise ImproperlyConfigured(
+            "EVALORG_PRODUCTION=1: set DJANGO_SECRET_KEY to a random secret "
+            "(not the development key)."
+        )
+    if len(secret_key) < 50 or len(set(secret_key)) < 5:
+        raise ImproperlyConfigured(
+            "EVALORG_PRODUCTION=1: DJANGO_SECRET_KEY is too short (>= 50 characters)."
+        )
+
+
+if PRODUCTION:
+    refuse_unsafe_production(DEBUG, SECRET_KEY)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -128,8 +149,27 @@ SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# HTTPS (docs/security.md, "Production settings"). In production the application runs behind
+# a reverse proxy that terminates TLS and sets X-Forwarded-Proto: https (and overwrites any
+# value the client sent); SECURE_PROXY_SSL_HEADER trusts that header, so the server must not
+# be reachable except through the proxy. EVALORG_BEHIND_PROXY=0 for a server that terminates
+# TLS itself.
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    if env_bool("EVALORG_BEHIND_PROXY", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+    CSRF_TRUSTED_ORIGINS = [
+        origin for origin in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if origin
+    ]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 # django-axes: 5 failures (wrong passwords or wrong second-factor codes) for one username from
 # one client address lock that pair for AXES_COOLOFF_MINUTES. By the pair, not the username
