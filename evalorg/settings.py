@@ -5,6 +5,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("EVALORG_VAR_DIR", BASE_DIR / "var"))
@@ -15,10 +17,30 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
-if not DEBUG and SECRET_KEY.startswith("dev-only") and env_bool("EVALORG_PRODUCTION", False):
-    raise RuntimeError("DJANGO_SECRET_KEY must be set in production")
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEV_SECRET_KEY
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+PRODUCTION = env_bool("EVALORG_PRODUCTION", False)
+
+
+def refuse_unsafe_production(debug: bool, secret_key: str) -> None:
+    """With EVALORG_PRODUCTION=1 the server does not start in debug mode or on the public
+    development key (issue 11): either would hand out tracebacks or forgeable sessions."""
+    if debug:
+        raise ImproperlyConfigured("EVALORG_PRODUCTION=1: DJANGO_DEBUG must be off in production.")
+    if secret_key == DEV_SECRET_KEY or secret_key.startswith(("dev-only", "django-insecure")):
+        raise ImproperlyConfigured(
+            "EVALORG_PRODUCTION=1: set DJANGO_SECRET_KEY to a random secret "
+            "(not the development key)."
+        )
+    if len(secret_key) < 50 or len(set(secret_key)) < 5:
+        raise ImproperlyConfigured(
+            "EVALORG_PRODUCTION=1: DJANGO_SECRET_KEY is too short (>= 50 characters)."
+        )
+
+
+if PRODUCTION:
+    refuse_unsafe_production(DEBUG, SECRET_KEY)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -31,11 +53,15 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "captcha",
     "django_ratelimit",
     "ninja",  # its Swagger UI files are served from our static files, not a CDN
+    "csp",
     "evalorg.core",
     "evalorg.catalog",
     "evalorg.accounts",
@@ -55,17 +81,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "evalorg.accounts.middleware.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "evalorg.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "evalorg.urls"
@@ -107,10 +137,13 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 10},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "evalorg.accounts.validators.CommonChinesePasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "evalorg.accounts.validators.CharacterClassValidator"},
 ]
 LOGIN_URL = "accounts:login"
+# Second factor (django-otp, accounts/second_factor.py): the name shown in authenticator apps.
+OTP_TOTP_ISSUER = "EvalOrg 广东评价组织遴选"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
@@ -120,19 +153,60 @@ SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-# django-axes: 5 failures lock the account (by username) for AXES_COOLOFF_MINUTES.
+# HTTPS (docs/security.md, "Production settings"). In production the application runs behind
+# a reverse proxy that terminates TLS and sets X-Forwarded-Proto: https (and overwrites any
+# value the client sent); SECURE_PROXY_SSL_HEADER trusts that header, so the server must not
+# be reachable except through the proxy. EVALORG_BEHIND_PROXY=0 for a server that terminates
+# TLS itself.
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    if env_bool("EVALORG_BEHIND_PROXY", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+    CSRF_TRUSTED_ORIGINS = [
+        origin for origin in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if origin
+    ]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# django-axes: 5 failures (wrong passwords or wrong second-factor codes) for one username from
+# one client address lock that pair for AXES_COOLOFF_MINUTES. By the pair, not the username
+# alone, so nobody can lock another person out from elsewhere; a sweep over many accounts from
+# one address is slowed by the per-IP failure rate (accounts/ratelimits.py).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_MINUTES = int(os.environ.get("AXES_COOLOFF_MINUTES", "30"))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "evalorg.accounts.ratelimits.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "evalorg.accounts.views.lockout_response"
 AXES_VERBOSE = False
 
 
 AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
+
+# Content Security Policy (django-csp 4): only our own scripts, styles, fonts and frames; no
+# inline code, no eval, never framed. Bootstrap's CSS draws select arrows and checkboxes as
+# data: SVG images, hence data: for images only. See docs/security.md.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -195,15 +269,15 @@ LOGGING = {
 
 EVALORG_REFERENCE_DATA_DIR = BASE_DIR / "evalorg" / "catalog" / "data"
 
-# Lockout is per account (username), not per IP: staff of a city agency share one NAT address,
-# and one person's typos must not lock the whole office out.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+SILENCED_SYSTEM_CHECKS: list[str] = []
 
 # django-ratelimit (the public objection form, 5 POSTs per IP per hour) counts in the default
 # cache. Django's own RedisCache increments atomically but is not on the package's list (W001);
 # without REDIS_URL the local-memory cache counts per process, which is enough for development,
 # tests and a single-process server (E003). See docs/decisions.md.
 SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
+RATELIMIT_IP_META_KEY = "evalorg.accounts.ratelimits.client_ip"
+RATELIMIT_VIEW = "evalorg.accounts.ratelimits.too_many_requests"
 if not os.environ.get("REDIS_URL"):
     SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003"]
 

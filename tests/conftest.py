@@ -47,6 +47,44 @@ def _private_storage(tmp_path, settings):
     # delivered unless the test runs the on-commit callbacks
     # (django_capture_on_commit_callbacks(execute=True)); transactional tests deliver at once.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Rate-limit counters live in the cache: each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def otp_verified_session(client, user) -> None:
+    """Mark ``client``'s session as having passed the second factor, as the TOTP form would
+    (django_otp.login with a confirmed device of the user's)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_second_factor(monkeypatch):
+    """``client.force_login(user)`` logs in as after password *and* code, so the hundreds of
+    tests that log staff in that way keep testing their page, not the second-factor redirect.
+    The second factor itself is tested through the real forms (tests/security/test_otp.py,
+    the browser login helper); ``client.force_login(user, otp=False)`` skips this."""
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None, otp=True):
+        original(self, user, backend)
+        from evalorg.accounts import second_factor
+
+        if otp and second_factor.required_for(user):
+            otp_verified_session(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,17 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import second_factor
 from .models import Agency, User
+
+# The devices' own admin pages would show every user's TOTP secret: devices are managed only by
+# their owner (enrolment) and by the audited reset below.
+for model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
 
 
 @admin.register(Agency)
@@ -19,6 +28,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active", "agency__kind"]
     search_fields = ["username", "full_name", "email"]
     list_select_related = ["agency"]
+    actions = ["reset_second_factor"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (_("EvalOrg"), {"fields": ("role", "full_name", "phone", "agency")}),
@@ -27,3 +37,14 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         (_("EvalOrg"), {"fields": ("role", "full_name", "agency")}),
     )
+
+    @admin.action(description=_("重置双因素认证（设备丢失，下次登录重新绑定）"))
+    def reset_second_factor(self, request, queryset) -> None:
+        for user in queryset:
+            second_factor.reset(user, by=request.user, reason="admin action: lost device")
+        self.message_user(
+            request,
+            _("已重置 %(n)d 个账户的双因素认证；其下次登录时须重新绑定验证器。")
+            % {"n": len(queryset)},
+            messages.SUCCESS,
+        )

@@ -2,11 +2,37 @@
 
 from __future__ import annotations
 
+from base64 import b32encode
+
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from evalorg.core.demo import DemoContext, DemoLogin
 
+from . import second_factor
 from .models import Agency, Role, User
 
 DEMO_PASSWORD = "Demo-Pass-2026"
+# One published second-factor secret for every demo account that needs one (issue 11): a
+# reviewer adds it once to an authenticator app, or runs `manage.py demo_totp`. load_demo
+# refuses to run in production, so this key never exists there.
+DEMO_TOTP_KEY = b"EvalOrg-demo-TOTP-20".hex()
+
+
+def ensure_demo_device(user: User) -> None:
+    if user.role in second_factor.REQUIRED_ROLES or user.is_staff:
+        TOTPDevice.objects.get_or_create(
+            user=user, confirmed=True, defaults={"name": "demo", "key": DEMO_TOTP_KEY}
+        )
+
+
+def demo_totp_note() -> str:
+    secret = b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
+    return (
+        "\n演示动态验证码 / demo second factor: 工作人员、专家和管理员账户共用一个演示 TOTP 密钥\n"
+        f"  {secret}\n"
+        f"  otpauth://totp/EvalOrg%20demo?secret={secret}&issuer=EvalOrg%20demo\n"
+        "  在验证器应用中添加一次即可；或运行 .venv/bin/python manage.py demo_totp 查看当前验证码。"
+    )
 
 
 def ensure_user(
@@ -26,12 +52,14 @@ def ensure_user(
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
+    ensure_demo_device(user)
     label = dict(Role.choices)[role]
     context.logins.append(DemoLogin(username, DEMO_PASSWORD, str(label), note))
     return user
 
 
 def build_staff(context: DemoContext) -> None:
+    context.notes.append(demo_totp_note())
     ensure_user(
         context,
         "admin",

@@ -1,4 +1,6 @@
+import functools
 import re
+from pathlib import Path
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -37,3 +39,39 @@ class MinimumLengthValidator(password_validation.MinimumLengthValidator):
 
     def get_help_text(self) -> str:
         return _("密码至少需要 %(n)d 个字符。") % {"n": self.min_length}
+
+
+COMMON_ZH_PATH = Path(__file__).resolve().parent / "data" / "common-passwords-zh.txt"
+LEET = str.maketrans(
+    {"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+)
+EDGES = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+
+
+@functools.cache
+def _common_zh() -> frozenset[str]:
+    lines = COMMON_ZH_PATH.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _variants(password: str) -> set[str]:
+    """The password lowered, its core without leading/trailing digits and symbols, and both
+    with l33t substitutions undone (``P@ssw0rd!!`` → ``password``)."""
+    lowered = password.lower().strip()
+    core = EDGES.sub("", lowered)
+    return {lowered, core, lowered.translate(LEET), core.translate(LEET)}
+
+
+class CommonChinesePasswordValidator:
+    """Refuses common Chinese passwords and common words decorated with digits and symbols
+    (data file and its source: accounts/data/common-passwords-zh.txt)."""
+
+    def validate(self, password: str, user=None) -> None:
+        if _variants(password) & _common_zh():
+            raise ValidationError(
+                _("该密码过于常见（或仅在常见密码前后加了数字、符号），请换一个不易猜到的密码。"),
+                code="password_too_common",
+            )
+
+    def get_help_text(self) -> str:
+        return _("密码不能是常见密码，也不能只在常见词前后加数字或符号。")

@@ -17,6 +17,7 @@ class DemoLogin:
 @dataclass
 class DemoContext:
     logins: list[DemoLogin] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # printed after the logins
 
 
 Builder = Callable[[DemoContext], None]

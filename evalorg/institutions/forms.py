@@ -86,6 +86,8 @@ class BootstrapFormMixin:
 class InstitutionForm(BootstrapFormMixin, forms.ModelForm):
     """The institution's own facts. ``is_chain_leader`` is set by the department only."""
 
+    report_taken = True  # SignupForm says nothing about registered codes
+
     uscc = forms.CharField(
         label=_("统一社会信用代码"),
         max_length=30,
@@ -159,7 +161,7 @@ class InstitutionForm(BootstrapFormMixin, forms.ModelForm):
         taken = Institution.objects.filter(uscc=facts.code)
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)
-        if taken.exists():
+        if self.report_taken and taken.exists():
             raise ValidationError(
                 _("该统一社会信用代码已注册，请联系本机构已有账户添加用户。"), code="unique"
             )
@@ -247,9 +249,12 @@ class AccountFieldsMixin(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
+    # Sign-up answers the same whether a username or USCC is taken (see institutions/signup.py).
+    report_taken = True
+
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
-        if User.objects.filter(username__iexact=username).exists():
+        if self.report_taken and User.objects.filter(username__iexact=username).exists():
             raise ValidationError(_("该用户名已被使用，请换一个。"))
         return username
 
@@ -290,9 +295,22 @@ class AccountFieldsMixin(forms.Form):
 
 
 class SignupForm(AccountFieldsMixin, InstitutionForm):
-    """One form: the first applicant account and its institution."""
+    """One form: the first applicant account and its institution. It never says that a
+    username or USCC is taken (no existence oracle): ``taken()`` tells the view, which answers
+    as for any valid form and lets the e-mail say it."""
 
     ACCOUNT_FIELDS = ["username", "full_name", "email", "phone", "password1", "password2"]
+    report_taken = False
+
+    def validate_unique(self) -> None:
+        """The model's unique USCC is enforced by the database and ``taken()``, not shown."""
+
+    def taken(self) -> bool:
+        data = self.cleaned_data
+        return (
+            User.objects.filter(username__iexact=data["username"]).exists()
+            or Institution.objects.filter(uscc=data["uscc"]).exists()
+        )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -20,12 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from evalorg.accounts import ratelimits
 from evalorg.accounts.models import Role, User
 from evalorg.catalog.models import Division
 from evalorg.core import audit
 from evalorg.core.files import UploadRefused, atomic_uploads, file_response, store_upload
 from evalorg.core.models import StoredFile
 
+from . import signup as signup_mail
 from .forms import (
     INSTITUTION_FIELDS,
     DeclarationForm,
@@ -130,10 +132,15 @@ def _taken_error() -> str:
 
 
 def _register(form: SignupForm) -> User | None:
-    """Account, institution and membership in one transaction; ``None`` if a race lost."""
+    """Inactive account, institution and membership in one transaction; ``None`` if the
+    username or USCC is taken (checked, or a race lost at the unique constraints)."""
+    if form.taken():
+        return None
     try:
         with transaction.atomic():
             user = form.create_user()
+            user.is_active = False  # until the e-mailed link is opened (institutions/signup.py)
+            user.save(update_fields=["is_active"])
             institution = form.save()
             Membership.objects.create(user=user, institution=institution)
             audit.record(
@@ -155,27 +162,55 @@ def _register(form: SignupForm) -> User | None:
                 data={"role": user.role, "institution": institution.pk, "via": "signup"},
             )
     except IntegrityError:
-        form.add_error(None, _taken_error())
         return None
     return user
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimits.limited(ratelimits.SIGNUP)
 def signup(request: HttpRequest) -> HttpResponse:
+    """A valid form always leads to "check your mailbox"; the e-mail says whether an account
+    was created (activation link) or the username or USCC was already registered."""
     if request.user.is_authenticated:
         messages.info(request, _("您已登录，无需重复注册。"))
         return redirect("home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = _register(form)
-        if user is not None:
-            login(request, user, backend=LOGIN_BACKEND)
-            messages.success(request, _("注册成功，欢迎使用。请核对机构信息并填写排除情形声明。"))
-            if form.cleaned_data["uscc"].startswith("11"):
-                messages.warning(request, GOVERNMENT_BODY_WARNING)
-            return redirect("institutions:profile")
+        if user is None:
+            data = form.cleaned_data
+            signup_mail.send_already_registered(request, data["email"], data["username"])
+        else:
+            signup_mail.send_activation(request, user)
+        return redirect("institutions:signup_sent")
     status = 400 if request.method == "POST" else 200
     return render(request, "institutions/signup.html", {"form": form}, status=status)
+
+
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "institutions/signup_sent.html")
+
+
+@require_http_methods(["GET", "POST"])
+def signup_activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners that follow links activate nothing); POST activates
+    the account and logs it in."""
+    user = signup_mail.user_for_activation(uidb64, token)
+    if user is None:
+        return render(request, "institutions/signup_activate.html", {"valid": False}, status=400)
+    if request.method == "GET":
+        context = {"valid": True, "username": user.get_username()}
+        return render(request, "institutions/signup_activate.html", context)
+    with transaction.atomic():
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        audit.record("signup_activated", user, actor=user)
+    login(request, user, backend=LOGIN_BACKEND)
+    messages.success(request, _("注册成功，欢迎使用。请核对机构信息并填写排除情形声明。"))
+    institution = institution_of(user)
+    if institution is not None and institution.uscc.startswith("11"):
+        messages.warning(request, GOVERNMENT_BODY_WARNING)
+    return redirect("institutions:profile")
 
 
 @require_GET

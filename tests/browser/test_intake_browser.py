@@ -5,6 +5,7 @@ import io
 import re
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
@@ -41,6 +42,11 @@ def _sign_up(page: Page, base: str) -> None:
         page.select_option("[name=city]", "440100")
     page.select_option("[name=county]", "440106")
     page.click("main button[type=submit]")
+    expect(page.locator("[data-testid=signup-sent]")).to_be_visible()
+    # The account is activated from the e-mailed link (no username/USCC oracle, issue 11).
+    link = re.search(r"https?://[^/]+(/institution/signup/activate/\S+)", mail.outbox[-1].body)
+    page.goto(f"{base}{link.group(1)}")
+    page.click("[data-testid=activate]")
     page.wait_for_load_state()
     expect(page.locator(".alert-success")).to_contain_text("注册成功")
 

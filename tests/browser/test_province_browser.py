@@ -16,6 +16,7 @@ from evalorg.review.decisions import record_decision
 from evalorg.review.models import Panel, PanelMember, Stage, VerificationCheck
 from evalorg.review.services import ranked, review_of
 from tests.applications.conftest import applicant_of, build_application
+from tests.browser.login import login
 from tests.factories import InstitutionFactory
 from tests.review.conftest import score
 
@@ -24,12 +25,7 @@ DEMO_PASSWORD = "Demo-Pass-2026"
 
 
 def _login(page: Page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    expect(page.locator("[data-testid=current-user]")).to_be_visible()
+    login(page, base, username, DEMO_PASSWORD)
 
 
 def _recommended(round_code: str, staff: User, panel: Panel, experts, points: int):

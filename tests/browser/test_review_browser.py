@@ -13,6 +13,7 @@ from evalorg.accounts.models import User
 from evalorg.applications import workflow
 from evalorg.applications.models import Application, State
 from tests.applications.conftest import applicant_of, build_application
+from tests.browser.login import login
 from tests.factories import PASSWORD, InstitutionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,12 +22,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _login(page: Page, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("main button[type=submit]")
-    expect(page.locator("[data-testid=current-user]")).to_be_visible()
+    login(page, base, username, password)
 
 
 def _verify(page: Page, base: str, case: Application) -> None:

@@ -24,6 +24,7 @@ from evalorg.publicity.models import Objection, PublicityNotice
 from evalorg.review.decisions import send_batch
 from evalorg.review.models import Panel, PanelMember, Stage
 from tests.applications.conftest import PDF_BYTES, applicant_of
+from tests.browser.login import login
 from tests.browser.test_province_browser import DEMO_PASSWORD, _recommended
 from tests.factories import PASSWORD
 
@@ -43,12 +44,7 @@ def _objection_form(monkeypatch):
 
 
 def _login(page: Page, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("main button[type=submit]")
-    expect(page.locator("[data-testid=current-user]")).to_be_visible()
+    login(page, base, username, password)
 
 
 def _cover_year(year: int) -> None:

@@ -34,6 +34,7 @@ pytestmark = pytest.mark.django_db
 
 SIGNUP = reverse("institutions:signup")
 PROFILE = reverse("institutions:profile")
+SIGNUP_SENT = reverse("institutions:signup_sent")
 PROFILE_EDIT = reverse("institutions:profile_edit")
 MEMBER_ADD = reverse("institutions:member_add")
 DECLARATIONS = reverse("institutions:declarations")
@@ -104,22 +105,73 @@ def applicant(client):
 # ---- sign-up --------------------------------------------------------------------------------
 
 
-def test_signup_creates_one_user_institution_membership_and_audits(client):
+def activation_link(message) -> str:
+    return re.search(r"https?://[^/]+(/institution/signup/activate/\S+)", message.body).group(1)
+
+
+def signup_and_activate(client, data: dict[str, str]):
+    """Sign up, open the e-mailed link and press the button (follows to the profile)."""
+    from django.core import mail
+
+    response = client.post(SIGNUP, data)
+    assert response["Location"] == SIGNUP_SENT
+    link = activation_link(mail.outbox[-1])
+    return client.post(link, follow=True)
+
+
+def test_signup_creates_one_inactive_user_institution_membership_and_audits(client):
+    from django.core import mail
+
     before = counts()
     uscc = signup_data()["uscc"]
     response = client.post(SIGNUP, signup_data(uscc=f" {uscc.lower()} ", is_chain_leader="on"))
-    assert response.status_code == 302 and response["Location"] == PROFILE
+    assert response.status_code == 302 and response["Location"] == SIGNUP_SENT
     assert counts() == (before[0] + 1, before[1] + 1, before[2] + 1)
     user = User.objects.get(username="gz_newcomer")
     institution = user.membership.institution
     assert user.role == Role.APPLICANT and user.check_password(STRONG_PASSWORD)
+    assert not user.is_active  # until the e-mailed link is opened
     assert institution.uscc == uscc and institution.county_id == "440106"  # normalized
     assert institution.is_chain_leader is False  # never settable by the applicant
     registered = AuditEvent.objects.for_object(institution).get(action="institution_registered")
     assert registered.actor_id == user.pk and ID_NUMBER not in str(registered.data)
     assert AuditEvent.objects.for_object(user).filter(action="user_registered").exists()
-    page = client.get(PROFILE)  # logged in
+    (message,) = mail.outbox
+    assert message.to == [user.email] and "激活" in message.subject
+    assert client.get(PROFILE).status_code == 302  # not logged in yet
+    link = activation_link(message)
+    assert "激活并登录" in client.get(link).content.decode()  # GET activates nothing
+    user.refresh_from_db()
+    assert not user.is_active
+    page = client.post(link, follow=True)
     assert page.status_code == 200 and "注册成功" in page.content.decode()
+    user.refresh_from_db()
+    assert user.is_active
+    assert AuditEvent.objects.for_object(user).filter(action="signup_activated").exists()
+    client.logout()
+    assert client.post(link).status_code == 400  # a link works once
+
+
+def test_signup_answers_the_same_when_the_username_or_uscc_is_taken(client):
+    """No existence oracle: the page is the same, only the owner's mailbox learns why."""
+    from django.core import mail
+
+    existing = InstitutionFactory(uscc=make_uscc(division="440106", serial=900002))
+    taken_user = UserFactory(username="gz_taken")
+    fresh = client.post(SIGNUP, signup_data())
+    before = counts()
+    by_uscc = client.post(SIGNUP, signup_data(username="gz_other", uscc=existing.uscc))
+    by_name = client.post(
+        SIGNUP, signup_data(username=taken_user.username, uscc=make_uscc(serial=900003))
+    )
+    assert counts() == before
+    for response in (by_uscc, by_name):
+        assert (response.status_code, response["Location"]) == (
+            fresh.status_code,
+            fresh["Location"],
+        )
+    taken_mails = [m for m in mail.outbox if "已在系统中注册" in m.body]
+    assert len(taken_mails) == 2 and all(m.to == ["wangxin@example.cn"] for m in taken_mails)
 
 
 def test_signup_bad_checksum_rerenders_with_message_and_keeps_values(client):
@@ -134,15 +186,6 @@ def test_signup_bad_checksum_rerenders_with_message_and_keeps_values(client):
     assert STRONG_PASSWORD not in html  # passwords are not echoed back
     assert counts() == before
     assert not AuditEvent.objects.filter(action="institution_registered").exists()
-
-
-def test_signup_duplicate_uscc_is_refused_and_creates_nothing(client):
-    existing = InstitutionFactory(uscc=make_uscc(division="440106", serial=900002))
-    before = counts()
-    response = client.post(SIGNUP, signup_data(uscc=existing.uscc))
-    assert response.status_code == 400
-    assert "该统一社会信用代码已注册，请联系本机构已有账户添加用户" in response.content.decode()
-    assert counts() == before
 
 
 def test_signup_weak_password_is_refused_in_chinese(client):
@@ -403,7 +446,7 @@ def test_masking():
 
 def test_a_government_body_code_is_warned_at_sign_up(client):
     uscc = make_uscc(prefix="11", division="440106", serial=900002)
-    response = client.post(SIGNUP, signup_data(uscc=uscc), follow=True)
+    response = signup_and_activate(client, signup_data(uscc=uscc))
     page = response.content.decode()
     assert response.status_code == 200 and "机关（11）" in page and "N-2.4.1" in page
     # and it stays visible on the profile until the code is corrected
@@ -411,5 +454,5 @@ def test_a_government_body_code_is_warned_at_sign_up(client):
 
 
 def test_an_enterprise_code_gets_no_government_warning(client):
-    response = client.post(SIGNUP, signup_data(), follow=True)
+    response = signup_and_activate(client, signup_data())
     assert "机关（11）" not in response.content.decode()

@@ -1,0 +1,128 @@
+"""Rate limits on login, sign-up and password reset, per client IP and per account.
+
+Counters live in the default cache (django-ratelimit's fixed windows). Login counts only
+failures, so a city office behind one NAT address can log in all morning; sign-up and password
+reset count every POST (each sends an e-mail). Over a limit the answer is the Chinese 429 page.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django_ratelimit.core import get_usage
+
+# Number of reverse proxies in front of the application that append to X-Forwarded-For
+# (EVALORG_TRUSTED_PROXIES, 0 = none: REMOTE_ADDR is the client). See docs/security.md.
+TRUSTED_PROXIES = int(os.environ.get("EVALORG_TRUSTED_PROXIES", "0"))
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or the entry the last trusted proxy appended.
+
+    Only the right-most entries written by our own proxies can be trusted; anything to their
+    left is whatever the client sent, so it never decides a lockout.
+    """
+    remote = request.META.get("REMOTE_ADDR") or "0.0.0.0"
+    if TRUSTED_PROXIES <= 0:
+        return remote
+    forwarded = [
+        part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part
+    ]
+    if len(forwarded) < TRUSTED_PROXIES:
+        return remote
+    return forwarded[-TRUSTED_PROXIES]
+
+
+def ip_key(group: str, request: HttpRequest) -> str:
+    return client_ip(request)
+
+
+def account_key(field: str):
+    """A key on the POSTed account name (username or e-mail), case-folded; on the second-factor
+    form, which has no such field, the half-logged-in user's username."""
+
+    def key(group: str, request: HttpRequest) -> str:
+        name = request.POST.get(field)
+        if name is None and getattr(request, "user", None) and request.user.is_authenticated:
+            name = request.user.get_username()
+        return (name or "").strip().casefold()
+
+    return key
+
+
+@dataclass(frozen=True)
+class Limit:
+    group: str
+    rate: str
+    key: object  # a django-ratelimit key callable
+
+
+LOGIN_FAILURES = (
+    # 20 wrong passwords or codes from one address in 10 minutes: slows a sweep over many
+    # accounts (the per-account-and-IP lockout alone lets 4 tries per account through).
+    Limit("login-fail-ip", "20/10m", ip_key),
+    # 30 failures on one account in an hour from any number of addresses.
+    Limit("login-fail-account", "30/h", account_key("username")),
+)
+SIGNUP = (
+    Limit("signup-ip", "10/h", ip_key),
+    Limit("signup-account", "5/h", account_key("email")),
+)
+PASSWORD_RESET = (
+    Limit("reset-ip", "10/h", ip_key),
+    Limit("reset-account", "3/h", account_key("email")),
+)
+
+
+def _usage(request: HttpRequest, limit: Limit, increment: bool) -> dict | None:
+    if not limit.key(limit.group, request):
+        return None  # no account named (an empty form): only the per-IP limit applies
+    return get_usage(
+        request,
+        group=limit.group,
+        key=limit.key,
+        rate=limit.rate,
+        method="POST",
+        increment=increment,
+    )
+
+
+def exceeded(request: HttpRequest, limits: tuple[Limit, ...]) -> bool:
+    """True when a POST is already over one of the limits (counts nothing)."""
+    for limit in limits:
+        usage = _usage(request, limit, increment=False)
+        if usage is not None and usage["count"] >= usage["limit"]:
+            return True
+    return False
+
+
+def count(request: HttpRequest, limits: tuple[Limit, ...]) -> None:
+    """Count one POST (a failure, or an e-mail sent) against each limit."""
+    for limit in limits:
+        _usage(request, limit, increment=True)
+
+
+def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The Chinese 429 page (also RATELIMIT_VIEW)."""
+    return render(request, "429.html", status=429)
+
+
+def limited(limits: tuple[Limit, ...]):
+    """View decorator: a POST over a limit gets the 429 page; every POST counts."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method == "POST":
+                if exceeded(request, limits):
+                    return too_many_requests(request)
+                count(request, limits)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,49 @@
+// EvalOrg page behaviour, kept out of the templates so the Content-Security-Policy can forbid
+// inline scripts and event-handler attributes (issue 11). Hooks are data attributes.
+(function () {
+  "use strict";
+
+  function onReady(fn) {
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", fn);
+    } else {
+      fn();
+    }
+  }
+
+  // <select data-autosubmit>: submit its form when the choice changes.
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("select[data-autosubmit]") && target.form) {
+      target.form.submit();
+    }
+  });
+
+  // <button data-action="print"> and <a data-action="back">.
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest && event.target.closest("[data-action]");
+    if (!target) return;
+    if (target.dataset.action === "print") {
+      event.preventDefault();
+      window.print();
+    } else if (target.dataset.action === "back" && window.history.length > 1) {
+      event.preventDefault();
+      window.history.back();
+    }
+  });
+
+  // <span data-countdown-deadline="ISO time">: remaining days, hours and minutes.
+  function startCountdowns() {
+    document.querySelectorAll("[data-countdown-deadline]").forEach(function (el) {
+      var end = new Date(el.dataset.countdownDeadline).getTime();
+      function tick() {
+        var s = Math.max(0, Math.floor((end - Date.now()) / 1000));
+        el.textContent = "，" + Math.floor(s / 86400) + " 天 " + Math.floor((s % 86400) / 3600) +
+          " 小时 " + Math.floor((s % 3600) / 60) + " 分";
+      }
+      tick();
+      window.setInterval(tick, 60000);
+    });
+  }
+  onReady(startCountdowns);
+})();

@@ -1,0 +1,112 @@
+"""Issue 11, item 1: lockout by username and address together, per-IP and per-account failure
+rates with a Chinese 429 page, rate-limited sign-up and password reset, common Chinese
+passwords refused."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from evalorg.accounts import ratelimits
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+LOGIN = reverse("accounts:login")
+
+
+@pytest.fixture(autouse=True)
+def _empty_counters():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _login(client, username, password, ip="10.0.0.1"):
+    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_failures_from_one_address_do_not_lock_the_owner_elsewhere(client):
+    user = UserFactory()
+    for _ in range(6):
+        _login(client, user.username, "wrong-Password-1", ip="203.0.113.9")
+    assert _login(client, user.username, PASSWORD, ip="203.0.113.9").status_code == 429
+    # The owner, from the office's address, is not locked out by the attacker's failures.
+    assert _login(client, user.username, PASSWORD, ip="10.0.0.1").status_code == 302
+
+
+def test_a_sweep_over_many_accounts_from_one_address_is_slowed(client):
+    users = UserFactory.create_batch(9)
+    statuses = [
+        _login(client, user.username, "wrong-Password-1", ip="198.51.100.7").status_code
+        for _ in range(4)  # four each: below the lockout of any one pair
+        for user in users
+    ]
+    assert statuses[:20] == [200] * 20
+    assert set(statuses[20:]) == {429}
+    refused = _login(client, users[0].username, PASSWORD, ip="198.51.100.7")
+    assert refused.status_code == 429 and "请求过于频繁" in refused.content.decode()
+    # Another address is not affected.
+    assert _login(client, users[0].username, PASSWORD, ip="10.0.0.2").status_code == 302
+
+
+def test_successful_logins_from_one_office_address_are_not_limited(client):
+    users = UserFactory.create_batch(25)
+    for user in users:
+        assert _login(client, user.username, PASSWORD, ip="10.1.1.1").status_code == 302
+        client.logout()
+
+
+def test_one_account_attacked_from_many_addresses_is_slowed(client):
+    user = UserFactory()
+    for n in range(30):
+        _login(client, user.username, "wrong-Password-1", ip=f"192.0.2.{n + 1}")
+    assert _login(client, user.username, PASSWORD, ip="192.0.2.200").status_code == 429
+
+
+def test_forwarded_for_is_ignored_unless_a_proxy_is_trusted(rf, monkeypatch):
+    request = rf.get("/", REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR="1.2.3.4, 5.6.7.8")
+    assert ratelimits.client_ip(request) == "10.9.9.9"
+    monkeypatch.setattr(ratelimits, "TRUSTED_PROXIES", 1)
+    assert ratelimits.client_ip(request) == "5.6.7.8"  # the entry our proxy appended
+
+
+def test_password_reset_is_rate_limited_per_address(client):
+    url = reverse("accounts:password_reset")
+    for n in range(10):
+        assert client.post(url, {"email": f"p{n}@example.org"}).status_code == 302
+    response = client.post(url, {"email": "p99@example.org"})
+    assert response.status_code == 429 and "请求过于频繁" in response.content.decode()
+
+
+def test_password_reset_is_rate_limited_per_address_of_the_account(client):
+    url = reverse("accounts:password_reset")
+    for n in range(3):
+        client.post(url, {"email": "victim@example.org"}, REMOTE_ADDR=f"10.3.0.{n}")
+    response = client.post(url, {"email": "Victim@example.org"}, REMOTE_ADDR="10.3.0.99")
+    assert response.status_code == 429
+
+
+def test_signup_is_rate_limited_per_address(client):
+    url = reverse("institutions:signup")
+    for _ in range(10):
+        assert client.post(url, {"username": "x"}).status_code == 400
+    response = client.post(url, {"username": "x"})
+    assert response.status_code == 429 and "请求过于频繁" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["Passw0rd!!", "P@ssw0rd123", "Admin@123456", "Guangdong@2026", "Qwer1234!@#$", "Woaini1314!"],
+)
+def test_common_chinese_passwords_are_refused(password):
+    with pytest.raises(ValidationError) as excinfo:
+        validate_password(password)
+    assert any("常见" in message for message in excinfo.value.messages)
+
+
+@pytest.mark.parametrize("password", ["Guangdong-2026-ok", "Demo-Pass-2026", "Lingnan#Kapok#77"])
+def test_uncommon_passwords_pass(password):
+    validate_password(password)
