@@ -15,7 +15,7 @@ from ninja import Query, Router
 from evalorg.applications import workflow
 from evalorg.applications.access import scope_applications
 from evalorg.applications.models import Application, ApplicationOccupation, State
-from evalorg.core.workflow import _relation_allows
+from evalorg.core.workflow import allows
 from evalorg.review.models import ReviewStage
 
 from .auth import StaffToken
@@ -199,7 +199,7 @@ def case_action(request: HttpRequest, case_id: Id, action: ActionName, payload: 
         raise ApiRefused(
             400, [workflow.Refusal("SPEC-5", _("未知的操作“%(action)s”。") % {"action": action})]
         )
-    if not _relation_allows(transition, application, user):
+    if not allows(transition, application, user):
         raise ApiRefused(403, workflow.check(application, action, user, {}))
     reason = payload.reason.strip()
     if transition.needs_reason and not reason:

@@ -131,7 +131,7 @@ class InstitutionOut(Schema):
 
 class CaseOut(Schema):
     id: int
-    acknowledgement_no: str = Field(description="受理编号")
+    acknowledgement_no: str | None = Field(description="受理编号（提交时生成）")
     round: str = Field(description="遴选批次编码")
     kind: str = Field(description="申请类型：new 新申请、expansion 新增职业")
     institution: InstitutionOut

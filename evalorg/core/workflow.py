@@ -161,6 +161,12 @@ def _relation_allows(transition: Transition, obj: Any, user: Any) -> bool:
     )
 
 
+def allows(transition: Transition, obj: Any, user: Any) -> bool:
+    """Whether the user's role and relation to ``obj`` allow ``transition`` (state and guards
+    aside): the API tells "not yours to do" (403) from "not now" (409) with it."""
+    return _relation_allows(transition, obj, user)
+
+
 def available_actions(obj: Any, user: Any) -> list[Transition]:
     """Actions this user may take on ``obj`` now (guards are checked when performed)."""
     workflow = workflow_of(obj)

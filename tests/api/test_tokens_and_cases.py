@@ -259,3 +259,16 @@ def test_case_list_constant_queries(client, gz_staff, django_assert_max_num_quer
         response = client.get("/api/cases", **bearer(secret))
     assert response.json()["count"] == 4
     assert len(large) == len(small)
+
+
+def test_a_case_without_acknowledgement_number_is_listed(client, gz_staff):
+    """Cases moved on without the wizard (e.g. data migrated in) have no acknowledgement
+    number: the list still answers (the field is nullable)."""
+    from tests.filing.conftest import registry_row
+
+    letter = registry_row(number=1)
+    response = client.get("/api/cases", **bearer(token_for(gz_staff, scope="read")))
+    assert response.status_code == 200
+    item = response.json()["items"][0]
+    assert item["id"] == letter.application_id and item["acknowledgement_no"] is None
+    assert item["state"] == "filed" and item["lines"][0]["status"] == "filed"
