@@ -172,7 +172,6 @@ def _line_context(line: ApplicationOccupation) -> dict:
         "period": CultivationPeriod.objects.filter(application=line.application).first(),
         "rows": rows,
         "history": Deliverable.objects.filter(line=line, is_current=False).select_related("file"),
-        "checking": any(row.checking for row in present.values()),
     }
 
 
