@@ -235,8 +235,15 @@ ROUTES: dict[str, Route] = {
         changed=lambda w: w.case("draft").materials.filter(is_current=True).count(),
     ),
     "applications:step_review": Route(allow(OWNER), stage="draft", args=case("draft")),
-    "applications:live_eligibility": Route(
-        allow(OWNER), stage="draft", get=False, args=case("draft")
+    "applications:live_eligibility": Route(  # reads the unsaved form: changes nothing
+        allow(OWNER),
+        stage="draft",
+        get=False,
+        args=case("draft"),
+        post=lambda w: {"category": "other", "city": "440300"},
+        changed=lambda w: w.case("draft").institution.category,
+        post_allow=allow(),
+        reach=allow(OWNER),
     ),
     # ---- the case (institution A, verified by Guangzhou, assigned to the expert) --------------
     "applications:detail": Route(CASE_READERS, args=case("review")),
@@ -391,11 +398,34 @@ ROUTES: dict[str, Route] = {
         when=BEFORE_DEFENSE,
     ),
     "defense:detail": Route(allow(PROVINCE), args=obj("session")),
-    "defense:add": Route(allow(PROVINCE), get=False, args=obj("session")),
-    "defense:renumber": Route(allow(PROVINCE), get=False, args=obj("session")),
+    # The center reaches these; with one slot already placed the service refuses the change.
+    "defense:add": Route(
+        allow(PROVINCE),
+        get=False,
+        args=obj("other_session"),
+        post=lambda w: {"applications": [w.case("province").pk]},
+        changed=count(DefenseSlot),
+        post_allow=allow(),
+        reach=allow(PROVINCE),
+    ),
+    "defense:renumber": Route(
+        allow(PROVINCE),
+        get=False,
+        args=obj("session"),
+        post=lambda w: {f"position-{w.pk('slot')}": "2"},
+        changed=lambda w: DefenseSlot.objects.get(pk=w.pk("slot")).position,
+        post_allow=allow(),
+        reach=allow(PROVINCE),
+    ),
     "defense:signin": Route(allow(PROVINCE), args=obj("session")),
     "defense:move": Route(
-        allow(PROVINCE), get=False, args=lambda w: [w.pk("session"), w.pk("slot"), "down"]
+        allow(PROVINCE),
+        get=False,
+        args=lambda w: [w.pk("session"), w.pk("slot"), "down"],
+        post=lambda w: {},
+        changed=lambda w: DefenseSlot.objects.get(pk=w.pk("slot")).position,
+        post_allow=allow(),
+        reach=allow(PROVINCE),
     ),
     "defense:attendance": Route(
         allow(PROVINCE),
@@ -446,7 +476,16 @@ ROUTES: dict[str, Route] = {
         changed=lambda w: PublicityNotice.objects.get(pk=w.pk("draft_notice")).published_at,
         when=BEFORE_START,
     ),
-    "publicity:end": Route(allow(PROVINCE), stage="publicity", get=False, args=obj("notice")),
+    "publicity:end": Route(  # an objection is still open: the center cannot end it yet
+        allow(PROVINCE),
+        stage="publicity",
+        get=False,
+        args=obj("notice"),
+        post=lambda w: {},
+        changed=state("publicity"),
+        post_allow=allow(),
+        reach=allow(PROVINCE),
+    ),
     "publicity:objections": Route(allow(PROVINCE), args=obj("notice")),
     "publicity:objection": Route(allow(PROVINCE), args=obj("objection")),
     "publicity:objection_action": Route(
@@ -552,7 +591,15 @@ ROUTES: dict[str, Route] = {
         changed=count(FilingLetter),
         when=ISSUE_DAY,
     ),
-    "filing:batch_publish": Route(allow(PROVINCE), get=False, args=obj("approved_batch")),
+    "filing:batch_publish": Route(  # its letters are not issued yet: refused by the guard
+        allow(PROVINCE),
+        get=False,
+        args=obj("approved_batch"),
+        post=lambda w: {},
+        changed=lambda w: AcceptanceBatch.objects.get(pk=w.pk("approved_batch")).status,
+        post_allow=allow(),
+        reach=allow(PROVINCE),
+    ),
     "filing:batch_minutes": Route(allow(PROVINCE, DEPARTMENT), args=obj("approved_batch")),
 }
 
