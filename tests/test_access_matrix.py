@@ -623,6 +623,13 @@ def test_every_named_route_has_a_policy():
     assert not stale, f"Policies for routes that no longer exist: {sorted(stale)}"
 
 
+def test_a_new_route_without_a_policy_is_noticed_and_the_message_says_what_to_add(settings):
+    settings.ROOT_URLCONF = "tests.access.extra_urls"
+    missing = named_routes() - set(ALL)
+    assert missing == {"brand_new_page"}
+    assert '"brand_new_page": Route(allow(' in _unclassified_message(missing)
+
+
 # ---- the seeded world, once per module -------------------------------------------------------
 
 
