@@ -10,13 +10,17 @@ A new route must get an entry in ROUTES (or PUBLIC); an entry is one line in the
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 import pytest
+import time_machine
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import override_settings
+from django.urls import reverse
 
 from evalorg.accounts.models import User
 from evalorg.applications.models import Application
@@ -42,6 +46,7 @@ from tests.access.matrix import (
     assert_refused,
     audit_length,
     figures,
+    is_login_redirect,
     named_routes,
     post_cases,
     roles_of,
@@ -665,7 +670,7 @@ def _storage_settings(storage) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def _private_storage(world, settings, tmp_path_factory, monkeypatch):
+def _private_storage(world, monkeypatch):
     """Overrides the conftest's per-test storage: the world's files live in the module's."""
     monkeypatch.setattr("captcha.conf.settings.CAPTCHA_TEST_MODE", True)
     cache.clear()
@@ -709,9 +714,9 @@ def test_post(client, world, name, role):
     after = (audit_length(), route.changed(world) if route.changed else None)
     if role in route.posters():
         assert response.status_code in {200, 302}, response.status_code
-        if response.status_code == 302:
-            assert "/accounts/login/" not in response["Location"]
-        assert after[1] != before[1] if route.changed else after[0] > before[0], (
+        assert not is_login_redirect(response), f"{role} was sent to log in"
+        worked = after[1] != before[1] if route.changed else after[0] > before[0]
+        assert worked, (
             f"{role}'s POST changed nothing: {response.status_code} {_messages(response)}"
         )
         return
@@ -722,17 +727,11 @@ def test_post(client, world, name, role):
     assert after == before, f"{role}'s refused POST changed something"
 
 
-def _clock(when):
-    import contextlib
-
-    import time_machine
-
+def _clock(when: datetime | None):
     return time_machine.travel(when, tick=False) if when else contextlib.nullcontext()
 
 
 def _messages(response) -> str:
-    from django.contrib.messages import get_messages
-
     return "; ".join(str(m) for m in get_messages(response.wsgi_request))
 
 
@@ -743,8 +742,6 @@ LISTS = ["applications:list", "review_inbox:inbox", "review:ranking", "expert:ho
 
 @pytest.mark.parametrize("role", [OTHER_APPLICANT, OTHER_CITY, OTHER_EXPERT])
 def test_outsiders_lists_do_not_show_the_case(client, world, role):
-    from django.urls import reverse
-
     client.force_login(world.users[role])
     for name in LISTS:
         body = client.get(reverse(name)).content.decode()
