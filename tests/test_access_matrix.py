@@ -1,291 +1,816 @@
-"""Every page and file refuses outsiders: anonymous users, another institution, another
-city's staff and an unassigned expert (brief: access standard). New URL names must be added
-here, or to PUBLIC, or this test fails."""
+"""The access matrix (issue 11, SPEC §1): every named route × every role, on objects that exist
+in one seeded world (tests/access/world.py). For each route a policy says who is let in (their
+GET answers 200 and their POST changes what it should) and everyone else is refused (403/404,
+a redirect to log in only for anonymous users) with nothing changed: not the object, not the
+audit chain.
 
-from datetime import datetime
+A new route must get an entry in ROUTES (or PUBLIC); an entry is one line in the simplest case:
+    "app:name": Route(allow(CITY, PROVINCE), stage="review", args=lambda w: [w.case("review").pk]),
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
-from django.urls import get_resolver, reverse
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import override_settings
+from django.urls import reverse
 
-from evalorg.applications import workflow
+from evalorg.accounts.models import ApiToken, User
+from evalorg.applications.models import Application
+from evalorg.cultivation.models import CommitmentLetter, TrainingAttendance, TrainingSession
+from evalorg.filing.models import AcceptanceBatch, FilingLetter, SupervisionNote
+from evalorg.institutions.models import ChainLeaderDesignation
 from evalorg.notify.models import Message
-from tests.applications.conftest import SH, applicant_of, build_application
-from tests.factories import ApplicantFactory, CityStaffFactory, UserFactory, city_agency
+from evalorg.publicity.models import Objection, PublicityNotice
+from evalorg.review.models import (
+    Assignment,
+    ConflictDeclaration,
+    DeadlineExtension,
+    DefenseSession,
+    DefenseSlot,
+    PanelMember,
+    Scoresheet,
+)
+from evalorg.rounds.defaults import DEFAULT_SCORESHEET
+from tests.access.matrix import (
+    Route,
+    allow,
+    assert_let_in,
+    assert_refused,
+    audit_length,
+    figures,
+    is_login_redirect,
+    named_routes,
+    post_cases,
+    roles_of,
+)
+from tests.access.world import (
+    ADMIN,
+    ANON,
+    CITY,
+    DEPARTMENT,
+    EXPERT,
+    OTHER_APPLICANT,
+    OTHER_CITY,
+    OTHER_EXPERT,
+    OWNER,
+    PROVINCE,
+    ROLES,
+    World,
+    build_world,
+)
+from tests.applications.conftest import IN_APPLICATION_PERIOD, PDF_BYTES, SH
+from tests.publicity.conftest import BEFORE_START
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {
-    "home",  # the portal for anonymous visitors, the role's home page once logged in
-    "accounts:login",
-    "accounts:password_reset",
-    "accounts:password_reset_done",
-    "accounts:password_reset_confirm",
-    "accounts:password_reset_complete",
-    "accounts:logout",
-    "institutions:signup",
-    "institutions:county_options",
-    # Publicity is public by nature (N-4.1.3): notices, their PDF, the objection form.
-    "public:notices",
-    "public:notice",
-    "public:notice_pdf",
-    "public:objection_new",
-    "public:objection_done",
-    # The registry of filed organizations and its open data are public by nature (N-5.2).
-    "registry:list",
-    "registry:fields",
-    "registry:csv",
-    "registry:json",
-    # Published acceptance batches (成熟一批，公布一批, N-4.3): public by nature.
-    "registry:acceptance",
-    # The public API (no key): OpenAPI schema, docs, and the registry, notices and rounds as
-    # JSON (N-4.1.3, N-5.2); "api-root" is django-ninja's 404 placeholder for /api/.
-    "api:api-root",
-    "api:openapi-json",
-    "api:openapi-view",
-    "api:registry_list",
-    "api:notice_list",
-    "api:notice_detail",
-    "api:round_list",
-    "captcha-image",
-    "captcha-image-2x",
-    "captcha-audio",
-    "captcha-refresh",
+USERS = frozenset(ROLES) - {ANON}
+APPLICANTS = allow(OWNER, OTHER_APPLICANT)
+INBOX = allow(CITY, OTHER_CITY, PROVINCE)  # each agency's own inbox, ranking, panels
+CASE_READERS = allow(OWNER, CITY, DEPARTMENT, EXPERT, ADMIN)  # a case at the city's review
+SCORING_ITEMS = [item["code"] for item in DEFAULT_SCORESHEET["items"]]
+IN_CULTIVATION = datetime(2025, 5, 6, 10, 0, tzinfo=SH)
+BEFORE_DEFENSE = datetime(2023, 6, 5, 10, 0, tzinfo=SH)
+DEFENSE_DAY = datetime(2023, 6, 10, 9, 30, tzinfo=SH)
+ISSUE_DAY = datetime(2023, 12, 1, 10, 0, tzinfo=SH)
+
+
+def pdf(name: str = "文件.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+def case(stage: str):
+    return lambda w: [w.case(stage).pk]
+
+
+def obj(*names: str):
+    return lambda w: [w.pk(n) for n in names]
+
+
+def state(stage: str):
+    return lambda w: Application.objects.get(pk=w.case(stage).pk).state
+
+
+def count(model, **lookup):
+    return lambda w: model.objects.filter(**{k: v(w) for k, v in lookup.items()}).count()
+
+
+def password_of(role: str):
+    return lambda w: User.objects.get(pk=w.user(role, "review").pk).password
+
+
+# Public by nature: anyone, signed in or not, gets the page (N-4.1.3 publicity, N-5.2 registry,
+# N-4.3 published acceptance batches, the sign-up and password pages, captcha images).
+PUBLIC: dict[str, Route] = {
+    "home": Route(USERS | {ANON}),
+    "accounts:login": Route(USERS | {ANON}, ok=frozenset({200, 302})),  # signed in: home
+    "accounts:logout": Route(USERS | {ANON}, ok=frozenset({405})),  # logging out is a POST
+    "accounts:password_reset": Route(USERS | {ANON}),
+    "accounts:password_reset_done": Route(USERS | {ANON}),
+    "accounts:password_reset_confirm": Route(USERS | {ANON}, args=lambda w: ["MQ", "set-password"]),
+    "accounts:password_reset_complete": Route(USERS | {ANON}),
+    "institutions:signup": Route(USERS | {ANON}, ok=frozenset({200, 302})),
+    "institutions:county_options": Route(USERS | {ANON}, query="?city=440100"),
+    "public:notices": Route(USERS | {ANON}),
+    "public:notice": Route(USERS | {ANON}, args=obj("notice")),
+    "public:notice_pdf": Route(USERS | {ANON}, args=obj("notice")),
+    "public:objection_new": Route(USERS | {ANON}, args=obj("notice")),
+    # Without an objection just filed in this session: back to the notice.
+    "public:objection_done": Route(USERS | {ANON}, args=obj("notice"), ok=frozenset({302})),
+    "registry:list": Route(USERS | {ANON}),
+    "registry:fields": Route(USERS | {ANON}),
+    "registry:csv": Route(USERS | {ANON}),
+    "registry:json": Route(USERS | {ANON}),
+    "registry:acceptance": Route(USERS | {ANON}),
+    "captcha-image": Route(USERS | {ANON}, args=lambda w: [w.objects["captcha"].hashkey]),
+    "captcha-image-2x": Route(USERS | {ANON}, args=lambda w: [w.objects["captcha"].hashkey]),
+    # No speech synthesiser is installed: the audio captcha answers 404 to everyone.
+    "captcha-audio": Route(
+        USERS | {ANON}, args=lambda w: [w.objects["captcha"].hashkey], ok=frozenset({200, 404})
+    ),
+    "captcha-refresh": Route(USERS | {ANON}, ok=frozenset({200, 404})),  # XHR only
+    # Sign-up by e-mail (issue 11): the "check your mailbox" page; a forged activation link
+    # answers 400 to everyone.
+    "institutions:signup_sent": Route(USERS | {ANON}),
+    "institutions:signup_activate": Route(
+        USERS | {ANON}, args=lambda w: ["MQ", "set-password"], ok=frozenset({400})
+    ),
+    # The public API (issue 13): schema, docs, registry, notices and rounds; "api-root" is
+    # django-ninja's 404 placeholder for /api/.
+    "api:api-root": Route(USERS | {ANON}, ok=frozenset({404})),
+    "api:openapi-json": Route(USERS | {ANON}),
+    "api:openapi-view": Route(USERS | {ANON}),
+    "api:registry_list": Route(USERS | {ANON}),
+    "api:notice_list": Route(USERS | {ANON}),
+    "api:notice_detail": Route(USERS | {ANON}, args=obj("notice")),
+    "api:round_list": Route(USERS | {ANON}),
 }
-# Staff API routes: bearer token only, so anonymous gets 401 rather than the login redirect;
-# their access tests (another city's case 404, applicant/expired/revoked/read-only refused)
-# are in tests/api/test_tokens_and_cases.py.
-API_TOKEN_ROUTES = {"api:me", "api:case_list", "api:case_detail", "api:case_action"}
-REFUSED = {302, 403, 404, 405}
+
+ROUTES: dict[str, Route] = {
+    # ---- accounts and the institution's own pages -------------------------------------------
+    "accounts:password_change": Route(
+        USERS,
+        post=lambda w: {
+            "old_password": "Test-Pass-2026",
+            "new_password1": "Gd-Matrix-9f3k2!",
+            "new_password2": "Gd-Matrix-9f3k2!",
+        },
+        changed=lambda w: [u.password for u in User.objects.order_by("pk")],
+    ),
+    "accounts:password_change_done": Route(USERS),
+    # The second factor (issue 11): a verified session is sent on from the code form; the
+    # recovery codes are shown once, right after enrolment, otherwise a redirect.
+    "accounts:otp_verify": Route(USERS, ok=frozenset({200, 302})),
+    "accounts:otp_setup": Route(USERS),
+    "accounts:otp_recovery_codes": Route(USERS, ok=frozenset({302})),
+    # The profile and personal API tokens (issue 13): staff only create tokens; a token is
+    # revoked only by its holder.
+    "accounts:profile": Route(USERS),
+    "accounts:token_create": Route(
+        allow(CITY, OTHER_CITY, PROVINCE, DEPARTMENT),
+        get=False,
+        post=lambda w: {"name": "数据对接", "scope": "read", "days": "30"},
+        changed=count(ApiToken),
+    ),
+    "accounts:token_revoke": Route(
+        allow(CITY),
+        get=False,
+        args=obj("api_token"),
+        post=lambda w: {},
+        changed=lambda w: ApiToken.objects.get(pk=w.pk("api_token")).revoked_at,
+    ),
+    # The staff API takes bearer tokens only: a signed-in session gets 401 and changes nothing
+    # (its token rules are tested in tests/api).
+    "api:me": Route(allow()),
+    "api:case_list": Route(allow()),
+    "api:case_detail": Route(allow(), args=case("review")),
+    "api:case_action": Route(
+        allow(), get=False, args=lambda w: [w.case("review").pk, "verify"], post=lambda w: {}
+    ),
+    # The department's and the center's reports (issue 13).
+    "reports:index": Route(allow(PROVINCE, DEPARTMENT, ADMIN)),
+    "reports:xlsx": Route(allow(PROVINCE, DEPARTMENT, ADMIN)),
+    "institutions:profile": Route(APPLICANTS),
+    "institutions:profile_edit": Route(APPLICANTS),
+    "institutions:member_add": Route(APPLICANTS),
+    "institutions:declarations": Route(APPLICANTS),
+    "institutions:declaration_evidence": Route(
+        allow(OWNER),
+        stage="draft",
+        args=lambda w: [w.case("draft").institution.declarations.exclude(evidence=None).first().pk],
+    ),
+    "institutions:chain_leaders": Route(
+        allow(DEPARTMENT),
+        post=lambda w: {
+            "uscc": w.case("review").institution.uscc,
+            "industry_chain": "新能源汽车产业链",
+            "designated_on": "2023-04-01",
+            "document": pdf("认定文件.pdf"),
+        },
+        changed=count(ChainLeaderDesignation),
+    ),
+    "institutions:chain_leader_document": Route(
+        allow(DEPARTMENT, PROVINCE, CITY, OTHER_CITY), args=obj("designation")
+    ),
+    # ---- the applicant's wizard (a draft of institution A) ------------------------------------
+    "applications:list": Route(USERS),
+    "applications:new": Route(
+        allow(OWNER),
+        stage="fresh",
+        get=False,
+        post=lambda w: {"round": w.case("draft").round_id},
+        changed=count(Application),
+        reach=allow(OTHER_APPLICANT),  # B already has its application in the round
+        when=IN_APPLICATION_PERIOD,
+    ),
+    "applications:register_expansion": Route(
+        INBOX,
+        post=lambda w: {
+            "uscc": w.case("filed").institution.uscc,
+            "round": w.case("filed").round_id,
+            "email_file": pdf("申请邮件.pdf"),
+        },
+        changed=count(Application),
+        post_allow=allow(CITY),
+        reach=allow(OTHER_CITY, PROVINCE),  # not their jurisdiction: the form refuses
+    ),
+    "applications:step_institution": Route(allow(OWNER), stage="draft", args=case("draft")),
+    "applications:step_occupations": Route(
+        allow(OWNER),
+        stage="draft",
+        args=case("draft"),
+        post=lambda w: {"code": "4-01-02-01", "levels": ["5"]},
+        changed=lambda w: w.case("draft").occupations.count(),
+        when=IN_APPLICATION_PERIOD,
+    ),
+    "applications:occupation_search": Route(
+        allow(OWNER), stage="draft", args=case("draft"), query="?q=焊工"
+    ),
+    "applications:occupation_remove": Route(
+        allow(OWNER),
+        stage="draft",
+        get=False,
+        args=lambda w: [w.case("draft").pk, w.case("draft").occupations.first().pk],
+        post=lambda w: {},
+        changed=lambda w: w.case("draft").occupations.count(),
+    ),
+    "applications:occupation_remove_all": Route(
+        allow(OWNER),
+        stage="draft",
+        get=False,
+        args=lambda w: [w.case("draft").pk, w.case("draft").occupations.first().occupation_id],
+        post=lambda w: {},
+        changed=lambda w: w.case("draft").occupations.count(),
+    ),
+    "applications:step_materials": Route(allow(OWNER), stage="draft", args=case("draft")),
+    "applications:material_upload": Route(
+        allow(OWNER),
+        stage="draft",
+        get=False,
+        args=lambda w: [w.case("draft").pk, "credit"],
+        post=lambda w: {"file": pdf("信用报告.pdf")},
+        changed=lambda w: w.case("draft").materials.count(),
+    ),
+    "applications:material_remove": Route(
+        allow(OWNER),
+        stage="draft",
+        get=False,
+        args=lambda w: [w.case("draft").pk, w.case("draft").materials.first().pk],
+        post=lambda w: {},
+        changed=lambda w: w.case("draft").materials.filter(is_current=True).count(),
+    ),
+    "applications:step_review": Route(allow(OWNER), stage="draft", args=case("draft")),
+    "applications:live_eligibility": Route(  # reads the unsaved form: changes nothing
+        allow(OWNER),
+        stage="draft",
+        get=False,
+        args=case("draft"),
+        post=lambda w: {"category": "other", "city": "440300"},
+        changed=lambda w: w.case("draft").institution.category,
+        post_allow=allow(),
+        reach=allow(OWNER),
+    ),
+    # ---- the case (institution A, verified by Guangzhou, assigned to the expert) --------------
+    "applications:detail": Route(CASE_READERS, args=case("review")),
+    "applications:eligibility": Route(CASE_READERS, args=case("review")),
+    "applications:material_download": Route(
+        CASE_READERS, args=lambda w: [w.case("review").pk, w.case("review").materials.first().pk]
+    ),
+    "applications:pdf": Route(CASE_READERS, args=case("review")),
+    "applications:action": Route(
+        allow(OWNER),
+        get=False,
+        args=lambda w: [w.case("review").pk, "withdraw"],
+        post=lambda w: {"reason": "本机构决定撤回申请"},
+        changed=state("review"),
+        reach=allow(CITY, DEPARTMENT, EXPERT, ADMIN),  # they see the case; only A withdraws
+    ),
+    "review_inbox:inbox": Route(INBOX),
+    "review_inbox:export": Route(INBOX),
+    "review_inbox:case": Route(allow(CITY), args=case("review")),
+    "review_inbox:verify": Route(allow(CITY), args=case("review")),
+    "review_inbox:action": Route(
+        allow(CITY),
+        stage="scored",
+        get=False,
+        args=lambda w: [w.case("scored").pk, "score_complete"],
+        post=lambda w: {},
+        changed=state("scored"),
+    ),
+    "review_inbox:declaration_evidence": Route(
+        allow(CITY),
+        args=lambda w: [
+            w.case("review").pk,
+            w.case("review").institution.declarations.exclude(evidence=None).first().pk,
+        ],
+    ),
+    # ---- the city's review: ranking, decisions, panels ---------------------------------------
+    "review:ranking": Route(INBOX),
+    "review:decide": Route(
+        allow(CITY),
+        stage="assessed",
+        get=False,
+        args=case("assessed"),
+        post=lambda w: {"decision": "recommend", "reason": "材料齐全，评分靠前"},
+        changed=state("assessed"),
+    ),
+    "review:complete": Route(
+        allow(CITY),
+        stage="scored",
+        get=False,
+        args=case("scored"),
+        post=lambda w: {},
+        changed=state("scored"),
+    ),
+    "review:send": Route(
+        allow(CITY, OTHER_CITY, PROVINCE),
+        get=False,
+        post=lambda w: {"round": w.case("review").round_id},
+        reach=allow(CITY, OTHER_CITY, PROVINCE),  # nothing recommended to send
+        post_allow=allow(),
+    ),
+    "review:summary": Route(INBOX, args=lambda w: ["xlsx"]),
+    "review:extend": Route(
+        allow(PROVINCE),
+        post=lambda w: {
+            "agency": w.users[CITY].agency_id,
+            "round": w.case("review").round_id,
+            "until": "2023-12-31",
+            "reason": "系统故障顺延",
+        },
+        changed=count(DeadlineExtension),
+    ),
+    "review:province_overview": Route(allow(PROVINCE)),
+    "panels:list": Route(INBOX),
+    "panels:add_member": Route(
+        allow(CITY),
+        get=False,
+        args=obj("panel"),
+        post=lambda w: {"expert": w.pk("free_expert")},
+        changed=count(PanelMember),
+    ),
+    "panels:remove_member": Route(
+        allow(CITY),
+        get=False,
+        args=obj("panel", "spare_member"),
+        post=lambda w: {},
+        changed=count(PanelMember),
+    ),
+    "panels:assign": Route(
+        allow(CITY),
+        get=False,
+        args=obj("panel"),
+        post=lambda w: {
+            "application": w.pk("unassigned"),
+            "experts": [m.expert_id for m in w.objects["panel"].members.all()],
+        },
+        changed=count(Assignment),
+    ),
+    "panels:unassign": Route(
+        allow(CITY),
+        get=False,
+        args=obj("panel", "assignment"),
+        post=lambda w: {},
+        changed=count(Assignment),
+    ),
+    "panels:reopen": Route(
+        allow(CITY),
+        stage="scored",
+        get=False,
+        args=obj("panel", "sheet"),
+        post=lambda w: {"reason": "第3项评分与评语不一致"},
+        changed=lambda w: Scoresheet.objects.get(pk=w.pk("sheet")).status,
+    ),
+    "expert:home": Route(allow(EXPERT, OTHER_EXPERT)),
+    "expert:declare": Route(
+        allow(EXPERT),
+        args=case("review"),
+        post=lambda w: {"kind": "none", "note": "与该机构无任何关系"},
+        changed=lambda w: list(ConflictDeclaration.objects.values_list("note", flat=True)),
+    ),
+    "expert:scoresheet": Route(
+        allow(EXPERT),
+        args=case("review"),
+        post=lambda w: (
+            {"version": "0", "opinion": "recommend"}
+            | {f"score_{code}": "8" for code in SCORING_ITEMS}
+        ),
+        changed=count(Scoresheet),
+    ),
+    # ---- the provincial selection ------------------------------------------------------------
+    "selection:ranking": Route(allow(PROVINCE)),
+    "selection:decide": Route(
+        allow(PROVINCE),
+        stage="province",
+        get=False,
+        args=case("province"),
+        post=lambda w: {"decision": "select", "reason": "省级评审通过"},
+        changed=state("province"),
+    ),
+    "selection:approval": Route(allow(DEPARTMENT)),
+    "selection:minutes": Route(allow(DEPARTMENT, PROVINCE), args=obj("decision")),
+    "defense:list": Route(allow(PROVINCE)),
+    "defense:create": Route(
+        allow(PROVINCE),
+        get=False,
+        post=lambda w: {
+            "round": w.case("province").round_id,
+            "date": "2023-06-12",
+            "start_time": "09:00",
+            "place": "省中心303室",
+        },
+        changed=count(DefenseSession),
+        when=BEFORE_DEFENSE,
+    ),
+    "defense:detail": Route(allow(PROVINCE), args=obj("session")),
+    # The center reaches these; with one slot already placed the service refuses the change.
+    "defense:add": Route(
+        allow(PROVINCE),
+        get=False,
+        args=obj("other_session"),
+        post=lambda w: {"applications": [w.case("province").pk]},
+        changed=count(DefenseSlot),
+        post_allow=allow(),
+        reach=allow(PROVINCE),
+    ),
+    "defense:renumber": Route(
+        allow(PROVINCE),
+        get=False,
+        args=obj("session"),
+        post=lambda w: {f"position-{w.pk('slot')}": "2"},
+        changed=lambda w: DefenseSlot.objects.get(pk=w.pk("slot")).position,
+        post_allow=allow(),
+        reach=allow(PROVINCE),
+    ),
+    "defense:signin": Route(allow(PROVINCE), args=obj("session")),
+    "defense:move": Route(
+        allow(PROVINCE),
+        get=False,
+        args=lambda w: [w.pk("session"), w.pk("slot"), "down"],
+        post=lambda w: {},
+        changed=lambda w: DefenseSlot.objects.get(pk=w.pk("slot")).position,
+        post_allow=allow(),
+        reach=allow(PROVINCE),
+    ),
+    "defense:attendance": Route(
+        allow(PROVINCE),
+        stage="province",
+        get=False,
+        args=obj("session", "slot"),
+        post=lambda w: {"attendance": "present"},
+        changed=lambda w: DefenseSlot.objects.get(pk=w.pk("slot")).attendance,
+        when=DEFENSE_DAY,
+    ),
+    "defense:transfer": Route(
+        allow(PROVINCE),
+        stage="province",
+        get=False,
+        args=obj("session", "slot"),
+        post=lambda w: {"target": w.pk("other_session")},
+        changed=lambda w: DefenseSlot.objects.get(pk=w.pk("slot")).session_id,
+        when=BEFORE_DEFENSE,
+    ),
+    "defense:respond": Route(
+        allow(OWNER),
+        stage="province",
+        get=False,
+        args=obj("slot"),
+        post=lambda w: {"answer": "confirm"},
+        changed=lambda w: DefenseSlot.objects.get(pk=w.pk("slot")).confirmation,
+        when=BEFORE_DEFENSE,
+    ),
+    # ---- messages --------------------------------------------------------------------------
+    "notify:list": Route(USERS),
+    "notify:detail": Route(allow(OWNER), args=obj("message")),
+    "notify:read_all": Route(
+        USERS,
+        get=False,
+        post=lambda w: {},
+        changed=count(Message, read_at__isnull=lambda w: True),
+    ),
+    # ---- publicity (the provincial center) ---------------------------------------------------
+    "publicity:list": Route(allow(PROVINCE)),
+    "publicity:new": Route(allow(PROVINCE), query="?round=1"),
+    "publicity:notice": Route(allow(PROVINCE), args=obj("notice")),
+    "publicity:publish": Route(
+        allow(PROVINCE),
+        stage="approved",
+        get=False,
+        args=obj("draft_notice"),
+        post=lambda w: {},
+        changed=lambda w: PublicityNotice.objects.get(pk=w.pk("draft_notice")).published_at,
+        when=BEFORE_START,
+    ),
+    "publicity:end": Route(  # an objection is still open: the center cannot end it yet
+        allow(PROVINCE),
+        stage="publicity",
+        get=False,
+        args=obj("notice"),
+        post=lambda w: {},
+        changed=state("publicity"),
+        post_allow=allow(),
+        reach=allow(PROVINCE),
+    ),
+    "publicity:objections": Route(allow(PROVINCE), args=obj("notice")),
+    "publicity:objection": Route(allow(PROVINCE), args=obj("objection")),
+    "publicity:objection_action": Route(
+        allow(PROVINCE),
+        stage="publicity",
+        get=False,
+        args=lambda w: [w.pk("objection"), "investigate"],
+        post=lambda w: {"reason": "已转交调查"},
+        changed=lambda w: Objection.objects.get(pk=w.pk("objection")).status,
+    ),
+    "publicity:evidence": Route(allow(PROVINCE), args=obj("objection")),
+    # ---- cultivation -------------------------------------------------------------------------
+    "cultivation:commitment": Route(
+        allow(OWNER),
+        stage="unsigned",
+        args=case("unsigned"),
+        post=lambda w: {"signed_name": "张三", "agree": "on"},
+        changed=count(CommitmentLetter),
+        when=IN_CULTIVATION,
+    ),
+    "cultivation:commitment_pdf": Route(
+        allow(OWNER, CITY, DEPARTMENT, ADMIN), stage="cultivation", args=case("cultivation")
+    ),
+    "cultivation:training_list": Route(
+        INBOX,
+        post=lambda w: {"held_on": "2025-04-20", "topic": "考务规范", "place": "广州"},
+        changed=count(TrainingSession),
+    ),
+    "cultivation:training": Route(
+        allow(CITY),
+        stage="cultivation",
+        args=obj("training"),
+        post=lambda w: {
+            "institution": w.case("cultivation").institution_id,
+            "attendee_name": "王考务",
+            "attended": "on",
+        },
+        changed=count(TrainingAttendance),
+    ),
+    "cultivation:line": Route(allow(OWNER), stage="cultivation", args=obj("line")),
+    "cultivation:line_template": Route(
+        allow(OWNER), stage="cultivation", args=lambda w: [w.pk("line"), "specification"]
+    ),
+    "cultivation:deliverable": Route(
+        allow(OWNER, PROVINCE), stage="cultivation", args=obj("line", "deliverable")
+    ),
+    "cultivation:bank_check": Route(
+        allow(OWNER, PROVINCE), stage="cultivation", args=obj("line", "bank_check")
+    ),
+    "cultivation:line_review": Route(
+        allow(PROVINCE),
+        stage="cultivation",
+        args=obj("line"),
+        post=lambda w: {"action": "pass", "reason": "题库符合要求"},
+        changed=lambda w: w.objects["line"].__class__.objects.get(pk=w.pk("line")).status,
+        when=IN_CULTIVATION,
+    ),
+    # ---- filing and acceptance batches -------------------------------------------------------
+    "filing:download": Route(
+        allow(OWNER, CITY, PROVINCE, DEPARTMENT),
+        stage="filed",
+        args=lambda w: [w.pk("letter"), "pdf"],
+    ),
+    "filing:issue": Route(
+        allow(PROVINCE),
+        stage="passed",
+        get=False,
+        args=case("passed"),
+        post=lambda w: {},
+        changed=count(FilingLetter),
+        when=ISSUE_DAY,
+    ),
+    "filing:batches": Route(
+        allow(PROVINCE, DEPARTMENT),
+        stage="passed",
+        post=lambda w: {
+            "round": w.case("passed").round_id,
+            "title": "2023年第三批验收",
+            "case": [w.case("passed").pk],
+        },
+        changed=count(AcceptanceBatch),
+        post_allow=allow(PROVINCE),
+        reach=allow(DEPARTMENT),  # the department approves; the center proposes
+        when=ISSUE_DAY,
+    ),
+    "filing:batch": Route(allow(PROVINCE, DEPARTMENT), stage="batch", args=obj("batch")),
+    "filing:batch_approve": Route(
+        allow(DEPARTMENT),
+        stage="batch",
+        get=False,
+        args=obj("batch"),
+        post=lambda w: {
+            "decided_on": "2023-11-28",
+            "meeting_ref": "厅党组会议2023年第13次",
+            "minutes": pdf("纪要.pdf"),
+            "approve": [w.case("batch").pk],
+        },
+        changed=lambda w: AcceptanceBatch.objects.get(pk=w.pk("batch")).status,
+        when=ISSUE_DAY,
+    ),
+    "filing:batch_issue": Route(
+        allow(PROVINCE),
+        get=False,
+        args=obj("approved_batch"),
+        post=lambda w: {},
+        changed=count(FilingLetter),
+        when=ISSUE_DAY,
+    ),
+    "filing:batch_publish": Route(  # its letters are not issued yet: refused by the guard
+        allow(PROVINCE),
+        get=False,
+        args=obj("approved_batch"),
+        post=lambda w: {},
+        changed=lambda w: AcceptanceBatch.objects.get(pk=w.pk("approved_batch")).status,
+        post_allow=allow(),
+        reach=allow(PROVINCE),
+    ),
+    "filing:batch_minutes": Route(allow(PROVINCE, DEPARTMENT), args=obj("approved_batch")),
+    # Local supervision notes (N-5.2): the organization's city and the province write, the
+    # department reads; everyone else gets 404.
+    "filing:supervision_list": Route(allow(CITY, OTHER_CITY, PROVINCE, DEPARTMENT)),
+    "filing:supervision": Route(
+        allow(CITY, PROVINCE, DEPARTMENT),
+        stage="filed",
+        args=lambda w: [w.case("filed").institution_id],
+        post=lambda w: {"kind": "inspection", "happened_on": "2023-12-05", "text": "现场检查"},
+        changed=count(SupervisionNote),
+        post_allow=allow(CITY, PROVINCE),
+        when=ISSUE_DAY + timedelta(days=10),
+    ),
+}
+
+ALL = PUBLIC | ROUTES
 
 
-def _case():
-    application = build_application()
-    with time_machine.travel(datetime(2023, 5, 10, tzinfo=SH), tick=False):
-        return workflow.perform(application, "submit", applicant_of(application))
+def _unclassified_message(missing: set[str]) -> str:
+    lines = [
+        "These named routes have no access policy. Add one line per route to ROUTES in "
+        "tests/test_access_matrix.py (or to PUBLIC if anyone may see it), e.g.:"
+    ]
+    for name in sorted(missing):
+        lines.append(f'    "{name}": Route(allow(...roles let in...), args=lambda w: [...]),')
+    return "\n".join(lines)
 
 
-def _urls(case) -> dict[str, str]:
-    pk = case.pk
-    material = case.materials.first().pk
-    line = case.occupations.first().pk
-    message = Message.objects.create(
-        recipient=applicant_of(case), subject=f"{case.institution.name} 已提交", url="/"
-    )
+def test_every_named_route_has_a_policy():
+    missing = named_routes() - set(ALL)
+    assert not missing, _unclassified_message(missing)
+    stale = set(ALL) - named_routes()
+    assert not stale, f"Policies for routes that no longer exist: {sorted(stale)}"
+
+
+def test_a_new_route_without_a_policy_is_noticed_and_the_message_says_what_to_add(settings):
+    settings.ROOT_URLCONF = "tests.access.extra_urls"
+    missing = named_routes() - set(ALL)
+    assert missing == {"brand_new_page"}
+    assert '"brand_new_page": Route(allow(' in _unclassified_message(missing)
+
+
+# ---- the seeded world, once per module -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    storage = tmp_path_factory.mktemp("matrix-private")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(**_storage_settings(storage)),
+        transaction.atomic(),
+    ):
+        built = build_world()
+        yield built
+        transaction.set_rollback(True)
+
+
+def _storage_settings(storage) -> dict:
     return {
-        "accounts:password_change": reverse("accounts:password_change"),
-        "accounts:password_change_done": reverse("accounts:password_change_done"),
-        # The user's own page and API tokens; revoking someone else's token is 404.
-        "accounts:profile": reverse("accounts:profile"),
-        "accounts:token_create": reverse("accounts:token_create"),
-        "accounts:token_revoke": reverse("accounts:token_revoke", args=[1]),
-        # Reports: the department and the provincial center only (tests/reports).
-        "reports:index": reverse("reports:index"),
-        "reports:xlsx": reverse("reports:xlsx"),
-        "institutions:profile": reverse("institutions:profile"),
-        "institutions:profile_edit": reverse("institutions:profile_edit"),
-        "institutions:member_add": reverse("institutions:member_add"),
-        "institutions:declarations": reverse("institutions:declarations"),
-        "institutions:declaration_evidence": reverse(
-            "institutions:declaration_evidence", args=[case.institution.declarations.first().pk]
-        ),
-        "applications:list": reverse("applications:list"),
-        "applications:new": reverse("applications:new"),
-        "applications:register_expansion": reverse("applications:register_expansion"),
-        "applications:detail": reverse("applications:detail", args=[pk]),
-        "applications:step_institution": reverse("applications:step_institution", args=[pk]),
-        "applications:step_occupations": reverse("applications:step_occupations", args=[pk]),
-        "applications:occupation_search": reverse("applications:occupation_search", args=[pk])
-        + "?q=焊工",
-        "applications:occupation_remove": reverse(
-            "applications:occupation_remove", args=[pk, line]
-        ),
-        "applications:occupation_remove_all": reverse(
-            "applications:occupation_remove_all", args=[pk, case.occupations.first().occupation_id]
-        ),
-        "applications:step_materials": reverse("applications:step_materials", args=[pk]),
-        "applications:material_upload": reverse(
-            "applications:material_upload", args=[pk, "credit"]
-        ),
-        "applications:material_remove": reverse(
-            "applications:material_remove", args=[pk, material]
-        ),
-        "applications:material_download": reverse(
-            "applications:material_download", args=[pk, material]
-        ),
-        "applications:step_review": reverse("applications:step_review", args=[pk]),
-        "applications:eligibility": reverse("applications:eligibility", args=[pk]),
-        "applications:live_eligibility": reverse("applications:live_eligibility", args=[pk]),
-        "applications:action": reverse("applications:action", args=[pk, "withdraw"]),
-        "applications:pdf": reverse("applications:pdf", args=[pk]),
-        "review_inbox:inbox": reverse("review_inbox:inbox"),
-        "review_inbox:export": reverse("review_inbox:export"),
-        "review_inbox:case": reverse("review_inbox:case", args=[pk]),
-        "review_inbox:verify": reverse("review_inbox:verify", args=[pk]),
-        "review_inbox:action": reverse("review_inbox:action", args=[pk, "verify"]),
-        "review_inbox:declaration_evidence": reverse(
-            "review_inbox:declaration_evidence",
-            args=[pk, case.institution.declarations.first().pk],
-        ),
-        "review:ranking": reverse("review:ranking"),
-        "review:decide": reverse("review:decide", args=[pk]),
-        "review:complete": reverse("review:complete", args=[pk]),
-        "review:send": reverse("review:send"),
-        "review:summary": reverse("review:summary", args=["xlsx"]),
-        "review:extend": reverse("review:extend"),
-        "review:province_overview": reverse("review:province_overview"),
-        "selection:ranking": reverse("selection:ranking"),
-        "institutions:chain_leaders": reverse("institutions:chain_leaders"),
-        "institutions:chain_leader_document": reverse(
-            "institutions:chain_leader_document", args=[1]
-        ),
-        "selection:decide": reverse("selection:decide", args=[pk]),
-        "selection:approval": reverse("selection:approval"),
-        "selection:minutes": reverse("selection:minutes", args=[1]),
-        "panels:list": reverse("panels:list"),
-        "panels:add_member": reverse("panels:add_member", args=[1]),
-        "panels:remove_member": reverse("panels:remove_member", args=[1, 1]),
-        "panels:assign": reverse("panels:assign", args=[1]),
-        "panels:unassign": reverse("panels:unassign", args=[1, 1]),
-        "panels:reopen": reverse("panels:reopen", args=[1, 1]),
-        "defense:list": reverse("defense:list"),
-        "defense:create": reverse("defense:create"),
-        "defense:detail": reverse("defense:detail", args=[1]),
-        "defense:add": reverse("defense:add", args=[1]),
-        "defense:renumber": reverse("defense:renumber", args=[1]),
-        "defense:signin": reverse("defense:signin", args=[1]),
-        "defense:move": reverse("defense:move", args=[1, 1, "up"]),
-        "defense:attendance": reverse("defense:attendance", args=[1, 1]),
-        "defense:transfer": reverse("defense:transfer", args=[1, 1]),
-        "defense:respond": reverse("defense:respond", args=[1]),
-        "expert:home": reverse("expert:home"),
-        "expert:declare": reverse("expert:declare", args=[pk]),
-        "expert:scoresheet": reverse("expert:scoresheet", args=[pk]),
-        "notify:list": reverse("notify:list"),
-        "notify:detail": reverse("notify:detail", args=[message.pk]),
-        "notify:read_all": reverse("notify:read_all"),
-        # The center's publicity pages: province staff only, whatever the object.
-        "publicity:list": reverse("publicity:list"),
-        "publicity:new": reverse("publicity:new") + f"?round={case.round_id}",
-        "publicity:notice": reverse("publicity:notice", args=[1]),
-        "publicity:publish": reverse("publicity:publish", args=[1]),
-        "publicity:end": reverse("publicity:end", args=[1]),
-        "publicity:objections": reverse("publicity:objections", args=[1]),
-        "publicity:objection": reverse("publicity:objection", args=[1]),
-        "publicity:objection_action": reverse("publicity:objection_action", args=[1, "uphold"]),
-        "publicity:evidence": reverse("publicity:evidence", args=[1]),
-        # Cultivation: the case's commitment letter; the agency's own training sessions.
-        "cultivation:commitment": reverse("cultivation:commitment", args=[pk]),
-        "cultivation:commitment_pdf": reverse("cultivation:commitment_pdf", args=[pk]),
-        "cultivation:training_list": reverse("cultivation:training_list"),
-        "cultivation:training": reverse("cultivation:training", args=[1]),
-        # Question-bank deliverables per line: the line's applicant; province staff review.
-        "cultivation:line": reverse("cultivation:line", args=[line]),
-        "cultivation:line_template": reverse(
-            "cultivation:line_template", args=[line, "specification"]
-        ),
-        "cultivation:deliverable": reverse("cultivation:deliverable", args=[line, 1]),
-        "cultivation:line_review": reverse("cultivation:line_review", args=[line]),
-        # A background bank check's progress, like the line (tests/cultivation/test_bank_checks).
-        "cultivation:bank_check": reverse("cultivation:bank_check", args=[line, 1]),
-        # A filing letter: the organization and the staff concerned (tests/filing/test_access).
-        "filing:download": reverse("filing:download", args=[1, "pdf"]),
-        "filing:issue": reverse("filing:issue", args=[pk]),
-        # Acceptance batches: the center and the department only (tests/filing/test_batches).
-        "filing:batches": reverse("filing:batches"),
-        "filing:batch": reverse("filing:batch", args=[1]),
-        "filing:batch_approve": reverse("filing:batch_approve", args=[1]),
-        "filing:batch_issue": reverse("filing:batch_issue", args=[1]),
-        "filing:batch_publish": reverse("filing:batch_publish", args=[1]),
-        "filing:batch_minutes": reverse("filing:batch_minutes", args=[1]),
-        # Local supervision notes: staff of the organization's city, the province, the department
-        # (tests/filing/test_supervision).
-        "filing:supervision_list": reverse("filing:supervision_list"),
-        "filing:supervision": reverse("filing:supervision", args=[case.institution_id]),
+        "STORAGES": {
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(storage)},
+            },
+            "staticfiles": {
+                "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+            },
+        },
+        "MEDIA_ROOT": storage,
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        "TASKS": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
     }
 
 
-def _named_routes() -> set[str]:
-    names = set()
-
-    def walk(patterns, namespace=""):
-        for pattern in patterns:
-            if hasattr(pattern, "url_patterns"):
-                ns = pattern.namespace
-                walk(pattern.url_patterns, f"{namespace}{ns}:" if ns else namespace)
-            elif pattern.name:
-                names.add(f"{namespace}{pattern.name}")
-
-    walk(get_resolver().url_patterns)
-    return {n for n in names if not n.startswith("admin:")}
+@pytest.fixture(autouse=True)
+def _private_storage(world, monkeypatch):
+    """Overrides the conftest's per-test storage: the world's files live in the module's."""
+    monkeypatch.setattr("captcha.conf.settings.CAPTCHA_TEST_MODE", True)
+    cache.clear()
+    yield
+    cache.clear()
 
 
-def test_every_named_route_is_covered():
-    covered = set(_urls(_case()).keys()) | PUBLIC | API_TOKEN_ROUTES
-    assert _named_routes() - covered == set()
+def _client_for(client, world: World, role: str, route: Route):
+    user = world.user(role, route.stage)
+    if user is not None:
+        client.force_login(user)
+    return client
 
 
-def test_anonymous_is_sent_to_login_everywhere(client):
-    for name, url in _urls(_case()).items():
-        response = client.get(url)
-        assert response.status_code == 302, name
-        assert "/accounts/login/" in response["Location"], name
-        assert client.post(url).status_code in {302, 403, 405}, name
+# ---- GET: every route × every role -----------------------------------------------------------
 
 
-OUTSIDERS = {
-    "other institution": lambda: ApplicantFactory(),
-    "other city staff": lambda: CityStaffFactory(agency=city_agency("440300")),
-    "unassigned expert": lambda: UserFactory(role="expert"),
-}
-OWN_PAGES_OF_ANY_USER = {
-    "home",
-    "accounts:password_change",
-    "accounts:password_change_done",
-    "accounts:profile",
-    "accounts:token_create",
-    "applications:list",
-    "review_inbox:inbox",
-    "review_inbox:export",
-    "review:ranking",
-    "panels:list",
-    "expert:home",
-    "institutions:profile",
-    "institutions:profile_edit",
-    "institutions:member_add",
-    "institutions:declarations",
-    "applications:register_expansion",
-    "applications:new",
-    "review:send",
-    "review:summary",
-    "notify:list",
-    "notify:read_all",
-    "cultivation:training_list",
-    "filing:supervision_list",
-}
+@pytest.mark.parametrize(("name", "role"), roles_of(ALL))
+def test_get(client, world, name, role):
+    route = ALL[name]
+    _client_for(client, world, role, route)
+    before = audit_length()
+    response = client.get(route.url(world, name))
+    if route.get and role in route.allow:
+        assert_let_in(response, route, role)
+        return
+    assert_refused(response, role)
+    assert audit_length() == before, f"{role}'s refused request left an audit event"
 
 
-@pytest.mark.parametrize("who", sorted(OUTSIDERS))
-def test_outsiders_cannot_reach_this_case(client, who):
-    case = _case()
-    before = (case.materials.filter(is_current=True).count(), case.occupations.count())
-    client.force_login(OUTSIDERS[who]())
-    for name, url in _urls(case).items():
-        if name in OWN_PAGES_OF_ANY_USER:
-            continue  # pages about the user's own institution, agency or panel
-        get, post = client.get(url), client.post(url)
-        assert get.status_code in REFUSED, (who, name, get.status_code)
-        assert post.status_code in REFUSED, (who, name, post.status_code)
-        assert case.institution.name not in get.content.decode(), (who, name)
-    case.refresh_from_db()
-    assert case.state == "submitted"
-    assert (case.materials.filter(is_current=True).count(), case.occupations.count()) == before
+# ---- POST with a body that would change something ---------------------------------------------
 
 
-@pytest.mark.parametrize("who", sorted(OUTSIDERS))
-def test_outsiders_lists_do_not_show_this_case(client, who):
-    case = _case()
-    client.force_login(OUTSIDERS[who]())
-    for name in ["applications:list", "review_inbox:inbox", "review:ranking", "expert:home"]:
-        response = client.get(reverse(name))
-        assert case.institution.name not in response.content.decode(), (who, name)
+@pytest.mark.parametrize(("name", "role"), post_cases(ALL))
+def test_post(client, world, name, role):
+    route = ALL[name]
+    _client_for(client, world, role, route)
+    before = (audit_length(), route.changed(world) if route.changed else None)
+    with _clock(route.when):
+        response = client.post(route.url(world, name), route.post(world))
+    after = (audit_length(), route.changed(world) if route.changed else None)
+    if role in route.posters():
+        assert response.status_code in {200, 302}, response.status_code
+        assert not is_login_redirect(response), f"{role} was sent to log in"
+        worked = after[1] != before[1] if route.changed else after[0] > before[0]
+        assert worked, (
+            f"{role}'s POST changed nothing: {response.status_code} {_messages(response)}"
+        )
+        return
+    if role in route.reach:
+        assert after == before, f"{role}'s POST changed something"
+        return
+    assert_refused(response, role, post=True)
+    assert after == before, f"{role}'s refused POST changed something"
+
+
+def _clock(when: datetime | None):
+    return time_machine.travel(when, tick=False) if when else contextlib.nullcontext()
+
+
+def _messages(response) -> str:
+    return "; ".join(str(m) for m in get_messages(response.wsgi_request))
+
+
+# ---- lists never show the case to an outsider ------------------------------------------------
+
+LISTS = ["applications:list", "review_inbox:inbox", "review:ranking", "expert:home"]
+
+
+@pytest.mark.parametrize("role", [OTHER_APPLICANT, OTHER_CITY, OTHER_EXPERT])
+def test_outsiders_lists_do_not_show_the_case(client, world, role):
+    client.force_login(world.users[role])
+    for name in LISTS:
+        body = client.get(reverse(name)).content.decode()
+        assert world.case("review").institution.name not in body, (role, name)
+
+
+def test_the_matrix_is_the_size_the_report_says():
+    f = figures(ALL)
+    assert f.routes == len(named_routes())
+    assert f.gets == len(ALL) * len(ROLES)
