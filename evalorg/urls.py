@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
+from django.views.generic import RedirectView
 
 from evalorg.api.main import api
 from evalorg.rounds.portal import front_door
@@ -27,5 +28,11 @@ urlpatterns = [
     path("api/", api.urls),
     path("reports/", include("evalorg.reports.urls")),
     path("captcha/", include("captcha.urls")),
+    # One login for everyone: the admin's own login form would skip the failure rates; the
+    # second factor is then asked for by the middleware before any admin page.
+    path(
+        "admin/login/",
+        RedirectView.as_view(url=reverse_lazy("accounts:login"), query_string=True),
+    ),
     path("admin/", admin.site.urls),
 ]

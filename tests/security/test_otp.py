@@ -176,3 +176,9 @@ def test_second_factor_pages_need_a_login(client):
     for url in (SETUP, VERIFY, reverse("accounts:otp_recovery_codes")):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+
+
+def test_the_admin_login_is_the_one_login(client):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{LOGIN}?next=/admin/"
