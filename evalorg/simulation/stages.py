@@ -22,7 +22,7 @@ from django.db import transaction
 
 from evalorg.accounts.models import Agency, Role, User
 from evalorg.applications.materials import add_material, applicable_items
-from evalorg.applications.models import Application, ApplicationOccupation, State
+from evalorg.applications.models import Application, ApplicationOccupation, Route, State
 from evalorg.applications.occupation_lines import create_lines
 from evalorg.applications.workflow import perform
 from evalorg.core import audit, clock
@@ -31,7 +31,7 @@ from evalorg.cultivation.commitment import sign
 from evalorg.cultivation.deadlines import sweep_elimination, sweep_reminders
 from evalorg.cultivation.models import CultivationPeriod, TrainingAttendance, TrainingSession
 from evalorg.filing import batches
-from evalorg.institutions.models import ExclusionDeclaration, ExclusionItem
+from evalorg.institutions.models import ExclusionDeclaration, ExclusionItem, Level
 from evalorg.publicity.services import (
     approved_cases,
     create_notice,
@@ -185,6 +185,7 @@ def institutions_and_drafts(sim: Sim) -> None:
                     institution=institution,
                     created_by=user,
                     declarations_confirmed=True,
+                    route=Route.PROVINCE if institution.level == Level.PROVINCIAL else "",
                 )
                 count = 2 if sim.rng.random() < 0.2 else 1
                 for code in sim.rng.sample(pool, count):
@@ -205,7 +206,10 @@ def submissions(sim: Sim) -> None:
 
 
 def _staff(sim: Sim, application: Application) -> User:
+    """The receiving agency's staff: a city's, or the center's for its first instance."""
     agency = application.receiving_agency
+    if agency.kind == Agency.Kind.PROVINCE:
+        return sim.center
     if agency.pk not in sim.staff:
         sim.staff[agency.pk] = people.staff_of(
             agency, Role.CITY_STAFF, f"sim-staff-{agency.division_id}", f"{agency.name}审核员"
