@@ -43,6 +43,7 @@ from evalorg.review import conflicts, defense
 from evalorg.review.decisions import record_decision, send_batch
 from evalorg.review.models import Assignment, Panel, PanelMember, Scoresheet, Stage
 from evalorg.review.panels import _panel_for
+from evalorg.review.scoring import sheet_total
 from evalorg.review.selection import Proposal, record_leadership_decision
 from evalorg.review.services import ranked, selection_panel, template_for
 from evalorg.review.verification import CheckInput, return_for_correction, verify
@@ -287,8 +288,9 @@ def _assign(panel: Panel, application: Application, actor: User) -> None:
 def _score(sim: Sim, panel: Panel, application: Application, expert: User, stage: str) -> None:
     """What the expert's scoresheet page stores on 提交, audit included."""
     quality = sim.fates[application.pk].quality
+    items = template_for(sim.round, stage)
     scores = {}
-    for item in template_for(sim.round, stage):
+    for item in items:
         points = float(item.max_points) * min(1.0, max(0.2, quality + sim.rng.gauss(0, 0.08)))
         scores[item.code] = round(points)
     sheet = Scoresheet.objects.create(
@@ -306,7 +308,13 @@ def _score(sim: Sim, panel: Panel, application: Application, expert: User, stage
         "scoresheet_submitted",
         application,
         actor=expert,
-        data={"panel": panel.pk, "scoresheet": sheet.pk, "version": 1, "opinion": sheet.opinion},
+        data={
+            "panel": panel.pk,
+            "scoresheet": sheet.pk,
+            "version": 1,
+            "total": sheet_total(scores, items),
+            "opinion": sheet.opinion,
+        },
     )
 
 
