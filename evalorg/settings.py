@@ -285,3 +285,7 @@ if not os.environ.get("REDIS_URL"):
 CAPTCHA_IMAGE_SIZE = (120, 40)
 CAPTCHA_LENGTH = 4
 CAPTCHA_TIMEOUT = 10  # minutes
+
+# `load_demo` (make run) adds a simulated round of 40 institutions (evalorg/simulation/demo.py);
+# tests that load the demo switch it off (tests/conftest.py): it takes most of a minute.
+EVALORG_DEMO_SIMULATION = os.environ.get("EVALORG_DEMO_SIMULATION", "1") != "0"

@@ -9,6 +9,8 @@ simulated organizations (one filed, one eliminated) get the demo password.
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from evalorg.accounts.demo import DEMO_PASSWORD
 from evalorg.accounts.models import User
 from evalorg.applications.models import State
@@ -40,6 +42,8 @@ def _login(context: DemoContext, state: str, note: str) -> None:
 
 
 def build_simulated_round(context: DemoContext) -> None:
+    if not settings.EVALORG_DEMO_SIMULATION:
+        return
     if not Round.objects.filter(code=DEMO_TAG).exists():
         simulate(DEMO_INSTITUTIONS, DEMO_SEED, tag=DEMO_TAG, progress=True)
     _login(context, State.FILED, "模拟批次：已备案")

@@ -158,12 +158,17 @@ def make_institution(
         trade = rng.choice(BRANDS) + rng.choice(TRADES)
         name = pattern.format(city=city_short, trade=trade)
     taken.add(name)
+    # About one in twelve is a provincial institution (省属): it chooses the provincial center
+    # as its receiving agency, whose first instance then stands in for a city's (N-4.1.2).
+    provincial = rng.random() < 0.08
+    if provincial:
+        name = "广东省" + name.removeprefix(city_short)
     institution = Institution.objects.create(
         name=name,
         uscc=code,
         category=category,
         other_kind=other_kind,
-        level=Level.MUNICIPAL,
+        level=Level.PROVINCIAL if provincial else Level.MUNICIPAL,
         address=f"{city.name}某区某路{rng.randint(1, 999)}号",
         city_id=city.code,
         county_id=county if county != city.code else None,

@@ -22,7 +22,7 @@ from django.db import transaction
 
 from evalorg.accounts.models import Agency, Role, User
 from evalorg.applications.materials import add_material, applicable_items
-from evalorg.applications.models import Application, ApplicationOccupation, State
+from evalorg.applications.models import Application, ApplicationOccupation, Route, State
 from evalorg.applications.occupation_lines import create_lines
 from evalorg.applications.workflow import perform
 from evalorg.core import audit, clock
@@ -32,7 +32,7 @@ from evalorg.cultivation.commitment import sign
 from evalorg.cultivation.deadlines import sweep_elimination, sweep_reminders
 from evalorg.cultivation.models import CultivationPeriod, TrainingAttendance, TrainingSession
 from evalorg.filing import batches
-from evalorg.institutions.models import ExclusionDeclaration, ExclusionItem
+from evalorg.institutions.models import ExclusionDeclaration, ExclusionItem, Level
 from evalorg.publicity.services import (
     approved_cases,
     create_notice,
@@ -44,6 +44,7 @@ from evalorg.review import conflicts, defense
 from evalorg.review.decisions import record_decision, send_batch
 from evalorg.review.models import Assignment, Panel, PanelMember, Scoresheet, Stage
 from evalorg.review.panels import _panel_for
+from evalorg.review.scoring import sheet_total
 from evalorg.review.selection import Proposal, record_leadership_decision
 from evalorg.review.services import ranked, selection_panel, template_for
 from evalorg.review.verification import CheckInput, return_for_correction, verify
@@ -185,6 +186,7 @@ def institutions_and_drafts(sim: Sim) -> None:
                     institution=institution,
                     created_by=user,
                     declarations_confirmed=True,
+                    route=Route.PROVINCE if institution.level == Level.PROVINCIAL else "",
                 )
                 count = 2 if sim.rng.random() < 0.2 else 1
                 for code in sim.rng.sample(pool, count):
@@ -205,7 +207,10 @@ def submissions(sim: Sim) -> None:
 
 
 def _staff(sim: Sim, application: Application) -> User:
+    """The receiving agency's staff: a city's, or the center's for its first instance."""
     agency = application.receiving_agency
+    if agency.kind == Agency.Kind.PROVINCE:
+        return sim.center
     if agency.pk not in sim.staff:
         sim.staff[agency.pk] = people.staff_of(
             agency, Role.CITY_STAFF, f"sim-staff-{agency.division_id}", f"{agency.name}审核员"
@@ -283,8 +288,9 @@ def _assign(panel: Panel, application: Application, actor: User) -> None:
 def _score(sim: Sim, panel: Panel, application: Application, expert: User, stage: str) -> None:
     """What the expert's scoresheet page stores on 提交, audit included."""
     quality = sim.fates[application.pk].quality
+    items = template_for(sim.round, stage)
     scores = {}
-    for item in template_for(sim.round, stage):
+    for item in items:
         points = float(item.max_points) * min(1.0, max(0.2, quality + sim.rng.gauss(0, 0.08)))
         scores[item.code] = round(points)
     sheet = Scoresheet.objects.create(
@@ -302,7 +308,13 @@ def _score(sim: Sim, panel: Panel, application: Application, expert: User, stage
         "scoresheet_submitted",
         application,
         actor=expert,
-        data={"panel": panel.pk, "scoresheet": sheet.pk, "version": 1, "opinion": sheet.opinion},
+        data={
+            "panel": panel.pk,
+            "scoresheet": sheet.pk,
+            "version": 1,
+            "total": sheet_total(scores, items),
+            "opinion": sheet.opinion,
+        },
     )
 
 
