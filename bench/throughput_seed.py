@@ -9,10 +9,10 @@ import sys
 
 os.environ["BENCH_KEEP_DATABASE_URL"] = "1"
 
-import common
 import json
 from pathlib import Path
 
+import common
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.db import SessionStore
