@@ -85,6 +85,7 @@ bench: setup
 # and exits non-zero when a target is missed. SURGE_PG_URL names a database that is dropped
 # and created again (never `test`).
 SURGE_PG_URL ?= postgres://postgres@127.0.0.1:5432/helper_bench_surge
+THROUGHPUT_PG_URL ?= postgres://postgres@127.0.0.1:5432/helper_bench_throughput
 
 bench-lists: setup
 	$(PY) bench/lists.py
@@ -99,7 +100,7 @@ bench-surge: setup
 	$(PY) bench/surge.py --pg-url $(SURGE_PG_URL)
 
 bench-throughput: setup
-	$(PY) bench/throughput.py --pg-url $(SURGE_PG_URL)
+	$(PY) bench/throughput.py --pg-url $(THROUGHPUT_PG_URL)
 
 clean:
 	rm -rf .venv .tools var/static

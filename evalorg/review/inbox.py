@@ -210,6 +210,7 @@ def filtered_inbox(request: HttpRequest) -> tuple[InboxFilterForm, QuerySet]:
 def inbox(request: HttpRequest) -> HttpResponse:
     form, applications = filtered_inbox(request)
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    label_rows(page.object_list)
     return render(
         request,
         "review/inbox/inbox.html",
@@ -220,6 +221,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "is_province": request.user.role == Role.PROVINCE_STAFF,
         },
     )
+
+
+def label_rows(applications: Iterable[Application]) -> None:
+    """Each row's state and category labels from one translation of the choices:
+    ``get_FOO_display`` in the row loop was a sixth of the inbox's time (cProfile, issue 12)."""
+    labels = ExportLabels()
+    for application in applications:
+        application.state_label = labels.states.get(application.state, application.state)
+        category = application.institution.category
+        application.category_label = labels.categories.get(category, category)
 
 
 def occupation_names(application: Application) -> list[str]:

@@ -278,6 +278,20 @@ def test_export_has_chinese_file_name(client, staff):
     assert "filename*=utf-8''" + quote("受理清单") in disposition
 
 
+def test_filter_selects_keep_the_chosen_values_and_rows_their_labels(client, three_rows):
+    """Issue 12: the selects built in Python (inbox_tags) and the labels worked out once."""
+    response = client.get(
+        reverse("review_inbox:inbox"), {"state": "submitted", "county": "440106", "sort": "name"}
+    )
+    body = response.content.decode()
+    assert '<select name="state" id="id_state" class="form-select form-select-sm">' in body
+    assert '<option value="submitted" selected>已提交</option>' in body
+    assert '<option value="440106" selected>天河区</option>' in body
+    assert '<option value="name" selected>' in body and '<option value="" selected>' in body
+    assert body.count('<option value="submitted" selected>') == 1
+    assert '<span class="badge bg-secondary">已提交</span>' in body and "龙头企业" in body
+
+
 def test_export_keeps_its_layout_when_streamed(client, three_rows):
     """Issue 12: the write-only export keeps the title merge, widths, frozen header, formats."""
     response = client.get(reverse("review_inbox:export"))
