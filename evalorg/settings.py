@@ -185,6 +185,31 @@ LOGGING = {
 
 EVALORG_REFERENCE_DATA_DIR = BASE_DIR / "evalorg" / "catalog" / "data"
 
+# Audit chain (core.audit, docs/security.md "Audit chain"): each link is HMAC-SHA256 under
+# EVALORG_AUDIT_KEY, a secret kept out of the database; events store only the key's id.
+# Rotation: give the new key a new EVALORG_AUDIT_KEY_ID and move the old one to
+# EVALORG_AUDIT_OLD_KEYS ("id=secret;id=secret"), which only verifies.
+_DEV_AUDIT_KEY = "dev-only-audit-key"
+EVALORG_AUDIT_KEY_ID = os.environ.get("EVALORG_AUDIT_KEY_ID", "dev")
+EVALORG_AUDIT_KEYS = {
+    key_id.strip(): secret
+    for key_id, _, secret in (
+        pair.partition("=") for pair in os.environ.get("EVALORG_AUDIT_OLD_KEYS", "").split(";")
+    )
+    if key_id.strip() and secret
+}
+EVALORG_AUDIT_KEYS[EVALORG_AUDIT_KEY_ID] = os.environ.get("EVALORG_AUDIT_KEY", _DEV_AUDIT_KEY)
+if env_bool("EVALORG_PRODUCTION", False) and (
+    _DEV_AUDIT_KEY in EVALORG_AUDIT_KEYS.values()
+    or len(EVALORG_AUDIT_KEYS[EVALORG_AUDIT_KEY_ID]) < 32
+):
+    raise RuntimeError("EVALORG_AUDIT_KEY (at least 32 characters) must be set in production")
+# Signed checkpoints of the chain's head, appended (never rewritten) by the daily sweep and
+# `manage.py audit_checkpoint`; keep a copy off the database host (docs/security.md).
+EVALORG_AUDIT_CHECKPOINT_FILE = Path(
+    os.environ.get("EVALORG_AUDIT_CHECKPOINT_FILE", VAR_DIR / "audit-checkpoints.jsonl")
+)
+
 # Lockout is per account (username), not per IP: staff of a city agency share one NAT address,
 # and one person's typos must not lock the whole office out.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
