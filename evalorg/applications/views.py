@@ -7,7 +7,7 @@ from dataclasses import replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -97,20 +97,25 @@ def application_new(request: HttpRequest) -> HttpResponse:
     if not round_.is_accepting_applications():
         messages.error(request, _("该批次不在申请期内（N-4.1.1），不能新建申请。"))
         return redirect("applications:list")
-    with transaction.atomic():
-        # One new application per institution and round: concurrent requests queue on the
-        # institution's row, so the second one finds the first instead of creating another.
-        Institution.objects.select_for_update().get(pk=institution.pk)
-        existing = Application.objects.filter(
-            round=round_, institution=institution, kind=Kind.NEW
-        ).exclude(state=State.WITHDRAWN)
-        if existing.exists():
-            messages.info(request, _("本机构在该批次已有一份申请，请继续填写。"))
-            return redirect("applications:step_institution", existing.first().pk)
-        application = Application.objects.create(
-            round=round_, institution=institution, kind=Kind.NEW, created_by=request.user
-        )
-        audit.record("application_created", application, actor=request.user)
+    try:
+        with transaction.atomic():
+            # One new application per institution and round: concurrent requests queue on the
+            # institution's row, so the second one finds the first instead of creating another
+            # (the constraint uniq_open_application_per_round_kind holds in any case).
+            Institution.objects.select_for_update().get(pk=institution.pk)
+            existing = Application.objects.filter(
+                round=round_, institution=institution, kind=Kind.NEW
+            ).exclude(state=State.WITHDRAWN)
+            if existing.exists():
+                messages.info(request, _("本机构在该批次已有一份申请，请继续填写。"))
+                return redirect("applications:step_institution", existing.first().pk)
+            application = Application.objects.create(
+                round=round_, institution=institution, kind=Kind.NEW, created_by=request.user
+            )
+            audit.record("application_created", application, actor=request.user)
+    except IntegrityError:
+        messages.info(request, _("本机构在该批次已有一份申请，请继续填写。"))
+        return redirect("applications:list")
     return redirect("applications:step_institution", application.pk)
 
 

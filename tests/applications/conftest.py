@@ -58,6 +58,7 @@ def build_application(
     with_materials=True,
     confirmed=True,
     round_code: str = "gd-2023",
+    kind: str = "new",
 ) -> Application:
     institution = institution or InstitutionFactory()
     applicant = institution.memberships.first()
@@ -67,6 +68,7 @@ def build_application(
         institution=institution,
         created_by=user,
         declarations_confirmed=confirmed,
+        kind=kind,
     )
     for code, levels in occupations:
         create_lines(application, code, levels)
