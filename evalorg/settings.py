@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "evalorg.core.uploads.UploadLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -196,6 +197,21 @@ LOGGING = {
 }
 
 EVALORG_REFERENCE_DATA_DIR = BASE_DIR / "evalorg" / "catalog" / "data"
+
+# Uploads (core.files, core.content_checks, core.uploads; docs/security.md "Uploads"): a request
+# body above EVALORG_MAX_REQUEST_BYTES is refused before it is read (413), and an upload that
+# passes it while streaming is cut off; OOXML files are refused above a decompressed size, or
+# above a compression ratio once they unpack to more than EVALORG_OOXML_RATIO_FROM_BYTES.
+MB = 1024 * 1024
+EVALORG_MAX_REQUEST_BYTES = int(os.environ.get("EVALORG_MAX_REQUEST_MB", "100")) * MB
+EVALORG_OOXML_MAX_UNPACKED_BYTES = 200 * MB
+EVALORG_OOXML_MAX_RATIO = 100
+EVALORG_OOXML_RATIO_FROM_BYTES = 10 * MB
+FILE_UPLOAD_HANDLERS = [
+    "evalorg.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Audit chain (core.audit, docs/security.md "Audit chain"): each link is HMAC-SHA256 under
 # EVALORG_AUDIT_KEY, a secret kept out of the database; events store only the key's id.

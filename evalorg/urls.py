@@ -26,3 +26,6 @@ urlpatterns = [
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A body cut off mid-upload (core.uploads) is a 413 with a Chinese message, not a bare 400.
+handler400 = "evalorg.core.uploads.handler400"

@@ -27,7 +27,13 @@ from . import access, occupation_lines, workflow
 from .eligibility import Outcome, evaluate, input_from_application, occupation_results
 from .forms import ConfirmForm, InstitutionStepForm, OccupationAddForm, UploadForm
 from .history import applicant_history, staff_history
-from .materials import add_material, applicable_items, current_materials, retire_material
+from .materials import (
+    add_material,
+    applicable_items,
+    current_materials,
+    never_submitted,
+    retire_material,
+)
 from .models import Application, Kind, Material, SkillLevel, State
 from .pdf import application_pdf_bytes
 from .returns import latest_return_reasons
@@ -325,11 +331,12 @@ def material_upload(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         except UploadRefused as refused:
             form.add_error("file", refused.message)
         else:
-            done = (
-                _("已替换“%(title)s”的文件（原文件作为历史版本保留）。")
-                if replaces
-                else _("已上传“%(title)s”。")
-            )
+            if replaces is None:
+                done = _("已上传“%(title)s”。")
+            elif never_submitted(application):
+                done = _("已替换“%(title)s”的文件。")
+            else:
+                done = _("已替换“%(title)s”的文件（原文件作为历史版本保留）。")
             messages.success(request, done % {"title": item.title})
             return redirect("applications:step_materials", application.pk)
     response = _materials_page(request, application, form, item.code)
@@ -342,8 +349,10 @@ def material_upload(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 def material_remove(request: HttpRequest, pk: int, material_pk: int) -> HttpResponse:
     application = _load_editable(request, pk)
     material = get_object_or_404(application.materials, pk=material_pk, is_current=True)
-    retire_material(material, request.user)
-    messages.success(request, _("已移除文件（原文件作为历史版本保留）。"))
+    if retire_material(material, request.user):
+        messages.success(request, _("已删除文件。"))
+    else:
+        messages.success(request, _("已移除文件（原文件作为历史版本保留）。"))
     return redirect("applications:step_materials", application.pk)
 
 
