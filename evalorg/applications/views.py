@@ -453,7 +453,11 @@ def material_download(request: HttpRequest, pk: int, material_pk: int) -> HttpRe
     )
     if request.user.role != Role.APPLICANT:
         audit.record(
-            "material_viewed", application, actor=request.user, data={"material": material.pk}
+            "material_viewed",
+            application,
+            actor=request.user,
+            data={"material": material.pk},
+            audience=audit.Audience.INTERNAL,
         )
     return file_response(material.file, inline=request.GET.get("inline") == "1")
 
@@ -463,7 +467,12 @@ def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     application = _load(request, pk)
     if request.user.role != Role.APPLICANT:
         # The form carries the contacts' phone and e-mail: staff and expert reads are audited.
-        audit.record("application_pdf_viewed", application, actor=request.user)
+        audit.record(
+            "application_pdf_viewed",
+            application,
+            actor=request.user,
+            audience=audit.Audience.INTERNAL,
+        )
     content = application_pdf_bytes(application)
     response = HttpResponse(content, content_type="application/pdf")
     name = f"备案申请表-{application.acknowledgement_no or application.pk}.pdf"
