@@ -198,6 +198,8 @@ def test_applicant_creates_draft_in_open_round_only(client):
 
 
 def test_replacing_a_material_keeps_one_current_file_and_the_old_as_earlier(client, application):
+    application.state = State.RETURNED_FOR_CORRECTION  # once submitted, versions are kept
+    application.save()
     old = application.materials.get(item_code="credit", is_current=True)
     client.force_login(applicant_of(application))
     url = reverse("applications:material_upload", args=[application.pk, "credit"])
@@ -208,6 +210,17 @@ def test_replacing_a_material_keeps_one_current_file_and_the_old_as_earlier(clie
     assert [m.file.original_name for m in current] == ["信用（新）.pdf"]
     old.refresh_from_db()
     assert not old.is_current and old.replaced_at is not None
+
+
+def test_replacing_a_material_in_a_never_submitted_draft_deletes_the_old(client, application):
+    old = application.materials.get(item_code="credit", is_current=True)
+    client.force_login(applicant_of(application))
+    url = reverse("applications:material_upload", args=[application.pk, "credit"])
+    pdf = SimpleUploadedFile("信用（新）.pdf", MINIMAL_PDF)
+    assert client.post(url, {"file": pdf, "replaces": old.pk}).status_code == 302
+    assert [m.file.original_name for m in application.materials.filter(item_code="credit")] == [
+        "信用（新）.pdf"
+    ]
 
 
 def test_a_refused_replacement_keeps_the_old_file_current(client, application):
@@ -308,4 +321,4 @@ def test_staff_reads_of_the_application_pdf_are_audited_and_the_applicants_are_n
     client.force_login(staff)
     assert client.get(url).status_code == 200
     event = AuditEvent.objects.get(action="application_pdf_viewed")
-    assert event.actor == staff and event.audience == "staff"
+    assert event.actor == staff and event.audience == "internal"  # a read of personal data
