@@ -82,6 +82,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "evalorg.core.uploads.UploadLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -123,6 +124,18 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent writers wait for each other instead of failing with "database is locked":
+    # WAL lets readers run beside the one writer, IMMEDIATE takes the write lock when a
+    # transaction begins (a deferred one that reads first cannot wait for it later), and
+    # `timeout` is how long to wait. Past it, core.middleware answers 503 with a message.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": int(os.environ.get("SQLITE_BUSY_TIMEOUT", "20")),
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -270,6 +283,46 @@ LOGGING = {
 EVALORG_REFERENCE_DATA_DIR = BASE_DIR / "evalorg" / "catalog" / "data"
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
+# Uploads (core.files, core.content_checks, core.uploads; docs/security.md "Uploads"): a request
+# body above EVALORG_MAX_REQUEST_BYTES is refused before it is read (413), and an upload that
+# passes it while streaming is cut off; OOXML files are refused above a decompressed size, or
+# above a compression ratio once they unpack to more than EVALORG_OOXML_RATIO_FROM_BYTES.
+MB = 1024 * 1024
+EVALORG_MAX_REQUEST_BYTES = int(os.environ.get("EVALORG_MAX_REQUEST_MB", "100")) * MB
+EVALORG_OOXML_MAX_UNPACKED_BYTES = 200 * MB
+EVALORG_OOXML_MAX_RATIO = 100
+EVALORG_OOXML_RATIO_FROM_BYTES = 10 * MB
+FILE_UPLOAD_HANDLERS = [
+    "evalorg.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# Audit chain (core.audit, docs/security.md "Audit chain"): each link is HMAC-SHA256 under
+# EVALORG_AUDIT_KEY, a secret kept out of the database; events store only the key's id.
+# Rotation: give the new key a new EVALORG_AUDIT_KEY_ID and move the old one to
+# EVALORG_AUDIT_OLD_KEYS ("id=secret;id=secret"), which only verifies.
+_DEV_AUDIT_KEY = "dev-only-audit-key"
+EVALORG_AUDIT_KEY_ID = os.environ.get("EVALORG_AUDIT_KEY_ID", "dev")
+EVALORG_AUDIT_KEYS = {
+    key_id.strip(): secret
+    for key_id, _, secret in (
+        pair.partition("=") for pair in os.environ.get("EVALORG_AUDIT_OLD_KEYS", "").split(";")
+    )
+    if key_id.strip() and secret
+}
+EVALORG_AUDIT_KEYS[EVALORG_AUDIT_KEY_ID] = os.environ.get("EVALORG_AUDIT_KEY", _DEV_AUDIT_KEY)
+if env_bool("EVALORG_PRODUCTION", False) and (
+    _DEV_AUDIT_KEY in EVALORG_AUDIT_KEYS.values()
+    or len(EVALORG_AUDIT_KEYS[EVALORG_AUDIT_KEY_ID]) < 32
+):
+    raise RuntimeError("EVALORG_AUDIT_KEY (at least 32 characters) must be set in production")
+# Signed checkpoints of the chain's head, appended (never rewritten) by the daily sweep and
+# `manage.py audit_checkpoint`; keep a copy off the database host (docs/security.md).
+EVALORG_AUDIT_CHECKPOINT_FILE = Path(
+    os.environ.get("EVALORG_AUDIT_CHECKPOINT_FILE", VAR_DIR / "audit-checkpoints.jsonl")
+)
+
 
 # django-ratelimit (the public objection form, 5 POSTs per IP per hour) counts in the default
 # cache. Django's own RedisCache increments atomically but is not on the package's list (W001);

@@ -36,3 +36,6 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+
+# A body cut off mid-upload (core.uploads) is a 413 with a Chinese message, not a bare 400.
+handler400 = "evalorg.core.uploads.handler400"

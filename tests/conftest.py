@@ -40,6 +40,7 @@ def _private_storage(tmp_path, settings):
         },
     }
     settings.MEDIA_ROOT = tmp_path / "private"
+    settings.EVALORG_AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # load_demo without the 40-institution simulated round (tests/simulation covers it).

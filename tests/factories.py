@@ -11,6 +11,16 @@ from evalorg.institutions.models import Category, Institution, Level, Membership
 PASSWORD = "Test-Pass-2026"
 
 
+# A small PDF that parses (uploads are parsed with pypdf, core.content_checks).
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\n"
+    b"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n"
+    b"0000000101 00000 n \ntrailer<</Size 4/Root 1 0 R>>\nstartxref\n162\n%%EOF\n"
+)
+
+
 def make_uscc(prefix: str = "91", division: str = "440101", serial: int = 1) -> str:
     """A valid USCC: 2-char authority/category, 6-digit division, 9-char org code, check."""
     body = f"{prefix}{division}{serial:09d}"

@@ -6,10 +6,10 @@ from django.db import transaction
 from django.db.models import Sum
 
 from evalorg.core import audit, clock
-from evalorg.core.files import UploadRefused, atomic_uploads, store_upload
+from evalorg.core.files import UploadRefused, atomic_uploads, discard, store_upload
 from evalorg.rounds.models import ChecklistItem
 
-from .models import Application, Kind, Material
+from .models import Application, Kind, Material, State
 
 RequiredWhen = ChecklistItem.RequiredWhen
 
@@ -46,8 +46,15 @@ def missing_required(application: Application) -> list[ChecklistItem]:
 
 
 def total_bytes(application: Application) -> int:
-    total = application.materials.filter(is_current=True).aggregate(s=Sum("file__size"))["s"]
+    """What the application keeps in storage: current files and earlier versions (issue #11:
+    the cap counted only current files while removed ones stayed on disk)."""
+    total = application.materials.aggregate(s=Sum("file__size"))["s"]
     return total or 0
+
+
+def never_submitted(application: Application) -> bool:
+    """A draft nobody but the institution has seen: its removed files need not be kept."""
+    return application.state == State.DRAFT and application.submitted_at is None
 
 
 def add_material(
@@ -60,13 +67,14 @@ def add_material(
 ) -> Material:
     """Store one upload for ``item``; refuses with a Chinese reason and changes nothing.
 
-    With ``replaces``, the new file becomes current and the replaced one an earlier version,
-    in one transaction (the replaced file does not count towards the limits)."""
+    With ``replaces``, the new file becomes current and the replaced one an earlier version
+    (deleted instead in a never-submitted draft, when it stops counting towards the limit),
+    in one transaction."""
     current = application.materials.filter(item_code=item.code, is_current=True)
     freed = 0
     if replaces is not None:
         current = current.exclude(pk=replaces.pk)
-        freed = replaces.file.size
+        freed = replaces.file.size if never_submitted(application) else 0
     if current.count() >= item.max_files:
         raise UploadRefused(
             f"“{item.title}”最多上传 {item.max_files} 个文件，请先删除不需要的文件。"
@@ -94,15 +102,21 @@ def add_material(
     return material
 
 
-def retire_material(material: Material, user) -> None:
-    """Replaced or removed files stay as earlier versions (never deleted)."""
+def retire_material(material: Material, user) -> bool:
+    """Replaced or removed files stay as earlier versions once the application was submitted;
+    in a never-submitted draft they are deleted, bytes included. True when deleted."""
+    application = material.application
+    deleted = never_submitted(application)
+    data = {"item": material.item_code, "file": material.file.original_name}
     with transaction.atomic():
-        material.is_current = False
-        material.replaced_at = clock.now()
-        material.save(update_fields=["is_current", "replaced_at"])
-        audit.record(
-            "material_removed",
-            material.application,
-            actor=user,
-            data={"item": material.item_code, "file": material.file.original_name},
-        )
+        if deleted:
+            stored = material.file
+            material.delete()
+            discard(stored)
+            data |= {"deleted": True, "sha256": stored.sha256}
+        else:
+            material.is_current = False
+            material.replaced_at = clock.now()
+            material.save(update_fields=["is_current", "replaced_at"])
+        audit.record("material_removed", application, actor=user, data=data)
+    return deleted

@@ -128,6 +128,17 @@ class Application(models.Model):
         verbose_name = _("备案申请")
         verbose_name_plural = _("备案申请")
         ordering = ["-created_at"]
+        constraints = [
+            # At most one open application per institution, round and kind (issue #11: four
+            # concurrent "new application" requests created up to four). The views check first
+            # and say so; this holds even when two requests pass the check together.
+            models.UniqueConstraint(
+                fields=["institution", "round", "kind"],
+                condition=~models.Q(state__in=sorted(CLOSED_STATES)),
+                name="uniq_open_application_per_round_kind",
+                violation_error_message=_("本机构在该批次已有一份同类型的申请在办理中。"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.institution}（{self.round.year}，{self.get_kind_display()}）"

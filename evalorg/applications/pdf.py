@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from evalorg.core import clock
 from evalorg.documents.pdf import render_pdf
-from evalorg.institutions.masking import mask_id_number
+from evalorg.institutions.masking import mask_email, mask_id_number, mask_phone
 from evalorg.institutions.models import ExclusionItem
 from evalorg.institutions.uscc import parse_uscc
 
@@ -23,6 +23,8 @@ def application_pdf_bytes(application: Application) -> bytes:
             "institution": institution,
             "facts": parse_uscc(institution.uscc),
             "legal_rep_id": mask_id_number(institution.legal_rep_id_number),
+            "contact_phone": mask_phone(institution.contact_phone),
+            "contact_email": mask_email(institution.contact_email),
             "groups": application.occupation_groups(),
             "material_rows": [
                 {"item": item, "files": materials.get(item.code, [])}

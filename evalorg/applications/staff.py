@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -114,6 +115,10 @@ def register_expansion(request: HttpRequest) -> HttpResponse:
                 )
         except UploadRefused as refused:
             form.add_error("email_file", refused.message)
+        except IntegrityError:
+            form.add_error(
+                "uscc", _("该机构在此批次已有一份新增职业申请在办理中，不能重复登记（N-4.1.1）。")
+            )
         else:
             messages.success(request, _("已登记新增职业申请，机构账户可继续填写并提交。"))
             return redirect("applications:detail", application.pk)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,7 +27,13 @@ from . import access, occupation_lines, workflow
 from .eligibility import Outcome, evaluate, input_from_application, occupation_results
 from .forms import ConfirmForm, InstitutionStepForm, OccupationAddForm, UploadForm
 from .history import applicant_history, staff_history
-from .materials import add_material, applicable_items, current_materials, retire_material
+from .materials import (
+    add_material,
+    applicable_items,
+    current_materials,
+    never_submitted,
+    retire_material,
+)
 from .models import Application, Kind, Material, SkillLevel, State
 from .pdf import application_pdf_bytes
 from .returns import latest_return_reasons
@@ -97,20 +103,25 @@ def application_new(request: HttpRequest) -> HttpResponse:
     if not round_.is_accepting_applications():
         messages.error(request, _("该批次不在申请期内（N-4.1.1），不能新建申请。"))
         return redirect("applications:list")
-    with transaction.atomic():
-        # One new application per institution and round: concurrent requests queue on the
-        # institution's row, so the second one finds the first instead of creating another.
-        Institution.objects.select_for_update().get(pk=institution.pk)
-        existing = Application.objects.filter(
-            round=round_, institution=institution, kind=Kind.NEW
-        ).exclude(state=State.WITHDRAWN)
-        if existing.exists():
-            messages.info(request, _("本机构在该批次已有一份申请，请继续填写。"))
-            return redirect("applications:step_institution", existing.first().pk)
-        application = Application.objects.create(
-            round=round_, institution=institution, kind=Kind.NEW, created_by=request.user
-        )
-        audit.record("application_created", application, actor=request.user)
+    try:
+        with transaction.atomic():
+            # One new application per institution and round: concurrent requests queue on the
+            # institution's row, so the second one finds the first instead of creating another
+            # (the constraint uniq_open_application_per_round_kind holds in any case).
+            Institution.objects.select_for_update().get(pk=institution.pk)
+            existing = Application.objects.filter(
+                round=round_, institution=institution, kind=Kind.NEW
+            ).exclude(state=State.WITHDRAWN)
+            if existing.exists():
+                messages.info(request, _("本机构在该批次已有一份申请，请继续填写。"))
+                return redirect("applications:step_institution", existing.first().pk)
+            application = Application.objects.create(
+                round=round_, institution=institution, kind=Kind.NEW, created_by=request.user
+            )
+            audit.record("application_created", application, actor=request.user)
+    except IntegrityError:
+        messages.info(request, _("本机构在该批次已有一份申请，请继续填写。"))
+        return redirect("applications:list")
     return redirect("applications:step_institution", application.pk)
 
 
@@ -320,11 +331,12 @@ def material_upload(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         except UploadRefused as refused:
             form.add_error("file", refused.message)
         else:
-            done = (
-                _("已替换“%(title)s”的文件（原文件作为历史版本保留）。")
-                if replaces
-                else _("已上传“%(title)s”。")
-            )
+            if replaces is None:
+                done = _("已上传“%(title)s”。")
+            elif never_submitted(application):
+                done = _("已替换“%(title)s”的文件。")
+            else:
+                done = _("已替换“%(title)s”的文件（原文件作为历史版本保留）。")
             messages.success(request, done % {"title": item.title})
             return redirect("applications:step_materials", application.pk)
     response = _materials_page(request, application, form, item.code)
@@ -337,8 +349,10 @@ def material_upload(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 def material_remove(request: HttpRequest, pk: int, material_pk: int) -> HttpResponse:
     application = _load_editable(request, pk)
     material = get_object_or_404(application.materials, pk=material_pk, is_current=True)
-    retire_material(material, request.user)
-    messages.success(request, _("已移除文件（原文件作为历史版本保留）。"))
+    if retire_material(material, request.user):
+        messages.success(request, _("已删除文件。"))
+    else:
+        messages.success(request, _("已移除文件（原文件作为历史版本保留）。"))
     return redirect("applications:step_materials", application.pk)
 
 
@@ -439,7 +453,11 @@ def material_download(request: HttpRequest, pk: int, material_pk: int) -> HttpRe
     )
     if request.user.role != Role.APPLICANT:
         audit.record(
-            "material_viewed", application, actor=request.user, data={"material": material.pk}
+            "material_viewed",
+            application,
+            actor=request.user,
+            data={"material": material.pk},
+            audience=audit.Audience.INTERNAL,
         )
     return file_response(material.file, inline=request.GET.get("inline") == "1")
 
@@ -449,7 +467,12 @@ def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     application = _load(request, pk)
     if request.user.role != Role.APPLICANT:
         # The form carries the contacts' phone and e-mail: staff and expert reads are audited.
-        audit.record("application_pdf_viewed", application, actor=request.user)
+        audit.record(
+            "application_pdf_viewed",
+            application,
+            actor=request.user,
+            audience=audit.Audience.INTERNAL,
+        )
     content = application_pdf_bytes(application)
     response = HttpResponse(content, content_type="application/pdf")
     name = f"备案申请表-{application.acknowledgement_no or application.pk}.pdf"

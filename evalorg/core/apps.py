@@ -9,6 +9,9 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers system checks)
         from .calendar_data import load_calendar
+        from .checkpoints import daily_checkpoint_sweep
         from .reference import register
+        from .sweeps import register_sweep
 
         register(10, "work_calendar", load_calendar)
+        register_sweep("audit_checkpoint", daily_checkpoint_sweep)

@@ -1,18 +1,23 @@
-"""Append-only, hash-chained audit log (SPEC §8, DESIGN.md Audit).
+"""Append-only, keyed hash-chained audit log (SPEC §8, DESIGN.md Audit, docs/security.md).
 
 ``record()`` is called inside the caller's transaction: the event commits or rolls back with
-the change it describes. ``verify_chain()`` walks the chain and names the first broken link.
+the change it describes. Each link is HMAC-SHA256 under a secret that is not in the database
+(``settings.EVALORG_AUDIT_KEYS``, the event stores only the key's id), so someone holding the
+database alone cannot recompute a rewritten chain. ``verify_chain()`` walks the chain and names
+the first broken link; ``core.checkpoints`` anchors the head outside the database.
 """
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 
@@ -61,12 +66,35 @@ def _payload(event: AuditEvent) -> dict[str, Any]:
     # Events written before audiences existed have none and hash as they always did.
     if event.audience:
         payload["audience"] = event.audience
+    payload["key_id"] = event.key_id
     return payload
 
 
+class UnknownAuditKey(Exception):
+    """An event names a key id that is not in ``EVALORG_AUDIT_KEYS``."""
+
+
+def current_key_id() -> str:
+    key_id = settings.EVALORG_AUDIT_KEY_ID
+    if key_id not in settings.EVALORG_AUDIT_KEYS:
+        raise ImproperlyConfigured(f"EVALORG_AUDIT_KEY_ID {key_id!r} has no key")
+    return key_id
+
+
+def audit_key(key_id: str) -> bytes:
+    try:
+        return settings.EVALORG_AUDIT_KEYS[key_id].encode("utf-8")
+    except KeyError:
+        raise UnknownAuditKey(key_id) from None
+
+
+def mac(key_id: str, text: str) -> str:
+    """HMAC-SHA256 of ``text`` under the audit key ``key_id`` (hex)."""
+    return hmac.new(audit_key(key_id), text.encode("utf-8"), "sha256").hexdigest()
+
+
 def compute_hash(prev_hash: str, event: AuditEvent) -> str:
-    text = prev_hash + canonical_json(_payload(event))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return mac(event.key_id, prev_hash + canonical_json(_payload(event)))
 
 
 DEFAULT_AUDIENCE = {"applicant": Audience.APPLICANT, "expert": Audience.INTERNAL}
@@ -121,6 +149,7 @@ def record(
             data=clean_data,
             audience=audience,
             prev_hash=head.last_hash,
+            key_id=current_key_id(),
         )
         event.hash = compute_hash(head.last_hash, event)
         event.save()
@@ -146,13 +175,9 @@ def verify_chain() -> ChainReport:
     expected_seq = 1
     count = 0
     for event in _walk():
-        if event.seq != expected_seq:
-            reason = f"序号不连续：应为 {expected_seq}，实为 {event.seq}（有事件被删除）"
+        reason = _broken_link(event, expected_seq, prev_hash)
+        if reason:
             return ChainReport(False, count, event.pk, event.seq, reason)
-        if event.prev_hash != prev_hash:
-            return ChainReport(False, count, event.pk, event.seq, "前一哈希与上一事件不符")
-        if compute_hash(prev_hash, event) != event.hash:
-            return ChainReport(False, count, event.pk, event.seq, "内容与哈希不符（被修改）")
         prev_hash = event.hash
         expected_seq += 1
         count += 1
@@ -161,3 +186,18 @@ def verify_chain() -> ChainReport:
         reason = f"链尾缺失：链头记录 {head.last_seq} 个事件，实有 {count} 个"
         return ChainReport(False, count, None, count + 1, reason)
     return ChainReport(True, count)
+
+
+def _broken_link(event: AuditEvent, expected_seq: int, prev_hash: str) -> str:
+    """Why ``event`` does not continue the chain, or "" when it does."""
+    if event.seq != expected_seq:
+        return f"序号不连续：应为 {expected_seq}，实为 {event.seq}（有事件被删除或调换）"
+    if event.prev_hash != prev_hash:
+        return "前一哈希与上一事件不符（被调换或改写）"
+    try:
+        expected = compute_hash(prev_hash, event)
+    except UnknownAuditKey:
+        return f"密钥编号“{event.key_id}”未配置（伪造，或缺少轮换前的旧密钥）"
+    if not hmac.compare_digest(expected, event.hash):
+        return "内容与哈希不符（被修改，或未用审计密钥重算）"
+    return ""

@@ -2,7 +2,9 @@
 
 Files live in Django's default storage (never under a public URL) as ``StoredFile.storage_path``,
 a random key unrelated to the uploader's file name. They are streamed only through
-``file_response`` by views that have already checked access. Files are never deleted.
+``file_response`` by views that have already checked access. Content is checked by
+``core.content_checks`` (active PDFs, polyglot images, ZIP bombs). Only ``discard`` deletes a
+file: a draft's upload that nobody but its uploader has seen.
 """
 
 from __future__ import annotations
@@ -214,6 +216,9 @@ def store_upload(
     _check_size(name, uploaded.size or 0, max_bytes)
     kind = _check_kind(name, sniff_kind(uploaded), list(allowed_kinds))
     sha256, size = _sha256_and_size(uploaded, name, max_bytes)
+    from .content_checks import check_content  # it needs UploadRefused from here
+
+    check_content(name, kind, uploaded)
 
     stored = StoredFile(
         original_name=name,
@@ -235,6 +240,17 @@ def store_upload(
     if pending is not None:
         pending.append(saved_as)
     return stored
+
+
+def discard(stored: StoredFile) -> None:
+    """Delete ``stored``: its row now, its bytes once the transaction commits.
+
+    Only for a file nobody but its uploader has seen (a draft's material): everything else is
+    kept as evidence. The caller removes the rows that refer to it first.
+    """
+    path = stored.storage_path
+    stored.delete()
+    transaction.on_commit(lambda: default_storage.delete(path))
 
 
 def open_stored(stored: StoredFile) -> File:

@@ -43,8 +43,8 @@ class AuditEventQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """A link of the tamper-evident audit chain (DESIGN.md, Audit).
 
-    ``hash`` = SHA-256(previous hash + canonical JSON of the event's fields); ``seq`` is
-    contiguous from 1 so that a deleted row is a gap. See ``core.audit``.
+    ``hash`` = HMAC-SHA256(key ``key_id``, previous hash + canonical JSON of the event's
+    fields); ``seq`` is contiguous from 1 so that a deleted row is a gap. See ``core.audit``.
     """
 
     seq = models.PositiveBigIntegerField(_("序号"), unique=True)
@@ -72,6 +72,9 @@ class AuditEvent(models.Model):
     audience = models.CharField(_("可见范围"), max_length=10, blank=True, db_index=True)
     prev_hash = models.CharField(_("前一哈希"), max_length=64)
     hash = models.CharField(_("哈希"), max_length=64, unique=True)
+    # Id of the HMAC key (settings.EVALORG_AUDIT_KEYS) the hash was computed with; the key
+    # itself never enters the database.
+    key_id = models.CharField(_("密钥编号"), max_length=20, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 

@@ -27,3 +27,11 @@ def mask_id_number(value: str) -> str:
 def mask_phone(value: str) -> str:
     """``13812345678`` → ``138****5678`` (first 3 and last 4 kept)."""
     return _mask(value, 3, 4)
+
+
+def mask_email(value: str) -> str:
+    """``zhangsan@example.cn`` → ``zh******@example.cn`` (staff views, PIPL minimisation)."""
+    local, _at, domain = (value or "").partition("@")
+    if not domain:
+        return mask_phone(value)
+    return f"{local[:2]}{MASK * max(len(local) - 2, 1)}@{domain}"

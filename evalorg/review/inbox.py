@@ -37,7 +37,7 @@ from evalorg.catalog.models import Division
 from evalorg.core import audit, clock
 from evalorg.core.models import AuditEvent
 from evalorg.documents.xlsx import safe, styled, write_only_sheet, xlsx_response
-from evalorg.institutions.masking import mask_id_number, mask_phone
+from evalorg.institutions.masking import mask_email, mask_id_number, mask_phone
 from evalorg.institutions.models import Category, Institution
 from evalorg.institutions.uscc import parse_uscc
 
@@ -344,6 +344,8 @@ def institution_answers(application: Application) -> list[dict]:
             return divisions[value].name if value in divisions else ""
         if field == "contact_phone":
             return mask_phone(value)
+        if field == "contact_email":
+            return mask_email(value)
         if isinstance(value, bool):
             return _("是") if value else _("否")
         choices = Institution._meta.get_field(field).choices
@@ -404,7 +406,8 @@ def case_history(application: Application, *, with_reads: bool) -> tuple[list[di
 @login_required
 def case(request: HttpRequest, pk: int) -> HttpResponse:
     application = load_case(request, pk)
-    audit.record("case_viewed", application, actor=request.user)
+    # A read of personal data (contacts, ID number): kept for the reviewing agency only.
+    audit.record("case_viewed", application, actor=request.user, audience=audit.Audience.INTERNAL)
     with_reads = request.GET.get("reads") == "1"
     history, reads = case_history(application, with_reads=with_reads)
     institution = application.institution

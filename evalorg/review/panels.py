@@ -25,7 +25,7 @@ from evalorg.accounts.models import Agency, Role, User
 from evalorg.applications.models import Application, State
 from evalorg.catalog.models import Occupation
 from evalorg.core import audit, clock
-from evalorg.institutions.masking import mask_phone
+from evalorg.institutions.masking import mask_email, mask_phone
 from evalorg.rounds.models import Round
 
 from .conflicts import ConflictIndex
@@ -132,13 +132,6 @@ def _back(panel: Panel) -> HttpResponse:
 
 
 # ---- what the page shows --------------------------------------------------------------------
-
-
-def mask_email(value: str) -> str:
-    local, _at, domain = (value or "").partition("@")
-    if not domain:
-        return mask_phone(value)
-    return f"{local[:2]}{'*' * max(len(local) - 2, 1)}@{domain}"
 
 
 def major_group_names() -> dict[int, str]:

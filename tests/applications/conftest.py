@@ -17,10 +17,10 @@ from evalorg.applications.occupation_lines import create_lines
 from evalorg.core.models import StoredFile
 from evalorg.institutions.models import ExclusionDeclaration, ExclusionItem
 from evalorg.rounds.models import Round
-from tests.factories import ApplicantFactory, InstitutionFactory
+from tests.factories import MINIMAL_PDF, ApplicantFactory, InstitutionFactory
 
 SH = ZoneInfo("Asia/Shanghai")
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = MINIMAL_PDF
 IN_APPLICATION_PERIOD = datetime(2023, 5, 10, 10, 0, tzinfo=SH)
 
 
@@ -58,6 +58,7 @@ def build_application(
     with_materials=True,
     confirmed=True,
     round_code: str = "gd-2023",
+    kind: str = "new",
 ) -> Application:
     institution = institution or InstitutionFactory()
     applicant = institution.memberships.first()
@@ -67,6 +68,7 @@ def build_application(
         institution=institution,
         created_by=user,
         declarations_confirmed=confirmed,
+        kind=kind,
     )
     for code, levels in occupations:
         create_lines(application, code, levels)

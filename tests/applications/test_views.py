@@ -12,7 +12,13 @@ from pypdf import PdfReader
 from evalorg.applications import workflow
 from evalorg.applications.models import Application, Material, State
 from evalorg.rounds.models import Round
-from tests.factories import ApplicantFactory, CityStaffFactory, InstitutionFactory, city_agency
+from tests.factories import (
+    MINIMAL_PDF,
+    ApplicantFactory,
+    CityStaffFactory,
+    InstitutionFactory,
+    city_agency,
+)
 
 from .conftest import SH, applicant_of, build_application
 
@@ -111,9 +117,7 @@ def test_oversize_file_is_refused(client, application):
 
 def test_valid_upload_adds_a_current_version(client, application):
     client.force_login(applicant_of(application))
-    response = _upload(
-        client, application, "influence", "影响力.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
-    )
+    response = _upload(client, application, "influence", "影响力.pdf", MINIMAL_PDF)
     assert response.status_code == 302
     assert application.materials.filter(item_code="influence", is_current=True).count() == 2
 
@@ -194,16 +198,29 @@ def test_applicant_creates_draft_in_open_round_only(client):
 
 
 def test_replacing_a_material_keeps_one_current_file_and_the_old_as_earlier(client, application):
+    application.state = State.RETURNED_FOR_CORRECTION  # once submitted, versions are kept
+    application.save()
     old = application.materials.get(item_code="credit", is_current=True)
     client.force_login(applicant_of(application))
     url = reverse("applications:material_upload", args=[application.pk, "credit"])
-    pdf = SimpleUploadedFile("信用（新）.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n")
+    pdf = SimpleUploadedFile("信用（新）.pdf", MINIMAL_PDF)
     response = client.post(url, {"file": pdf, "replaces": old.pk})
     assert response.status_code == 302
     current = application.materials.filter(item_code="credit", is_current=True)
     assert [m.file.original_name for m in current] == ["信用（新）.pdf"]
     old.refresh_from_db()
     assert not old.is_current and old.replaced_at is not None
+
+
+def test_replacing_a_material_in_a_never_submitted_draft_deletes_the_old(client, application):
+    old = application.materials.get(item_code="credit", is_current=True)
+    client.force_login(applicant_of(application))
+    url = reverse("applications:material_upload", args=[application.pk, "credit"])
+    pdf = SimpleUploadedFile("信用（新）.pdf", MINIMAL_PDF)
+    assert client.post(url, {"file": pdf, "replaces": old.pk}).status_code == 302
+    assert [m.file.original_name for m in application.materials.filter(item_code="credit")] == [
+        "信用（新）.pdf"
+    ]
 
 
 def test_a_refused_replacement_keeps_the_old_file_current(client, application):
@@ -222,7 +239,7 @@ def test_another_institution_cannot_replace_a_material(client, application):
     old = application.materials.get(item_code="credit", is_current=True)
     client.force_login(ApplicantFactory())
     url = reverse("applications:material_upload", args=[application.pk, "credit"])
-    pdf = SimpleUploadedFile("x.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n")
+    pdf = SimpleUploadedFile("x.pdf", MINIMAL_PDF)
     assert client.post(url, {"file": pdf, "replaces": old.pk}).status_code == 404
     old.refresh_from_db()
     assert old.is_current
@@ -304,4 +321,4 @@ def test_staff_reads_of_the_application_pdf_are_audited_and_the_applicants_are_n
     client.force_login(staff)
     assert client.get(url).status_code == 200
     event = AuditEvent.objects.get(action="application_pdf_viewed")
-    assert event.actor == staff and event.audience == "staff"
+    assert event.actor == staff and event.audience == "internal"  # a read of personal data

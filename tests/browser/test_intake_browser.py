@@ -10,10 +10,10 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from evalorg.applications.models import Application, State
-from tests.factories import make_uscc
+from tests.factories import MINIMAL_PDF, make_uscc
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = MINIMAL_PDF
 USCC = make_uscc(division="440106", serial=4242)
 
 

@@ -14,11 +14,11 @@ from evalorg.applications import workflow
 from evalorg.applications.models import Application, State
 from tests.applications.conftest import applicant_of, build_application
 from tests.browser.login import login
-from tests.factories import PASSWORD, InstitutionFactory
+from tests.factories import MINIMAL_PDF, PASSWORD, InstitutionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DEMO_PASSWORD = "Demo-Pass-2026"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = MINIMAL_PDF
 
 
 def _login(page: Page, base: str, username: str, password: str = DEMO_PASSWORD) -> None:

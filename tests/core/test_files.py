@@ -23,7 +23,7 @@ from evalorg.core.files import (
     store_upload,
 )
 from evalorg.core.models import StoredFile
-from tests.factories import UserFactory
+from tests.factories import MINIMAL_PDF, UserFactory
 
 MB = 1024 * 1024
 ALL_KINDS = ["pdf", "jpeg", "png", "docx", "xlsx"]
@@ -247,7 +247,7 @@ def test_inline_response_and_extension_matching_the_content(user):
     assert content_disposition(response) == ("inline", "扫描件.exe.pdf")
 
 
-PDF_CONTENT = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_CONTENT = MINIMAL_PDF
 
 
 def test_atomic_uploads_removes_bytes_when_the_block_rolls_back(tmp_path, user):

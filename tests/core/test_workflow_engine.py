@@ -159,7 +159,8 @@ def test_the_system_actor_cannot_log_in():
 
 def test_perform_many_with_one_refused_item_changes_nothing(in_period):
     ready = build_application()
-    incomplete = build_application(ready.institution, with_materials=False)
+    # Another kind: an institution has at most one open application per round and kind.
+    incomplete = build_application(ready.institution, with_materials=False, kind="expansion")
     with pytest.raises(workflow.BatchRefused) as refused:
         workflow.perform_many([ready, incomplete], "submit", applicant_of(ready))
     assert [f.obj.pk for f in refused.value.failures] == [incomplete.pk]

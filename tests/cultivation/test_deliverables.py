@@ -21,12 +21,12 @@ from evalorg.cultivation.commitment import sign
 from evalorg.cultivation.models import Deliverable
 from tests.applications.conftest import SH, applicant_of
 from tests.cultivation.conftest import LAST, cultivating
-from tests.factories import ApplicantFactory, CityStaffFactory, city_agency
+from tests.factories import MINIMAL_PDF, ApplicantFactory, CityStaffFactory, city_agency
 from tests.filing.conftest import province_staff
 
 pytestmark = pytest.mark.django_db
 IN_PERIOD = datetime(2025, 5, 6, 10, 0, tzinfo=SH)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = MINIMAL_PDF
 Line = ApplicationOccupation.Status
 
 

@@ -23,6 +23,7 @@ from evalorg.institutions.models import (
     Membership,
 )
 from tests.factories import (
+    MINIMAL_PDF,
     ApplicantFactory,
     CityStaffFactory,
     InstitutionFactory,
@@ -48,7 +49,7 @@ def valid_id(body: str) -> str:
 ID_NUMBER = valid_id("44010219900101123")
 MASKED_ID = "440102********" + ID_NUMBER[-4:]
 STRONG_PASSWORD = "Kapok-Tree-2026"
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = MINIMAL_PDF
 EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200
 
 

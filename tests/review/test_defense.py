@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from evalorg.accounts.models import Agency, Role
 from evalorg.applications import workflow
+from evalorg.applications.models import Application
 from evalorg.core import sweeps
 from evalorg.core.models import AuditEvent
 from evalorg.notify.models import Message, OutboundEmail
@@ -125,6 +126,9 @@ def test_an_institution_gets_one_slot_per_round(client, center_staff, city, roun
     institution = InstitutionFactory(name="佛山同名测试机构有限公司")
     ApplicantFactory(institution=institution)
     first = sent_cases(city, 1, institution)[0]
+    # Two open cases of one institution in a round must differ in kind (the constraint
+    # uniq_open_application_per_round_kind).
+    Application.objects.filter(pk=first.pk).update(kind="expansion")
     second = sent_cases(city, 1, institution)[0]
     session = new_session(round_, center_staff)
     other = new_session(round_, center_staff, day=date(2023, 6, 11))

@@ -16,6 +16,7 @@ EVENT_LABELS = {
     "application_pdf_viewed": "下载申请表",
     "expansion_registered": "代为登记新增职业申请",
     "case_viewed": "查阅案卷",
+    "institution_viewed_admin": "后台查阅机构信息",
     "verification_saved": "保存材料核验",
     "conflict_declared": "回避声明",
     "scoresheet_saved": "保存评估表",

@@ -1,0 +1,113 @@
+"""Signed checkpoints of the audit chain's head, kept outside the database (docs/security.md).
+
+A checkpoint is one JSON line appended to ``settings.EVALORG_AUDIT_CHECKPOINT_FILE``: the head
+event's id, seq and hash, the number of events, the time and an HMAC-SHA256 of all of these under
+the audit key. Someone who rewrites the database (even with the key, later) cannot change what
+was written here; ``verify_checkpoints`` requires every checkpointed head to still be in the
+chain with the same hash. A sweep appends one a day; ``manage.py audit_checkpoint`` on demand.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from . import audit, clock
+from .models import AuditEvent
+
+DAILY = timedelta(days=1)
+_SIGNED = ("id", "seq", "hash", "count", "at", "key_id")
+
+
+def checkpoint_path() -> Path:
+    return Path(settings.EVALORG_AUDIT_CHECKPOINT_FILE)
+
+
+def _signature(entry: dict[str, Any]) -> str:
+    return audit.mac(entry["key_id"], audit.canonical_json({k: entry[k] for k in _SIGNED}))
+
+
+def read_checkpoints() -> list[dict[str, Any]]:
+    path = checkpoint_path()
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def write_checkpoint() -> dict[str, Any]:
+    """Append a signed checkpoint of the current head (the last event by seq)."""
+    head = AuditEvent.objects.order_by("-seq").first()
+    entry: dict[str, Any] = {
+        "id": head.pk if head else None,
+        "seq": head.seq if head else 0,
+        "hash": head.hash if head else audit.GENESIS,
+        "count": AuditEvent.objects.count(),
+        "at": clock.now().isoformat(),
+        "key_id": audit.current_key_id(),
+    }
+    entry["mac"] = _signature(entry)
+    path = checkpoint_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # O_APPEND: every write goes to the end; nothing here ever rewrites the file.
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        handle.write(audit.canonical_json(entry) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return entry
+
+
+def daily_checkpoint_sweep() -> str:
+    """Sweep: a checkpoint when the last one is a day old or there is none."""
+    entries = read_checkpoints()
+    if entries and clock.now() - datetime.fromisoformat(entries[-1]["at"]) < DAILY:
+        return "audit checkpoint: last one is less than a day old"
+    entry = write_checkpoint()
+    return f"audit checkpoint written: seq {entry['seq']}"
+
+
+@dataclass(frozen=True)
+class CheckpointProblem:
+    line: int
+    seq: int | None
+    reason: str
+
+
+def verify_checkpoints() -> CheckpointProblem | None:
+    """The first checkpoint the database no longer agrees with, or None."""
+    entries = read_checkpoints()
+    if not entries:
+        return None
+    by_seq = {
+        event.seq: event
+        for event in AuditEvent.objects.filter(seq__in=[e.get("seq") for e in entries])
+    }
+    for line, entry in enumerate(entries, start=1):
+        reason = _checkpoint_mismatch(entry, by_seq.get(entry.get("seq")))
+        if reason:
+            return CheckpointProblem(line, entry.get("seq"), reason)
+    return None
+
+
+def _checkpoint_mismatch(entry: dict[str, Any], event: AuditEvent | None) -> str:
+    try:
+        signed = hmac.compare_digest(_signature(entry), str(entry.get("mac", "")))
+    except (audit.UnknownAuditKey, KeyError):
+        signed = False
+    if not signed:
+        return "检查点签名无效（检查点文件被改写）"
+    if entry["seq"] == 0:
+        return ""
+    if event is None:
+        return f"链中缺少检查点记录的第 {entry['seq']} 号事件（链尾被截断或事件被删除）"
+    if event.pk != entry["id"] or event.hash != entry["hash"]:
+        return f"第 {entry['seq']} 号事件的哈希与检查点不符（检查点之后链被重写）"
+    return ""
