@@ -9,6 +9,7 @@ audit event included, and says so. Each stage runs at its own simulated moment
 
 from __future__ import annotations
 
+import io
 import math
 import random
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from pypdf import PdfWriter
 
 from evalorg.accounts.models import Agency, Role, User
 from evalorg.applications.materials import add_material, applicable_items
@@ -42,7 +44,14 @@ from evalorg.publicity.services import (
 )
 from evalorg.review import conflicts, defense
 from evalorg.review.decisions import record_decision, send_batch
-from evalorg.review.models import Assignment, Panel, PanelMember, Scoresheet, Stage
+from evalorg.review.models import (
+    Assignment,
+    DefenseSlot,
+    Panel,
+    PanelMember,
+    Scoresheet,
+    Stage,
+)
 from evalorg.review.panels import _panel_for
 from evalorg.review.scoring import sheet_total
 from evalorg.review.selection import Proposal, record_leadership_decision
@@ -52,7 +61,17 @@ from evalorg.rounds.models import Round
 
 from . import people
 
-PDF = b"%PDF-1.4\n% EvalOrg simulated document\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+def _blank_pdf() -> bytes:
+    """A one-page blank PDF that the upload checks can parse (core.content_checks)."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = _blank_pdf()
 Line = ApplicationOccupation.Status
 # City sizes for spreading institutions (广州 and 深圳 receive the most applications).
 CITY_WEIGHTS = {"440100": 8, "440300": 8, "440600": 4, "441900": 4, "442000": 3, "440400": 3}
@@ -424,7 +443,10 @@ def province_review(sim: Sim) -> None:
         with sim.at(session.date, hour=17):
             for slot in session.slots.select_related("application"):
                 absent = sim.fates[slot.application_id].absent
-                defense.mark_attendance(slot, "absent" if absent else "present", sim.center)
+                attendance = (
+                    DefenseSlot.Attendance.ABSENT if absent else DefenseSlot.Attendance.PRESENT
+                )
+                defense.mark_attendance(slot, attendance, sim.center)
             _review(sim, panel, chunk, experts)
 
 

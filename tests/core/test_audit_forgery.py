@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import subprocess
 import sys
 from datetime import timedelta
@@ -167,7 +168,7 @@ def test_rotated_key_verifies_old_events_only_while_the_old_key_is_kept(settings
 )
 def test_production_refuses_to_start_without_an_audit_key(extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EVALORG_", "DJANGO_SECRET"))}
-    env.update(EVALORG_PRODUCTION="1", DJANGO_SECRET_KEY="x" * 60, **extra)
+    env.update(EVALORG_PRODUCTION="1", DJANGO_SECRET_KEY=secrets.token_urlsafe(50), **extra)
     run = subprocess.run(
         [sys.executable, "-c", "import evalorg.settings"], env=env, capture_output=True, text=True
     )

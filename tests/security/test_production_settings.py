@@ -43,7 +43,12 @@ def _run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 def _production(**extra: str) -> dict[str, str]:
-    return {"EVALORG_PRODUCTION": "1", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), **extra}
+    return {
+        "EVALORG_PRODUCTION": "1",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "EVALORG_AUDIT_KEY": secrets.token_urlsafe(40),
+        **extra,
+    }
 
 
 # shell -c prints its auto-imports first; the probe's lines are found by their keys.
