@@ -19,6 +19,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -37,6 +38,7 @@ from evalorg.applications.submission import institution_snapshot
 from evalorg.applications.templatetags.case_tags import event_label
 from evalorg.catalog.models import Division
 from evalorg.core import audit, clock
+from evalorg.core.confirm import unless_confirmed
 from evalorg.core.models import AuditEvent
 from evalorg.documents.xlsx import safe
 from evalorg.institutions.masking import mask_id_number, mask_phone
@@ -426,6 +428,11 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     application = load_case(request, pk)
     if action in VERIFICATION_ACTIONS:
         return redirect("review_inbox:verify", application.pk)
+    transition = workflow.TABLE.get(action)
+    if transition is not None and transition.confirm:
+        back = reverse("review_inbox:case", args=[application.pk])
+        if asking := unless_confirmed(request, transition.confirm, back=back):
+            return asking
     reason = request.POST.get("reason", "").strip()
     try:
         workflow.perform(

@@ -56,7 +56,7 @@ def urls(application) -> tuple[str, str]:
 
 def full_sheet(points: str = "8", **extra) -> dict:
     data = {f"score_{item['code']}": points for item in ITEMS}
-    data.update({"version": "0", "action": "save"})
+    data.update({"version": "0", "action": "save", "confirm": "yes"})
     data.update(extra)
     return data
 
