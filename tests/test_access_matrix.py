@@ -103,6 +103,7 @@ def _urls(case) -> dict[str, str]:
         "review_inbox:case": reverse("review_inbox:case", args=[pk]),
         "review_inbox:verify": reverse("review_inbox:verify", args=[pk]),
         "review_inbox:action": reverse("review_inbox:action", args=[pk, "verify"]),
+        "review_inbox:resolve_finding": reverse("review_inbox:resolve_finding", args=[pk]),
         "review_inbox:declaration_evidence": reverse(
             "review_inbox:declaration_evidence",
             args=[pk, case.institution.declarations.first().pk],

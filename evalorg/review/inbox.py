@@ -30,7 +30,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from evalorg.accounts.models import Agency, Role
-from evalorg.applications import workflow
+from evalorg.applications import access, workflow
 from evalorg.applications.materials import applicable_items
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.applications.returns import latest_return_reasons
@@ -45,6 +45,7 @@ from evalorg.institutions.masking import mask_id_number, mask_phone
 from evalorg.institutions.models import Category, Institution
 from evalorg.institutions.uscc import parse_uscc
 
+from . import findings
 from .province import stage_sections, with_city_results
 from .services import first_instance_stage
 from .verification import VERIFICATION_ACTIONS, checks_for, load_case
@@ -414,6 +415,9 @@ def case(request: HttpRequest, pk: int) -> HttpResponse:
             "with_reads": with_reads,
             "actions": workflow.available_actions(application, request.user),
             "verification_actions": VERIFICATION_ACTIONS,
+            "findings": findings.findings(application),
+            "findings_editable": application.state == State.SUBMITTED
+            and access.is_receiving_staff(application, request.user),
             "return_reasons": latest_return_reasons(application)
             if application.state == State.RETURNED_FOR_CORRECTION
             else [],
@@ -445,6 +449,29 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         messages.success(
             request, _("已完成：%(label)s。") % {"label": workflow.TABLE[action].label}
         )
+    return redirect("review_inbox:case", application.pk)
+
+
+@login_required
+@require_POST
+def resolve_finding(request: HttpRequest, pk: int) -> HttpResponse:
+    """The receiving staff record their conclusion on one needs_review finding."""
+    application = load_case(request, pk, to_act=True)
+    if application.state != State.SUBMITTED:
+        messages.error(request, _("只有“已提交”的申请可以记录核查结论（SPEC-5）。"))
+        return redirect("review_inbox:case", application.pk)
+    try:
+        findings.resolve(
+            application,
+            request.POST.get("finding", ""),
+            request.POST.get("conclusion", ""),
+            request.user,
+        )
+    except workflow.TransitionRefused as refused:
+        for refusal in refused.refusals:
+            messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("已记录核查结论。"))
     return redirect("review_inbox:case", application.pk)
 
 

@@ -406,3 +406,38 @@ class DefenseSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} #{self.position} {self.application}"
+
+
+class FindingResolution(models.Model):
+    """Staff's conclusion on one needs_review eligibility finding of a case (SPEC §3, N-5.1):
+    who, when and what they concluded. ``verify`` is refused while a finding has none."""
+
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.CASCADE,
+        related_name="finding_resolutions",
+        verbose_name=_("申请"),
+    )
+    rule = models.CharField(_("校验规则"), max_length=60)
+    subject = models.CharField(_("对象"), max_length=200, blank=True)
+    clause = models.CharField(_("条款"), max_length=20, blank=True)
+    conclusion = models.TextField(_("核查结论"), max_length=1000)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("核查人"),
+    )
+    resolved_at = models.DateTimeField(_("核查时间"))
+
+    class Meta:
+        verbose_name = _("人工核查结论")
+        verbose_name_plural = _("人工核查结论")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "rule", "subject"], name="one_resolution_per_finding"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.rule}"

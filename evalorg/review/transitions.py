@@ -22,6 +22,7 @@ from evalorg.core.audit import Audience
 from evalorg.core.workflow import current_batch
 
 from .conflicts import ConflictIndex
+from .findings import findings_resolved
 from .models import DeadlineExtension, ReviewStage, Scoresheet, Stage
 from .services import (
     MIN_PANEL_SIZE,
@@ -206,7 +207,7 @@ def register_review_transitions() -> None:
             target=State.VERIFIED,
             roles=STAFF,
             relation=access.is_receiving_staff,
-            guards=(all_items_checked,),
+            guards=(all_items_checked, findings_resolved),
             style="success",
             audience=Audience.APPLICANT,
         ),
