@@ -95,6 +95,23 @@ class ExpertProfile(models.Model):
     )
     specialties = models.JSONField(_("专业领域（职业大类）"), default=list, blank=True)
     title = models.CharField(_("职称/职务"), max_length=100, blank=True)
+    # The agency whose pool the expert belongs to (added by its staff); None: added centrally.
+    pool_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("所属专家库"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pool_experts",
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("添加人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("专家信息")

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import panels
+from . import expert_pool, panels
 
 urlpatterns = [
     path("", panels.panel_list, name="list"),
+    path("experts/", expert_pool.pool, name="experts"),
     path("<int:pk>/members/add/", panels.add_member, name="add_member"),
     path("<int:pk>/members/<int:expert_pk>/remove/", panels.remove_member, name="remove_member"),
     path("<int:pk>/assign/", panels.assign, name="assign"),
