@@ -24,6 +24,7 @@ from evalorg.rounds.models import Round
 
 from .decisions import record_decision, send_batch
 from .models import DeadlineExtension
+from .scoring import methods_used
 from .services import agency_rounds, pick_round, ranked
 
 STAFF_ROLES = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
@@ -76,6 +77,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "round": round_,
             "send_confirm": SEND_CONFIRM,
             "rows": rows,
+            "methods_used": methods_used(rows),
             "awaiting": awaiting,
             "recommended_count": recommended,
             "quota": round_.recommendation_quota if round_ else None,

@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -25,7 +25,7 @@ from evalorg.documents.pdf import render_pdf
 from evalorg.documents.xlsx import safe
 from evalorg.rounds.models import Round
 
-from .scoring import DIMENSIONS
+from .scoring import DIMENSIONS, SCORE_NUMBER_FORMAT, SCORE_PLACES
 from .services import RankedRow, ranked
 
 TITLE = "广东省社会培训评价组织遴选推荐汇总表"
@@ -227,7 +227,8 @@ def write_cell(cell, value) -> None:
     cell.value = safe(value)
     cell.font, cell.border = font(), BORDER
     if isinstance(value, Decimal):
-        cell.number_format = "0.00"
+        cell.number_format = SCORE_NUMBER_FORMAT
+        cell.value = value.quantize(SCORE_PLACES, rounding=ROUND_HALF_UP)
         cell.alignment = Alignment(horizontal="right", vertical="center")
     elif isinstance(value, int):
         cell.alignment = WRAP_CENTER
