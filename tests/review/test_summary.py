@@ -200,6 +200,11 @@ def test_xlsx_has_title_heading_and_header(workbook, case):
     assert [c.value for c in sheet[3]] == HEADERS
 
 
+def tenths(values) -> tuple:
+    """Issue #10: one decimal in the export too."""
+    return tuple(v.quantize(D("0.1"), rounding=ROUND_HALF_UP) for v in values)
+
+
 def test_xlsx_rows_are_the_recommended_applications_with_their_scores(workbook, case):
     rows = table_rows(workbook.active)
     ranked = {r.application.pk: r for r in services.ranked(case.agency, case.round)}
@@ -213,11 +218,6 @@ def test_xlsx_rows_are_the_recommended_applications_with_their_scores(workbook, 
         assert row[2:4] == (institution.uscc, "龙头企业")
         scores = tuple(D(str(value)) for value in row[5:9])
         total, subtotals = EXPECTED[key]
-        one = D("0.1")  # issue #10: one decimal in the export too
-
-        def tenths(values):
-            return tuple(v.quantize(one, rounding=ROUND_HALF_UP) for v in values)
-
         assert scores == tenths((total, *subtotals))
         aggregate = ranked[case.applications[key].pk].aggregate
         assert scores == tenths((aggregate.total, *aggregate.dimensions.values()))
