@@ -30,9 +30,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
-    "axes",
+    "evalorg.core.thirdparty.AxesConfig",
     "django_tasks",
-    "django_tasks_db",
+    "evalorg.core.thirdparty.TasksDatabaseConfig",
     "captcha",
     "django_ratelimit",
     "evalorg.core",
@@ -97,7 +97,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "evalorg.accounts.validators.UserAttributeSimilarityValidator"},
     {
         "NAME": "evalorg.accounts.validators.MinimumLengthValidator",
         "OPTIONS": {"min_length": 10},

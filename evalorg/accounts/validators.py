@@ -37,3 +37,13 @@ class MinimumLengthValidator(password_validation.MinimumLengthValidator):
 
     def get_help_text(self) -> str:
         return _("密码至少需要 %(n)d 个字符。") % {"n": self.min_length}
+
+
+class UserAttributeSimilarityValidator(password_validation.UserAttributeSimilarityValidator):
+    """Django's, with a Chinese message (its zh_Hans catalogue lacks this wording)."""
+
+    def get_error_message(self) -> str:
+        return _("密码与%(verbose_name)s过于相似。")
+
+    def get_help_text(self) -> str:
+        return _("密码不能与您的用户名、姓名或电子邮箱过于相似。")
