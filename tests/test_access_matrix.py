@@ -130,6 +130,7 @@ def _urls(case) -> dict[str, str]:
         "panels:assign": reverse("panels:assign", args=[1]),
         "panels:unassign": reverse("panels:unassign", args=[1, 1]),
         "panels:reopen": reverse("panels:reopen", args=[1, 1]),
+        "panels:sheet": reverse("panels:sheet", args=[1, 1]),
         "defense:list": reverse("defense:list"),
         "defense:create": reverse("defense:create"),
         "defense:detail": reverse("defense:detail", args=[1]),

@@ -229,6 +229,12 @@ def _groups(
     return groups
 
 
+def reopen_reason(sheet: Scoresheet):
+    from .sheet_views import reopen_reason as latest
+
+    return latest(sheet)
+
+
 def _page(
     request: HttpRequest,
     case: Case,
@@ -253,6 +259,7 @@ def _page(
         "materials": current_materials(application),
         "checklist": applicable_items(application),
         "scoring_closed": not scoring_open(application),
+        "reopen_reason": reopen_reason(sheet) if sheet and sheet.status == "draft" else None,
     }
     return render(request, "review/expert/scoresheet.html", context, status=status)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import expert_pool, panels
+from . import expert_pool, panels, sheet_views
 
 urlpatterns = [
     path("", panels.panel_list, name="list"),
@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/assign/", panels.assign, name="assign"),
     path("<int:pk>/assignments/<int:assignment_pk>/remove/", panels.unassign, name="unassign"),
     path("<int:pk>/sheets/<int:sheet_pk>/reopen/", panels.reopen, name="reopen"),
+    path("<int:pk>/sheets/<int:sheet_pk>/", sheet_views.staff_sheet, name="sheet"),
 ]

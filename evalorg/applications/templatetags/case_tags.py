@@ -19,6 +19,7 @@ EVENT_LABELS = {
     "verification_saved": "保存材料核验",
     "finding_resolved": "记录人工核查结论",
     "expert_added_to_pool": "加入专家库",
+    "scoresheet_viewed": "查看专家评估表",
     "conflict_declared": "回避声明",
     "scoresheet_saved": "保存评估表",
     "scoresheet_submitted": "提交评估表",
