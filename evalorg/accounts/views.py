@@ -9,7 +9,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
 from .forms import LoginForm
-from .navigation import todo_items
+from .navigation import dashboard_sections, todo_items
 
 
 class LoginView(auth_views.LoginView):
@@ -59,4 +59,8 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"todo_items": todo_items(request.user)})
+    return render(
+        request,
+        "home.html",
+        {"todo_items": todo_items(request.user), "dashboard": dashboard_sections(request)},
+    )
