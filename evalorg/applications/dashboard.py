@@ -18,6 +18,7 @@ from .models import Application, State
 
 STAFF_ROLES = {Role.CITY_STAFF, Role.PROVINCE_STAFF, Role.DEPARTMENT}
 DASHBOARD_ROLES = STAFF_ROLES | {Role.APPLICANT}
+AREA_FIELD = {True: "institution__county__name", False: "institution__city__name"}
 
 
 def state_counts(cases) -> list[dict]:
@@ -34,7 +35,7 @@ def state_counts(cases) -> list[dict]:
 def area_counts(cases, user) -> tuple[str, list[dict]]:
     """Cases by county (a city agency) or by city (the province), largest first."""
     by_county = user.role == Role.CITY_STAFF
-    field = "institution__county__name" if by_county else "institution__city__name"
+    field = AREA_FIELD[by_county]
     rows = cases.order_by().values(field).annotate(n=Count("pk")).order_by("-n", field)
     title = _("按区县统计") if by_county else _("按地市统计")
     return title, [{"label": row[field] or _("未填写"), "count": row["n"]} for row in rows]
