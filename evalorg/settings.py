@@ -52,12 +52,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
-    "axes",
+    "evalorg.core.thirdparty.AxesConfig",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_tasks",
-    "django_tasks_db",
+    "evalorg.core.thirdparty.TasksDatabaseConfig",
     "captcha",
     "django_ratelimit",
     "ninja",  # its Swagger UI files are served from our static files, not a CDN
@@ -144,7 +144,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "evalorg.accounts.validators.UserAttributeSimilarityValidator"},
     {
         "NAME": "evalorg.accounts.validators.MinimumLengthValidator",
         "OPTIONS": {"min_length": 10},

@@ -308,7 +308,7 @@ ROUTES: dict[str, Route] = {
         allow(OWNER),
         get=False,
         args=lambda w: [w.case("review").pk, "withdraw"],
-        post=lambda w: {"reason": "本机构决定撤回申请"},
+        post=lambda w: {"reason": "本机构决定撤回申请", "confirm": "yes"},
         changed=state("review"),
         reach=allow(CITY, DEPARTMENT, EXPERT, ADMIN),  # they see the case; only A withdraws
     ),
@@ -316,6 +316,15 @@ ROUTES: dict[str, Route] = {
     "review_inbox:export": Route(INBOX),
     "review_inbox:case": Route(allow(CITY), args=case("review")),
     "review_inbox:verify": Route(allow(CITY), args=case("review")),
+    # A needs_review finding's conclusion (issue 10): only the receiving staff reach it; this
+    # case is past submission, so the form's own rule refuses and nothing changes.
+    "review_inbox:resolve_finding": Route(
+        allow(),
+        get=False,
+        args=case("review"),
+        post=lambda w: {"finding": "N-2.1", "conclusion": "已核实"},
+        reach=allow(CITY),
+    ),
     "review_inbox:action": Route(
         allow(CITY),
         stage="scored",
@@ -338,7 +347,7 @@ ROUTES: dict[str, Route] = {
         stage="assessed",
         get=False,
         args=case("assessed"),
-        post=lambda w: {"decision": "recommend", "reason": "材料齐全，评分靠前"},
+        post=lambda w: {"decision": "recommend", "reason": "材料齐全，评分靠前", "confirm": "yes"},
         changed=state("assessed"),
     ),
     "review:complete": Route(
@@ -407,6 +416,21 @@ ROUTES: dict[str, Route] = {
         args=obj("panel", "sheet"),
         post=lambda w: {"reason": "第3项评分与评语不一致"},
         changed=lambda w: Scoresheet.objects.get(pk=w.pk("sheet")).status,
+    ),
+    # Staff view and print one expert's sheet of their own panel (issue 10).
+    "panels:sheet": Route(allow(CITY), stage="scored", args=obj("panel", "sheet")),
+    # Each agency's own expert pool (issue 10): adding an expert creates the account.
+    "panels:experts": Route(
+        INBOX,
+        post=lambda w: {
+            "full_name": "矩阵新增专家",
+            "employer_name": "广州某职业技术学院",
+            "employer_uscc": w.case("review").institution.uscc,
+            "specialties": ["6"],
+            "phone": "13800138000",
+            "email": "pool-expert@example.cn",
+        },
+        changed=count(User),
     ),
     "expert:home": Route(allow(EXPERT, OTHER_EXPERT)),
     "expert:declare": Route(

@@ -64,3 +64,19 @@ def todo_items(user) -> list[TodoItem]:
     for provider in _todo:
         items.extend(provider(user))
     return items
+
+
+# Home-page dashboard sections (issue #10): a stage renders its own section for the user's
+# role (counts, deadlines, charts, recent messages); ``None`` when it has nothing to show.
+DashboardProvider = Callable[[Any], "str | None"]
+_dashboard: list[tuple[int, DashboardProvider]] = []
+
+
+def register_dashboard(order: int, provider: DashboardProvider) -> None:
+    if all(p is not provider for _o, p in _dashboard):
+        _dashboard.append((order, provider))
+        _dashboard.sort(key=lambda pair: pair[0])
+
+
+def dashboard_sections(request) -> list[str]:
+    return [html for _o, p in _dashboard if (html := p(request))]

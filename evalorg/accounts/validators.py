@@ -75,3 +75,13 @@ class CommonChinesePasswordValidator:
 
     def get_help_text(self) -> str:
         return _("密码不能是常见密码，也不能只在常见词前后加数字或符号。")
+
+
+class UserAttributeSimilarityValidator(password_validation.UserAttributeSimilarityValidator):
+    """Django's, with a Chinese message (its zh_Hans catalogue lacks this wording)."""
+
+    def get_error_message(self) -> str:
+        return _("密码与%(verbose_name)s过于相似。")
+
+    def get_help_text(self) -> str:
+        return _("密码不能与您的用户名、姓名或电子邮箱过于相似。")

@@ -18,7 +18,7 @@ from evalorg.core import clock
 from . import ratelimits, tokens
 from .forms import ApiTokenForm, LoginForm
 from .models import ApiToken
-from .navigation import todo_items
+from .navigation import dashboard_sections, todo_items
 
 
 class LoginView(auth_views.LoginView):
@@ -85,7 +85,11 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"todo_items": todo_items(request.user)})
+    return render(
+        request,
+        "home.html",
+        {"todo_items": todo_items(request.user), "dashboard": dashboard_sections(request)},
+    )
 
 
 def _profile(request: HttpRequest, form: ApiTokenForm, new_secret: str = "") -> HttpResponse:

@@ -7,7 +7,12 @@ class ApplicationsConfig(AppConfig):
     verbose_name = "备案申请"
 
     def ready(self) -> None:
-        from evalorg.accounts.navigation import NavItem, register_nav, register_todo
+        from evalorg.accounts.navigation import (
+            NavItem,
+            register_dashboard,
+            register_nav,
+            register_todo,
+        )
         from evalorg.core import demo
 
         from .demo import build_demo_applications
@@ -32,3 +37,6 @@ class ApplicationsConfig(AppConfig):
             )
         )
         register_todo(todo_for)
+        from .dashboard import case_dashboard
+
+        register_dashboard(10, case_dashboard)

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,6 +20,7 @@ from evalorg.accounts.models import Role
 from evalorg.catalog.models import Occupation
 from evalorg.catalog.status import occupation_facts
 from evalorg.core import audit
+from evalorg.core.confirm import unless_confirmed
 from evalorg.core.files import UploadRefused, file_response
 from evalorg.institutions.models import Institution, institution_of
 from evalorg.rounds.models import Round
@@ -433,6 +435,11 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def application_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     application = _load(request, pk)
+    transition = workflow.TABLE.get(action)
+    if transition is not None and transition.confirm:
+        back = reverse("applications:detail", args=[application.pk])
+        if asking := unless_confirmed(request, transition.confirm, back=back):
+            return asking
     data = {"reason": request.POST.get("reason", "").strip()}
     try:
         workflow.perform(application, action, request.user, **data)

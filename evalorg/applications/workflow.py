@@ -166,6 +166,7 @@ register(
     Transition(
         action="return_for_correction",
         label=_("退回补正"),
+        confirm=_("确定退回补正吗？退回后申请机构将收到退回理由，本次核验结论不能撤回。"),
         sources=frozenset({State.SUBMITTED}),
         target=State.RETURNED_FOR_CORRECTION,
         roles=STAFF,
@@ -197,6 +198,7 @@ register(
     Transition(
         action="withdraw",
         label=_("撤回申请"),
+        confirm=_("确定撤回申请吗？撤回后不能恢复，如需参加本轮遴选须重新申请。"),
         sources=frozenset(s for s in OPEN_STATES if s != State.WITHDRAWN),
         target=State.WITHDRAWN,
         roles=APPLICANT,

@@ -89,6 +89,9 @@ class Transition:
     audience: str = Audience.STAFF
     # Whether the reason is shown to the applicant beside an applicant-audience event.
     reason_to_applicant: bool = False
+    # Irreversible actions ask first (SPEC-1 usability, issue #10): the question shown in the
+    # browser dialog (static/js/confirm.js) and, without it, on the server's confirm page.
+    confirm: str = ""
 
 
 @dataclass

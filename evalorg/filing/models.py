@@ -15,7 +15,9 @@ class LetterSequence(models.Model):
     """The last letter number used per round and year; locked with ``select_for_update`` so two
     letters issued at once never share a number, and numbers are never reused."""
 
-    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="+")
+    round = models.ForeignKey(
+        Round, on_delete=models.PROTECT, related_name="+", verbose_name=_("批次")
+    )
     year = models.PositiveSmallIntegerField(_("年度"))
     last = models.PositiveIntegerField(_("已用最大序号"), default=0)
 

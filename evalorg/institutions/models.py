@@ -127,7 +127,7 @@ class ExclusionDeclaration(models.Model):
     )
     item = models.CharField(_("情形"), max_length=30, choices=ExclusionItem.choices)
     applies = models.BooleanField(_("存在该情形"))
-    explanation = models.TextField(_("说明"), blank=True)
+    explanation = models.TextField(_("说明"), max_length=1000, blank=True)
     evidence = models.ForeignKey(
         "core.StoredFile",
         verbose_name=_("证明材料"),

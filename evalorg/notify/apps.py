@@ -9,12 +9,15 @@ class NotifyConfig(AppConfig):
 
     def ready(self) -> None:
         from evalorg.accounts.models import Role
-        from evalorg.accounts.navigation import NavItem, register_nav
+        from evalorg.accounts.navigation import NavItem, register_dashboard, register_nav
         from evalorg.core.sweeps import register_sweep
 
         from .services import sweep_outbox, unread_count
 
         register_sweep("outbox", sweep_outbox)
+        from .dashboard import recent_messages
+
+        register_dashboard(90, recent_messages)
         register_nav(
             NavItem(
                 label=_("消息"),

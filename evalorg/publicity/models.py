@@ -27,14 +27,22 @@ class PublicityNotice(models.Model):
     working_days = models.PositiveSmallIntegerField(_("公示期（工作日）"))
     objections_to = models.TextField(_("异议受理方式"))
     applications = models.ManyToManyField(
-        Application, through="NoticeEntry", related_name="publicity_notices"
+        Application, through="NoticeEntry", related_name="publicity_notices", verbose_name=_("申请")
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("创建人"),
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("发布人"),
     )
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
 
@@ -76,9 +84,11 @@ class PublicityNotice(models.Model):
 class NoticeEntry(models.Model):
     """One organization on a notice, with a snapshot of what was published (no personal data)."""
 
-    notice = models.ForeignKey(PublicityNotice, on_delete=models.CASCADE, related_name="entries")
+    notice = models.ForeignKey(
+        PublicityNotice, on_delete=models.CASCADE, related_name="entries", verbose_name=_("公示")
+    )
     application = models.ForeignKey(
-        Application, on_delete=models.PROTECT, related_name="notice_entries"
+        Application, on_delete=models.PROTECT, related_name="notice_entries", verbose_name=_("申请")
     )
     order = models.PositiveSmallIntegerField(_("序号"))
     name = models.CharField(_("机构名称"), max_length=200)
@@ -107,7 +117,9 @@ class Objection(models.Model):
         UPHELD = "upheld", _("异议成立")
         DISMISSED = "dismissed", _("异议不成立")
 
-    notice = models.ForeignKey(PublicityNotice, on_delete=models.PROTECT, related_name="objections")
+    notice = models.ForeignKey(
+        PublicityNotice, on_delete=models.PROTECT, related_name="objections", verbose_name=_("公示")
+    )
     entry = models.ForeignKey(
         NoticeEntry,
         verbose_name=_("被反映机构"),
@@ -118,7 +130,7 @@ class Objection(models.Model):
     objector_name = models.CharField(_("反映人姓名"), max_length=60)
     objector_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     objector_email = models.EmailField(_("电子邮箱"), blank=True)
-    grounds = models.TextField(_("异议事实和理由"))
+    grounds = models.TextField(_("异议事实和理由"), max_length=2000)
     evidence = models.ForeignKey(
         StoredFile,
         verbose_name=_("证明材料"),
@@ -130,9 +142,14 @@ class Objection(models.Model):
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True
     )
-    resolution = models.TextField(_("处理意见"), blank=True)
+    resolution = models.TextField(_("处理意见"), max_length=2000, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("处理人"),
     )
     resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("提交时间"))

@@ -20,11 +20,13 @@ from django.forms import BoundField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Role, User
 from evalorg.applications.materials import applicable_items, current_materials
 from evalorg.applications.models import Application, State
 from evalorg.core import audit, clock
+from evalorg.core.confirm import unless_confirmed
 
 from . import conflicts
 from .conflicts import ConflictIndex
@@ -40,6 +42,8 @@ from .models import Assignment, ConflictDeclaration, Panel, Scoresheet
 from .panels import scoring_open
 from .scoring import DIMENSIONS, TemplateItem, dimension_total, sheet_total
 from .services import assignment_for, experts_for, template_for
+
+SUBMIT_CONFIRM = _lazy("确定提交评估表吗？提交后评估表锁定，不能再修改。")
 
 
 def _expert(request: HttpRequest) -> User:
@@ -225,6 +229,12 @@ def _groups(
     return groups
 
 
+def reopen_reason(sheet: Scoresheet):
+    from .sheet_views import reopen_reason as latest
+
+    return latest(sheet)
+
+
 def _page(
     request: HttpRequest,
     case: Case,
@@ -249,6 +259,7 @@ def _page(
         "materials": current_materials(application),
         "checklist": applicable_items(application),
         "scoring_closed": not scoring_open(application),
+        "reopen_reason": reopen_reason(sheet) if sheet and sheet.status == "draft" else None,
     }
     return render(request, "review/expert/scoresheet.html", context, status=status)
 
@@ -299,6 +310,8 @@ def _save(request: HttpRequest, case: Case, items: list[TemplateItem]) -> HttpRe
         messages.error(request, _("评估表未保存，请修改标出的内容。"))
         sheet = _sheet(case, request.user)
         return _page(request, case, items, form, sheet, editable=True, status=400)
+    if submitting and (asking := unless_confirmed(request, SUBMIT_CONFIRM)):
+        return asking
     saved = _store(case, request.user, form, submitting)
     if saved is not None:
         if submitting:

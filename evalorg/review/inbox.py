@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -27,7 +28,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from evalorg.accounts.models import Agency, Role
-from evalorg.applications import workflow
+from evalorg.applications import access, workflow
 from evalorg.applications.materials import applicable_items
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.applications.returns import latest_return_reasons
@@ -35,12 +36,14 @@ from evalorg.applications.submission import institution_snapshot
 from evalorg.applications.templatetags.case_tags import event_label
 from evalorg.catalog.models import Division
 from evalorg.core import audit, clock
+from evalorg.core.confirm import unless_confirmed
 from evalorg.core.models import AuditEvent
 from evalorg.documents.xlsx import safe, styled, write_only_sheet, xlsx_response
 from evalorg.institutions.masking import mask_email, mask_id_number, mask_phone
 from evalorg.institutions.models import Category, Institution
 from evalorg.institutions.uscc import parse_uscc
 
+from . import findings
 from .province import stage_sections, with_city_results
 from .services import first_instance_stage
 from .verification import VERIFICATION_ACTIONS, checks_for, load_case
@@ -428,6 +431,9 @@ def case(request: HttpRequest, pk: int) -> HttpResponse:
             "with_reads": with_reads,
             "actions": workflow.available_actions(application, request.user),
             "verification_actions": VERIFICATION_ACTIONS,
+            "findings": findings.findings(application),
+            "findings_editable": application.state == State.SUBMITTED
+            and access.is_receiving_staff(application, request.user),
             "return_reasons": latest_return_reasons(application)
             if application.state == State.RETURNED_FOR_CORRECTION
             else [],
@@ -442,6 +448,11 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     application = load_case(request, pk)
     if action in VERIFICATION_ACTIONS:
         return redirect("review_inbox:verify", application.pk)
+    transition = workflow.TABLE.get(action)
+    if transition is not None and transition.confirm:
+        back = reverse("review_inbox:case", args=[application.pk])
+        if asking := unless_confirmed(request, transition.confirm, back=back):
+            return asking
     reason = request.POST.get("reason", "").strip()
     try:
         workflow.perform(
@@ -454,6 +465,29 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         messages.success(
             request, _("已完成：%(label)s。") % {"label": workflow.TABLE[action].label}
         )
+    return redirect("review_inbox:case", application.pk)
+
+
+@login_required
+@require_POST
+def resolve_finding(request: HttpRequest, pk: int) -> HttpResponse:
+    """The receiving staff record their conclusion on one needs_review finding."""
+    application = load_case(request, pk, to_act=True)
+    if application.state != State.SUBMITTED:
+        messages.error(request, _("只有“已提交”的申请可以记录核查结论（SPEC-5）。"))
+        return redirect("review_inbox:case", application.pk)
+    try:
+        findings.resolve(
+            application,
+            request.POST.get("finding", ""),
+            request.POST.get("conclusion", ""),
+            request.user,
+        )
+    except workflow.TransitionRefused as refused:
+        for refusal in refused.refusals:
+            messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("已记录核查结论。"))
     return redirect("review_inbox:case", application.pk)
 
 

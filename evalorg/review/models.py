@@ -43,7 +43,7 @@ class ReviewStage(models.Model):
     """
 
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="review_stages"
+        Application, on_delete=models.CASCADE, related_name="review_stages", verbose_name=_("申请")
     )
     stage = models.CharField(_("评审阶段"), max_length=30, choices=Stage.choices)
     agency = models.ForeignKey(
@@ -51,7 +51,7 @@ class ReviewStage(models.Model):
     )
     opened_at = models.DateTimeField(_("开始时间"))
     recommended = models.BooleanField(_("推荐"), null=True, blank=True)
-    reason = models.TextField(_("理由"), blank=True)
+    reason = models.TextField(_("理由"), max_length=1000, blank=True)
     rank = models.PositiveIntegerField(_("排名"), null=True, blank=True)
     total = models.DecimalField(_("总分"), max_digits=6, decimal_places=2, null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -79,7 +79,10 @@ class ReviewStage(models.Model):
 
 class ExpertProfile(models.Model):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expert_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="expert_profile",
+        verbose_name=_("用户"),
     )
     employer_name = models.CharField(_("工作单位"), max_length=200, blank=True)
     employer_uscc = models.CharField(
@@ -95,6 +98,23 @@ class ExpertProfile(models.Model):
     )
     specialties = models.JSONField(_("专业领域（职业大类）"), default=list, blank=True)
     title = models.CharField(_("职称/职务"), max_length=100, blank=True)
+    # The agency whose pool the expert belongs to (added by its staff); None: added centrally.
+    pool_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("所属专家库"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pool_experts",
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("添加人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("专家信息")
@@ -116,9 +136,12 @@ class Panel(models.Model):
     stage = models.CharField(_("评审阶段"), max_length=30, choices=Stage.choices)
     name = models.CharField(_("评审组名称"), max_length=200)
     experts = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="PanelMember", related_name="panels"
+        settings.AUTH_USER_MODEL,
+        through="PanelMember",
+        related_name="panels",
+        verbose_name=_("专家"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         verbose_name = _("评审组")
@@ -132,8 +155,12 @@ class Panel(models.Model):
 
 
 class PanelMember(models.Model):
-    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="members")
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    panel = models.ForeignKey(
+        Panel, on_delete=models.CASCADE, related_name="members", verbose_name=_("评审组")
+    )
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("专家")
+    )
     is_chair = models.BooleanField(_("组长"), default=False)
 
     class Meta:
@@ -149,11 +176,15 @@ class PanelMember(models.Model):
 class Assignment(models.Model):
     """An application given to a panel; ``experts`` empty means every member scores it."""
 
-    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="assignments")
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="assignments"
+    panel = models.ForeignKey(
+        Panel, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("评审组")
     )
-    experts = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("申请")
+    )
+    experts = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("专家")
+    )
 
     class Meta:
         verbose_name = _("评审分配")
@@ -175,9 +206,15 @@ class ConflictKind(models.TextChoices):
 
 
 class ConflictDeclaration(models.Model):
-    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="conflicts")
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    panel = models.ForeignKey(
+        Panel, on_delete=models.CASCADE, related_name="conflicts", verbose_name=_("评审组")
+    )
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="+", verbose_name=_("申请")
+    )
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("专家")
+    )
     kind = models.CharField(_("回避情形"), max_length=20, choices=ConflictKind.choices)
     note = models.CharField(_("说明"), max_length=300, blank=True)
     detected = models.CharField(_("系统自动识别"), max_length=300, blank=True)
@@ -206,20 +243,24 @@ class Scoresheet(models.Model):
         DRAFT = "draft", _("草稿")
         SUBMITTED = "submitted", _("已提交")
 
-    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="scoresheets")
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="scoresheets"
+    panel = models.ForeignKey(
+        Panel, on_delete=models.CASCADE, related_name="scoresheets", verbose_name=_("评审组")
     )
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="scoresheets", verbose_name=_("申请")
+    )
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("专家")
+    )
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     scores = models.JSONField(_("各项得分"), default=dict)
     comments = models.JSONField(_("各维度意见"), default=dict)
     opinion = models.CharField(_("总体意见"), max_length=20, choices=Opinion.choices, blank=True)
-    version = models.PositiveIntegerField(default=0)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=0, verbose_name=_("版本"))
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("提交时间"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("更新时间"))
 
     class Meta:
         verbose_name = _("专家评估表")
@@ -268,7 +309,9 @@ class DeadlineExtension(models.Model):
     """The provincial center reopens the sending window for one agency (audited)."""
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="+")
+    round = models.ForeignKey(
+        Round, on_delete=models.PROTECT, related_name="+", verbose_name=_("批次")
+    )
     until = models.DateField(_("延至（含当天）"))
     reason = models.CharField(_("理由"), max_length=300)
     granted_by = models.ForeignKey(
@@ -297,7 +340,7 @@ class LeadershipDecision(models.Model):
     minutes = models.ForeignKey(
         "core.StoredFile", verbose_name=_("会议纪要"), on_delete=models.PROTECT, related_name="+"
     )
-    note = models.TextField(_("备注"), blank=True)
+    note = models.TextField(_("备注"), max_length=1000, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -320,7 +363,10 @@ class LeadershipDecisionEntry(models.Model):
         LeadershipDecision, on_delete=models.CASCADE, related_name="entries"
     )
     application = models.ForeignKey(
-        Application, on_delete=models.PROTECT, related_name="leadership_entries"
+        Application,
+        on_delete=models.PROTECT,
+        related_name="leadership_entries",
+        verbose_name=_("申请"),
     )
     approved = models.BooleanField(_("同意"))
     note = models.CharField(_("说明"), max_length=500, blank=True)
@@ -355,7 +401,10 @@ class DefenseSession(models.Model):
     place = models.CharField(_("答辩地点"), max_length=200)
     minutes_per_slot = models.PositiveSmallIntegerField(_("每家时长（分钟）"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("创建人"),
     )
     created_at = models.DateTimeField(_("创建时间"))
 
@@ -383,13 +432,13 @@ class DefenseSlot(models.Model):
 
     session = models.ForeignKey(DefenseSession, on_delete=models.CASCADE, related_name="slots")
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="defense_slots"
+        Application, on_delete=models.CASCADE, related_name="defense_slots", verbose_name=_("申请")
     )
     position = models.PositiveSmallIntegerField(_("顺序"))
     confirmation = models.CharField(
         _("确认情况"), max_length=20, choices=Confirmation.choices, default=Confirmation.PENDING
     )
-    change_reason = models.TextField(_("调整理由"), blank=True)
+    change_reason = models.TextField(_("调整理由"), max_length=500, blank=True)
     confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)
     attendance = models.CharField(
@@ -406,3 +455,38 @@ class DefenseSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} #{self.position} {self.application}"
+
+
+class FindingResolution(models.Model):
+    """Staff's conclusion on one needs_review eligibility finding of a case (SPEC §3, N-5.1):
+    who, when and what they concluded. ``verify`` is refused while a finding has none."""
+
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.CASCADE,
+        related_name="finding_resolutions",
+        verbose_name=_("申请"),
+    )
+    rule = models.CharField(_("校验规则"), max_length=60)
+    subject = models.CharField(_("对象"), max_length=200, blank=True)
+    clause = models.CharField(_("条款"), max_length=20, blank=True)
+    conclusion = models.TextField(_("核查结论"), max_length=1000)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("核查人"),
+    )
+    resolved_at = models.DateTimeField(_("核查时间"))
+
+    class Meta:
+        verbose_name = _("人工核查结论")
+        verbose_name_plural = _("人工核查结论")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "rule", "subject"], name="one_resolution_per_finding"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.rule}"

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
 TRIM_MINIMUM = 5
 TWO_PLACES = Decimal("0.01")
 PROFESSIONALISM = "evaluation_professionalism"  # 评价专业性: the first tie-breaker
@@ -124,3 +127,37 @@ def rank(entries: Iterable[RankEntry]) -> list[tuple[int, RankEntry]]:
     """Rank by total, then 评价专业性 subtotal, then earlier submission; 1-based ranks."""
     ordered = sorted(entries, key=lambda e: (-e.total, -e.professionalism, e.submitted_at))
     return [(position, entry) for position, entry in enumerate(ordered, start=1)]
+
+
+SCORE_PLACES = Decimal("0.1")
+SCORE_NUMBER_FORMAT = "0.0"  # the same one decimal in XLSX cells
+
+
+def format_score(value) -> str:
+    """One decimal, rounded half up (80.25 → 80.3); "—" for no score. Every score display
+    (pages, PDFs, exports) goes through this, so they never disagree."""
+    if value is None or value == "":
+        return "—"
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    return str(number.quantize(SCORE_PLACES, rounding=ROUND_HALF_UP))
+
+
+METHOD_LABELS = {
+    "mean": _lazy("算术平均"),
+    "trimmed_mean": _lazy("去掉一个最高分和一个最低分后平均"),
+}
+
+
+def methods_used(rows) -> list[str]:
+    """The aggregation methods the rows were actually ranked with (a trimmed-mean round falls
+    back to the plain mean below five experts), each with how many cases used it."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.aggregate.method] = counts.get(row.aggregate.method, 0) + 1
+    return [
+        _("%(label)s（%(n)s 份）") % {"label": METHOD_LABELS.get(method, method), "n": n}
+        for method, n in sorted(counts.items())
+    ]

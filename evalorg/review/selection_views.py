@@ -23,6 +23,7 @@ from evalorg.core.files import UploadRefused, file_response
 
 from .decisions import record_decision
 from .models import LeadershipDecision, Stage
+from .scoring import methods_used
 from .selection import Proposal, record_leadership_decision
 from .services import pick_round, ranked, selection_rounds
 from .staff_views import _show_refusals
@@ -68,6 +69,7 @@ def selection_ranking(request: HttpRequest) -> HttpResponse:
         {
             "round": round_,
             "rows": rows,
+            "methods_used": methods_used(rows),
             "selected_count": sum(1 for r in rows if r.application.state != State.PROVINCE_REVIEW),
             "form": SelectionForm(),
         },

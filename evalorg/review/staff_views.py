@@ -19,13 +19,18 @@ from evalorg.accounts.models import Agency, Role
 from evalorg.applications import access, workflow
 from evalorg.applications.models import Application, State
 from evalorg.core import audit
+from evalorg.core.confirm import unless_confirmed
 from evalorg.rounds.models import Round
 
 from .decisions import record_decision, send_batch
 from .models import DeadlineExtension
+from .scoring import methods_used
 from .services import agency_rounds, pick_round, ranked
 
 STAFF_ROLES = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
+SEND_CONFIRM = _lazy(
+    "确定报送省中心吗？本批次全部已推荐申请将一并报送，报送后不能撤回或修改推荐意见。"
+)
 
 
 def _agency(request: HttpRequest) -> Agency:
@@ -84,7 +89,9 @@ def ranking(request: HttpRequest) -> HttpResponse:
         {
             "agency": agency,
             "round": round_,
+            "send_confirm": SEND_CONFIRM,
             "rows": rows,
+            "methods_used": methods_used(rows),
             "awaiting": awaiting,
             "recommended_count": recommended,
             "quota": round_.recommendation_quota if round_ else None,
@@ -110,6 +117,10 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, error)
         return _to_ranking(application.round_id)
     decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
+    if asking := unless_confirmed(
+        request, workflow.TABLE[decision].confirm, back=reverse("review:ranking")
+    ):
+        return asking
     row = next((r for r in ranked(agency, application.round) if r.application.pk == pk), None)
     try:
         with transaction.atomic():
@@ -159,6 +170,8 @@ def send_to_province(request: HttpRequest) -> HttpResponse:
     if not pending:
         messages.error(request, _("没有待报送的已推荐申请。"))
         return _to_ranking(round_.pk if round_ else None)
+    if asking := unless_confirmed(request, SEND_CONFIRM, back=reverse("review:ranking")):
+        return asking
     try:
         batch = send_batch(pending, request.user)
     except workflow.TransitionRefused as refused:

@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -25,7 +25,7 @@ from evalorg.documents.pdf import render_pdf
 from evalorg.documents.xlsx import save_to_file, styled, write_only_sheet
 from evalorg.rounds.models import Round
 
-from .scoring import DIMENSIONS
+from .scoring import DIMENSIONS, SCORE_NUMBER_FORMAT, SCORE_PLACES
 from .services import RankedRow, ranked
 
 TITLE = "广东省社会培训评价组织遴选推荐汇总表"
@@ -246,8 +246,14 @@ def write_table(sheet: Sheet, rows: Iterable[SummaryRow]) -> int:
 def table_cell(sheet: Sheet, value) -> WriteOnlyCell:
     if isinstance(value, Decimal):
         right = Alignment(horizontal="right", vertical="center")
+        score = value.quantize(SCORE_PLACES, rounding=ROUND_HALF_UP)
         return styled(
-            sheet, value, font=font(), border=BORDER, number_format="0.00", alignment=right
+            sheet,
+            score,
+            font=font(),
+            border=BORDER,
+            number_format=SCORE_NUMBER_FORMAT,
+            alignment=right,
         )
     alignment = WRAP_CENTER if isinstance(value, int) else WRAP_LEFT
     return styled(sheet, value, font=font(), border=BORDER, alignment=alignment)

@@ -22,6 +22,7 @@ from evalorg.core.audit import Audience
 from evalorg.core.workflow import current_batch
 
 from .conflicts import ConflictIndex
+from .findings import findings_resolved
 from .models import DeadlineExtension, ReviewStage, Scoresheet, Stage
 from .services import (
     MIN_PANEL_SIZE,
@@ -201,11 +202,12 @@ def register_review_transitions() -> None:
         Transition(
             action="verify",
             label=_("初审通过"),
+            confirm=_("确定初审通过吗？通过后材料核验结论不能修改。"),
             sources=frozenset({State.SUBMITTED}),
             target=State.VERIFIED,
             roles=STAFF,
             relation=access.is_receiving_staff,
-            guards=(all_items_checked,),
+            guards=(all_items_checked, findings_resolved),
             style="success",
             audience=Audience.APPLICANT,
         ),
@@ -221,6 +223,7 @@ def register_review_transitions() -> None:
         Transition(
             action="recommend",
             label=_("推荐"),
+            confirm=_("确定推荐该申请吗？"),
             sources=frozenset({State.CITY_ASSESSED}),
             target=State.RECOMMENDED,
             roles=STAFF,
@@ -233,6 +236,7 @@ def register_review_transitions() -> None:
         Transition(
             action="not_recommend",
             label=_("不推荐"),
+            confirm=_("确定不推荐该申请吗？申请机构将收到不推荐理由。"),
             sources=frozenset({State.CITY_ASSESSED}),
             target=State.NOT_RECOMMENDED,
             roles=STAFF,
@@ -258,6 +262,7 @@ def register_review_transitions() -> None:
         Transition(
             action="send_to_province",
             label=_("报送省中心"),
+            confirm=_("确定报送省中心吗？报送后不能撤回或修改推荐意见。"),
             sources=frozenset({State.RECOMMENDED}),
             target=State.PROVINCE_REVIEW,
             roles=STAFF,

@@ -10,6 +10,7 @@ urlpatterns = [
     path("inbox/<int:pk>/", inbox.case, name="case"),
     path("inbox/<int:pk>/verify/", verification.verify_page, name="verify"),
     path("inbox/<int:pk>/actions/<slug:action>/", inbox.case_action, name="action"),
+    path("inbox/<int:pk>/findings/resolve/", inbox.resolve_finding, name="resolve_finding"),
     path(
         "inbox/<int:pk>/declarations/<int:declaration_pk>/evidence/",
         inbox.declaration_evidence,

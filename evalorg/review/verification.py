@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -26,6 +27,7 @@ from evalorg.applications.materials import applicable_items, current_materials
 from evalorg.applications.models import Application, State
 from evalorg.applications.workflow import Refusal, TransitionRefused
 from evalorg.core import audit
+from evalorg.core.confirm import unless_confirmed
 from evalorg.rounds.models import ChecklistItem
 
 from .models import VerificationCheck
@@ -284,6 +286,11 @@ def verify_page(request: HttpRequest, pk: int) -> HttpResponse:
     refusals: list[Refusal] = []
     if request.method == "POST" and form.is_valid():
         action = request.POST.get("action", "save")
+        if action in VERIFICATION_ACTIONS:
+            back = reverse("review_inbox:verify", args=[application.pk])
+            asking = unless_confirmed(request, workflow.TABLE[action].confirm, back=back)
+            if asking:
+                return asking
         try:
             message = _perform(action, application, form, request.user)
         except TransitionRefused as refused:
@@ -313,6 +320,7 @@ def verify_page(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "refusals": refusals,
             "editable": editable,
+            "confirm": {a: workflow.TABLE[a].confirm for a in VERIFICATION_ACTIONS},
         },
         status=400 if request.method == "POST" else 200,  # a POST shown again was refused
     )

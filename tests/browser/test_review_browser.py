@@ -99,7 +99,7 @@ def _rank_recommend_download(page: Page, base: str, case: Application) -> bytes:
     return download.value.path().read_bytes()
 
 
-def test_city_review_from_inbox_to_summary(live_server, page: Page, tmp_path):
+def test_city_review_from_inbox_to_summary(live_server, page: Page, tmp_path, dialogs):
     call_command("load_reference_data", stdout=io.StringIO())
     call_command("load_demo", stdout=io.StringIO())
     base = live_server.url
@@ -111,6 +111,8 @@ def test_city_review_from_inbox_to_summary(live_server, page: Page, tmp_path):
     _login(page, base, "gz_staff")
     _verify(page, base, first)
     _return(page, base, second)
+    assert any("确定初审通过吗" in d for d in dialogs)  # asked before each irreversible step
+    assert any("确定退回补正吗" in d for d in dialogs)
     _correct_and_resubmit(page, base, second, tmp_path)
     _login(page, base, "gz_staff")
     _build_panel(page, base, first, experts)

@@ -150,7 +150,7 @@ def test_selection_defense_approval_publicity_and_cultivation(live_server, page:
     rows = page.locator("[data-testid=selection-ranking] tr[data-application]")
     expect(rows).to_have_count(2)
     expect(rows.first).to_have_attribute("data-application", str(cases[0].pk))
-    expect(rows.first.locator("td").nth(4)).to_contain_text("100.00")
+    expect(rows.first.locator("td").nth(4)).to_contain_text("100.0")
     for case in cases:
         row = page.locator(f"[data-testid=selection-ranking] tr[data-application='{case.pk}']")
         row.locator("select[name=decision]").select_option("select")

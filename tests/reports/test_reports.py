@@ -176,7 +176,7 @@ def test_page_and_xlsx_for_the_department_and_center(client, known):
         page = client.get(reverse("reports:index"), {"round": "gd-2023"})
         assert page.status_code == 200
         body = page.content.decode()
-        assert 'id="report-charts"' in body and "vendor/chart.umd.min.js" in body
+        assert 'id="report-charts"' in body and "vendor/chart.js/chart.umd.min.js" in body
         assert "66.7%" in body
         assert " style=" not in body.split("<main")[1] and "<script>" not in body
     export = client.get(reverse("reports:xlsx"), {"round": "gd-2023"})

@@ -51,7 +51,7 @@ class Case:
 
 def _submit_sheet(client, expert, application) -> None:
     data = {f"score_{item['code']}": "8" for item in DEFAULT_SCORESHEET["items"]}
-    data.update({"version": "0", "action": "submit", "opinion": "recommend"})
+    data.update({"version": "0", "action": "submit", "opinion": "recommend", "confirm": "yes"})
     sheet = Scoresheet.objects.filter(expert=expert, application=application).first()
     if sheet is not None:
         data["version"] = str(sheet.version)

@@ -18,7 +18,7 @@ from evalorg.review.models import (
     Scoresheet,
 )
 from evalorg.rounds.defaults import DEFAULT_SCORESHEET
-from tests.factories import CityStaffFactory, InstitutionFactory, UserFactory
+from tests.factories import CityStaffFactory, InstitutionFactory, UserFactory, city_agency
 
 from .conftest import verified as verified_application
 
@@ -56,7 +56,7 @@ def urls(application) -> tuple[str, str]:
 
 def full_sheet(points: str = "8", **extra) -> dict:
     data = {f"score_{item['code']}": points for item in ITEMS}
-    data.update({"version": "0", "action": "save"})
+    data.update({"version": "0", "action": "save", "confirm": "yes"})
     data.update(extra)
     return data
 
@@ -312,3 +312,31 @@ def test_another_institution_with_same_employer_is_not_a_conflict(client, staff,
     client.force_login(experts[0])
     declare_none(client, application)
     assert client.get(urls(application)[1]).status_code == 200
+
+
+def test_staff_view_and_print_a_sheet_and_the_expert_sees_why_it_was_reopened(client, staff, setup):
+    """Issue #10: the panel's staff open each expert's sheet (audited); another city cannot;
+    after a reopen the expert's page says why."""
+    application, panel, experts = setup
+    client.force_login(experts[0])
+    declare_none(client, application)
+    sheet_url = urls(application)[1]
+    client.post(sheet_url, full_sheet("7", action="submit", opinion="undecided"))
+    sheet = Scoresheet.objects.get()
+    view = reverse("panels:sheet", args=[panel.pk, sheet.pk])
+
+    client.force_login(CityStaffFactory(agency=city_agency("440300")))
+    assert client.get(view).status_code in {403, 404}
+
+    client.force_login(staff)
+    page = client.get(view)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert experts[0].display_name in body and "data-print" in body and "待定" in body
+    assert AuditEvent.objects.filter(action="scoresheet_viewed", actor=staff).exists()
+    reopen = reverse("panels:reopen", args=[panel.pk, sheet.pk])
+    client.post(reopen, {"reason": "第二项评分与意见不符"})
+
+    client.force_login(experts[0])
+    shown = client.get(sheet_url).content.decode()
+    assert 'data-testid="reopen-reason"' in shown and "第二项评分与意见不符" in shown

@@ -392,7 +392,7 @@ def test_case_page_actions_go_through_the_workflow(client, staff):
     verify = client.post(reverse("review_inbox:action", args=[case.pk, "verify"]))
     assert verify["Location"] == reverse("review_inbox:verify", args=[case.pk])
     url = reverse("review_inbox:action", args=[case.pk, "send_to_province"])
-    response = client.post(url, follow=True)
+    response = client.post(url, {"confirm": "yes"}, follow=True)
     assert "不能执行" in response.content.decode()
     case.refresh_from_db()
     assert case.state == State.SUBMITTED

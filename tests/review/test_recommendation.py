@@ -70,13 +70,15 @@ def test_decision_needs_reason_and_records_recommendation(client, staff, panel):
     panel_obj, experts = panel
     case = assessed(staff, panel_obj, experts, [8, 8, 8])
     client.force_login(staff)
-    client.post(reverse("review:decide", args=[case.pk]), {"decision": "recommend"})
+    client.post(
+        reverse("review:decide", args=[case.pk]), {"decision": "recommend", "confirm": "yes"}
+    )
     case.refresh_from_db()
     assert case.state == State.CITY_ASSESSED
     assert not ReviewStage.objects.filter(recommended__isnull=False).exists()
     client.post(
         reverse("review:decide", args=[case.pk]),
-        {"decision": "recommend", "reason": "产业代表性突出"},
+        {"decision": "recommend", "reason": "产业代表性突出", "confirm": "yes"},
     )
     case.refresh_from_db()
     assert case.state == State.RECOMMENDED
@@ -91,7 +93,7 @@ def test_not_recommended_applicant_is_told_with_reason(client, staff, panel):
     client.force_login(staff)
     client.post(
         reverse("review:decide", args=[case.pk]),
-        {"decision": "not_recommend", "reason": "评价场地不足"},
+        {"decision": "not_recommend", "reason": "评价场地不足", "confirm": "yes"},
     )
     case.refresh_from_db()
     assert case.state == State.NOT_RECOMMENDED
@@ -107,7 +109,8 @@ def test_quota_is_enforced(client, staff, panel):
     client.force_login(staff)
     for case in (first, second):
         client.post(
-            reverse("review:decide", args=[case.pk]), {"decision": "recommend", "reason": "优"}
+            reverse("review:decide", args=[case.pk]),
+            {"decision": "recommend", "reason": "优", "confirm": "yes"},
         )
     second.refresh_from_db()
     assert second.state == State.CITY_ASSESSED
@@ -117,14 +120,17 @@ def _recommended(client, staff, panel):
     panel_obj, experts = panel
     case = assessed(staff, panel_obj, experts, [8, 8, 8])
     client.force_login(staff)
-    client.post(reverse("review:decide", args=[case.pk]), {"decision": "recommend", "reason": "优"})
+    client.post(
+        reverse("review:decide", args=[case.pk]),
+        {"decision": "recommend", "reason": "优", "confirm": "yes"},
+    )
     return case
 
 
 def test_send_to_province_before_city_deadline(client, staff, panel):
     case = _recommended(client, staff, panel)
     with time_machine.travel(ON_TIME, tick=False):
-        client.post(reverse("review:send"), {"round": case.round_id})
+        client.post(reverse("review:send"), {"round": case.round_id, "confirm": "yes"})
     case.refresh_from_db()
     assert case.state == State.PROVINCE_REVIEW
     assert ReviewStage.objects.get(stage=Stage.CITY_ASSESSMENT).sent_at is not None
@@ -134,7 +140,9 @@ def test_send_after_city_deadline_is_refused_until_center_reopens(client, staff,
     case = _recommended(client, staff, panel)
     late = datetime(2023, 5, 26, 9, 0, tzinfo=SH)
     with time_machine.travel(late, tick=False):
-        response = client.post(reverse("review:send"), {"round": case.round_id}, follow=True)
+        response = client.post(
+            reverse("review:send"), {"round": case.round_id, "confirm": "yes"}, follow=True
+        )
     assert "N-4.1.2" in response.content.decode()
     case.refresh_from_db()
     assert case.state == State.RECOMMENDED
@@ -155,7 +163,7 @@ def test_send_after_city_deadline_is_refused_until_center_reopens(client, staff,
     assert AuditEvent.objects.filter(action="deadline_extended").exists()
     client.force_login(staff)
     with time_machine.travel(late, tick=False):
-        client.post(reverse("review:send"), {"round": case.round_id})
+        client.post(reverse("review:send"), {"round": case.round_id, "confirm": "yes"})
     case.refresh_from_db()
     assert case.state == State.PROVINCE_REVIEW
 
@@ -170,7 +178,8 @@ def test_other_city_cannot_decide(client, staff, panel):
     case = assessed(staff, panel_obj, experts, [8, 8, 8])
     client.force_login(CityStaffFactory(agency=city_agency("440300")))
     response = client.post(
-        reverse("review:decide", args=[case.pk]), {"decision": "recommend", "reason": "x"}
+        reverse("review:decide", args=[case.pk]),
+        {"decision": "recommend", "reason": "x", "confirm": "yes"},
     )
     assert response.status_code == 404
     case.refresh_from_db()

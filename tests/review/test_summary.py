@@ -11,6 +11,7 @@ import io
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
@@ -32,7 +33,7 @@ from evalorg.review.models import (
     Scoresheet,
     Stage,
 )
-from evalorg.review.scoring import DIMENSIONS
+from evalorg.review.scoring import DIMENSIONS, format_score
 from evalorg.review.summary import HEADERS, TITLE, summary_pdf, summary_rows, summary_xlsx
 from evalorg.rounds.defaults import DEFAULT_SCORESHEET
 from evalorg.rounds.models import Round
@@ -200,6 +201,11 @@ def test_xlsx_has_title_heading_and_header(workbook, case):
     assert [c.value for c in sheet[3]] == HEADERS
 
 
+def tenths(values) -> tuple:
+    """Issue #10: one decimal in the export too."""
+    return tuple(v.quantize(D("0.1"), rounding=ROUND_HALF_UP) for v in values)
+
+
 def test_xlsx_rows_are_the_recommended_applications_with_their_scores(workbook, case):
     rows = table_rows(workbook.active)
     ranked = {r.application.pk: r for r in services.ranked(case.agency, case.round)}
@@ -211,11 +217,11 @@ def test_xlsx_rows_are_the_recommended_applications_with_their_scores(workbook, 
     for row, key in zip(rows, ("甲", "丙"), strict=True):
         institution = case.applications[key].institution
         assert row[2:4] == (institution.uscc, "龙头企业")
-        scores = tuple(D(str(value)).quantize(D("0.01")) for value in row[5:9])
+        scores = tuple(D(str(value)) for value in row[5:9])
         total, subtotals = EXPECTED[key]
-        assert scores == (total, *subtotals)
+        assert scores == tenths((total, *subtotals))
         aggregate = ranked[case.applications[key].pk].aggregate
-        assert scores == (aggregate.total, *aggregate.dimensions.values())
+        assert scores == tenths((aggregate.total, *aggregate.dimensions.values()))
         assert row[9] == DECISIONS[key][1]
     assert rows[1][4] == "电工（四级/中级工、三级/高级工）"
 
@@ -238,7 +244,7 @@ def test_xlsx_signature_lines_fonts_and_print_setup(workbook):
     assert any(v.startswith("注：") and "3 名专家" in v and "算术平均" in v for v in text)
     assert sheet["A1"].font.name == "宋体" and sheet["B4"].font.name == "宋体"
     assert sheet["B4"].alignment.wrap_text and sheet["B4"].border.left.style == "thin"
-    assert sheet["F4"].number_format == "0.00"
+    assert sheet["F4"].number_format == "0.0"
     assert sheet.column_dimensions["E"].width >= 30
     assert sheet.page_setup.orientation == "landscape"
     assert int(sheet.page_setup.paperSize) == 9  # A4
@@ -304,7 +310,7 @@ def test_pdf_has_the_recommended_rows_in_chinese_with_an_embedded_cjk_font(case)
     assert TITLE in compact
     for key in ("甲", "丙"):
         assert name_of(case, key) in compact
-        assert str(EXPECTED[key][0]) in compact
+        assert format_score(EXPECTED[key][0]) in compact
     assert name_of(case, "乙") not in compact
     assert "评价专业性" in compact and "推荐意见" in compact
     assert f"填表人：{PREPARED_BY}" in compact and "负责人签字" in compact

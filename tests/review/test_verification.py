@@ -52,7 +52,7 @@ def codes(application: Application) -> list[str]:
 def checklist(application, action, *, failing=(), unchecked=(), notes=None, general="") -> dict:
     """Form data: every flag ticked except ``failing`` items (all three off) and the
     ``unchecked`` (item, flag) pairs."""
-    data = {"action": action, "general_note": general}
+    data = {"action": action, "general_note": general, "confirm": "yes"}
     for code in codes(application):
         for flag in ("present", "complete", "authentic"):
             if code not in failing and (code, flag) not in unchecked:
@@ -260,9 +260,21 @@ def test_resubmission_keeps_earlier_versions_on_the_case_page(client, staff, cas
 def test_return_with_nothing_ticked_and_no_note_is_refused(client, staff, case):
     """An untouched checklist is no judgement: it would tell the applicant that every
     material is 未提交 (issue 10)."""
-    data = {"action": "return_for_correction", "general_note": ""}
+    data = {"action": "return_for_correction", "general_note": "", "confirm": "yes"}
     response = post(client, case, data)
     assert "退回补正须说明理由" in response.content.decode()
+    case.refresh_from_db()
+    assert case.state == State.SUBMITTED
+    assert not VerificationCheck.objects.filter(review__application=case).exists()
+
+
+def test_return_without_confirmation_changes_nothing(client, staff, case):
+    """Issue #10: 退回补正 is irreversible; without confirm=yes the page asks instead."""
+    data = checklist(case, "return_for_correction", failing=("credit",))
+    del data["confirm"]
+    response = post(client, case, data)
+    assert response.status_code == 409
+    assert "确定退回补正吗" in response.content.decode()
     case.refresh_from_db()
     assert case.state == State.SUBMITTED
     assert not VerificationCheck.objects.filter(review__application=case).exists()
