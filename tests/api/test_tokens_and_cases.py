@@ -209,7 +209,8 @@ def test_refusal_carries_the_same_clauses_as_the_page(client, case, gz_staff):
     assert api.status_code == 409
     refusals = api.json()["refusals"]
     assert len(refusals) == 1 and refusals[0]["clause"] == "N-5.1"
-    page = client.post(reverse("review_inbox:verify", args=[case.pk]), form | {"action": "verify"})
+    verify = form | {"action": "verify", "confirm": "yes"}
+    page = client.post(reverse("review_inbox:verify", args=[case.pk]), verify)
     assert page.status_code == 400
     assert refusals[0]["message"] in page.content.decode()
     case.refresh_from_db()

@@ -70,7 +70,7 @@ def test_concurrent_withdrawals_on_one_case_one_wins_none_fails(to_file_sqlite):
             client = Client(raise_request_exception=False)
             client.force_login(user)
             barrier.wait()
-            statuses.append(client.post(url, {"reason": "并发测试"}).status_code)
+            statuses.append(client.post(url, {"reason": "并发测试", "confirm": "yes"}).status_code)
         finally:
             connections.close_all()
 
