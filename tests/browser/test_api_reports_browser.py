@@ -8,17 +8,14 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from tests.browser.login import login
+
 pytestmark = pytest.mark.django_db(transaction=True)
 DEMO_PASSWORD = "Demo-Pass-2026"
 
 
 def _login(page: Page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=current-user]")
+    login(page, base, username, DEMO_PASSWORD)  # password, then the second factor
 
 
 def test_reports_tokens_and_docs(live_server, page: Page):

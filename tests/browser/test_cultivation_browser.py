@@ -26,22 +26,18 @@ from evalorg.cultivation.commitment import sign
 from evalorg.cultivation.models import BankCheck, CultivationPeriod
 from evalorg.filing.models import FilingLetter
 from tests.applications.conftest import applicant_of
+from tests.browser.login import login
 from tests.cultivation.conftest import cultivating
-from tests.factories import PASSWORD, InstitutionFactory
+from tests.factories import MINIMAL_PDF, PASSWORD, InstitutionFactory
 from tests.filing.conftest import department_staff, province_staff
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = MINIMAL_PDF  # parseable: the upload checks open every PDF
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _login(page: Page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    expect(page.locator("[data-testid=current-user]")).to_be_visible()
+    login(page, base, username, PASSWORD)  # password, then the second factor for staff
 
 
 def _upload(page: Page, kind: str, name: str, data: bytes, mime: str) -> None:

@@ -13,6 +13,7 @@ from django.core import mail
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from tests.browser.login import login
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -68,10 +69,7 @@ def test_portal_signup_reset_404_and_screenshots(live_server, page: Page):
     expect(page.locator("[data-testid=error-page]")).to_contain_text("页面不存在")
     assert "Not Found" not in page.content()
 
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", "gz_staff")
-    page.fill("#id_password", "Demo-Pass-2026")
-    page.click("main button[type=submit]")
+    login(page, base, "gz_staff", "Demo-Pass-2026")  # password, then the second factor
     expect(page.locator("[data-testid=dashboard]")).to_be_visible()
     _shoot(page, "home-city-staff")
     page.set_viewport_size({"width": 390, "height": 844})
