@@ -38,7 +38,7 @@ TARGETS = {"export_10000_s": 2.0, "ranking_1000_s": 0.2, "list_growth": 1.5}
 def client_for(world: common.World, role: str | None) -> Client:
     client = Client()
     if role:
-        client.force_login(getattr(world, role))
+        common.signed_in(client, getattr(world, role))
     return client
 
 
@@ -95,7 +95,7 @@ def measure_ranking(size: int, city: str) -> dict[str, float]:
 
     staff = common.build_ranking(size, city)
     client = Client()
-    client.force_login(staff)
+    common.signed_in(client, staff)
     fetch(client, "/review/ranking/")
     queries = common.count_queries(lambda: fetch(client, "/review/ranking/"))
     seconds = common.median_time(lambda: fetch(client, "/review/ranking/"), 5)

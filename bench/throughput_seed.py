@@ -16,6 +16,7 @@ import common
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.db import SessionStore
+from django_otp import DEVICE_ID_SESSION_KEY
 
 PASSWORD = "Throughput-2026!"
 
@@ -34,6 +35,7 @@ def main() -> None:
         store[SESSION_KEY] = str(user.pk)
         store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store[DEVICE_ID_SESSION_KEY] = common.second_factor_device(user)  # past the code form
         store.create()
         sessions[user.username] = store.session_key
     Path(sys.argv[2]).write_text(json.dumps(sessions))
