@@ -54,8 +54,10 @@ class Tracker:
             BankCheck.objects.filter(pk=self.check_id).update(stage=name)
 
     def rows(self, done: int, total: int | None) -> None:
+        """Rows read; without a stated total the estimate stored at upload stays."""
         if self.check_id is not None:
-            BankCheck.objects.filter(pk=self.check_id).update(rows_done=done, rows_total=total)
+            fields = {"rows_done": done} | ({"rows_total": total} if total else {})
+            BankCheck.objects.filter(pk=self.check_id).update(**fields)
 
     @property
     def progress(self) -> Progress | None:
@@ -129,24 +131,19 @@ def error_count(row: Deliverable) -> int:
 # ---- in the request or in the background ----------------------------------------------------
 
 
-def is_large(row: Deliverable, data: bytes) -> bool:
-    if row.file.size > settings.BANK_CHECK_ASYNC_BYTES:
-        return True
-    rows = estimated_rows(data, SPEC_SHEET if row.kind == Kind.SPECIFICATION else THEORY_SHEET)
-    return rows is not None and rows - 1 > settings.BANK_CHECK_ASYNC_ROWS  # less the header
-
-
 def check(row: Deliverable, req: BankRequirements) -> BankCheck | None:
     """Check a saved specification or theory deliverable: at once when small (its report is
     saved), else queue a background check and return it."""
     data = read(row)
-    if is_large(row, data):
-        return queue(row)
+    rows = estimated_rows(data, SPEC_SHEET if row.kind == Kind.SPECIFICATION else THEORY_SHEET)
+    large_rows = rows is not None and rows - 1 > settings.BANK_CHECK_ASYNC_ROWS  # less the header
+    if row.file.size > settings.BANK_CHECK_ASYNC_BYTES or large_rows:
+        return queue(row, rows)
     apply(row, check_report(row, req, Tracker(), data))
     return None
 
 
-def queue(row: Deliverable) -> BankCheck:
+def queue(row: Deliverable, rows_total: int | None = None) -> BankCheck:
     """A new background check of ``row`` (superseding one still pending); the deliverable
     counts as not passed until it is done. Enqueued when the transaction commits."""
     now = clock.now()
@@ -155,7 +152,7 @@ def queue(row: Deliverable) -> BankCheck:
     )
     row.passed, row.report = False, []
     row.save(update_fields=["report", "passed"])
-    bank_check = BankCheck.objects.create(deliverable=row, created_at=now)
+    bank_check = BankCheck.objects.create(deliverable=row, created_at=now, rows_total=rows_total)
     transaction.on_commit(partial(enqueue, bank_check.pk), robust=True)
     return bank_check
 

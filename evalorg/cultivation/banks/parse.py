@@ -98,9 +98,9 @@ def read_rows(
                 error(sheet, None, "", _("缺少工作表「%(sheet)s」（附件6）。") % {"sheet": sheet})
             ]
         ws = wb[sheet]
-        total = None
-        if progress is not None:  # only an estimate, to show progress
-            total = ws.max_row or _count_row_tags(ws)
+        # Progress shows the sheet's stated <dimension> (read-only ``max_row`` reads that element,
+        # no scan); a sheet without one is counted once at upload (``estimated_rows``), not here.
+        total = ws.max_row if progress is not None else None
         ws.reset_dimensions()  # trust the cells, not a stale <dimension> element
         rows = ws.iter_rows(values_only=True)
         if progress is not None:
