@@ -98,7 +98,11 @@ class Cluster:
         return list(redis.Redis.from_url(self.redis_url).scan_iter(f"{self.key_prefix}:*"))
 
     def log_tail(self, chars: int = 3000) -> str:
-        return "\n".join(f"--- {log.name}\n{log.read_text()[-chars:]}" for log in self.logs)
+        return "\n".join(
+            f"--- {log.name}\n{log.read_text(errors='replace')[-chars:]}"
+            for log in self.logs
+            if log.exists()
+        )
 
 
 def process_env(database_url: str, redis: str, prefix: str, media: Path, var_dir: Path) -> dict:
@@ -165,12 +169,12 @@ def cluster(request, tmp_path) -> Iterator[Cluster]:
     }
     processes: list[subprocess.Popen] = []
     try:
-        login = seed(envs["seed"], tmp_path / "login.json")
         ports = {"a": servers.free_port(), "b": servers.free_port()}
         logs = {name: tmp_path / f"{name}.log" for name in ("a", "b", "worker")}
         for name, port in ports.items():
             processes.append(servers.start_gunicorn(envs[name], port, 1, logs[name]))
         processes.append(servers.start_worker(envs["worker"], WORKER_ID, logs["worker"]))
+        login = seed(envs["seed"], tmp_path / "login.json")  # while they start
         built = Cluster(
             a=f"http://127.0.0.1:{ports['a']}",
             b=f"http://127.0.0.1:{ports['b']}",
