@@ -257,6 +257,8 @@ def default_storage_from_env(kind: str) -> dict:
             "OPTIONS": {"location": str(MEDIA_ROOT)},
         }
     if kind == "s3":
+        if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+            raise ImproperlyConfigured("EVALORG_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
         # Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, read by django-storages and
         # boto3 from the environment (or an instance role), never from this file.
         return {
