@@ -122,6 +122,9 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'evalorg.sqlite3'}",
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+        # A kept connection is checked before reuse, so a restarted or failed-over PostgreSQL
+        # costs no request an error.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -284,6 +287,13 @@ MEDIA_URL = "/_private-not-served/"  # no URL pattern serves it
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
+# SMTP (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend): the relay every task worker
+# sends through (docs/deployment.md); Django's defaults (localhost:25, no TLS) when unset.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "evalorg@hrss.gd.gov.cn")
 
 # Background work (django-tasks): tasks are rows in the database, run by `manage.py db_worker`

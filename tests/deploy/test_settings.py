@@ -19,6 +19,9 @@ DEPLOYMENT_VARS = (
     "AWS_S3_ENDPOINT_URL",
     "AWS_S3_REGION_NAME",
     "AWS_LOCATION",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "EMAIL_USE_TLS",
 )
 
 
@@ -88,3 +91,15 @@ def test_redis_key_prefix_and_replica(monkeypatch):
     replica = loaded["DATABASES"]["replica"]
     assert replica["HOST"] == "replica.internal" and replica["USER"] == "reports"
     assert replica["TEST"] == {"MIRROR": "default"}
+
+
+def test_workers_send_through_the_named_smtp_relay(monkeypatch):
+    loaded = evaluated(
+        monkeypatch, EMAIL_HOST="smtp.hrss.internal", EMAIL_PORT="587", EMAIL_USE_TLS="1"
+    )
+    assert (loaded["EMAIL_HOST"], loaded["EMAIL_PORT"], loaded["EMAIL_USE_TLS"]) == (
+        "smtp.hrss.internal",
+        587,
+        True,
+    )
+    assert loaded["DATABASES"]["default"]["CONN_HEALTH_CHECKS"] is True
