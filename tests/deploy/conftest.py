@@ -7,9 +7,10 @@ them it skips, saying why; with EVALORG_REQUIRE_PG=1 / EVALORG_REQUIRE_REDIS=1 (
 unreachable server fails instead. On SQLite it always skips: the SQLite leg has no PostgreSQL
 to share.
 
-The cluster's database is a copy of pytest-django's migrated test database under a new name
-(``<DATABASE_URL's name>_ms_<random>``), dropped at the end; its Redis keys carry their own
-prefix and are deleted at the end. Every process is stopped, failure or not.
+The cluster's database (``<DATABASE_URL's name>_ms_<random>``, dropped at the end) is a copy
+of pytest-django's migrated test database, or migrated afresh when the session has none; its
+Redis keys carry their own prefix and are deleted at the end. Every process is stopped, failure
+or not.
 """
 
 from __future__ import annotations
@@ -127,18 +128,44 @@ def process_env(database_url: str, redis: str, prefix: str, media: Path, var_dir
     return env
 
 
-def copy_test_database(request, url: str) -> str:
-    """A new database on the server of ``url``, copied from pytest-django's test database
-    (migrated, reference data loaded); returns its URL."""
+def new_database(request, url: str) -> tuple[str, bool]:
+    """A new database on the server of ``url``: its URL, and whether it is a copy of
+    pytest-django's test database (migrated, reference data loaded; copying takes a second).
+    Run alone, the session has no test database (no test asks for one): then it is empty.
+    (django_db_setup is not even asked for then: tests/conftest.py's would load the reference
+    data into DATABASE_URL's own database.)"""
+    fresh = servers.with_database(url, f"{servers.database_name(url)}_ms_{uuid.uuid4().hex[:8]}")
+    if not any(uses_database(item) for item in request.session.items):
+        servers.create_database(fresh)
+        return fresh, False
     request.getfixturevalue("django_db_setup")
     from django.db import connection, connections
 
     with request.getfixturevalue("django_db_blocker").unblock():
-        template = connection.settings_dict["NAME"]
+        name = connection.settings_dict["NAME"]
         connections.close_all()  # CREATE DATABASE … TEMPLATE needs the template idle
-    fresh = servers.with_database(url, f"{servers.database_name(url)}_ms_{uuid.uuid4().hex[:8]}")
-    servers.create_database(fresh, template=template)
-    return fresh
+    copied = name != servers.database_name(url)  # pytest-django renamed it: a test database
+    servers.create_database(fresh, template=name if copied else None)
+    return fresh, copied
+
+
+def uses_database(item: pytest.Item) -> bool:
+    """Whether pytest-django sets up the test database for ``item`` (its own rule, in short)."""
+    fixtures = {"db", "transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    return bool(item.get_closest_marker("django_db") or fixtures)
+
+
+def manage(env: dict, *args: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=servers.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if done.returncode:
+        pytest.fail(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
 
 
 def seed(env: dict, out: Path) -> dict:
@@ -160,7 +187,7 @@ def seed(env: dict, out: Path) -> dict:
 @pytest.fixture
 def cluster(request, tmp_path) -> Iterator[Cluster]:
     pg, redis = postgres_url(), redis_url()
-    database_url = copy_test_database(request, pg)
+    database_url, copied = new_database(request, pg)
     prefix = f"evalorg-deploy-test-{uuid.uuid4().hex[:8]}"
     media = tmp_path / "shared-media"
     envs = {
@@ -169,6 +196,9 @@ def cluster(request, tmp_path) -> Iterator[Cluster]:
     }
     processes: list[subprocess.Popen] = []
     try:
+        if not copied:
+            manage(envs["seed"], "migrate", "--noinput", "-v0")
+            manage(envs["seed"], "load_reference_data")
         ports = {"a": servers.free_port(), "b": servers.free_port()}
         logs = {name: tmp_path / f"{name}.log" for name in ("a", "b", "worker")}
         for name, port in ports.items():
@@ -193,8 +223,7 @@ def cluster(request, tmp_path) -> Iterator[Cluster]:
                 pytest.fail(f"{exc}\n{built.log_tail()}")
         yield built
     finally:
-        for process in processes:
-            servers.stop(process)
+        servers.stop_all(processes)
         servers.drop_database(database_url)
         _delete_keys(redis, prefix)
 

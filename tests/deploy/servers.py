@@ -149,6 +149,15 @@ def stop(process: subprocess.Popen, grace: float = 20) -> None:
         process.wait(timeout=10)
 
 
+def stop_all(processes: list[subprocess.Popen], grace: float = 20) -> None:
+    """``stop`` each, the TERM signals sent at once so their shutdowns overlap."""
+    for process in processes:
+        if process.poll() is None:
+            _kill_group(process.pid, signal.SIGTERM)
+    for process in processes:
+        stop(process, grace)
+
+
 def _kill_group(pgid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, sig)

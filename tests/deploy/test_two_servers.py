@@ -26,9 +26,6 @@ from .conftest import WORKER_ID, Cluster, on_postgres
 pytestmark = [
     pytest.mark.multiserver,
     pytest.mark.skipif(not on_postgres(), reason="needs PostgreSQL (the PostgreSQL leg)"),
-    # The cluster's database is copied from the test database (conftest.copy_test_database):
-    # declared so pytest-django sets it up; transactional, so no transaction holds it open.
-    pytest.mark.django_db(transaction=True),
 ]
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
