@@ -13,31 +13,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.deploy.servers import recreate_database, start_gunicorn, stop, wait_until_up  # noqa: E402
+
 PY = str(ROOT / ".venv" / "bin" / "python")
 BIN = ROOT / ".venv" / "bin"
 P95_TARGET_MS = 300
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    name = urlparse(url).path.lstrip("/")
-    if name in ("", "test", "postgres"):
-        raise SystemExit(f"refusing to drop the database {name!r}: name a bench database")
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def manage(env: dict, *args: str) -> str:
@@ -54,41 +43,6 @@ def seed(env: dict, *args: str) -> str:
         capture_output=True,
         text=True,
     ).stdout
-
-
-def wait_until_up(url: str, seconds: float = 240) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"gunicorn did not answer at {url}")
-
-
-def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "evalorg.wsgi",
-            f"--workers={workers}",
-            f"--bind=127.0.0.1:{port}",
-            "--log-level=warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-
-
-def stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
 
 
 def django_env(pg_url: str, var_dir: str) -> dict:
@@ -164,7 +118,7 @@ def main() -> int:
     hashing = json.loads(seed(env, "hashing"))
     server = start_gunicorn(env, args.port, args.workers)
     try:
-        wait_until_up(f"http://127.0.0.1:{args.port}/accounts/login/")
+        wait_until_up(f"http://127.0.0.1:{args.port}/accounts/login/", 240, server)
         print(f"== gunicorn up with {args.workers} workers; locust: {args.users} applicants")
         result_file = work / "result.json"
         started = time.perf_counter()

@@ -122,6 +122,9 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'evalorg.sqlite3'}",
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+        # A kept connection is checked before reuse, so a restarted or failed-over PostgreSQL
+        # costs no request an error.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -136,6 +139,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": int(os.environ.get("SQLITE_BUSY_TIMEOUT", "20")),
         }
     )
+# A streaming replica of PostgreSQL (docs/deployment.md): DATABASE_REPLICA_URL adds the
+# read-only connection alias "replica" for reporting queries (`.using("replica")`, `dbshell
+# --database replica`). Nothing writes through it; without the variable there is no such alias.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -163,6 +175,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Idle timeout: 30 minutes without a request ends the session (SESSION_SAVE_EVERY_REQUEST
 # slides the expiry forward on each request).
 SESSION_COOKIE_AGE = 30 * 60
+# Sessions are rows in the database, so every app server behind the load balancer sees every
+# session (docs/deployment.md); `manage.py clearsessions` removes the expired ones.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -231,20 +246,54 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "evalorg" / "static"]
+# Uploaded files live outside the web root and have no public URL: they are served only by
+# views that check access (core.files). EVALORG_STORAGE chooses where: "filesystem" (default)
+# under EVALORG_MEDIA_ROOT, which several app servers share (NFS), or "s3", a private bucket of
+# any S3-compatible object store through django-storages (docs/deployment.md).
+MEDIA_ROOT = Path(os.environ.get("EVALORG_MEDIA_ROOT", VAR_DIR / "private"))
+
+
+def default_storage_from_env(kind: str) -> dict:
+    if kind == "filesystem":
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(MEDIA_ROOT)},
+        }
+    if kind == "s3":
+        if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+            raise ImproperlyConfigured("EVALORG_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+        # Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, read by django-storages and
+        # boto3 from the environment (or an instance role), never from this file.
+        return {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+                "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+                "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+                "location": os.environ.get("AWS_LOCATION", ""),
+                "default_acl": "private",
+                "querystring_auth": True,
+                "file_overwrite": False,
+            },
+        }
+    raise ImproperlyConfigured(f"EVALORG_STORAGE must be 'filesystem' or 's3', not {kind!r}.")
+
+
 STORAGES = {
-    "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(VAR_DIR / "private")},
-    },
+    "default": default_storage_from_env(os.environ.get("EVALORG_STORAGE", "filesystem")),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# Uploaded files live outside the web root and have no public URL: they are served only by
-# views that check access (core.files).
-MEDIA_ROOT = VAR_DIR / "private"
 MEDIA_URL = "/_private-not-served/"  # no URL pattern serves it
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
+# SMTP (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend): the relay every task worker
+# sends through (docs/deployment.md); Django's defaults (localhost:25, no TLS) when unset.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "evalorg@hrss.gd.gov.cn")
 
 # Background work (django-tasks): tasks are rows in the database, run by `manage.py db_worker`
@@ -268,6 +317,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ["REDIS_URL"],
+        # Keeps two deployments (or a test run) on one Redis apart.
+        "KEY_PREFIX": os.environ.get("EVALORG_CACHE_KEY_PREFIX", ""),
     }
     if os.environ.get("REDIS_URL")
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
