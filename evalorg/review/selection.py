@@ -90,6 +90,7 @@ def register_selection_transitions() -> None:
         Transition(
             action="select",
             label=_("评审通过"),
+            confirm=_("确定省级评审通过吗？结论将通知申请机构，提交后不能修改。"),
             sources=frozenset({State.PROVINCE_REVIEW}),
             target=State.SELECTED,
             roles=PROVINCE,
@@ -103,6 +104,7 @@ def register_selection_transitions() -> None:
         Transition(
             action="reject",
             label=_("未通过评审"),
+            confirm=_("确定省级评审不通过吗？申请机构将收到不通过理由，提交后不能修改。"),
             sources=frozenset({State.PROVINCE_REVIEW}),
             target=State.REJECTED,
             roles=PROVINCE,

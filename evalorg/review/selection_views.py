@@ -19,6 +19,7 @@ from evalorg.accounts.models import Agency, Role
 from evalorg.applications import access, workflow
 from evalorg.applications.models import Application, State
 from evalorg.core import audit
+from evalorg.core.confirm import unless_confirmed
 from evalorg.core.files import UploadRefused, file_response
 
 from .decisions import record_decision
@@ -89,6 +90,8 @@ def selection_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, error)
         return redirect(back)
     data = form.cleaned_data
+    if asking := unless_confirmed(request, workflow.TABLE[data["decision"]].confirm, back=back):
+        return asking
     rows = ranked(center, application.round, Stage.PROVINCE_SELECTION)
     row = next((r for r in rows if r.application.pk == pk), None)
     applicant_reason = data["applicant_reason"].strip()
