@@ -30,7 +30,8 @@ from evalorg.applications.workflow import (
 )
 from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
-from evalorg.core.files import atomic_uploads, store_upload
+from evalorg.core.files import atomic_uploads
+from evalorg.documents.minutes import store_minutes
 from evalorg.notify.services import notify_users
 from evalorg.rounds.models import Round
 
@@ -39,8 +40,6 @@ from .transitions import decision_says, scoring_complete
 
 PROVINCE = frozenset({Role.PROVINCE_STAFF})
 DEPARTMENT = frozenset({Role.DEPARTMENT})
-MINUTES_KINDS = ("pdf", "docx", "jpeg", "png")
-MINUTES_MAX_BYTES = 20 * 1024 * 1024
 
 
 def is_center(application: Application, user) -> bool:
@@ -160,9 +159,7 @@ def record_leadership_decision(
     if not approved:
         raise TransitionRefused([Refusal("N-4.1.3", _("请至少勾选一个审定同意的申请。"))])
     with atomic_uploads():
-        stored = store_upload(
-            minutes, allowed_kinds=MINUTES_KINDS, max_bytes=MINUTES_MAX_BYTES, user=user
-        )
+        stored = store_minutes(minutes, user)
         decision = LeadershipDecision.objects.create(
             round=round_,
             decided_on=decided_on,
