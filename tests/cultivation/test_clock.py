@@ -108,6 +108,17 @@ def _lines(case) -> dict[int, str]:
     return dict(case.occupations.values_list("level", "status"))
 
 
+def _eliminated_by_the_system(case, obj, levels: tuple[str, ...]) -> None:
+    """``obj`` (the case or a line) has its ``eliminate`` event by the system citing N-4.3,
+    and the institution was told (in-app and e-mail), the message naming one of ``levels``."""
+    event = AuditEvent.objects.for_object(obj).get(action="eliminate")
+    assert event.actor_label == "系统" and event.audience == "applicant"
+    assert "N-4.3" in event.data["reason"]
+    told = Message.objects.get(recipient=applicant_of(case), subject__contains="自然淘汰")
+    assert any(level in told.body for level in levels)
+    assert OutboundEmail.objects.filter(subject=told.subject).exists()
+
+
 def test_the_day_180_boundary_nothing_passed_eliminates_case_and_lines():
     case = cultivating()
     with time_machine.travel(clock.deadline_end(LAST), tick=False):  # 23:59:59.999999
@@ -120,12 +131,7 @@ def test_the_day_180_boundary_nothing_passed_eliminates_case_and_lines():
     assert AuditEvent.objects.count() == events
     case.refresh_from_db()
     assert case.state == "eliminated" and set(_lines(case).values()) == {Line.ELIMINATED}
-    event = AuditEvent.objects.for_object(case).get(action="eliminate")
-    assert event.actor_label == "系统" and event.audience == "applicant"
-    assert "N-4.3" in event.data["reason"]
-    told = Message.objects.get(recipient=applicant_of(case), subject__contains="自然淘汰")
-    assert "五级" in told.body or "初级" in told.body
-    assert OutboundEmail.objects.filter(subject=told.subject).exists()
+    _eliminated_by_the_system(case, case, ("五级", "初级"))
 
 
 def test_some_lines_passed_accepts_for_those_only():
@@ -184,12 +190,7 @@ def test_lines_left_in_a_case_filed_early_are_eliminated_at_the_end():
     case.refresh_from_db()
     assert case.state == "filed"
     assert _lines(case) == {5: Line.FILED, 4: Line.ELIMINATED}
-    event = AuditEvent.objects.for_object(four).get(action="eliminate")
-    assert event.actor_label == "系统" and event.audience == "applicant"
-    assert "N-4.3" in event.data["reason"]
-    told = Message.objects.get(recipient=applicant_of(case), subject__contains="自然淘汰")
-    assert "四级" in told.body or "中级" in told.body
-    assert OutboundEmail.objects.filter(subject=told.subject).exists()
+    _eliminated_by_the_system(case, four, ("四级", "中级"))
 
 
 @pytest.mark.parametrize("state", ["accepted", "withdrawn"])
