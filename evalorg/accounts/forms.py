@@ -1,6 +1,11 @@
+from __future__ import annotations
+
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
+
+from evalorg.notify.services import queue_email
 
 
 class LoginForm(AuthenticationForm):
@@ -25,3 +30,21 @@ class ApiTokenForm(forms.Form):
         choices=[(30, _("30 天")), (90, _("90 天")), (180, _("180 天")), (365, _("365 天"))],
         initial=90,
     )
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's reset form, but the e-mail goes through the outbox (``queue_email``) like every
+    other one: recorded, delivered by the worker after the commit and retried on failure."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict,
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        queue_email([to_email], subject, body)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from evalorg.core import clock
 
 from . import ratelimits, tokens
-from .forms import ApiTokenForm, LoginForm
+from .forms import ApiTokenForm, LoginForm, OutboxPasswordResetForm
 from .models import ApiToken
 from .navigation import dashboard_sections, todo_items
 
@@ -66,8 +66,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset by e-mail, in Chinese. The page says the same whether or not the address
     is known, so it never tells which e-mail addresses have accounts. Rate-limited per address
-    and per e-mail (no mail bombing)."""
+    and per e-mail (no mail bombing). The e-mail goes through the outbox."""
 
+    form_class = OutboxPasswordResetForm
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"

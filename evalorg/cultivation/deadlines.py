@@ -7,22 +7,26 @@ one afterwards.
 
 ``cultivation_elimination``: once the last day has ended (23:59:59.999999 Shanghai), the system
 actor performs ``accept`` (some line passed) or ``eliminate`` (none) on the case; both
-eliminate the unfinished lines. A second run finds nothing left to do.
+eliminate the unfinished lines. Then the lines still unfinished of a case that left cultivation
+before the end (filed early for its other lines, withdrawn) are eliminated the same way: every
+line is done with at the end of the period, whatever its case's state (N-4.2, N-4.3). A second
+run finds nothing left to do.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
-from evalorg.applications.models import State
+from evalorg.applications.models import ApplicationOccupation, State
 from evalorg.applications.workflow import perform
 from evalorg.core import clock
 
 from .models import CultivationPeriod, Reminder
 from .notifications import tell_institution
-from .transitions import PASSED
+from .transitions import PASSED, UNFINISHED, eliminate_lines
 
 # Kind and how many days before the last day it is due, latest last.
 SCHEDULE = [(Reminder.Kind.DAYS_30, 30), (Reminder.Kind.DAYS_7, 7), (Reminder.Kind.LAST_DAY, 0)]
@@ -114,4 +118,47 @@ def sweep_elimination() -> str:
             ) % {"last": last}
             perform(application, "eliminate", system, reason=reason)
             eliminated += 1
-    return f"eliminated {eliminated}, accepted {accepted}"
+    lines = sweep_left_lines(system)
+    return f"eliminated {eliminated}, accepted {accepted}, lines {lines}"
+
+
+def sweep_left_lines(system) -> int:
+    """Lines still unfinished after the period of a case no longer in cultivation (filed or
+    accepted early for other lines, withdrawn): eliminated like the case's own would have
+    been at the end (N-4.2, N-4.3), and the institution told. Returns how many."""
+    unfinished = ApplicationOccupation.objects.filter(
+        application=OuterRef("application"), status__in=UNFINISHED
+    )
+    periods = (
+        CultivationPeriod.objects.filter(last_day__lt=clock.today())
+        .exclude(application__state=State.CULTIVATING)  # the case transitions above own those
+        .filter(Exists(unfinished))
+        .select_related("application__institution")
+        .order_by("pk")
+    )
+    count = 0
+    for period in periods:
+        if not clock.is_past(period.last_day):
+            continue
+        names = eliminate_lines(period.application, system, period)
+        _tell_lines_eliminated(period, names)
+        count += len(names)
+    return count
+
+
+def _tell_lines_eliminated(period: CultivationPeriod, names: list[str]) -> None:
+    application = period.application
+    tell_institution(
+        application,
+        _("贵机构未通过题库审核的职业（工种）予以自然淘汰"),
+        _(
+            "%(name)s：\n贵机构的培育辅导期（%(start)s 至 %(last)s）已届满。"
+            "期内题库未通过审核的职业（工种）予以自然淘汰，不纳入备案（N-4.3）：%(lines)s"
+        )
+        % {
+            "name": application.institution.name,
+            "start": f"{period.starts_on:%Y年%m月%d日}",
+            "last": f"{period.last_day:%Y年%m月%d日}",
+            "lines": "、".join(names),
+        },
+    )

@@ -72,8 +72,8 @@ def no_line_passed(application: Application, actor, data: dict) -> Refusal | Non
 # ---- effects --------------------------------------------------------------------------------
 
 
-def eliminate_unfinished_lines(application: Application, actor, data: dict) -> None:
-    period = data["_period"]
+def eliminate_lines(application: Application, actor, period: CultivationPeriod) -> list[str]:
+    """Eliminate the case's unfinished lines (line action ``eliminate``); their names."""
     reason = _(
         "培育辅导期已于 %(last)s 届满，该职业（工种）题库未通过审核，予以自然淘汰（N-4.3）。"
     ) % {"last": _day(period.last_day)}
@@ -81,7 +81,11 @@ def eliminate_unfinished_lines(application: Application, actor, data: dict) -> N
     for line in application.occupations.filter(status__in=UNFINISHED).select_related("occupation"):
         perform(line, "eliminate", actor, reason=reason)
         eliminated.append(str(line))
-    data["_eliminated"] = eliminated
+    return eliminated
+
+
+def eliminate_unfinished_lines(application: Application, actor, data: dict) -> None:
+    data["_eliminated"] = eliminate_lines(application, actor, data["_period"])
 
 
 def _line_list(names: list[str]) -> str:

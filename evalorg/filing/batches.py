@@ -29,8 +29,9 @@ from evalorg.applications.workflow import (
     perform_many,
 )
 from evalorg.core import audit, clock
-from evalorg.core.files import atomic_uploads, store_upload
+from evalorg.core.files import atomic_uploads
 from evalorg.core.workflow import define
+from evalorg.documents.minutes import store_minutes
 from evalorg.rounds.models import Round
 
 from .models import AcceptanceBatch, AcceptanceEntry, FilingLetter
@@ -39,8 +40,6 @@ from .services import issue_letter
 CLAUSE = "N-4.3"
 PROVINCE = frozenset({Role.PROVINCE_STAFF})
 DEPARTMENT = frozenset({Role.DEPARTMENT})
-MINUTES_KINDS = ("pdf", "docx", "jpeg", "png")
-MINUTES_MAX_BYTES = 20 * 1024 * 1024
 Status = AcceptanceBatch.Status
 
 BATCHES = define(AcceptanceBatch, "status", "acceptance_batch")
@@ -192,9 +191,7 @@ def record_approval(
             entry.approved = bool(tick and tick.approved)
             entry.note = (tick.note if tick else "")[:500]
         AcceptanceEntry.objects.bulk_update(entries, ["approved", "note"])
-        stored = store_upload(
-            minutes, allowed_kinds=MINUTES_KINDS, max_bytes=MINUTES_MAX_BYTES, user=user
-        )
+        stored = store_minutes(minutes, user)
         perform(
             batch,
             "approve_acceptance",

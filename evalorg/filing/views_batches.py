@@ -19,6 +19,7 @@ from evalorg.accounts.models import Role
 from evalorg.applications.workflow import TransitionRefused
 from evalorg.core import audit
 from evalorg.core.files import UploadRefused, file_response
+from evalorg.documents.minutes import MinutesForm
 from evalorg.review.services import pick_round
 from evalorg.rounds.models import Round
 
@@ -46,17 +47,8 @@ class BatchForm(forms.Form):
     )
 
 
-class ApprovalForm(forms.Form):
-    decided_on = forms.DateField(
-        label=_lazy("会议日期"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    meeting_ref = forms.CharField(label=_lazy("会议名称/文号"), max_length=100)
-    minutes = forms.FileField(label=_lazy("会议纪要（PDF、Word 或图片）"))
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs.setdefault("class", "form-control form-control-sm")
+class ApprovalForm(MinutesForm):
+    """The leadership's approval of a batch: the meeting and its minutes."""
 
 
 @login_required

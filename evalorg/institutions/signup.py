@@ -6,12 +6,21 @@ USCC is already registered. The mailbox then tells its owner what happened: a ne
 gets an activation link (the account stays inactive until it is opened), a duplicate gets an
 e-mail saying the username or code is taken and what to do. Only the owner of the address
 learns whether an account exists.
+
+A sign-up never activated within the link's validity (``PASSWORD_RESET_TIMEOUT``) holds its
+username and USCC no longer: ``release_stale_signups`` (run by the next sign-up asking for
+either) removes its institution and renames the account out of the way, audited.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import ProtectedError, Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,6 +28,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from evalorg.accounts.models import User
+from evalorg.core import audit, clock
+from evalorg.core.models import AuditEvent
+
+from .models import Institution, Membership
 
 
 class ActivationTokenGenerator(PasswordResetTokenGenerator):
@@ -60,3 +73,64 @@ def user_for_activation(uidb64: str, token: str) -> User | None:
     if user.is_active or not activation_tokens.check_token(user, token):
         return None
     return user
+
+
+# ---- sign-ups never activated ---------------------------------------------------------------
+
+EXPIRED_PREFIX = "expired-signup-"
+
+
+def _is_stale(user: User) -> bool:
+    """Registered through sign-up, never activated nor logged in, and its link has expired."""
+    expiry = clock.now() - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    if user.is_active or user.last_login is not None or user.date_joined > expiry:
+        return False
+    events = AuditEvent.objects.for_object(user)
+    return (
+        events.filter(action="user_registered", data__via="signup").exists()
+        and not events.filter(action="signup_activated").exists()
+    )
+
+
+def _release_institution(institution: Institution) -> bool:
+    """Delete an institution whose every account is a stale sign-up (nothing else refers to
+    it: no application ever was made); False when something still does."""
+    if not all(_is_stale(m.user) for m in institution.memberships.select_related("user")):
+        return False
+    try:
+        with transaction.atomic():
+            institution.delete()
+    except ProtectedError:
+        return False
+    return True
+
+
+def _release_user(user: User) -> dict:
+    old = user.username
+    institutions = [m.institution for m in Membership.objects.filter(user=user)]
+    released = [i.uscc for i in institutions if _release_institution(i)]
+    user.username = f"{EXPIRED_PREFIX}{user.pk}-{old}"[:150]
+    user.set_unusable_password()  # the old link can never work again
+    user.save(update_fields=["username", "password"])
+    return {"username": old, "released_uscc": released}
+
+
+def release_stale_signups(username: str, uscc: str) -> int:
+    """Free ``username`` and ``uscc`` from sign-ups never activated in time (see the module);
+    an active account, or one whose link is still valid, keeps them. Returns how many."""
+    from evalorg.accounts.system import system_actor
+
+    holders = User.objects.filter(
+        Q(username__iexact=username) | Q(membership__institution__uscc=uscc),
+        is_active=False,
+        last_login__isnull=True,
+    ).exclude(username__startswith=EXPIRED_PREFIX)
+    count = 0
+    with transaction.atomic():
+        for user in holders.select_for_update(of=("self",)):
+            if not _is_stale(user):
+                continue
+            data = _release_user(user)
+            audit.record("signup_expired", user, actor=system_actor(), data=data)
+            count += 1
+    return count

@@ -133,7 +133,9 @@ def _taken_error() -> str:
 
 def _register(form: SignupForm) -> User | None:
     """Inactive account, institution and membership in one transaction; ``None`` if the
-    username or USCC is taken (checked, or a race lost at the unique constraints)."""
+    username or USCC is taken (checked, or a race lost at the unique constraints). Sign-ups
+    never activated in time give up the username and USCC first."""
+    signup_mail.release_stale_signups(form.cleaned_data["username"], form.cleaned_data["uscc"])
     if form.taken():
         return None
     try:

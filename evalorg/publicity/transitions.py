@@ -197,6 +197,7 @@ OBJECTION_TRANSITIONS = (
     Transition(
         action="investigate",
         label=_("开始调查核实"),
+        confirm=_("确定开始调查核实该异议吗？开始后不能退回“已受理”状态。"),
         sources=frozenset({Objection.Status.RECEIVED}),
         target=Objection.Status.INVESTIGATING,
         roles=PROVINCE,
@@ -205,6 +206,7 @@ OBJECTION_TRANSITIONS = (
     Transition(
         action="uphold",
         label=_("异议成立"),
+        confirm=_("确定认定异议成立吗？处理意见将告知反映人，公示期满后该机构不列入培育辅导对象。"),
         sources=frozenset({Objection.Status.INVESTIGATING}),
         target=Objection.Status.UPHELD,
         roles=PROVINCE,
@@ -217,6 +219,7 @@ OBJECTION_TRANSITIONS = (
     Transition(
         action="dismiss",
         label=_("异议不成立"),
+        confirm=_("确定认定异议不成立吗？处理意见将告知反映人，提交后不能修改。"),
         sources=frozenset({Objection.Status.INVESTIGATING}),
         target=Objection.Status.DISMISSED,
         roles=PROVINCE,

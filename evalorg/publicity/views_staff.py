@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Role
@@ -18,6 +19,7 @@ from evalorg.applications.models import Application, State
 from evalorg.applications.workflow import TransitionRefused, available_actions, perform
 from evalorg.core import audit, clock
 from evalorg.core.clock import CalendarYearMissing
+from evalorg.core.confirm import unless_confirmed
 from evalorg.core.files import file_response
 from evalorg.rounds.models import Round
 
@@ -27,6 +29,13 @@ from .services import approved_cases, create_notice, end_notice, publish_notice
 from .transitions import OBJECTIONS
 
 DEFAULT_OBJECTIONS_TO = "广东省职业技能服务指导中心"
+# Irreversible (issue #10): asked in the browser and, without JavaScript, on the confirm page.
+CONFIRM = {
+    "publish": _lazy("确定发布公示吗？发布后公示向社会公开，相关机构将收到通知，不能撤回。"),
+    "end": _lazy(
+        "确定办结公示吗？无异议的机构将进入培育辅导期，异议成立的机构终止遴选，不能撤销。"
+    ),
+}
 
 
 def _province(request: HttpRequest) -> None:
@@ -106,7 +115,12 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         open_count=Count("objections", filter=Q(objections__status__in=OPEN_OBJECTION_STATES)),
     )
     in_publicity = sum(1 for e in entries if e.application.state == State.IN_PUBLICITY)
-    context = {"notice": notice, "entries": entries, "in_publicity": in_publicity}
+    context = {
+        "notice": notice,
+        "entries": entries,
+        "in_publicity": in_publicity,
+        "confirm": CONFIRM,
+    }
     return render(request, "publicity/staff_detail.html", context)
 
 
@@ -115,6 +129,9 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
     _province(request)
     notice = get_object_or_404(PublicityNotice, pk=pk)
+    back = reverse("publicity:notice", args=[notice.pk])
+    if asking := unless_confirmed(request, str(CONFIRM["publish"]), back=back):
+        return asking
     try:
         publish_notice(notice, request.user)
     except TransitionRefused as refused:
@@ -129,6 +146,9 @@ def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
 def notice_end(request: HttpRequest, pk: int) -> HttpResponse:
     _province(request)
     notice = get_object_or_404(PublicityNotice, pk=pk)
+    back = reverse("publicity:notice", args=[notice.pk])
+    if asking := unless_confirmed(request, str(CONFIRM["end"]), back=back):
+        return asking
     try:
         report = end_notice(notice, request.user)
     except TransitionRefused as refused:
@@ -189,6 +209,9 @@ def objection_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
     objection = _objection(pk)
     if action not in OBJECTIONS.table:
         raise PermissionDenied
+    back = reverse("publicity:objection", args=[objection.pk])
+    if asking := unless_confirmed(request, OBJECTIONS.table[action].confirm, back=back):
+        return asking
     form = ResolveForm(request.POST)
     reason = form.data.get("reason", "").strip()
     try:

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from evalorg.accounts.models import Role, User
+from evalorg.accounts.models import User
 
 from .models import ConflictKind, Opinion
 from .scoring import DIMENSIONS, TemplateItem
@@ -29,14 +29,20 @@ def stored_points(value: Decimal) -> int | float:
 
 
 class MemberForm(forms.Form):
+    """One expert among ``experts``: the agency's own pool and the central one."""
+
     expert = forms.ModelChoiceField(
         label=_lazy("专家"),
-        queryset=User.objects.filter(role=Role.EXPERT, is_active=True),
+        queryset=User.objects.none(),
         error_messages={
             "required": _lazy("请选择专家。"),
-            "invalid_choice": _lazy("所选用户不在专家库中。"),
+            "invalid_choice": _lazy("所选用户不在本机构专家库或省统一专家库中。"),
         },
     )
+
+    def __init__(self, *args, experts: QuerySet, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expert"].queryset = experts
 
 
 class AssignForm(forms.Form):

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -132,6 +132,15 @@ def _back(panel: Panel) -> HttpResponse:
 
 
 # ---- what the page shows --------------------------------------------------------------------
+
+
+def candidate_experts(agency: Agency) -> QuerySet[User]:
+    """The experts an agency may seat on its panels: its own pool (``pool_agency``) and the
+    central one (experts added centrally, without a pool agency); never another city's pool,
+    which only that city's staff see (SPEC §1, N-4.1.2)."""
+    return User.objects.filter(role=Role.EXPERT, is_active=True).filter(
+        Q(expert_profile__pool_agency=agency) | Q(expert_profile__pool_agency__isnull=True)
+    )
 
 
 def major_group_names() -> dict[int, str]:
@@ -254,7 +263,7 @@ def panel_context(panel: Panel) -> dict:
     member_ids = {m.expert_id for m in members}
     pool = [
         expert_row(user, names)
-        for user in User.objects.filter(role=Role.EXPERT, is_active=True)
+        for user in candidate_experts(panel.agency)
         .exclude(pk__in=member_ids)
         .select_related("expert_profile__city")
         .order_by("full_name", "username")
@@ -308,7 +317,7 @@ def panel_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def add_member(request: HttpRequest, pk: int) -> HttpResponse:
     panel = _own_panel(request, pk)
-    form = MemberForm(request.POST)
+    form = MemberForm(request.POST, experts=candidate_experts(panel.agency))
     if not form.is_valid():
         _errors(request, form)
         return _back(panel)

@@ -30,7 +30,8 @@ from evalorg.applications.workflow import (
 )
 from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
-from evalorg.core.files import atomic_uploads, store_upload
+from evalorg.core.files import atomic_uploads
+from evalorg.documents.minutes import store_minutes
 from evalorg.notify.services import notify_users
 from evalorg.rounds.models import Round
 
@@ -39,8 +40,6 @@ from .transitions import decision_says, scoring_complete
 
 PROVINCE = frozenset({Role.PROVINCE_STAFF})
 DEPARTMENT = frozenset({Role.DEPARTMENT})
-MINUTES_KINDS = ("pdf", "docx", "jpeg", "png")
-MINUTES_MAX_BYTES = 20 * 1024 * 1024
 
 
 def is_center(application: Application, user) -> bool:
@@ -90,6 +89,7 @@ def register_selection_transitions() -> None:
         Transition(
             action="select",
             label=_("评审通过"),
+            confirm=_("确定省级评审通过吗？结论将通知申请机构，提交后不能修改。"),
             sources=frozenset({State.PROVINCE_REVIEW}),
             target=State.SELECTED,
             roles=PROVINCE,
@@ -103,6 +103,7 @@ def register_selection_transitions() -> None:
         Transition(
             action="reject",
             label=_("未通过评审"),
+            confirm=_("确定省级评审不通过吗？申请机构将收到不通过理由，提交后不能修改。"),
             sources=frozenset({State.PROVINCE_REVIEW}),
             target=State.REJECTED,
             roles=PROVINCE,
@@ -158,9 +159,7 @@ def record_leadership_decision(
     if not approved:
         raise TransitionRefused([Refusal("N-4.1.3", _("请至少勾选一个审定同意的申请。"))])
     with atomic_uploads():
-        stored = store_upload(
-            minutes, allowed_kinds=MINUTES_KINDS, max_bytes=MINUTES_MAX_BYTES, user=user
-        )
+        stored = store_minutes(minutes, user)
         decision = LeadershipDecision.objects.create(
             round=round_,
             decided_on=decided_on,

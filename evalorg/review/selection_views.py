@@ -19,7 +19,9 @@ from evalorg.accounts.models import Agency, Role
 from evalorg.applications import access, workflow
 from evalorg.applications.models import Application, State
 from evalorg.core import audit
+from evalorg.core.confirm import unless_confirmed
 from evalorg.core.files import UploadRefused, file_response
+from evalorg.documents.minutes import MinutesForm
 
 from .decisions import record_decision
 from .models import LeadershipDecision, Stage
@@ -89,6 +91,8 @@ def selection_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, error)
         return redirect(back)
     data = form.cleaned_data
+    if asking := unless_confirmed(request, workflow.TABLE[data["decision"]].confirm, back=back):
+        return asking
     rows = ranked(center, application.round, Stage.PROVINCE_SELECTION)
     row = next((r for r in rows if r.application.pk == pk), None)
     applicant_reason = data["applicant_reason"].strip()
@@ -117,24 +121,16 @@ def selection_decide(request: HttpRequest, pk: int) -> HttpResponse:
 # ---- leadership approval (department) ---------------------------------------------------------
 
 
-class ApprovalForm(forms.Form):
-    decided_on = forms.DateField(
-        label=_lazy("会议日期"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    meeting_ref = forms.CharField(
-        label=_lazy("会议名称/文号"),
-        max_length=100,
-        help_text=_lazy("例如：遴选工作领导小组2023年第3次会议"),
-    )
-    minutes = forms.FileField(label=_lazy("会议纪要（PDF、Word 或图片）"))
+class ApprovalForm(MinutesForm):
+    """The leadership group's approval of the selected cases: the meeting, its minutes, a note."""
+
     note = forms.CharField(
         label=_lazy("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs.setdefault("class", "form-control form-control-sm")
+        self.fields["meeting_ref"].help_text = _lazy("例如：遴选工作领导小组2023年第3次会议")
 
 
 def _department(request: HttpRequest) -> None:

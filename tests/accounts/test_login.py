@@ -114,17 +114,31 @@ def test_short_password_message_is_chinese():
     assert "至少需要 10 个字符" in " ".join(excinfo.value.messages)
 
 
-def test_password_reset_by_email_in_chinese(client, make_user):
+def test_password_reset_by_email_in_chinese(client, make_user, django_capture_on_commit_callbacks):
+    """The e-mail goes through the outbox like every other: recorded, then delivered by the
+    worker once the request's transaction commits (retried if sending fails)."""
     import re
 
     from django.core import mail
 
+    from evalorg.notify.models import OutboundEmail
+
     user = make_user(username="reset_me", email="reset@example.org")
     login = client.get(reverse("accounts:login")).content.decode()
     assert "忘记密码" in login and reverse("institutions:signup") in login
-    response = client.post(reverse("accounts:password_reset"), {"email": "reset@example.org"})
+    with django_capture_on_commit_callbacks(execute=False) as delivery:
+        response = client.post(reverse("accounts:password_reset"), {"email": "reset@example.org"})
     assert response.status_code == 302
+    queued = OutboundEmail.objects.get()
+    assert queued.to == ["reset@example.org"] and queued.status == "queued"
+    assert "重设密码" in queued.subject and "\n" not in queued.subject
+    assert not mail.outbox  # nothing sent from the request itself
+    for deliver in delivery:
+        deliver()
+    queued.refresh_from_db()
+    assert queued.status == "sent" and queued.attempts == 1
     (message,) = mail.outbox
+    assert message.subject == queued.subject and message.body == queued.body
     assert "重设密码" in message.subject and "reset_me" in message.body
     link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", message.body).group(1)
     form = client.get(link, follow=True)
@@ -146,3 +160,6 @@ def test_password_reset_does_not_tell_whether_an_address_is_known(client):
     )
     assert "如果该邮箱登记了账户" in response.content.decode()
     assert not mail.outbox
+    from evalorg.notify.models import OutboundEmail
+
+    assert not OutboundEmail.objects.exists()

@@ -108,24 +108,30 @@ def _lines(case) -> dict[int, str]:
     return dict(case.occupations.values_list("level", "status"))
 
 
-def test_the_day_180_boundary_nothing_passed_eliminates_case_and_lines():
-    case = cultivating()
-    with time_machine.travel(clock.deadline_end(LAST), tick=False):  # 23:59:59.999999
-        assert sweep_elimination() == "eliminated 0, accepted 0"
-    assert Application.objects.get(pk=case.pk).state == "cultivating"
-    with time_machine.travel(at(LAST + timedelta(days=1), 0), tick=False):  # 00:00:00
-        assert sweep_elimination() == "eliminated 1, accepted 0"
-        events = AuditEvent.objects.count()
-        assert sweep_elimination() == "eliminated 0, accepted 0"
-    assert AuditEvent.objects.count() == events
-    case.refresh_from_db()
-    assert case.state == "eliminated" and set(_lines(case).values()) == {Line.ELIMINATED}
-    event = AuditEvent.objects.for_object(case).get(action="eliminate")
+def _eliminated_by_the_system(case, obj, levels: tuple[str, ...]) -> None:
+    """``obj`` (the case or a line) has its ``eliminate`` event by the system citing N-4.3,
+    and the institution was told (in-app and e-mail), the message naming one of ``levels``."""
+    event = AuditEvent.objects.for_object(obj).get(action="eliminate")
     assert event.actor_label == "系统" and event.audience == "applicant"
     assert "N-4.3" in event.data["reason"]
     told = Message.objects.get(recipient=applicant_of(case), subject__contains="自然淘汰")
-    assert "五级" in told.body or "初级" in told.body
+    assert any(level in told.body for level in levels)
     assert OutboundEmail.objects.filter(subject=told.subject).exists()
+
+
+def test_the_day_180_boundary_nothing_passed_eliminates_case_and_lines():
+    case = cultivating()
+    with time_machine.travel(clock.deadline_end(LAST), tick=False):  # 23:59:59.999999
+        assert sweep_elimination() == "eliminated 0, accepted 0, lines 0"
+    assert Application.objects.get(pk=case.pk).state == "cultivating"
+    with time_machine.travel(at(LAST + timedelta(days=1), 0), tick=False):  # 00:00:00
+        assert sweep_elimination() == "eliminated 1, accepted 0, lines 0"
+        events = AuditEvent.objects.count()
+        assert sweep_elimination() == "eliminated 0, accepted 0, lines 0"
+    assert AuditEvent.objects.count() == events
+    case.refresh_from_db()
+    assert case.state == "eliminated" and set(_lines(case).values()) == {Line.ELIMINATED}
+    _eliminated_by_the_system(case, case, ("五级", "初级"))
 
 
 def test_some_lines_passed_accepts_for_those_only():
@@ -135,7 +141,7 @@ def test_some_lines_passed_accepts_for_those_only():
     four = case.occupations.get(level=4)
     ApplicationOccupation.objects.filter(pk=four.pk).update(status=Line.BANK_SUBMITTED)
     with time_machine.travel(at(LAST + timedelta(days=3)), tick=False):  # a sweep that ran late
-        assert sweep_elimination() == "eliminated 0, accepted 1"
+        assert sweep_elimination() == "eliminated 0, accepted 1, lines 0"
     case.refresh_from_db()
     assert case.state == "accepted"
     assert _lines(case) == {5: Line.BANK_PASSED, 4: Line.ELIMINATED}
@@ -158,3 +164,42 @@ def test_the_end_transitions_are_the_system_s_and_wait_for_the_period():
     ):
         perform(case, "accept_at_end", system_actor())
     assert Application.objects.get(pk=case.pk).state == "cultivating"
+
+
+def test_lines_left_in_a_case_filed_early_are_eliminated_at_the_end():
+    """成熟一批，公布一批: a case filed mid-period for its passed line leaves its other line
+    cultivating; once the period ends that line is eliminated too, whatever the case's state
+    (N-4.2, N-4.3), by the system, with an audit event and a notice, once."""
+    from evalorg.filing.services import issue_letter
+    from tests.filing.conftest import province_staff
+
+    case = cultivating()
+    five, four = case.occupations.get(level=5), case.occupations.get(level=4)
+    ApplicationOccupation.objects.filter(pk=five.pk).update(status=Line.BANK_PASSED)
+    with time_machine.travel(at(START + timedelta(days=120)), tick=False):
+        issue_letter(case, province_staff())
+    assert _lines(case) == {5: Line.FILED, 4: Line.CULTIVATING}
+    with time_machine.travel(clock.deadline_end(LAST), tick=False):
+        assert sweep_elimination() == "eliminated 0, accepted 0, lines 0"
+    assert _lines(case) == {5: Line.FILED, 4: Line.CULTIVATING}
+    with time_machine.travel(at(LAST + timedelta(days=1), 0), tick=False):
+        assert sweep_elimination() == "eliminated 0, accepted 0, lines 1"
+        events = AuditEvent.objects.count()
+        assert sweep_elimination() == "eliminated 0, accepted 0, lines 0"
+    assert AuditEvent.objects.count() == events
+    case.refresh_from_db()
+    assert case.state == "filed"
+    assert _lines(case) == {5: Line.FILED, 4: Line.ELIMINATED}
+    _eliminated_by_the_system(case, four, ("四级", "中级"))
+
+
+@pytest.mark.parametrize("state", ["accepted", "withdrawn"])
+def test_unfinished_lines_of_a_case_out_of_cultivation_are_eliminated(state):
+    case = cultivating()
+    four = case.occupations.get(level=4)
+    ApplicationOccupation.objects.filter(pk=four.pk).update(status=Line.BANK_SUBMITTED)
+    Application.objects.filter(pk=case.pk).update(state=state)
+    with time_machine.travel(at(LAST + timedelta(days=2)), tick=False):
+        assert sweep_elimination() == "eliminated 0, accepted 0, lines 2"
+    assert set(_lines(case).values()) == {Line.ELIMINATED}
+    assert Application.objects.get(pk=case.pk).state == state

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -457,3 +458,70 @@ def test_a_government_body_code_is_warned_at_sign_up(client):
 def test_an_enterprise_code_gets_no_government_warning(client):
     response = signup_and_activate(client, signup_data())
     assert "机关（11）" not in response.content.decode()
+
+
+# ---- sign-ups never activated give up their username and USCC -------------------------------
+
+
+def _later(days: float):
+    import time_machine
+
+    from evalorg.core import clock
+
+    return time_machine.travel(clock.now() + timedelta(days=days), tick=False)
+
+
+def test_a_signup_never_activated_in_time_releases_its_username_and_uscc(client):
+    """The activation link is valid PASSWORD_RESET_TIMEOUT (3 days): after that the next
+    sign-up asking for the same username and USCC replaces the stale one, audited."""
+    from django.core import mail
+
+    client.post(SIGNUP, signup_data())
+    stale = User.objects.get(username="gz_newcomer")
+    old_institution = stale.membership.institution
+    old_link = activation_link(mail.outbox[-1])
+    with _later(3.1):
+        response = client.post(SIGNUP, signup_data(email="second@example.cn", full_name="赵二"))
+        assert response["Location"] == SIGNUP_SENT
+    new = User.objects.get(username="gz_newcomer")
+    assert new.pk != stale.pk and new.email == "second@example.cn" and not new.is_active
+    assert new.membership.institution.uscc == signup_data()["uscc"]
+    assert not Institution.objects.filter(pk=old_institution.pk).exists()
+    stale.refresh_from_db()
+    assert stale.username == f"expired-signup-{stale.pk}-gz_newcomer"
+    assert not stale.is_active and not stale.has_usable_password()
+    event = AuditEvent.objects.for_object(stale).get(action="signup_expired")
+    assert event.actor_label == "系统"
+    assert event.data == {"username": "gz_newcomer", "released_uscc": [signup_data()["uscc"]]}
+    assert "已在系统中注册" not in mail.outbox[-1].body  # an activation link this time
+    assert client.post(old_link).status_code == 400
+    page = client.post(activation_link(mail.outbox[-1]), follow=True)
+    assert "注册成功" in page.content.decode()
+
+
+def test_a_signup_still_within_its_link_s_validity_keeps_them(client):
+    from django.core import mail
+
+    client.post(SIGNUP, signup_data())
+    before = counts()
+    with _later(2.9):
+        client.post(SIGNUP, signup_data(email="second@example.cn"))
+    assert counts() == before
+    assert "已在系统中注册" in mail.outbox[-1].body
+    assert not AuditEvent.objects.filter(action="signup_expired").exists()
+
+
+def test_an_activated_account_keeps_them_for_ever(client):
+    from django.core import mail
+
+    signup_and_activate(client, signup_data())
+    client.logout()
+    before = counts()
+    with _later(30):
+        by_name = client.post(SIGNUP, signup_data(uscc=make_uscc(serial=900004)))
+        by_uscc = client.post(SIGNUP, signup_data(username="gz_other"))
+    assert by_name["Location"] == by_uscc["Location"] == SIGNUP_SENT
+    assert counts() == before
+    assert User.objects.get(username="gz_newcomer").is_active
+    assert ["已在系统中注册" in m.body for m in mail.outbox[-2:]] == [True, True]
+    assert not AuditEvent.objects.filter(action="signup_expired").exists()

@@ -29,14 +29,19 @@ def test_staff_investigate_then_uphold_with_a_reason(client, staff, case_and_obj
         client.force_login(staff)
         page = client.get(reverse("publicity:objection", args=[item.pk])).content.decode()
         assert all(value in page for value in IDENTITY)  # staff see who objected
-        client.post(reverse("publicity:objection_action", args=[item.pk, "investigate"]))
+        client.post(
+            reverse("publicity:objection_action", args=[item.pk, "investigate"]),
+            {"confirm": "yes"},
+        )
         refused = client.post(
-            reverse("publicity:objection_action", args=[item.pk, "uphold"]), follow=True
+            reverse("publicity:objection_action", args=[item.pk, "uphold"]),
+            {"confirm": "yes"},
+            follow=True,
         )
         assert "请填写“异议成立”的理由" in refused.content.decode()
         client.post(
             reverse("publicity:objection_action", args=[item.pk, "uphold"]),
-            {"reason": "经核实，培训场地不存在。"},
+            {"reason": "经核实，培训场地不存在。", "confirm": "yes"},
         )
     item.refresh_from_db()
     assert item.status == "upheld" and item.resolved_by == staff
@@ -103,7 +108,7 @@ def test_city_staff_cannot_handle_objections(client, staff, case_and_objection):
     client.force_login(city)
     action = reverse("publicity:objection_action", args=[item.pk, "investigate"])
     assert client.get(reverse("publicity:objection", args=[item.pk])).status_code == 403
-    assert client.post(action).status_code == 403
+    assert client.post(action, {"confirm": "yes"}).status_code == 403
     with pytest.raises(TransitionRefused, match="您无权"):
         perform(item, "investigate", city)
     item.refresh_from_db()

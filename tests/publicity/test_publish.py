@@ -38,7 +38,7 @@ def test_staff_create_preview_and_publish_through_the_pages(client, staff):
         assert response["Location"] == reverse("publicity:notice", args=[notice.pk])
         assert notice.body == "公示期 2023年09月27日 至 2023年10月09日，共 2 家"
         assert client.get(reverse("public:notice", args=[notice.pk])).status_code == 404  # draft
-        client.post(reverse("publicity:publish", args=[notice.pk]))
+        client.post(reverse("publicity:publish", args=[notice.pk]), {"confirm": "yes"})
     notice.refresh_from_db()
     assert notice.published_by == staff and notice.published_at is not None
     assert set(Application.objects.values_list("state", flat=True)) == {"in_publicity"}

@@ -96,12 +96,12 @@ def test_staff_can_end_a_notice_from_its_page(client, staff):
     client.force_login(staff)
     url = reverse("publicity:end", args=[notice.pk])
     with time_machine.travel(DURING, tick=False):
-        refused = client.post(url, follow=True).content.decode()
+        refused = client.post(url, {"confirm": "yes"}, follow=True).content.decode()
     assert "公示期内不能办结" in refused and "N-4.1.3" in refused
     assert Application.objects.get(pk=case.pk).state == "in_publicity"
     with time_machine.travel(AFTER, tick=False):
         client.force_login(staff)  # the 30-minute session ended meanwhile
-        done = client.post(url, follow=True).content.decode()
+        done = client.post(url, {"confirm": "yes"}, follow=True).content.decode()
     assert "进入培育 1 家" in done
     assert Application.objects.get(pk=case.pk).state == "cultivating"
     assert AuditEvent.objects.get(action="end_publicity").actor == staff

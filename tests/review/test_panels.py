@@ -23,6 +23,7 @@ from evalorg.review.models import (
     PanelMember,
     Scoresheet,
 )
+from evalorg.review.panels import candidate_experts
 from evalorg.rounds.defaults import DEFAULT_SCORESHEET
 from tests.applications.conftest import applicant_of, build_application
 from tests.factories import (
@@ -293,3 +294,32 @@ def test_panel_page_query_count_is_constant(client, staff, django_assert_num_que
         response = client.get(reverse(LIST))
     assert response.content.decode().count('data-conflicted="1"') == 10
     assert ConflictDeclaration.objects.count() == 20
+
+
+def _pooled(name: str, agency: Agency | None):
+    expert = UserFactory(role="expert", full_name=name)
+    ExpertProfile.objects.create(user=expert, employer_name="某单位", pool_agency=agency)
+    return expert
+
+
+def test_a_panel_draws_on_its_own_pool_and_the_central_one_never_another_city_s(
+    client, staff, application
+):
+    """Another city's pool is that city's own (issue #10): it is neither listed on this city's
+    panel page nor accepted by 加入评审组; central experts (no pool agency) serve everywhere."""
+    shenzhen = city_agency("440300")
+    own, central = _pooled("本市专家", staff.agency), _pooled("省库专家", None)
+    other = _pooled("深圳专家", shenzhen)
+    bare = UserFactory(role="expert", full_name="无档案专家")  # no profile: central too
+    panel = open_panel(client, staff)
+    page = client.get(reverse(LIST)).content.decode()
+    assert all(e.full_name in page for e in (own, central, bare))
+    assert "深圳专家" not in page
+    add = reverse("panels:add_member", args=[panel.pk])
+    refused = client.post(add, {"expert": other.pk}, follow=True).content.decode()
+    assert "不在本机构专家库或省统一专家库中" in refused
+    for expert in (own, central):
+        client.post(add, {"expert": expert.pk})
+    assert set(panel.members.values_list("expert_id", flat=True)) == {own.pk, central.pk}
+    seen_by_shenzhen = set(candidate_experts(shenzhen))
+    assert seen_by_shenzhen == {other, central, bare}

@@ -84,7 +84,12 @@ def province_scores(cases, center, points):
 def decide(client, case, decision, reason="评审意见", applicant_reason=""):
     return client.post(
         reverse("selection:decide", args=[case.pk]),
-        {"decision": decision, "reason": reason, "applicant_reason": applicant_reason},
+        {
+            "decision": decision,
+            "reason": reason,
+            "applicant_reason": applicant_reason,
+            "confirm": "yes",
+        },
         follow=True,
     )
 
@@ -352,3 +357,28 @@ def test_an_absent_case_gets_zero_for_the_defense_items_in_the_province_ranking(
     assert totals[present.pk] == 100 and totals[absent.pk] == 100 - defense_points
     sections = {s.record.stage: s for s in stage_sections(absent)}
     assert sections[Stage.PROVINCE_SELECTION].aggregate.total == 100 - defense_points
+
+
+def test_select_without_confirmation_changes_nothing_and_asks(client, staff, center_staff):
+    """An irreversible decision (issue #10): without confirm=yes the center gets the confirm
+    page in Chinese and nothing is recorded; the ranking's button carries the question."""
+    (case,) = in_province_review(staff, 1)
+    province_scores([case], center_staff, [8])
+    client.force_login(center_staff)
+    page = client.get(reverse("selection:ranking")).content.decode()
+    assert f'data-testid="select-{case.pk}" data-confirm="确定提交省级评审结论吗' in page
+    response = client.post(
+        reverse("selection:decide", args=[case.pk]),
+        {"decision": "select", "reason": "内部：综合实力强"},
+    )
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "确定省级评审通过吗" in body and 'name="confirm" value="yes"' in body
+    assert 'name="reason" value="内部：综合实力强"' in body  # the same fields again
+    case.refresh_from_db()
+    assert case.state == State.PROVINCE_REVIEW
+    province = ReviewStage.objects.filter(application=case, stage=Stage.PROVINCE_SELECTION)
+    assert not province.exclude(recommended=None).exists()
+    decide(client, case, "select", reason="内部：综合实力强")  # with confirm=yes
+    case.refresh_from_db()
+    assert case.state == State.SELECTED
