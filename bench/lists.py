@@ -61,7 +61,7 @@ def measure_pages(
         fetch(client, url)  # warm: templates, sessions
         queries = common.count_queries(lambda c=client, u=url: fetch(c, u))
         seconds, cpu = common.median_times(lambda c=client, u=url: fetch(c, u), runs)
-        results[name] = (seconds, queries)
+        results[name] = (seconds, queries, cpu)
         print(
             f"  {size:>6} {name:<40} {common.ms(seconds):>10} (CPU {common.ms(cpu):>9}) "
             f"{queries:>4} queries",
@@ -183,10 +183,10 @@ def report_pages(sizes, pages) -> list[str]:
     first, last = sizes[0], sizes[-1]
     missed = []
     for name in PAGES:
-        (t0, q0), (t1, q1) = pages[first][name], pages[last][name]
+        (t0, q0, c0), (t1, q1, c1) = pages[first][name], pages[last][name]
         growth = t1 / t0
         flag = "" if growth <= TARGETS["list_growth"] and q0 == q1 else "  <-- MISSED"
-        print(f"  {name:<40} ×{growth:.2f} time, queries {q0} → {q1}{flag}")
+        print(f"  {name:<40} ×{growth:.2f} time (CPU ×{c1 / c0:.2f}), queries {q0} → {q1}{flag}")
         if flag and not name.startswith("floor"):
             missed.append(name)
     floor = "floor (inbox queries, bare template)"
