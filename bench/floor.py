@@ -3,11 +3,10 @@ rows with their occupations) and a minimal template, no context processors, no i
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.template import Context, Engine
 
-from evalorg.review.inbox import PAGE_SIZE, filtered_inbox
+from evalorg.review.inbox import filtered_inbox, inbox_paginator
 
 TEMPLATE = Engine.get_default().from_string(
     "<p>{{ page.paginator.count }}</p><table>{% for a in page %}<tr>"
@@ -21,5 +20,5 @@ TEMPLATE = Engine.get_default().from_string(
 def floor(request: HttpRequest) -> HttpResponse:
     form, applications = filtered_inbox(request)
     counties = len(form.fields["county"].choices)
-    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = inbox_paginator(request, form, applications).get_page(request.GET.get("page"))
     return HttpResponse(TEMPLATE.render(Context({"page": page, "counties": counties})))

@@ -68,6 +68,9 @@ class ReviewStage(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["application", "stage"], name="uniq_review_stage")
         ]
+        # The provincial center's scope: the cases with a provincial selection record, read
+        # from the index alone (issue 12).
+        indexes = [models.Index(fields=["stage", "application"], name="review_stage_app_idx")]
 
     def __str__(self) -> str:
         return f"{self.application}：{self.get_stage_display()}"

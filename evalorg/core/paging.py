@@ -1,0 +1,36 @@
+"""Paging a list whose rows are costly to build (issue 12).
+
+Django's ``Paginator`` slices the list's queryset: the database computes every column, join and
+annotation of every row that matches before it sorts them and keeps one page. ``KeyPaginator``
+chooses the page's keys with the filtered, ordered query alone (the sort reads an index, or
+sorts narrow rows) and builds the full rows for those keys only, in the same single query
+(``pk IN (SELECT pk … ORDER BY … LIMIT/OFFSET)``). Same count, same pages, same order; the
+number of queries does not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+
+Rows = Callable[[QuerySet], QuerySet]
+
+
+class KeyPaginator(Paginator):
+    """``rows(keys)`` returns the rows to show for a subquery of primary keys, in the list's
+    order (it must not need the list's filters: the keys come from them)."""
+
+    def __init__(self, object_list: QuerySet, per_page: int, rows: Rows, **kwargs) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.rows = rows
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = self.object_list.values("pk")[bottom:top]
+        return self._get_page(self.rows(keys), number, self)
