@@ -31,7 +31,7 @@ from pathlib import Path
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--applicants", type=int, default=20)
-    parser.add_argument("--profile", default="", help="an endpoint name, e.g. 'wizard: review'")
+    parser.add_argument("--profile", default="", help="an endpoint, * for all but login POST")
     parser.add_argument("--tree", action="store_true", help="pyinstrument's tree (if installed)")
     parser.add_argument("--sql", default="", help="print the SQL of one request of an endpoint")
     parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime")
@@ -66,7 +66,7 @@ class Walk:
 
     def request(self, name: str, call: Callable[[], object], expect: int) -> object:
         counter = Statements()
-        profiling = name == self.profile
+        profiling = name == self.profile or (self.profile == "*" and name != "login (POST)")
         with connection.execute_wrapper(counter):
             wall, cpu = time.perf_counter(), time.process_time()
             if profiling:
