@@ -10,7 +10,7 @@ occupations, choosing the file, reading the review before ticking the promise); 
 the pauses, so the run becomes a closed loop that measures capacity, not a deadline day.
 Each applicant's pauses come from its own seeded generator: two runs pause alike.
 The server's CPU per request: the bench settings (bench/surge_settings.py) add the header
-X-Bench-CPU-ms; it is summed here per endpoint.
+X-Bench-CPU-ms; it is kept here per endpoint (median and mean in the result).
 """
 
 from __future__ import annotations

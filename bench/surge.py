@@ -136,6 +136,18 @@ def print_stats(rows: list[dict]) -> None:
         )
 
 
+def think(text: str) -> str:
+    """``MIN-MAX`` seconds (or one number, or 0), as bench/locustfile.py reads it."""
+    low, _, high = text.partition("-")
+    try:
+        if not 0 <= float(low) <= float(high or low):
+            raise ValueError(text)
+    except ValueError:
+        message = f"--think {text!r}: MIN-MAX seconds, e.g. 3-10, or 0"
+        raise argparse.ArgumentTypeError(message) from None
+    return "0" if float(high or low) == 0 else text
+
+
 def describe(args: argparse.Namespace) -> str:
     arrival = args.users / args.spawn_rate
     pauses = "none: capacity run" if args.think == "0" else f"{args.think} s, five per applicant"
@@ -144,7 +156,7 @@ def describe(args: argparse.Namespace) -> str:
     )
     return (
         f"== model: {args.users} applicants arriving at {args.spawn_rate:g}/s (all within "
-        f"{arrival:.0f} s); think time {pauses}; gunicorn {server}"
+        f"{arrival:.3g} s); think time {pauses}; gunicorn {server}"
     )
 
 
@@ -189,7 +201,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--threads", type=int, default=1, help="> 1: gthread workers")
     parser.add_argument(
-        "--think", default="3-10", help="MIN-MAX seconds before five of the steps; 0: none"
+        "--think",
+        default="3-10",
+        type=think,
+        help="MIN-MAX seconds before five of the steps; 0: none (capacity run)",
     )
     args = parser.parse_args()
 
