@@ -54,7 +54,8 @@ class InstitutionStepForm(forms.ModelForm):
                 widget.attrs.setdefault("class", "form-check-input")
             elif isinstance(widget, forms.Select):
                 widget.attrs.setdefault("class", "form-select")
-                field.widget = FastSelect(attrs=widget.attrs, choices=widget.choices)
+                if type(widget) is forms.Select:  # not a SelectMultiple: same HTML, faster
+                    field.widget = FastSelect(attrs=widget.attrs, choices=widget.choices)
             else:
                 widget.attrs.setdefault("class", "form-control")
 
