@@ -6,6 +6,21 @@ applicants with their drafts (bench/surge_seed.py, bulk_create), starts gunicorn
 saves a wizard step, uploads a small PDF, submits) and reports requests/s, p50/p95/p99 per
 endpoint, errors, and the acknowledged submissions against the rows stored. Password hashing
 is measured apart. Targets: p95 < 300 ms apart from login, 0 errors, 0 lost.
+
+The workload model, stated because the figures mean nothing without it:
+- Arrival: locust starts --users applicants at --spawn-rate a second (200 at 20/s: all have
+  arrived after 10 s), each on its own seeded draft, and each goes through the steps once.
+- Think time (--think MIN-MAX, default 3-10 s): before five of its requests an applicant
+  pauses a random time in that range, as a person reads and fills the page in
+  (bench/locustfile.py says where). This is the deadline-day figure the p95 target is about.
+- --think 0 removes the pauses: every applicant sends its next request as soon as the last
+  answer arrives, a closed loop of --users clients. Then the latency is about users x mean
+  CPU per request / cores whatever the server does (200 x ~0.1 s / 2 = ~10 s), so that run is
+  the capacity figure (requests/s, CPU per request), and the p95 target is not checked on it.
+The server's CPU per request per endpoint comes from bench/surge_settings.py (a header the
+bench's gunicorn adds: the worker thread's CPU time). --threads N > 1 runs gunicorn's gthread
+workers (N threads each): PBKDF2 releases the GIL, so short requests need not queue behind a
+login's hashing.
 """
 
 from __future__ import annotations
@@ -45,6 +60,17 @@ def seed(env: dict, *args: str) -> str:
     ).stdout
 
 
+def start_surge_server(env: dict, port: int, workers: int, threads: int):
+    """gunicorn with the bench settings (the X-Bench-CPU-ms header), threaded when asked."""
+    threading = [f"--threads={threads}", "--worker-class=gthread"] if threads > 1 else []
+    return start_gunicorn(
+        {**env, "DJANGO_SETTINGS_MODULE": "surge_settings"},
+        port,
+        workers,
+        extra=[*threading, f"--pythonpath={ROOT / 'bench'}"],
+    )
+
+
 def django_env(pg_url: str, var_dir: str) -> dict:
     env = dict(os.environ)
     env.update(
@@ -59,26 +85,56 @@ def django_env(pg_url: str, var_dir: str) -> dict:
 
 
 def print_stats(rows: list[dict]) -> None:
-    head = f"{'endpoint':<36}{'requests':>9}{'fails':>7}{'req/s':>8}{'p50':>7}{'p95':>7}{'p99':>7}"
-    print("\n" + head)
+    head = (
+        f"{'endpoint':<34}{'requests':>9}{'fails':>6}{'req/s':>7}{'p50':>7}{'p95':>7}{'p99':>7}"
+        f"{'CPU p50':>9}{'CPU mean':>9}"
+    )
+    print("\n" + head + "\n" + " " * 48 + "latency (ms)" + " " * 6 + "server CPU (ms)")
     for row in rows:
         print(
-            f"{row['name']:<36}{row['requests']:>9}{row['failures']:>7}{row['rps']:>8.1f}"
+            f"{row['name']:<34}{row['requests']:>9}{row['failures']:>6}{row['rps']:>7.1f}"
             f"{row['p50']:>7.0f}{row['p95']:>7.0f}{row['p99']:>7.0f}"
+            f"{row.get('cpu_p50', float('nan')):>9.1f}{row.get('cpu_mean', float('nan')):>9.1f}"
         )
 
 
-def report(result: dict, stored: dict, hashing: dict, seconds: float) -> int:
+def think(text: str) -> str:
+    """``MIN-MAX`` seconds (or one number, or 0), as bench/locustfile.py reads it."""
+    low, _, high = text.partition("-")
+    try:
+        if not 0 <= float(low) <= float(high or low):
+            raise ValueError(text)
+    except ValueError:
+        message = f"--think {text!r}: MIN-MAX seconds, e.g. 3-10, or 0"
+        raise argparse.ArgumentTypeError(message) from None
+    return "0" if float(high or low) == 0 else text
+
+
+def describe(args: argparse.Namespace) -> str:
+    arrival = args.users / args.spawn_rate
+    pauses = "none: capacity run" if args.think == "0" else f"{args.think} s, five per applicant"
+    server = f"{args.workers} workers" + (
+        f" x {args.threads} threads (gthread)" if args.threads > 1 else " (sync)"
+    )
+    return (
+        f"== model: {args.users} applicants arriving at {args.spawn_rate:g}/s (all within "
+        f"{arrival:.3g} s); think time {pauses}; gunicorn {server}"
+    )
+
+
+def report(result: dict, stored: dict, hashing: dict, seconds: float, capacity: bool) -> int:
     rows = result["stats"]
     print_stats(rows)
     missed = [
         f"p95 of {row['name']} {row['p95']:.0f} ms > {P95_TARGET_MS} ms"
         for row in rows[:-1]
-        if "login" not in row["name"] and row["p95"] > P95_TARGET_MS
+        if not capacity and "login" not in row["name"] and row["p95"] > P95_TARGET_MS
     ]
     total = rows[-1]
     errors = total["failures"]
     print(f"\nrun: {seconds:.1f} s, {total['requests']} requests, {errors} errors")
+    if capacity:
+        print(f"capacity run (no think time): p95 < {P95_TARGET_MS} ms is not checked")
     print(
         f"acknowledged submissions: {result['acknowledged']} "
         f"({result['numbers']} distinct numbers); rows stored: {stored['stored']} "
@@ -105,6 +161,13 @@ def main() -> int:
     parser.add_argument("--run-time", default="5m", help="upper bound; stops when all are done")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--threads", type=int, default=1, help="> 1: gthread workers")
+    parser.add_argument(
+        "--think",
+        default="3-10",
+        type=think,
+        help="MIN-MAX seconds before five of the steps; 0: none (capacity run)",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="evalorg-surge-"))
@@ -116,10 +179,10 @@ def main() -> int:
     logins = work / "logins.json"
     print(seed(env, "seed", str(args.users), str(logins)).strip())
     hashing = json.loads(seed(env, "hashing"))
-    server = start_gunicorn(env, args.port, args.workers)
+    server = start_surge_server(env, args.port, args.workers, args.threads)
     try:
         wait_until_up(f"http://127.0.0.1:{args.port}/accounts/login/", 240, server)
-        print(f"== gunicorn up with {args.workers} workers; locust: {args.users} applicants")
+        print(describe(args))
         result_file = work / "result.json"
         started = time.perf_counter()
         subprocess.run(
@@ -135,14 +198,20 @@ def main() -> int:
                 "--only-summary",
                 "--loglevel=WARNING",
             ],
-            env={**env, "SURGE_LOGINS": str(logins), "SURGE_RESULT": str(result_file)},
+            env={
+                **env,
+                "SURGE_LOGINS": str(logins),
+                "SURGE_RESULT": str(result_file),
+                "SURGE_THINK": args.think,
+            },
             check=False,
         )
         seconds = time.perf_counter() - started
     finally:
         stop(server)
     stored = json.loads(seed(env, "count"))
-    return report(json.loads(result_file.read_text()), stored, hashing, seconds)
+    result = json.loads(result_file.read_text())
+    return report(result, stored, hashing, seconds, capacity=args.think == "0")
 
 
 if __name__ == "__main__":

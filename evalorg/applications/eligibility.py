@@ -8,6 +8,7 @@ and on staff request, so they never write to the database.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
@@ -57,8 +58,25 @@ class EligibilityInput:
 Rule = Callable[[EligibilityInput], list[RuleResult]]
 
 
+# Two rules read the code's facts (three reference-data queries): parsed once per evaluate().
+_uscc_memo: ContextVar[dict[str, UsccFacts] | None] = ContextVar("uscc_memo", default=None)
+
+
 def evaluate(inp: EligibilityInput) -> list[RuleResult]:
-    return [result for rule in RULES for result in rule(inp)]
+    token = _uscc_memo.set({})
+    try:
+        return [result for rule in RULES for result in rule(inp)]
+    finally:
+        _uscc_memo.reset(token)
+
+
+def _uscc_facts(code: str) -> UsccFacts:
+    memo = _uscc_memo.get()
+    if memo is None:
+        return parse_uscc(code)
+    if code not in memo:
+        memo[code] = parse_uscc(code)
+    return memo[code]
 
 
 def summarize(results: Iterable[RuleResult]) -> tuple[bool, bool]:
@@ -95,7 +113,7 @@ def category_rule(inp: EligibilityInput) -> list[RuleResult]:
 
 
 def uscc_rule(inp: EligibilityInput) -> list[RuleResult]:
-    facts = parse_uscc(inp.uscc)
+    facts = _uscc_facts(inp.uscc)
     if not facts.is_valid:
         return [RuleResult("uscc", "N-2.1", Outcome.FAIL, facts.error)]
     if not facts.in_guangdong:
@@ -138,7 +156,7 @@ def _city_result(facts: UsccFacts, declared_code: str) -> RuleResult:
 
 
 def government_body_rule(inp: EligibilityInput) -> list[RuleResult]:
-    facts = parse_uscc(inp.uscc)
+    facts = _uscc_facts(inp.uscc)
     if not facts.is_valid:
         return []  # the N-2.1 result already refuses the code
     outcome, message = _government_body(facts.type_code, inp)

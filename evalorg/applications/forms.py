@@ -8,6 +8,7 @@ from evalorg.catalog.models import Division
 from evalorg.institutions.models import Category, Institution, OtherKind
 
 from .models import Route, SkillLevel
+from .widgets import FastSelect
 
 
 class InstitutionStepForm(forms.ModelForm):
@@ -53,6 +54,8 @@ class InstitutionStepForm(forms.ModelForm):
                 widget.attrs.setdefault("class", "form-check-input")
             elif isinstance(widget, forms.Select):
                 widget.attrs.setdefault("class", "form-select")
+                if type(widget) is forms.Select:  # not a SelectMultiple: same HTML, faster
+                    field.widget = FastSelect(attrs=widget.attrs, choices=widget.choices)
             else:
                 widget.attrs.setdefault("class", "form-control")
 

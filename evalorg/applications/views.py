@@ -68,13 +68,14 @@ def _load_editable(request: HttpRequest, pk: int) -> Application:
     return application
 
 
-def _wizard(request, application, step: str, template: str, **context) -> HttpResponse:
-    context.update(
-        application=application,
-        steps=STEPS,
-        step=step,
-        results=evaluate(input_from_application(application)),
-    )
+def _wizard(
+    request, application, step: str, template: str, eligibility: bool = True, **context
+) -> HttpResponse:
+    """A wizard step; ``eligibility`` evaluates the rules for the steps that show the panel
+    (the materials step does not: the rules are a dozen queries)."""
+    context.update(application=application, steps=STEPS, step=step)
+    if eligibility:
+        context["results"] = evaluate(input_from_application(application))
     return render(request, template, context)
 
 
@@ -304,6 +305,7 @@ def _materials_page(request, application, form, failed_item) -> HttpResponse:
         application,
         "materials",
         "applications/step_materials.html",
+        eligibility=False,
         items=items,
         form=form,
         failed_item=failed_item,

@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -87,7 +88,9 @@ def start(command: list[str], env: dict, log: Path | None = None) -> subprocess.
             out.close()
 
 
-def start_gunicorn(env: dict, port: int, workers: int, log: Path | None = None) -> subprocess.Popen:
+def start_gunicorn(
+    env: dict, port: int, workers: int, log: Path | None = None, extra: Sequence[str] = ()
+) -> subprocess.Popen:
     return start(
         [
             sys.executable,
@@ -97,6 +100,7 @@ def start_gunicorn(env: dict, port: int, workers: int, log: Path | None = None) 
             f"--workers={workers}",
             f"--bind=127.0.0.1:{port}",
             "--log-level=warning",
+            *extra,
         ],
         env,
         log,
