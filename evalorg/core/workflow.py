@@ -321,7 +321,9 @@ def perform_many(objects: Iterable[Any], action: str, actor: Any, **data: Any) -
     batch_id = uuid.uuid4().hex
     done: list[Any] = []
     failures: list[BatchItemRefused] = []
+    objects = list(objects)
     with transaction.atomic(), _in_batch(batch_id):
+        _lock_all(objects)
         for obj in objects:
             try:
                 with transaction.atomic():
@@ -331,6 +333,19 @@ def perform_many(objects: Iterable[Any], action: str, actor: Any, **data: Any) -
         if failures:
             raise BatchRefused(failures)
     return Batch(batch_id, done)
+
+
+def _lock_all(objects: list[Any]) -> None:
+    """Lock every row of a batch, in primary-key order, before moving any of them.
+
+    Moving the first one takes the audit head; locking the next one only then would deadlock
+    with a single ``perform()`` that holds that row and waits for the audit head (PostgreSQL
+    aborts one of them). Rows first, audit head after: the order every transition uses."""
+    by_model: dict[type[models.Model], list[Any]] = {}
+    for obj in objects:
+        by_model.setdefault(workflow_of(obj).model, []).append(obj.pk)
+    for model, pks in by_model.items():
+        list(model._default_manager.select_for_update().filter(pk__in=pks).order_by("pk"))
 
 
 def current_batch() -> str | None:
