@@ -27,6 +27,7 @@ from evalorg.core.workflow import (
     available_actions,
     check,
     define,
+    lock,
     perform,
     perform_many,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "TransitionRefused",
     "available_actions",
     "check",
+    "lock",
     "perform",
     "perform_many",
     "register",

@@ -214,14 +214,66 @@ def check(obj: Any, action: str, actor: Any, data: dict | None = None) -> list[R
     return refusals
 
 
-def perform(obj: Any, action: str, actor: Any, **data: Any) -> Any:
-    """Move ``obj`` by ``action``; raises ``TransitionRefused`` and changes nothing."""
+def changed_meanwhile(obj: Any, seen: str, action: str = "") -> Refusal:
+    """The refusal for a caller whose view of ``obj`` (state ``seen``) is older than the row:
+    someone else moved it in between (two staff acting at once, a page left open)."""
     workflow = workflow_of(obj)
+    transition = workflow.table.get(action)
+    values = {
+        "what": workflow.model._meta.verbose_name,
+        "state": workflow.state_label(obj),
+        "label": transition.label if transition else "",
+    }
+    if transition is None:
+        text = _("该%(what)s已被他人处理，当前状态为“%(state)s”；您的操作未生效，请刷新页面查看。")
+    else:
+        text = _(
+            "该%(what)s已被他人处理，当前状态为“%(state)s”，不能再执行“%(label)s”；"
+            "您的操作未生效，请刷新页面查看。"
+        )
+    return Refusal("SPEC-5", text % values)
+
+
+def lock(obj: Any, action: str = "") -> Any:
+    """Lock ``obj``'s row until the end of the transaction and return it as stored; refused
+    with ``changed_meanwhile`` when its state is no longer the one ``obj`` was read with.
+
+    A caller that writes other rows (and audits them) before ``perform()`` in one transaction
+    calls this first, so that every writer takes the object's row before the audit head: one
+    lock order, hence no deadlock between it and a plain ``perform()`` on the same object."""
+    workflow = workflow_of(obj)
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("workflow.lock() outside a transaction locks nothing.")
+    locked = workflow.model._default_manager.select_for_update().get(pk=obj.pk)
+    seen = workflow.state_of(obj)
+    if workflow.state_of(locked) != seen:
+        raise TransitionRefused([changed_meanwhile(locked, seen, action)])
+    return locked
+
+
+def _refusals(workflow: Workflow, locked: Any, seen: str, action: str, found: list[Refusal]):
+    """``found``, or the one "changed meanwhile" refusal when the caller saw a state this
+    action starts from and the row has moved on from it since."""
+    transition = workflow.table.get(action)
+    now = workflow.state_of(locked)
+    if transition and seen != now and seen in transition.sources and now not in transition.sources:
+        return [changed_meanwhile(locked, seen, action)]
+    return found
+
+
+def perform(obj: Any, action: str, actor: Any, **data: Any) -> Any:
+    """Move ``obj`` by ``action``; raises ``TransitionRefused`` and changes nothing.
+
+    The row is locked (``SELECT … FOR UPDATE``) and every check runs on it as stored, not on
+    the caller's copy: of two conflicting actions at once, the second waits for the first and
+    is then refused, told that someone else changed the object meanwhile."""
+    workflow = workflow_of(obj)
+    seen = workflow.state_of(obj)
     with transaction.atomic():
         locked = workflow.model._default_manager.select_for_update().get(pk=obj.pk)
         refusals = check(locked, action, actor, data)
         if refusals:
-            raise TransitionRefused(refusals)
+            raise TransitionRefused(_refusals(workflow, locked, seen, action, refusals))
         transition = workflow.table[action]
         from_state = workflow.state_of(locked)
         setattr(locked, workflow.state_field, transition.target)
@@ -269,7 +321,9 @@ def perform_many(objects: Iterable[Any], action: str, actor: Any, **data: Any) -
     batch_id = uuid.uuid4().hex
     done: list[Any] = []
     failures: list[BatchItemRefused] = []
+    objects = list(objects)
     with transaction.atomic(), _in_batch(batch_id):
+        _lock_all(objects)
         for obj in objects:
             try:
                 with transaction.atomic():
@@ -279,6 +333,19 @@ def perform_many(objects: Iterable[Any], action: str, actor: Any, **data: Any) -
         if failures:
             raise BatchRefused(failures)
     return Batch(batch_id, done)
+
+
+def _lock_all(objects: list[Any]) -> None:
+    """Lock every row of a batch, in primary-key order, before moving any of them.
+
+    Moving the first one takes the audit head; locking the next one only then would deadlock
+    with a single ``perform()`` that holds that row and waits for the audit head (PostgreSQL
+    aborts one of them). Rows first, audit head after: the order every transition uses."""
+    by_model: dict[type[models.Model], list[Any]] = {}
+    for obj in objects:
+        by_model.setdefault(workflow_of(obj).model, []).append(obj.pk)
+    for model, pks in by_model.items():
+        list(model._default_manager.select_for_update().filter(pk__in=pks).order_by("pk"))
 
 
 def current_batch() -> str | None:

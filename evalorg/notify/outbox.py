@@ -5,12 +5,19 @@ A worker claims a batch in a short transaction (``SELECT … FOR UPDATE SKIP LOC
 A second worker skips the locked rows and, once the claim commits, no longer sees them as
 queued. A claim older than ``settings.OUTBOX_CLAIM_TIMEOUT`` (the worker died while sending) is
 put back in the queue by ``release_stale_claims`` (the outbox sweep).
+
+What is guaranteed when a worker dies (docs/operations.md "E-mail delivery"): an e-mail is
+never lost (its row stays ``sending`` until the sweep requeues it) and is sent at least once.
+It goes out twice only if the worker died after the mail server accepted it and before the row
+was marked ``sent`` (SMTP cannot be asked afterwards whether it was); both copies then carry the
+same ``Message-ID`` (``message_id``), derived from the row, so mail servers and clients that
+deduplicate on it show one.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 
 from evalorg.core import clock
@@ -60,8 +67,15 @@ def claim(size: int, exclude: set[int] | frozenset[int] = frozenset()) -> list[O
 
 def deliver(email: OutboundEmail) -> bool:
     """Send one claimed e-mail and record the outcome; True when it was sent."""
+    message = EmailMessage(
+        email.subject,
+        email.body,
+        settings.DEFAULT_FROM_EMAIL,
+        email.to,
+        headers={"Message-ID": message_id(email)},
+    )
     try:
-        send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, email.to)
+        message.send()
     except Exception as exc:  # any transport error: back to the queue, with the reason
         final = email.attempts >= MAX_ATTEMPTS
         OutboundEmail.objects.filter(pk=email.pk).update(
@@ -74,6 +88,14 @@ def deliver(email: OutboundEmail) -> bool:
         status=Status.SENT, sent_at=clock.now(), last_error=""
     )
     return True
+
+
+def message_id(email: OutboundEmail) -> str:
+    """The same ``Message-ID`` on every attempt to send one outbox row: a copy sent again after
+    a worker died in the middle is recognisably the same e-mail."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "evalorg.invalid"
+    stamp = email.created_at.strftime("%Y%m%d%H%M%S%f")
+    return f"<outbox-{email.pk}.{stamp}@{domain}>"
 
 
 def release_stale_claims() -> tuple[int, int]:

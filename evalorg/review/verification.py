@@ -121,11 +121,16 @@ def ensure_checkable(application: Application) -> None:
 
 
 def save_checks(application: Application, checks: list[CheckInput], user) -> list[dict]:
-    """Upsert one ``VerificationCheck`` per item; audits the changed rows. Returns them."""
-    ensure_checkable(application)
-    existing = checks_for(application)
+    """Upsert one ``VerificationCheck`` per item; audits the changed rows. Returns them.
+
+    The case's row is locked first (before the audit head that ``audit.record`` locks), as
+    ``perform()`` does: a verification racing another staff member's transition on the same
+    case waits for it and is then refused, instead of deadlocking (PostgreSQL)."""
     changed = []
     with transaction.atomic():
+        workflow.lock(application)
+        ensure_checkable(application)
+        existing = checks_for(application)
         review = review_of(application)
         for check in checks:
             values = check.values()

@@ -200,3 +200,18 @@ def test_after_effects_see_the_saved_state_and_roll_back_with_the_transition(in_
     application.refresh_from_db()
     assert application.state == State.DRAFT
     assert not AuditEvent.objects.filter(action="submit").exists()
+
+
+def test_lock_returns_the_stored_row_or_says_it_changed_meanwhile(in_period):
+    from django.db import transaction
+
+    application = build_application()
+    stale = Application.objects.get(pk=application.pk)
+    with transaction.atomic():
+        assert workflow.lock(application, "submit").pk == application.pk
+    workflow.perform(application, "submit", applicant_of(application))
+    with pytest.raises(workflow.TransitionRefused) as refused, transaction.atomic():
+        workflow.lock(stale, "submit")
+    (refusal,) = refused.value.refusals
+    assert refusal.clause == "SPEC-5" and "已被他人处理" in refusal.message
+    assert "已提交" in refusal.message and "提交申请" in refusal.message

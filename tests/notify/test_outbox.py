@@ -124,3 +124,17 @@ def test_two_concurrent_workers_send_every_email_exactly_once():
     assert len(sent) == 40
     assert set(sent.values()) == {1}
     assert OutboundEmail.objects.filter(status=Status.SENT).count() == 40
+
+
+def test_every_attempt_at_one_email_carries_the_same_message_id():
+    """A copy sent again (a worker died between the handoff and marking it sent, and the sweep
+    requeued it) is recognisably the same e-mail to the mail server and the reader."""
+    _queued(2)
+    assert outbox.send_outbox() == (2, 0)
+    OutboundEmail.objects.filter(subject="邮件 00").update(status=Status.QUEUED)
+    assert outbox.send_outbox() == (1, 0)
+    ids = [(m.subject, m.extra_headers["Message-ID"]) for m in mail.outbox]
+    assert [s for s, _ in ids] == ["邮件 00", "邮件 01", "邮件 00"]
+    assert ids[0][1] == ids[2][1] != ids[1][1]
+    assert ids[0][1].startswith("<outbox-") and ids[0][1].endswith(">")
+    assert mail.outbox[0].message()["Message-ID"] == ids[0][1]
