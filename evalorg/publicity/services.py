@@ -224,6 +224,7 @@ def end_notice(notice: PublicityNotice, actor) -> EndReport:
     still open wait. Idempotent. Raises ``TransitionRefused`` while the period runs."""
     report = EndReport()
     cases = Application.objects.filter(notice_entries__notice=notice, state=State.IN_PUBLICITY)
+    _lock_cases_first(cases)
     for case in cases.select_related("institution", "round"):
         if open_objections(case, notice).exists() and notice.has_ended():
             report.waiting.append(case)
@@ -233,6 +234,20 @@ def end_notice(notice: PublicityNotice, actor) -> EndReport:
         else:
             report.cultivating.append(perform(case, "end_publicity", actor))
     return report
+
+
+def _lock_cases_first(cases) -> None:
+    """Inside a transaction (the sweep), lock every case of the notice in primary-key order
+    before moving any: moving one takes the audit head, and locking the next only then would
+    deadlock with an applicant's withdrawal holding that case and waiting for the audit head
+    (core.workflow.perform_many does the same for batches)."""
+    if transaction.get_connection().in_atomic_block:
+        list(
+            Application.objects.filter(pk__in=cases.values("pk"))
+            .select_for_update()
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
 
 
 def sweep_publicity_end() -> str:

@@ -112,3 +112,25 @@ def test_the_system_actor_cannot_skip_the_guards(staff):
     published([case], staff)
     with time_machine.travel(DURING, tick=False), pytest.raises(TransitionRefused):
         perform(case, "end_publicity", system_actor())
+
+
+def test_the_sweep_locks_every_case_of_the_notice_before_moving_any(staff):
+    """Faults (issue 12): in the sweep's transaction the cases are locked in one go, before the
+    first move takes the audit head; otherwise an applicant's withdrawal holding a later case
+    deadlocks with it on PostgreSQL (same order as core.workflow.perform_many)."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    if not connection.features.has_select_for_update:
+        pytest.skip("SQLite serialises writers; row locks are PostgreSQL's")
+    cases = [approved(), approved(), approved()]
+    notice = published(cases, staff)
+    table = Application._meta.db_table
+    travel = time_machine.travel(AFTER, tick=False)
+    with travel, CaptureQueriesContext(connection) as seen, transaction.atomic():
+        end_notice(notice, system_actor())
+    sql = [query["sql"] for query in seen.captured_queries]
+    first_audit = next(i for i, q in enumerate(sql) if q.startswith("INSERT") and "audit" in q)
+    locks = [q for q in sql[:first_audit] if "FOR UPDATE" in q and f'FROM "{table}"' in q]
+    assert locks and "IN (SELECT" in locks[0], sql[:first_audit]
+    assert set(_states().values()) == {"cultivating"}
