@@ -273,7 +273,7 @@ def export_rows(applications: QuerySet) -> Iterator[list]:
     """The export's numbered rows as plain values (str, int, naive datetime).
 
     Issue 12 (cProfile, 10,000 rows): building ``Application`` / ``Institution`` / ``Division``
-    instances and their occupation prefetch was three quarters of the export's time; the rows
+    instances and their occupation prefetch was two thirds of the export's time; the rows
     are now tuples read in chunks, each chunk's occupation names in one query, the labels
     from dicts translated once."""
     labels = ExportLabels()
