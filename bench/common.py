@@ -108,6 +108,17 @@ def explain_queries(fn: Callable[[], object]) -> None:
                 print(f"              {shown}")
 
 
+def median_cpu(fn: Callable[[], object], runs: int) -> float:
+    """The median CPU time of this process (``time.process_time``): steadier than the wall
+    time on a shared, loaded machine."""
+    samples = []
+    for _ in range(runs):
+        start = time.process_time()
+        fn()
+        samples.append(time.process_time() - start)
+    return statistics.median(samples)
+
+
 def fresh_database() -> None:
     """Migrate the (throw-away) database and load the reference data."""
     call_command("migrate", verbosity=0)

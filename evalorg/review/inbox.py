@@ -7,8 +7,9 @@ filtered list to XLSX. Both run a constant number of SQL queries whatever the ro
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from itertools import islice
 
 from django import forms
 from django.contrib import messages
@@ -304,11 +305,6 @@ def local_text(moment: datetime | None, pattern: str = "%m-%d %H:%M") -> str:
     return timezone.localtime(moment).strftime(pattern) if moment else ""
 
 
-def occupation_names(application: Application) -> list[str]:
-    """Each requested occupation once, from the prefetched lines."""
-    return [group.occupation.name for group in application.occupation_groups()]
-
-
 def local_naive(moment: datetime | None) -> datetime | None:
     """Excel has no time zones: the Beijing time of ``moment``, without tzinfo."""
     if moment is None:
@@ -326,28 +322,70 @@ class ExportLabels:
         self.yes_no = {True: _("是"), False: _("否")}
 
 
-def export_row(number: int, application: Application, labels: ExportLabels) -> list:
-    institution = application.institution
-    return [
-        number,
-        application.acknowledgement_no or "",
-        institution.name,
-        institution.uscc,
-        labels.categories.get(institution.category, institution.category),
-        institution.county.name if institution.county else "",
-        "、".join(occupation_names(application)),
-        labels.states.get(application.state, application.state),
-        labels.yes_no[bool(application.needs_review)],
-        local_naive(application.submitted_at),
-    ]
+EXPORT_CHUNK = 1000  # rows read at a time, with one query for their occupations: memory flat
+# What a row shows, read as tuples (``values_list``), not as model instances.
+EXPORT_COLUMNS = (
+    "pk",
+    "acknowledgement_no",
+    "institution__name",
+    "institution__uscc",
+    "institution__category",
+    "institution__county__name",
+    "state",
+    "needs_review",
+    "submitted_at",
+)
 
 
-EXPORT_CHUNK = 1000  # rows fetched (with their prefetches) at a time: memory stays flat
+def export_rows(applications: QuerySet) -> Iterator[list]:
+    """The export's numbered rows as plain values (str, int, naive datetime).
+
+    Issue 12 (cProfile, 10,000 rows): building ``Application`` / ``Institution`` / ``Division``
+    instances and their occupation prefetch was two thirds of the export's time; the rows
+    are now tuples read in chunks, each chunk's occupation names in one query, the labels
+    from dicts translated once."""
+    labels = ExportLabels()
+    values = (
+        applications.prefetch_related(None)
+        .values_list(*EXPORT_COLUMNS)
+        .iterator(chunk_size=EXPORT_CHUNK)
+    )
+    number = 0
+    while chunk := list(islice(values, EXPORT_CHUNK)):
+        occupations = occupation_names([row[0] for row in chunk])
+        for pk, ack_no, name, uscc, category, county, state, needs_review, submitted in chunk:
+            number += 1
+            yield [
+                number,
+                ack_no or "",
+                name,
+                uscc,
+                labels.categories.get(category, category),
+                county or "",
+                occupations.get(pk, ""),
+                labels.states.get(state, state),
+                labels.yes_no[bool(needs_review)],
+                local_naive(submitted),
+            ]
 
 
-def inbox_workbook(applications: Iterable[Application], agency_name: str, at: datetime) -> Workbook:
+def occupation_names(application_ids: list[int]) -> dict[int, str]:
+    """Per application, its requested occupations' names joined with 、, each occupation once,
+    in occupation code order (as ``Application.occupation_groups`` lists them)."""
+    lines = (
+        ApplicationOccupation.objects.filter(application_id__in=application_ids)
+        .order_by("application_id", "occupation_id", "-level")
+        .values_list("application_id", "occupation_id", "occupation__name")
+    )
+    names: dict[int, dict[str, str]] = {}
+    for application_id, code, name in lines:
+        names.setdefault(application_id, {}).setdefault(code, name)
+    return {pk: "、".join(by_code.values()) for pk, by_code in names.items()}
+
+
+def inbox_workbook(rows: Iterable[list], agency_name: str, at: datetime) -> Workbook:
     """The filtered list as a write-only XLSX: a title row (agency, export time), Chinese
-    headers, then one row per application, written as the rows are read."""
+    headers, then one row per application (``export_rows``), written as the rows are read."""
     book, sheet = write_only_sheet(_("受理清单"))
     for column, width in enumerate(EXPORT_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
@@ -361,9 +399,7 @@ def inbox_workbook(applications: Iterable[Application], agency_name: str, at: da
     sheet.append([styled(sheet, title, **title_style, alignment=Alignment(horizontal="center"))])
     header_font = Font(name="宋体", bold=True)
     sheet.append([styled(sheet, str(h), font=header_font) for h in EXPORT_HEADERS])
-    labels = ExportLabels()
-    for number, application in enumerate(applications, start=1):
-        *values, submitted = export_row(number, application, labels)
+    for *values, submitted in rows:
         sheet.append(
             [*(safe(v) for v in values), styled(sheet, submitted, number_format=DATE_TIME)]
         )
@@ -375,7 +411,7 @@ def export(request: HttpRequest) -> FileResponse:
     _form, applications = filtered_inbox(request)
     agency = request.user.agency
     now = clock.now()
-    book = inbox_workbook(applications.iterator(chunk_size=EXPORT_CHUNK), agency.name, now)
+    book = inbox_workbook(export_rows(applications), agency.name, now)
     name = _("受理清单-%(agency)s-%(at)s.xlsx") % {
         "agency": agency.name,
         "at": f"{now:%Y%m%d%H%M}",

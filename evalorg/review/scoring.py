@@ -93,15 +93,21 @@ def dimension_total(scores: dict, items: Iterable[TemplateItem], dimension: str)
 def aggregate(
     sheets: Sequence[dict], items: Sequence[TemplateItem], method: str, threshold: Decimal
 ) -> Aggregate:
-    """``sheets``: each expert's ``{item_code: points}`` (submitted sheets only)."""
-    totals = [sheet_total(s, items) for s in sheets]
-    per_item = {
-        i.code: combine([Decimal(str(s.get(i.code, 0))) for s in sheets], method) for i in items
-    }
-    per_dimension = {
-        code: combine([dimension_total(s, items, code) for s in sheets], method)
-        for code, _label in DIMENSIONS
-    }
+    """``sheets``: each expert's ``{item_code: points}`` (submitted sheets only).
+
+    Each point is read into a ``Decimal`` once and summed in the template's item order, as
+    ``sheet_total`` / ``dimension_total`` sum them: at 1,000 cases, converting every point
+    three times over was a sixth of the ranking's time (cProfile, issue 12)."""
+    points = [[Decimal(str(s.get(i.code, 0))) for i in items] for s in sheets]
+    totals = [sum(row, Decimal(0)) for row in points]
+    # Each item's points, one per expert (every row has one point per item).
+    columns = zip(*points, strict=True) if points else [()] * len(items)
+    per_item = {i.code: combine(column, method) for i, column in zip(items, columns, strict=True)}
+    per_dimension = {}
+    for code, _label in DIMENSIONS:
+        columns = [n for n, i in enumerate(items) if i.dimension == code]
+        subtotals = [sum([row[n] for n in columns], Decimal(0)) for row in points]
+        per_dimension[code] = combine(subtotals, method)
     spread = (max(totals) - min(totals)) if totals else Decimal(0)
     return Aggregate(
         count=len(sheets),

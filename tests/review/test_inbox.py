@@ -314,6 +314,63 @@ def test_export_queries_do_not_grow_with_rows(client, staff, django_assert_num_q
     assert len(list(_sheet(response).iter_rows(min_row=3))) == count
 
 
+def test_export_row_values_are_pinned(client, staff):
+    """Issue 12: the export reads tuples, not model instances; every column keeps its value:
+    no receipt number or county gives "", occupations once each in code order, Beijing time."""
+    row = make_row(
+        name="番禺技能学院",
+        uscc="91440113MA5XXXXX1X",
+        category=Category.COLLEGE,
+        county_id=None,
+        occupations=(WELDER, COOK),
+        needs_review=True,
+        state=State.VERIFIED,
+        submitted_at=datetime(2023, 5, 31, 23, 59, tzinfo=SH),
+    )
+    Application.objects.filter(pk=row.pk).update(acknowledgement_no=None)
+    sheet = _sheet(client.get(reverse("review_inbox:export")))
+    assert list(sheet.iter_rows(min_row=3, values_only=True)) == [
+        (
+            1,
+            None,  # "" is written as an empty cell
+            "番禺技能学院",
+            "91440113MA5XXXXX1X",
+            "院校",
+            None,
+            "中式烹调师、焊工",  # 4-03-02-01 before 6-18-02-04, each once for its two levels
+            "初审通过",
+            "是",
+            datetime(2023, 5, 31, 23, 59),
+        )
+    ]
+
+
+def test_export_numbers_and_names_rows_across_chunks(client, staff, monkeypatch):
+    """Rows are read EXPORT_CHUNK at a time, each chunk's occupations in one query."""
+    monkeypatch.setattr("evalorg.review.inbox.EXPORT_CHUNK", 2)
+    for n in range(5):
+        make_row(
+            name=f"分块{n}",
+            occupations=(COOK,) if n % 2 else (WELDER,),
+            submitted_at=datetime(2023, 5, 10, 9, n, tzinfo=SH),
+        )
+    sheet = _sheet(client.get(reverse("review_inbox:export"), {"sort": "submitted_at"}))
+    rows = [(r[0], r[2], r[6]) for r in sheet.iter_rows(min_row=3, values_only=True)]
+    assert rows == [(n + 1, f"分块{n}", "中式烹调师" if n % 2 else "焊工") for n in range(5)]
+
+
+def test_province_export_sorted_by_state_lists_its_rows(client):
+    """The center's queryset carries the cities' results (annotations) and may sort by the
+    state's lifecycle order: the export's tuples keep that order."""
+    center = Agency.objects.get(kind=Agency.Kind.PROVINCE)
+    late = make_row(agency=center, name="乙机构", state=State.PROVINCE_REVIEW)
+    early = make_row(agency=center, name="甲机构", state=State.SUBMITTED)
+    client.force_login(UserFactory(role=Role.PROVINCE_STAFF, agency=center))
+    sheet = _sheet(client.get(reverse("review_inbox:export"), {"sort": "state"}))
+    names = [r[2] for r in sheet.iter_rows(min_row=3, values_only=True)]
+    assert names == [early.institution.name, late.institution.name]
+
+
 # ---- staff case page ------------------------------------------------------------------------
 
 

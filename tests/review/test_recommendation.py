@@ -66,6 +66,37 @@ def test_ranking_page_queries_do_not_grow(client, staff, panel, django_assert_ma
     assert response.content.decode().count('data-application="') == 5
 
 
+def test_ranking_rows_keep_their_markup(client, staff, panel):
+    """Issue 12: the rows are built in Python (staff_views.ROW_HTML); what the template showed
+    is kept: escaped names and reasons, the decision form with its CSRF field and URL, the
+    figures with one decimal, the dispersion badge, the decision of a decided case."""
+    panel_obj, experts = panel
+    open_case = assessed(staff, panel_obj, experts, [10, 9, 2])
+    open_case.institution.name = "<b>甲&乙</b>"
+    open_case.institution.save()
+    decided = assessed(staff, panel_obj, experts, [8, 8, 8])
+    client.force_login(staff)
+    client.post(
+        reverse("review:decide", args=[decided.pk]),
+        {"decision": "not_recommend", "reason": "场地<不足>", "confirm": "yes"},
+    )
+    body = client.get(reverse("review:ranking")).content.decode()
+    row = body[body.index(f'<tr data-application="{open_case.pk}">') :]
+    row = row[: row.index("</tr>")]
+    assert "<td>2</td>" in row and "&lt;b&gt;甲&amp;乙&lt;/b&gt;" in row
+    assert f'<div class="small text-muted">{open_case.acknowledgement_no}</div>' in row
+    assert "<td><strong>70.0</strong> " in row and 'title="专家总分极差 80.0">评分离散' in row
+    action = reverse("review:decide", args=[open_case.pk])
+    assert f'<form method="post" action="{action}" class="d-flex flex-column gap-1">' in row
+    assert '<input type="hidden" name="csrfmiddlewaretoken" value="' in row
+    assert f'data-testid="decide-{open_case.pk}"' in row and 'name="confirm" value=""' in row
+    row = body[body.index(f'<tr data-application="{decided.pk}">') :]
+    row = row[: row.index("</tr>")]
+    assert "<td>1</td>" in row and "<td><strong>80.0</strong></td>" in row
+    assert "<td>32.0</td>" in row and "<td>未推荐</td>" in row and "<form" not in row
+    assert "\n  不推荐：场地&lt;不足&gt;\n" in row
+
+
 def test_decision_needs_reason_and_records_recommendation(client, staff, panel):
     panel_obj, experts = panel
     case = assessed(staff, panel_obj, experts, [8, 8, 8])
