@@ -294,7 +294,8 @@ def label_rows(applications: Iterable[Application]) -> None:
         application.state_label = labels.states.get(application.state, application.state)
         category = application.institution.category
         application.category_label = labels.categories.get(category, category)
-        application.occupations_text = "、".join(occupation_names(application)) or "—"
+        groups = application.occupation_groups()  # from the prefetched lines
+        application.occupations_text = "、".join(g.occupation.name for g in groups) or "—"
         application.submitted_text = local_text(application.submitted_at, "%Y-%m-%d %H:%M")
         application.city_sent_text = local_text(getattr(application, "city_sent_at", None))
         application.case_url = f"{head}/{application.pk}/{tail}"
