@@ -31,7 +31,7 @@ PAGES = {
 }
 EXPORTS = {
     "inbox XLSX (all rows)": ("city_staff", "/review/inbox/export.xlsx"),
-    "registry CSV (a tenth)": (None, "/public/registry.csv"),
+    "registry CSV (a fifth filed)": (None, "/public/registry.csv"),
 }
 TARGETS = {"export_10000_s": 2.0, "ranking_1000_s": 0.2, "list_growth": 1.5}
 
