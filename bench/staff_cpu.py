@@ -1,5 +1,6 @@
 """CPU per request of the login page and the staff lists, in process (issue 12, throughput):
-`.venv/bin/python bench/staff_cpu.py [--cases 100] [--requests 200] [--profile cumulative]`.
+`.venv/bin/python bench/staff_cpu.py [--cases 100] [--requests 200] [--profile cumulative]
+[--pg-url postgres://…/helper_bench_cpu]` (SQLite unless --pg-url: that database is recreated).
 
 Django's test Client through the full middleware stack, each staff user signed in with the
 second factor passed, as `make bench-throughput` drives them. Reports the median and mean
@@ -12,13 +13,29 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import statistics
 import sys
 import time
 
-import common
-from django.test import Client
+
+def use_postgres() -> None:
+    """``--pg-url URL``: recreate that database and run on it (before Django is set up)."""
+    if "--pg-url" not in sys.argv:
+        return
+    import surge
+
+    url = sys.argv[sys.argv.index("--pg-url") + 1]
+    surge.recreate_database(url)
+    os.environ.update(DATABASE_URL=url, BENCH_KEEP_DATABASE_URL="1", DB_CONN_MAX_AGE="60")
+
+
+use_postgres()
+
+import common  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
 
 PAGES = {
     "login page": (None, "/accounts/login/"),
@@ -40,13 +57,15 @@ def fetch(client: Client, url: str) -> None:
     assert response.status_code == 200, (url, response.status_code)
 
 
-def cpu_times(client: Client, url: str, requests: int) -> list[float]:
-    samples = []
+def cpu_times(client: Client, url: str, requests: int) -> tuple[list[float], list[float]]:
+    """CPU (this process) and wall time of each request (wall also counts PostgreSQL's work)."""
+    cpus, walls = [], []
     for _ in range(requests):
-        start = time.process_time()
+        start, wall = time.process_time(), time.perf_counter()
         fetch(client, url)
-        samples.append(time.process_time() - start)
-    return samples
+        cpus.append(time.process_time() - start)
+        walls.append(time.perf_counter() - wall)
+    return cpus, walls
 
 
 def profile(client: Client, url: str, requests: int, sort: str) -> None:
@@ -77,6 +96,7 @@ def main() -> int:
         "--profile", choices=("cumulative", "tottime", "pyinstrument"), action="append"
     )
     parser.add_argument("--page", default="city inbox", choices=tuple(PAGES))
+    parser.add_argument("--pg-url", help="run on this PostgreSQL database (recreated)")
     args = parser.parse_args()
     common.fresh_database()
     world = common.build_world()
@@ -93,18 +113,22 @@ def main() -> int:
             else:
                 profile(clients[args.page], PAGES[args.page][1], args.requests, sort)
         return 0
-    print(f"== {len(world.applications)} applications, {args.requests} requests per page (CPU)")
+    print(
+        f"== {len(world.applications)} applications on {connection.vendor}, "
+        f"{args.requests} requests per page (medians)"
+    )
     results = {}
     for name, (_, url) in PAGES.items():
         queries = common.count_queries(lambda n=name, u=url: fetch(clients[n], u))
-        samples = cpu_times(clients[name], url, args.requests)
-        results[name] = (statistics.median(samples), statistics.mean(samples), queries)
-    login = results["login page"][0]
-    for name, (median, mean, queries) in results.items():
+        cpus, walls = cpu_times(clients[name], url, args.requests)
+        results[name] = (statistics.median(cpus), statistics.median(walls), queries)
+    login_cpu, login_wall = results["login page"][:2]
+    for name, (cpu, wall, queries) in results.items():
         print(
-            f"  {name:<18} median {median * 1000:6.2f} ms  mean {mean * 1000:6.2f} ms  "
-            f"{queries:>3} queries  {median / login:5.1f} × login"
+            f"  {name:<18} CPU {cpu * 1000:6.2f} ms ({cpu / login_cpu:4.1f} × login)  "
+            f"wall {wall * 1000:6.2f} ms ({wall / login_wall:4.1f} × login)  {queries:>3} queries"
         )
+    print(f"== load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 
