@@ -1,5 +1,6 @@
-"""Throughput of staff pages against the login page, in one run (issue 12): as many users
-of each class, no wait. Run by bench/throughput.py (THROUGHPUT_RESULT)."""
+"""Throughput of staff pages against the login page (issue 12), no wait. Run by
+bench/throughput.py (THROUGHPUT_RESULT, THROUGHPUT_SESSIONS), one user class per phase (the
+class names on locust's command line) or all four at once (``--mode mixed``)."""
 
 from __future__ import annotations
 

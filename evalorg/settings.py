@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "evalorg.core.uploads.UploadLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "evalorg.accounts.sessions.SessionExpiryMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -172,13 +173,13 @@ OTP_TOTP_ISSUER = "EvalOrg 广东评价组织遴选"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Idle timeout: 30 minutes without a request ends the session (SESSION_SAVE_EVERY_REQUEST
-# slides the expiry forward on each request).
+# Idle timeout: 30 minutes without a request ends the session. The expiry slides forward with
+# the requests, written at most once a minute (accounts/sessions.py: not an UPDATE per request).
 SESSION_COOKIE_AGE = 30 * 60
 # Sessions are rows in the database, so every app server behind the load balancer sees every
 # session (docs/deployment.md); `manage.py clearsessions` removes the expired ones.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ENGINE = "evalorg.accounts.sessions"
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", PRODUCTION)

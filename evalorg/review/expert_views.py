@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.forms import BoundField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -38,7 +39,7 @@ from .forms import (
     points_label,
     score_field,
 )
-from .models import Assignment, ConflictDeclaration, Panel, Scoresheet
+from .models import Assignment, ConflictDeclaration, ConflictKind, Panel, Scoresheet
 from .panels import scoring_open
 from .scoring import DIMENSIONS, TemplateItem, dimension_total, sheet_total
 from .services import assignment_for, experts_for, template_for
@@ -100,6 +101,32 @@ class HomeRow:
     detected: str
     conflicted: bool
     sheet: Scoresheet | None
+    # Worked out once per page (row_labels): the per-row get_FOO_display and {% url %} were
+    # most of the template's time (pyinstrument, issue 12).
+    state_label: str = ""
+    kind_label: str = ""
+    sheet_label: str = ""
+    declare_url: str = ""
+    scoresheet_url: str = ""
+
+
+def row_labels(rows: list[HomeRow]) -> None:
+    """Each row's state, declaration and scoresheet labels and its two URLs, as the template
+    printed them from their sources."""
+    states = {value: str(label) for value, label in State.choices}
+    kinds = {value: str(label) for value, label in ConflictKind.choices}
+    statuses = {value: str(label) for value, label in Scoresheet.Status.choices}
+    declare = reverse("expert:declare", args=[0]).rsplit("/0/", 1)
+    scoresheet = reverse("expert:scoresheet", args=[0]).rsplit("/0/", 1)
+    for row in rows:
+        pk = row.application.pk
+        row.state_label = states.get(row.application.state, row.application.state)
+        if row.declaration:
+            row.kind_label = kinds.get(row.declaration.kind, row.declaration.kind)
+        if row.sheet:
+            row.sheet_label = statuses.get(row.sheet.status, row.sheet.status)
+        row.declare_url = f"{declare[0]}/{pk}/{declare[1]}"
+        row.scoresheet_url = f"{scoresheet[0]}/{pk}/{scoresheet[1]}"
 
 
 @login_required
@@ -129,6 +156,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 sheet=sheets.get((panel_id, application.pk)),
             )
         )
+    row_labels(rows)
     return render(request, "review/expert/home.html", {"rows": rows})
 
 

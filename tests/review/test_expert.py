@@ -80,6 +80,20 @@ def test_home_lists_only_my_assignments(client, staff, setup):
     assert "未声明" in body
 
 
+def test_home_rows_show_state_declaration_sheet_and_links(client, staff, setup):
+    """The labels and links worked out once per page (expert_views.row_labels)."""
+    application, panel, experts = setup
+    client.force_login(experts[0])
+    declare_url, sheet_url = urls(application)
+    body = client.get(reverse("expert:home")).content.decode()
+    assert application.get_state_display() in body and f'href="{declare_url}"' in body
+    declare_none(client, application)
+    Scoresheet.objects.create(panel=panel, application=application, expert=experts[0])
+    body = client.get(reverse("expert:home")).content.decode()
+    assert "无利益冲突" in body and "草稿" in body and f'href="{sheet_url}"' in body
+    assert "填写评估表" in body
+
+
 def test_non_expert_gets_403(client, staff, setup):
     client.force_login(staff)
     assert client.get(reverse("expert:home")).status_code == 403

@@ -28,12 +28,12 @@ WELDER = "6-18-02-04"  # 焊工
 COOK = "4-03-02-01"  # 中式烹调师
 _ack = itertools.count(1)
 # Session, user, the second-factor device (django-otp), county choices, agency, count, page rows,
-# occupations, the unread-message badge and the session save (savepoint, update, release): the
-# same for 1 row and for 50.
-INBOX_QUERIES = 12
+# occupations and the unread-message badge: the same for 1 row and for 50. The session is not
+# saved on a read within a minute of its last save (accounts/sessions.py).
+INBOX_QUERIES = 9
 # Session, user, second-factor device, county choices (to validate the filter), agency, rows,
-# occupations, session save.
-EXPORT_QUERIES = 10
+# occupations (no session save: accounts/sessions.py).
+EXPORT_QUERIES = 7
 
 
 def make_row(
