@@ -44,6 +44,9 @@ def think_range(text: str) -> tuple[float, float]:
 
 
 THINK = think_range(os.environ.get("SURGE_THINK", "0"))
+# The login pool's address (bench/surge.py --login-workers), as a load balancer routes
+# /accounts/login/ there; the session cookie holds for every port of the host.
+LOGIN_HOST = os.environ.get("SURGE_LOGIN_HOST", "")
 
 
 PDF = small_pdf()
@@ -74,10 +77,10 @@ class Applicant(HttpUser):
         if self.login is None:
             raise StopUser()
         pk = self.login["application"]
-        page = self.client.get("/accounts/login/", name="login page")
+        page = self.client.get(f"{LOGIN_HOST}/accounts/login/", name="login page")
         self.think()
         self.client.post(
-            "/accounts/login/",
+            f"{LOGIN_HOST}/accounts/login/",
             {
                 "username": self.login["username"],
                 "password": self.login["password"],
