@@ -18,7 +18,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.http import HttpRequest
@@ -30,6 +29,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from evalorg.accounts.models import User
 from evalorg.core import audit, clock
 from evalorg.core.models import AuditEvent
+from evalorg.notify.services import queue_email
 
 from .models import Institution, Membership
 
@@ -51,7 +51,7 @@ def _send(request: HttpRequest, to: str, template: str, context: dict) -> None:
     context = {"site": request.get_host(), "protocol": request.scheme, **context}
     subject = render_to_string(f"institutions/{template}_subject.txt", context).strip()
     body = render_to_string(f"institutions/{template}_email.txt", context)
-    send_mail(subject, body, None, [to])
+    queue_email([to], subject, body)  # the outbox: retried, recorded, sent by the worker
 
 
 def send_activation(request: HttpRequest, user: User) -> None:

@@ -10,6 +10,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from stdnum.cn import ric
@@ -111,11 +112,18 @@ def activation_link(message) -> str:
     return re.search(r"https?://[^/]+(/institution/signup/activate/\S+)", message.body).group(1)
 
 
+def signup_post(client, data: dict[str, str]):
+    """POST the sign-up form and run what its commit starts: the outbox's delivery task, which
+    hands the activation e-mail to the mail backend (rolled-back tests run no on-commit work)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(SIGNUP, data)
+
+
 def signup_and_activate(client, data: dict[str, str]):
     """Sign up, open the e-mailed link and press the button (follows to the profile)."""
     from django.core import mail
 
-    response = client.post(SIGNUP, data)
+    response = signup_post(client, data)
     assert response["Location"] == SIGNUP_SENT
     link = activation_link(mail.outbox[-1])
     return client.post(link, follow=True)
@@ -126,7 +134,7 @@ def test_signup_creates_one_inactive_user_institution_membership_and_audits(clie
 
     before = counts()
     uscc = signup_data()["uscc"]
-    response = client.post(SIGNUP, signup_data(uscc=f" {uscc.lower()} ", is_chain_leader="on"))
+    response = signup_post(client, signup_data(uscc=f" {uscc.lower()} ", is_chain_leader="on"))
     assert response.status_code == 302 and response["Location"] == SIGNUP_SENT
     assert counts() == (before[0] + 1, before[1] + 1, before[2] + 1)
     user = User.objects.get(username="gz_newcomer")
@@ -140,6 +148,11 @@ def test_signup_creates_one_inactive_user_institution_membership_and_audits(clie
     assert AuditEvent.objects.for_object(user).filter(action="user_registered").exists()
     (message,) = mail.outbox
     assert message.to == [user.email] and "激活" in message.subject
+    # through the outbox (retried and recorded like every e-mail), delivered after the commit
+    from evalorg.notify.models import OutboundEmail
+
+    sent = OutboundEmail.objects.get(to=[user.email])
+    assert sent.status == OutboundEmail.Status.SENT and sent.subject == message.subject
     assert client.get(PROFILE).status_code == 302  # not logged in yet
     link = activation_link(message)
     assert "激活并登录" in client.get(link).content.decode()  # GET activates nothing
@@ -160,11 +173,11 @@ def test_signup_answers_the_same_when_the_username_or_uscc_is_taken(client):
 
     existing = InstitutionFactory(uscc=make_uscc(division="440106", serial=900002))
     taken_user = UserFactory(username="gz_taken")
-    fresh = client.post(SIGNUP, signup_data())
+    fresh = signup_post(client, signup_data())
     before = counts()
-    by_uscc = client.post(SIGNUP, signup_data(username="gz_other", uscc=existing.uscc))
-    by_name = client.post(
-        SIGNUP, signup_data(username=taken_user.username, uscc=make_uscc(serial=900003))
+    by_uscc = signup_post(client, signup_data(username="gz_other", uscc=existing.uscc))
+    by_name = signup_post(
+        client, signup_data(username=taken_user.username, uscc=make_uscc(serial=900003))
     )
     assert counts() == before
     for response in (by_uscc, by_name):
@@ -180,7 +193,7 @@ def test_signup_bad_checksum_rerenders_with_message_and_keeps_values(client):
     good = signup_data()["uscc"]
     bad = good[:-1] + ("0" if good[-1] != "0" else "1")
     before = counts()
-    response = client.post(SIGNUP, signup_data(uscc=bad))
+    response = signup_post(client, signup_data(uscc=bad))
     assert response.status_code == 400
     html = response.content.decode()
     assert "统一社会信用代码校验位不正确" in html and "N-2.1" in html
@@ -192,7 +205,7 @@ def test_signup_bad_checksum_rerenders_with_message_and_keeps_values(client):
 
 def test_signup_weak_password_is_refused_in_chinese(client):
     before = counts()
-    response = client.post(SIGNUP, signup_data(password1="12345678", password2="12345678"))
+    response = signup_post(client, signup_data(password1="12345678", password2="12345678"))
     assert response.status_code == 400
     html = response.content.decode()
     assert "密码太短，至少需要 10 个字符" in html and "密码只包含数字" in html
@@ -201,13 +214,13 @@ def test_signup_weak_password_is_refused_in_chinese(client):
 
 
 def test_signup_password_mismatch_is_refused(client):
-    response = client.post(SIGNUP, signup_data(password2=STRONG_PASSWORD + "x"))
+    response = signup_post(client, signup_data(password2=STRONG_PASSWORD + "x"))
     assert response.status_code == 400 and "两次输入的密码不一致" in response.content.decode()
 
 
 def test_signup_county_outside_city_is_refused(client):
     before = counts()
-    response = client.post(SIGNUP, signup_data(county="440305"))  # 南山区 is in 深圳市
+    response = signup_post(client, signup_data(county="440305"))  # 南山区 is in 深圳市
     assert response.status_code == 400
     assert "所选区县不属于广州市" in response.content.decode()
     assert counts() == before
@@ -476,12 +489,12 @@ def test_a_signup_never_activated_in_time_releases_its_username_and_uscc(client)
     sign-up asking for the same username and USCC replaces the stale one, audited."""
     from django.core import mail
 
-    client.post(SIGNUP, signup_data())
+    signup_post(client, signup_data())
     stale = User.objects.get(username="gz_newcomer")
     old_institution = stale.membership.institution
     old_link = activation_link(mail.outbox[-1])
     with _later(3.1):
-        response = client.post(SIGNUP, signup_data(email="second@example.cn", full_name="赵二"))
+        response = signup_post(client, signup_data(email="second@example.cn", full_name="赵二"))
         assert response["Location"] == SIGNUP_SENT
     new = User.objects.get(username="gz_newcomer")
     assert new.pk != stale.pk and new.email == "second@example.cn" and not new.is_active
@@ -502,10 +515,10 @@ def test_a_signup_never_activated_in_time_releases_its_username_and_uscc(client)
 def test_a_signup_still_within_its_link_s_validity_keeps_them(client):
     from django.core import mail
 
-    client.post(SIGNUP, signup_data())
+    signup_post(client, signup_data())
     before = counts()
     with _later(2.9):
-        client.post(SIGNUP, signup_data(email="second@example.cn"))
+        signup_post(client, signup_data(email="second@example.cn"))
     assert counts() == before
     assert "已在系统中注册" in mail.outbox[-1].body
     assert not AuditEvent.objects.filter(action="signup_expired").exists()
@@ -518,8 +531,8 @@ def test_an_activated_account_keeps_them_for_ever(client):
     client.logout()
     before = counts()
     with _later(30):
-        by_name = client.post(SIGNUP, signup_data(uscc=make_uscc(serial=900004)))
-        by_uscc = client.post(SIGNUP, signup_data(username="gz_other"))
+        by_name = signup_post(client, signup_data(uscc=make_uscc(serial=900004)))
+        by_uscc = signup_post(client, signup_data(username="gz_other"))
     assert by_name["Location"] == by_uscc["Location"] == SIGNUP_SENT
     assert counts() == before
     assert User.objects.get(username="gz_newcomer").is_active
