@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection, connections
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
 # in a thread with an event loop unless told that this is safe (it is: tests are sequential).
@@ -124,3 +128,27 @@ def pytest_collection_modifyitems(config, items):
 
 
 __all__ = ["settings"]
+
+
+@pytest.fixture
+def shared_database(tmp_path: Path) -> Iterator[Callable[[], None]]:
+    """A function that makes what the test has written so far visible to other threads.
+
+    PostgreSQL: nothing to do (transactional tests commit). SQLite: copies the in-memory test
+    database to a file (online backup API) and points every connection opened afterwards at
+    it; undone after the test."""
+    db = connections.settings["default"]
+    saved = db["NAME"]
+
+    def switch() -> None:
+        if connection.vendor != "sqlite":
+            return
+        path = tmp_path / "shared.sqlite3"
+        connection.ensure_connection()
+        target = sqlite3.connect(path)
+        connection.connection.backup(target)
+        target.close()
+        db["NAME"] = str(path)
+
+    yield switch
+    db["NAME"] = saved

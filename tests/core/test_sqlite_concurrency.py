@@ -3,7 +3,6 @@ locked", exactly one wins, the others are refused with a message (issue #11)."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 
 import pytest
@@ -15,45 +14,17 @@ from evalorg.applications.models import Application, State
 from evalorg.core.middleware import RequestContextMiddleware
 from evalorg.core.models import AuditEvent
 from tests.applications.conftest import applicant_of, build_application
+from tests.threads import in_thread
 
 THREADS = 6
 
 
 @pytest.fixture
-def to_file_sqlite(tmp_path):
-    """Returns a function that copies the (committed, in-memory) test database to a file and
-    points every connection opened afterwards (other threads) at it; undone after the test."""
+def to_file_sqlite(shared_database):
+    """The shared file database (tests/conftest.py), for this SQLite-only module."""
     if connection.vendor != "sqlite":
         pytest.skip("SQLite only")
-    db = connections.settings["default"]
-    saved = db["NAME"]
-
-    def switch() -> None:
-        path = tmp_path / "concurrency.sqlite3"
-        connection.ensure_connection()
-        target = sqlite3.connect(path)
-        connection.connection.backup(target)
-        target.close()
-        db["NAME"] = str(path)
-
-    yield switch
-    db["NAME"] = saved
-
-
-def _in_thread(fn):
-    """Run ``fn`` in a new thread (its own connection, to the file database)."""
-    result = {}
-
-    def run():
-        try:
-            result["value"] = fn()
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    return result.get("value")
+    return shared_database
 
 
 @pytest.mark.django_db(transaction=True)
@@ -86,7 +57,7 @@ def test_concurrent_withdrawals_on_one_case_one_wins_none_fails(to_file_sqlite):
         withdrawn = AuditEvent.objects.filter(action="withdraw").count()
         return mode, state, withdrawn
 
-    mode, state, withdrawn = _in_thread(outcome)
+    mode, state, withdrawn = in_thread(outcome)
     assert mode == "wal"
     assert sorted(statuses) == [302] * THREADS, statuses
     assert state == State.WITHDRAWN and withdrawn == 1

@@ -28,8 +28,7 @@ from evalorg.applications import workflow
 from evalorg.core.checkpoints import write_checkpoint
 from evalorg.core.models import AuditEvent
 from tests.applications.conftest import SH, applicant_of, build_application
-
-from .conftest import in_thread
+from tests.threads import in_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 IN_PERIOD = datetime(2023, 5, 10, 10, 0, tzinfo=SH)

@@ -23,8 +23,7 @@ from evalorg.applications.models import ApplicationOccupation
 from evalorg.core.models import AuditEvent
 from tests.applications.conftest import SH, applicant_of, build_application
 from tests.factories import CityStaffFactory
-
-from .conftest import in_thread
+from tests.threads import in_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Status = ApplicationOccupation.Status

@@ -24,11 +24,10 @@ from evalorg.applications.models import Application, State
 from evalorg.core.models import AuditEvent
 from evalorg.notify.models import OutboundEmail
 from evalorg.review.models import VerificationCheck
-from evalorg.review.services import review_of
 from tests.applications.conftest import SH, applicant_of, build_application
 from tests.factories import CityStaffFactory
-
-from .conftest import at_once, in_thread
+from tests.review.conftest import pass_checklist
+from tests.threads import at_once, in_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 IN_PERIOD = datetime(2023, 5, 10, 10, 0, tzinfo=SH)
@@ -48,16 +47,7 @@ def submitted_case(checker) -> Application:
     changes a check and audits that before the transition (the audit head first)."""
     application = build_application()
     application = workflow.perform(application, "submit", applicant_of(application))
-    review = review_of(application)
-    for item in applicable_items(application):
-        VerificationCheck.objects.create(
-            review=review,
-            item_code=item.code,
-            present=True,
-            complete=True,
-            authentic=True,
-            checked_by=checker,
-        )
+    pass_checklist(application, checker)
     return application
 
 

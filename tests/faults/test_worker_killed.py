@@ -32,8 +32,7 @@ from django.db import connection
 from evalorg.notify import outbox
 from evalorg.notify.models import OutboundEmail
 from tests.notify.blocking_backend import delivered
-
-from .conftest import in_thread
+from tests.threads import in_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Status = OutboundEmail.Status
