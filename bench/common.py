@@ -33,6 +33,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
 
 SH_OFFSET = timedelta(hours=8)
 
@@ -385,6 +386,14 @@ def second_factor_device(user) -> str:
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
     return device.persistent_id
+
+
+def client_for(world: World, role: str | None) -> Client:
+    """A test client, signed in (past the second factor) as ``world``'s ``role``, or anonymous."""
+    client = Client()
+    if role:
+        signed_in(client, getattr(world, role))
+    return client
 
 
 def signed_in(client, user) -> None:

@@ -36,13 +36,6 @@ EXPORTS = {
 TARGETS = {"export_10000_s": 2.0, "ranking_1000_s": 0.2, "list_growth": 1.5}
 
 
-def client_for(world: common.World, role: str | None) -> Client:
-    client = Client()
-    if role:
-        common.signed_in(client, getattr(world, role))
-    return client
-
-
 def fetch(client: Client, url: str) -> int:
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
@@ -57,7 +50,7 @@ def measure_pages(
     time of this process (steadier than wall on a shared machine)."""
     results = {}
     for name, (role, url) in PAGES.items():
-        client = client_for(world, role)
+        client = common.client_for(world, role)
         fetch(client, url)  # warm: templates, sessions
         queries = common.count_queries(lambda c=client, u=url: fetch(c, u))
         seconds, cpu = common.median_times(lambda c=client, u=url: fetch(c, u), runs)
@@ -85,7 +78,7 @@ def measure_exports(world: common.World, size: int) -> dict[str, tuple[float, in
     """Per export: (wall seconds, peak traced bytes, length); the CPU time is printed too."""
     results = {}
     for name, (role, url) in EXPORTS.items():
-        client = client_for(world, role)
+        client = common.client_for(world, role)
         fetch(client, url)
         runs = 1 if size >= 10_000 else 3
         start, cpu = time.perf_counter(), time.process_time()

@@ -45,13 +45,6 @@ PAGES = {
 }
 
 
-def client_for(world: common.World, role: str | None) -> Client:
-    client = Client()
-    if role:
-        common.signed_in(client, getattr(world, role))
-    return client
-
-
 def fetch(client: Client, url: str) -> None:
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
@@ -101,7 +94,7 @@ def main() -> int:
     common.fresh_database()
     world = common.build_world()
     common.grow(world, args.cases - len(world.applications))
-    clients = {name: client_for(world, role) for name, (role, _) in PAGES.items()}
+    clients = {name: common.client_for(world, role) for name, (role, _) in PAGES.items()}
     for name, (_, url) in PAGES.items():
         for _ in range(10):  # warm: templates, translations, URL resolvers
             fetch(clients[name], url)
