@@ -17,6 +17,7 @@ class ReviewConfig(AppConfig):
         from .defense import remind_unconfirmed
         from .demo import build_review_demo
         from .province import province_scope
+        from .scoresheets import register_scoresheet_transitions
         from .selection import register_selection_transitions
         from .services import expert_scope
         from .todo import todo_for
@@ -24,6 +25,7 @@ class ReviewConfig(AppConfig):
 
         register_review_transitions()
         register_selection_transitions()
+        register_scoresheet_transitions()
         register_scope("expert", expert_scope)
         register_scope("province_staff", province_scope)
         register_todo(todo_for)

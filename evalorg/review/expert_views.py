@@ -14,7 +14,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.forms import BoundField
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,10 +25,10 @@ from django.utils.translation import gettext_lazy as _lazy
 from evalorg.accounts.models import Role, User
 from evalorg.applications.materials import applicable_items, current_materials
 from evalorg.applications.models import Application, State
-from evalorg.core import audit, clock
 from evalorg.core.confirm import unless_confirmed
+from evalorg.core.workflow import TransitionRefused
 
-from . import conflicts
+from . import conflicts, scoresheets
 from .conflicts import ConflictIndex
 from .forms import (
     ConflictForm,
@@ -287,7 +286,9 @@ def _page(
         "materials": current_materials(application),
         "checklist": applicable_items(application),
         "scoring_closed": not scoring_open(application),
-        "reopen_reason": reopen_reason(sheet) if sheet and sheet.status == "draft" else None,
+        "reopen_reason": reopen_reason(sheet)
+        if sheet and sheet.status == Scoresheet.Status.REOPENED
+        else None,
     }
     return render(request, "review/expert/scoresheet.html", context, status=status)
 
@@ -308,7 +309,7 @@ def scoresheet(request: HttpRequest, pk: int) -> HttpResponse:
     items = template_for(case.application.round, case.panel.stage)
     sheet = _sheet(case, expert)
     editable = scoring_open(case.application) and (
-        sheet is None or sheet.status == Scoresheet.Status.DRAFT
+        sheet is None or sheet.status in scoresheets.EDITABLE
     )
     if request.method == "POST":
         if not editable:
@@ -340,7 +341,23 @@ def _save(request: HttpRequest, case: Case, items: list[TemplateItem]) -> HttpRe
         return _page(request, case, items, form, sheet, editable=True, status=400)
     if submitting and (asking := unless_confirmed(request, SUBMIT_CONFIRM)):
         return asking
-    saved = _store(case, request.user, form, submitting)
+    values = (
+        case.key(request.user),
+        form.cleaned_data["version"],
+        form.scores(),
+        form.comments(),
+        form.cleaned_data.get("opinion") or "",
+    )
+    try:
+        if submitting:
+            saved = scoresheets.submit(*values, expert=request.user)
+        else:
+            saved = scoresheets.save_draft(*values)
+    except TransitionRefused as refused:
+        for refusal in refused.refusals:
+            messages.error(request, str(refusal))
+        sheet = _sheet(case, request.user)
+        return _page(request, case, items, form, sheet, editable=True, status=409)
     if saved is not None:
         if submitting:
             messages.success(request, _("评估表已提交。"))
@@ -362,43 +379,3 @@ def _save(request: HttpRequest, case: Case, items: list[TemplateItem]) -> HttpRe
     data["version"] = str(current.version if current else 0)
     form = ScoresheetForm(data, items=items)
     return _page(request, case, items, form, current, editable=True, status=409)
-
-
-def _store(case: Case, expert: User, form: ScoresheetForm, submitting: bool) -> Scoresheet | None:
-    """Compare-and-swap on ``version``; None when the page was stale (or the sheet locked)."""
-    key = case.key(expert)
-    version = form.cleaned_data["version"]
-    values = {
-        "scores": form.scores(),
-        "comments": form.comments(),
-        "opinion": form.cleaned_data.get("opinion") or "",
-        "status": Scoresheet.Status.SUBMITTED if submitting else Scoresheet.Status.DRAFT,
-        "submitted_at": clock.now() if submitting else None,
-    }
-    with transaction.atomic():
-        if version == 0:
-            try:
-                with transaction.atomic():
-                    sheet = Scoresheet.objects.create(**key, **values, version=1)
-            except IntegrityError:
-                return None
-        else:
-            updated = Scoresheet.objects.filter(
-                **key, version=version, status=Scoresheet.Status.DRAFT
-            ).update(**values, version=version + 1, updated_at=clock.now())
-            if not updated:
-                return None
-            sheet = Scoresheet.objects.get(**key)
-        audit.record(
-            "scoresheet_submitted" if submitting else "scoresheet_saved",
-            case.application,
-            actor=expert,
-            data={
-                "panel": case.panel.pk,
-                "scoresheet": sheet.pk,
-                "version": sheet.version,
-                "total": sheet_total(sheet.scores, form.items),
-                "opinion": sheet.opinion,
-            },
-        )
-    return sheet

@@ -245,6 +245,7 @@ class Scoresheet(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
         SUBMITTED = "submitted", _("已提交")
+        REOPENED = "reopened", _("已退回修改")
 
     panel = models.ForeignKey(
         Panel, on_delete=models.CASCADE, related_name="scoresheets", verbose_name=_("评审组")

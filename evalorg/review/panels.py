@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +24,8 @@ from django.views.decorators.http import require_POST
 from evalorg.accounts.models import Agency, Role, User
 from evalorg.applications.models import Application, State
 from evalorg.catalog.models import Occupation
-from evalorg.core import audit, clock
+from evalorg.core import audit
+from evalorg.core.workflow import Transition, TransitionRefused, available_actions, perform
 from evalorg.institutions.masking import mask_email, mask_phone
 from evalorg.rounds.models import Round
 
@@ -189,6 +190,8 @@ class ScorerRow:
     conflicted: bool
     sheet: Scoresheet | None
     total: Decimal | None
+    # The staff's actions on the sheet now (``available_actions``), filled in per user.
+    actions: list[Transition] = field(default_factory=list)
 
 
 @dataclass
@@ -310,6 +313,11 @@ def panel_list(request: HttpRequest) -> HttpResponse:
         else:
             panel = _panel_for(agency, round_, request.user)
         context.update(panel_context(panel))
+        for row in context["rows"]:
+            for scorer in row.scorers:
+                if scorer.sheet is not None:
+                    scorer.sheet.panel = panel
+                    scorer.actions = available_actions(scorer.sheet, request.user)
     return render(request, "review/panels/list.html", context)
 
 
@@ -415,60 +423,30 @@ def unassign(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def reopen(request: HttpRequest, pk: int, sheet_pk: int) -> HttpResponse:
-    """Send a submitted scoresheet back to its expert as a draft, with a reason (audited)."""
+    """A staff action on one submitted scoresheet of the panel (``reopen_scoresheet``: send it
+    back to its expert with a reason), moved by ``perform()``."""
     panel = _own_panel(request, pk)
     sheet = get_object_or_404(
         Scoresheet.objects.select_related("application__institution", "expert"),
         pk=sheet_pk,
         panel=panel,
     )
+    action = request.POST.get("action") or "reopen_scoresheet"
     form = ReasonForm(request.POST)
     if not form.is_valid():
         _errors(request, form)
         return _back(panel)
-    if not scoring_open(sheet.application):
-        messages.error(request, _("该申请的专家评估已结束，不能退回评估表。"))
+    try:
+        perform(sheet, action, request.user, reason=form.cleaned_data["reason"])
+    except TransitionRefused as refused:
+        for refusal in refused.refusals:
+            messages.error(request, str(refusal))
         return _back(panel)
-    reason = form.cleaned_data["reason"]
-    with transaction.atomic():
-        reopened = Scoresheet.objects.filter(
-            pk=sheet.pk, status=Scoresheet.Status.SUBMITTED
-        ).update(
-            status=Scoresheet.Status.DRAFT,
-            submitted_at=None,
-            version=F("version") + 1,
-            updated_at=clock.now(),
-        )
-        if reopened:
-            audit.record(
-                "scoresheet_reopened",
-                sheet.application,
-                actor=request.user,
-                data={
-                    "panel": panel.pk,
-                    "scoresheet": sheet.pk,
-                    "expert": sheet.expert_id,
-                    "reason": reason,
-                },
-                audience=audit.Audience.INTERNAL,
-            )
-            _tell_expert(sheet, reason)
-    if not reopened:
-        messages.error(request, _("该评估表尚未提交，无需退回。"))
-    else:
-        messages.success(
-            request,
-            _("已将%(name)s的评估表退回修改。") % {"name": sheet.expert.display_name},
-        )
+    messages.success(
+        request,
+        _("已将%(name)s的评估表退回修改。") % {"name": sheet.expert.display_name},
+    )
     return _back(panel)
-
-
-def _tell_expert(sheet: Scoresheet, reason: str) -> None:
-    from evalorg.notify.services import notify_users
-
-    subject = _("评估表已退回修改：%(name)s") % {"name": sheet.application.institution.name}
-    url = reverse("expert:scoresheet", args=[sheet.application_id])
-    notify_users([sheet.expert], subject, body=_("理由：%(r)s") % {"r": reason}, url=url)
 
 
 def _errors(request: HttpRequest, form) -> None:

@@ -61,8 +61,8 @@ def reopen_reason(sheet: Scoresheet | None) -> dict | None:
     from evalorg.core.models import AuditEvent
 
     event = (
-        AuditEvent.objects.for_object(sheet.application)
-        .filter(action="scoresheet_reopened", data__scoresheet=sheet.pk)
+        AuditEvent.objects.for_object(sheet)
+        .filter(action="reopen_scoresheet")
         .order_by("-seq")
         .first()
     )

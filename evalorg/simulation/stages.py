@@ -42,18 +42,16 @@ from evalorg.publicity.services import (
     publish_notice,
     sweep_publicity_end,
 )
-from evalorg.review import conflicts, defense, findings
+from evalorg.review import conflicts, defense, findings, scoresheets
 from evalorg.review.decisions import record_decision, send_batch
 from evalorg.review.models import (
     Assignment,
     DefenseSlot,
     Panel,
     PanelMember,
-    Scoresheet,
     Stage,
 )
 from evalorg.review.panels import _panel_for
-from evalorg.review.scoring import sheet_total
 from evalorg.review.selection import Proposal, record_leadership_decision
 from evalorg.review.services import ranked, selection_panel, template_for
 from evalorg.review.verification import CheckInput, return_for_correction, verify
@@ -320,29 +318,9 @@ def _score(sim: Sim, panel: Panel, application: Application, expert: User, stage
     for item in items:
         points = float(item.max_points) * min(1.0, max(0.2, quality + sim.rng.gauss(0, 0.08)))
         scores[item.code] = round(points)
-    sheet = Scoresheet.objects.create(
-        panel=panel,
-        application=application,
-        expert=expert,
-        scores=scores,
-        comments={},
-        opinion="recommend" if quality > 0.4 else "not_recommend",
-        status=Scoresheet.Status.SUBMITTED,
-        submitted_at=clock.now(),
-        version=1,
-    )
-    audit.record(
-        "scoresheet_submitted",
-        application,
-        actor=expert,
-        data={
-            "panel": panel.pk,
-            "scoresheet": sheet.pk,
-            "version": 1,
-            "total": sheet_total(scores, items),
-            "opinion": sheet.opinion,
-        },
-    )
+    key = {"panel": panel, "application": application, "expert": expert}
+    opinion = "recommend" if quality > 0.4 else "not_recommend"
+    scoresheets.submit(key, 0, scores, {}, opinion, expert=expert)
 
 
 def _review(sim: Sim, panel: Panel, cases: list[Application], experts: list[User]) -> None:

@@ -248,8 +248,14 @@ def test_draft_allows_gaps_then_submit_requires_everything_and_locks(client, set
     sheet.refresh_from_db()
     assert sheet.version == 2 and sheet.scores["cluster_fit"] == 8.5
 
-    events = list(AuditEvent.objects.filter(action__startswith="scoresheet_").order_by("seq"))
-    assert [e.action for e in events] == ["scoresheet_saved", "scoresheet_submitted"]
+    events = list(
+        AuditEvent.objects.for_object(sheet)
+        .filter(action__in=["scoresheet_saved", "submit_scoresheet"])
+        .order_by("seq")
+    )
+    assert [e.action for e in events] == ["scoresheet_saved", "submit_scoresheet"]
+    assert (events[-1].from_state, events[-1].to_state) == ("draft", "submitted")
+    assert {e.audience for e in events} == {"internal"}
     assert Decimal(events[-1].data["total"]) == 85
     assert "scores" not in events[-1].data
 
@@ -303,7 +309,7 @@ def test_staff_reopen_lets_the_expert_edit_again(client, staff, setup):
     assert 'data-testid="save"' in response.content.decode()
     assert client.post(sheet_url, full_sheet("8", version="2")).status_code == 302
     sheet.refresh_from_db()
-    assert sheet.status == "draft" and sheet.version == 3
+    assert sheet.status == "reopened" and sheet.version == 3
 
 
 def test_conflict_detected_by_contact_and_account(client, setup):

@@ -209,13 +209,20 @@ def test_reopen_requires_a_reason_and_is_audited(client, staff, application):
 
     assert client.post(url, {"reason": "评分与意见不一致"}).status_code == 302
     sheet.refresh_from_db()
-    assert sheet.status == "draft" and sheet.version == 3 and sheet.submitted_at is None
-    event = AuditEvent.objects.get(action="scoresheet_reopened")
+    assert sheet.status == "reopened" and sheet.version == 3 and sheet.submitted_at is None
+    event = AuditEvent.objects.get(action="reopen_scoresheet")
     assert event.data["reason"] == "评分与意见不一致" and event.actor == staff
-    assert event.object_id == str(application.pk)
-    # A draft cannot be reopened again.
-    client.post(url, {"reason": "再次退回"})
-    assert AuditEvent.objects.filter(action="scoresheet_reopened").count() == 1
+    assert (event.object_id, event.data["application"]) == (str(sheet.pk), application.pk)
+    assert (event.from_state, event.to_state, event.audience) == (
+        "submitted",
+        "reopened",
+        "internal",
+    )
+    # A reopened sheet cannot be reopened again: refused with the clause, nothing changed.
+    response = client.post(url, {"reason": "再次退回"}, follow=True)
+    body = response.content.decode()
+    assert "不能执行“退回修改”" in body and "SPEC-5" in body, body[body.find("alert") :][:600]
+    assert AuditEvent.objects.filter(action="reopen_scoresheet").count() == 1
 
 
 def test_another_city_cannot_see_or_change_the_panel(client, staff, application):
