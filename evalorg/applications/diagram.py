@@ -21,6 +21,7 @@ TITLES = {
         "occupation and level"
     ),
     "objection": "## Objections during publicity (`publicity.Objection.status`, N-4.1.3)",
+    "scoresheet": "## Expert scoresheets (`review.Scoresheet.status`, 附件3, N-4.1.2)",
 }
 
 
