@@ -1,15 +1,13 @@
-"""Decisions at a stage and sending a city's batch to the provincial center (N-4.1.2).
+"""Sending a city's batch to the provincial center (N-4.1.2).
 
-``record_decision`` stores (or revises, before sending) the stage's decision with its reason,
-audited for staff only: the applicant learns the outcome through the workflow, never the
-internal reasoning. ``send_batch`` sends every recommended case as one all-or-nothing batch and
-gives the city its receipt in the same transaction.
+The stage's decision itself is the effect of its transition (``recommend``, ``not_recommend``,
+``select``, ``reject``: ``transitions.stores_decision``). ``send_batch`` sends every recommended
+case as one all-or-nothing batch and gives the city its receipt in the same transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 
 from django.db import transaction
 from django.urls import reverse
@@ -17,52 +15,9 @@ from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Agency, Role, User
 from evalorg.applications.models import Application
-from evalorg.applications.workflow import Batch, Refusal, TransitionRefused, perform_many
+from evalorg.applications.workflow import Batch, perform_many
 from evalorg.core import audit, clock
 from evalorg.notify.services import notify_users, queue_email
-
-from .models import ReviewStage
-from .services import review_of
-
-
-def record_decision(
-    application: Application,
-    *,
-    recommended: bool,
-    reason: str,
-    user,
-    rank: int | None = None,
-    total: Decimal | None = None,
-) -> ReviewStage:
-    with transaction.atomic():
-        # The case's state decides the stage: read it fresh, under the case's row lock.
-        application = Application.objects.select_for_update().get(pk=application.pk)
-        review = ReviewStage.objects.select_for_update().get(pk=review_of(application).pk)
-        if review.sent_at is not None:
-            raise TransitionRefused([Refusal("N-4.1.2", _("推荐意见已报送省中心，不能再修改。"))])
-        revised = review.decided_by_id is not None
-        previous = review.recommended
-        review.recommended = recommended
-        review.reason = reason
-        review.rank = rank
-        review.total = total
-        review.decided_by = user
-        review.decided_at = clock.now()
-        review.save()
-        audit.record(
-            "decision_revised" if revised else "decision_recorded",
-            application,
-            actor=user,
-            data={
-                "stage": review.stage,
-                "recommended": recommended,
-                "previous": previous,
-                "reason": reason,
-                "rank": rank,
-                "total": total,
-            },
-        )
-    return review
 
 
 def _staff_of(agency: Agency) -> list[User]:

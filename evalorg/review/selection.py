@@ -36,7 +36,7 @@ from evalorg.notify.services import notify_users
 from evalorg.rounds.models import Round
 
 from .models import LeadershipDecision, LeadershipDecisionEntry
-from .transitions import decision_says, scoring_complete
+from .transitions import decision_given, province_selection, scoring_complete, stores_decision
 
 PROVINCE = frozenset({Role.PROVINCE_STAFF})
 DEPARTMENT = frozenset({Role.DEPARTMENT})
@@ -94,8 +94,8 @@ def register_selection_transitions() -> None:
             target=State.SELECTED,
             roles=PROVINCE,
             relation=is_center,
-            guards=(scoring_complete, decision_says(True)),
-            effects=(tell_selected,),
+            guards=(scoring_complete, decision_given("N-4.1.3")),
+            effects=(stores_decision(True, province_selection), tell_selected),
             style="success",
             audience=Audience.APPLICANT,
             reason_to_applicant=True,
@@ -108,8 +108,8 @@ def register_selection_transitions() -> None:
             target=State.REJECTED,
             roles=PROVINCE,
             relation=is_center,
-            guards=(scoring_complete, decision_says(False)),
-            effects=(tell_rejected,),
+            guards=(scoring_complete, decision_given("N-4.1.3")),
+            effects=(stores_decision(False, province_selection), tell_rejected),
             needs_reason=True,
             style="outline-danger",
             audience=Audience.APPLICANT,

@@ -7,7 +7,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +22,6 @@ from evalorg.core.confirm import unless_confirmed
 from evalorg.core.files import UploadRefused, file_response
 from evalorg.documents.minutes import MinutesForm
 
-from .decisions import record_decision
 from .models import LeadershipDecision, Stage
 from .scoring import methods_used
 from .selection import Proposal, record_leadership_decision
@@ -96,18 +94,17 @@ def selection_decide(request: HttpRequest, pk: int) -> HttpResponse:
     rows = ranked(center, application.round, Stage.PROVINCE_SELECTION)
     row = next((r for r in rows if r.application.pk == pk), None)
     applicant_reason = data["applicant_reason"].strip()
+    extra = {"reason": applicant_reason} if applicant_reason else {}
     try:
-        with transaction.atomic():
-            record_decision(
-                application,
-                recommended=data["decision"] == "select",
-                reason=data["reason"],
-                user=request.user,
-                rank=row.rank if row else None,
-                total=row.aggregate.total if row else None,
-            )
-            extra = {"reason": applicant_reason} if applicant_reason else {}
-            workflow.perform(application, data["decision"], request.user, **extra)
+        workflow.perform(
+            application,
+            data["decision"],
+            request.user,
+            decision_reason=data["reason"],
+            rank=row.rank if row else None,
+            total=row.aggregate.total if row else None,
+            **extra,
+        )
     except workflow.TransitionRefused as refused:
         _show_refusals(request, refused)
     else:

@@ -25,7 +25,7 @@ from evalorg.core import audit
 from evalorg.core.confirm import unless_confirmed
 from evalorg.rounds.models import Round
 
-from .decisions import record_decision, send_batch
+from .decisions import send_batch
 from .models import DeadlineExtension
 from .scoring import PROFESSIONALISM, format_score, methods_used
 from .services import RankedRow, agency_rounds, pick_round, ranked
@@ -204,8 +204,8 @@ def ranking(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record the decision and perform recommend / not_recommend in one transaction: a refused
-    transition (quota, wrong state) leaves the stored decision as it was."""
+    """Perform recommend / not_recommend, whose effect records the decision on the stage record:
+    a refused transition (quota, wrong state) leaves the stored decision as it was."""
     agency = _agency(request)
     application = access.get_for_user(Application.objects.all(), request.user, pk)
     form = DecisionForm(request.POST)
@@ -221,16 +221,14 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         return asking
     row = next((r for r in ranked(agency, application.round) if r.application.pk == pk), None)
     try:
-        with transaction.atomic():
-            record_decision(
-                application,
-                recommended=decision == "recommend",
-                reason=reason,
-                user=request.user,
-                rank=row.rank if row else None,
-                total=row.aggregate.total if row else None,
-            )
-            workflow.perform(application, decision, request.user, reason=reason)
+        workflow.perform(
+            application,
+            decision,
+            request.user,
+            reason=reason,
+            rank=row.rank if row else None,
+            total=row.aggregate.total if row else None,
+        )
     except workflow.TransitionRefused as refused:
         _show_refusals(request, refused)
     else:

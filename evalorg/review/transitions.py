@@ -8,6 +8,7 @@ Registered from ``ReviewConfig.ready`` because review sits above applications.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -17,7 +18,7 @@ from evalorg.applications import access
 from evalorg.applications.models import State
 from evalorg.applications.submission import tell_applicant
 from evalorg.applications.workflow import Refusal, Transition, deadline_guard, register
-from evalorg.core import clock
+from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
 from evalorg.core.workflow import current_batch
 
@@ -30,6 +31,7 @@ from .services import (
     decision_of,
     experts_for,
     first_instance_stage,
+    ranked,
     review_of,
     stage_now,
 )
@@ -90,23 +92,76 @@ def scoring_complete(application, actor, data: dict) -> list[Refusal]:
     return refusals
 
 
-def decision_says(recommended: bool):
-    """A guard: the stage's stored decision exists and says ``recommended``."""
+def decision_reason(data: dict) -> str:
+    """The stage record's reason: ``decision_reason`` (staff only), else the transition's
+    ``reason`` (the city's page and the API give one reason for both)."""
+    return str(data.get("decision_reason") or data.get("reason") or "").strip()
+
+
+def decision_given(clause: str):
+    """A guard: the decision comes with its reason (the stage record's, N-4.1.2 / N-4.1.3)."""
 
     def guard(application, actor, data: dict) -> Refusal | None:
-        decision = decision_of(application)
-        if decision is None or not decision.is_decided:
-            return Refusal("N-4.1.2", _("请先填写推荐意见及理由。"))
-        if decision.recommended != recommended:
-            said = _("推荐") if decision.recommended else _("不推荐")
-            return Refusal(
-                "N-4.1.2",
-                _("已记录的推荐意见为“%(said)s”，与该操作不符；如需改变请先修改推荐意见。")
-                % {"said": said},
-            )
+        if not decision_reason(data):
+            return Refusal(clause, _("请填写推荐意见的理由。"))
         return None
 
     return guard
+
+
+def first_instance(application) -> str:
+    return first_instance_stage(application.receiving_agency)
+
+
+def province_selection(application) -> str:
+    return Stage.PROVINCE_SELECTION
+
+
+def stores_decision(recommended: bool, stage_of):
+    """The effect of recommend / not_recommend / select / reject: the decision is written on the
+    stage record (``stage_of(application)``), under the case's row lock that ``perform()``
+    holds, with the reason, rank and total passed to ``perform()`` (rank and total worked out
+    from the ranking when not given). The reason stays with staff: its own event is ``staff``
+    (``decision_recorded``, or ``decision_revised`` after ``revise_decision``)."""
+
+    def effect(application, actor, data: dict) -> None:
+        stage = stage_of(application)
+        review_of(application, stage)  # opened on first use
+        review = ReviewStage.objects.select_for_update().get(application=application, stage=stage)
+        rank, total = data.get("rank"), data.get("total")
+        if "rank" not in data:
+            rank, total = _ranking_of(application, review)
+        revised = review.decided_by_id is not None
+        previous = review.recommended
+        review.recommended = recommended
+        review.reason = decision_reason(data)
+        review.rank = rank
+        review.total = total
+        review.decided_by = actor
+        review.decided_at = clock.now()
+        review.save()
+        audit.record(
+            "decision_revised" if revised else "decision_recorded",
+            application,
+            actor=actor,
+            data={
+                "stage": stage,
+                "recommended": recommended,
+                "previous": previous,
+                "reason": review.reason,
+                "rank": rank,
+                "total": total,
+            },
+            audience=Audience.STAFF,
+        )
+
+    return effect
+
+
+def _ranking_of(application, review: ReviewStage) -> tuple[int | None, Decimal | None]:
+    rows = ranked(review.agency, application.round, review.stage, with_occupations=False)
+    row = next((r for r in rows if r.application.pk == application.pk), None)
+    return (row.rank, row.aggregate.total) if row else (None, None)
 
 
 # States in which a case holds one of its agency's recommendation places: recommended and
@@ -147,8 +202,10 @@ def not_yet_sent(application, actor, data: dict) -> Refusal | None:
 
 
 def clear_decision(application, actor, data: dict) -> None:
-    # The reason and who decided stay until the new decision replaces them (audited then).
-    ReviewStage.objects.filter(pk=review_of(application).pk).update(recommended=None)
+    """The effect of ``revise_decision``: the first-instance decision is open again. The reason
+    and who decided stay until the new decision replaces them (``decision_revised``)."""
+    review = review_of(application, first_instance(application))
+    ReviewStage.objects.filter(pk=review.pk).update(recommended=None)
 
 
 def open_province_selection(application, actor, data: dict) -> None:
@@ -228,7 +285,8 @@ def register_review_transitions() -> None:
             target=State.RECOMMENDED,
             roles=STAFF,
             relation=access.is_receiving_staff,
-            guards=(decision_says(True), within_quota),
+            guards=(decision_given("N-4.1.2"), within_quota),
+            effects=(stores_decision(True, first_instance),),
             style="success",
             audit_fields=(),
             audience=Audience.APPLICANT,
@@ -241,8 +299,8 @@ def register_review_transitions() -> None:
             target=State.NOT_RECOMMENDED,
             roles=STAFF,
             relation=access.is_receiving_staff,
-            guards=(decision_says(False),),
-            effects=(tell_not_recommended,),
+            guards=(decision_given("N-4.1.2"),),
+            effects=(stores_decision(False, first_instance), tell_not_recommended),
             style="outline-danger",
             audience=Audience.APPLICANT,
             reason_to_applicant=True,

@@ -43,7 +43,7 @@ from evalorg.publicity.services import (
     sweep_publicity_end,
 )
 from evalorg.review import conflicts, defense, findings, scoresheets
-from evalorg.review.decisions import record_decision, send_batch
+from evalorg.review.decisions import send_batch
 from evalorg.review.models import (
     Assignment,
     DefenseSlot,
@@ -372,16 +372,13 @@ def city_decisions(sim: Sim) -> None:
                 reason = f"综合得分 {row.aggregate.total}，排名第 {row.rank}，" + (
                     "产业代表性和评价专业性较强，予以推荐。" if yes else "综合得分偏低，暂不推荐。"
                 )
-                record_decision(
+                perform(
                     row.application,
-                    recommended=yes,
+                    "recommend" if yes else "not_recommend",
+                    staff,
                     reason=reason,
-                    user=staff,
                     rank=row.rank,
                     total=row.aggregate.total,
-                )
-                perform(
-                    row.application, "recommend" if yes else "not_recommend", staff, reason=reason
                 )
     with sim.at(sim.day(26)):
         for cases in by_agency.values():
@@ -447,18 +444,15 @@ def province_decisions(sim: Sim) -> None:
         for row in rows:
             yes = row.rank <= cut
             reason = f"省级评审综合得分 {row.aggregate.total}，全省排名第 {row.rank}。"
-            record_decision(
+            perform(
                 row.application,
-                recommended=yes,
-                reason=reason,
-                user=sim.center,
+                "select" if yes else "reject",
+                sim.center,
+                decision_reason=reason,
+                reason=reason if yes else reason + "未进入拟入选范围。",
                 rank=row.rank,
                 total=row.aggregate.total,
             )
-            if yes:
-                perform(row.application, "select", sim.center, reason=reason)
-            else:
-                perform(row.application, "reject", sim.center, reason=reason + "未进入拟入选范围。")
     sim.milestone = last + timedelta(days=2)
 
 

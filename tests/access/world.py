@@ -28,7 +28,7 @@ from evalorg.institutions.models import Institution
 from evalorg.notify.models import Message
 from evalorg.review import defense
 from evalorg.review.conflicts import declare
-from evalorg.review.decisions import record_decision, send_batch
+from evalorg.review.decisions import send_batch
 from evalorg.review.models import (
     Assignment,
     DefenseSlot,
@@ -201,10 +201,9 @@ def _province_cases(w: World) -> None:
     case = _scored(w, verified(staff, _institution_a(5)))
     case = workflow.perform(case, "score_complete", staff)
     row = next(r for r in ranked(staff.agency, case.round) if r.application.pk == case.pk)
-    record_decision(
-        case, recommended=True, reason="推荐", user=staff, rank=row.rank, total=row.aggregate.total
+    case = workflow.perform(
+        case, "recommend", staff, reason="推荐", rank=row.rank, total=row.aggregate.total
     )
-    case = workflow.perform(case, "recommend", staff)
     with time_machine.travel(SENT_ON, tick=False):
         send_batch([case], staff)
     case.refresh_from_db()

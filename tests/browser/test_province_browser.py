@@ -12,7 +12,6 @@ from evalorg.accounts.models import User
 from evalorg.applications import workflow
 from evalorg.applications.materials import applicable_items
 from evalorg.applications.models import Application, State
-from evalorg.review.decisions import record_decision
 from evalorg.review.models import Panel, PanelMember, Stage, VerificationCheck
 from evalorg.review.services import ranked, review_of
 from tests.applications.conftest import applicant_of, build_application
@@ -45,15 +44,9 @@ def _recommended(round_code: str, staff: User, panel: Panel, experts, points: in
     score(panel, case, experts, [points] * len(experts))
     case = workflow.perform(case, "score_complete", staff)
     row = next(r for r in ranked(staff.agency, case.round) if r.application.pk == case.pk)
-    record_decision(
-        case,
-        recommended=True,
-        reason="产业代表性突出",
-        user=staff,
-        rank=row.rank,
-        total=row.aggregate.total,
+    return workflow.perform(
+        case, "recommend", staff, reason="产业代表性突出", rank=row.rank, total=row.aggregate.total
     )
-    return workflow.perform(case, "recommend", staff)
 
 
 def test_city_sends_a_batch_and_the_center_receives_it(live_server, page: Page):

@@ -19,7 +19,6 @@ from evalorg.applications import workflow
 from evalorg.applications.models import Application
 from evalorg.notify.models import Message
 from evalorg.review import conflicts
-from evalorg.review.decisions import record_decision
 from evalorg.review.models import Assignment, Panel, PanelMember, Scoresheet
 from evalorg.rounds.defaults import DEFAULT_SCORESHEET
 from tests.applications.conftest import applicant_of
@@ -83,8 +82,9 @@ def case(client) -> Case:
     assert client.post(reopen, {"reason": REOPEN_REASON}).status_code == 302
     _submit_sheet(client, experts[0], application)
     application = workflow.perform(application, "score_complete", staff)
-    record_decision(application, recommended=True, reason=INTERNAL_REASON, user=staff, rank=1)
-    application = workflow.perform(application, "recommend", staff)
+    application = workflow.perform(
+        application, "recommend", staff, reason=INTERNAL_REASON, rank=1, total=None
+    )
     client.logout()
     secrets = [s for pair in [*EXPERTS, STAFF] for s in pair] + [INTERNAL_REASON, REOPEN_REASON]
     return Case(application, applicant_of(application), secrets)

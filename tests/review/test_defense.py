@@ -20,7 +20,7 @@ from evalorg.core import sweeps
 from evalorg.core.models import AuditEvent
 from evalorg.notify.models import Message, OutboundEmail
 from evalorg.review import defense
-from evalorg.review.decisions import record_decision, send_batch
+from evalorg.review.decisions import send_batch
 from evalorg.review.models import DefenseSession, DefenseSlot, PanelMember
 from evalorg.review.scoring import DIMENSIONS, aggregate, template_items
 from evalorg.review.services import ranked, selection_panel, template_for
@@ -60,15 +60,11 @@ def sent_cases(city, count: int, institution=None) -> list:
     for _ in range(count):
         case = assessed(staff, panel, experts, [8, 8, 8], institution)
         row = next(r for r in ranked(staff.agency, case.round) if r.application.pk == case.pk)
-        record_decision(
-            case,
-            recommended=True,
-            reason="推荐",
-            user=staff,
-            rank=row.rank,
-            total=row.aggregate.total,
+        cases.append(
+            workflow.perform(
+                case, "recommend", staff, reason="推荐", rank=row.rank, total=row.aggregate.total
+            )
         )
-        cases.append(workflow.perform(case, "recommend", staff))
     with time_machine.travel(SENT_ON, tick=False):
         send_batch(cases, staff)
     for case in cases:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 import time_machine
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from django.urls import reverse
 
 from evalorg.accounts.models import Agency, Role
@@ -15,7 +15,7 @@ from evalorg.applications import workflow
 from evalorg.applications.models import State
 from evalorg.core.models import AuditEvent
 from evalorg.notify.models import Message, OutboundEmail
-from evalorg.review.decisions import record_decision, send_batch
+from evalorg.review.decisions import send_batch
 from evalorg.review.models import Panel, PanelMember, ReviewStage, Scoresheet, Stage
 from evalorg.review.province import city_overview, stage_sections
 from evalorg.review.services import ranked
@@ -42,15 +42,10 @@ def recommended(staff, per_item=(8, 8, 8), panel=None):
     panel, experts = panel or panel_with_experts(staff)
     case = assessed(staff, panel, experts, list(per_item))
     row = next(r for r in ranked(staff.agency, case.round) if r.application.pk == case.pk)
-    record_decision(
-        case,
-        recommended=True,
-        reason="产业代表性突出",
-        user=staff,
-        rank=row.rank,
-        total=row.aggregate.total,
+    case = workflow.perform(
+        case, "recommend", staff, reason="产业代表性突出", rank=row.rank, total=row.aggregate.total
     )
-    return workflow.perform(case, "recommend", staff), (panel, experts)
+    return case, (panel, experts)
 
 
 def sent_pair(staff):
@@ -153,6 +148,7 @@ def _province_panel(case, center_staff):
         name="省级遴选评审组",
     )
     experts = [UserFactory(role=Role.EXPERT) for _ in range(3)]
+    panel.assignments.create(application=case)
     for expert in experts:
         PanelMember.objects.create(panel=panel, expert=expert)
         Scoresheet.objects.create(
@@ -173,7 +169,7 @@ def test_province_stage_scores_and_decision_leave_the_city_record_alone(staff, c
     city_before = ReviewStage.objects.get(application=case, stage=Stage.CITY_ASSESSMENT)
     city_rank_before = ranked(staff.agency, case.round)[0].aggregate.total
     _province_panel(case, center_staff)
-    record_decision(case, recommended=False, reason="省级评审意见", user=center_staff)
+    workflow.perform(case, "reject", center_staff, decision_reason="省级评审意见", reason="未入选")
     city_after = ReviewStage.objects.get(application=case, stage=Stage.CITY_ASSESSMENT)
     assert (city_after.recommended, city_after.reason) == (True, city_before.reason)
     assert ranked(staff.agency, case.round)[0].aggregate.total == city_rank_before
@@ -186,16 +182,17 @@ def test_province_stage_scores_and_decision_leave_the_city_record_alone(staff, c
     assert not sections[Stage.CITY_ASSESSMENT].is_current
 
 
-def test_recommend_requires_a_decision_that_says_recommend(staff):
+def test_recommend_requires_the_decision_reason(staff):
     panel, experts = panel_with_experts(staff)
     case = assessed(staff, panel, experts, [8, 8, 8])
-    record_decision(case, recommended=False, reason="场地不足", user=staff)
+    events = AuditEvent.objects.count()
     with pytest.raises(workflow.TransitionRefused) as refused:
-        workflow.perform(case, "recommend", staff)
+        workflow.perform(case, "recommend", staff, reason=" ")
     assert refused.value.refusals[0].clause == "N-4.1.2"
-    assert "不推荐" in refused.value.refusals[0].message
+    assert "请填写推荐意见的理由" in refused.value.refusals[0].message
     case.refresh_from_db()
-    assert case.state == State.CITY_ASSESSED
+    assert case.state == State.CITY_ASSESSED and AuditEvent.objects.count() == events
+    assert not ReviewStage.objects.filter(application=case).exclude(recommended=None).exists()
 
 
 def test_a_decision_is_revised_with_a_reason_until_sent(staff):
@@ -205,7 +202,6 @@ def test_a_decision_is_revised_with_a_reason_until_sent(staff):
             workflow.perform(case, "revise_decision", staff)  # a reason is required
         case = workflow.perform(case, "revise_decision", staff, reason="复核后改为不推荐")
     assert case.state == State.CITY_ASSESSED
-    record_decision(case, recommended=False, reason="复核：场地不足", user=staff)
     case = workflow.perform(case, "not_recommend", staff, reason="复核：场地不足")
     assert case.state == State.NOT_RECOMMENDED
     assert AuditEvent.objects.filter(action="decision_revised").exists()
@@ -218,12 +214,13 @@ def test_quota_ignores_withdrawn_cases(staff):
     first.round.recommendation_quota = 1
     first.round.save()
     second = assessed(staff, *panel, [7, 7, 7])
-    record_decision(second, recommended=True, reason="优", user=staff)
     with pytest.raises(workflow.TransitionRefused) as refused:
-        workflow.perform(second, "recommend", staff)
+        workflow.perform(second, "recommend", staff, reason="优")
     assert "名额" in refused.value.refusals[0].message
+    record = ReviewStage.objects.get(application=second)
+    assert record.recommended is None and record.decided_by is None
     workflow.perform(first, "withdraw", applicant_of(first), reason="不再申请")
-    assert workflow.perform(second, "recommend", staff).state == State.RECOMMENDED
+    assert workflow.perform(second, "recommend", staff, reason="优").state == State.RECOMMENDED
 
 
 @pytest.mark.django_db(transaction=True)
@@ -242,9 +239,7 @@ def test_two_staff_recommending_past_the_quota_at_once_one_is_refused():
     def recommend(case, user):
         try:
             barrier.wait()
-            with transaction.atomic():
-                record_decision(case, recommended=True, reason="优", user=user)
-                workflow.perform(case, "recommend", user)
+            workflow.perform(case, "recommend", user, reason="优")
             outcomes.append("ok")
         except workflow.TransitionRefused as refused:
             outcomes.append(refused.refusals[0].message)

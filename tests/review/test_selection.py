@@ -11,7 +11,7 @@ from evalorg.accounts.models import Agency, Role
 from evalorg.applications import workflow
 from evalorg.applications.history import applicant_history
 from evalorg.applications.models import State
-from evalorg.review.decisions import record_decision, send_batch
+from evalorg.review.decisions import send_batch
 from evalorg.review.models import (
     Assignment,
     ConflictDeclaration,
@@ -52,8 +52,7 @@ def in_province_review(staff, n: int = 2, points=(8, 7, 9, 6)):
     cases = []
     for i in range(n):
         case = assessed(staff, *panel, [points[i % len(points)]] * 3)
-        record_decision(case, recommended=True, reason="优", user=staff)
-        cases.append(workflow.perform(case, "recommend", staff))
+        cases.append(workflow.perform(case, "recommend", staff, reason="优"))
     with time_machine.travel(ON_TIME, tick=False):
         send_batch(cases, staff)
     for case in cases:
