@@ -509,7 +509,7 @@ ROUTES: dict[str, Route] = {
         get=False,
         args=obj("session", "slot"),
         post=lambda w: {"attendance": "present"},
-        changed=lambda w: DefenseSlot.objects.get(pk=w.pk("slot")).attendance,
+        changed=lambda w: DefenseSlot.objects.get(pk=w.pk("slot")).state,
         when=DEFENSE_DAY,
     ),
     "defense:transfer": Route(
@@ -527,7 +527,7 @@ ROUTES: dict[str, Route] = {
         get=False,
         args=obj("slot"),
         post=lambda w: {"answer": "confirm"},
-        changed=lambda w: DefenseSlot.objects.get(pk=w.pk("slot")).confirmation,
+        changed=lambda w: DefenseSlot.objects.get(pk=w.pk("slot")).state,
         when=BEFORE_DEFENSE,
     ),
     # ---- messages --------------------------------------------------------------------------

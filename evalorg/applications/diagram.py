@@ -22,6 +22,7 @@ TITLES = {
     ),
     "objection": "## Objections during publicity (`publicity.Objection.status`, N-4.1.3)",
     "scoresheet": "## Expert scoresheets (`review.Scoresheet.status`, 附件3, N-4.1.2)",
+    "defense_slot": "## On-site defense slots (`review.DefenseSlot.state`, 现场答辩, N-4.1.3)",
 }
 
 

@@ -14,7 +14,7 @@ class ReviewConfig(AppConfig):
         from evalorg.core import demo
         from evalorg.core.sweeps import register_sweep
 
-        from .defense import remind_unconfirmed
+        from .defense import register_defense_transitions, remind_unconfirmed
         from .demo import build_review_demo
         from .province import province_scope
         from .scoresheets import register_scoresheet_transitions
@@ -26,6 +26,7 @@ class ReviewConfig(AppConfig):
         register_review_transitions()
         register_selection_transitions()
         register_scoresheet_transitions()
+        register_defense_transitions()
         register_scope("expert", expert_scope)
         register_scope("province_staff", province_scope)
         register_todo(todo_for)

@@ -7,6 +7,11 @@ once per round: every change is checked under a lock on the panel row, so two st
 cannot slip past each other's check. The applicant is told its slot (never who sits on the
 panel), confirms it or asks for another time; unconfirmed slots get one reminder two days
 before. Staff record attendance; an absent case scores nothing on the ``defense_*`` items.
+
+The slot's ``state`` moves only by its workflow (``SLOTS``, through ``perform()``): offered →
+confirmed / reschedule requested (the applicant, its own case, before the day), → moved (the
+center reorders or transfers it: to be confirmed again), → attended / absent (the center, on or
+after the day). Every refusal is a ``TransitionRefused`` citing N-4.1.3.
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Agency, Role, User
+from evalorg.applications import access
 from evalorg.applications.models import Application, State
 from evalorg.applications.submission import tell_applicant
 from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
+from evalorg.core.workflow import Refusal, Transition, TransitionRefused, define, perform
 from evalorg.documents.pdf import render_pdf
 from evalorg.notify.services import notify_users
 from evalorg.rounds.models import Round
@@ -37,19 +44,21 @@ from .services import selection_panel
 CLAUSE = "N-4.1.3"
 REMIND_DAYS_BEFORE = 2
 DEFENSE_PREFIX = "defense_"
-Confirmation = DefenseSlot.Confirmation
-Attendance = DefenseSlot.Attendance
+SlotState = DefenseSlot.State
+# Waiting for the applicant's answer: reminded, and answerable.
+UNCONFIRMED = frozenset({SlotState.OFFERED, SlotState.MOVED})
+# Not yet held: the center may still move the slot; attendance may be recorded (or corrected).
+SCHEDULED = frozenset(
+    {SlotState.OFFERED, SlotState.CONFIRMED, SlotState.RESCHEDULE_REQUESTED, SlotState.MOVED}
+)
+CENTER = frozenset({Role.PROVINCE_STAFF})
+
+SLOTS = define(DefenseSlot, "state", "defense_slot")
 
 
-class DefenseRefused(Exception):
-    """A scheduling change the rules forbid; nothing was changed."""
-
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        return f"{self.message}（{CLAUSE}）"
+def refused(message: str) -> TransitionRefused:
+    """A scheduling change the rules forbid (N-4.1.3); raised before anything is changed."""
+    return TransitionRefused([Refusal(CLAUSE, message)])
 
 
 # ---- times ------------------------------------------------------------------------------------
@@ -108,7 +117,7 @@ def _check_no_overlap(session: DefenseSession, n_slots: int) -> None:
     for other in others.annotate(n_slots=Count("slots")):
         other_start, other_end = session_bounds(other, other.n_slots)
         if start < other_end and other_start < end:
-            raise DefenseRefused(
+            raise refused(
                 _(
                     "同一评审组的答辩场次时间不得重叠：%(start)s 至 %(end)s 与已有场次"
                     "（%(other)s，至 %(other_end)s）冲突，未作任何更改。"
@@ -128,7 +137,7 @@ def _check_institutions(round_: Round, applications: list[Application]) -> None:
     counts = Counter(a.institution_id for a in applications)
     for application in applications:
         if application.institution_id in taken or counts[application.institution_id] > 1:
-            raise DefenseRefused(
+            raise refused(
                 _("%(name)s 在本批次只能安排一次现场答辩，不能占用两个答辩时段，未作任何更改。")
                 % {"name": application.institution.name}
             )
@@ -187,9 +196,7 @@ def add_cases(session: DefenseSession, ids: Iterable[int], actor: User) -> list[
         _lock_panel(session.panel)
         applications = list(candidates(session.round).filter(pk__in=wanted))
         if not wanted or len(applications) != len(wanted):
-            raise DefenseRefused(
-                _("所选申请须处于省级遴选评审阶段且尚未安排答辩，请刷新页面后重试。")
-            )
+            raise refused(_("所选申请须处于省级遴选评审阶段且尚未安排答辩，请刷新页面后重试。"))
         _check_institutions(session.round, applications)
         count = session.slots.count()
         _check_no_overlap(session, count + len(applications))
@@ -213,7 +220,7 @@ def move(slot: DefenseSlot, direction: str, actor: User) -> None:
             session=slot.session, position=slot.position + step
         ).first()
         if neighbour is None:
-            raise DefenseRefused(_("已是第一位或最后一位，无法继续移动。"))
+            raise refused(_("已是第一位或最后一位，无法继续移动。"))
         new_order = {s.pk: s.position for s in slot.session.slots.all()}
         new_order[slot.pk], new_order[neighbour.pk] = neighbour.position, slot.position
         _apply_order(slot.session, new_order, actor)
@@ -226,103 +233,212 @@ def renumber(session: DefenseSession, positions: dict[int, int], actor: User) ->
         current = set(session.slots.values_list("pk", flat=True))
         n = len(current)
         if set(positions) != current or sorted(positions.values()) != list(range(1, n + 1)):
-            raise DefenseRefused(
+            raise refused(
                 _("新的顺序必须为 1 至 %(n)d 的编号，每个编号只用一次，未作任何更改。") % {"n": n}
             )
         _apply_order(session, positions, actor)
 
 
 def _apply_order(session: DefenseSession, positions: dict[int, int], actor: User) -> None:
-    slots = list(session.slots.select_related("application__institution"))
+    """Each slot whose position changes is moved by ``move_defense`` (all or nothing: the
+    caller's transaction), after the session's order is audited."""
+    slots = list(session.slots.order_by("pk"))
     changed = [s for s in slots if s.position != positions[s.pk]]
-    for slot in changed:
-        slot.position = positions[slot.pk]
-        _reset_confirmation(slot)
-    DefenseSlot.objects.bulk_update(
-        changed, ["position", "confirmation", "confirmed_at", "reminded_at", "change_reason"]
-    )
     audit.record(
         "defense_reordered",
         session,
         actor=actor,
-        data={"order": {str(s.pk): s.position for s in slots}},
+        data={"order": {str(s.pk): positions[s.pk] for s in slots}},
         audience=Audience.STAFF,
     )
     for slot in changed:
-        slot.session = session
-        _record(slot, "defense_slot_rescheduled", actor, Audience.APPLICANT)
-        _tell_applicant(slot, _("现场答辩时间调整通知"))
+        perform(slot, "move_defense", actor, session=session.pk, position=positions[slot.pk])
 
 
 def transfer(slot: DefenseSlot, target: DefenseSession, actor: User) -> None:
     """Move a case to the end of another session of the round (e.g. after a change request)."""
     source = slot.session
     if target.round_id != source.round_id or target.pk == source.pk:
-        raise DefenseRefused(_("只能调整到本批次的另一个答辩场次。"))
+        raise refused(_("只能调整到本批次的另一个答辩场次。"))
     with transaction.atomic():
         _lock_panel(source.panel)
         _check_no_overlap(target, target.slots.count() + 1)
         old_position = slot.position
-        slot.session = target
-        slot.position = target.slots.count() + 1
-        _reset_confirmation(slot)
-        slot.save()
+        perform(slot, "move_defense", actor, session=target.pk, position=target.slots.count() + 1)
         for later in source.slots.filter(position__gt=old_position).order_by("position"):
             later.position -= 1
             later.save(update_fields=["position"])
-        _record(slot, "defense_slot_rescheduled", actor, Audience.APPLICANT)
-        _tell_applicant(slot, _("现场答辩时间调整通知"))
 
 
-def _reset_confirmation(slot: DefenseSlot) -> None:
-    slot.confirmation = Confirmation.PENDING
+# ---- the slot's workflow: the applicant's answer, moves and the attendance --------------------
+
+
+def is_own_slot(slot: DefenseSlot, user: User) -> bool:
+    return access.is_own(slot.application, user)
+
+
+def is_center(slot: DefenseSlot, user: User) -> bool:
+    return user.agency_id is not None and user.agency_id == slot.session.panel.agency_id
+
+
+def not_yet_held(slot: DefenseSlot, actor, data: dict) -> Refusal | None:
+    if slot.session.date < clock.today():
+        return Refusal(CLAUSE, _("答辩已举行，不能再确认或申请调整。"))
+    return None
+
+
+def day_reached(slot: DefenseSlot, actor, data: dict) -> Refusal | None:
+    if slot.session.date > clock.today():
+        return Refusal(CLAUSE, _("答辩日期未到，不能登记出席情况。"))
+    return None
+
+
+def _slot_data(slot: DefenseSlot, data: dict) -> None:
+    """What the slot's events carry: its session, position and time (never the panel)."""
+    row = timed(slot)
+    data.update(
+        application=slot.application_id,
+        session=slot.session_id,
+        position=slot.position,
+        **_when(slot.session),
+        slot_start=row.start.strftime("%H:%M"),
+    )
+
+
+def _confirmed(slot: DefenseSlot, actor, data: dict) -> None:
+    slot.confirmed_at = clock.now()
+    slot.change_reason = ""
+    _slot_data(slot, data)
+
+
+def _change_requested(slot: DefenseSlot, actor, data: dict) -> None:
+    slot.confirmed_at = None
+    slot.change_reason = str(data["reason"]).strip()[:500]
+    _slot_data(slot, data)
+
+
+def _tell_center(slot: DefenseSlot, actor, data: dict) -> None:
+    center = User.objects.filter(
+        role=Role.PROVINCE_STAFF, agency__kind=Agency.Kind.PROVINCE, is_active=True
+    )
+    url = reverse("defense:detail", args=[slot.session_id])
+    subject = _("%(name)s 申请调整现场答辩时间") % {"name": slot.application.institution.name}
+    notify_users(center, subject, slot.change_reason, url)
+
+
+def _moved(slot: DefenseSlot, actor, data: dict) -> None:
+    """The slot's new session and position (``data``); the applicant answers again."""
+    slot.session = DefenseSession.objects.get(pk=data["session"])
+    slot.position = int(data["position"])
     slot.confirmed_at = None
     slot.reminded_at = None
     slot.change_reason = ""
+    _slot_data(slot, data)
 
 
-# ---- the applicant's answer and the attendance ------------------------------------------------
+def _tell_moved(slot: DefenseSlot, actor, data: dict) -> None:
+    _tell_applicant(slot, _("现场答辩时间调整通知"))
 
 
-def respond(slot: DefenseSlot, actor: User, *, confirm: bool, reason: str = "") -> None:
+def _attendance(slot: DefenseSlot, actor, data: dict) -> None:
+    _slot_data(slot, data)
+
+
+SLOT_FIELDS = ("application", "session", "position", "date", "start_time", "place", "slot_start")
+
+
+def register_defense_transitions() -> None:
+    SLOTS.register(
+        Transition(
+            action="confirm_defense",
+            label=_("确认参加"),
+            sources=frozenset({*UNCONFIRMED, SlotState.RESCHEDULE_REQUESTED}),
+            target=SlotState.CONFIRMED,
+            roles=frozenset({Role.APPLICANT}),
+            relation=is_own_slot,
+            guards=(not_yet_held,),
+            effects=(_confirmed,),
+            style="success",
+            audit_fields=SLOT_FIELDS,
+            audience=Audience.APPLICANT,
+        ),
+        Transition(
+            action="request_reschedule",
+            label=_("申请调整时间"),
+            sources=frozenset({*UNCONFIRMED, SlotState.CONFIRMED}),
+            target=SlotState.RESCHEDULE_REQUESTED,
+            roles=frozenset({Role.APPLICANT}),
+            relation=is_own_slot,
+            guards=(not_yet_held,),
+            effects=(_change_requested,),
+            after=(_tell_center,),
+            needs_reason=True,
+            style="outline-secondary",
+            audit_fields=("reason", *SLOT_FIELDS),
+            audience=Audience.APPLICANT,
+            reason_to_applicant=True,
+        ),
+        Transition(
+            action="move_defense",
+            label=_("调整答辩时间"),
+            sources=SCHEDULED,
+            target=SlotState.MOVED,
+            roles=CENTER,
+            relation=is_center,
+            effects=(_moved,),
+            after=(_tell_moved,),
+            style="outline-primary",
+            audit_fields=SLOT_FIELDS,
+            audience=Audience.APPLICANT,
+        ),
+        Transition(
+            action="mark_attended",
+            label=_("出席"),
+            sources=SCHEDULED | {SlotState.ABSENT},
+            target=SlotState.ATTENDED,
+            roles=CENTER,
+            relation=is_center,
+            guards=(day_reached,),
+            effects=(_attendance,),
+            style="outline-success",
+            audit_fields=SLOT_FIELDS,
+        ),
+        Transition(
+            action="mark_absent",
+            label=_("缺席"),
+            sources=SCHEDULED | {SlotState.ATTENDED},
+            target=SlotState.ABSENT,
+            roles=CENTER,
+            relation=is_center,
+            guards=(day_reached,),
+            effects=(_attendance,),
+            style="outline-danger",
+            audit_fields=SLOT_FIELDS,
+        ),
+    )
+
+
+def respond(slot: DefenseSlot, actor: User, *, confirm: bool, reason: str = "") -> DefenseSlot:
     """The applicant confirms its slot or asks for another time with a reason."""
-    if slot.session.date < clock.today() or slot.attendance != Attendance.UNKNOWN:
-        raise DefenseRefused(_("答辩已举行，不能再确认或申请调整。"))
-    reason = reason.strip()
-    if not confirm and not reason:
-        raise DefenseRefused(_("申请调整答辩时间须填写理由。"))
-    with transaction.atomic():
-        slot.confirmation = Confirmation.CONFIRMED if confirm else Confirmation.CHANGE_REQUESTED
-        slot.confirmed_at = clock.now() if confirm else None
-        slot.change_reason = "" if confirm else reason
-        slot.save(update_fields=["confirmation", "confirmed_at", "change_reason"])
-        action = "defense_slot_confirmed" if confirm else "defense_change_requested"
-        _record(slot, action, actor, Audience.APPLICANT, reason=slot.change_reason)
-        if not confirm:
-            center = User.objects.filter(
-                role=Role.PROVINCE_STAFF, agency__kind=Agency.Kind.PROVINCE, is_active=True
-            )
-            url = reverse("defense:detail", args=[slot.session_id])
-            subject = _("%(name)s 申请调整现场答辩时间") % {
-                "name": slot.application.institution.name
-            }
-            notify_users(center, subject, reason, url)
+    if confirm:
+        return perform(slot, "confirm_defense", actor)
+    return perform(slot, "request_reschedule", actor, reason=reason.strip())
 
 
-def mark_attendance(slot: DefenseSlot, attendance: str, actor: User) -> None:
-    if attendance not in (Attendance.PRESENT, Attendance.ABSENT):
-        raise DefenseRefused(_("请选择出席或缺席。"))
-    if slot.session.date > clock.today():
-        raise DefenseRefused(_("答辩日期未到，不能登记出席情况。"))
-    with transaction.atomic():
-        slot.attendance = attendance
-        slot.save(update_fields=["attendance"])
-        _record(slot, "defense_attendance", actor, Audience.STAFF, attendance=attendance)
+ATTENDANCE_ACTIONS = {"present": "mark_attended", "absent": "mark_absent"}
+
+
+def mark_attendance(slot: DefenseSlot, attendance: str, actor: User) -> DefenseSlot:
+    """``present`` or ``absent`` (the page's buttons, the simulation) by its transition."""
+    action = ATTENDANCE_ACTIONS.get(attendance, attendance)
+    if action not in ("mark_attended", "mark_absent"):
+        raise refused(_("请选择出席或缺席。"))
+    return perform(slot, action, actor)
 
 
 def absent_application_ids(round_: Round) -> set[int]:
     """Cases of ``round_`` recorded absent from their defense (for the province ranking)."""
-    absent = DefenseSlot.objects.filter(session__round=round_, attendance=Attendance.ABSENT)
+    absent = DefenseSlot.objects.filter(session__round=round_, state=SlotState.ABSENT)
     return set(absent.values_list("application_id", flat=True))
 
 
@@ -392,7 +508,7 @@ def remind_unconfirmed() -> str:
     today = clock.today()
     due = (
         DefenseSlot.objects.filter(
-            confirmation=Confirmation.PENDING,
+            state__in=UNCONFIRMED,
             reminded_at__isnull=True,
             session__date__gte=today,
             session__date__lte=today + timedelta(days=REMIND_DAYS_BEFORE),

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from evalorg.accounts.models import Role
 from evalorg.applications import access
 from evalorg.core import clock
+from evalorg.core.workflow import TransitionRefused, available_actions
 from evalorg.rounds.models import Round
 
 from . import defense
@@ -62,7 +63,7 @@ def _back(session: DefenseSession) -> HttpResponse:
     return redirect("defense:detail", session.pk)
 
 
-def _refused(request: HttpRequest, refused: defense.DefenseRefused) -> None:
+def _refused(request: HttpRequest, refused: TransitionRefused) -> None:
     messages.error(request, str(refused))
 
 
@@ -101,7 +102,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
             start_time=form.cleaned_data["start_time"],
             place=form.cleaned_data["place"],
         )
-    except defense.DefenseRefused as refused:
+    except TransitionRefused as refused:
         _refused(request, refused)
         return redirect(back)
     messages.success(request, _("已创建答辩场次。"))
@@ -112,6 +113,10 @@ def session_create(request: HttpRequest) -> HttpResponse:
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     rows = defense.session_rows(session)
+    for row in rows:  # the buttons: the slot's workflow actions for this user now
+        actions = available_actions(row.slot, request.user)
+        row.slot.movable = any(a.action == "move_defense" for a in actions)
+        row.slot.actions = [a for a in actions if a.action != "move_defense"]
     others = DefenseSession.objects.filter(round=session.round_id).exclude(pk=session.pk)
     return render(
         request,
@@ -136,7 +141,7 @@ def add_slots(request: HttpRequest, pk: int) -> HttpResponse:
         slots = defense.add_cases(session, ids, request.user)
     except ValueError:
         messages.error(request, _("请选择要加入的申请。"))
-    except defense.DefenseRefused as refused:
+    except TransitionRefused as refused:
         _refused(request, refused)
     else:
         messages.success(request, _("已加入 %(n)d 家机构并通知申请机构。") % {"n": len(slots)})
@@ -151,7 +156,7 @@ def move_slot(request: HttpRequest, pk: int, slot_pk: int, direction: str) -> Ht
         raise Http404
     try:
         defense.move(slot, direction, request.user)
-    except defense.DefenseRefused as refused:
+    except TransitionRefused as refused:
         _refused(request, refused)
     return _back(slot.session)
 
@@ -168,7 +173,7 @@ def renumber(request: HttpRequest, pk: int) -> HttpResponse:
         defense.renumber(session, positions, request.user)
     except ValueError:
         messages.error(request, _("顺序须填写整数。"))
-    except defense.DefenseRefused as refused:
+    except TransitionRefused as refused:
         _refused(request, refused)
     else:
         messages.success(request, _("已按新顺序重新编排。"))
@@ -181,7 +186,7 @@ def attendance(request: HttpRequest, pk: int, slot_pk: int) -> HttpResponse:
     slot = _slot(request, pk, slot_pk)
     try:
         defense.mark_attendance(slot, request.POST.get("attendance", ""), request.user)
-    except defense.DefenseRefused as refused:
+    except TransitionRefused as refused:
         _refused(request, refused)
     return _back(slot.session)
 
@@ -198,7 +203,7 @@ def transfer(request: HttpRequest, pk: int, slot_pk: int) -> HttpResponse:
         return _back(slot.session)
     try:
         defense.transfer(slot, target, request.user)
-    except defense.DefenseRefused as refused:
+    except TransitionRefused as refused:
         _refused(request, refused)
         return _back(slot.session)
     messages.success(request, _("已调整到 %(s)s 并通知申请机构。") % {"s": target})
@@ -225,7 +230,7 @@ def respond(request: HttpRequest, slot_pk: int) -> HttpResponse:
     confirm = request.POST.get("answer") == "confirm"
     try:
         defense.respond(slot, request.user, confirm=confirm, reason=request.POST.get("reason", ""))
-    except defense.DefenseRefused as refused:
+    except TransitionRefused as refused:
         _refused(request, refused)
     else:
         done = _("已确认答辩安排。") if confirm else _("已提交调整申请，请等待省中心安排。")

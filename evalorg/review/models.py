@@ -422,16 +422,16 @@ class DefenseSession(models.Model):
 
 
 class DefenseSlot(models.Model):
-    """One case's place in a session; ``position`` counts from 1."""
+    """One case's place in a session; ``position`` counts from 1. ``state`` moves only by the
+    slot's workflow (``review.defense``): the applicant confirms or asks for another time, the
+    center moves the slot and records attendance."""
 
-    class Confirmation(models.TextChoices):
-        PENDING = "pending", _("待确认")
+    class State(models.TextChoices):
+        OFFERED = "offered", _("待确认")
         CONFIRMED = "confirmed", _("已确认")
-        CHANGE_REQUESTED = "change_requested", _("申请调整时间")
-
-    class Attendance(models.TextChoices):
-        UNKNOWN = "unknown", _("未登记")
-        PRESENT = "present", _("出席")
+        RESCHEDULE_REQUESTED = "reschedule_requested", _("申请调整时间")
+        MOVED = "moved", _("已调整，待确认")
+        ATTENDED = "attended", _("出席")
         ABSENT = "absent", _("缺席")
 
     session = models.ForeignKey(DefenseSession, on_delete=models.CASCADE, related_name="slots")
@@ -439,15 +439,10 @@ class DefenseSlot(models.Model):
         Application, on_delete=models.CASCADE, related_name="defense_slots", verbose_name=_("申请")
     )
     position = models.PositiveSmallIntegerField(_("顺序"))
-    confirmation = models.CharField(
-        _("确认情况"), max_length=20, choices=Confirmation.choices, default=Confirmation.PENDING
-    )
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.OFFERED)
     change_reason = models.TextField(_("调整理由"), max_length=500, blank=True)
     confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)
-    attendance = models.CharField(
-        _("出席情况"), max_length=10, choices=Attendance.choices, default=Attendance.UNKNOWN
-    )
 
     class Meta:
         verbose_name = _("现场答辩安排")

@@ -46,7 +46,6 @@ from evalorg.review import conflicts, defense, findings, scoresheets
 from evalorg.review.decisions import send_batch
 from evalorg.review.models import (
     Assignment,
-    DefenseSlot,
     Panel,
     PanelMember,
     Stage,
@@ -426,10 +425,8 @@ def province_review(sim: Sim) -> None:
         with sim.at(session.date, hour=17):
             for slot in session.slots.select_related("application"):
                 absent = sim.fates[slot.application_id].absent
-                attendance = (
-                    DefenseSlot.Attendance.ABSENT if absent else DefenseSlot.Attendance.PRESENT
-                )
-                defense.mark_attendance(slot, attendance, sim.center)
+                action = "mark_absent" if absent else "mark_attended"
+                perform(slot, action, sim.center)
             _review(sim, panel, chunk, experts)
 
 

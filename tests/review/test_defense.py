@@ -18,6 +18,7 @@ from evalorg.applications import workflow
 from evalorg.applications.models import Application
 from evalorg.core import sweeps
 from evalorg.core.models import AuditEvent
+from evalorg.core.workflow import TransitionRefused
 from evalorg.notify.models import Message, OutboundEmail
 from evalorg.review import defense
 from evalorg.review.decisions import send_batch
@@ -113,7 +114,7 @@ def test_overlapping_sessions_of_one_panel_are_refused(client, center_staff, cit
 def test_another_day_does_not_overlap(center_staff, city, round_):
     new_session(round_, center_staff)
     new_session(round_, center_staff, day=date(2023, 6, 11))
-    with pytest.raises(defense.DefenseRefused):
+    with pytest.raises(TransitionRefused):
         new_session(round_, center_staff, start=time(9, 10))
     assert DefenseSession.objects.count() == 2
 
@@ -137,7 +138,7 @@ def test_an_institution_gets_one_slot_per_round(client, center_staff, city, roun
     assert "只能安排一次现场答辩" in response.content.decode()
     assert DefenseSlot.objects.count() == 0
     defense.add_cases(session, [first.pk], center_staff)
-    with pytest.raises(defense.DefenseRefused, match="佛山同名测试机构有限公司"):
+    with pytest.raises(TransitionRefused, match="佛山同名测试机构有限公司"):
         defense.add_cases(other, [second.pk], center_staff)
     assert DefenseSlot.objects.count() == 1
 
@@ -217,14 +218,14 @@ def test_applicant_confirms_or_asks_for_another_time(client, center_staff, city,
             client.force_login(outsider)
             assert client.post(url, {"answer": "confirm"}).status_code == 404
         slot.refresh_from_db()
-        assert slot.confirmation == "pending"
+        assert slot.state == "offered"
         client.force_login(applicant_of(case))
         client.post(url, {"answer": "change", "reason": "  "})
         slot.refresh_from_db()
-        assert slot.confirmation == "pending"
+        assert slot.state == "offered"
         client.post(url, {"answer": "change", "reason": "法定代表人当天出差"})
         slot.refresh_from_db()
-        assert slot.confirmation == "change_requested"
+        assert slot.state == "reschedule_requested"
         assert slot.change_reason == "法定代表人当天出差"
         assert Message.objects.filter(recipient=center_staff, subject__contains="申请调整").exists()
         client.force_login(center_staff)
@@ -234,13 +235,14 @@ def test_applicant_confirms_or_asks_for_another_time(client, center_staff, city,
         other = new_session(round_, center_staff, day=date(2023, 6, 12))
         client.post(reverse("defense:transfer", args=[session.pk, slot.pk]), {"target": other.pk})
         slot.refresh_from_db()
-        assert (slot.session, slot.position, slot.confirmation) == (other, 1, "pending")
+        assert (slot.session, slot.position, slot.state) == (other, 1, "moved")
         client.force_login(applicant_of(case))
         client.post(url, {"answer": "confirm"})
     slot.refresh_from_db()
-    assert slot.confirmation == "confirmed" and slot.confirmed_at is not None
-    event = AuditEvent.objects.filter(action="defense_slot_confirmed").get()
-    assert event.audience == "applicant"
+    assert slot.state == "confirmed" and slot.confirmed_at is not None
+    event = AuditEvent.objects.filter(action="confirm_defense").get()
+    assert event.audience == "applicant" and event.from_state == "moved"
+    assert event.data["session"] == other.pk and "panel" not in event.data
 
 
 # ---- reminders ----------------------------------------------------------------------------------
@@ -325,7 +327,7 @@ def test_staff_pages_are_for_the_center_only(client, center_staff, city, round_)
         for url in posts:
             assert client.post(url, {"attendance": "absent"}).status_code == 403
     slot.refresh_from_db()
-    assert slot.attendance == "unknown"
+    assert slot.state == "offered"
     client.force_login(center_staff)
     page = client.get(reverse("defense:list")).content.decode()
     assert "答辩安排" in page and "省职业技能服务指导中心301室" in page
@@ -343,15 +345,15 @@ def test_attendance_is_recorded_on_the_day(client, center_staff, city, round_):
     with time_machine.travel(BEFORE, tick=False):
         client.post(url, {"attendance": "absent"})
     slot.refresh_from_db()
-    assert slot.attendance == "unknown"
+    assert slot.state == "offered"
     with time_machine.travel(datetime(2023, 6, 10, 9, 5, tzinfo=SH), tick=False):
         client.force_login(center_staff)  # the 30-minute session of June 1st has expired
         assert client.post(url, {"attendance": "absent"}).status_code == 302
     slot.refresh_from_db()
-    assert slot.attendance == "absent"
+    assert slot.state == "absent"
     assert defense.absent_application_ids(round_) == {case.pk}
-    event = AuditEvent.objects.get(action="defense_attendance")
-    assert event.data["attendance"] == "absent" and event.audience == "staff"
+    event = AuditEvent.objects.get(action="mark_absent")
+    assert (event.from_state, event.to_state, event.audience) == ("offered", "absent", "staff")
 
 
 def test_province_scoresheet_has_defense_items_and_sums_to_100(round_):

@@ -347,7 +347,7 @@ def test_an_absent_case_gets_zero_for_the_defense_items_in_the_province_ranking(
         created_at=ON_TIME,
     )
     DefenseSlot.objects.create(session=session, application=present, position=1)
-    DefenseSlot.objects.create(session=session, application=absent, position=2, attendance="absent")
+    DefenseSlot.objects.create(session=session, application=absent, position=2, state="absent")
     totals = {
         r.application.pk: r.aggregate.total
         for r in ranked(center_staff.agency, present.round, Stage.PROVINCE_SELECTION)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django import template
 
-from evalorg.applications import access
-from evalorg.core import clock
+from evalorg.core.workflow import available_actions
 
-from ..defense import Attendance, timed
+from ..defense import timed
 from ..models import DefenseSlot
 
 register = template.Library()
@@ -19,13 +18,10 @@ def defense_slot(context, application) -> dict:
     slot = DefenseSlot.objects.filter(application=application).select_related("session").first()
     if slot is None:
         return {"row": None}
-    can_respond = (
-        access.is_own(application, user)
-        and slot.session.date >= clock.today()
-        and slot.attendance == Attendance.UNKNOWN
-    )
+    actions = {a.action: a for a in available_actions(slot, user)}
     return {
         "row": timed(slot),
-        "can_respond": can_respond,
+        "confirm": actions.get("confirm_defense"),
+        "reschedule": actions.get("request_reschedule"),
         "csrf_token": context.get("csrf_token"),
     }

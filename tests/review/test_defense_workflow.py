@@ -1,0 +1,106 @@
+"""The defense slot's one state and its workflow (issue 18): the applicant confirms or asks for
+another time (its own case, before the day), the center moves the slot and records attendance
+(on or after the day); each refused for the wrong role, relation or state with a clause, and
+nothing changed; each audited with its audience (the applicant never sees the panel)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+import time_machine
+
+from evalorg.accounts.models import Role
+from evalorg.core.models import AuditEvent
+from evalorg.core.workflow import TransitionRefused, available_actions, perform
+from evalorg.notify.models import Message
+from evalorg.review import defense
+from tests.applications.conftest import SH, applicant_of
+from tests.factories import ApplicantFactory, CityStaffFactory, UserFactory
+
+from .test_defense import BEFORE, center_staff, city, new_session, round_, sent_cases
+
+__all__ = ["center_staff", "city", "round_"]  # fixtures
+
+pytestmark = pytest.mark.django_db
+ON_THE_DAY = datetime(2023, 6, 10, 17, 0, tzinfo=SH)
+
+
+@pytest.fixture
+def slot(center_staff, city, round_):
+    case = sent_cases(city, 1)[0]
+    session = new_session(round_, center_staff)
+    return defense.add_cases(session, [case.pk], center_staff)[0]
+
+
+def refused(slot, action, user, **data) -> str:
+    before = (slot.state, slot.session_id, slot.position, slot.confirmed_at, slot.change_reason)
+    events = AuditEvent.objects.count()
+    with pytest.raises(TransitionRefused) as caught:
+        perform(slot, action, user, **data)
+    slot.refresh_from_db()
+    after = (slot.state, slot.session_id, slot.position, slot.confirmed_at, slot.change_reason)
+    assert after == before and AuditEvent.objects.count() == events
+    return str(caught.value)
+
+
+def test_applicant_actions_refused_for_others_and_after_the_day(slot, center_staff):
+    applicant = applicant_of(slot.application)
+    with time_machine.travel(BEFORE, tick=False):
+        for outsider in [ApplicantFactory(), CityStaffFactory(), center_staff]:
+            assert "SPEC-1" in refused(slot, "confirm_defense", outsider)
+            assert "SPEC-1" in refused(slot, "request_reschedule", outsider, reason="出差")
+        assert "请填写“申请调整时间”的理由" in refused(slot, "request_reschedule", applicant)
+        assert [a.action for a in available_actions(slot, applicant)] == [
+            "confirm_defense",
+            "request_reschedule",
+        ]
+    with time_machine.travel(ON_THE_DAY.replace(day=11), tick=False):
+        message = refused(slot, "confirm_defense", applicant)
+        assert "答辩已举行" in message and "N-4.1.3" in message
+
+
+def test_center_actions_refused_for_others_before_the_day_and_once_held(slot, center_staff, city):
+    applicant = applicant_of(slot.application)
+    city_staff = CityStaffFactory()
+    other_center = UserFactory(role=Role.PROVINCE_STAFF, agency=city[0].agency)
+    for user in [applicant, city_staff, UserFactory(role="expert"), other_center]:
+        assert "SPEC-1" in refused(slot, "mark_absent", user)
+        assert "SPEC-1" in refused(slot, "move_defense", user, session=slot.session_id, position=1)
+    with time_machine.travel(BEFORE, tick=False):
+        message = refused(slot, "mark_attended", center_staff)
+        assert "答辩日期未到" in message and "N-4.1.3" in message
+    with time_machine.travel(ON_THE_DAY, tick=False):
+        perform(slot, "mark_attended", center_staff)
+        slot.refresh_from_db()
+        assert "当前状态为“出席”" in refused(slot, "confirm_defense", applicant)
+        assert "当前状态为“出席”" in refused(
+            slot, "move_defense", center_staff, session=slot.session_id, position=2
+        )
+        # A mistaken mark is corrected by the other one.
+        perform(slot, "mark_absent", center_staff)
+
+
+def test_each_transition_is_audited_with_its_audience(slot, center_staff, round_):
+    applicant = applicant_of(slot.application)
+    other = new_session(round_, center_staff, day=date(2023, 6, 12))
+    with time_machine.travel(BEFORE, tick=False):
+        perform(slot, "request_reschedule", applicant, reason="法定代表人当天出差")
+        assert Message.objects.filter(recipient=center_staff, subject__contains="申请调整").exists()
+        perform(slot, "move_defense", center_staff, session=other.pk, position=1)
+        perform(slot, "confirm_defense", applicant)
+    with time_machine.travel(datetime(2023, 6, 12, 17, 0, tzinfo=SH), tick=False):
+        perform(slot, "mark_absent", center_staff)
+    slot.refresh_from_db()
+    assert (slot.state, slot.session, slot.position) == ("absent", other, 1)
+    events = list(AuditEvent.objects.for_object(slot).exclude(action="defense_slot_added"))
+    assert [(e.action, e.from_state, e.to_state, e.audience) for e in events] == [
+        ("request_reschedule", "offered", "reschedule_requested", "applicant"),
+        ("move_defense", "reschedule_requested", "moved", "applicant"),
+        ("confirm_defense", "moved", "confirmed", "applicant"),
+        ("mark_absent", "confirmed", "absent", "staff"),
+    ]
+    assert events[0].data["reason"] == "法定代表人当天出差"
+    assert events[1].data["session"] == other.pk and events[1].data["date"] == "2023-06-12"
+    assert all("panel" not in e.data for e in events)
+    assert defense.absent_application_ids(round_) == {slot.application_id}
