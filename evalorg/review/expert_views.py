@@ -26,7 +26,7 @@ from evalorg.accounts.models import Role, User
 from evalorg.applications.materials import applicable_items, current_materials
 from evalorg.applications.models import Application, State
 from evalorg.core.confirm import unless_confirmed
-from evalorg.core.workflow import TransitionRefused
+from evalorg.core.workflow import Transition, TransitionRefused, available_actions
 
 from . import conflicts, scoresheets
 from .conflicts import ConflictIndex
@@ -286,11 +286,21 @@ def _page(
         "materials": current_materials(application),
         "checklist": applicable_items(application),
         "scoring_closed": not scoring_open(application),
+        "submit_action": _submit_action(request, sheet),
         "reopen_reason": reopen_reason(sheet)
         if sheet and sheet.status == Scoresheet.Status.REOPENED
         else None,
     }
     return render(request, "review/expert/scoresheet.html", context, status=status)
+
+
+def _submit_action(request: HttpRequest, sheet: Scoresheet | None) -> Transition | None:
+    """The page's submit button: the sheet's ``submit_scoresheet`` while available to this
+    expert (a first submission creates the sheet: the transition as registered)."""
+    if sheet is None:
+        return scoresheets.SHEETS.table["submit_scoresheet"]
+    actions = available_actions(sheet, request.user)
+    return next((a for a in actions if a.action == "submit_scoresheet"), None)
 
 
 @login_required
