@@ -63,6 +63,9 @@ def selection_ranking(request: HttpRequest) -> HttpResponse:
     center = _center(request)
     round_ = pick_round(selection_rounds(), request.GET.get("round"))
     rows = ranked(center, round_, Stage.PROVINCE_SELECTION) if round_ else []
+    for row in rows:  # the decision's options: the case's actions for this user now
+        actions = workflow.available_actions(row.application, request.user)
+        row.decisions = [t for t in actions if t.action in ("select", "reject")]
     return render(
         request,
         "review/selection/ranking.html",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -133,6 +133,8 @@ class RankedRow:
     application: Application
     aggregate: Aggregate
     recommendation: ReviewStage | None
+    # The decisions the viewing user may take on the case now (a page fills them in).
+    decisions: list = field(default_factory=list)
 
     @property
     def professionalism(self) -> Decimal:

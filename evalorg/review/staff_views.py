@@ -81,9 +81,7 @@ ROW_HTML = (
 )
 DECIDE_HTML = (
     '\n    <form method="post" action="{url}" class="d-flex flex-column gap-1">{csrf}\n'
-    '      <select name="decision" class="form-select form-select-sm">'
-    '<option value="recommend">{recommend}</option>'
-    '<option value="not_recommend">{not_recommend}</option></select>\n'
+    '      <select name="decision" class="form-select form-select-sm">{options}</select>\n'
     '      <textarea name="reason" class="form-control form-control-sm" rows="2" '
     'placeholder="{reason}" required></textarea>\n'
     '      <input type="hidden" name="confirm" value="">'
@@ -91,6 +89,7 @@ DECIDE_HTML = (
     'data-confirm="{confirm}">{ok}</button>\n'
     "    </form>\n  "
 )
+DECISIONS = ("recommend", "not_recommend")
 DISPERSED_HTML = (
     ' <span class="badge bg-warning text-dark" title="{spread_label} {spread}">{dispersed}</span>'
 )
@@ -99,7 +98,8 @@ DISPERSED_HTML = (
 class RowLabels:
     """The labels, URLs and the CSRF field of the ranking rows, escaped once per page."""
 
-    def __init__(self, csrf_field: SafeString) -> None:
+    def __init__(self, csrf_field: SafeString, user) -> None:
+        self.user = user
         self.states = {value: escape(label) for value, label in State.choices}
         url = reverse("review:decide", args=[0])
         self.decide_head, self.decide_tail = (escape(part) for part in url.rsplit("/0/", 1))
@@ -113,9 +113,9 @@ class RowLabels:
         self.confirm = escape(_("确定提交推荐意见吗？推荐或不推荐的结论将通知申请机构。"))
 
 
-def page_rows(rows: list[RankedRow], csrf_field: SafeString) -> list[SafeString]:
+def page_rows(rows: list[RankedRow], csrf_field: SafeString, user) -> list[SafeString]:
     """The ranking table's rows as HTML (see ``ROW_HTML``)."""
-    labels = RowLabels(csrf_field)
+    labels = RowLabels(csrf_field, user)
     return [page_row(row, labels) for row in rows]
 
 
@@ -151,12 +151,22 @@ def page_row(row: RankedRow, labels: RowLabels) -> SafeString:
 def decision_cell(row: RankedRow, labels: RowLabels) -> str:
     """The decision form while the case awaits one, else the decision and its reason."""
     application, decision = row.application, row.recommendation
-    if application.state == State.CITY_ASSESSED:
+    # The decisions this user may take on the case now (the case's workflow): its options.
+    decisions = (
+        [t for t in workflow.available_actions(application, labels.user) if t.action in DECISIONS]
+        if application.state == State.CITY_ASSESSED
+        else []
+    )
+    if decisions:
         return DECIDE_HTML.format(
             url=f"{labels.decide_head}/{application.pk}/{labels.decide_tail}",
             csrf=labels.csrf_field,
-            recommend=labels.recommend,
-            not_recommend=labels.not_recommend,
+            options=SafeString(
+                "".join(
+                    format_html('<option value="{}">{}</option>', t.action, t.label)
+                    for t in decisions
+                )
+            ),
             reason=labels.reason,
             pk=application.pk,
             confirm=labels.confirm,
@@ -188,7 +198,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "agency": agency,
             "round": round_,
             "send_confirm": SEND_CONFIRM,
-            "rows": page_rows(rows, csrf_input(request)),
+            "rows": page_rows(rows, csrf_input(request), request.user),
             "methods_used": methods_used(rows),
             "awaiting": awaiting,
             "recommended_count": recommended,
