@@ -43,7 +43,7 @@ from evalorg.applications.materials import applicable_items
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.applications.returns import latest_return_reasons
 from evalorg.applications.submission import institution_snapshot
-from evalorg.applications.templatetags.case_tags import event_label
+from evalorg.applications.templatetags.case_tags import event_label, state_label
 from evalorg.catalog.models import Division
 from evalorg.core import audit, clock
 from evalorg.core.confirm import unless_confirmed
@@ -55,6 +55,7 @@ from evalorg.institutions.models import Category, Institution
 from evalorg.institutions.uscc import parse_uscc
 
 from . import findings
+from .models import Scoresheet
 from .province import stage_sections, with_city_results
 from .services import first_instance_stage
 from .verification import VERIFICATION_ACTIONS, checks_for, load_case
@@ -501,13 +502,29 @@ def material_rows(application: Application) -> list[dict]:
 
 
 def case_history(application: Application, *, with_reads: bool) -> tuple[list[dict], int]:
-    events = list(AuditEvent.objects.for_object(application).order_by("seq"))
+    """The case's events and its scoresheets' (saved, submitted, reopened: their own
+    workflow's objects since issue 18), in order."""
+    sheet_type = Scoresheet._meta.label_lower
+    sheets = [str(pk) for pk in application.scoresheets.values_list("pk", flat=True)]
+    events = list(
+        AuditEvent.objects.filter(
+            Q(object_type=application._meta.label_lower, object_id=str(application.pk))
+            | Q(object_type=sheet_type, object_id__in=sheets)
+        ).order_by("seq")
+    )
     reads = sum(1 for e in events if e.action in READ_EVENTS)
     if not with_reads:
         events = [e for e in events if e.action not in READ_EVENTS]
-    rows = [
-        {"event": e, "label": EVENT_LABELS.get(e.action) or event_label(e.action)} for e in events
-    ]
+    sheet_states = {value: str(label) for value, label in Scoresheet.Status.choices}
+    rows = []
+    for e in events:
+        change = ""
+        if e.from_state and e.object_type == sheet_type:
+            change = f"{sheet_states.get(e.from_state)} → {sheet_states.get(e.to_state)}"
+        elif e.from_state:
+            change = f"{state_label(e.from_state)} → {state_label(e.to_state)}"
+        label = EVENT_LABELS.get(e.action) or event_label(e.action)
+        rows.append({"event": e, "label": label, "change": change})
     return rows, reads
 
 
