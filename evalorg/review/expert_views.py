@@ -20,7 +20,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Role, User
 from evalorg.applications.materials import applicable_items, current_materials
@@ -42,8 +41,6 @@ from .models import Assignment, ConflictDeclaration, ConflictKind, Panel, Scores
 from .panels import scoring_open
 from .scoring import DIMENSIONS, TemplateItem, dimension_total, sheet_total
 from .services import assignment_for, experts_for, template_for
-
-SUBMIT_CONFIRM = _lazy("确定提交评估表吗？提交后评估表锁定，不能再修改。")
 
 
 def _expert(request: HttpRequest) -> User:
@@ -349,7 +346,8 @@ def _save(request: HttpRequest, case: Case, items: list[TemplateItem]) -> HttpRe
         messages.error(request, _("评估表未保存，请修改标出的内容。"))
         sheet = _sheet(case, request.user)
         return _page(request, case, items, form, sheet, editable=True, status=400)
-    if submitting and (asking := unless_confirmed(request, SUBMIT_CONFIRM)):
+    question = scoresheets.SHEETS.table["submit_scoresheet"].confirm
+    if submitting and (asking := unless_confirmed(request, question)):
         return asking
     values = (
         case.key(request.user),
