@@ -11,6 +11,7 @@ from evalorg.accounts.models import Agency, Role
 from evalorg.applications import workflow
 from evalorg.applications.history import applicant_history
 from evalorg.applications.models import State
+from evalorg.core.models import AuditEvent
 from evalorg.review.decisions import send_batch
 from evalorg.review.models import (
     Assignment,
@@ -119,9 +120,17 @@ def test_reject_needs_a_reason_for_the_applicant_who_sees_only_that(client, staf
     assert "告知申请机构的理由" in response.content.decode()
     case.refresh_from_db()
     assert case.state == State.PROVINCE_REVIEW
+    province = ReviewStage.objects.get(application=case, stage=Stage.PROVINCE_SELECTION)
+    assert province.recommended is None and province.reason == ""  # refused: nothing stored
     decide(client, case, "reject", reason="内部：材料薄弱", applicant_reason="题库开发能力不足")
     case.refresh_from_db()
     assert case.state == State.REJECTED
+    province.refresh_from_db()
+    assert (province.recommended, province.reason) == (False, "内部：材料薄弱")
+    recorded = AuditEvent.objects.get(
+        action="decision_recorded", data__stage=Stage.PROVINCE_SELECTION
+    )
+    assert recorded.audience == "staff" and recorded.data["reason"] == "内部：材料薄弱"
     reasons = [row.reason for row in applicant_history(case)]
     assert "题库开发能力不足" in reasons and not any("内部" in r for r in reasons)
 
