@@ -204,8 +204,11 @@ def not_yet_sent(application, actor, data: dict) -> Refusal | None:
 def clear_decision(application, actor, data: dict) -> None:
     """The effect of ``revise_decision``: the first-instance decision is open again. The reason
     and who decided stay until the new decision replaces them (``decision_revised``)."""
-    review = review_of(application, first_instance(application))
-    ReviewStage.objects.filter(pk=review.pk).update(recommended=None)
+    stage = first_instance(application)
+    review_of(application, stage)  # opened on first use
+    review = ReviewStage.objects.select_for_update().get(application=application, stage=stage)
+    review.recommended = None
+    review.save(update_fields=["recommended"])
 
 
 def open_province_selection(application, actor, data: dict) -> None:
