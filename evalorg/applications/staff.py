@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import role_required
 from evalorg.core import audit
 from evalorg.core.files import UploadRefused, atomic_uploads, store_upload
 from evalorg.institutions.models import Institution
@@ -76,10 +75,8 @@ def is_filed(institution: Institution) -> bool:
     ).exists()
 
 
-@login_required
+@role_required(Role.REVIEWING_STAFF)
 def register_expansion(request: HttpRequest) -> HttpResponse:
-    if request.user.role not in (Role.CITY_STAFF, Role.PROVINCE_STAFF):
-        raise PermissionDenied
     form = ExpansionRegistrationForm(
         request.POST or None, request.FILES or None, agency=request.user.agency
     )
