@@ -21,7 +21,7 @@ from evalorg.accounts.permissions import has_role
 from evalorg.catalog.models import Occupation
 from evalorg.catalog.status import occupation_facts
 from evalorg.core import audit
-from evalorg.core.confirm import unless_confirmed
+from evalorg.core.actions import run_transition
 from evalorg.core.files import UploadRefused, file_response
 from evalorg.institutions.models import Institution, institution_of
 from evalorg.rounds.models import Round
@@ -438,21 +438,13 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def application_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     application = _load(request, pk)
-    transition = workflow.TABLE.get(action)
-    if transition is not None and transition.confirm:
-        back = reverse("applications:detail", args=[application.pk])
-        if asking := unless_confirmed(request, transition.confirm, back=back):
-            return asking
-    data = {"reason": request.POST.get("reason", "").strip()}
-    try:
-        workflow.perform(application, action, request.user, **data)
-    except workflow.TransitionRefused as refused:
-        for refusal in refused.refusals:
-            messages.error(request, str(refusal))
-    else:
-        label = workflow.TABLE[action].label
-        messages.success(request, _("已完成：%(label)s。") % {"label": label})
-    return redirect("applications:detail", application.pk)
+    return run_transition(
+        request,
+        application,
+        action,
+        back=reverse("applications:detail", args=[application.pk]),
+        data={"reason": request.POST.get("reason", "").strip()},
+    )
 
 
 @login_required
