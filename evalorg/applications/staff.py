@@ -117,8 +117,14 @@ def register_expansion(request: HttpRequest) -> HttpResponse:
                 "uscc", _("该机构在此批次已有一份新增职业申请在办理中，不能重复登记（N-4.1.1）。")
             )
         else:
-            messages.success(request, _("已登记新增职业申请，机构账户可继续填写并提交。"))
-            return redirect("applications:detail", application.pk)
+            # The draft is the organization's until it submits it (staff never see drafts), so
+            # staff stay on this page, told what was registered and what happens next.
+            messages.success(
+                request,
+                _("已为“%(name)s”登记新增职业申请：机构账户已收到通知，可继续填写并提交。")
+                % {"name": institution.name},
+            )
+            return redirect("applications:register_expansion")
     return render(
         request,
         "applications/register_expansion.html",
