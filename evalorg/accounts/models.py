@@ -21,7 +21,6 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = {Role.CITY_STAFF, Role.PROVINCE_STAFF, Role.DEPARTMENT}
-AGENCY_ROLES = STAFF_ROLES
 
 
 class Agency(models.Model):
