@@ -1,7 +1,9 @@
 """Every question-bank threshold of SPEC §5 Cultivation (N-4.2, 附件6), tested on both sides.
 
 SPEC: "X (core) points ≥ 80 %, Y ≤ 15 %, Z ≤ 5 %, ≥ 200 points per level; every point has
-≥ 4 theory items; two sample papers (A/B, ≤ 10 % shared)". Each boundary has a test that the
+≥ 4 theory items; two sample papers (A/B, ≤ 10 % shared)", the "first-level weights summing to
+100", and our default of 2 points per weight point in each first-level range
+(``BankRequirements.points_per_weight``). Each boundary has a test that the
 value exactly at the limit is accepted and one that the nearest value past it is refused; the
 specification tables are built as parsed rows (no workbook) so the counts are exact.
 """
@@ -22,14 +24,25 @@ REQ = BankRequirements()
 WEIGHTS = {"A": 30, "B": 40, "C": 30}
 
 
-def table(x: int, y: int, z: int, blank: int = 0, level: int = 5) -> list[SpecRow]:
+def table(
+    x: int,
+    y: int,
+    z: int,
+    blank: int = 0,
+    level: int = 5,
+    weights: dict[str, float] = WEIGHTS,
+    sizes: dict[str, int] | None = None,
+) -> list[SpecRow]:
     """A level's specification table with ``x`` X, ``y`` Y, ``z`` Z points and ``blank`` points
-    without importance, spread over the ranges A/B/C by their weights (30/40/30)."""
+    without importance, spread over the ranges A/B/C by their weights (30/40/30) unless
+    ``sizes`` says how many points each range has."""
     importance = ["X"] * x + ["Y"] * y + ["Z"] * z + [""] * blank
     total, rows, n = len(importance), [], 0
-    sizes = {code: total * weight // 100 for code, weight in WEIGHTS.items()}
-    sizes["B"] += total - sum(sizes.values())
-    for code, weight in WEIGHTS.items():
+    if sizes is None:
+        sizes = {code: int(total * weight // 100) for code, weight in weights.items()}
+        sizes["B"] += total - sum(sizes.values())
+    assert sum(sizes.values()) == total
+    for code, weight in weights.items():
         rows.append(SpecRow("细目表", len(rows) + 2, level, code, code, weight, "", "", ""))
         for k in range(1, sizes[code] + 1):
             row = SpecRow(
@@ -183,3 +196,33 @@ def test_papers_may_share_10_percent_of_their_items_and_no_more(shared, refused)
     assert len(a) == len(b) == 200
     problems = _overlap_problems(PaperPlan(level=5), a, b, REQ.max_shared_percent)
     assert bool(problems) is refused
+
+
+# ---- first-level weights sum to 100; each range has ≥ 2 points per weight point -----------------
+
+
+def test_weights_summing_to_100_are_accepted():
+    report = check_specification(table(160, 30, 10, weights={"A": 30, "B": 40, "C": 30}), REQ)
+    assert messages(report, "比重之和") == []
+
+
+@pytest.mark.parametrize("a_weight", [29.5, 30.5])
+def test_weights_half_a_point_off_100_are_refused(a_weight):
+    weights = {"A": a_weight, "B": 40, "C": 30}
+    report = check_specification(table(160, 30, 10, weights=weights), REQ)
+    total = f"{a_weight + 70:g}"
+    assert messages(report, "比重之和") == [
+        f"5级各一级鉴定范围比重之和为 {total}，应为 100（N-4.2）。"
+    ]
+
+
+def test_a_range_with_2_points_per_weight_point_is_accepted():
+    report = check_specification(table(160, 30, 10, sizes={"A": 60, "B": 80, "C": 60}), REQ)
+    assert messages(report, "一级鉴定范围「") == []
+
+
+def test_a_range_one_point_short_of_2_per_weight_point_is_refused():
+    report = check_specification(table(160, 30, 10, sizes={"A": 59, "B": 81, "C": 60}), REQ)
+    assert messages(report, "一级鉴定范围「") == [
+        "一级鉴定范围「A」比重 30，只有 59 个鉴定点，应不少于 60 个。"
+    ]
