@@ -36,9 +36,6 @@ class AuditEventQuerySet(models.QuerySet):
     def for_object(self, obj: models.Model) -> AuditEventQuerySet:
         return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
 
-    def for_applicant(self) -> AuditEventQuerySet:
-        return self.filter(audience="applicant")
-
 
 class AuditEvent(models.Model):
     """A link of the tamper-evident audit chain (DESIGN.md, Audit).

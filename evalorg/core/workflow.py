@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 from . import audit
 from .audit import Audience
 
-Guard = Callable[[Any, Any, dict], "Refusal | list[Refusal] | None"]
-Effect = Callable[[Any, Any, dict], None]
+Guard = Callable[[Any, Any, dict[str, Any]], "Refusal | list[Refusal] | None"]
+Effect = Callable[[Any, Any, dict[str, Any]], None]
 Relation = Callable[[Any, Any], bool]
 
 
@@ -125,7 +125,8 @@ class Workflow:
         self.table[action] = replace(transition, guards=transition.guards + tuple(guards))
 
     def state_of(self, obj: Any) -> str:
-        return getattr(obj, self.state_field)
+        state: str = getattr(obj, self.state_field)
+        return state
 
     def state_label(self, obj: Any) -> str:
         return str(getattr(obj, f"get_{self.state_field}_display")())
@@ -179,7 +180,7 @@ def available_actions(obj: Any, user: Any) -> list[Transition]:
     ]
 
 
-def check(obj: Any, action: str, actor: Any, data: dict | None = None) -> list[Refusal]:
+def check(obj: Any, action: str, actor: Any, data: dict[str, Any] | None = None) -> list[Refusal]:
     workflow = workflow_of(obj)
     transition = workflow.table.get(action)
     if transition is None:
@@ -251,7 +252,9 @@ def lock(obj: Any, action: str = "") -> Any:
     return locked
 
 
-def _refusals(workflow: Workflow, locked: Any, seen: str, action: str, found: list[Refusal]):
+def _refusals(
+    workflow: Workflow, locked: Any, seen: str, action: str, found: list[Refusal]
+) -> list[Refusal]:
     """``found``, or the one "changed meanwhile" refusal when the caller saw a state this
     action starts from and the row has moved on from it since."""
     transition = workflow.table.get(action)

@@ -9,9 +9,13 @@ eliminated (自然淘汰), one with some passed lines is accepted for those only
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from evalorg.accounts.models import Role
+from evalorg.accounts.models import Role, User
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.applications.workflow import Refusal, Transition, perform, register
 from evalorg.core import clock
@@ -32,14 +36,14 @@ def _period(application: Application) -> CultivationPeriod | None:
     return CultivationPeriod.objects.filter(application=application).first()
 
 
-def _day(day) -> str:
+def _day(day: date) -> str:
     return f"{day:%Y年%m月%d日}"
 
 
 # ---- guards -------------------------------------------------------------------------------
 
 
-def period_over(application: Application, actor, data: dict) -> Refusal | None:
+def period_over(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
     period = _period(application)
     if period is None:
         return Refusal(CLAUSE, _("该申请没有培育辅导期记录。"))
@@ -53,17 +57,17 @@ def period_over(application: Application, actor, data: dict) -> Refusal | None:
     return None
 
 
-def _passed_lines(application: Application):
+def _passed_lines(application: Application) -> QuerySet[ApplicationOccupation]:
     return application.occupations.filter(status__in=PASSED)
 
 
-def some_line_passed(application: Application, actor, data: dict) -> Refusal | None:
+def some_line_passed(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
     if not _passed_lines(application).exists():
         return Refusal(CLAUSE, _("没有题库审核通过的职业（工种），不能验收。"))
     return None
 
 
-def no_line_passed(application: Application, actor, data: dict) -> Refusal | None:
+def no_line_passed(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
     if _passed_lines(application).exists():
         return Refusal(CLAUSE, _("已有题库审核通过的职业（工种），应办理验收而不是淘汰。"))
     return None
@@ -72,7 +76,7 @@ def no_line_passed(application: Application, actor, data: dict) -> Refusal | Non
 # ---- effects --------------------------------------------------------------------------------
 
 
-def eliminate_lines(application: Application, actor, period: CultivationPeriod) -> list[str]:
+def eliminate_lines(application: Application, actor: User, period: CultivationPeriod) -> list[str]:
     """Eliminate the case's unfinished lines (line action ``eliminate``); their names."""
     reason = _(
         "培育辅导期已于 %(last)s 届满，该职业（工种）题库未通过审核，予以自然淘汰（N-4.3）。"
@@ -84,7 +88,7 @@ def eliminate_lines(application: Application, actor, period: CultivationPeriod) 
     return eliminated
 
 
-def eliminate_unfinished_lines(application: Application, actor, data: dict) -> None:
+def eliminate_unfinished_lines(application: Application, actor: User, data: dict[str, Any]) -> None:
     data["_eliminated"] = eliminate_lines(application, actor, data["_period"])
 
 
@@ -92,7 +96,7 @@ def _line_list(names: list[str]) -> str:
     return "、".join(names) if names else _("无")
 
 
-def tell_eliminated(application: Application, actor, data: dict) -> None:
+def tell_eliminated(application: Application, actor: User, data: dict[str, Any]) -> None:
     period = data["_period"]
     tell_institution(
         application,
@@ -111,7 +115,7 @@ def tell_eliminated(application: Application, actor, data: dict) -> None:
     )
 
 
-def tell_accepted(application: Application, actor, data: dict) -> None:
+def tell_accepted(application: Application, actor: User, data: dict[str, Any]) -> None:
     period = data["_period"]
     passed = [str(line) for line in _passed_lines(application).select_related("occupation")]
     tell_institution(

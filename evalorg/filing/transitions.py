@@ -7,9 +7,11 @@ accepts, but only the cases its leadership approved in an acceptance batch (``ba
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 
-from evalorg.accounts.models import Role
+from evalorg.accounts.models import Role, User
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.applications.workflow import Refusal, Transition, register
 from evalorg.core.audit import Audience
@@ -23,13 +25,15 @@ PROVINCE = frozenset({Role.PROVINCE_STAFF})
 PROVINCE_OR_DEPARTMENT = frozenset({Role.PROVINCE_STAFF, Role.DEPARTMENT})
 
 
-def has_passed_bank(application: Application, actor, data: dict) -> Refusal | None:
+def has_passed_bank(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
     if not application.occupations.filter(status=ApplicationOccupation.Status.BANK_PASSED).exists():
         return Refusal(CLAUSE, _("该申请没有题库审核通过的职业（工种），不能验收。"))
     return None
 
 
-def approved_in_batch(application: Application, actor, data: dict) -> Refusal | None:
+def approved_in_batch(
+    application: Application, actor: User, data: dict[str, Any]
+) -> Refusal | None:
     """Through a batch (``data["batch"]``, and always for the department) only a case approved
     in that batch is accepted."""
     from .models import AcceptanceEntry
@@ -45,7 +49,7 @@ def approved_in_batch(application: Application, actor, data: dict) -> Refusal | 
     return None
 
 
-def has_letter(application: Application, actor, data: dict) -> Refusal | None:
+def has_letter(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
     from .models import FilingLetter
 
     if not FilingLetter.objects.filter(application=application).exists():

@@ -5,10 +5,11 @@ and the objection's own small workflow (investigate, uphold, dismiss). Registere
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.utils.translation import gettext as _
 
-from evalorg.accounts.models import Role
+from evalorg.accounts.models import Role, User
 from evalorg.applications.models import Application, State
 from evalorg.applications.workflow import Refusal, Transition, register
 from evalorg.core import clock
@@ -25,16 +26,17 @@ SYSTEM_OR_PROVINCE = frozenset({Role.SYSTEM, Role.PROVINCE_STAFF})
 OBJECTIONS = define(Objection, "status", "objection")
 
 
-def _notice(application: Application, data: dict) -> PublicityNotice | None:
+def _notice(application: Application, data: dict[str, Any]) -> PublicityNotice | None:
     if "_notice" not in data:
         data["_notice"] = notice_of(application)
-    return data["_notice"]
+    notice: PublicityNotice | None = data["_notice"]
+    return notice
 
 
 # ---- guards -------------------------------------------------------------------------------
 
 
-def on_this_notice(application: Application, actor, data: dict) -> Refusal | None:
+def on_this_notice(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
     if not NoticeEntry.objects.filter(
         notice_id=data.get("notice"), application=application
     ).exists():
@@ -42,7 +44,9 @@ def on_this_notice(application: Application, actor, data: dict) -> Refusal | Non
     return None
 
 
-def approved_by_leadership(application: Application, actor, data: dict) -> Refusal | None:
+def approved_by_leadership(
+    application: Application, actor: User, data: dict[str, Any]
+) -> Refusal | None:
     """Nothing reaches publicity without a recorded leadership decision approving it."""
     from evalorg.review.models import LeadershipDecisionEntry
 
@@ -51,7 +55,7 @@ def approved_by_leadership(application: Application, actor, data: dict) -> Refus
     return None
 
 
-def period_over(application: Application, actor, data: dict) -> Refusal | None:
+def period_over(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
     notice = _notice(application, data)
     if notice is None:
         return Refusal(CLAUSE, _("未找到该申请的公示公告。"))
@@ -64,21 +68,27 @@ def period_over(application: Application, actor, data: dict) -> Refusal | None:
     return None
 
 
-def no_open_objection(application: Application, actor, data: dict) -> Refusal | None:
+def no_open_objection(
+    application: Application, actor: User, data: dict[str, Any]
+) -> Refusal | None:
     notice = _notice(application, data)
     if notice and open_objections(application, notice).exists():
         return Refusal(CLAUSE, _("针对该机构的异议尚未办结，请先处理异议。"))
     return None
 
 
-def no_upheld_objection(application: Application, actor, data: dict) -> Refusal | None:
+def no_upheld_objection(
+    application: Application, actor: User, data: dict[str, Any]
+) -> Refusal | None:
     notice = _notice(application, data)
     if notice and upheld_objections(application, notice).exists():
         return Refusal(CLAUSE, _("针对该机构的异议成立，不能进入培育辅导期。"))
     return None
 
 
-def has_upheld_objection(application: Application, actor, data: dict) -> Refusal | None:
+def has_upheld_objection(
+    application: Application, actor: User, data: dict[str, Any]
+) -> Refusal | None:
     notice = _notice(application, data)
     if notice is None or not upheld_objections(application, notice).exists():
         return Refusal(CLAUSE, _("没有成立的异议。"))
@@ -88,7 +98,7 @@ def has_upheld_objection(application: Application, actor, data: dict) -> Refusal
 # ---- effects --------------------------------------------------------------------------------
 
 
-def announce_publicity(application: Application, actor, data: dict) -> None:
+def announce_publicity(application: Application, actor: User, data: dict[str, Any]) -> None:
     notice = PublicityNotice.objects.get(pk=data["notice"])
     tell_institution(
         application,
@@ -105,13 +115,13 @@ def _dates(notice: PublicityNotice) -> dict[str, str]:
     return {"start": f"{notice.starts_on:%Y年%m月%d日}", "end": f"{notice.ends_on:%Y年%m月%d日}"}
 
 
-def begin_cultivation(application: Application, actor, data: dict) -> None:
+def begin_cultivation(application: Application, actor: User, data: dict[str, Any]) -> None:
     """Open the 180-day period (from the day after the publicity, or today if held later) and
     move the requested occupation lines; excluded lines stay excluded."""
     from evalorg.cultivation.services import start_cultivation
 
-    notice = _notice(application, data)
-    starts_on = max(notice.ends_on + timedelta(days=1), clock.today())
+    notice = _notice(application, data)  # the guard period_over found it
+    starts_on = max(notice.ends_on + timedelta(days=1), clock.today())  # type: ignore[union-attr]
     period = start_cultivation(application, starts_on)
     tell_institution(
         application,
@@ -124,7 +134,7 @@ def begin_cultivation(application: Application, actor, data: dict) -> None:
     )
 
 
-def announce_upheld(application: Application, actor, data: dict) -> None:
+def announce_upheld(application: Application, actor: User, data: dict[str, Any]) -> None:
     tell_institution(
         application,
         _("公示期间针对贵机构的异议成立"),
@@ -177,19 +187,19 @@ CASE_TRANSITIONS = (
 # ---- the objection's workflow -------------------------------------------------------------
 
 
-def case_in_publicity(objection: Objection, actor, data: dict) -> Refusal | None:
+def case_in_publicity(objection: Objection, actor: User, data: dict[str, Any]) -> Refusal | None:
     if objection.entry.application.state != State.IN_PUBLICITY:
         return Refusal(CLAUSE, _("该机构的公示已办结，异议结果不能再更改。"))
     return None
 
 
-def stamp_resolution(objection: Objection, actor, data: dict) -> None:
+def stamp_resolution(objection: Objection, actor: User, data: dict[str, Any]) -> None:
     objection.resolution = data["reason"]
     objection.resolved_by = actor
     objection.resolved_at = clock.now()
 
 
-def notify_objector(objection: Objection, actor, data: dict) -> None:
+def notify_objector(objection: Objection, actor: User, data: dict[str, Any]) -> None:
     tell_objector(objection)
 
 

@@ -7,14 +7,16 @@ Registered from ``ReviewConfig.ready`` because review sits above applications.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from evalorg.accounts.models import Agency, Role
+from evalorg.accounts.models import Agency, Role, User
 from evalorg.applications import access
-from evalorg.applications.models import State
+from evalorg.applications.models import Application, State
 from evalorg.applications.submission import tell_applicant
 from evalorg.applications.workflow import Refusal, Transition, deadline_guard, register
 from evalorg.core import clock
@@ -37,7 +39,7 @@ from .services import (
 STAFF = frozenset({Role.CITY_STAFF, Role.PROVINCE_STAFF})
 
 
-def all_items_checked(application, actor, data: dict) -> list[Refusal]:
+def all_items_checked(application: Application, actor: User, data: dict[str, Any]) -> list[Refusal]:
     from evalorg.applications.materials import applicable_items
 
     from .verification import checks_for
@@ -55,7 +57,7 @@ def all_items_checked(application, actor, data: dict) -> list[Refusal]:
     return refusals
 
 
-def scoring_complete(application, actor, data: dict) -> list[Refusal]:
+def scoring_complete(application: Application, actor: User, data: dict[str, Any]) -> list[Refusal]:
     """Every non-conflicted scorer of every assignment submitted, and at least 3 of them."""
     stage = stage_now(application)
     assignments = list(
@@ -90,10 +92,12 @@ def scoring_complete(application, actor, data: dict) -> list[Refusal]:
     return refusals
 
 
-def decision_says(recommended: bool):
+def decision_says(
+    recommended: bool,
+) -> Callable[[Application, User, dict[str, Any]], Refusal | None]:
     """A guard: the stage's stored decision exists and says ``recommended``."""
 
-    def guard(application, actor, data: dict) -> Refusal | None:
+    def guard(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
         decision = decision_of(application)
         if decision is None or not decision.is_decided:
             return Refusal("N-4.1.2", _("请先填写推荐意见及理由。"))
@@ -114,13 +118,14 @@ def decision_says(recommended: bool):
 HOLDS_QUOTA = frozenset({State.RECOMMENDED}) | SENT_STATES
 
 
-def within_quota(application, actor, data: dict) -> Refusal | None:
+def within_quota(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
     """The round's quota per agency (N-4.1.2), counted under a lock on the agency row so that
     two staff recommending at the same moment cannot both take the last place."""
     quota = application.round.recommendation_quota
     if not quota:
         return None
-    agency = Agency.objects.select_for_update().get(pk=application.receiving_agency_id)
+    # a case in review has its receiving agency
+    agency = Agency.objects.select_for_update().get(pk=application.receiving_agency_id)  # type: ignore[misc]
     taken = (
         ReviewStage.objects.filter(
             stage=first_instance_stage(agency),
@@ -139,21 +144,22 @@ def within_quota(application, actor, data: dict) -> Refusal | None:
     return None
 
 
-def not_yet_sent(application, actor, data: dict) -> Refusal | None:
+def not_yet_sent(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
     decision = decision_of(application)
     if decision is not None and decision.sent_at is not None:
         return Refusal("N-4.1.2", _("推荐意见已报送省中心，不能再修改。"))
     return None
 
 
-def clear_decision(application, actor, data: dict) -> None:
+def clear_decision(application: Application, actor: User, data: dict[str, Any]) -> None:
     # The reason and who decided stay until the new decision replaces them (audited then).
     ReviewStage.objects.filter(pk=review_of(application).pk).update(recommended=None)
 
 
-def open_province_selection(application, actor, data: dict) -> None:
+def open_province_selection(application: Application, actor: User, data: dict[str, Any]) -> None:
     """Stamp the first-instance record as sent and open the provincial selection record."""
-    first = review_of(application, first_instance_stage(application.receiving_agency))
+    # a case in review has its receiving agency
+    first = review_of(application, first_instance_stage(application.receiving_agency))  # type: ignore[arg-type]
     now = clock.now()
     ReviewStage.objects.filter(pk=first.pk).update(sent_at=now, sent_batch=current_batch() or "")
     ReviewStage.objects.get_or_create(
@@ -163,7 +169,7 @@ def open_province_selection(application, actor, data: dict) -> None:
     )
 
 
-def sending_deadline(application) -> date:
+def sending_deadline(application: Application) -> date:
     """The city deadline, or a later date the provincial center reopened it to."""
     deadline = application.round.city_assessment_deadline
     extension = (
@@ -186,12 +192,12 @@ sending_window_open = deadline_guard(
 )
 
 
-def tell_not_recommended(application, actor, data: dict) -> None:
+def tell_not_recommended(application: Application, actor: User, data: dict[str, Any]) -> None:
 
     subject = _("备案申请未获推荐（%(no)s）") % {"no": application.acknowledgement_no}
     body = _("%(name)s：\n经%(agency)s组织专家评估，贵机构的申请未获推荐。\n理由：%(reason)s") % {
         "name": application.institution.name,
-        "agency": application.receiving_agency.name,
+        "agency": application.receiving_agency.name,  # type: ignore[union-attr]
         "reason": data.get("reason", ""),
     }
     tell_applicant(application, subject, body)

@@ -1,4 +1,5 @@
 import sys
+from typing import Any
 
 from django.core.management.base import BaseCommand
 
@@ -12,7 +13,7 @@ class Command(BaseCommand):
         "the count, or the first broken link (exit 1)."
     )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         report = verify_chain()
         if not report.ok:
             where = f"id {report.broken_id}" if report.broken_id is not None else "chain end"
