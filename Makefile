@@ -8,7 +8,7 @@ PYTEST_WORKERS ?= 2
 export DJANGO_SETTINGS_MODULE := evalorg.settings
 
 .PHONY: help sysdeps setup run test test-sqlite test-postgres test-browser lint format bench clean \
-	bench-lists bench-docs bench-bank bench-surge bench-throughput
+	bench-lists bench-docs bench-bank bench-surge bench-throughput bench-transitions
 
 help:
 	@echo "make run   - set up, migrate, load reference and demo data, serve http://127.0.0.1:8000"
@@ -16,6 +16,7 @@ help:
 	@echo "make test  - set up and run lint + the whole suite (SQLite, PostgreSQL, Chromium)"
 	@echo "make lint  - ruff check and ruff format --check"
 	@echo "make bench-lists | bench-docs | bench-bank | bench-surge | bench-throughput - issue 12 benchmarks"
+	@echo "make bench-transitions - issue 18: audited writes on 8 cases in parallel"
 	@echo "make sysdeps - install Chromium and the CJK fonts with apt when missing (setup runs it)"
 
 .tools/bin/uv:
@@ -86,6 +87,7 @@ bench: setup
 # and created again (never `test`).
 SURGE_PG_URL ?= postgres://postgres@127.0.0.1:5432/helper_bench_surge
 THROUGHPUT_PG_URL ?= postgres://postgres@127.0.0.1:5432/helper_bench_throughput
+TRANSITIONS_PG_URL ?= postgres://postgres@127.0.0.1:5432/helper_bench_transitions
 
 bench-lists: setup
 	$(PY) bench/lists.py
@@ -101,6 +103,9 @@ bench-surge: setup
 
 bench-throughput: setup
 	$(PY) bench/throughput.py --pg-url $(THROUGHPUT_PG_URL)
+
+bench-transitions: setup
+	$(PY) bench/transitions.py --pg-url $(TRANSITIONS_PG_URL)
 
 clean:
 	rm -rf .venv .tools var/static
