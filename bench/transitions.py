@@ -103,6 +103,7 @@ def move(line, staff, pause: float):
 
 def worker(line, staff, deadline: float, counts: list[int], slot: int) -> None:
     try:
+        line.refresh_from_db()  # as the previous run left it
         while time.perf_counter() < deadline:
             line = move(line, staff, ARGS.sleep)
             counts[slot] += 1
