@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
@@ -165,17 +166,22 @@ def record(
 SEAL_BATCH = 500
 
 
-def compute_pending_mac(event: AuditEvent) -> str:
-    """HMAC of everything an event says but its place in the chain (``seq``): set when it is
-    written, checked by the sealer, so an unsealed row inserted or edited with database access
-    alone (no key) is never chained."""
+def compute_pending_mac(event: AuditEvent, nonce: str | None = None) -> str:
+    """``nonce:HMAC`` of a random nonce and everything an event says but its place in the
+    chain (``seq``). Set when it is written and checked by the sealer, so an unsealed row
+    inserted or edited with database access alone (no key) is never chained; the column is
+    unique, so a copied row (same nonce) cannot be chained a second time."""
+    nonce = nonce or secrets.token_hex(8)
     body = {k: v for k, v in _payload(event).items() if k != "seq"}
-    return mac(event.key_id, "pending:" + canonical_json(body))
+    return f"{nonce}:{mac(event.key_id, f'pending:{nonce}:' + canonical_json(body))}"
 
 
 def pending_intact(event: AuditEvent) -> bool:
+    nonce, _, _ = (event.pending_mac or "").partition(":")
+    if not nonce:
+        return False
     try:
-        expected = compute_pending_mac(event)
+        expected = compute_pending_mac(event, nonce)
     except UnknownAuditKey:
         return False
     return hmac.compare_digest(expected, event.pending_mac)

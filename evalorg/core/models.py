@@ -90,9 +90,12 @@ class AuditEvent(models.Model):
     # Id of the HMAC key (settings.EVALORG_AUDIT_KEYS) the hash was computed with; the key
     # itself never enters the database.
     key_id = models.CharField(_("密钥编号"), max_length=20, blank=True)
-    # HMAC of the event's content (all but its place in the chain) when it was written: the
-    # sealer chains only an unsealed event that still matches it ("" on events older than it).
-    pending_mac = models.CharField(_("待封存校验码"), max_length=64, blank=True, default="")
+    # "<nonce>:<HMAC of the nonce and the event's content>" (all but its place in the chain),
+    # set when it is written: the sealer chains only an unsealed event that still matches it.
+    # Unique, so a copy of an event cannot be chained twice; NULL on events older than it.
+    pending_mac = models.CharField(
+        _("待封存校验码"), max_length=96, null=True, blank=True, unique=True, default=None
+    )
 
     objects = AuditEventQuerySet.as_manager()
 

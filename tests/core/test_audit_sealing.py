@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, connections, models, transaction
+from django.db import IntegrityError, connection, connections, models, transaction
 from django.test.utils import CaptureQueriesContext
 
 from evalorg.core import audit, checkpoints, clock
@@ -113,6 +113,27 @@ def test_an_unsealed_row_edited_in_the_database_is_never_chained():
     assert audit.seal_pending() == 0
     report = audit.verify_chain()
     assert not report.ok and report.broken_id == event.pk
+
+
+def _copy_of(event: AuditEvent) -> AuditEvent:
+    fields = {
+        f.attname: getattr(event, f.attname)
+        for f in AuditEvent._meta.concrete_fields
+        if f.attname not in {"id", "seq", "prev_hash", "hash"}
+    }
+    return AuditEvent(**fields)
+
+
+@pytest.mark.parametrize("sealed", [False, True], ids=["unsealed", "sealed"])
+def test_a_copied_event_cannot_be_chained_twice(sealed):
+    """The copy carries a valid pending MAC (it is the original's), so only the unique column
+    stops a replay of, say, an approval."""
+    event = audit.record("approve", data={"case": 1})
+    if sealed:
+        audit.seal_pending()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _copy_of(AuditEvent.objects.get(pk=event.pk)).save()
+    assert audit.verify_chain() == audit.ChainReport(True, 1)
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")

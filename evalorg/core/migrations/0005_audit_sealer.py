@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='auditevent',
             name='pending_mac',
-            field=models.CharField(blank=True, default='', max_length=64, verbose_name='待封存校验码'),
+            field=models.CharField(blank=True, default=None, max_length=96, null=True, unique=True, verbose_name='待封存校验码'),
         ),
         migrations.AlterField(
             model_name='auditevent',
