@@ -10,7 +10,7 @@ MYPY ?= .venv/bin/mypy
 export DJANGO_SETTINGS_MODULE := evalorg.settings
 
 .PHONY: help sysdeps setup run test test-sqlite test-postgres test-browser lint typecheck format bench clean \
-	bench-lists bench-docs bench-bank bench-surge bench-throughput
+	bench-lists bench-docs bench-bank bench-surge bench-throughput bench-transitions
 
 help:
 	@echo "make run   - set up, migrate, load reference and demo data, serve http://127.0.0.1:8000"
@@ -19,6 +19,7 @@ help:
 	@echo "make lint  - ruff check, ruff format --check and make typecheck"
 	@echo "make typecheck - mypy with django-stubs (pyproject [tool.mypy]: strict on evalorg/core and the transitions)"
 	@echo "make bench-lists | bench-docs | bench-bank | bench-surge | bench-throughput - issue 12 benchmarks"
+	@echo "make bench-transitions - issue 18: audited writes on 8 cases in parallel"
 	@echo "make sysdeps - install Chromium and the CJK fonts with apt when missing (setup runs it)"
 
 .tools/bin/uv:
@@ -94,6 +95,7 @@ bench: setup
 # and created again (never `test`).
 SURGE_PG_URL ?= postgres://postgres@127.0.0.1:5432/helper_bench_surge
 THROUGHPUT_PG_URL ?= postgres://postgres@127.0.0.1:5432/helper_bench_throughput
+TRANSITIONS_PG_URL ?= postgres://postgres@127.0.0.1:5432/helper_bench_transitions
 
 bench-lists: setup
 	$(PY) bench/lists.py
@@ -109,6 +111,9 @@ bench-surge: setup
 
 bench-throughput: setup
 	$(PY) bench/throughput.py --pg-url $(THROUGHPUT_PG_URL)
+
+bench-transitions: setup
+	$(PY) bench/transitions.py --pg-url $(TRANSITIONS_PG_URL)
 
 clean:
 	rm -rf .venv .tools var/static

@@ -31,6 +31,7 @@ from django.core.files.storage import FileSystemStorage, storages
 from django.db import connection, connections, transaction
 
 from . import clock
+from .audit import seal_pending
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -184,6 +185,7 @@ def _members(staging: Path, database: str) -> list[Member]:
 def backup(dest: Path) -> tuple[Path, dict[str, Any]]:
     """Write the archive; ``dest`` is a directory (a dated name is chosen) or a file name."""
     kind = engine()
+    seal_pending()  # the copy's chain then ends where its head says
     if dest.is_dir():
         dest = dest / f"evalorg-backup-{clock.now():%Y%m%dT%H%M%S}.tar.gz"
     with tempfile.TemporaryDirectory(prefix="evalorg-backup-") as tmp:

@@ -240,8 +240,9 @@ def lock(obj: Any, action: str = "") -> Any:
     with ``changed_meanwhile`` when its state is no longer the one ``obj`` was read with.
 
     A caller that writes other rows (and audits them) before ``perform()`` in one transaction
-    calls this first, so that every writer takes the object's row before the audit head: one
-    lock order, hence no deadlock between it and a plain ``perform()`` on the same object."""
+    calls this first, so that every writer takes the object's row before the other rows it
+    writes: one lock order, hence no deadlock between it and a plain ``perform()`` on the same
+    object, and the race is refused as "changed meanwhile" rather than aborted."""
     workflow = workflow_of(obj)
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("workflow.lock() outside a transaction locks nothing.")
@@ -341,9 +342,10 @@ def perform_many(objects: Iterable[Any], action: str, actor: Any, **data: Any) -
 def _lock_all(objects: list[Any]) -> None:
     """Lock every row of a batch, in primary-key order, before moving any of them.
 
-    Moving the first one takes the audit head; locking the next one only then would deadlock
-    with a single ``perform()`` that holds that row and waits for the audit head (PostgreSQL
-    aborts one of them). Rows first, audit head after: the order every transition uses."""
+    Locking each one only when it moves would let two batches over the same rows in other
+    orders (or a transition whose effects lock another of them) wait for each other, and
+    PostgreSQL would abort one. (The audit log locks nothing shared in the caller's
+    transaction since issue 18: ``audit.record`` writes unsealed, ``seal_pending`` chains.)"""
     by_model: dict[type[models.Model], list[Any]] = {}
     for obj in objects:
         by_model.setdefault(workflow_of(obj).model, []).append(obj.pk)

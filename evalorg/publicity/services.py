@@ -238,9 +238,9 @@ def end_notice(notice: PublicityNotice, actor) -> EndReport:
 
 def _lock_cases_first(cases) -> None:
     """Inside a transaction (the sweep), lock every case of the notice in primary-key order
-    before moving any: moving one takes the audit head, and locking the next only then would
-    deadlock with an applicant's withdrawal holding that case and waiting for the audit head
-    (core.workflow.perform_many does the same for batches)."""
+    before moving any, so that this sweep and any other transaction moving several of them
+    lock them in one order and never wait for each other in a cycle (core.workflow.perform_many
+    does the same for batches)."""
     if transaction.get_connection().in_atomic_block:
         list(
             Application.objects.filter(pk__in=cases.values("pk"))

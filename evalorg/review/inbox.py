@@ -501,7 +501,7 @@ def material_rows(application: Application) -> list[dict]:
 
 
 def case_history(application: Application, *, with_reads: bool) -> tuple[list[dict], int]:
-    events = list(AuditEvent.objects.for_object(application).order_by("seq"))
+    events = list(AuditEvent.objects.for_object(application).order_by("id"))
     reads = sum(1 for e in events if e.action in READ_EVENTS)
     if not with_reads:
         events = [e for e in events if e.action not in READ_EVENTS]

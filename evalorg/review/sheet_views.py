@@ -63,7 +63,7 @@ def reopen_reason(sheet: Scoresheet | None) -> dict | None:
     event = (
         AuditEvent.objects.for_object(sheet.application)
         .filter(action="scoresheet_reopened", data__scoresheet=sheet.pk)
-        .order_by("-seq")
+        .order_by("-id")
         .first()
     )
     if event is None:

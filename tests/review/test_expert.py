@@ -248,7 +248,7 @@ def test_draft_allows_gaps_then_submit_requires_everything_and_locks(client, set
     sheet.refresh_from_db()
     assert sheet.version == 2 and sheet.scores["cluster_fit"] == 8.5
 
-    events = list(AuditEvent.objects.filter(action__startswith="scoresheet_").order_by("seq"))
+    events = list(AuditEvent.objects.filter(action__startswith="scoresheet_").order_by("id"))
     assert [e.action for e in events] == ["scoresheet_saved", "scoresheet_submitted"]
     assert Decimal(events[-1].data["total"]) == 85
     assert "scores" not in events[-1].data

@@ -30,6 +30,8 @@ class Command(BaseCommand):
             )
             sys.exit(1)
         checkpoints = len(read_checkpoints())
+        waiting = f"; {report.pending} newer events await sealing" if report.pending else ""
         self.stdout.write(
             f"OK: {report.count} audit events, chain intact, {checkpoints} checkpoints agree"
+            + waiting
         )
