@@ -1,34 +1,20 @@
-"""The filing letter on the case page: number, dates, occupations and the two downloads."""
+"""The filing letter on the case page: number, dates, occupations and the two downloads.
+
+No case page issues a letter: letters come only from an approved acceptance batch (N-4.3,
+``batches.issue_letters`` on the batch page)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
-from evalorg.accounts.models import Role
-from evalorg.applications.models import ApplicationOccupation, State
-
 from .access import may_download
 from .models import FilingLetter
 
 
-def can_issue(application, user) -> bool:
-    return (
-        user.role == Role.PROVINCE_STAFF
-        and application.state in (State.CULTIVATING, State.ACCEPTED)
-        and application.occupations.filter(status=ApplicationOccupation.Status.BANK_PASSED).exists()
-    )
-
-
 def letter_section(request: HttpRequest, application) -> str:
     letter = FilingLetter.objects.filter(application=application).first()
-    if letter is None:
-        if not can_issue(application, request.user):
-            return ""
-        return render_to_string(
-            "filing/_issue_section.html", {"application": application}, request=request
-        )
-    if not may_download(letter, request.user):
+    if letter is None or not may_download(letter, request.user):
         return ""
     return render_to_string("filing/_case_section.html", {"letter": letter}, request=request)
 
