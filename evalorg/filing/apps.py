@@ -18,6 +18,16 @@ class FilingConfig(AppConfig):
         register_batch_transitions()
         register_case_section(letter_section)
         register_case_section(supervision_section)
+        # The center proposes batches and issues their letters; the department records the
+        # leadership's approval there (N-4.3).
+        register_nav(
+            NavItem(
+                label="验收批次",
+                url_name="filing:batches",
+                roles=frozenset({"province_staff", "department"}),
+                order=55,
+            )
+        )
         register_nav(
             NavItem(
                 label="属地监管",
