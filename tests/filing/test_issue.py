@@ -290,11 +290,30 @@ def test_the_case_page_offers_no_accept_issue_or_file_button(client, staff):
         html = client.get(reverse("applications:detail", args=[case.pk])).content.decode()
         for action in ("accept", "file_case"):
             assert reverse("applications:action", args=[case.pk, action]) not in html
-        assert "/issue/" not in html and "签发备案函" not in html
+        assert "/issue/" not in html and "签发备案函</button>" not in html
         case = Application.objects.get(pk=case.pk)
         assert not {"accept", "file_case"} & {
             t.action for t in workflow.available_actions(case, staff)
         }
+
+
+def test_the_case_page_tells_the_center_and_the_department_where_the_case_stands(client, staff):
+    case = passed()
+    Application.objects.filter(pk=case.pk).update(receiving_agency=staff.agency)
+    page = reverse("applications:detail", args=[case.pk])
+    department = department_staff()
+    for user in (staff, department):
+        client.force_login(user)
+        html = client.get(page).content.decode()
+        assert 'data-testid="acceptance-status"' in html and "尚未列入验收批次" in html
+        assert f"{reverse('filing:batches')}?round={case.round_id}" in html
+    with time_machine.travel(ISSUE_DAY, tick=False):
+        batch = create_batch(case.round, "2023年第一批验收", [case], staff)
+    html = client.get(page).content.decode()
+    assert reverse("filing:batch", args=[batch.pk]) in html and "2023年第一批验收" in html
+    for user in (applicant_of(case), CityStaffFactory(agency=city_agency("440100"))):
+        client.force_login(user)
+        assert 'data-testid="acceptance-status"' not in client.get(page).content.decode()
 
 
 @pytest.mark.parametrize("role", ["applicant", "city_staff", "department"])
