@@ -132,8 +132,8 @@ def _unchanged(case, state: str, events: int) -> None:
 
 
 def _events() -> int:
-    """Audit events but the logins (forging a request starts with signing in)."""
-    return AuditEvent.objects.exclude(action="login").count()
+    """Audit events but the sign-ins and token uses (forging a request starts with them)."""
+    return AuditEvent.objects.exclude(action__in=["login", "api_token_used"]).count()
 
 
 @pytest.mark.parametrize("state", ["cultivating", "accepted", "in_publicity"])
@@ -278,6 +278,27 @@ def test_a_forged_post_outside_an_approved_batch_is_refused_and_changes_nothing(
     own = pages[0] if state == "cultivating" else pages[1]
     assert "N-4.3" in own and "领导小组" in own
     _unchanged(case, state, events)
+
+
+def test_the_api_offers_no_accept_and_refuses_it_citing_n_4_3(client, staff):
+    from tests.api.conftest import bearer, token_for
+
+    case = passed()
+    Application.objects.filter(pk=case.pk).update(receiving_agency=staff.agency)
+    secret = token_for(staff)
+    detail = client.get(f"/api/cases/{case.pk}", **bearer(secret))
+    assert detail.status_code == 200
+    assert "accept" not in {a["action"] for a in detail.json()["available_actions"]}
+    events = _events()
+    response = client.post(
+        f"/api/cases/{case.pk}/actions/accept",
+        {},
+        content_type="application/json",
+        **bearer(secret),
+    )
+    assert response.status_code == 409
+    assert [r["clause"] for r in response.json()["refusals"]] == ["N-4.3"]
+    _unchanged(case, "cultivating", events)
 
 
 def test_the_case_page_offers_no_accept_issue_or_file_button(client, staff):
