@@ -1,7 +1,7 @@
 """Headless Chromium, issue 18: no filing letter without the leadership group's approval
 (notice 四(三), N-4.3). The center finds no accept or issue button on a cultivating case whose
 bank passed; it proposes an acceptance batch; the department finds the batch from its own
-navigation and records the approval with buttons only; only then does the center issue the
+home page and records the approval with buttons only; only then does the center issue the
 batch's letters, and the letter exists.
 
 The earlier stages are set up with factories (the case is cultivating, its bank passed)."""
@@ -25,11 +25,20 @@ def _login(page: Page, base: str, username: str) -> None:
     login(page, base, username, PASSWORD)  # password, then the second factor for staff
 
 
-def _open_batch_from_navigation(page: Page, base: str, title: str) -> None:
+def _open_batch_from_home(page: Page, base: str, title: str, link) -> None:
+    """From the home page, by ``link`` (a locator on it) to the batch list, then the batch."""
     page.goto(f"{base}/")
-    page.locator("[data-testid=navbar] a.nav-link", has_text="验收批次").click()
+    link(page).click()
     page.locator("main a", has_text=title).click()
     expect(page.locator("h1")).to_contain_text(title)
+
+
+def _todo(label: str):
+    return lambda page: page.locator("[data-testid=todo-list] a", has_text=label)
+
+
+def _nav(label: str):
+    return lambda page: page.locator("[data-testid=navbar] a.nav-link", has_text=label)
 
 
 def test_letters_only_after_the_department_approves_the_batch(live_server, page: Page):
@@ -58,9 +67,10 @@ def test_letters_only_after_the_department_approves_the_batch(live_server, page:
     # Proposed, not approved: no letters to issue, nothing to publish.
     expect(page.locator("[data-testid=batch-actions]")).to_have_count(0)
 
-    # The department finds the batch from its own navigation and approves it, buttons only.
+    # The department finds the batch from its own home page (to-do list) and approves it,
+    # buttons only.
     _login(page, base, department.username)
-    _open_batch_from_navigation(page, base, "2023年第一批验收")
+    _open_batch_from_home(page, base, "2023年第一批验收", _todo("待审定的验收批次"))
     approval = page.locator("[data-testid=batch-approval]")
     expect(approval.locator(f"input[name=approve][value='{case.pk}']")).to_be_checked()
     approval.locator("input[name=decided_on]").fill(clock.today().isoformat())
@@ -78,7 +88,7 @@ def test_letters_only_after_the_department_approves_the_batch(live_server, page:
 
     # The center issues the batch's letters; the letter exists and the case is filed.
     _login(page, base, center.username)
-    _open_batch_from_navigation(page, base, "2023年第一批验收")
+    _open_batch_from_home(page, base, "2023年第一批验收", _nav("验收批次"))
     actions = page.locator("[data-testid=batch-actions]")
     expect(actions.locator("button", has_text="公布验收批次")).to_have_count(0)  # no letter yet
     actions.locator("button", has_text="签发本批备案函").click()

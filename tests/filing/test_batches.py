@@ -352,3 +352,21 @@ def test_both_find_the_batches_in_their_navigation(client):
         client.force_login(user)
         html = client.get("/").content.decode()
         assert f'href="{reverse("filing:batches")}"' in html and "验收批次" in html
+
+
+def _todo(client, user) -> str:
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    return html[html.index('data-testid="todo-list"') :]
+
+
+def test_the_home_page_lists_the_batches_waiting_for_each_side(client, two):
+    center, department = province_staff(), department_staff()
+    assert "验收批次" not in _todo(client, department)
+    batch = _propose(client, center, *two)
+    todo = _todo(client, department)
+    assert "待审定的验收批次" in todo and f'href="{reverse("filing:batches")}"' in todo
+    assert "验收批次" not in _todo(client, center)
+    _approve(client, department, batch, [two[0]])
+    assert "验收批次" not in _todo(client, department)
+    assert "待签发备案函或公布的验收批次" in _todo(client, center)
