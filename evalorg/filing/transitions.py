@@ -11,6 +11,9 @@ and a forged request is refused by the guard, whatever the role."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Role
@@ -19,6 +22,9 @@ from evalorg.applications.workflow import Refusal, Transition, register
 from evalorg.core.audit import Audience
 
 from .notifications import announce_filing
+
+if TYPE_CHECKING:
+    from .models import AcceptanceBatch, AcceptanceEntry
 
 CLAUSE = "N-4.3"
 PROVINCE = frozenset({Role.PROVINCE_STAFF})
@@ -42,7 +48,9 @@ def has_passed_bank(application: Application, actor, data: dict) -> Refusal | No
     return None
 
 
-def approved_entries(application: Application, batch=None):
+def approved_entries(
+    application: Application, batch: AcceptanceBatch | int | None = None
+) -> QuerySet[AcceptanceEntry]:
     """The case's approved entries in approved acceptance batches (``batch``: that one only)."""
     from .models import AcceptanceBatch, AcceptanceEntry
 
