@@ -625,15 +625,6 @@ ROUTES: dict[str, Route] = {
         stage="filed",
         args=lambda w: [w.pk("letter"), "pdf"],
     ),
-    "filing:issue": Route(
-        allow(PROVINCE),
-        stage="passed",
-        get=False,
-        args=case("passed"),
-        post=lambda w: {},
-        changed=count(FilingLetter),
-        when=ISSUE_DAY,
-    ),
     "filing:batches": Route(
         allow(PROVINCE, DEPARTMENT),
         stage="passed",

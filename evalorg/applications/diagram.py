@@ -10,7 +10,9 @@ Generated from the transition tables (`evalorg/applications/workflow.py`, the st
 register into it, e.g. `evalorg/review/transitions.py`, and the stages' own workflows, e.g.
 `evalorg/publicity/transitions.py`) by
 `.venv/bin/python manage.py workflow_diagram > docs/workflow.md`; a test fails when the tables
-and this file disagree. Each arrow is one action: label, then the roles that may perform it.
+and this file disagree. Each arrow is one action: label, then the roles that may perform it;
+"batch only" marks an action no page offers case by case (acceptance and filing happen only
+through an acceptance batch the leadership group approved, N-4.3).
 `perform()` in `evalorg/core/workflow.py` is the only code that changes these states.
 """
 
@@ -29,7 +31,7 @@ def mermaid(workflow: Workflow) -> str:
     labels = dict(field.choices)
     lines = ["```mermaid", "stateDiagram-v2"]
     for transition in workflow.table.values():
-        roles = ", ".join(sorted(transition.roles))
+        roles = ", ".join(sorted(transition.roles)) + ("" if transition.offered else "; batch only")
         for source in sorted(transition.sources):
             lines.append(f"    {source} --> {transition.target}: {transition.action} ({roles})")
     lines.append("```")

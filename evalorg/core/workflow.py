@@ -92,6 +92,10 @@ class Transition:
     # Irreversible actions ask first (SPEC-1 usability, issue #10): the question shown in the
     # browser dialog (static/js/confirm.js) and, without it, on the server's confirm page.
     confirm: str = ""
+    # Whether pages and the API offer the action object by object (``available_actions``).
+    # False for an action only a batch performs (acceptance and filing, N-4.3: through an
+    # approved acceptance batch); ``perform`` still checks it, its guards refuse outside one.
+    offered: bool = True
 
 
 @dataclass
@@ -176,7 +180,9 @@ def available_actions(obj: Any, user: Any) -> list[Transition]:
     workflow = workflow_of(obj)
     state = workflow.state_of(obj)
     return [
-        t for t in workflow.table.values() if state in t.sources and _relation_allows(t, obj, user)
+        t
+        for t in workflow.table.values()
+        if t.offered and state in t.sources and _relation_allows(t, obj, user)
     ]
 
 

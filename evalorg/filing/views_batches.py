@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Role
-from evalorg.applications.workflow import TransitionRefused
+from evalorg.applications.workflow import TransitionRefused, available_actions, check
 from evalorg.core import audit
 from evalorg.core.files import UploadRefused, file_response
 from evalorg.documents.minutes import MinutesForm
@@ -106,7 +106,7 @@ def batch_detail(request: HttpRequest, pk: int, form: ApprovalForm | None = None
     entries = batch.entries.select_related(
         "application__institution__city", "application__filing_letter"
     )
-    role = request.user.role
+    offered = _offered(batch, request.user)
     return render(
         request,
         "filing/batch.html",
@@ -114,11 +114,29 @@ def batch_detail(request: HttpRequest, pk: int, form: ApprovalForm | None = None
             "batch": batch,
             "entries": entries,
             "form": form or ApprovalForm(),
-            "may_approve": role == Role.DEPARTMENT and batch.status == batch.Status.PROPOSED,
-            "may_issue": role == Role.PROVINCE_STAFF and batch.status == batch.Status.APPROVED,
+            "may_approve": "approve_acceptance" in offered,
+            "may_publish": "publish_acceptance" in offered,
+            "may_issue": request.user.role == Role.PROVINCE_STAFF
+            and batch.status == batch.Status.APPROVED
+            and batches.letters_missing(batch).exists(),
         },
         status=400 if form is not None else 200,
     )
+
+
+# Actions whose guards read what the form submits (minutes, ticks): offered by the engine's
+# role and state checks, their guards run on submission.
+FORM_ACTIONS = frozenset({"approve_acceptance"})
+
+
+def _offered(batch: AcceptanceBatch, user) -> set[str]:
+    """The batch's actions the engine offers this user now; those without a form are offered
+    only when the engine would also let them through (no publish button before the letters)."""
+    return {
+        t.action
+        for t in available_actions(batch, user)
+        if t.action in FORM_ACTIONS or not check(batch, t.action, user)
+    }
 
 
 @login_required

@@ -10,7 +10,7 @@ from evalorg.applications.models import Application, ApplicationOccupation, Stat
 from evalorg.core.audit import verify_chain
 from evalorg.core.models import AuditEvent
 from evalorg.cultivation.models import Deliverable
-from evalorg.filing.models import FilingLetter
+from evalorg.filing.models import AcceptanceEntry, FilingLetter
 from evalorg.publicity.models import Objection
 from evalorg.simulation.run import report, simulate
 
@@ -50,6 +50,16 @@ def test_a_small_round_runs_end_to_end_as_the_seed_dictates():
         == final[State.FILED]
         == FilingLetter.objects.filter(application__round=round_).count()
     )
+
+    # Every filed case was approved in a published acceptance batch, and nothing else was
+    # accepted: neither the day-180 sweep nor a case page accepts (issue 18, N-4.3).
+    in_batches = AcceptanceEntry.objects.filter(
+        application__round=round_, approved=True, batch__status="published"
+    ).values_list("application_id", flat=True)
+    assert set(in_batches) == set(
+        Application.objects.filter(round=round_, state=State.FILED).values_list("pk", flat=True)
+    )
+    assert _reached(round_, "accept") == filed
 
     # The seed's draws, and only they, decide the detours.
     assert _reached(round_, "return_for_correction") == sum(f.returned for f in fates.values())
