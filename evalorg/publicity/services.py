@@ -228,7 +228,7 @@ def end_notice(notice: PublicityNotice, actor) -> EndReport:
             report.upheld.append(perform(case, "uphold_objection", actor, reason=reason))
         else:
             report.cultivating.append(perform(case, "end_publicity", actor))
-    if notice.status == PublicityNotice.Status.PUBLISHED:
+    if notice.status != PublicityNotice.Status.ENDED:  # a draft is refused here
         perform(notice, "end", actor)
     return report
 

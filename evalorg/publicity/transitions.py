@@ -238,9 +238,7 @@ OBJECTION_TRANSITIONS = (
 
 
 def _listed_cases(notice: PublicityNotice) -> list[Application]:
-    return list(
-        Application.objects.filter(notice_entries__notice=notice).order_by("notice_entries__order")
-    )
+    return [entry.application for entry in notice.entries.select_related("application")]
 
 
 def has_entries(notice: PublicityNotice, actor, data: dict) -> Refusal | None:

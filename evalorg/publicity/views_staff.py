@@ -142,15 +142,13 @@ def _notice_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         if action == "publish":
             publish_notice(notice, request.user)
+            done = _("公示已发布，相关机构已收到通知。")
         else:
-            report = end_notice(notice, request.user)
+            done = _("公示办结：%(s)s。") % {"s": end_notice(notice, request.user).summary()}
     except TransitionRefused as refused:
         _refused(request, refused)
     else:
-        if action == "publish":
-            messages.success(request, _("公示已发布，相关机构已收到通知。"))
-        else:
-            messages.success(request, _("公示办结：%(s)s。") % {"s": report.summary()})
+        messages.success(request, done)
     return redirect("publicity:notice", notice.pk)
 
 

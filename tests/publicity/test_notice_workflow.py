@@ -119,6 +119,17 @@ def test_a_notice_ends_only_once_its_period_is_over(staff):
     _unchanged(notice, "published", events)
 
 
+def test_a_draft_notice_cannot_be_ended_from_its_page(client, staff):
+    case = approved()
+    notice = draft_notice([case], staff)
+    with time_machine.travel(AFTER, tick=False):
+        client.force_login(staff)
+        url = reverse("publicity:end", args=[notice.pk])
+        html = client.post(url, {"confirm": "yes"}, follow=True).content.decode()
+    assert "当前状态为“草稿”，不能执行“公示期满办结”。（SPEC-5）" in html
+    assert PublicityNotice.objects.get(pk=notice.pk).status == "draft"
+
+
 def test_the_sweep_ends_the_notice_with_its_cases_and_then_leaves_it(staff):
     clean, pending = approved(), approved()
     notice = published([clean, pending], staff)
