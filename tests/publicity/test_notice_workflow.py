@@ -215,3 +215,33 @@ def test_a_refused_case_leaves_the_notice_a_draft(staff):
             publish_notice(notice, staff)
     assert PublicityNotice.objects.get(pk=notice.pk).status == "draft"
     assert not AuditEvent.objects.filter(action="publish").exists()
+
+
+@pytest.mark.parametrize("action", ["publish", "end"])
+def test_the_notice_is_locked_then_its_cases_before_the_first_audit_event(staff, action):
+    """One lock order for every writer (notice, cases, audit head): otherwise publishing or
+    ending deadlocks on PostgreSQL with a single case transition waiting for the audit head."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from evalorg.publicity.services import end_notice
+
+    if not connection.features.has_select_for_update:
+        pytest.skip("SQLite serialises writers; row locks are PostgreSQL's")
+    cases = [approved(), approved()]
+    if action == "publish":
+        notice, moment = draft_notice(cases, staff), BEFORE_START
+    else:
+        notice, moment = published(cases, staff), AFTER
+    travel = time_machine.travel(moment, tick=False)
+    with travel, CaptureQueriesContext(connection) as seen, transaction.atomic():
+        if action == "publish":
+            publish_notice(notice, staff)
+        else:
+            end_notice(notice, system_actor())
+    sql = [query["sql"] for query in seen.captured_queries]
+    first_audit = next(i for i, q in enumerate(sql) if q.startswith("INSERT") and "audit" in q)
+    locks = [q for q in sql[:first_audit] if "FOR UPDATE" in q]
+    tables = [PublicityNotice._meta.db_table, Application._meta.db_table]
+    locked = [next(t for t in tables if f'FROM "{t}"' in q) for q in locks if "audit" not in q]
+    assert locked[:2] == tables, locks
