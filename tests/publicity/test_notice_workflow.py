@@ -183,6 +183,25 @@ def test_the_staff_page_offers_the_notice_s_actions(client, staff):
     assert "data-action" not in html and "已结束" in html
 
 
+def test_an_ended_notice_s_page_moves_the_cases_left_waiting(client, staff):
+    case = approved()
+    notice = published([case], staff)
+    item = objection(notice, case)
+    page = reverse("publicity:notice", args=[notice.pk])
+    with time_machine.travel(AFTER, tick=False):
+        sweep_publicity_end()
+        client.force_login(staff)
+        html = client.get(page).content.decode()
+        assert "办结剩余机构" in html and "公示期满办结" not in html
+        perform(item, "investigate", staff)
+        perform(item, "dismiss", staff, reason="反映内容与事实不符")
+        client.post(reverse("publicity:end", args=[notice.pk]), {"confirm": "yes"})
+        html = client.get(page).content.decode()
+    assert Application.objects.get(pk=case.pk).state == "cultivating"
+    assert "办结剩余机构" not in html
+    assert AuditEvent.objects.filter(action="end").count() == 1
+
+
 def test_ended_notices_stay_on_the_public_pages(client, staff):
     notice = published([approved()], staff)
     with time_machine.travel(AFTER, tick=False):
