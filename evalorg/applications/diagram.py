@@ -22,7 +22,11 @@ TITLES = {
         "## Occupation lines (`ApplicationOccupation.status`): one per application, "
         "occupation and level"
     ),
+    "publicity_notice": "## Publicity notices (`publicity.PublicityNotice.status`, N-4.1.3)",
     "objection": "## Objections during publicity (`publicity.Objection.status`, N-4.1.3)",
+    "training_session": (
+        "## Exam-administration training sessions (`cultivation.TrainingSession.status`, N-4.2)"
+    ),
 }
 
 

@@ -1,6 +1,6 @@
 """Publicity's transitions (N-4.1.3): publish, end_publicity and uphold_objection on the case,
-and the objection's own small workflow (investigate, uphold, dismiss). Registered from
-``PublicityConfig.ready`` because publicity sits above applications."""
+the notice's workflow (publish, end) and the objection's (investigate, uphold, dismiss).
+Registered from ``PublicityConfig.ready`` because publicity sits above applications."""
 
 from __future__ import annotations
 
@@ -11,18 +11,20 @@ from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Role, User
 from evalorg.applications.models import Application, State
-from evalorg.applications.workflow import Refusal, Transition, register
+from evalorg.applications.workflow import Refusal, Transition, perform_many, register
 from evalorg.core import clock
 from evalorg.core.audit import Audience
+from evalorg.core.clock import CalendarYearMissing
 from evalorg.core.workflow import define
 
 from .lookups import notice_of, open_objections, upheld_objections
-from .models import NoticeEntry, Objection, PublicityNotice
+from .models import NoticeEntry, Objection, PublicityNotice, publicity_end
 from .notifications import tell_institution, tell_objector
 
 CLAUSE = "N-4.1.3"
 PROVINCE = frozenset({Role.PROVINCE_STAFF})
 SYSTEM_OR_PROVINCE = frozenset({Role.SYSTEM, Role.PROVINCE_STAFF})
+NOTICES = define(PublicityNotice, "status", "publicity_notice")
 OBJECTIONS = define(Objection, "status", "objection")
 
 
@@ -242,6 +244,98 @@ OBJECTION_TRANSITIONS = (
 )
 
 
+# ---- the notice's workflow ----------------------------------------------------------------
+
+
+def _listed_cases(notice: PublicityNotice) -> list[Application]:
+    return [entry.application for entry in notice.entries.select_related("application")]
+
+
+def has_entries(notice: PublicityNotice, actor, data: dict) -> Refusal | None:
+    if not notice.entries.exists():
+        return Refusal(CLAUSE, _("公示名单为空，不能发布。"))
+    return None
+
+
+def starts_today_or_later(notice: PublicityNotice, actor, data: dict) -> Refusal | None:
+    if notice.starts_on < clock.today():
+        return Refusal(CLAUSE, _("公示开始日期已过，请重新创建公示并选择今天或以后的日期。"))
+    return None
+
+
+def calendar_covers_period(notice: PublicityNotice, actor, data: dict) -> Refusal | None:
+    """The period is counted in working days: the calendar must hold its years, and still give
+    the end the notice states (an admin may have corrected the calendar since the draft)."""
+    try:
+        ends_on = publicity_end(notice.starts_on, notice.working_days)
+    except CalendarYearMissing as missing:
+        return Refusal(CLAUSE, str(missing))
+    if ends_on != notice.ends_on:
+        return Refusal(
+            CLAUSE,
+            _("按当前工作日历，公示期应至 %(end)s 结束，与草稿所载日期不符，请重新创建公示。")
+            % {"end": f"{ends_on:%Y年%m月%d日}"},
+        )
+    return None
+
+
+def notice_period_over(notice: PublicityNotice, actor, data: dict) -> Refusal | None:
+    if not notice.has_ended():
+        return Refusal(
+            CLAUSE,
+            _("公示期至 %(end)s 24 时（含当天，北京时间）结束，公示期内不能办结。")
+            % {"end": f"{notice.ends_on:%Y年%m月%d日}"},
+        )
+    return None
+
+
+def stamp_published(notice: PublicityNotice, actor, data: dict) -> None:
+    notice.published_by = actor
+    notice.published_at = clock.now()
+
+
+def lock_listed_cases(notice: PublicityNotice, actor, data: dict) -> None:
+    """Lock the listed cases before ``perform()`` writes the notice's audit event: the notice's
+    row, then the cases', then the audit head, the order every transition uses."""
+    pks = notice.entries.values("application_id")
+    list(Application.objects.filter(pk__in=pks).select_for_update().order_by("pk").values("pk"))
+
+
+def publish_listed_cases(notice: PublicityNotice, actor, data: dict) -> None:
+    """Every listed case moves ``publish``, all or nothing with the notice."""
+    perform_many(_listed_cases(notice), "publish", actor, notice=notice.pk)
+
+
+NOTICE_TRANSITIONS = (
+    Transition(
+        action="publish",
+        label=_("发布公示"),
+        confirm=_("确定发布公示吗？发布后公示向社会公开，相关机构将收到通知，不能撤回。"),
+        sources=frozenset({PublicityNotice.Status.DRAFT}),
+        target=PublicityNotice.Status.PUBLISHED,
+        roles=PROVINCE,
+        guards=(has_entries, starts_today_or_later, calendar_covers_period),
+        effects=(stamp_published, lock_listed_cases),
+        after=(publish_listed_cases,),
+        audience=Audience.STAFF,
+    ),
+    Transition(
+        action="end",
+        label=_("公示期满办结"),
+        confirm=_(
+            "确定办结公示吗？无异议的机构将进入培育辅导期，异议成立的机构终止遴选，不能撤销。"
+        ),
+        sources=frozenset({PublicityNotice.Status.PUBLISHED}),
+        target=PublicityNotice.Status.ENDED,
+        roles=SYSTEM_OR_PROVINCE,
+        guards=(notice_period_over,),
+        style="success",
+        audience=Audience.STAFF,
+    ),
+)
+
+
 def register_publicity_transitions() -> None:
     register(*CASE_TRANSITIONS)
+    NOTICES.register(*NOTICE_TRANSITIONS)
     OBJECTIONS.register(*OBJECTION_TRANSITIONS)

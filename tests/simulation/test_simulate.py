@@ -9,9 +9,9 @@ import pytest
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.core.audit import verify_chain
 from evalorg.core.models import AuditEvent
-from evalorg.cultivation.models import Deliverable
+from evalorg.cultivation.models import Deliverable, TrainingSession
 from evalorg.filing.models import AcceptanceEntry, FilingLetter
-from evalorg.publicity.models import Objection
+from evalorg.publicity.models import Objection, PublicityNotice
 from evalorg.simulation.run import report, simulate
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +70,9 @@ def test_a_small_round_runs_end_to_end_as_the_seed_dictates():
     )
     assert statuses == sorted(objected)
     assert final.get(State.OBJECTION_UPHELD, 0) == objected.count("upheld")
+    notices = PublicityNotice.objects.filter(round=round_)
+    assert set(notices.values_list("status", flat=True)) == {"ended"}  # by the sweep
+    assert set(TrainingSession.objects.values_list("status", flat=True)) == {"held"}
 
     lines = ApplicationOccupation.objects.filter(application__round=round_)
     assert lines.filter(status="filed").count() > 0
