@@ -112,7 +112,7 @@ def _label_of(actor: Any) -> str:
         return ""
     if getattr(actor, "role", "") == "system":
         return "系统"
-    return actor.get_username()
+    return str(actor.get_username())
 
 
 def record(
@@ -184,7 +184,7 @@ def pending_intact(event: AuditEvent) -> bool:
         expected = compute_pending_mac(event, nonce)
     except UnknownAuditKey:
         return False
-    return hmac.compare_digest(expected, event.pending_mac)
+    return hmac.compare_digest(expected, event.pending_mac or "")
 
 
 def seal_pending() -> int:
@@ -198,10 +198,12 @@ def seal_pending() -> int:
     if not AuditEvent.objects.unsealed().exists():
         return 0
     total, after = 0, 0
-    while after is not None:
-        sealed, after = _seal_batch(after)
+    while True:
+        sealed, following = _seal_batch(after)
         total += sealed
-    return total
+        if following is None:
+            return total
+        after = following
 
 
 def seal_sweep() -> str:
@@ -262,7 +264,7 @@ def verify_chain(*, seal: bool = True) -> ChainReport:
         reason = _broken_link(event, count + 1, prev_hash)
         if reason:
             return ChainReport(False, count, event.pk, event.seq, reason)
-        prev_hash, count = event.hash, count + 1
+        prev_hash, count = event.hash or "", count + 1
     return _tail_problem(head, count, prev_hash) or _unsealed_report(count)
 
 
@@ -304,6 +306,6 @@ def _broken_link(event: AuditEvent, expected_seq: int, prev_hash: str) -> str:
         expected = compute_hash(prev_hash, event)
     except UnknownAuditKey:
         return f"密钥编号“{event.key_id}”未配置（伪造，或缺少轮换前的旧密钥）"
-    if not hmac.compare_digest(expected, event.hash):
+    if not hmac.compare_digest(expected, event.hash or ""):
         return "内容与哈希不符（被修改，或未用审计密钥重算）"
     return ""

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -26,11 +28,11 @@ class AuditImmutable(Exception):
     """Audit events are append-only."""
 
 
-class AuditEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # type: ignore[override]
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
         raise AuditImmutable("审计日志只能追加，不能修改。")
 
-    def delete(self):  # type: ignore[override]
+    def delete(self) -> tuple[int, dict[str, int]]:
         raise AuditImmutable("审计日志只能追加，不能删除。")
 
     def seal(self, pk: int, *, seq: int, prev_hash: str, hash: str) -> int:
@@ -107,12 +109,12 @@ class AuditEvent(models.Model):
         place = f"#{self.seq}" if self.seq is not None else f"(未封存 id {self.pk})"
         return f"{place} {self.action} {self.object_type}:{self.object_id}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AuditImmutable("审计日志只能追加，不能修改。")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditImmutable("审计日志只能追加，不能删除。")
 
 

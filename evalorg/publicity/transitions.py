@@ -251,19 +251,23 @@ def _listed_cases(notice: PublicityNotice) -> list[Application]:
     return [entry.application for entry in notice.entries.select_related("application")]
 
 
-def has_entries(notice: PublicityNotice, actor, data: dict) -> Refusal | None:
+def has_entries(notice: PublicityNotice, actor: User, data: dict[str, Any]) -> Refusal | None:
     if not notice.entries.exists():
         return Refusal(CLAUSE, _("公示名单为空，不能发布。"))
     return None
 
 
-def starts_today_or_later(notice: PublicityNotice, actor, data: dict) -> Refusal | None:
+def starts_today_or_later(
+    notice: PublicityNotice, actor: User, data: dict[str, Any]
+) -> Refusal | None:
     if notice.starts_on < clock.today():
         return Refusal(CLAUSE, _("公示开始日期已过，请重新创建公示并选择今天或以后的日期。"))
     return None
 
 
-def calendar_covers_period(notice: PublicityNotice, actor, data: dict) -> Refusal | None:
+def calendar_covers_period(
+    notice: PublicityNotice, actor: User, data: dict[str, Any]
+) -> Refusal | None:
     """The period is counted in working days: the calendar must hold its years, and still give
     the end the notice states (an admin may have corrected the calendar since the draft)."""
     try:
@@ -279,7 +283,9 @@ def calendar_covers_period(notice: PublicityNotice, actor, data: dict) -> Refusa
     return None
 
 
-def notice_period_over(notice: PublicityNotice, actor, data: dict) -> Refusal | None:
+def notice_period_over(
+    notice: PublicityNotice, actor: User, data: dict[str, Any]
+) -> Refusal | None:
     if not notice.has_ended():
         return Refusal(
             CLAUSE,
@@ -289,19 +295,19 @@ def notice_period_over(notice: PublicityNotice, actor, data: dict) -> Refusal | 
     return None
 
 
-def stamp_published(notice: PublicityNotice, actor, data: dict) -> None:
+def stamp_published(notice: PublicityNotice, actor: User, data: dict[str, Any]) -> None:
     notice.published_by = actor
     notice.published_at = clock.now()
 
 
-def lock_listed_cases(notice: PublicityNotice, actor, data: dict) -> None:
+def lock_listed_cases(notice: PublicityNotice, actor: User, data: dict[str, Any]) -> None:
     """Lock the listed cases before ``perform()`` writes the notice's audit event: the notice's
     row, then the cases', then the audit head, the order every transition uses."""
     pks = notice.entries.values("application_id")
     list(Application.objects.filter(pk__in=pks).select_for_update().order_by("pk").values("pk"))
 
 
-def publish_listed_cases(notice: PublicityNotice, actor, data: dict) -> None:
+def publish_listed_cases(notice: PublicityNotice, actor: User, data: dict[str, Any]) -> None:
     """Every listed case moves ``publish``, all or nothing with the notice."""
     perform_many(_listed_cases(notice), "publish", actor, notice=notice.pk)
 
