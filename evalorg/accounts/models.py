@@ -28,8 +28,11 @@ class Role(models.TextChoices):
     # choices of the field.
     # Staff of an agency: the 21 city agencies, the provincial center and the department.
     AGENCY_STAFF = nonmember(frozenset({"city_staff", "province_staff", "department"}))
-    # Staff who receive and review cases (inbox, panels, expert pool, training sessions).
+    # The agencies that receive cases, review them and supervise locally: the city agencies and
+    # the center (inbox, panels, expert pool, training sessions, supervision notes).
     REVIEWING_STAFF = nonmember(frozenset({"city_staff", "province_staff"}))
+    # The provincial level: the center and the department (acceptance batches, every letter).
+    PROVINCIAL = nonmember(frozenset({"province_staff", "department"}))
     # Who reads the province's figures (reports): the center, the department, administrators.
     REPORT_READERS = nonmember(frozenset({"province_staff", "department", "admin"}))
     # Who must pass a second factor (TOTP) before using the system (SPEC §8, MLPS level 3).

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import State
 from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
@@ -23,12 +24,11 @@ from evalorg.institutions.models import Institution
 from .models import TrainingAttendance, TrainingSession
 
 CLAUSE = "N-4.2"
-TRAINING_ROLES = {Role.CITY_STAFF, Role.PROVINCE_STAFF}
 TRAINING = define(TrainingSession, "status", "training_session")
 
 
 def require_training_staff(user) -> None:
-    if user.role not in TRAINING_ROLES or user.agency_id is None:
+    if not has_role(user, Role.REVIEWING_STAFF) or user.agency_id is None:
         raise PermissionDenied(_("仅地市评价指导机构和省职业技能服务指导中心可以登记考务培训。"))
 
 
@@ -41,9 +41,9 @@ def institutions_for(user) -> QuerySet[Institution]:
     """Institutions in cultivation whose attendance the user may record: a city agency its
     city's, the provincial center all."""
     qs = Institution.objects.filter(applications__state=State.CULTIVATING).distinct()
-    if user.role == Role.CITY_STAFF:
+    if has_role(user, Role.CITY_STAFF):
         qs = qs.filter(city_id=user.agency.division_id)
-    elif user.role != Role.PROVINCE_STAFF:
+    elif not has_role(user, Role.PROVINCE_STAFF):
         qs = qs.none()
     return qs.order_by("name")
 
@@ -70,7 +70,7 @@ HOLD = Transition(
     label=_("登记参训情况（确认已举办）"),
     sources=frozenset({TrainingSession.Status.PLANNED}),
     target=TrainingSession.Status.HELD,
-    roles=frozenset(TRAINING_ROLES),
+    roles=Role.REVIEWING_STAFF,
     relation=organised_by_own_agency,
     guards=(day_has_come,),
     audit_fields=("institution",),

@@ -13,6 +13,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 from evalorg.applications import access
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.applications.workflow import TransitionRefused, available_actions, perform
@@ -150,7 +151,7 @@ def _own_line(request: HttpRequest, line_pk: int) -> ApplicationOccupation:
 
 def _reviewed_line(request: HttpRequest, line_pk: int) -> ApplicationOccupation:
     """Province staff review question banks of lines in cultivation (404 for anyone else)."""
-    if request.user.role != Role.PROVINCE_STAFF:
+    if not has_role(request.user, Role.PROVINCE_STAFF):
         raise Http404
     line = get_object_or_404(
         ApplicationOccupation.objects.select_related(
@@ -235,7 +236,7 @@ def line_template(request: HttpRequest, line_pk: int, kind: str) -> HttpResponse
 
 def _readable_line(request: HttpRequest, line_pk: int) -> ApplicationOccupation:
     """The line for its applicant (letter signed) or the reviewing province staff; 404 else."""
-    if request.user.role == Role.PROVINCE_STAFF:
+    if has_role(request.user, Role.PROVINCE_STAFF):
         return _reviewed_line(request, line_pk)
     return _own_line(request, line_pk)
 

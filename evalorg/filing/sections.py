@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import ApplicationOccupation, State
 
 from .access import may_download
@@ -28,7 +29,7 @@ def letter_section(request: HttpRequest, application) -> str:
 def acceptance_section(request: HttpRequest, application) -> str:
     """For the center and the department, on a case whose bank passed and which has no letter
     yet: where it stands in the acceptance batches, and a link to them; no button (N-4.3)."""
-    if request.user.role not in (Role.PROVINCE_STAFF, Role.DEPARTMENT):
+    if not has_role(request.user, Role.PROVINCE_STAFF, Role.DEPARTMENT):
         return ""
     if application.state not in (State.CULTIVATING, State.ACCEPTED):
         return ""

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 from evalorg.applications.workflow import TransitionRefused, available_actions, check
 from evalorg.core import audit
 from evalorg.core.files import UploadRefused, file_response
@@ -26,11 +27,9 @@ from evalorg.rounds.models import Round
 from . import batches
 from .models import AcceptanceBatch
 
-STAFF = (Role.PROVINCE_STAFF, Role.DEPARTMENT)
 
-
-def _staff(request: HttpRequest, roles=STAFF) -> None:
-    if request.user.role not in roles:
+def _staff(request: HttpRequest, roles: frozenset[str] = Role.PROVINCIAL) -> None:
+    if not has_role(request.user, roles):
         raise PermissionDenied(_("仅省职业技能服务指导中心和省人社厅可以办理验收批次。"))
 
 
@@ -87,7 +86,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             "candidates": batches.candidates(round_) if round_ else [],
             "batches": listed,
             "form": form,
-            "may_create": request.user.role == Role.PROVINCE_STAFF,
+            "may_create": has_role(request.user, Role.PROVINCE_STAFF),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -116,7 +115,7 @@ def batch_detail(request: HttpRequest, pk: int, form: ApprovalForm | None = None
             "form": form or ApprovalForm(),
             "may_approve": "approve_acceptance" in offered,
             "may_publish": "publish_acceptance" in offered,
-            "may_issue": request.user.role == Role.PROVINCE_STAFF
+            "may_issue": has_role(request.user, Role.PROVINCE_STAFF)
             and batch.status == batch.Status.APPROVED
             and batches.letters_missing(batch).exists(),
         },
@@ -142,7 +141,7 @@ def _offered(batch: AcceptanceBatch, user) -> set[str]:
 @login_required
 @require_POST
 def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    _staff(request, (Role.DEPARTMENT,))
+    _staff(request, frozenset({Role.DEPARTMENT}))
     batch = _batch(pk)
     form = ApprovalForm(request.POST, request.FILES)
     if not form.is_valid():

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import Application, State
 from evalorg.applications.workflow import TransitionRefused, available_actions, perform
 from evalorg.core import audit, clock
@@ -31,7 +32,7 @@ DEFAULT_OBJECTIONS_TO = "广东省职业技能服务指导中心"
 
 
 def _province(request: HttpRequest) -> None:
-    if request.user.role != Role.PROVINCE_STAFF:
+    if not has_role(request.user, Role.PROVINCE_STAFF):
         raise PermissionDenied(_("仅省职业技能服务指导中心可以办理公示和异议。"))
 
 

@@ -54,7 +54,7 @@ def test_the_first_attendance_through_the_page_marks_the_session_held(client):
     assert (held.from_state, held.to_state, held.audience) == ("planned", "held", "staff")
     assert held.actor == staff and held.data == {"institution": case.institution_id}
     (recorded,) = _events(session, "training_attendance_recorded")
-    assert recorded.audience == "staff" and recorded.seq > held.seq
+    assert recorded.audience == "staff" and recorded.pk > held.pk
     html = client.get(url).content.decode()
     assert "已举办" in html and 'data-action="hold"' not in html
     second = {"institution": case.institution_id, "attendee_name": "李考务", "attended": "on"}

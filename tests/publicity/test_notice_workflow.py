@@ -146,7 +146,7 @@ def test_the_sweep_ends_the_notice_with_its_cases_and_then_leaves_it(staff):
     assert AuditEvent.objects.count() == events
     assert PublicityNotice.objects.get(pk=notice.pk).status == "ended"
     assert (ended.from_state, ended.to_state, ended.audience) == ("published", "ended", "staff")
-    assert ended.actor_label == "系统" and ended.seq > moved.seq
+    assert ended.actor_label == "系统" and ended.pk > moved.pk
     assert Application.objects.get(pk=pending.pk).state == "in_publicity"
 
 

@@ -47,7 +47,7 @@ def test_staff_create_preview_and_publish_through_the_pages(client, staff):
     assert events.count() == 2 and len({e.data["batch"] for e in events}) == 1
     own = AuditEvent.objects.get(action="publish", object_type="publicity.publicitynotice")
     assert (own.from_state, own.to_state, own.audience) == ("draft", "published", "staff")
-    assert own.seq < min(e.seq for e in events)  # the notice moves first, its cases with it
+    assert own.pk < min(e.pk for e in events)  # the notice moves first, its cases with it
 
 
 def test_publishing_tells_the_institutions(staff, django_capture_on_commit_callbacks):
