@@ -51,7 +51,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
-    "template_partials",
     "evalorg.core.thirdparty.AxesConfig",
     "django_otp",
     "django_otp.plugins.otp_totp",

@@ -552,15 +552,13 @@ ROUTES: dict[str, Route] = {
         changed=lambda w: PublicityNotice.objects.get(pk=w.pk("draft_notice")).published_at,
         when=BEFORE_START,
     ),
-    "publicity:end": Route(  # an objection is still open: the center cannot end it yet
+    "publicity:end": Route(  # the period is over: the notice ends, its case waits (objection)
         allow(PROVINCE),
         stage="publicity",
         get=False,
         args=obj("notice"),
         post=lambda w: {"confirm": "yes"},
-        changed=state("publicity"),
-        post_allow=allow(),
-        reach=allow(PROVINCE),
+        changed=lambda w: PublicityNotice.objects.get(pk=w.pk("notice")).status,
     ),
     "publicity:objections": Route(allow(PROVINCE), args=obj("notice")),
     "publicity:objection": Route(allow(PROVINCE), args=obj("objection")),
@@ -624,15 +622,6 @@ ROUTES: dict[str, Route] = {
         allow(OWNER, CITY, PROVINCE, DEPARTMENT),
         stage="filed",
         args=lambda w: [w.pk("letter"), "pdf"],
-    ),
-    "filing:issue": Route(
-        allow(PROVINCE),
-        stage="passed",
-        get=False,
-        args=case("passed"),
-        post=lambda w: {},
-        changed=count(FilingLetter),
-        when=ISSUE_DAY,
     ),
     "filing:batches": Route(
         allow(PROVINCE, DEPARTMENT),

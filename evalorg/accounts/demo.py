@@ -8,7 +8,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from evalorg.core.demo import DemoContext, DemoLogin
 
-from . import second_factor
 from .models import Agency, Role, User
 
 DEMO_PASSWORD = "Demo-Pass-2026"
@@ -19,7 +18,7 @@ DEMO_TOTP_KEY = b"EvalOrg-demo-TOTP-20".hex()
 
 
 def ensure_demo_device(user: User) -> None:
-    if user.role in second_factor.REQUIRED_ROLES or user.is_staff:
+    if user.has_role(Role.SECOND_FACTOR) or user.is_staff:
         TOTPDevice.objects.get_or_create(
             user=user, confirmed=True, defaults={"name": "demo", "key": DEMO_TOTP_KEY}
         )

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from enum import nonmember
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -19,9 +22,37 @@ class Role(models.TextChoices):
     # Timed transitions (end of publicity, day-180 elimination, reminders); never logs in.
     SYSTEM = "system", _("系统")
 
+    # Named role sets (issue 18): the one definition of each group that pages, the API,
+    # navigation and the to-do list ask about with ``user.has_role(Role.X)`` or
+    # ``accounts.permissions.role_required(Role.X)``. Plain values, not members: they are not
+    # choices of the field.
+    # Staff of an agency: the 21 city agencies, the provincial center and the department.
+    AGENCY_STAFF = nonmember(frozenset({"city_staff", "province_staff", "department"}))
+    # The agencies that receive cases, review them and supervise locally: the city agencies and
+    # the center (inbox, panels, expert pool, training sessions, supervision notes).
+    REVIEWING_STAFF = nonmember(frozenset({"city_staff", "province_staff"}))
+    # The provincial level: the center and the department (acceptance batches, every letter).
+    PROVINCIAL = nonmember(frozenset({"province_staff", "department"}))
+    # Who reads the province's figures (reports): the center, the department, administrators.
+    REPORT_READERS = nonmember(frozenset({"province_staff", "department", "admin"}))
+    # Who must pass a second factor (TOTP) before using the system (SPEC §8, MLPS level 3).
+    SECOND_FACTOR = nonmember(
+        frozenset({"city_staff", "province_staff", "department", "expert", "admin"})
+    )
+    # Who may hold a personal API token: agency staff. Applicants use the pages (the wizard
+    # checks uploads); experts' scoring is confidential to the panel (SPEC §1) and has no API.
+    TOKEN_HOLDERS = nonmember(frozenset({"city_staff", "province_staff", "department"}))
 
-STAFF_ROLES = {Role.CITY_STAFF, Role.PROVINCE_STAFF, Role.DEPARTMENT}
-AGENCY_ROLES = STAFF_ROLES
+
+def role_names(*roles: str | Iterable[str]) -> frozenset[str]:
+    """The roles named by ``roles``: single roles and role sets, flattened."""
+    names: set[str] = set()
+    for role in roles:
+        if isinstance(role, str):
+            names.add(str(role))
+        else:
+            names.update(str(r) for r in role)
+    return frozenset(names)
 
 
 class Agency(models.Model):
@@ -90,14 +121,10 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.full_name or self.username
 
-    def has_role(self, *roles: str) -> bool:
-        return self.is_authenticated and self.role in roles
-
-
-# Roles that may hold a personal API token: the agencies' staff. Applicants use the pages (their
-# data is their own and the wizard checks uploads); experts' scoring is confidential to the
-# panel (SPEC §1) and has no API.
-TOKEN_ROLES = STAFF_ROLES
+    def has_role(self, *roles: str | Iterable[str]) -> bool:
+        """Whether this user holds one of ``roles`` (single roles or named sets on ``Role``);
+        the one way pages, the API, navigation and the to-do list ask."""
+        return bool(self.is_authenticated and self.role in role_names(*roles))
 
 
 class ApiToken(models.Model):

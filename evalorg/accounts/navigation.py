@@ -12,6 +12,8 @@ from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
+from .permissions import has_role
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -49,7 +51,7 @@ def register_todo(provider: TodoProvider) -> None:
 def nav_for(user) -> list[dict[str, Any]]:
     items = []
     for item in _nav:
-        if user.is_authenticated and (user.role in item.roles or user.is_superuser):
+        if has_role(user, item.roles) or (user.is_authenticated and user.is_superuser):
             try:
                 url = reverse(item.url_name)
             except NoReverseMatch:

@@ -26,13 +26,6 @@ from evalorg.core import audit
 from . import ratelimits
 from .models import Role, User
 
-REQUIRED_ROLES = {
-    Role.CITY_STAFF,
-    Role.PROVINCE_STAFF,
-    Role.DEPARTMENT,
-    Role.EXPERT,
-    Role.ADMIN,
-}
 RECOVERY_CODES = 10
 TOTP_NAME = "totp"
 RECOVERY_NAME = "recovery"
@@ -42,7 +35,7 @@ def required_for(user: User) -> bool:
     """Must this user pass a second factor before using the system?"""
     if not user.is_authenticated:
         return False
-    if user.role in REQUIRED_ROLES or user.is_staff or user.is_superuser:
+    if user.has_role(Role.SECOND_FACTOR) or user.is_staff or user.is_superuser:
         return True
     return has_device(user)
 

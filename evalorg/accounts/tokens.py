@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
 
-from .models import TOKEN_ROLES, ApiToken, User
+from .models import ApiToken, Role, User
 
 PREFIX = "eo_"
 VALIDITY_DAYS = (30, 90, 180, 365)
@@ -39,7 +39,7 @@ def digest(secret: str) -> str:
 
 
 def may_hold_tokens(user: User) -> bool:
-    return user.is_authenticated and user.is_active and user.role in TOKEN_ROLES
+    return user.is_active and user.has_role(Role.TOKEN_HOLDERS)
 
 
 def create(user: User, *, name: str, scope: str, days: int) -> NewToken:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from . import ratelimits, second_factor
+from .models import Role
 
 CODES_SESSION_KEY = "otp_new_recovery_codes"
 
@@ -91,7 +92,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         "next": _next(request),
         "qr_svg": second_factor.qr_svg(device),
         "secret": second_factor.secret_base32(device),
-        "required": request.user.role in second_factor.REQUIRED_ROLES,
+        "required": request.user.has_role(Role.SECOND_FACTOR),
         "has_device": second_factor.has_device(request.user),
     }
     if request.method == "POST" and form.is_valid():

@@ -12,7 +12,7 @@ from ninja.decorators import decorate_view
 
 from evalorg.core import clock
 from evalorg.filing import registry
-from evalorg.publicity.models import NoticeEntry, PublicityNotice
+from evalorg.publicity.models import PUBLIC_NOTICE_STATES, NoticeEntry, PublicityNotice
 from evalorg.rounds.models import Round
 
 from .etag import with_etag
@@ -69,7 +69,7 @@ def registry_list(
 
 def _notices():
     return (
-        PublicityNotice.objects.filter(published_at__isnull=False)
+        PublicityNotice.objects.filter(status__in=PUBLIC_NOTICE_STATES)
         .select_related("round")
         .prefetch_related(Prefetch("entries", queryset=NoticeEntry.objects.order_by("order")))
     )

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 
 EDITABLE_STATES = {"draft", "returned_for_correction"}
 
@@ -38,12 +39,12 @@ def _own_institution_id(user) -> int | None:
 
 def _own_scope(qs: QuerySet, user) -> QuerySet:
     """What the role sees by itself, before any stage adds to it."""
-    if user.role == Role.APPLICANT:
+    if has_role(user, Role.APPLICANT):
         institution_id = _own_institution_id(user)
         return qs.filter(institution_id=institution_id) if institution_id else qs.none()
-    if user.role in (Role.CITY_STAFF, Role.PROVINCE_STAFF):
+    if has_role(user, Role.REVIEWING_STAFF):
         return qs.filter(receiving_agency_id=user.agency_id).exclude(state="draft")
-    if user.role == Role.DEPARTMENT:
+    if has_role(user, Role.DEPARTMENT):
         return qs.exclude(state="draft")
     return qs.none()
 
@@ -51,7 +52,7 @@ def _own_scope(qs: QuerySet, user) -> QuerySet:
 def scope_applications(qs: QuerySet, user) -> QuerySet:
     if not user.is_authenticated:
         return qs.none()
-    if user.is_superuser or user.role == Role.ADMIN:
+    if user.is_superuser or has_role(user, Role.ADMIN):
         return qs
     parts = [_own_scope(qs, user)] + [scope(qs, user) for scope in _extra_scopes.get(user.role, [])]
     return reduce(operator.or_, parts)
@@ -66,12 +67,13 @@ def get_for_user(qs: QuerySet, user, pk: int):
 
 
 def is_own(application, user) -> bool:
-    return user.role == Role.APPLICANT and application.institution_id == _own_institution_id(user)
+    own = _own_institution_id(user)
+    return has_role(user, Role.APPLICANT) and application.institution_id == own
 
 
 def is_receiving_staff(application, user) -> bool:
     return (
-        user.role in (Role.CITY_STAFF, Role.PROVINCE_STAFF)
+        has_role(user, Role.REVIEWING_STAFF)
         and application.receiving_agency_id is not None
         and application.receiving_agency_id == user.agency_id
     )

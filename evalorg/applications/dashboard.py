@@ -10,14 +10,13 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 from evalorg.core import clock
 from evalorg.rounds.models import Round
 
 from .access import scope_applications
 from .models import Application, State
 
-STAFF_ROLES = {Role.CITY_STAFF, Role.PROVINCE_STAFF, Role.DEPARTMENT}
-DASHBOARD_ROLES = STAFF_ROLES | {Role.APPLICANT}
 AREA_FIELD = {True: "institution__county__name", False: "institution__city__name"}
 
 
@@ -34,7 +33,7 @@ def state_counts(cases) -> list[dict]:
 
 def area_counts(cases, user) -> tuple[str, list[dict]]:
     """Cases by county (a city agency) or by city (the province), largest first."""
-    by_county = user.role == Role.CITY_STAFF
+    by_county = has_role(user, Role.CITY_STAFF)
     field = AREA_FIELD[by_county]
     rows = cases.order_by().values(field).annotate(n=Count("pk")).order_by("-n", field)
     title = _("按区县统计") if by_county else _("按地市统计")
@@ -60,7 +59,7 @@ def deadlines() -> list[dict]:
 
 def case_dashboard(request) -> str | None:
     user = request.user
-    if not user.is_authenticated or user.role not in DASHBOARD_ROLES:
+    if not user.is_authenticated or not has_role(user, Role.AGENCY_STAFF, Role.APPLICANT):
         return None
     cases = scope_applications(Application.objects.all(), user)
     by_state = state_counts(cases)
@@ -69,7 +68,7 @@ def case_dashboard(request) -> str | None:
         "deadlines": deadlines(),
         "total": sum(r["count"] for r in by_state),
     }
-    if user.role in STAFF_ROLES:
+    if has_role(user, Role.AGENCY_STAFF):
         area_title, by_area = area_counts(cases, user)
         context.update(
             charts=True,

@@ -10,7 +10,9 @@ Generated from the transition tables (`evalorg/applications/workflow.py`, the st
 register into it, e.g. `evalorg/review/transitions.py`, and the stages' own workflows, e.g.
 `evalorg/publicity/transitions.py`) by
 `.venv/bin/python manage.py workflow_diagram > docs/workflow.md`; a test fails when the tables
-and this file disagree. Each arrow is one action: label, then the roles that may perform it.
+and this file disagree. Each arrow is one action: label, then the roles that may perform it;
+"batch only" marks an action no page offers case by case (acceptance and filing happen only
+through an acceptance batch the leadership group approved, N-4.3).
 `perform()` in `evalorg/core/workflow.py` is the only code that changes these states.
 """
 
@@ -20,7 +22,11 @@ TITLES = {
         "## Occupation lines (`ApplicationOccupation.status`): one per application, "
         "occupation and level"
     ),
+    "publicity_notice": "## Publicity notices (`publicity.PublicityNotice.status`, N-4.1.3)",
     "objection": "## Objections during publicity (`publicity.Objection.status`, N-4.1.3)",
+    "training_session": (
+        "## Exam-administration training sessions (`cultivation.TrainingSession.status`, N-4.2)"
+    ),
     "scoresheet": "## Expert scoresheets (`review.Scoresheet.status`, 附件3, N-4.1.2)",
     "defense_slot": "## On-site defense slots (`review.DefenseSlot.state`, 现场答辩, N-4.1.3)",
 }
@@ -31,7 +37,7 @@ def mermaid(workflow: Workflow) -> str:
     labels = dict(field.choices)
     lines = ["```mermaid", "stateDiagram-v2"]
     for transition in workflow.table.values():
-        roles = ", ".join(sorted(transition.roles))
+        roles = ", ".join(sorted(transition.roles)) + ("" if transition.offered else "; batch only")
         for source in sorted(transition.sources):
             lines.append(f"    {source} --> {transition.target}: {transition.action} ({roles})")
     lines.append("```")

@@ -39,7 +39,7 @@ def _events(application: Application):
             | Q(object_type=line_type, object_id__in=line_ids)
         )
         .select_related("actor__agency")
-        .order_by("seq")
+        .order_by("id")
     )
 
 

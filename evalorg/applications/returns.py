@@ -15,7 +15,7 @@ def latest_return_reasons(application: Application) -> list[dict]:
     event = (
         AuditEvent.objects.for_object(application)
         .filter(action="return_for_correction")
-        .order_by("-seq")
+        .order_by("-id")
         .first()
     )
     if event is None:

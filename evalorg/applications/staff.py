@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import role_required
 from evalorg.core import audit
 from evalorg.core.files import UploadRefused, atomic_uploads, store_upload
 from evalorg.institutions.models import Institution
@@ -76,10 +75,8 @@ def is_filed(institution: Institution) -> bool:
     ).exists()
 
 
-@login_required
+@role_required(Role.REVIEWING_STAFF)
 def register_expansion(request: HttpRequest) -> HttpResponse:
-    if request.user.role not in (Role.CITY_STAFF, Role.PROVINCE_STAFF):
-        raise PermissionDenied
     form = ExpansionRegistrationForm(
         request.POST or None, request.FILES or None, agency=request.user.agency
     )
@@ -120,8 +117,14 @@ def register_expansion(request: HttpRequest) -> HttpResponse:
                 "uscc", _("该机构在此批次已有一份新增职业申请在办理中，不能重复登记（N-4.1.1）。")
             )
         else:
-            messages.success(request, _("已登记新增职业申请，机构账户可继续填写并提交。"))
-            return redirect("applications:detail", application.pk)
+            # The draft is the organization's until it submits it (staff never see drafts), so
+            # staff stay on this page, told what was registered and what happens next.
+            messages.success(
+                request,
+                _("已为“%(name)s”登记新增职业申请：机构账户已收到通知，可继续填写并提交。")
+                % {"name": institution.name},
+            )
+            return redirect("applications:register_expansion")
     return render(
         request,
         "applications/register_expansion.html",

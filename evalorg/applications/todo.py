@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from evalorg.accounts.models import Role
 from evalorg.accounts.navigation import TodoItem
+from evalorg.accounts.permissions import has_role
 
 from .models import Application, State
 
@@ -13,7 +14,7 @@ from .models import Application, State
 def todo_for(user) -> list[TodoItem]:
     scoped = Application.objects.for_user(user)
     url = reverse("applications:list")
-    if user.role == Role.APPLICANT:
+    if has_role(user, Role.APPLICANT):
         counts = {
             State.DRAFT: "未提交的申请草稿",
             State.RETURNED_FOR_CORRECTION: "被退回补正、需重新提交的申请",

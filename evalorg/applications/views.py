@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 from evalorg.catalog.models import Occupation
 from evalorg.catalog.status import occupation_facts
 from evalorg.core import audit
-from evalorg.core.confirm import unless_confirmed
+from evalorg.core.actions import run_transition
 from evalorg.core.files import UploadRefused, file_response
 from evalorg.institutions.models import Institution, institution_of
 from evalorg.rounds.models import Round
@@ -86,7 +87,7 @@ def _wizard(
 def application_list(request: HttpRequest) -> HttpResponse:
     applications = list(_applications(request.user).order_by("-created_at")[:200])
     open_rounds = []
-    if request.user.role == Role.APPLICANT:
+    if has_role(request.user, Role.APPLICANT):
         open_rounds = [r for r in Round.objects.all() if r.is_accepting_applications()]
     return render(
         request,
@@ -99,7 +100,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def application_new(request: HttpRequest) -> HttpResponse:
     institution = institution_of(request.user)
-    if request.user.role != Role.APPLICANT or institution is None:
+    if not has_role(request.user, Role.APPLICANT) or institution is None:
         raise PermissionDenied
     chosen = request.POST.get("round", "")
     round_ = get_object_or_404(Round, pk=int(chosen) if chosen.isdigit() else 0)
@@ -410,7 +411,7 @@ def step_review(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _load(request, pk)
-    if request.user.role == Role.APPLICANT:
+    if has_role(request.user, Role.APPLICANT):
         history = applicant_history(application)
     else:
         history = staff_history(application)
@@ -437,21 +438,13 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def application_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     application = _load(request, pk)
-    transition = workflow.TABLE.get(action)
-    if transition is not None and transition.confirm:
-        back = reverse("applications:detail", args=[application.pk])
-        if asking := unless_confirmed(request, transition.confirm, back=back):
-            return asking
-    data = {"reason": request.POST.get("reason", "").strip()}
-    try:
-        workflow.perform(application, action, request.user, **data)
-    except workflow.TransitionRefused as refused:
-        for refusal in refused.refusals:
-            messages.error(request, str(refusal))
-    else:
-        label = workflow.TABLE[action].label
-        messages.success(request, _("已完成：%(label)s。") % {"label": label})
-    return redirect("applications:detail", application.pk)
+    return run_transition(
+        request,
+        application,
+        action,
+        back=reverse("applications:detail", args=[application.pk]),
+        data={"reason": request.POST.get("reason", "").strip()},
+    )
 
 
 @login_required
@@ -460,7 +453,7 @@ def material_download(request: HttpRequest, pk: int, material_pk: int) -> HttpRe
     material = get_object_or_404(
         Material.objects.select_related("file"), pk=material_pk, application=application
     )
-    if request.user.role != Role.APPLICANT:
+    if not has_role(request.user, Role.APPLICANT):
         audit.record(
             "material_viewed",
             application,
@@ -474,7 +467,7 @@ def material_download(request: HttpRequest, pk: int, material_pk: int) -> HttpRe
 @login_required
 def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     application = _load(request, pk)
-    if request.user.role != Role.APPLICANT:
+    if not has_role(request.user, Role.APPLICANT):
         # The form carries the contacts' phone and e-mail: staff and expert reads are audited.
         audit.record(
             "application_pdf_viewed",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -38,6 +39,9 @@ from .materials import missing_required
 from .models import OPEN_STATES, Application, ApplicationOccupation, State
 from .routing import needs_route_choice
 from .submission import on_returned, on_submitted, on_withdrawn
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = [
     "LINES",
@@ -73,7 +77,9 @@ def register_line(*transitions: Transition) -> None:
 # ---- guards -------------------------------------------------------------------------------
 
 
-def deadline_guard(clause: str, message: str, deadline_of: Callable[[Application], date]) -> Guard:
+def deadline_guard(
+    clause: str, message: StrOrPromise, deadline_of: Callable[[Application], date]
+) -> Guard:
     """A guard refusing once ``deadline_of(application)`` (inclusive, Shanghai) has passed;
     ``message`` receives the date as ``%(date)s``."""
 

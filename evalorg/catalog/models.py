@@ -43,9 +43,6 @@ class OccupationQuerySet(models.QuerySet):
     def leaves(self) -> OccupationQuerySet:
         return self.filter(level=Occupation.Level.OCCUPATION)
 
-    def skill_type(self) -> OccupationQuerySet:
-        return self.filter(major_group__in=SKILL_MAJOR_GROUPS)
-
 
 class Occupation(models.Model):
     """An entry of the 2022 occupational classification (职业分类大典)."""

@@ -8,10 +8,12 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers system checks)
+        from .audit import seal_sweep
         from .calendar_data import load_calendar
         from .checkpoints import daily_checkpoint_sweep
         from .reference import register
         from .sweeps import register_sweep
 
         register(10, "work_calendar", load_calendar)
+        register_sweep("audit_seal", seal_sweep)
         register_sweep("audit_checkpoint", daily_checkpoint_sweep)

@@ -31,6 +31,7 @@ from django.core.files.storage import FileSystemStorage, storages
 from django.db import connection, connections, transaction
 
 from . import clock
+from .audit import seal_pending
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -88,7 +89,8 @@ def checkpoint_file() -> Path:
 
 
 def _table(label: str) -> str:
-    return apps.get_model(label)._meta.db_table
+    table: str = apps.get_model(label)._meta.db_table
+    return table
 
 
 def facts(cursor: Any) -> dict[str, Any]:
@@ -183,6 +185,7 @@ def _members(staging: Path, database: str) -> list[Member]:
 def backup(dest: Path) -> tuple[Path, dict[str, Any]]:
     """Write the archive; ``dest`` is a directory (a dated name is chosen) or a file name."""
     kind = engine()
+    seal_pending()  # the copy's chain then ends where its head says
     if dest.is_dir():
         dest = dest / f"evalorg-backup-{clock.now():%Y%m%dT%H%M%S}.tar.gz"
     with tempfile.TemporaryDirectory(prefix="evalorg-backup-") as tmp:
@@ -256,7 +259,7 @@ def _read_manifest(archive: tarfile.TarFile) -> dict[str, Any]:
         handle = None
     if handle is None:
         raise BackupError("备份文件中没有 manifest.json / the archive has no manifest.json")
-    manifest = json.loads(handle.read().decode("utf-8"))
+    manifest: dict[str, Any] = json.loads(handle.read().decode("utf-8"))
     if manifest.get("format") != FORMAT:
         raise BackupError(f"不支持的备份格式 / unsupported backup format: {manifest.get('format')}")
     return manifest
@@ -273,7 +276,8 @@ def _unpack_files(archive: tarfile.TarFile, into: Path) -> dict[str, str]:
         target = into / info.name
         target.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
-        with archive.extractfile(info) as source, target.open("wb") as out:
+        # a regular file (checked above) always has a stream
+        with archive.extractfile(info) as source, target.open("wb") as out:  # type: ignore[union-attr]
             while chunk := source.read(CHUNK):
                 digest.update(chunk)
                 out.write(chunk)
@@ -294,7 +298,9 @@ def occupied() -> list[str]:
     return found
 
 
-def restore(archive_path: Path, *, force: bool = False, say: Callable[[str], None] = print) -> dict:
+def restore(
+    archive_path: Path, *, force: bool = False, say: Callable[[str], None] = print
+) -> dict[str, Any]:
     """Verify the archive, then restore the database, the uploads and the checkpoint file.
     Returns the manifest. Refuses a non-empty target unless ``force``."""
     kind = engine()

@@ -47,7 +47,7 @@ def _note(name: str | None, is_holiday: bool, day: date) -> str:
 
 
 def supported_years() -> list[int]:
-    years = []
+    years: list[int] = []
     year = FIRST_YEAR
     while True:
         try:

@@ -43,13 +43,16 @@ def read_checkpoints() -> list[dict[str, Any]]:
 
 
 def write_checkpoint() -> dict[str, Any]:
-    """Append a signed checkpoint of the current head (the last event by seq)."""
-    head = AuditEvent.objects.order_by("-seq").first()
+    """Append a signed checkpoint of the current head (the last sealed event by seq), after
+    sealing whatever waits: a checkpoint covers sealed events only."""
+    audit.seal_pending()
+    sealed = AuditEvent.objects.sealed()
+    head = sealed.order_by("-seq").first()
     entry: dict[str, Any] = {
         "id": head.pk if head else None,
         "seq": head.seq if head else 0,
         "hash": head.hash if head else audit.GENESIS,
-        "count": AuditEvent.objects.count(),
+        "count": sealed.count(),
         "at": clock.now().isoformat(),
         "key_id": audit.current_key_id(),
     }

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core import checks
 from django.db import DatabaseError
 
@@ -5,7 +7,7 @@ from . import clock
 
 
 @checks.register(checks.Tags.database, deploy=False)
-def calendar_covers_this_year(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+def calendar_covers_this_year(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """Warn when the working-day calendar lacks the current year (later: open rounds' years)."""
     from .checks_registry import years_needed
 

@@ -119,7 +119,7 @@ def _active_pdf_name(reader: PdfReader) -> str:
 
 
 def _active_in_dict(obj: DictionaryObject) -> str:
-    keys = set(obj.keys()) & PDF_ACTIVE_KEYS
+    keys: set[str] = set(obj.keys()) & PDF_ACTIVE_KEYS
     if keys:
         return sorted(keys)[0]
     action = obj.get("/S")

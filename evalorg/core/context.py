@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ def client_ip(request: Any) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def bind_request(request: Any):
+def bind_request(request: Any) -> Token[RequestMeta | None]:
     """Set the meta for ``request``; returns a token for ``reset``."""
     user = getattr(request, "user", None)
     meta = RequestMeta(

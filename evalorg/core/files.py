@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import IO
+from typing import IO, Any
 
 import filetype
 from django.core.files import File
@@ -164,7 +164,7 @@ def _check_kind(name: str, kind: str | None, allowed: list[str]) -> str:
     return kind
 
 
-def _sha256_and_size(uploaded: File, name: str, max_bytes: int) -> tuple[str, int]:
+def _sha256_and_size(uploaded: File[Any], name: str, max_bytes: int) -> tuple[str, int]:
     """Hash the bytes actually received; refuse if they exceed the limit after all."""
     digest = hashlib.sha256()
     size = 0
@@ -205,7 +205,7 @@ def atomic_uploads() -> Iterator[None]:
 
 
 def store_upload(
-    uploaded: File, *, allowed_kinds: Iterable[str], max_bytes: int, user
+    uploaded: File[Any], *, allowed_kinds: Iterable[str], max_bytes: int, user: Any
 ) -> StoredFile:
     """Check and keep one upload; returns the saved ``StoredFile``.
 
@@ -253,7 +253,7 @@ def discard(stored: StoredFile) -> None:
     transaction.on_commit(lambda: default_storage.delete(path))
 
 
-def open_stored(stored: StoredFile) -> File:
+def open_stored(stored: StoredFile) -> File[Any]:
     """The stored bytes, opened for reading. The caller closes it."""
     return default_storage.open(stored.storage_path, "rb")
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -26,18 +28,28 @@ class AuditImmutable(Exception):
     """Audit events are append-only."""
 
 
-class AuditEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # type: ignore[override]
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
         raise AuditImmutable("审计日志只能追加，不能修改。")
 
-    def delete(self):  # type: ignore[override]
+    def delete(self) -> tuple[int, dict[str, int]]:
         raise AuditImmutable("审计日志只能追加，不能删除。")
+
+    def seal(self, pk: int, *, seq: int, prev_hash: str, hash: str) -> int:
+        """The sealer's one write (``core.audit.seal_pending``, nothing else calls it): give an
+        unsealed event its place in the chain. It matches only a row whose ``hash`` is still
+        NULL, so a sealed event is never changed through it; returns the rows updated (0/1)."""
+        unsealed = self.filter(pk=pk, hash__isnull=True)
+        return models.QuerySet.update(unsealed, seq=seq, prev_hash=prev_hash, hash=hash)
+
+    def sealed(self) -> AuditEventQuerySet:
+        return self.filter(hash__isnull=False)
+
+    def unsealed(self) -> AuditEventQuerySet:
+        return self.filter(hash__isnull=True)
 
     def for_object(self, obj: models.Model) -> AuditEventQuerySet:
         return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
-
-    def for_applicant(self) -> AuditEventQuerySet:
-        return self.filter(audience="applicant")
 
 
 class AuditEvent(models.Model):
@@ -45,9 +57,11 @@ class AuditEvent(models.Model):
 
     ``hash`` = HMAC-SHA256(key ``key_id``, previous hash + canonical JSON of the event's
     fields); ``seq`` is contiguous from 1 so that a deleted row is a gap. See ``core.audit``.
+    An event is written unsealed (``seq``, ``prev_hash`` and ``hash`` NULL, ``pending_mac``
+    set) in its caller's transaction and sealed into the chain just after that commits.
     """
 
-    seq = models.PositiveBigIntegerField(_("序号"), unique=True)
+    seq = models.PositiveBigIntegerField(_("序号"), unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("时间"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -70,34 +84,43 @@ class AuditEvent(models.Model):
     data = models.JSONField(_("数据"), default=dict, blank=True)
     # applicant / staff / internal (core.audit.Audience); "" for events older than audiences.
     audience = models.CharField(_("可见范围"), max_length=10, blank=True, db_index=True)
-    prev_hash = models.CharField(_("前一哈希"), max_length=64)
-    hash = models.CharField(_("哈希"), max_length=64, unique=True)
+    prev_hash = models.CharField(_("前一哈希"), max_length=64, null=True, blank=True)
+    hash = models.CharField(_("哈希"), max_length=64, unique=True, null=True, blank=True)
     # Id of the HMAC key (settings.EVALORG_AUDIT_KEYS) the hash was computed with; the key
     # itself never enters the database.
     key_id = models.CharField(_("密钥编号"), max_length=20, blank=True)
+    # "<nonce>:<HMAC of the nonce and the event's content>" (all but its place in the chain),
+    # set when it is written: the sealer chains only an unsealed event that still matches it.
+    # Unique, so a copy of an event cannot be chained twice; NULL on events older than it.
+    pending_mac = models.CharField(
+        _("待封存校验码"), max_length=96, null=True, blank=True, unique=True, default=None
+    )
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("审计事件")
         verbose_name_plural = _("审计事件")
-        ordering = ["seq"]
+        # Display order is the order written; the chain's order (seq) is the order committed.
+        ordering = ["id"]
         indexes = [models.Index(fields=["object_type", "object_id", "seq"])]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+        place = f"#{self.seq}" if self.seq is not None else f"(未封存 id {self.pk})"
+        return f"{place} {self.action} {self.object_type}:{self.object_id}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AuditImmutable("审计日志只能追加，不能修改。")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditImmutable("审计日志只能追加，不能删除。")
 
 
 class AuditHead(models.Model):
-    """Singleton row locked while appending, so concurrent writers never fork the chain."""
+    """Singleton row: the chain's last link. Locked only by the sealer (``core.audit``), in
+    its own short transaction, so that two sealers never fork the chain."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.PositiveBigIntegerField(default=0)

@@ -11,26 +11,32 @@ number of queries does not change.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
-Rows = Callable[[QuerySet], QuerySet]
+Rows = Callable[[QuerySet[Any]], QuerySet[Any]]
 
 
-class KeyPaginator(Paginator):
+class KeyPaginator(Paginator[Any]):
     """``rows(keys)`` returns the rows to show for a subquery of primary keys, in the list's
     order (it must not need the list's filters: the keys come from them)."""
 
-    def __init__(self, object_list: QuerySet, per_page: int, rows: Rows, **kwargs) -> None:
+    object_list: QuerySet[Any]
+
+    def __init__(
+        self, object_list: QuerySet[Any], per_page: int, rows: Rows, **kwargs: Any
+    ) -> None:
         super().__init__(object_list, per_page, **kwargs)
         self.rows = rows
 
-    def page(self, number) -> Page:
+    def page(self, number: int | str) -> Page[Any]:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
         keys = self.object_list.values("pk")[bottom:top]
-        return self._get_page(self.rows(keys), number, self)
+        page: Page[Any] = self._get_page(self.rows(keys), number, self)  # type: ignore[attr-defined]
+        return page

@@ -7,7 +7,7 @@ from axes.apps import AppConfig as AxesAppConfig
 from django_tasks_db.apps import TasksAppConfig
 
 
-class AxesConfig(AxesAppConfig):
+class AxesConfig(AxesAppConfig):  # type: ignore[misc]  # django-axes ships no types
     verbose_name = "登录安全（失败与锁定记录）"
 
 

@@ -10,6 +10,7 @@ Chinese message (``too_large``); nothing has been stored.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -41,7 +42,14 @@ class LimitedUploadHandler(FileUploadHandler):
         super().__init__(request)
         self.received = 0
 
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+    def handle_raw_input(
+        self,
+        input_data: Any,
+        META: dict[str, Any],
+        content_length: int,
+        boundary: str,
+        encoding: str | None = None,
+    ) -> None:
         if content_length > settings.EVALORG_MAX_REQUEST_BYTES:
             raise UploadTooLarge("request body above EVALORG_MAX_REQUEST_BYTES")
 
@@ -73,4 +81,4 @@ def handler400(request: HttpRequest, exception: Exception | None = None) -> Http
     """Django's 400 page, except for a body cut off by ``LimitedUploadHandler`` (413)."""
     if isinstance(exception, UploadTooLarge):
         return too_large(request)
-    return bad_request(request, exception)
+    return bad_request(request, exception)  # type: ignore[arg-type]  # it never reads it

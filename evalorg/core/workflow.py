@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 from . import audit
 from .audit import Audience
 
-Guard = Callable[[Any, Any, dict], "Refusal | list[Refusal] | None"]
-Effect = Callable[[Any, Any, dict], None]
+Guard = Callable[[Any, Any, dict[str, Any]], "Refusal | list[Refusal] | None"]
+Effect = Callable[[Any, Any, dict[str, Any]], None]
 Relation = Callable[[Any, Any], bool]
 
 
@@ -92,6 +92,10 @@ class Transition:
     # Irreversible actions ask first (SPEC-1 usability, issue #10): the question shown in the
     # browser dialog (static/js/confirm.js) and, without it, on the server's confirm page.
     confirm: str = ""
+    # Whether pages and the API offer the action object by object (``available_actions``).
+    # False for an action only a batch performs (acceptance and filing, N-4.3: through an
+    # approved acceptance batch); ``perform`` still checks it, its guards refuse outside one.
+    offered: bool = True
 
 
 @dataclass
@@ -125,7 +129,8 @@ class Workflow:
         self.table[action] = replace(transition, guards=transition.guards + tuple(guards))
 
     def state_of(self, obj: Any) -> str:
-        return getattr(obj, self.state_field)
+        state: str = getattr(obj, self.state_field)
+        return state
 
     def state_label(self, obj: Any) -> str:
         return str(getattr(obj, f"get_{self.state_field}_display")())
@@ -175,11 +180,13 @@ def available_actions(obj: Any, user: Any) -> list[Transition]:
     workflow = workflow_of(obj)
     state = workflow.state_of(obj)
     return [
-        t for t in workflow.table.values() if state in t.sources and _relation_allows(t, obj, user)
+        t
+        for t in workflow.table.values()
+        if t.offered and state in t.sources and _relation_allows(t, obj, user)
     ]
 
 
-def check(obj: Any, action: str, actor: Any, data: dict | None = None) -> list[Refusal]:
+def check(obj: Any, action: str, actor: Any, data: dict[str, Any] | None = None) -> list[Refusal]:
     workflow = workflow_of(obj)
     transition = workflow.table.get(action)
     if transition is None:
@@ -239,8 +246,9 @@ def lock(obj: Any, action: str = "") -> Any:
     with ``changed_meanwhile`` when its state is no longer the one ``obj`` was read with.
 
     A caller that writes other rows (and audits them) before ``perform()`` in one transaction
-    calls this first, so that every writer takes the object's row before the audit head: one
-    lock order, hence no deadlock between it and a plain ``perform()`` on the same object."""
+    calls this first, so that every writer takes the object's row before the other rows it
+    writes: one lock order, hence no deadlock between it and a plain ``perform()`` on the same
+    object, and the race is refused as "changed meanwhile" rather than aborted."""
     workflow = workflow_of(obj)
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("workflow.lock() outside a transaction locks nothing.")
@@ -251,7 +259,9 @@ def lock(obj: Any, action: str = "") -> Any:
     return locked
 
 
-def _refusals(workflow: Workflow, locked: Any, seen: str, action: str, found: list[Refusal]):
+def _refusals(
+    workflow: Workflow, locked: Any, seen: str, action: str, found: list[Refusal]
+) -> list[Refusal]:
     """``found``, or the one "changed meanwhile" refusal when the caller saw a state this
     action starts from and the row has moved on from it since."""
     transition = workflow.table.get(action)
@@ -338,9 +348,10 @@ def perform_many(objects: Iterable[Any], action: str, actor: Any, **data: Any) -
 def _lock_all(objects: list[Any]) -> None:
     """Lock every row of a batch, in primary-key order, before moving any of them.
 
-    Moving the first one takes the audit head; locking the next one only then would deadlock
-    with a single ``perform()`` that holds that row and waits for the audit head (PostgreSQL
-    aborts one of them). Rows first, audit head after: the order every transition uses."""
+    Locking each one only when it moves would let two batches over the same rows in other
+    orders (or a transition whose effects lock another of them) wait for each other, and
+    PostgreSQL would abort one. (The audit log locks nothing shared in the caller's
+    transaction since issue 18: ``audit.record`` writes unsealed, ``seal_pending`` chains.)"""
     by_model: dict[type[models.Model], list[Any]] = {}
     for obj in objects:
         by_model.setdefault(workflow_of(obj).model, []).append(obj.pk)

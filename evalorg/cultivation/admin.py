@@ -50,7 +50,8 @@ class AttendanceInline(admin.TabularInline):
 
 @admin.register(TrainingSession)
 class TrainingSessionAdmin(admin.ModelAdmin):
-    list_display = ["held_on", "topic", "organiser", "place"]
-    list_filter = ["organiser"]
+    list_display = ["held_on", "topic", "organiser", "place", "status"]
+    list_filter = ["organiser", "status"]
     inlines = [AttendanceInline]
     raw_id_fields = ["created_by"]
+    readonly_fields = ["status"]  # moved by perform() only

@@ -18,10 +18,12 @@ class CultivationConfig(AppConfig):
         from .deliverables import deliverables_ready
         from .fast_track import register_fast_track
         from .sections import cultivation_section
+        from .training import register_training_transitions
         from .transitions import register_cultivation_transitions
 
         register_fast_track()
         register_cultivation_transitions()
+        register_training_transitions()
         LINES.add_guards("submit_bank", line_commitment_signed, deliverables_ready)
         register_sweep("cultivation_reminders", sweep_reminders)
         register_sweep("cultivation_elimination", sweep_elimination)

@@ -6,11 +6,13 @@ period and kind); a sweep that missed days sends only the latest reminder due, n
 one afterwards.
 
 ``cultivation_elimination``: once the last day has ended (23:59:59.999999 Shanghai), the system
-actor performs ``accept`` (some line passed) or ``eliminate`` (none) on the case; both
-eliminate the unfinished lines. Then the lines still unfinished of a case that left cultivation
-before the end (filed early for its other lines, withdrawn) are eliminated the same way: every
-line is done with at the end of the period, whatever its case's state (N-4.2, N-4.3). A second
-run finds nothing left to do.
+actor performs ``eliminate`` on a case with no line passed (its lines with it). The clock never
+accepts or files a case: one with a passed line stays cultivating until the leadership group
+approves it in an acceptance batch (N-4.3, ``evalorg.filing.batches``; it stays among
+``candidates``). Then the lines still unfinished of every other case whose period is over
+(still cultivating with a passed line and waiting for a batch, filed early for its other
+lines, withdrawn) are eliminated the same way: every line is done with at the end of the
+period, whatever its case's state (N-4.2, N-4.3). A second run finds nothing left to do.
 """
 
 from __future__ import annotations
@@ -92,46 +94,41 @@ def sweep_elimination() -> str:
     from evalorg.accounts.system import system_actor
 
     system = system_actor()
+    passed = ApplicationOccupation.objects.filter(
+        application=OuterRef("application"), status__in=PASSED
+    )
     periods = (
         CultivationPeriod.objects.filter(
             application__state=State.CULTIVATING, last_day__lt=clock.today()
         )
+        .exclude(Exists(passed))  # those wait for an acceptance batch (N-4.3)
         .select_related("application")
         .order_by("pk")
     )
-    accepted = eliminated = 0
+    eliminated = 0
     for period in periods:
-        application = period.application
         if not clock.is_past(period.last_day):
             continue
         last = f"{period.last_day:%Y年%m月%d日}"
-        if application.occupations.filter(status__in=PASSED).exists():
-            reason = _(
-                "培育辅导期已于 %(last)s 届满，题库通过审核的职业（工种）进入验收，"
-                "其余职业（工种）自然淘汰（N-4.3）。"
-            ) % {"last": last}
-            perform(application, "accept_at_end", system, reason=reason)
-            accepted += 1
-        else:
-            reason = _(
-                "培育辅导期已于 %(last)s 届满，没有职业（工种）题库通过审核，自然淘汰（N-4.3）。"
-            ) % {"last": last}
-            perform(application, "eliminate", system, reason=reason)
-            eliminated += 1
+        reason = _(
+            "培育辅导期已于 %(last)s 届满，没有职业（工种）题库通过审核，自然淘汰（N-4.3）。"
+        ) % {"last": last}
+        perform(period.application, "eliminate", system, reason=reason)
+        eliminated += 1
     lines = sweep_left_lines(system)
-    return f"eliminated {eliminated}, accepted {accepted}, lines {lines}"
+    return f"eliminated {eliminated}, lines {lines}"
 
 
 def sweep_left_lines(system) -> int:
-    """Lines still unfinished after the period of a case no longer in cultivation (filed or
-    accepted early for other lines, withdrawn): eliminated like the case's own would have
-    been at the end (N-4.2, N-4.3), and the institution told. Returns how many."""
+    """Lines still unfinished after the period of a case not eliminated with them: still
+    cultivating with a passed line (waiting for an acceptance batch), filed or accepted early
+    for other lines, withdrawn. Eliminated like the case's own would have been at the end
+    (N-4.2, N-4.3), and the institution told. Returns how many."""
     unfinished = ApplicationOccupation.objects.filter(
         application=OuterRef("application"), status__in=UNFINISHED
     )
     periods = (
         CultivationPeriod.objects.filter(last_day__lt=clock.today())
-        .exclude(application__state=State.CULTIVATING)  # the case transitions above own those
         .filter(Exists(unfinished))
         .select_related("application__institution")
         .order_by("pk")
@@ -153,12 +150,18 @@ def _tell_lines_eliminated(period: CultivationPeriod, names: list[str]) -> None:
         _("贵机构未通过题库审核的职业（工种）予以自然淘汰"),
         _(
             "%(name)s：\n贵机构的培育辅导期（%(start)s 至 %(last)s）已届满。"
-            "期内题库未通过审核的职业（工种）予以自然淘汰，不纳入备案（N-4.3）：%(lines)s"
+            "期内题库未通过审核的职业（工种）予以自然淘汰，不纳入备案（N-4.3）：%(lines)s%(waiting)s"
         )
         % {
             "name": application.institution.name,
             "start": f"{period.starts_on:%Y年%m月%d日}",
             "last": f"{period.last_day:%Y年%m月%d日}",
             "lines": "、".join(names),
+            "waiting": _(
+                "\n题库通过审核的职业（工种）待列入验收批次、经省职业技能等级认定工作领导小组"
+                "同意后予以备案（N-4.3）。"
+            )
+            if application.state == State.CULTIVATING
+            else "",
         },
     )

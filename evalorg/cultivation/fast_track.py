@@ -18,8 +18,6 @@ from evalorg.institutions.models import ChainLeaderDesignation
 
 from .services import start_cultivation
 
-STAFF = frozenset({Role.CITY_STAFF, Role.PROVINCE_STAFF})
-
 
 def designated_chain_leader(application: Application, actor, data: dict) -> Refusal | None:
     designated = ChainLeaderDesignation.objects.filter(
@@ -72,7 +70,7 @@ def register_fast_track() -> None:
             label=_("链主单位直接进入培育（N-4.1.4）"),
             sources=frozenset({State.VERIFIED}),
             target=State.CULTIVATING,
-            roles=STAFF,
+            roles=Role.REVIEWING_STAFF,
             relation=access.is_receiving_staff,
             guards=(designated_chain_leader, expansion_from_a_filed_unit),
             after=(begin_now,),

@@ -91,7 +91,13 @@ class Reminder(models.Model):
 
 
 class TrainingSession(models.Model):
-    """An exam-administration training (考务培训) held by a city agency or the center (N-4.2)."""
+    """An exam-administration training (考务培训) held by a city agency or the center (N-4.2):
+    planned when entered, held once its organiser records who attended (``hold``, workflow
+    ``cultivation.training.TRAINING``; only ``perform()`` changes ``status``)."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("计划举办")
+        HELD = "held", _("已举办")
 
     organiser = models.ForeignKey(
         Agency, verbose_name=_("组织单位"), on_delete=models.PROTECT, related_name="+"
@@ -99,6 +105,9 @@ class TrainingSession(models.Model):
     held_on = models.DateField(_("培训日期"))
     topic = models.CharField(_("培训主题"), max_length=200)
     place = models.CharField(_("培训地点"), max_length=200)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.PLANNED, db_index=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("创建人"),

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 from evalorg.applications import access
 from evalorg.applications.models import ApplicationOccupation, State
 from evalorg.core import clock
@@ -27,7 +28,7 @@ def _line_links(request: HttpRequest, application, signed: bool) -> list[tuple[o
         if not signed:
             return []
         name = "cultivation:line"
-    elif user.role == Role.PROVINCE_STAFF:
+    elif has_role(user, Role.PROVINCE_STAFF):
         name = "cultivation:line_review"
     else:
         return []

@@ -1,17 +1,23 @@
-"""The end of the cultivation period (N-4.3): the case transitions ``eliminate`` and ``accept``,
-performed by the system actor once the period's last day (inclusive, Shanghai) has passed.
+"""The end of the cultivation period (N-4.3): the case transition ``eliminate``, performed by
+the system actor once the period's last day (inclusive, Shanghai) has passed, for an
+organization with no line passed (自然淘汰); it first eliminates every occupation line that has
+not passed its question-bank review (line action ``eliminate``), in the same transaction.
 
-Both first eliminate every occupation line that has not passed its question-bank review
-(line action ``eliminate``), in the same transaction: an organization with no line passed is
-eliminated (自然淘汰), one with some passed lines is accepted for those only. Registered from
-``CultivationConfig.ready``.
+An organization with some passed lines is not accepted by the clock: acceptance needs the
+leadership group's approval in an acceptance batch (N-4.3, ``evalorg.filing.batches``), so its
+case stays cultivating, a candidate for the next batch; only its unfinished lines are
+eliminated (``deadlines.sweep_left_lines``). Registered from ``CultivationConfig.ready``.
 """
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from evalorg.accounts.models import Role
+from evalorg.accounts.models import Role, User
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.applications.workflow import Refusal, Transition, perform, register
 from evalorg.core import clock
@@ -32,14 +38,14 @@ def _period(application: Application) -> CultivationPeriod | None:
     return CultivationPeriod.objects.filter(application=application).first()
 
 
-def _day(day) -> str:
+def _day(day: date) -> str:
     return f"{day:%Y年%m月%d日}"
 
 
 # ---- guards -------------------------------------------------------------------------------
 
 
-def period_over(application: Application, actor, data: dict) -> Refusal | None:
+def period_over(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
     period = _period(application)
     if period is None:
         return Refusal(CLAUSE, _("该申请没有培育辅导期记录。"))
@@ -53,26 +59,20 @@ def period_over(application: Application, actor, data: dict) -> Refusal | None:
     return None
 
 
-def _passed_lines(application: Application):
+def _passed_lines(application: Application) -> QuerySet[ApplicationOccupation]:
     return application.occupations.filter(status__in=PASSED)
 
 
-def some_line_passed(application: Application, actor, data: dict) -> Refusal | None:
-    if not _passed_lines(application).exists():
-        return Refusal(CLAUSE, _("没有题库审核通过的职业（工种），不能验收。"))
-    return None
-
-
-def no_line_passed(application: Application, actor, data: dict) -> Refusal | None:
+def no_line_passed(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
     if _passed_lines(application).exists():
-        return Refusal(CLAUSE, _("已有题库审核通过的职业（工种），应办理验收而不是淘汰。"))
+        return Refusal(CLAUSE, _("已有题库审核通过的职业（工种），待验收批次审定，不能淘汰。"))
     return None
 
 
 # ---- effects --------------------------------------------------------------------------------
 
 
-def eliminate_lines(application: Application, actor, period: CultivationPeriod) -> list[str]:
+def eliminate_lines(application: Application, actor: User, period: CultivationPeriod) -> list[str]:
     """Eliminate the case's unfinished lines (line action ``eliminate``); their names."""
     reason = _(
         "培育辅导期已于 %(last)s 届满，该职业（工种）题库未通过审核，予以自然淘汰（N-4.3）。"
@@ -84,7 +84,7 @@ def eliminate_lines(application: Application, actor, period: CultivationPeriod) 
     return eliminated
 
 
-def eliminate_unfinished_lines(application: Application, actor, data: dict) -> None:
+def eliminate_unfinished_lines(application: Application, actor: User, data: dict[str, Any]) -> None:
     data["_eliminated"] = eliminate_lines(application, actor, data["_period"])
 
 
@@ -92,7 +92,7 @@ def _line_list(names: list[str]) -> str:
     return "、".join(names) if names else _("无")
 
 
-def tell_eliminated(application: Application, actor, data: dict) -> None:
+def tell_eliminated(application: Application, actor: User, data: dict[str, Any]) -> None:
     period = data["_period"]
     tell_institution(
         application,
@@ -111,27 +111,6 @@ def tell_eliminated(application: Application, actor, data: dict) -> None:
     )
 
 
-def tell_accepted(application: Application, actor, data: dict) -> None:
-    period = data["_period"]
-    passed = [str(line) for line in _passed_lines(application).select_related("occupation")]
-    tell_institution(
-        application,
-        _("贵机构培育辅导期届满，题库通过审核的职业进入验收备案"),
-        _(
-            "%(name)s：\n贵机构的培育辅导期（%(start)s 至 %(last)s）已届满。"
-            "题库通过审核的职业（工种）进入验收备案：%(passed)s。\n"
-            "期内未通过审核的职业（工种）予以自然淘汰（N-4.3）：%(lines)s"
-        )
-        % {
-            "name": application.institution.name,
-            "start": _day(period.starts_on),
-            "last": _day(period.last_day),
-            "passed": _line_list(passed),
-            "lines": _line_list(data.get("_eliminated", [])),
-        },
-    )
-
-
 ELIMINATE = Transition(
     action="eliminate",
     label=_("培育期满，自然淘汰（N-4.3）"),
@@ -144,19 +123,7 @@ ELIMINATE = Transition(
     audience=Audience.APPLICANT,
     reason_to_applicant=True,
 )
-ACCEPT = Transition(
-    action="accept_at_end",
-    label=_("培育期满，通过审核的职业进入验收（N-4.3）"),
-    sources=frozenset({State.CULTIVATING}),
-    target=State.ACCEPTED,
-    roles=SYSTEM,
-    guards=(period_over, some_line_passed),
-    after=(eliminate_unfinished_lines, tell_accepted),
-    style="success",
-    audience=Audience.APPLICANT,
-    reason_to_applicant=True,
-)
 
 
 def register_cultivation_transitions() -> None:
-    register(ELIMINATE, ACCEPT)
+    register(ELIMINATE)

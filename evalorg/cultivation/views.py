@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,9 +13,10 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 from evalorg.applications import access
 from evalorg.applications.models import Application, ApplicationOccupation, State
-from evalorg.applications.workflow import TransitionRefused, perform
+from evalorg.applications.workflow import TransitionRefused, available_actions, perform
 from evalorg.core import audit
 from evalorg.core.context import client_ip
 from evalorg.core.files import CONTENT_TYPES, UploadRefused, file_response
@@ -30,8 +31,14 @@ from .commitment import (
     signed_letter,
 )
 from .forms import AttendanceForm, BankDecisionForm, DeliverableForm, SessionForm, SignForm
-from .models import BankCheck, CultivationPeriod, Deliverable, TrainingAttendance
-from .training import institutions_for, require_training_staff, sessions_for
+from .models import BankCheck, CultivationPeriod, Deliverable
+from .training import (
+    create_session,
+    institutions_for,
+    record_attendance,
+    require_training_staff,
+    sessions_for,
+)
 
 
 def _case(request: HttpRequest, pk: int) -> Application:
@@ -82,12 +89,7 @@ def training_list(request: HttpRequest) -> HttpResponse:
     require_training_staff(request.user)
     form = SessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            session = form.save(commit=False)
-            session.organiser_id = request.user.agency_id
-            session.created_by = request.user
-            session.save()
-            audit.record("training_session_created", session, actor=request.user)
+        session = create_session(request.user, **form.cleaned_data)
         messages.success(request, _("考务培训已创建，请登记参训情况。"))
         return redirect("cultivation:training", session.pk)
     sessions = sessions_for(request.user).annotate(
@@ -108,27 +110,25 @@ def training_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                row = TrainingAttendance.objects.create(
-                    session=session,
-                    institution=data["institution"],
-                    attendee_name=data["attendee_name"].strip(),
-                    attended=data["attended"],
-                    recorded_by=request.user,
-                )
-                audit.record(
-                    "training_attendance_recorded",
-                    session,
-                    actor=request.user,
-                    data={"attendance": row.pk, "institution": row.institution_id},
-                )
+            record_attendance(
+                session,
+                request.user,
+                institution=data["institution"],
+                attendee_name=data["attendee_name"],
+                attended=data["attended"],
+            )
         except IntegrityError:
             form.add_error("attendee_name", _("该人员已登记。"))
+        except TransitionRefused as refused:
+            for refusal in refused.refusals:
+                form.add_error(None, str(refusal))
         else:
             messages.success(request, _("已登记。"))
             return redirect("cultivation:training", session.pk)
     rows = session.attendances.select_related("institution")
-    context = {"session": session, "rows": rows, "form": form}
+    # A planned session is marked held by its first attendance: the button says so.
+    actions = available_actions(session, request.user)
+    context = {"session": session, "rows": rows, "form": form, "actions": actions}
     return render(request, "cultivation/training_detail.html", context)
 
 
@@ -151,7 +151,7 @@ def _own_line(request: HttpRequest, line_pk: int) -> ApplicationOccupation:
 
 def _reviewed_line(request: HttpRequest, line_pk: int) -> ApplicationOccupation:
     """Province staff review question banks of lines in cultivation (404 for anyone else)."""
-    if request.user.role != Role.PROVINCE_STAFF:
+    if not has_role(request.user, Role.PROVINCE_STAFF):
         raise Http404
     line = get_object_or_404(
         ApplicationOccupation.objects.select_related(
@@ -236,7 +236,7 @@ def line_template(request: HttpRequest, line_pk: int, kind: str) -> HttpResponse
 
 def _readable_line(request: HttpRequest, line_pk: int) -> ApplicationOccupation:
     """The line for its applicant (letter signed) or the reviewing province staff; 404 else."""
-    if request.user.role == Role.PROVINCE_STAFF:
+    if has_role(request.user, Role.PROVINCE_STAFF):
         return _reviewed_line(request, line_pk)
     return _own_line(request, line_pk)
 

@@ -5,17 +5,16 @@ it, or the organization's city, which supervises it locally, N-5.2)."""
 from __future__ import annotations
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 from evalorg.applications import access
 
 from .models import FilingLetter
 
-ALL_LETTERS = frozenset({Role.PROVINCE_STAFF, Role.DEPARTMENT})
-
 
 def is_staff_reader(letter: FilingLetter, user) -> bool:
-    if user.role in ALL_LETTERS:
+    if has_role(user, Role.PROVINCIAL):
         return True
-    if user.role != Role.CITY_STAFF or user.agency_id is None:
+    if not has_role(user, Role.CITY_STAFF) or user.agency_id is None:
         return False
     application = letter.application
     return application.receiving_agency_id == user.agency_id or (

@@ -7,17 +7,29 @@ class FilingConfig(AppConfig):
     verbose_name = "验收备案"
 
     def ready(self) -> None:
-        from evalorg.accounts.navigation import NavItem, register_nav
+        from evalorg.accounts.navigation import NavItem, register_nav, register_todo
         from evalorg.applications.sections import register_case_section
 
         from .batches import register_batch_transitions
         from .sections import letter_section, supervision_section
+        from .todo import todo_for
         from .transitions import register_filing_transitions
 
         register_filing_transitions()
         register_batch_transitions()
         register_case_section(letter_section)
         register_case_section(supervision_section)
+        # The center proposes batches and issues their letters; the department records the
+        # leadership's approval there (N-4.3).
+        register_todo(todo_for)
+        register_nav(
+            NavItem(
+                label="验收批次",
+                url_name="filing:batches",
+                roles=frozenset({"province_staff", "department"}),
+                order=55,
+            )
+        )
         register_nav(
             NavItem(
                 label="属地监管",

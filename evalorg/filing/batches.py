@@ -61,10 +61,7 @@ def has_minutes(batch: AcceptanceBatch, actor, data: dict) -> Refusal | None:
 
 
 def letters_issued(batch: AcceptanceBatch, actor, data: dict) -> Refusal | None:
-    missing = batch.entries.filter(approved=True).exclude(
-        Exists(FilingLetter.objects.filter(application=OuterRef("application")))
-    )
-    if missing.exists():
+    if letters_missing(batch).exists():
         return Refusal(CLAUSE, _("审定同意的申请尚未全部签发备案函，不能公布。"))
     return None
 
@@ -213,18 +210,21 @@ def record_approval(
 # ---- the center's letters and publication -----------------------------------------------------
 
 
+def letters_missing(batch: AcceptanceBatch) -> QuerySet[AcceptanceEntry]:
+    """The batch's approved entries whose case has no letter yet."""
+    return batch.entries.filter(approved=True).exclude(
+        Exists(FilingLetter.objects.filter(application=OuterRef("application")))
+    )
+
+
 def issue_letters(batch: AcceptanceBatch, user) -> list[FilingLetter]:
     """Issue the letters of the batch's approved cases still without one, all or nothing;
-    each letter carries the batch's reference."""
+    each letter carries the batch's reference. Only once the batch is approved (N-4.3)."""
     if batch.status != Status.APPROVED:
         raise TransitionRefused([Refusal(CLAUSE, _("验收批次经审定后方可签发备案函。"))])
-    entries = (
-        batch.entries.filter(approved=True)
-        .exclude(Exists(FilingLetter.objects.filter(application=OuterRef("application"))))
-        .select_related("application")
-    )
+    entries = letters_missing(batch).select_related("application")
     with atomic_uploads():
-        return [issue_letter(e.application, user, batch=batch.letter_ref) for e in entries]
+        return [issue_letter(e.application, user) for e in entries]
 
 
 def publish(batch: AcceptanceBatch, user) -> AcceptanceBatch:

@@ -1,4 +1,8 @@
-"""The filing letter on the case page: number, dates, occupations and the two downloads."""
+"""The filing letter on the case page: number, dates, occupations and the two downloads.
+
+No case page accepts a case or issues a letter: both come only from an approved acceptance
+batch (N-4.3, ``batches.record_approval`` and ``batches.issue_letters`` on the batch page); the
+case page tells the center and the department where the case stands in the batches."""
 
 from __future__ import annotations
 
@@ -6,31 +10,39 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import ApplicationOccupation, State
 
 from .access import may_download
-from .models import FilingLetter
-
-
-def can_issue(application, user) -> bool:
-    return (
-        user.role == Role.PROVINCE_STAFF
-        and application.state in (State.CULTIVATING, State.ACCEPTED)
-        and application.occupations.filter(status=ApplicationOccupation.Status.BANK_PASSED).exists()
-    )
+from .models import AcceptanceEntry, FilingLetter
 
 
 def letter_section(request: HttpRequest, application) -> str:
     letter = FilingLetter.objects.filter(application=application).first()
     if letter is None:
-        if not can_issue(application, request.user):
-            return ""
-        return render_to_string(
-            "filing/_issue_section.html", {"application": application}, request=request
-        )
+        return acceptance_section(request, application)
     if not may_download(letter, request.user):
         return ""
     return render_to_string("filing/_case_section.html", {"letter": letter}, request=request)
+
+
+def acceptance_section(request: HttpRequest, application) -> str:
+    """For the center and the department, on a case whose bank passed and which has no letter
+    yet: where it stands in the acceptance batches, and a link to them; no button (N-4.3)."""
+    if not has_role(request.user, Role.PROVINCE_STAFF, Role.DEPARTMENT):
+        return ""
+    if application.state not in (State.CULTIVATING, State.ACCEPTED):
+        return ""
+    passed = application.occupations.filter(status=ApplicationOccupation.Status.BANK_PASSED)
+    if not passed.exists():
+        return ""
+    entries = (
+        AcceptanceEntry.objects.filter(application=application)
+        .select_related("batch")
+        .order_by("-pk")
+    )
+    context = {"application": application, "entries": entries}
+    return render_to_string("filing/_acceptance_section.html", context, request=request)
 
 
 def supervision_section(request: HttpRequest, application) -> str:

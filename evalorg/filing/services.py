@@ -12,11 +12,11 @@ from evalorg.applications.workflow import Refusal, TransitionRefused, perform
 from evalorg.core import clock
 from evalorg.core.files import atomic_uploads, store_upload
 from evalorg.core.models import StoredFile
-from evalorg.core.workflow import current_batch
 
 from . import letters
 from .models import FilingLetter
 from .numbering import next_number
+from .transitions import approved_entries, not_approved
 
 CLAUSE = "N-4.3"
 DEFAULT_VALID_YEARS = 5
@@ -49,25 +49,24 @@ def _store(content: bytes, name: str, kind: str, user) -> StoredFile:
 
 
 def issue_letter(
-    application: Application,
-    user,
-    *,
-    valid_years: int = DEFAULT_VALID_YEARS,
-    batch: str | None = None,
+    application: Application, user, *, valid_years: int = DEFAULT_VALID_YEARS
 ) -> FilingLetter:
     """File the case's occupation lines whose question bank passed, issue its letter (number,
     DOCX, PDF) and move the case to ``filed``; all or nothing.
 
-    The case must be ``accepted``, or ``cultivating`` with a passed bank (it is then accepted
-    first, by ``user``). An expansion of an organization already filed keeps the validity of
-    its original letter (N-2.2). Raises ``TransitionRefused`` (nothing changed) when refused.
+    Only for an ``accepted`` case approved in an approved acceptance batch (N-4.3: the
+    leadership group's approval; ``batches.issue_letters`` calls this), whose reference the
+    letter carries; anything else is refused. An expansion of an organization already filed
+    keeps the validity of its original letter (N-2.2). Raises ``TransitionRefused`` (nothing
+    changed) when refused.
     """
     with atomic_uploads():
         case = Application.objects.select_for_update().get(pk=application.pk)
         if FilingLetter.objects.filter(application=case).exists():
             raise TransitionRefused([Refusal(CLAUSE, _("该申请已生成备案函，不能重复签发。"))])
-        if case.state == State.CULTIVATING:
-            case = perform(case, "accept", user)
+        entry = approved_entries(case).select_related("batch").order_by("pk").first()
+        if entry is None:
+            raise TransitionRefused([not_approved()])
         if case.state != State.ACCEPTED:
             raise TransitionRefused(
                 [
@@ -125,7 +124,7 @@ def issue_letter(
             docx_sha256=docx.sha256,
             pdf_sha256=pdf.sha256,
             issued_by=user,
-            batch=batch or current_batch() or "",
+            batch=entry.batch.letter_ref,
         )
         perform(
             case,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
 from evalorg.institutions.models import Institution
@@ -24,8 +25,6 @@ from evalorg.institutions.models import Institution
 from .models import SupervisionNote
 
 CLAUSE = "N-5.2"
-WRITERS = frozenset({Role.CITY_STAFF, Role.PROVINCE_STAFF})
-READERS = WRITERS | {Role.DEPARTMENT}
 
 
 class NoteForm(forms.ModelForm):
@@ -69,10 +68,10 @@ def filed_institutions() -> QuerySet[Institution]:
 def supervised_by(user) -> QuerySet[Institution]:
     """The filed organizations this staff user supervises: the province and the department
     all of them, a city agency those of its own city; nobody else any."""
-    if not user.is_authenticated or user.role not in READERS:
+    if not user.is_authenticated or not has_role(user, Role.AGENCY_STAFF):
         return Institution.objects.none()
     filed = filed_institutions()
-    if user.role == Role.CITY_STAFF:
+    if has_role(user, Role.CITY_STAFF):
         if user.agency_id is None or user.agency.division_id is None:
             return Institution.objects.none()
         return filed.filter(city_id=user.agency.division_id)
@@ -80,12 +79,12 @@ def supervised_by(user) -> QuerySet[Institution]:
 
 
 def may_write(user) -> bool:
-    return user.role in WRITERS
+    return has_role(user, Role.REVIEWING_STAFF)
 
 
 def get_supervised(user, pk: int) -> Institution:
     """The organization, 404 for anyone who does not supervise it (its existence stays hidden)."""
-    if not user.is_authenticated or user.role not in READERS:
+    if not user.is_authenticated or not has_role(user, Role.AGENCY_STAFF):
         raise Http404
     return get_object_or_404(supervised_by(user).select_related("city"), pk=pk)
 

@@ -1,51 +1,76 @@
 """The case's last two transitions (N-4.3), missing from applications' table until now:
 ``accept`` (cultivating → accepted, at least one occupation's question bank passed) and
 ``file_case`` (accepted → filed, once its filing letter exists). Registered from
-``FilingConfig.ready`` because filing sits above applications. Province staff perform both:
-the provincial center runs acceptance and issues filing letters (SPEC §1); the department also
-accepts, but only the cases its leadership approved in an acceptance batch (``batches``)."""
+``FilingConfig.ready`` because filing sits above applications.
+
+Both happen only for a case the leadership approved in an approved acceptance batch
+(``batches``): the notice admits organizations to the list only "经报广东省职业技能等级认定
+工作领导小组同意后" (四(三)). The department's ``record_approval`` accepts the approved cases;
+the center's ``issue_letters`` files them. Neither is offered on the case page (``offered``),
+and a forged request is refused by the guard, whatever the role."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from evalorg.accounts.models import Role
+from evalorg.accounts.models import Role, User
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.applications.workflow import Refusal, Transition, register
 from evalorg.core.audit import Audience
 
 from .notifications import announce_filing
 
+if TYPE_CHECKING:
+    from .models import AcceptanceBatch, AcceptanceEntry
+
 CLAUSE = "N-4.3"
 PROVINCE = frozenset({Role.PROVINCE_STAFF})
-# The department accepts the cases its leadership approved in an acceptance batch; the center
-# keeps its case-by-case path (``issue_letter`` on a cultivating case).
 PROVINCE_OR_DEPARTMENT = frozenset({Role.PROVINCE_STAFF, Role.DEPARTMENT})
 
 
-def has_passed_bank(application: Application, actor, data: dict) -> Refusal | None:
+def not_approved() -> Refusal:
+    """The refusal of acceptance or filing outside an approved acceptance batch."""
+    return Refusal(
+        CLAUSE,
+        _(
+            "该申请未在经省职业技能等级认定工作领导小组审定同意的验收批次中获得同意，"
+            "不能验收通过或备案。"
+        ),
+    )
+
+
+def has_passed_bank(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
     if not application.occupations.filter(status=ApplicationOccupation.Status.BANK_PASSED).exists():
         return Refusal(CLAUSE, _("该申请没有题库审核通过的职业（工种），不能验收。"))
     return None
 
 
-def approved_in_batch(application: Application, actor, data: dict) -> Refusal | None:
-    """Through a batch (``data["batch"]``, and always for the department) only a case approved
-    in that batch is accepted."""
-    from .models import AcceptanceEntry
+def approved_entries(
+    application: Application, batch: AcceptanceBatch | int | None = None
+) -> QuerySet[AcceptanceEntry]:
+    """The case's approved entries in approved acceptance batches (``batch``: that one only)."""
+    from .models import AcceptanceBatch, AcceptanceEntry
 
-    batch = getattr(data.get("batch"), "pk", data.get("batch"))
-    if batch is None and actor.role != Role.DEPARTMENT:
-        return None
-    approved = AcceptanceEntry.objects.filter(
-        batch_id=batch, application=application, approved=True
-    ).exists()
-    if not approved:
-        return Refusal(CLAUSE, _("该申请未在验收批次中经审定同意，不能验收通过。"))
+    entries = AcceptanceEntry.objects.filter(
+        application=application, approved=True, batch__status=AcceptanceBatch.Status.APPROVED
+    )
+    return entries if batch is None else entries.filter(batch_id=getattr(batch, "pk", batch))
+
+
+def approved_in_batch(
+    application: Application, actor: User, data: dict[str, Any]
+) -> Refusal | None:
+    """For every role: the case is approved in an approved batch (``data["batch"]`` when
+    given, any otherwise)."""
+    if not approved_entries(application, data.get("batch")).exists():
+        return not_approved()
     return None
 
 
-def has_letter(application: Application, actor, data: dict) -> Refusal | None:
+def has_letter(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
     from .models import FilingLetter
 
     if not FilingLetter.objects.filter(application=application).exists():
@@ -64,6 +89,7 @@ def register_filing_transitions() -> None:
             guards=(has_passed_bank, approved_in_batch),
             style="success",
             audience=Audience.APPLICANT,
+            offered=False,
         ),
         Transition(
             action="file_case",
@@ -71,10 +97,11 @@ def register_filing_transitions() -> None:
             sources=frozenset({State.ACCEPTED}),
             target=State.FILED,
             roles=PROVINCE,
-            guards=(has_letter,),
+            guards=(approved_in_batch, has_letter),
             after=(announce_filing,),
             style="success",
             audit_fields=("letter", "docx_sha256", "pdf_sha256"),
             audience=Audience.APPLICANT,
+            offered=False,
         ),
     )

@@ -6,7 +6,6 @@ app_name = "filing"
 
 urlpatterns = [
     path("letters/<int:pk>/<str:kind>/", views.download, name="download"),
-    path("cases/<int:pk>/issue/", views.issue, name="issue"),
     path("batches/", views_batches.batch_list, name="batches"),
     path("batches/<int:pk>/", views_batches.batch_detail, name="batch"),
     path("batches/<int:pk>/approve/", views_batches.batch_approve, name="batch_approve"),

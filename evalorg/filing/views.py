@@ -1,26 +1,20 @@
 """Downloading a filing letter (DOCX or PDF): the organization and the staff concerned only;
-everyone else gets a 404, so a letter's existence is not revealed. Staff reads are audited."""
+everyone else gets a 404, so a letter's existence is not revealed. Staff reads are audited.
+Letters are issued only from an approved acceptance batch (``views_batches.batch_issue``)."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
 
-from evalorg.accounts.models import Role
-from evalorg.applications.access import get_for_user
-from evalorg.applications.models import Application
-from evalorg.applications.workflow import TransitionRefused
 from evalorg.core import audit
 from evalorg.core.audit import Audience
 from evalorg.core.files import file_response
 
 from .access import is_staff_reader, may_download
 from .models import FilingLetter
-from .services import issue_letter
 
 KINDS = ("docx", "pdf")
 
@@ -47,22 +41,3 @@ def download(request: HttpRequest, pk: int, kind: str):
             audience=Audience.STAFF,
         )
     return file_response(getattr(letter, kind))
-
-
-@login_required
-@require_POST
-def issue(request: HttpRequest, pk: int) -> HttpResponse:
-    """One case's letter from its page (province staff); acceptance batches call
-    ``issue_letter`` for many cases at once."""
-    if request.user.role != Role.PROVINCE_STAFF:
-        raise Http404
-    application = get_for_user(Application.objects.all(), request.user, pk)
-    try:
-        letter = issue_letter(application, request.user)
-    except TransitionRefused as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(
-            request, _("已签发备案函 %(no)s，机构已收到通知。") % {"no": letter.number}
-        )
-    return redirect("applications:detail", pk=application.pk)

@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Role
-from evalorg.applications.workflow import TransitionRefused
+from evalorg.accounts.permissions import has_role
+from evalorg.applications.workflow import TransitionRefused, available_actions, check
 from evalorg.core import audit
 from evalorg.core.files import UploadRefused, file_response
 from evalorg.documents.minutes import MinutesForm
@@ -26,11 +27,9 @@ from evalorg.rounds.models import Round
 from . import batches
 from .models import AcceptanceBatch
 
-STAFF = (Role.PROVINCE_STAFF, Role.DEPARTMENT)
 
-
-def _staff(request: HttpRequest, roles=STAFF) -> None:
-    if request.user.role not in roles:
+def _staff(request: HttpRequest, roles: frozenset[str] = Role.PROVINCIAL) -> None:
+    if not has_role(request.user, roles):
         raise PermissionDenied(_("仅省职业技能服务指导中心和省人社厅可以办理验收批次。"))
 
 
@@ -87,7 +86,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             "candidates": batches.candidates(round_) if round_ else [],
             "batches": listed,
             "form": form,
-            "may_create": request.user.role == Role.PROVINCE_STAFF,
+            "may_create": has_role(request.user, Role.PROVINCE_STAFF),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -106,7 +105,7 @@ def batch_detail(request: HttpRequest, pk: int, form: ApprovalForm | None = None
     entries = batch.entries.select_related(
         "application__institution__city", "application__filing_letter"
     )
-    role = request.user.role
+    offered = _offered(batch, request.user)
     return render(
         request,
         "filing/batch.html",
@@ -114,17 +113,35 @@ def batch_detail(request: HttpRequest, pk: int, form: ApprovalForm | None = None
             "batch": batch,
             "entries": entries,
             "form": form or ApprovalForm(),
-            "may_approve": role == Role.DEPARTMENT and batch.status == batch.Status.PROPOSED,
-            "may_issue": role == Role.PROVINCE_STAFF and batch.status == batch.Status.APPROVED,
+            "may_approve": "approve_acceptance" in offered,
+            "may_publish": "publish_acceptance" in offered,
+            "may_issue": has_role(request.user, Role.PROVINCE_STAFF)
+            and batch.status == batch.Status.APPROVED
+            and batches.letters_missing(batch).exists(),
         },
         status=400 if form is not None else 200,
     )
 
 
+# Actions whose guards read what the form submits (minutes, ticks): offered by the engine's
+# role and state checks, their guards run on submission.
+FORM_ACTIONS = frozenset({"approve_acceptance"})
+
+
+def _offered(batch: AcceptanceBatch, user) -> set[str]:
+    """The batch's actions the engine offers this user now; those without a form are offered
+    only when the engine would also let them through (no publish button before the letters)."""
+    return {
+        t.action
+        for t in available_actions(batch, user)
+        if t.action in FORM_ACTIONS or not check(batch, t.action, user)
+    }
+
+
 @login_required
 @require_POST
 def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    _staff(request, (Role.DEPARTMENT,))
+    _staff(request, frozenset({Role.DEPARTMENT}))
     batch = _batch(pk)
     form = ApprovalForm(request.POST, request.FILES)
     if not form.is_valid():

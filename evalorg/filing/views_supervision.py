@@ -9,9 +9,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
+
 from .models import FilingLetter
 from .supervision import (
-    READERS,
     NoteForm,
     add_note,
     get_supervised,
@@ -24,7 +26,7 @@ from .supervision import (
 
 @login_required
 def supervision_list(request: HttpRequest) -> HttpResponse:
-    if request.user.role not in READERS:
+    if not has_role(request.user, Role.AGENCY_STAFF):
         raise Http404
     rows = with_note_counts(supervised_by(request.user).select_related("city"))
     return render(request, "filing/supervision_list.html", {"institutions": rows})

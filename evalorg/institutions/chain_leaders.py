@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role, role_required
 from evalorg.core import audit, clock
 from evalorg.core.files import UploadRefused, atomic_uploads, file_response, store_upload
 
@@ -80,14 +81,8 @@ class DesignationForm(forms.Form):
         return institution
 
 
-def _department(request: HttpRequest) -> None:
-    if request.user.role != Role.DEPARTMENT:
-        raise PermissionDenied(_("仅省人社厅可以认定链主培育单位（N-4.1.4）。"))
-
-
-@login_required
+@role_required(Role.DEPARTMENT, message=_lazy("仅省人社厅可以认定链主培育单位（N-4.1.4）。"))
 def chain_leaders(request: HttpRequest) -> HttpResponse:
-    _department(request)
     form = DesignationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -117,7 +112,7 @@ def chain_leaders(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def chain_leader_document(request: HttpRequest, pk: int) -> HttpResponse:
-    if request.user.role not in (Role.DEPARTMENT, Role.PROVINCE_STAFF, Role.CITY_STAFF):
+    if not has_role(request.user, Role.AGENCY_STAFF):
         raise PermissionDenied(_("无权查阅认定文件。"))
     designation = get_object_or_404(
         ChainLeaderDesignation.objects.select_related("document"), pk=pk

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from evalorg.accounts import ratelimits
 from evalorg.accounts.models import Role, User
+from evalorg.accounts.permissions import has_role
 from evalorg.catalog.models import Division
 from evalorg.core import audit
 from evalorg.core.files import UploadRefused, atomic_uploads, file_response, store_upload
@@ -57,7 +58,7 @@ def applicant_required(view: View) -> View:
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        institution = institution_of(user) if user.role == Role.APPLICANT else None
+        institution = institution_of(user) if has_role(user, Role.APPLICANT) else None
         if institution is None:
             raise PermissionDenied(_("仅申请机构的账户可以访问此页面。"))
         return view(request, institution, *args, **kwargs)

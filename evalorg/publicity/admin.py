@@ -12,8 +12,15 @@ class EntryInline(admin.TabularInline):
 
 @admin.register(PublicityNotice)
 class PublicityNoticeAdmin(admin.ModelAdmin):
-    list_display = ["title", "round", "starts_on", "ends_on", "published_at"]
-    readonly_fields = ["published_by", "published_at", "starts_on", "ends_on", "working_days"]
+    list_display = ["title", "round", "starts_on", "ends_on", "status", "published_at"]
+    readonly_fields = [
+        "status",  # moved by perform() only
+        "published_by",
+        "published_at",
+        "starts_on",
+        "ends_on",
+        "working_days",
+    ]
     inlines = [EntryInline]
 
 

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from evalorg.applications.models import Application
 
-from .models import OPEN_OBJECTION_STATES, NoticeEntry, Objection, PublicityNotice
+from .models import (
+    OPEN_OBJECTION_STATES,
+    PUBLIC_NOTICE_STATES,
+    NoticeEntry,
+    Objection,
+    PublicityNotice,
+)
 
 
 def notice_of(application: Application) -> PublicityNotice | None:
     """The published notice the case is (or was last) on."""
     entry = (
-        NoticeEntry.objects.filter(application=application, notice__published_at__isnull=False)
+        NoticeEntry.objects.filter(application=application, notice__status__in=PUBLIC_NOTICE_STATES)
         .select_related("notice")
         .order_by("-notice__published_at")
         .first()

@@ -15,7 +15,14 @@ from evalorg.rounds.models import Round
 
 
 class PublicityNotice(models.Model):
-    """A notice listing approved organizations; public once ``published_at`` is set."""
+    """A notice listing approved organizations: a draft, public once published (``publish``),
+    ended by the ``publicity_end`` sweep once its period has passed (``end``). Its workflow is
+    ``publicity.transitions.NOTICES``; only ``perform()`` changes ``status``."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+        ENDED = "ended", _("公示期满")
 
     round = models.ForeignKey(
         Round, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="notices"
@@ -45,6 +52,9 @@ class PublicityNotice(models.Model):
         verbose_name=_("发布人"),
     )
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
 
     class Meta:
         verbose_name = _("公示公告")
@@ -56,7 +66,8 @@ class PublicityNotice(models.Model):
 
     @property
     def is_published(self) -> bool:
-        return self.published_at is not None
+        """Public: published, whether its period is running, to come or over."""
+        return self.status in PUBLIC_NOTICE_STATES
 
     def has_started(self) -> bool:
         return clock.today() >= self.starts_on
@@ -74,11 +85,13 @@ class PublicityNotice(models.Model):
         return (self.ends_on - max(clock.today(), self.starts_on)).days + 1
 
     def status_label(self) -> str:
+        """For the pages: the stored state, a published notice told apart by its dates (its
+        period may be over before the sweep has performed ``end``)."""
         if not self.is_published:
             return str(_("草稿"))
-        if not self.has_started():
-            return str(_("即将开始"))
-        return str(_("已结束")) if self.has_ended() else str(_("公示中"))
+        if self.status == self.Status.ENDED or self.has_ended():
+            return str(_("已结束"))
+        return str(_("公示中")) if self.has_started() else str(_("即将开始"))
 
 
 class NoticeEntry(models.Model):
@@ -162,11 +175,8 @@ class Objection(models.Model):
     def __str__(self) -> str:
         return self.number
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_OBJECTION_STATES
 
-
+PUBLIC_NOTICE_STATES = frozenset({PublicityNotice.Status.PUBLISHED, PublicityNotice.Status.ENDED})
 OPEN_OBJECTION_STATES = frozenset({Objection.Status.RECEIVED, Objection.Status.INVESTIGATING})
 
 

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 
 from .lookups import notice_of, objections_against
 
@@ -27,6 +28,6 @@ def publicity_section(request: HttpRequest, application) -> str:
             {"number": number, "status": labels[status], "resolution": resolution}
             for number, status, resolution in outcomes
         ],
-        "is_province": request.user.role == Role.PROVINCE_STAFF,
+        "is_province": has_role(request.user, Role.PROVINCE_STAFF),
     }
     return render_to_string("publicity/_case_section.html", context, request=request)

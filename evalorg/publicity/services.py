@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
 from evalorg.applications.models import Application, ApplicationOccupation, State, group_lines
-from evalorg.applications.workflow import Refusal, TransitionRefused, perform, perform_many
+from evalorg.applications.workflow import Refusal, perform
 from evalorg.core import audit, clock
 from evalorg.core.files import atomic_uploads, store_upload
 from evalorg.rounds.models import Round
@@ -96,27 +96,20 @@ def create_notice(
     for entry in entries:
         entry.notice = notice
     NoticeEntry.objects.bulk_create(entries)
-    audit.record("notice_created", notice, actor=user, data={"cases": [c.pk for c in cases]})
+    audit.record(
+        "notice_created",
+        notice,
+        actor=user,
+        data={"cases": [c.pk for c in cases]},
+        audience=audit.Audience.STAFF,
+    )
     return notice
 
 
-@transaction.atomic
 def publish_notice(notice: PublicityNotice, user) -> PublicityNotice:
-    """Publish: every listed case moves ``publish`` (all or nothing), then the notice is public."""
-    notice = PublicityNotice.objects.select_for_update().get(pk=notice.pk)
-    if notice.is_published:
-        raise TransitionRefused([Refusal(CLAUSE, _("该公示已发布。"))])
-    if notice.starts_on < clock.today():
-        raise TransitionRefused(
-            [Refusal(CLAUSE, _("公示开始日期已过，请重新创建公示并选择今天或以后的日期。"))]
-        )
-    cases = [entry.application for entry in notice.entries.select_related("application")]
-    perform_many(cases, "publish", user, notice=notice.pk)
-    notice.published_by = user
-    notice.published_at = clock.now()
-    notice.save(update_fields=["published_by", "published_at"])
-    audit.record("notice_published", notice, actor=user)
-    return notice
+    """Publish (the notice's ``publish``): the notice and every listed case move together, all
+    or nothing; raises ``TransitionRefused`` (``BatchRefused`` naming the refused cases)."""
+    return perform(notice, "publish", user)
 
 
 # ---- objections ---------------------------------------------------------------------------
@@ -220,9 +213,11 @@ def _upheld_reason(application: Application, notice: PublicityNotice) -> str:
 
 @transaction.atomic
 def end_notice(notice: PublicityNotice, actor) -> EndReport:
-    """Close the period for the notice's cases still in publicity; cases with an objection
-    still open wait. Idempotent. Raises ``TransitionRefused`` while the period runs."""
+    """Close the period: the notice's cases still in publicity move (those with an objection
+    still open wait), and a published notice moves ``end``, in one transaction. Idempotent.
+    Raises ``TransitionRefused`` while the period runs."""
     report = EndReport()
+    notice = _lock_notice(notice)
     cases = Application.objects.filter(notice_entries__notice=notice, state=State.IN_PUBLICITY)
     _lock_cases_first(cases)
     for case in cases.select_related("institution", "round"):
@@ -233,14 +228,21 @@ def end_notice(notice: PublicityNotice, actor) -> EndReport:
             report.upheld.append(perform(case, "uphold_objection", actor, reason=reason))
         else:
             report.cultivating.append(perform(case, "end_publicity", actor))
+    if notice.status != PublicityNotice.Status.ENDED:  # a draft is refused here
+        perform(notice, "end", actor)
     return report
+
+
+def _lock_notice(notice: PublicityNotice) -> PublicityNotice:
+    """The notice's row first (as ``perform()`` of its ``publish`` does), then its cases."""
+    return PublicityNotice.objects.select_for_update().get(pk=notice.pk)
 
 
 def _lock_cases_first(cases) -> None:
     """Inside a transaction (the sweep), lock every case of the notice in primary-key order
-    before moving any: moving one takes the audit head, and locking the next only then would
-    deadlock with an applicant's withdrawal holding that case and waiting for the audit head
-    (core.workflow.perform_many does the same for batches)."""
+    before moving any, so that this sweep and any other transaction moving several of them
+    lock them in one order and never wait for each other in a cycle (core.workflow.perform_many
+    does the same for batches)."""
     if transaction.get_connection().in_atomic_block:
         list(
             Application.objects.filter(pk__in=cases.values("pk"))
@@ -251,15 +253,19 @@ def _lock_cases_first(cases) -> None:
 
 
 def sweep_publicity_end() -> str:
-    """Every published notice whose end date has passed (the ``publicity_end`` sweep)."""
+    """Every public notice whose end date has passed and that is still published or still has
+    cases in publicity (the ``publicity_end`` sweep)."""
     from evalorg.accounts.system import system_actor
 
     actor = system_actor()
     total = EndReport()
     candidates = PublicityNotice.objects.filter(
-        published_at__isnull=False,
+        Q(status=PublicityNotice.Status.PUBLISHED)
+        | Q(
+            status=PublicityNotice.Status.ENDED,
+            entries__application__state=State.IN_PUBLICITY,
+        ),
         ends_on__lt=clock.today(),
-        entries__application__state=State.IN_PUBLICITY,
     ).distinct()
     for notice in candidates:
         report = end_notice(notice, actor)

@@ -1,40 +1,44 @@
 """Publicity's transitions (N-4.1.3): publish, end_publicity and uphold_objection on the case,
-and the objection's own small workflow (investigate, uphold, dismiss). Registered from
-``PublicityConfig.ready`` because publicity sits above applications."""
+the notice's workflow (publish, end) and the objection's (investigate, uphold, dismiss).
+Registered from ``PublicityConfig.ready`` because publicity sits above applications."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.utils.translation import gettext as _
 
-from evalorg.accounts.models import Role
+from evalorg.accounts.models import Role, User
 from evalorg.applications.models import Application, State
-from evalorg.applications.workflow import Refusal, Transition, register
+from evalorg.applications.workflow import Refusal, Transition, perform_many, register
 from evalorg.core import clock
 from evalorg.core.audit import Audience
+from evalorg.core.clock import CalendarYearMissing
 from evalorg.core.workflow import define
 
 from .lookups import notice_of, open_objections, upheld_objections
-from .models import NoticeEntry, Objection, PublicityNotice
+from .models import NoticeEntry, Objection, PublicityNotice, publicity_end
 from .notifications import tell_institution, tell_objector
 
 CLAUSE = "N-4.1.3"
 PROVINCE = frozenset({Role.PROVINCE_STAFF})
 SYSTEM_OR_PROVINCE = frozenset({Role.SYSTEM, Role.PROVINCE_STAFF})
+NOTICES = define(PublicityNotice, "status", "publicity_notice")
 OBJECTIONS = define(Objection, "status", "objection")
 
 
-def _notice(application: Application, data: dict) -> PublicityNotice | None:
+def _notice(application: Application, data: dict[str, Any]) -> PublicityNotice | None:
     if "_notice" not in data:
         data["_notice"] = notice_of(application)
-    return data["_notice"]
+    notice: PublicityNotice | None = data["_notice"]
+    return notice
 
 
 # ---- guards -------------------------------------------------------------------------------
 
 
-def on_this_notice(application: Application, actor, data: dict) -> Refusal | None:
+def on_this_notice(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
     if not NoticeEntry.objects.filter(
         notice_id=data.get("notice"), application=application
     ).exists():
@@ -42,7 +46,9 @@ def on_this_notice(application: Application, actor, data: dict) -> Refusal | Non
     return None
 
 
-def approved_by_leadership(application: Application, actor, data: dict) -> Refusal | None:
+def approved_by_leadership(
+    application: Application, actor: User, data: dict[str, Any]
+) -> Refusal | None:
     """Nothing reaches publicity without a recorded leadership decision approving it."""
     from evalorg.review.models import LeadershipDecisionEntry
 
@@ -51,7 +57,7 @@ def approved_by_leadership(application: Application, actor, data: dict) -> Refus
     return None
 
 
-def period_over(application: Application, actor, data: dict) -> Refusal | None:
+def period_over(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
     notice = _notice(application, data)
     if notice is None:
         return Refusal(CLAUSE, _("未找到该申请的公示公告。"))
@@ -64,21 +70,27 @@ def period_over(application: Application, actor, data: dict) -> Refusal | None:
     return None
 
 
-def no_open_objection(application: Application, actor, data: dict) -> Refusal | None:
+def no_open_objection(
+    application: Application, actor: User, data: dict[str, Any]
+) -> Refusal | None:
     notice = _notice(application, data)
     if notice and open_objections(application, notice).exists():
         return Refusal(CLAUSE, _("针对该机构的异议尚未办结，请先处理异议。"))
     return None
 
 
-def no_upheld_objection(application: Application, actor, data: dict) -> Refusal | None:
+def no_upheld_objection(
+    application: Application, actor: User, data: dict[str, Any]
+) -> Refusal | None:
     notice = _notice(application, data)
     if notice and upheld_objections(application, notice).exists():
         return Refusal(CLAUSE, _("针对该机构的异议成立，不能进入培育辅导期。"))
     return None
 
 
-def has_upheld_objection(application: Application, actor, data: dict) -> Refusal | None:
+def has_upheld_objection(
+    application: Application, actor: User, data: dict[str, Any]
+) -> Refusal | None:
     notice = _notice(application, data)
     if notice is None or not upheld_objections(application, notice).exists():
         return Refusal(CLAUSE, _("没有成立的异议。"))
@@ -88,7 +100,7 @@ def has_upheld_objection(application: Application, actor, data: dict) -> Refusal
 # ---- effects --------------------------------------------------------------------------------
 
 
-def announce_publicity(application: Application, actor, data: dict) -> None:
+def announce_publicity(application: Application, actor: User, data: dict[str, Any]) -> None:
     notice = PublicityNotice.objects.get(pk=data["notice"])
     tell_institution(
         application,
@@ -105,13 +117,13 @@ def _dates(notice: PublicityNotice) -> dict[str, str]:
     return {"start": f"{notice.starts_on:%Y年%m月%d日}", "end": f"{notice.ends_on:%Y年%m月%d日}"}
 
 
-def begin_cultivation(application: Application, actor, data: dict) -> None:
+def begin_cultivation(application: Application, actor: User, data: dict[str, Any]) -> None:
     """Open the 180-day period (from the day after the publicity, or today if held later) and
     move the requested occupation lines; excluded lines stay excluded."""
     from evalorg.cultivation.services import start_cultivation
 
-    notice = _notice(application, data)
-    starts_on = max(notice.ends_on + timedelta(days=1), clock.today())
+    notice = _notice(application, data)  # the guard period_over found it
+    starts_on = max(notice.ends_on + timedelta(days=1), clock.today())  # type: ignore[union-attr]
     period = start_cultivation(application, starts_on)
     tell_institution(
         application,
@@ -124,7 +136,7 @@ def begin_cultivation(application: Application, actor, data: dict) -> None:
     )
 
 
-def announce_upheld(application: Application, actor, data: dict) -> None:
+def announce_upheld(application: Application, actor: User, data: dict[str, Any]) -> None:
     tell_institution(
         application,
         _("公示期间针对贵机构的异议成立"),
@@ -177,19 +189,19 @@ CASE_TRANSITIONS = (
 # ---- the objection's workflow -------------------------------------------------------------
 
 
-def case_in_publicity(objection: Objection, actor, data: dict) -> Refusal | None:
+def case_in_publicity(objection: Objection, actor: User, data: dict[str, Any]) -> Refusal | None:
     if objection.entry.application.state != State.IN_PUBLICITY:
         return Refusal(CLAUSE, _("该机构的公示已办结，异议结果不能再更改。"))
     return None
 
 
-def stamp_resolution(objection: Objection, actor, data: dict) -> None:
+def stamp_resolution(objection: Objection, actor: User, data: dict[str, Any]) -> None:
     objection.resolution = data["reason"]
     objection.resolved_by = actor
     objection.resolved_at = clock.now()
 
 
-def notify_objector(objection: Objection, actor, data: dict) -> None:
+def notify_objector(objection: Objection, actor: User, data: dict[str, Any]) -> None:
     tell_objector(objection)
 
 
@@ -232,6 +244,104 @@ OBJECTION_TRANSITIONS = (
 )
 
 
+# ---- the notice's workflow ----------------------------------------------------------------
+
+
+def _listed_cases(notice: PublicityNotice) -> list[Application]:
+    return [entry.application for entry in notice.entries.select_related("application")]
+
+
+def has_entries(notice: PublicityNotice, actor: User, data: dict[str, Any]) -> Refusal | None:
+    if not notice.entries.exists():
+        return Refusal(CLAUSE, _("公示名单为空，不能发布。"))
+    return None
+
+
+def starts_today_or_later(
+    notice: PublicityNotice, actor: User, data: dict[str, Any]
+) -> Refusal | None:
+    if notice.starts_on < clock.today():
+        return Refusal(CLAUSE, _("公示开始日期已过，请重新创建公示并选择今天或以后的日期。"))
+    return None
+
+
+def calendar_covers_period(
+    notice: PublicityNotice, actor: User, data: dict[str, Any]
+) -> Refusal | None:
+    """The period is counted in working days: the calendar must hold its years, and still give
+    the end the notice states (an admin may have corrected the calendar since the draft)."""
+    try:
+        ends_on = publicity_end(notice.starts_on, notice.working_days)
+    except CalendarYearMissing as missing:
+        return Refusal(CLAUSE, str(missing))
+    if ends_on != notice.ends_on:
+        return Refusal(
+            CLAUSE,
+            _("按当前工作日历，公示期应至 %(end)s 结束，与草稿所载日期不符，请重新创建公示。")
+            % {"end": f"{ends_on:%Y年%m月%d日}"},
+        )
+    return None
+
+
+def notice_period_over(
+    notice: PublicityNotice, actor: User, data: dict[str, Any]
+) -> Refusal | None:
+    if not notice.has_ended():
+        return Refusal(
+            CLAUSE,
+            _("公示期至 %(end)s 24 时（含当天，北京时间）结束，公示期内不能办结。")
+            % {"end": f"{notice.ends_on:%Y年%m月%d日}"},
+        )
+    return None
+
+
+def stamp_published(notice: PublicityNotice, actor: User, data: dict[str, Any]) -> None:
+    notice.published_by = actor
+    notice.published_at = clock.now()
+
+
+def lock_listed_cases(notice: PublicityNotice, actor: User, data: dict[str, Any]) -> None:
+    """Lock the listed cases before ``perform()`` writes the notice's audit event: the notice's
+    row, then the cases', then the audit head, the order every transition uses."""
+    pks = notice.entries.values("application_id")
+    list(Application.objects.filter(pk__in=pks).select_for_update().order_by("pk").values("pk"))
+
+
+def publish_listed_cases(notice: PublicityNotice, actor: User, data: dict[str, Any]) -> None:
+    """Every listed case moves ``publish``, all or nothing with the notice."""
+    perform_many(_listed_cases(notice), "publish", actor, notice=notice.pk)
+
+
+NOTICE_TRANSITIONS = (
+    Transition(
+        action="publish",
+        label=_("发布公示"),
+        confirm=_("确定发布公示吗？发布后公示向社会公开，相关机构将收到通知，不能撤回。"),
+        sources=frozenset({PublicityNotice.Status.DRAFT}),
+        target=PublicityNotice.Status.PUBLISHED,
+        roles=PROVINCE,
+        guards=(has_entries, starts_today_or_later, calendar_covers_period),
+        effects=(stamp_published, lock_listed_cases),
+        after=(publish_listed_cases,),
+        audience=Audience.STAFF,
+    ),
+    Transition(
+        action="end",
+        label=_("公示期满办结"),
+        confirm=_(
+            "确定办结公示吗？无异议的机构将进入培育辅导期，异议成立的机构终止遴选，不能撤销。"
+        ),
+        sources=frozenset({PublicityNotice.Status.PUBLISHED}),
+        target=PublicityNotice.Status.ENDED,
+        roles=SYSTEM_OR_PROVINCE,
+        guards=(notice_period_over,),
+        style="success",
+        audience=Audience.STAFF,
+    ),
+)
+
+
 def register_publicity_transitions() -> None:
     register(*CASE_TRANSITIONS)
+    NOTICES.register(*NOTICE_TRANSITIONS)
     OBJECTIONS.register(*OBJECTION_TRANSITIONS)

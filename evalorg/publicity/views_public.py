@@ -14,7 +14,7 @@ from evalorg.core.files import UploadRefused
 from evalorg.documents.pdf import render_pdf
 
 from .forms import ObjectionForm
-from .models import PublicityNotice
+from .models import PUBLIC_NOTICE_STATES, PublicityNotice
 from .services import ObjectionRefused, file_objection, objection_window_refusal
 
 OBJECTION_RATE = "5/h"
@@ -22,7 +22,7 @@ ACK_SESSION_KEY = "publicity_objection_ack"
 
 
 def _published():
-    return PublicityNotice.objects.filter(published_at__isnull=False)
+    return PublicityNotice.objects.filter(status__in=PUBLIC_NOTICE_STATES)
 
 
 def _notice_context(notice: PublicityNotice) -> dict:

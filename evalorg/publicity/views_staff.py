@@ -11,10 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import Application, State
 from evalorg.applications.workflow import TransitionRefused, available_actions, perform
 from evalorg.core import audit, clock
@@ -26,20 +26,13 @@ from evalorg.rounds.models import Round
 from .forms import STATUS_FILTER, NoticeForm, ResolveForm
 from .models import OPEN_OBJECTION_STATES, Objection, PublicityNotice
 from .services import approved_cases, create_notice, end_notice, publish_notice
-from .transitions import OBJECTIONS
+from .transitions import NOTICES, OBJECTIONS
 
 DEFAULT_OBJECTIONS_TO = "广东省职业技能服务指导中心"
-# Irreversible (issue #10): asked in the browser and, without JavaScript, on the confirm page.
-CONFIRM = {
-    "publish": _lazy("确定发布公示吗？发布后公示向社会公开，相关机构将收到通知，不能撤回。"),
-    "end": _lazy(
-        "确定办结公示吗？无异议的机构将进入培育辅导期，异议成立的机构终止遴选，不能撤销。"
-    ),
-}
 
 
 def _province(request: HttpRequest) -> None:
-    if request.user.role != Role.PROVINCE_STAFF:
+    if not has_role(request.user, Role.PROVINCE_STAFF):
         raise PermissionDenied(_("仅省职业技能服务指导中心可以办理公示和异议。"))
 
 
@@ -119,7 +112,10 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "notice": notice,
         "entries": entries,
         "in_publicity": in_publicity,
-        "confirm": CONFIRM,
+        # The notice's actions (publish, end); once it has ended, cases whose objection was
+        # open at the end may still be moved from here (as the next sweep would).
+        "actions": available_actions(notice, request.user),
+        "end_remaining": NOTICES.table["end"],
     }
     return render(request, "publicity/staff_detail.html", context)
 
@@ -127,34 +123,33 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    _province(request)
-    notice = get_object_or_404(PublicityNotice, pk=pk)
-    back = reverse("publicity:notice", args=[notice.pk])
-    if asking := unless_confirmed(request, str(CONFIRM["publish"]), back=back):
-        return asking
-    try:
-        publish_notice(notice, request.user)
-    except TransitionRefused as refused:
-        _refused(request, refused)
-    else:
-        messages.success(request, _("公示已发布，相关机构已收到通知。"))
-    return redirect("publicity:notice", notice.pk)
+    return _notice_action(request, pk, "publish")
 
 
 @login_required
 @require_POST
 def notice_end(request: HttpRequest, pk: int) -> HttpResponse:
+    return _notice_action(request, pk, "end")
+
+
+def _notice_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """The notice's transition ``action``, asked first (issue #10); ``end`` also moves the
+    cases still in publicity (``end_notice``), and may be repeated for them once ended."""
     _province(request)
     notice = get_object_or_404(PublicityNotice, pk=pk)
     back = reverse("publicity:notice", args=[notice.pk])
-    if asking := unless_confirmed(request, str(CONFIRM["end"]), back=back):
+    if asking := unless_confirmed(request, str(NOTICES.table[action].confirm), back=back):
         return asking
     try:
-        report = end_notice(notice, request.user)
+        if action == "publish":
+            publish_notice(notice, request.user)
+            done = _("公示已发布，相关机构已收到通知。")
+        else:
+            done = _("公示办结：%(s)s。") % {"s": end_notice(notice, request.user).summary()}
     except TransitionRefused as refused:
         _refused(request, refused)
     else:
-        messages.success(request, _("公示办结：%(s)s。") % {"s": report.summary()})
+        messages.success(request, done)
     return redirect("publicity:notice", notice.pk)
 
 

@@ -11,17 +11,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 from evalorg.core import audit, clock
 from evalorg.rounds.models import Round
 
 from . import figures, xlsx
 
-REPORT_ROLES = {Role.PROVINCE_STAFF, Role.DEPARTMENT, Role.ADMIN}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _allowed(request: HttpRequest) -> None:
-    if not (request.user.is_superuser or request.user.role in REPORT_ROLES):
+    if not (request.user.is_superuser or has_role(request.user, Role.REPORT_READERS)):
         raise PermissionDenied(_("统计报表仅向省人社厅和省职业技能服务指导中心开放（SPEC-1）。"))
 
 

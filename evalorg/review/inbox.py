@@ -510,7 +510,7 @@ def case_history(application: Application, *, with_reads: bool) -> tuple[list[di
         AuditEvent.objects.filter(
             Q(object_type=application._meta.label_lower, object_id=str(application.pk))
             | Q(object_type=sheet_type, object_id__in=sheets)
-        ).order_by("seq")
+        ).order_by("id")
     )
     reads = sum(1 for e in events if e.action in READ_EVENTS)
     if not with_reads:

@@ -91,10 +91,6 @@ class CityRow:
             return False
         return None
 
-    @property
-    def quota_left(self) -> int | None:
-        return None if not self.quota else max(self.quota - self.recommended, 0)
-
 
 def city_overview(round_: Round) -> list[CityRow]:
     """One row per receiving agency, in four queries whatever the number of cases."""

@@ -63,7 +63,7 @@ def reopen_reason(sheet: Scoresheet | None) -> dict | None:
     event = (
         AuditEvent.objects.for_object(sheet)
         .filter(action="reopen_scoresheet")
-        .order_by("-seq")
+        .order_by("-id")
         .first()
     )
     if event is None:

@@ -7,15 +7,17 @@ Registered from ``ReviewConfig.ready`` because review sits above applications.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from evalorg.accounts.models import Agency, Role
+from evalorg.accounts.models import Agency, Role, User
 from evalorg.applications import access
-from evalorg.applications.models import State
+from evalorg.applications.models import Application, State
 from evalorg.applications.submission import tell_applicant
 from evalorg.applications.workflow import Refusal, Transition, deadline_guard, register
 from evalorg.core import audit, clock
@@ -39,7 +41,7 @@ from .services import (
 STAFF = frozenset({Role.CITY_STAFF, Role.PROVINCE_STAFF})
 
 
-def all_items_checked(application, actor, data: dict) -> list[Refusal]:
+def all_items_checked(application: Application, actor: User, data: dict[str, Any]) -> list[Refusal]:
     from evalorg.applications.materials import applicable_items
 
     from .verification import checks_for
@@ -57,7 +59,7 @@ def all_items_checked(application, actor, data: dict) -> list[Refusal]:
     return refusals
 
 
-def scoring_complete(application, actor, data: dict) -> list[Refusal]:
+def scoring_complete(application: Application, actor: User, data: dict[str, Any]) -> list[Refusal]:
     """Every non-conflicted scorer of every assignment submitted, and at least 3 of them."""
     stage = stage_now(application)
     assignments = list(
@@ -92,16 +94,16 @@ def scoring_complete(application, actor, data: dict) -> list[Refusal]:
     return refusals
 
 
-def decision_reason(data: dict) -> str:
+def decision_reason(data: dict[str, Any]) -> str:
     """The stage record's reason: ``decision_reason`` (staff only), else the transition's
     ``reason`` (the city's page and the API give one reason for both)."""
     return str(data.get("decision_reason") or data.get("reason") or "").strip()
 
 
-def decision_given(clause: str):
+def decision_given(clause: str) -> Callable[[Application, User, dict[str, Any]], Refusal | None]:
     """A guard: the decision comes with its reason (the stage record's, N-4.1.2 / N-4.1.3)."""
 
-    def guard(application, actor, data: dict) -> Refusal | None:
+    def guard(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
         if not decision_reason(data):
             return Refusal(clause, _("请填写推荐意见的理由。"))
         return None
@@ -109,22 +111,26 @@ def decision_given(clause: str):
     return guard
 
 
-def first_instance(application) -> str:
-    return first_instance_stage(application.receiving_agency)
+def first_instance(application: Application) -> str:
+    # a case in review has its receiving agency
+    return first_instance_stage(application.receiving_agency)  # type: ignore[arg-type]
 
 
-def province_selection(application) -> str:
+def province_selection(application: Application) -> str:
     return Stage.PROVINCE_SELECTION
 
 
-def stores_decision(recommended: bool, stage_of):
+Effect = Callable[[Application, User, dict[str, Any]], None]
+
+
+def stores_decision(recommended: bool, stage_of: Callable[[Application], str]) -> Effect:
     """The effect of recommend / not_recommend / select / reject: the decision is written on the
     stage record (``stage_of(application)``), under the case's row lock that ``perform()``
     holds, with the reason, rank and total passed to ``perform()`` (rank and total worked out
     from the ranking when not given). The reason stays with staff: its own event is ``staff``
     (``decision_recorded``, or ``decision_revised`` after ``revise_decision``)."""
 
-    def effect(application, actor, data: dict) -> None:
+    def effect(application: Application, actor: User, data: dict[str, Any]) -> None:
         stage = stage_of(application)
         review_of(application, stage)  # opened on first use
         review = ReviewStage.objects.select_for_update().get(application=application, stage=stage)
@@ -158,7 +164,7 @@ def stores_decision(recommended: bool, stage_of):
     return effect
 
 
-def _ranking_of(application, review: ReviewStage) -> tuple[int | None, Decimal | None]:
+def _ranking_of(application: Application, review: ReviewStage) -> tuple[int | None, Decimal | None]:
     rows = ranked(review.agency, application.round, review.stage, with_occupations=False)
     row = next((r for r in rows if r.application.pk == application.pk), None)
     return (row.rank, row.aggregate.total) if row else (None, None)
@@ -169,13 +175,14 @@ def _ranking_of(application, review: ReviewStage) -> tuple[int | None, Decimal |
 HOLDS_QUOTA = frozenset({State.RECOMMENDED}) | SENT_STATES
 
 
-def within_quota(application, actor, data: dict) -> Refusal | None:
+def within_quota(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
     """The round's quota per agency (N-4.1.2), counted under a lock on the agency row so that
     two staff recommending at the same moment cannot both take the last place."""
     quota = application.round.recommendation_quota
     if not quota:
         return None
-    agency = Agency.objects.select_for_update().get(pk=application.receiving_agency_id)
+    # a case in review has its receiving agency
+    agency = Agency.objects.select_for_update().get(pk=application.receiving_agency_id)  # type: ignore[misc]
     taken = (
         ReviewStage.objects.filter(
             stage=first_instance_stage(agency),
@@ -194,14 +201,14 @@ def within_quota(application, actor, data: dict) -> Refusal | None:
     return None
 
 
-def not_yet_sent(application, actor, data: dict) -> Refusal | None:
+def not_yet_sent(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
     decision = decision_of(application)
     if decision is not None and decision.sent_at is not None:
         return Refusal("N-4.1.2", _("推荐意见已报送省中心，不能再修改。"))
     return None
 
 
-def clear_decision(application, actor, data: dict) -> None:
+def clear_decision(application: Application, actor: User, data: dict[str, Any]) -> None:
     """The effect of ``revise_decision``: the first-instance decision is open again. The reason
     and who decided stay until the new decision replaces them (``decision_revised``)."""
     stage = first_instance(application)
@@ -211,9 +218,10 @@ def clear_decision(application, actor, data: dict) -> None:
     review.save(update_fields=["recommended"])
 
 
-def open_province_selection(application, actor, data: dict) -> None:
+def open_province_selection(application: Application, actor: User, data: dict[str, Any]) -> None:
     """Stamp the first-instance record as sent and open the provincial selection record."""
-    first = review_of(application, first_instance_stage(application.receiving_agency))
+    # a case in review has its receiving agency
+    first = review_of(application, first_instance_stage(application.receiving_agency))  # type: ignore[arg-type]
     now = clock.now()
     ReviewStage.objects.filter(pk=first.pk).update(sent_at=now, sent_batch=current_batch() or "")
     ReviewStage.objects.get_or_create(
@@ -223,7 +231,7 @@ def open_province_selection(application, actor, data: dict) -> None:
     )
 
 
-def sending_deadline(application) -> date:
+def sending_deadline(application: Application) -> date:
     """The city deadline, or a later date the provincial center reopened it to."""
     deadline = application.round.city_assessment_deadline
     extension = (
@@ -246,12 +254,12 @@ sending_window_open = deadline_guard(
 )
 
 
-def tell_not_recommended(application, actor, data: dict) -> None:
+def tell_not_recommended(application: Application, actor: User, data: dict[str, Any]) -> None:
 
     subject = _("备案申请未获推荐（%(no)s）") % {"no": application.acknowledgement_no}
     body = _("%(name)s：\n经%(agency)s组织专家评估，贵机构的申请未获推荐。\n理由：%(reason)s") % {
         "name": application.institution.name,
-        "agency": application.receiving_agency.name,
+        "agency": application.receiving_agency.name,  # type: ignore[union-attr]
         "reason": data.get("reason", ""),
     }
     tell_applicant(application, subject, body)

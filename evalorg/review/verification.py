@@ -123,9 +123,9 @@ def ensure_checkable(application: Application) -> None:
 def save_checks(application: Application, checks: list[CheckInput], user) -> list[dict]:
     """Upsert one ``VerificationCheck`` per item; audits the changed rows. Returns them.
 
-    The case's row is locked first (before the audit head that ``audit.record`` locks), as
-    ``perform()`` does: a verification racing another staff member's transition on the same
-    case waits for it and is then refused, instead of deadlocking (PostgreSQL)."""
+    The case's row is locked first, before the check rows, as ``perform()`` does: a
+    verification racing another staff member's transition on the same case waits for it and is
+    then refused, instead of deadlocking (PostgreSQL)."""
     changed = []
     with transaction.atomic():
         workflow.lock(application)

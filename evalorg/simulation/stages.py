@@ -32,7 +32,8 @@ from evalorg.cultivation import deliverables
 from evalorg.cultivation.banks.samples import make_bank
 from evalorg.cultivation.commitment import sign
 from evalorg.cultivation.deadlines import sweep_elimination, sweep_reminders
-from evalorg.cultivation.models import CultivationPeriod, TrainingAttendance, TrainingSession
+from evalorg.cultivation.models import CultivationPeriod
+from evalorg.cultivation.training import create_session, record_attendance
 from evalorg.filing import batches
 from evalorg.institutions.models import ExclusionDeclaration, ExclusionItem, Level
 from evalorg.publicity.services import (
@@ -549,27 +550,19 @@ def commitment_and_training(sim: Sim) -> None:
             by_agency.setdefault(application.receiving_agency_id, []).append(application)
         for group in by_agency.values():
             staff = _staff(sim, group[0])
-            session = TrainingSession.objects.create(
-                organiser_id=staff.agency_id,
+            session = create_session(
+                staff,
                 held_on=start + timedelta(days=20),
                 topic="职业技能等级认定考务管理与试题开发培训",
                 place=f"{staff.agency.name}培训室",
-                created_by=staff,
             )
-            audit.record("training_session_created", session, actor=staff)
             for application in group:
-                row = TrainingAttendance.objects.create(
-                    session=session,
+                record_attendance(
+                    session,
+                    staff,
                     institution=application.institution,
                     attendee_name=application.institution.contact_name,
                     attended=sim.rng.random() < 0.9,
-                    recorded_by=staff,
-                )
-                audit.record(
-                    "training_attendance_recorded",
-                    session,
-                    actor=staff,
-                    data={"attendance": row.pk, "institution": row.institution_id},
                 )
 
 

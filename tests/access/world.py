@@ -287,8 +287,8 @@ def _cultivation_cases(w: World) -> None:
 
 
 def _filing_cases(w: World) -> None:
-    """A filed organization with its letter; a case ready for its letter; an approved and a
-    proposed acceptance batch."""
+    """A filed organization with its letter (through an approved batch); a case waiting for a
+    batch; an approved and a proposed acceptance batch."""
     center = w.users[PROVINCE]
     filed = passed(_institution_a(10))
     w.objects["letter"] = issued(filed, center)

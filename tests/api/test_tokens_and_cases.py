@@ -51,7 +51,7 @@ def test_every_use_is_audited(client, case, gz_staff):
     secret = token_for(gz_staff, scope="read")
     client.get("/api/cases", **bearer(secret))
     client.get(f"/api/cases/{case.pk}", **bearer(secret))
-    uses = AuditEvent.objects.filter(action="api_token_used", actor=gz_staff).order_by("seq")
+    uses = AuditEvent.objects.filter(action="api_token_used", actor=gz_staff).order_by("id")
     assert [e.data["path"] for e in uses] == ["/api/cases", f"/api/cases/{case.pk}"]
     assert {e.audience for e in uses} == {"internal"}
     assert ApiToken.objects.get(user=gz_staff).last_used_at is not None

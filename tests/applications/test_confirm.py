@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from evalorg.applications.models import State
 from evalorg.core.models import AuditEvent
+from tests.factories import CityStaffFactory
 
 from .conftest import applicant_of
 from .test_views import _submitted
@@ -45,3 +46,35 @@ def test_the_case_page_buttons_carry_the_question(client):
     body = client.get(reverse("applications:detail", args=[case.pk])).content.decode()
     assert 'data-action="withdraw" data-confirm="确定撤回申请吗' in body
     assert "js/confirm.js" in body
+
+
+def test_an_action_that_would_be_refused_is_refused_before_asking(client):
+    """Issue 18 item 4: nobody confirms "不能恢复" only to be refused afterwards. A withdrawal
+    without its reason is refused at once, citing the rule, without the confirm page, even when
+    the POST already carries the confirmation; nothing changes."""
+    case = _submitted()
+    client.force_login(applicant_of(case))
+    url = reverse("applications:action", args=[case.pk, "withdraw"])
+    for fields in ({"reason": "  "}, {"reason": "", "confirm": "yes"}):
+        response = client.post(url, fields, follow=True)
+        body = response.content.decode()
+        assert response.redirect_chain[-1][0] == reverse("applications:detail", args=[case.pk])
+        assert "请填写“撤回申请”的理由。（SPEC-5）" in body
+        assert 'data-testid="confirm-page"' not in body
+    case.refresh_from_db()
+    assert case.state == State.SUBMITTED
+    assert not AuditEvent.objects.for_object(case).filter(action="withdraw").exists()
+
+
+def test_an_action_of_another_party_is_refused_before_asking(client):
+    """The engine's role and relation check also runs before the confirm page: the receiving
+    agency sees the case but may not withdraw it, and is told so, not asked."""
+    case = _submitted()
+    client.force_login(CityStaffFactory())
+    url = reverse("applications:action", args=[case.pk, "withdraw"])
+    response = client.post(url, {"reason": "不再申报"}, follow=True)
+    body = response.content.decode()
+    assert "您无权对该备案申请执行“撤回申请”。（SPEC-1）" in body
+    assert 'data-testid="confirm-page"' not in body
+    case.refresh_from_db()
+    assert case.state == State.SUBMITTED

@@ -55,6 +55,11 @@ def test_the_receiving_city_registers_an_expansion_for_a_filed_institution(clien
     institution = InstitutionFactory()
     _filed(institution)
     client.force_login(CityStaffFactory())
-    assert _post(client, institution).status_code == 302
+    response = _post(client, institution)
+    # Staff land on a page they may see (the draft is the organization's until submitted):
+    # issue 19 found them sent to the draft, a 404.
+    assert response.status_code == 302 and response["Location"] == URL
+    page = client.get(URL).content.decode()
+    assert f"已为“{institution.name}”登记新增职业申请" in page
     draft = Application.objects.get(kind=Kind.EXPANSION)
     assert draft.institution == institution and draft.registered_by_staff

@@ -14,6 +14,7 @@ def _three_events():
     audit.record("first", data={"n": 1, "text": "中文"})
     audit.record("second", data={"n": 2, "nested": {"b": 1, "a": [1, 2]}})
     audit.record("third", from_state="draft", to_state="submitted")
+    audit.seal_pending()  # the test's transaction never commits, so seal as on_commit would
     return list(AuditEvent.objects.order_by("seq"))
 
 

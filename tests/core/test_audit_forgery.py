@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 def _events(n: int = 5) -> list[AuditEvent]:
     for i in range(n):
         audit.record(f"step_{i}", data={"i": i, "text": "中文"})
+    audit.seal_pending()  # the test's transaction never commits, so seal as on_commit would
     return list(AuditEvent.objects.order_by("seq"))
 
 
@@ -154,6 +155,7 @@ def test_rotated_key_verifies_old_events_only_while_the_old_key_is_kept(settings
     settings.EVALORG_AUDIT_KEYS = {"dev": "dev-only-audit-key", "k2": "n" * 40}
     settings.EVALORG_AUDIT_KEY_ID = "k2"
     audit.record("after_rotation")
+    audit.seal_pending()
     assert AuditEvent.objects.get(seq=3).key_id == "k2"
     assert audit.verify_chain().ok
     settings.EVALORG_AUDIT_KEYS = {"k2": "n" * 40}

@@ -302,3 +302,27 @@ def test_the_progress_is_refused_to_outsiders_and_shown_to_the_line_and_its_revi
         assert response.status_code == 200 and "检查中" in response.content.decode()
     check.refresh_from_db()
     assert check.status == Status.QUEUED
+
+
+@pytest.mark.parametrize(
+    ("rows_limit", "bytes_margin", "background"),
+    [
+        (800, 0, False),  # 800 data rows and exactly the byte limit: still in the request
+        (799, 0, True),  # one data row over the row limit
+        (800, -1, True),  # one byte over the size limit
+    ],
+)
+def test_the_background_thresholds_are_exclusive(
+    client, in_period, bank, settings, rows_limit, bytes_margin, background
+):
+    """``BANK_CHECK_ASYNC_ROWS`` data rows (the header not counted) and
+    ``BANK_CHECK_ASYNC_BYTES`` bytes are still checked in the request; one more goes to the
+    background (the 800-item sample bank: 800 data rows)."""
+    data = bank.theory_xlsx()
+    settings.BANK_CHECK_ASYNC_ROWS = rows_limit
+    settings.BANK_CHECK_ASYNC_BYTES = len(data) + bytes_margin
+    line = _signed_line()
+    client.force_login(applicant_of(line.application))
+    theory = _upload_large_theory(client, line, bank, data)
+    assert theory.checks.exists() is background
+    assert theory.passed is not background

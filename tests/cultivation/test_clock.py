@@ -122,47 +122,71 @@ def _eliminated_by_the_system(case, obj, levels: tuple[str, ...]) -> None:
 def test_the_day_180_boundary_nothing_passed_eliminates_case_and_lines():
     case = cultivating()
     with time_machine.travel(clock.deadline_end(LAST), tick=False):  # 23:59:59.999999
-        assert sweep_elimination() == "eliminated 0, accepted 0, lines 0"
+        assert sweep_elimination() == "eliminated 0, lines 0"
     assert Application.objects.get(pk=case.pk).state == "cultivating"
     with time_machine.travel(at(LAST + timedelta(days=1), 0), tick=False):  # 00:00:00
-        assert sweep_elimination() == "eliminated 1, accepted 0, lines 0"
+        assert sweep_elimination() == "eliminated 1, lines 0"
         events = AuditEvent.objects.count()
-        assert sweep_elimination() == "eliminated 0, accepted 0, lines 0"
+        assert sweep_elimination() == "eliminated 0, lines 0"
     assert AuditEvent.objects.count() == events
     case.refresh_from_db()
     assert case.state == "eliminated" and set(_lines(case).values()) == {Line.ELIMINATED}
     _eliminated_by_the_system(case, case, ("五级", "初级"))
 
 
-def test_some_lines_passed_accepts_for_those_only():
+def test_some_lines_passed_waits_cultivating_for_an_acceptance_batch():
+    """The end of the period never accepts nor files (N-4.3: only the leadership group's
+    approval in an acceptance batch does): the case stays cultivating and a candidate for the
+    next batch; its unfinished line is eliminated, once, and the institution told."""
+    from evalorg.filing.batches import candidates
+    from evalorg.filing.models import FilingLetter
+
     case = cultivating()
     five = case.occupations.get(level=5)
     ApplicationOccupation.objects.filter(pk=five.pk).update(status=Line.BANK_PASSED)
     four = case.occupations.get(level=4)
     ApplicationOccupation.objects.filter(pk=four.pk).update(status=Line.BANK_SUBMITTED)
     with time_machine.travel(at(LAST + timedelta(days=3)), tick=False):  # a sweep that ran late
-        assert sweep_elimination() == "eliminated 0, accepted 1, lines 0"
+        assert sweep_elimination() == "eliminated 0, lines 1"
+        events = AuditEvent.objects.count()
+        assert sweep_elimination() == "eliminated 0, lines 0"
+    assert AuditEvent.objects.count() == events
     case.refresh_from_db()
-    assert case.state == "accepted"
+    assert case.state == "cultivating"
     assert _lines(case) == {5: Line.BANK_PASSED, 4: Line.ELIMINATED}
-    told = Message.objects.get(recipient=applicant_of(case), subject__contains="验收")
-    assert "自然淘汰" in told.body
+    assert not FilingLetter.objects.exists()
+    assert not AuditEvent.objects.for_object(case).filter(action__in=["accept", "file_case"])
+    assert list(candidates(case.round)) == [case]
+    told = Message.objects.get(recipient=applicant_of(case), subject__contains="自然淘汰")
+    assert "验收批次" in told.body and "领导小组" in told.body
 
 
-def test_the_end_transitions_are_the_system_s_and_wait_for_the_period():
+def test_all_lines_passed_the_end_of_the_period_changes_nothing():
+    case = cultivating()
+    case.occupations.update(status=Line.BANK_PASSED)
+    with time_machine.travel(at(LAST + timedelta(days=1), 0), tick=False):
+        events = AuditEvent.objects.count()
+        assert sweep_elimination() == "eliminated 0, lines 0"
+    assert AuditEvent.objects.count() == events
+    assert Application.objects.get(pk=case.pk).state == "cultivating"
+
+
+def test_the_end_transition_is_the_system_s_and_waits_for_the_period():
     case = cultivating()
     with pytest.raises(TransitionRefused, match="SPEC-1"):
         perform(case, "eliminate", CityStaffFactory())
-    with time_machine.travel(clock.deadline_end(LAST), tick=False):
-        with pytest.raises(TransitionRefused, match=r"N-4\.3"):
-            perform(case, "eliminate", system_actor())
-        with pytest.raises(TransitionRefused, match=r"N-4\.3"):
-            perform(case, "accept_at_end", system_actor())
     with (
-        time_machine.travel(at(LAST + timedelta(days=1)), tick=False),
-        pytest.raises(TransitionRefused, match="没有题库审核通过"),
+        time_machine.travel(clock.deadline_end(LAST), tick=False),
+        pytest.raises(TransitionRefused, match=r"N-4\.3"),
     ):
-        perform(case, "accept_at_end", system_actor())
+        perform(case, "eliminate", system_actor())
+    case.occupations.filter(level=5).update(status=Line.BANK_PASSED)
+    with time_machine.travel(at(LAST + timedelta(days=1)), tick=False):
+        with pytest.raises(TransitionRefused, match="已有题库审核通过"):
+            perform(case, "eliminate", system_actor())
+        for action in ("accept_at_end", "accept"):  # the clock has no way to accept
+            with pytest.raises(TransitionRefused):
+                perform(case, action, system_actor())
     assert Application.objects.get(pk=case.pk).state == "cultivating"
 
 
@@ -170,22 +194,20 @@ def test_lines_left_in_a_case_filed_early_are_eliminated_at_the_end():
     """成熟一批，公布一批: a case filed mid-period for its passed line leaves its other line
     cultivating; once the period ends that line is eliminated too, whatever the case's state
     (N-4.2, N-4.3), by the system, with an audit event and a notice, once."""
-    from evalorg.filing.services import issue_letter
-    from tests.filing.conftest import province_staff
+    from tests.filing.conftest import issued
 
     case = cultivating()
     five, four = case.occupations.get(level=5), case.occupations.get(level=4)
     ApplicationOccupation.objects.filter(pk=five.pk).update(status=Line.BANK_PASSED)
-    with time_machine.travel(at(START + timedelta(days=120)), tick=False):
-        issue_letter(case, province_staff())
+    issued(case, when=at(START + timedelta(days=120)))  # through an approved batch
     assert _lines(case) == {5: Line.FILED, 4: Line.CULTIVATING}
     with time_machine.travel(clock.deadline_end(LAST), tick=False):
-        assert sweep_elimination() == "eliminated 0, accepted 0, lines 0"
+        assert sweep_elimination() == "eliminated 0, lines 0"
     assert _lines(case) == {5: Line.FILED, 4: Line.CULTIVATING}
     with time_machine.travel(at(LAST + timedelta(days=1), 0), tick=False):
-        assert sweep_elimination() == "eliminated 0, accepted 0, lines 1"
+        assert sweep_elimination() == "eliminated 0, lines 1"
         events = AuditEvent.objects.count()
-        assert sweep_elimination() == "eliminated 0, accepted 0, lines 0"
+        assert sweep_elimination() == "eliminated 0, lines 0"
     assert AuditEvent.objects.count() == events
     case.refresh_from_db()
     assert case.state == "filed"
@@ -200,6 +222,6 @@ def test_unfinished_lines_of_a_case_out_of_cultivation_are_eliminated(state):
     ApplicationOccupation.objects.filter(pk=four.pk).update(status=Line.BANK_SUBMITTED)
     Application.objects.filter(pk=case.pk).update(state=state)
     with time_machine.travel(at(LAST + timedelta(days=2)), tick=False):
-        assert sweep_elimination() == "eliminated 0, accepted 0, lines 2"
+        assert sweep_elimination() == "eliminated 0, lines 2"
     assert set(_lines(case).values()) == {Line.ELIMINATED}
     assert Application.objects.get(pk=case.pk).state == state

@@ -1,4 +1,5 @@
-"""Cases at the end of cultivation, issued letters and registry rows for the filing tests."""
+"""Cases at the end of cultivation, approved acceptance batches, letters issued through them
+(the only path, N-4.3) and registry rows for the filing tests."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ from datetime import date, datetime
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from evalorg.accounts.models import Agency, Role
 from evalorg.applications.models import Application, ApplicationOccupation, Kind
-from evalorg.filing.models import FilingLetter
-from evalorg.filing.services import issue_letter
-from tests.applications.conftest import SH, build_application, stored_pdf
+from evalorg.core import clock
+from evalorg.filing.batches import Tick, create_batch, issue_letters, record_approval
+from evalorg.filing.models import AcceptanceBatch, FilingLetter
+from tests.applications.conftest import PDF_BYTES, SH, build_application, stored_pdf
 from tests.factories import UserFactory, city_agency
 
 Line = ApplicationOccupation.Status
@@ -43,9 +46,46 @@ def passed(
     return Application.objects.get(pk=application.pk)
 
 
-def issued(application: Application, user=None, when=ISSUE_DAY) -> FilingLetter:
+def minutes_upload() -> SimpleUploadedFile:
+    return SimpleUploadedFile("纪要.pdf", PDF_BYTES, content_type="application/pdf")
+
+
+def approved_batch(
+    *applications: Application,
+    center=None,
+    department=None,
+    when=ISSUE_DAY,
+    title: str = "",
+) -> AcceptanceBatch:
+    """The center proposes a batch of ``applications`` and the department records the
+    leadership's approval of all of them (they become accepted); no letter yet (N-4.3)."""
+    center = center or province_staff()
     with time_machine.travel(when, tick=False):
-        return issue_letter(application, user or province_staff())
+        batch = create_batch(
+            applications[0].round,
+            title or f"验收批次 {AcceptanceBatch.objects.count() + 1}",
+            list(applications),
+            center,
+        )
+        record_approval(
+            batch,
+            [Tick(a.pk, True) for a in applications],
+            decided_on=clock.today(),
+            meeting_ref="厅党组会议2023年第12次",
+            minutes=minutes_upload(),
+            user=department or department_staff(),
+        )
+    return AcceptanceBatch.objects.get(pk=batch.pk)
+
+
+def issued(application: Application, user=None, when=ISSUE_DAY) -> FilingLetter:
+    """File ``application`` the only way there is (N-4.3): proposed in a batch by the center
+    (``user``), approved by the department, its letter issued for the batch."""
+    center = user or province_staff()
+    batch = approved_batch(application, center=center, when=when)
+    with time_machine.travel(when, tick=False):
+        issue_letters(batch, center)
+    return FilingLetter.objects.select_related("application").get(application=application)
 
 
 def registry_row(institution=None, *, number: int, issued_on=date(2023, 12, 1), **kwargs):

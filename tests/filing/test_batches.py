@@ -17,6 +17,7 @@ from django.urls import reverse
 from evalorg.applications import workflow
 from evalorg.applications.models import State
 from evalorg.core.models import AuditEvent
+from evalorg.filing import batches
 from evalorg.filing.models import AcceptanceBatch, AcceptanceEntry, FilingLetter
 from tests.applications.conftest import PDF_BYTES, applicant_of
 from tests.factories import CityStaffFactory, city_agency
@@ -275,3 +276,97 @@ def test_lists_use_a_constant_number_of_queries(client):
     assert _queries(client, reverse("filing:batches")) == staff_one
     client.logout()
     assert _queries(client, reverse("registry:acceptance")) == public_one
+
+
+def _html(client, user, batch) -> str:
+    client.force_login(user)
+    return client.get(reverse("filing:batch", args=[batch.pk])).content.decode()
+
+
+def _buttons(client, user, batch) -> set[str]:
+    html = _html(client, user, batch)
+    names = {
+        "approve": reverse("filing:batch_approve", args=[batch.pk]),
+        "issue": reverse("filing:batch_issue", args=[batch.pk]),
+        "publish": reverse("filing:batch_publish", args=[batch.pk]),
+    }
+    return {name for name, url in names.items() if f'action="{url}"' in html}
+
+
+def test_a_proposed_batch_cannot_have_letters_issued_and_nothing_changes(client, two):
+    first, second = two
+    center = province_staff()
+    batch = _propose(client, center, first, second)
+    events = AuditEvent.objects.exclude(action="login").count()
+    client.force_login(center)
+    response = client.post(reverse("filing:batch_issue", args=[batch.pk]), follow=True)
+    assert "N-4.3" in response.content.decode()
+    with pytest.raises(workflow.TransitionRefused, match=r"N-4\.3"):
+        batches.issue_letters(batch, center)
+    assert not FilingLetter.objects.exists()
+    assert AuditEvent.objects.exclude(action="login").count() == events
+    for case in (first, second):
+        case.refresh_from_db()
+        assert case.state == State.CULTIVATING
+
+
+def test_the_department_approves_and_only_then_are_letters_issued(client, two):
+    first, second = two
+    center, department = province_staff(), department_staff()
+    batch = _propose(client, center, first, second)
+    client.force_login(center)
+    client.post(reverse("filing:batch_issue", args=[batch.pk]))
+    assert not FilingLetter.objects.exists()
+    assert _approve(client, department, batch, [first, second]).status_code == 302
+    client.force_login(center)
+    client.post(reverse("filing:batch_issue", args=[batch.pk]))
+    assert FilingLetter.objects.filter(application__in=[first, second]).count() == 2
+    events = AuditEvent.objects.filter(action__in=["accept", "file_case"])
+    assert {(e.action, e.actor_id) for e in events} == {
+        ("accept", department.pk),
+        ("file_case", center.pk),
+    }
+
+
+def test_the_batch_page_offers_only_what_the_engine_allows(client, two):
+    """Buttons follow ``available_actions``: the approval form for the department while the
+    batch is proposed; for the center the letters while some are missing, publication once
+    they are all issued; nothing else, to no one else."""
+    first, second = two
+    center, department = province_staff(), department_staff()
+    batch = _propose(client, center, first, second)
+    assert _buttons(client, center, batch) == set()
+    assert _buttons(client, department, batch) == {"approve"}
+    _approve(client, department, batch, [first])
+    assert _buttons(client, department, batch) == set()
+    assert _buttons(client, center, batch) == {"issue"}
+    client.post(reverse("filing:batch_issue", args=[batch.pk]))
+    assert _buttons(client, center, batch) == {"publish"}
+    client.post(reverse("filing:batch_publish", args=[batch.pk]))
+    assert _buttons(client, center, batch) == set()
+    assert _buttons(client, department, batch) == set()
+
+
+def test_both_find_the_batches_in_their_navigation(client):
+    for user in (province_staff(), department_staff()):
+        client.force_login(user)
+        html = client.get("/").content.decode()
+        assert f'href="{reverse("filing:batches")}"' in html and "验收批次" in html
+
+
+def _todo(client, user) -> str:
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    return html[html.index('data-testid="todo-list"') :]
+
+
+def test_the_home_page_lists_the_batches_waiting_for_each_side(client, two):
+    center, department = province_staff(), department_staff()
+    assert "验收批次" not in _todo(client, department)
+    batch = _propose(client, center, *two)
+    todo = _todo(client, department)
+    assert "待审定的验收批次" in todo and f'href="{reverse("filing:batches")}"' in todo
+    assert "验收批次" not in _todo(client, center)
+    _approve(client, department, batch, [two[0]])
+    assert "验收批次" not in _todo(client, department)
+    assert "待签发备案函或公布的验收批次" in _todo(client, center)

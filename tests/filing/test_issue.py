@@ -1,6 +1,7 @@
 """Issuing a filing letter (N-4.3): lines and case filed, DOCX and PDF with the organization,
 number and occupations in Chinese, hashes audited, the organization told; expansions keep the
-original letter's validity (N-2.2)."""
+original letter's validity (N-2.2). Only through an approved acceptance batch: nothing accepts
+or files a case by itself (a forged request is refused citing N-4.3 and changes nothing)."""
 
 from __future__ import annotations
 
@@ -20,13 +21,23 @@ from evalorg.applications.models import Application, Kind, State
 from evalorg.core.files import open_stored, store_upload
 from evalorg.core.models import AuditEvent
 from evalorg.filing import letters
+from evalorg.filing.batches import Tick, create_batch, issue_letters, record_approval
 from evalorg.filing.models import FilingLetter, LetterTemplate
-from evalorg.filing.services import add_years
+from evalorg.filing.services import add_years, issue_letter
 from evalorg.notify.models import Message, OutboundEmail
 from tests.applications.conftest import SH, applicant_of
 from tests.factories import CityStaffFactory, city_agency
 
-from .conftest import Line, department_staff, issued, passed
+from .conftest import (
+    ISSUE_DAY,
+    Line,
+    approved_batch,
+    department_staff,
+    issued,
+    minutes_upload,
+    passed,
+    province_staff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +89,7 @@ def test_issuing_files_the_lines_and_the_case_and_writes_both_documents(staff):
 def test_the_audit_event_records_both_hashes_and_the_case_was_accepted_first(staff):
     letter = issued(passed(), staff)
     events = AuditEvent.objects.for_object(letter.application)
-    assert list(events.values_list("action", flat=True).order_by("seq")) == ["accept", "file_case"]
+    assert list(events.values_list("action", flat=True).order_by("id")) == ["accept", "file_case"]
     event = events.get(action="file_case")
     assert (event.from_state, event.to_state) == ("accepted", "filed")
     assert event.data["letter"] == letter.number
@@ -107,21 +118,62 @@ def test_a_second_letter_for_the_same_case_is_refused(staff):
     case = passed()
     issued(case, staff)
     with pytest.raises(workflow.TransitionRefused) as refused:
-        issued(case, staff)
+        issue_letter(case, staff)
     assert refused.value.refusals[0].clause == "N-4.3"
     assert FilingLetter.objects.count() == 1
 
 
-def test_a_case_not_at_the_end_of_cultivation_is_refused_and_nothing_changes(staff):
-    case = passed(state="in_publicity")
-    with pytest.raises(workflow.TransitionRefused):
-        issued(case, staff)
+def _unchanged(case, state: str, events: int) -> None:
+    """Nothing moved: no letter, the case and its lines as they were, no audit event."""
     case.refresh_from_db()
-    assert case.state == "in_publicity" and not FilingLetter.objects.exists()
+    assert case.state == state and not FilingLetter.objects.filter(application=case).exists()
     assert set(case.occupations.values_list("status", flat=True)) == {Line.BANK_PASSED}
+    assert _events() == events
 
 
-def test_a_case_without_a_passed_bank_cannot_be_accepted(staff):
+def _events() -> int:
+    """Audit events but the sign-ins and token uses (forging a request starts with them)."""
+    return AuditEvent.objects.exclude(action__in=["login", "api_token_used"]).count()
+
+
+@pytest.mark.parametrize("state", ["cultivating", "accepted", "in_publicity"])
+def test_no_letter_outside_an_approved_acceptance_batch(staff, state):
+    """The notice (四(三)) admits an organization only with the leadership group's approval:
+    ``issue_letter`` refuses a case in no approved batch, citing N-4.3, whatever its state."""
+    case = passed(state=state)
+    events = _events()
+    with (
+        time_machine.travel(ISSUE_DAY, tick=False),
+        pytest.raises(workflow.TransitionRefused) as refused,
+    ):
+        issue_letter(case, staff)
+    assert [r.clause for r in refused.value.refusals] == ["N-4.3"]
+    assert "领导小组" in str(refused.value)
+    _unchanged(case, state, events)
+
+
+def test_no_letter_for_a_case_only_proposed_or_not_approved_in_its_batch(staff):
+    proposed, deferred, approved = passed(), passed(), passed()
+    with time_machine.travel(ISSUE_DAY, tick=False):
+        create_batch(proposed.round, "待审定批次", [proposed], staff)
+        batch = create_batch(deferred.round, "已审定批次", [deferred, approved], staff)
+        record_approval(
+            batch,
+            [Tick(deferred.pk, False, "材料待补充"), Tick(approved.pk, True)],
+            decided_on=ISSUE_DAY.date(),
+            meeting_ref="厅党组会议2023年第12次",
+            minutes=minutes_upload(),
+            user=department_staff(),
+        )
+        events = _events()
+        for case in (proposed, deferred):
+            with pytest.raises(workflow.TransitionRefused, match=r"N-4\.3"):
+                issue_letter(case, staff)
+            _unchanged(case, "cultivating", events)
+        assert issue_letter(approved, staff).batch == f"acceptance-{batch.pk}"
+
+
+def test_a_case_without_a_passed_bank_cannot_be_proposed_nor_accepted(staff):
     case = passed()
     case.occupations.update(status=Line.BANK_SUBMITTED)
     with pytest.raises(workflow.TransitionRefused) as refused:
@@ -130,18 +182,39 @@ def test_a_case_without_a_passed_bank_cannot_be_accepted(staff):
     assert Application.objects.get(pk=case.pk).state == "cultivating"
 
 
-def test_only_province_staff_issue_letters(client):
+def test_only_province_staff_issue_letters(staff):
     case = passed()
-    with pytest.raises(workflow.TransitionRefused):
-        issued(case, applicant_of(case))
+    batch = approved_batch(case)
+    for user in (applicant_of(case), department_staff()):
+        with pytest.raises(workflow.TransitionRefused):
+            issue_letters(batch, user)
     assert not FilingLetter.objects.exists()
+    assert Application.objects.get(pk=case.pk).state == State.ACCEPTED
+
+
+@pytest.mark.parametrize("role", ["province_staff", "department"])
+def test_accept_and_file_case_need_an_approved_batch_for_every_role(role):
+    """The engine itself refuses ``accept`` and ``file_case`` outside an approved batch, so no
+    caller (page, API, script) can accept or file a case by itself (N-4.3)."""
+    user = province_staff() if role == "province_staff" else department_staff()
+    cultivating, accepted = passed(), passed(state="accepted")
+    events = _events()
+    for case, action in ((cultivating, "accept"), (accepted, "file_case")):
+        with pytest.raises(workflow.TransitionRefused) as refused:
+            workflow.perform(case, action, user)
+        assert refused.value.refusals[0].clause in {"N-4.3", "SPEC-1"}
+        assert "N-4.3" in str(refused.value) or role == "department"
+    _unchanged(cultivating, "cultivating", events)
+    _unchanged(accepted, "accepted", events)
 
 
 def test_file_case_needs_a_letter(staff):
-    case = passed(state="accepted")
+    case = passed()
+    approved_batch(case)
     with pytest.raises(workflow.TransitionRefused) as refused:
-        workflow.perform(case, "file_case", staff)
-    assert refused.value.refusals[0].clause == "N-4.3"
+        workflow.perform(Application.objects.get(pk=case.pk), "file_case", staff)
+    assert [r.clause for r in refused.value.refusals] == ["N-4.3"]
+    assert "备案函" in str(refused.value)
 
 
 def test_an_expansion_keeps_the_validity_of_the_original_letter(staff):
@@ -180,21 +253,92 @@ def test_an_active_uploaded_template_replaces_the_default(staff):
     assert f"自定义模板标记 {letter.number}" in _docx_text(letter.docx)
 
 
-def test_province_staff_issue_a_letter_from_the_case_page(client, staff):
+def _forge(client, user, case) -> list[str]:
+    """POST every way there was to accept or file one case by itself: the removed per-case
+    URL, the case page's generic action for ``accept`` and ``file_case``, and the API's."""
+    client.force_login(user)
+    statuses = [client.post(f"/filing/cases/{case.pk}/issue/").status_code]
+    messages = []
+    for action in ("accept", "file_case"):
+        url = reverse("applications:action", args=[case.pk, action])
+        response = client.post(url, {"reason": "伪造"}, follow=True)
+        messages.append(response.content.decode())
+    assert statuses == [404]  # the per-case path is gone
+    return messages
+
+
+@pytest.mark.parametrize("state", ["cultivating", "accepted"])
+def test_a_forged_post_outside_an_approved_batch_is_refused_and_changes_nothing(client, state):
+    staff = province_staff()
+    case = passed(state=state)
+    Application.objects.filter(pk=case.pk).update(receiving_agency=staff.agency)
+    events = _events()
+    with time_machine.travel(ISSUE_DAY, tick=False):
+        pages = _forge(client, staff, case)
+    own = pages[0] if state == "cultivating" else pages[1]
+    assert "N-4.3" in own and "领导小组" in own
+    _unchanged(case, state, events)
+
+
+def test_the_api_offers_no_accept_and_refuses_it_citing_n_4_3(client, staff):
+    from tests.api.conftest import bearer, token_for
+
     case = passed()
     Application.objects.filter(pk=case.pk).update(receiving_agency=staff.agency)
-    client.force_login(staff)
-    page = client.get(reverse("applications:detail", args=[case.pk]))
-    issue_url = reverse("filing:issue", args=[case.pk])
-    assert issue_url in page.content.decode()
-    with time_machine.travel(datetime(2023, 12, 1, 10, tzinfo=SH), tick=False):
-        response = client.post(issue_url, follow=True)
-    assert FilingLetter.objects.get(application=case).number in response.content.decode()
-    assert Application.objects.get(pk=case.pk).state == State.FILED
+    secret = token_for(staff)
+    detail = client.get(f"/api/cases/{case.pk}", **bearer(secret))
+    assert detail.status_code == 200
+    assert "accept" not in {a["action"] for a in detail.json()["available_actions"]}
+    events = _events()
+    response = client.post(
+        f"/api/cases/{case.pk}/actions/accept",
+        {},
+        content_type="application/json",
+        **bearer(secret),
+    )
+    assert response.status_code == 409
+    assert [r["clause"] for r in response.json()["refusals"]] == ["N-4.3"]
+    _unchanged(case, "cultivating", events)
+
+
+def test_the_case_page_offers_no_accept_issue_or_file_button(client, staff):
+    """Province staff on a cultivating case whose bank passed, and on an accepted one: no
+    button accepts, issues or files; acceptance is the batch page's (N-4.3)."""
+    for state in ("cultivating", "accepted"):
+        case = passed(state=state)
+        Application.objects.filter(pk=case.pk).update(receiving_agency=staff.agency)
+        client.force_login(staff)
+        html = client.get(reverse("applications:detail", args=[case.pk])).content.decode()
+        for action in ("accept", "file_case"):
+            assert reverse("applications:action", args=[case.pk, action]) not in html
+        assert "/issue/" not in html and "签发备案函</button>" not in html
+        case = Application.objects.get(pk=case.pk)
+        assert not {"accept", "file_case"} & {
+            t.action for t in workflow.available_actions(case, staff)
+        }
+
+
+def test_the_case_page_tells_the_center_and_the_department_where_the_case_stands(client, staff):
+    case = passed()
+    Application.objects.filter(pk=case.pk).update(receiving_agency=staff.agency)
+    page = reverse("applications:detail", args=[case.pk])
+    department = department_staff()
+    for user in (staff, department):
+        client.force_login(user)
+        html = client.get(page).content.decode()
+        assert 'data-testid="acceptance-status"' in html and "尚未列入验收批次" in html
+        assert f"{reverse('filing:batches')}?round={case.round_id}" in html
+    with time_machine.travel(ISSUE_DAY, tick=False):
+        batch = create_batch(case.round, "2023年第一批验收", [case], staff)
+    html = client.get(page).content.decode()
+    assert reverse("filing:batch", args=[batch.pk]) in html and "2023年第一批验收" in html
+    for user in (applicant_of(case), CityStaffFactory(agency=city_agency("440100"))):
+        client.force_login(user)
+        assert 'data-testid="acceptance-status"' not in client.get(page).content.decode()
 
 
 @pytest.mark.parametrize("role", ["applicant", "city_staff", "department"])
-def test_no_one_else_issues_a_letter_or_sees_the_button(client, role):
+def test_no_one_else_accepts_or_files_a_case_or_sees_a_button(client, role):
     case = passed()
     user = {
         "applicant": lambda: applicant_of(case),
@@ -202,8 +346,8 @@ def test_no_one_else_issues_a_letter_or_sees_the_button(client, role):
         "department": department_staff,
     }[role]()
     client.force_login(user)
-    issue_url = reverse("filing:issue", args=[case.pk])
     page = client.get(reverse("applications:detail", args=[case.pk]))
-    assert issue_url not in page.content.decode()
-    assert client.post(issue_url).status_code == 404
-    assert not FilingLetter.objects.exists()
+    assert reverse("applications:action", args=[case.pk, "accept"]) not in page.content.decode()
+    events = _events()
+    _forge(client, user, case)
+    _unchanged(case, "cultivating", events)

@@ -6,6 +6,7 @@ import time_machine
 from django.urls import reverse
 
 from evalorg.applications.models import Application
+from evalorg.applications.workflow import perform
 from evalorg.core.models import AuditEvent
 from evalorg.publicity.models import PublicityNotice
 from tests.publicity.conftest import (
@@ -65,8 +66,8 @@ def test_objection_actions_ask_first(client, staff, action, question):
     case = approved()
     item = objection(published([case], staff), case)
     if action == "uphold":
-        item.status = "investigating"
-        item.save(update_fields=["status"])
+        with time_machine.travel(DURING, tick=False):
+            item = perform(item, "investigate", staff)
     client.force_login(staff)
     with time_machine.travel(DURING, tick=False):
         client.force_login(staff)

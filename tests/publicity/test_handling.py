@@ -46,7 +46,7 @@ def test_staff_investigate_then_uphold_with_a_reason(client, staff, case_and_obj
     item.refresh_from_db()
     assert item.status == "upheld" and item.resolved_by == staff
     assert item.resolution == "经核实，培训场地不存在。"
-    events = AuditEvent.objects.filter(object_type="publicity.objection").order_by("seq")
+    events = AuditEvent.objects.filter(object_type="publicity.objection").order_by("id")
     actions = [a for a in events.values_list("action", flat=True) if a != "objection_viewed"]
     assert actions == ["objection_filed", "investigate", "uphold"]
     assert events.filter(action="objection_viewed", actor=staff).exists()  # identity read

@@ -41,9 +41,13 @@ def test_staff_create_preview_and_publish_through_the_pages(client, staff):
         client.post(reverse("publicity:publish", args=[notice.pk]), {"confirm": "yes"})
     notice.refresh_from_db()
     assert notice.published_by == staff and notice.published_at is not None
+    assert notice.status == "published"
     assert set(Application.objects.values_list("state", flat=True)) == {"in_publicity"}
-    events = AuditEvent.objects.filter(action="publish")
+    events = AuditEvent.objects.filter(action="publish", object_type="applications.application")
     assert events.count() == 2 and len({e.data["batch"] for e in events}) == 1
+    own = AuditEvent.objects.get(action="publish", object_type="publicity.publicitynotice")
+    assert (own.from_state, own.to_state, own.audience) == ("draft", "published", "staff")
+    assert own.pk < min(e.pk for e in events)  # the notice moves first, its cases with it
 
 
 def test_publishing_tells_the_institutions(staff, django_capture_on_commit_callbacks):

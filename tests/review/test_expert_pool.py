@@ -16,6 +16,8 @@ from evalorg.notify.models import OutboundEmail
 from evalorg.review.models import ExpertProfile
 from tests.factories import ApplicantFactory, CityStaffFactory, city_agency, make_uscc
 
+from .conftest import verified
+
 pytestmark = pytest.mark.django_db
 URL = "/review/panels/experts/"
 
@@ -50,8 +52,11 @@ def test_city_staff_add_an_expert_who_is_invited_and_can_set_a_password(client):
 
     pool = client.get(URL).content.decode()
     assert "李专家" in pool and "广州职业技术学院" in pool
+    verified(staff)  # a received case: the panel page now shows the panel and its pool
     panel_page = client.get(reverse("panels:list")).content.decode()
-    assert "李专家" in panel_page or "panels:experts" not in panel_page  # offered to panels
+    pool_table = panel_page.split('data-testid="pool"', 1)[1].split("</table>", 1)[0]
+    assert f'<tr data-expert="{expert.pk}">' in pool_table and "李专家" in pool_table
+    assert f'<a href="{URL}" data-testid="manage-pool">' in panel_page  # the pool is linked
 
     client.logout()
     form = client.get(link, follow=True)

@@ -61,7 +61,7 @@ def test_submit_then_reopen_each_audited_internal(sheet):
     perform(sheet, "reopen_scoresheet", staff, reason="第二项评分偏高")
     sheet.refresh_from_db()
     assert sheet.status == "reopened" and sheet.submitted_at is None
-    events = AuditEvent.objects.for_object(sheet).order_by("seq")
+    events = AuditEvent.objects.for_object(sheet).order_by("id")
     assert [(e.action, e.audience) for e in events] == [
         ("submit_scoresheet", "internal"),
         ("reopen_scoresheet", "internal"),

@@ -9,9 +9,9 @@ import pytest
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.core.audit import verify_chain
 from evalorg.core.models import AuditEvent
-from evalorg.cultivation.models import Deliverable
-from evalorg.filing.models import FilingLetter
-from evalorg.publicity.models import Objection
+from evalorg.cultivation.models import Deliverable, TrainingSession
+from evalorg.filing.models import AcceptanceEntry, FilingLetter
+from evalorg.publicity.models import Objection, PublicityNotice
 from evalorg.simulation.run import report, simulate
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +51,16 @@ def test_a_small_round_runs_end_to_end_as_the_seed_dictates():
         == FilingLetter.objects.filter(application__round=round_).count()
     )
 
+    # Every filed case was approved in a published acceptance batch, and nothing else was
+    # accepted: neither the day-180 sweep nor a case page accepts (issue 18, N-4.3).
+    in_batches = AcceptanceEntry.objects.filter(
+        application__round=round_, approved=True, batch__status="published"
+    ).values_list("application_id", flat=True)
+    assert set(in_batches) == set(
+        Application.objects.filter(round=round_, state=State.FILED).values_list("pk", flat=True)
+    )
+    assert _reached(round_, "accept") == filed
+
     # The seed's draws, and only they, decide the detours.
     assert _reached(round_, "return_for_correction") == sum(f.returned for f in fates.values())
     on_notice = Application.objects.filter(round=round_, notice_entries__isnull=False)
@@ -60,6 +70,9 @@ def test_a_small_round_runs_end_to_end_as_the_seed_dictates():
     )
     assert statuses == sorted(objected)
     assert final.get(State.OBJECTION_UPHELD, 0) == objected.count("upheld")
+    notices = PublicityNotice.objects.filter(round=round_)
+    assert set(notices.values_list("status", flat=True)) == {"ended"}  # by the sweep
+    assert set(TrainingSession.objects.values_list("status", flat=True)) == {"held"}
 
     lines = ApplicationOccupation.objects.filter(application__round=round_)
     assert lines.filter(status="filed").count() > 0

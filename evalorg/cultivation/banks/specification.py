@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
@@ -162,9 +163,17 @@ def _share_problems(
     for importance, limit, is_min, template in limits:
         share = 100 * counts[importance] / len(points)
         if (share < limit - 1e-9) if is_min else (share > limit + 1e-9):
-            args = {"share": f"{share:.1f}", "limit": f"{limit:g}"}
+            args = {"share": _shown_share(share, is_min), "limit": f"{limit:g}"}
             msg = _("%(level)d级") % {"level": level} + template % args + _("（N-4.2）。")
             yield error(sheet, first, F_IMPORTANCE, msg)
+
+
+def _shown_share(share: float, is_min: bool) -> str:
+    """A refused share to one decimal, rounded away from the limit it failed (down for a
+    minimum, up for a maximum), so 79.96 % shows as 79.9 %, never as "80.0 %, at least 80 %"."""
+    tenths = share * 10
+    rounded = math.floor(tenths + 1e-9) if is_min else math.ceil(tenths - 1e-9)
+    return f"{rounded / 10:.1f}"
 
 
 def _range_size_problems(

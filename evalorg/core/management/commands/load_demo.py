@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -9,7 +11,7 @@ from evalorg.settings import env_bool
 class Command(BaseCommand):
     help = "Create demo accounts and data (idempotent) and print the demo logins."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if env_bool("EVALORG_PRODUCTION", False):
             raise CommandError("演示数据（含公开的演示密码和动态验证码密钥）不得载入生产环境。")
         call_command("load_reference_data", stdout=self.stdout)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -8,7 +10,7 @@ from evalorg.core.reference import loaders
 class Command(BaseCommand):
     help = "Load reference data (divisions, occupations, USCC codes, calendar, agencies, rounds)."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         data_dir = settings.EVALORG_REFERENCE_DATA_DIR
         for name, loader in loaders():
             with transaction.atomic():

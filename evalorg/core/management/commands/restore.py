@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -20,7 +21,7 @@ class Command(BaseCommand):
             help="restore over a non-empty database (uploads and checkpoints are moved aside)",
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         archive = Path(options["archive"])
         if not archive.is_file():
             raise CommandError(f"找不到备份文件 / no such archive: {archive}")

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from evalorg.core.sweeps import run_sweeps
@@ -6,7 +8,7 @@ from evalorg.core.sweeps import run_sweeps
 class Command(BaseCommand):
     help = "Run every registered sweep once (idempotent; a timer runs it every 5 minutes)."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         results = run_sweeps()
         for result in results:
             self.stdout.write(f"{result.name}: {result.summary}")

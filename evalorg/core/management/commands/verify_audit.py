@@ -1,4 +1,5 @@
 import sys
+from typing import Any
 
 from django.core.management.base import BaseCommand
 
@@ -12,7 +13,7 @@ class Command(BaseCommand):
         "the count, or the first broken link (exit 1)."
     )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         report = verify_chain()
         if not report.ok:
             where = f"id {report.broken_id}" if report.broken_id is not None else "chain end"
@@ -29,6 +30,8 @@ class Command(BaseCommand):
             )
             sys.exit(1)
         checkpoints = len(read_checkpoints())
+        waiting = f"; {report.pending} newer events await sealing" if report.pending else ""
         self.stdout.write(
             f"OK: {report.count} audit events, chain intact, {checkpoints} checkpoints agree"
+            + waiting
         )
