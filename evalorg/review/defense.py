@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet
@@ -281,19 +282,19 @@ def is_center(slot: DefenseSlot, user: User) -> bool:
     return user.agency_id is not None and user.agency_id == slot.session.panel.agency_id
 
 
-def not_yet_held(slot: DefenseSlot, actor, data: dict) -> Refusal | None:
+def not_yet_held(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> Refusal | None:
     if slot.session.date < clock.today():
         return Refusal(CLAUSE, _("答辩已举行，不能再确认或申请调整。"))
     return None
 
 
-def day_reached(slot: DefenseSlot, actor, data: dict) -> Refusal | None:
+def day_reached(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> Refusal | None:
     if slot.session.date > clock.today():
         return Refusal(CLAUSE, _("答辩日期未到，不能登记出席情况。"))
     return None
 
 
-def _slot_data(slot: DefenseSlot, data: dict) -> None:
+def _slot_data(slot: DefenseSlot, data: dict[str, Any]) -> None:
     """What the slot's events carry: its session, position and time (never the panel)."""
     row = timed(slot)
     data.update(
@@ -305,19 +306,19 @@ def _slot_data(slot: DefenseSlot, data: dict) -> None:
     )
 
 
-def _confirmed(slot: DefenseSlot, actor, data: dict) -> None:
+def _confirmed(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> None:
     slot.confirmed_at = clock.now()
     slot.change_reason = ""
     _slot_data(slot, data)
 
 
-def _change_requested(slot: DefenseSlot, actor, data: dict) -> None:
+def _change_requested(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> None:
     slot.confirmed_at = None
     slot.change_reason = str(data["reason"]).strip()[:500]
     _slot_data(slot, data)
 
 
-def _tell_center(slot: DefenseSlot, actor, data: dict) -> None:
+def _tell_center(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> None:
     center = User.objects.filter(
         role=Role.PROVINCE_STAFF, agency__kind=Agency.Kind.PROVINCE, is_active=True
     )
@@ -326,7 +327,7 @@ def _tell_center(slot: DefenseSlot, actor, data: dict) -> None:
     notify_users(center, subject, slot.change_reason, url)
 
 
-def _moved(slot: DefenseSlot, actor, data: dict) -> None:
+def _moved(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> None:
     """The slot's new session and position (``data``); the applicant answers again."""
     slot.session = DefenseSession.objects.get(pk=data["session"])
     slot.position = int(data["position"])
@@ -336,11 +337,11 @@ def _moved(slot: DefenseSlot, actor, data: dict) -> None:
     _slot_data(slot, data)
 
 
-def _tell_moved(slot: DefenseSlot, actor, data: dict) -> None:
+def _tell_moved(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> None:
     _tell_applicant(slot, _("现场答辩时间调整通知"))
 
 
-def _attendance(slot: DefenseSlot, actor, data: dict) -> None:
+def _attendance(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> None:
     _slot_data(slot, data)
 
 
@@ -421,8 +422,10 @@ def register_defense_transitions() -> None:
 def respond(slot: DefenseSlot, actor: User, *, confirm: bool, reason: str = "") -> DefenseSlot:
     """The applicant confirms its slot or asks for another time with a reason."""
     if confirm:
-        return perform(slot, "confirm_defense", actor)
-    return perform(slot, "request_reschedule", actor, reason=reason.strip())
+        moved: DefenseSlot = perform(slot, "confirm_defense", actor)
+    else:
+        moved = perform(slot, "request_reschedule", actor, reason=reason.strip())
+    return moved
 
 
 ATTENDANCE_ACTIONS = {"present": "mark_attended", "absent": "mark_absent"}
@@ -433,7 +436,8 @@ def mark_attendance(slot: DefenseSlot, attendance: str, actor: User) -> DefenseS
     action = ATTENDANCE_ACTIONS.get(attendance, attendance)
     if action not in ("mark_attended", "mark_absent"):
         raise refused(_("请选择出席或缺席。"))
-    return perform(slot, action, actor)
+    moved: DefenseSlot = perform(slot, action, actor)
+    return moved
 
 
 def absent_application_ids(round_: Round) -> set[int]:
@@ -443,11 +447,11 @@ def absent_application_ids(round_: Round) -> set[int]:
 
 
 def defense_adjusted_scores(
-    scores: dict,
+    scores: dict[str, Any],
     absent: bool,
     items: Iterable[TemplateItem],
     rule: str = Round.AbsenceScoring.ZERO_DEFENSE_ITEMS,
-) -> dict:
+) -> dict[str, Any]:
     """One expert's ``{item_code: points}`` as it counts for the ranking: an absent case gets
     0 on every ``defense_*`` item (round setting ``absence_scoring``). Returns a new dict."""
     adjusted = dict(scores)
@@ -462,7 +466,7 @@ def defense_adjusted_scores(
 # ---- notices and reminders --------------------------------------------------------------------
 
 
-def _when(session: DefenseSession) -> dict:
+def _when(session: DefenseSession) -> dict[str, Any]:
     return {
         "date": session.date.isoformat(),
         "start_time": session.start_time.strftime("%H:%M"),
@@ -470,7 +474,7 @@ def _when(session: DefenseSession) -> dict:
     }
 
 
-def _record(slot: DefenseSlot, action: str, actor, audience: str, **extra) -> None:
+def _record(slot: DefenseSlot, action: str, actor: User, audience: str, **extra: Any) -> None:
     row = timed(slot)
     data = {
         "application": slot.application_id,

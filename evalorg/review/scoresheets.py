@@ -14,6 +14,7 @@ Every event is ``internal``: an applicant never learns which experts scored it.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -57,7 +58,7 @@ def is_panel_staff(sheet: Scoresheet, user: User) -> bool:
 # ---- guards -------------------------------------------------------------------------------------
 
 
-def scoring_still_open(sheet: Scoresheet, actor, data: dict) -> Refusal | None:
+def scoring_still_open(sheet: Scoresheet, actor: User, data: dict[str, Any]) -> Refusal | None:
     from .panels import scoring_open
 
     if not scoring_open(sheet.application):
@@ -65,7 +66,9 @@ def scoring_still_open(sheet: Scoresheet, actor, data: dict) -> Refusal | None:
     return None
 
 
-def declared_without_conflict(sheet: Scoresheet, actor, data: dict) -> Refusal | None:
+def declared_without_conflict(
+    sheet: Scoresheet, actor: User, data: dict[str, Any]
+) -> Refusal | None:
     key = {"panel_id": sheet.panel_id, "application_id": sheet.application_id}
     if not ConflictDeclaration.objects.filter(**key, expert_id=sheet.expert_id).exists():
         return Refusal(CLAUSE, _("提交评估表前，请先声明是否存在利益冲突。"))
@@ -75,7 +78,7 @@ def declared_without_conflict(sheet: Scoresheet, actor, data: dict) -> Refusal |
     return None
 
 
-def scores_complete(sheet: Scoresheet, actor, data: dict) -> list[Refusal]:
+def scores_complete(sheet: Scoresheet, actor: User, data: dict[str, Any]) -> list[Refusal]:
     """Every item of the round's template scored, 0..max in steps of 0.5, and an opinion."""
     refusals = []
     for item in template_for(sheet.panel.round, sheet.panel.stage):
@@ -104,7 +107,7 @@ def _points(value: Decimal) -> str:
 # ---- effects ------------------------------------------------------------------------------------
 
 
-def stamp_submitted(sheet: Scoresheet, actor, data: dict) -> None:
+def stamp_submitted(sheet: Scoresheet, actor: User, data: dict[str, Any]) -> None:
     sheet.submitted_at = clock.now()
     items = template_for(sheet.panel.round, sheet.panel.stage)
     data.update(
@@ -116,7 +119,7 @@ def stamp_submitted(sheet: Scoresheet, actor, data: dict) -> None:
     )
 
 
-def clear_submitted(sheet: Scoresheet, actor, data: dict) -> None:
+def clear_submitted(sheet: Scoresheet, actor: User, data: dict[str, Any]) -> None:
     sheet.submitted_at = None
     sheet.version += 1
     data.update(
@@ -127,7 +130,7 @@ def clear_submitted(sheet: Scoresheet, actor, data: dict) -> None:
     )
 
 
-def tell_expert(sheet: Scoresheet, actor, data: dict) -> None:
+def tell_expert(sheet: Scoresheet, actor: User, data: dict[str, Any]) -> None:
     from evalorg.notify.services import notify_users
 
     subject = _("评估表已退回修改：%(name)s") % {"name": sheet.application.institution.name}
@@ -173,7 +176,13 @@ def register_scoresheet_transitions() -> None:
 
 
 def save_draft(
-    key: dict, version: int, scores: dict, comments: dict, opinion: str, *, audited: bool = True
+    key: dict[str, Any],
+    version: int,
+    scores: dict[str, Any],
+    comments: dict[str, Any],
+    opinion: str,
+    *,
+    audited: bool = True,
 ) -> Scoresheet | None:
     """Compare-and-swap on ``version``; None when the page was stale or the sheet is locked.
 
@@ -213,11 +222,19 @@ def save_draft(
     return sheet
 
 
-def submit(key: dict, version: int, scores: dict, comments: dict, opinion: str, expert: User):
+def submit(
+    key: dict[str, Any],
+    version: int,
+    scores: dict[str, Any],
+    comments: dict[str, Any],
+    opinion: str,
+    expert: User,
+) -> Scoresheet | None:
     """Save the typed values and submit them, in one transaction; None when the page was stale
     (as ``save_draft``); ``TransitionRefused`` (nothing saved) when submitting is refused."""
     with transaction.atomic():
         sheet = save_draft(key, version, scores, comments, opinion, audited=False)
         if sheet is None:
             return None
-        return perform(sheet, "submit_scoresheet", expert)
+        submitted: Scoresheet = perform(sheet, "submit_scoresheet", expert)
+        return submitted
