@@ -149,7 +149,6 @@ def route_chosen(application: Application, actor, data: dict) -> Refusal | None:
     return None
 
 
-STAFF = frozenset({Role.CITY_STAFF, Role.PROVINCE_STAFF})
 APPLICANT = frozenset({Role.APPLICANT})
 
 register(
@@ -177,7 +176,7 @@ register(
         confirm=_("确定退回补正吗？退回后申请机构将收到退回理由，本次核验结论不能撤回。"),
         sources=frozenset({State.SUBMITTED}),
         target=State.RETURNED_FOR_CORRECTION,
-        roles=STAFF,
+        roles=Role.REVIEWING_STAFF,
         relation=access.is_receiving_staff,
         effects=(on_returned,),
         needs_reason=True,
@@ -248,7 +247,7 @@ register_line(
         label=_("排除该职业"),
         sources=frozenset({LineStatus.REQUESTED}),
         target=LineStatus.EXCLUDED,
-        roles=STAFF | PROVINCE,
+        roles=Role.REVIEWING_STAFF,
         relation=line_receiving_staff,
         needs_reason=True,
         style="outline-danger",

@@ -7,6 +7,7 @@ class FilingConfig(AppConfig):
     verbose_name = "验收备案"
 
     def ready(self) -> None:
+        from evalorg.accounts.models import Role
         from evalorg.accounts.navigation import NavItem, register_nav, register_todo
         from evalorg.applications.sections import register_case_section
 
@@ -26,7 +27,7 @@ class FilingConfig(AppConfig):
             NavItem(
                 label="验收批次",
                 url_name="filing:batches",
-                roles=frozenset({"province_staff", "department"}),
+                roles=Role.PROVINCIAL,
                 order=55,
             )
         )

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 CLAUSE = "N-4.3"
 PROVINCE = frozenset({Role.PROVINCE_STAFF})
-PROVINCE_OR_DEPARTMENT = frozenset({Role.PROVINCE_STAFF, Role.DEPARTMENT})
 
 
 def not_approved() -> Refusal:
@@ -85,7 +84,7 @@ def register_filing_transitions() -> None:
             label=_("验收通过"),
             sources=frozenset({State.CULTIVATING}),
             target=State.ACCEPTED,
-            roles=PROVINCE_OR_DEPARTMENT,
+            roles=Role.PROVINCIAL,
             guards=(has_passed_bank, approved_in_batch),
             style="success",
             audience=Audience.APPLICANT,

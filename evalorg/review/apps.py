@@ -1,7 +1,5 @@
 from django.apps import AppConfig
 
-STAFF = frozenset({"city_staff", "province_staff"})
-
 
 class ReviewConfig(AppConfig):
     name = "evalorg.review"
@@ -9,6 +7,7 @@ class ReviewConfig(AppConfig):
     verbose_name = "评审推荐"
 
     def ready(self) -> None:
+        from evalorg.accounts.models import Role
         from evalorg.accounts.navigation import NavItem, register_nav, register_todo
         from evalorg.applications.access import register_scope
         from evalorg.core import demo
@@ -32,10 +31,11 @@ class ReviewConfig(AppConfig):
         register_todo(todo_for)
         demo.register(40, "review", build_review_demo)
         register_sweep("defense_reminders", remind_unconfirmed)
+        reviewing = Role.REVIEWING_STAFF
         for item in [
-            NavItem(label="受理清单", url_name="review_inbox:inbox", roles=STAFF, order=25),
-            NavItem(label="评审组", url_name="panels:list", roles=STAFF, order=40),
-            NavItem(label="排名推荐", url_name="review:ranking", roles=STAFF, order=45),
+            NavItem(label="受理清单", url_name="review_inbox:inbox", roles=reviewing, order=25),
+            NavItem(label="评审组", url_name="panels:list", roles=reviewing, order=40),
+            NavItem(label="排名推荐", url_name="review:ranking", roles=reviewing, order=45),
             NavItem(
                 label="各地市报送",
                 url_name="review:province_overview",

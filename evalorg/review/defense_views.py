@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 from evalorg.applications import access
 from evalorg.core import clock
 from evalorg.core.workflow import TransitionRefused, available_actions
@@ -36,7 +37,7 @@ class SessionForm(forms.Form):
 
 
 def _center(request: HttpRequest) -> None:
-    if request.user.role != Role.PROVINCE_STAFF:
+    if not has_role(request.user, Role.PROVINCE_STAFF):
         raise PermissionDenied(_("仅省职业技能服务指导中心可以安排现场答辩。"))
 
 

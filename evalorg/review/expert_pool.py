@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Agency, Role, User
+from evalorg.accounts.permissions import has_role
 from evalorg.core import audit
 from evalorg.institutions.uscc import parse_uscc
 from evalorg.notify.services import queue_email
@@ -28,11 +29,9 @@ from evalorg.notify.services import queue_email
 from .models import ExpertProfile
 from .panels import expert_row, major_group_names
 
-POOL_ROLES = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
-
 
 def _agency(request: HttpRequest) -> Agency:
-    if request.user.role not in POOL_ROLES or request.user.agency_id is None:
+    if not has_role(request.user, Role.REVIEWING_STAFF) or request.user.agency_id is None:
         raise PermissionDenied(
             _("仅地市评价指导机构和省职业技能服务指导中心可以管理本机构专家库。")
         )

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Role, User
+from evalorg.accounts.permissions import has_role
 from evalorg.applications.materials import applicable_items, current_materials
 from evalorg.applications.models import Application, State
 from evalorg.core.confirm import unless_confirmed
@@ -44,7 +45,7 @@ from .services import assignment_for, experts_for, template_for
 
 
 def _expert(request: HttpRequest) -> User:
-    if request.user.role != Role.EXPERT:
+    if not has_role(request.user, Role.EXPERT):
         raise PermissionDenied(_("仅评审专家可以访问。"))
     return request.user
 

@@ -38,6 +38,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from evalorg.accounts.models import Agency, Role
+from evalorg.accounts.permissions import has_role
 from evalorg.applications import access, workflow
 from evalorg.applications.materials import applicable_items
 from evalorg.applications.models import Application, ApplicationOccupation, State
@@ -61,7 +62,6 @@ from .services import first_instance_stage
 from .verification import VERIFICATION_ACTIONS, checks_for, load_case
 
 PAGE_SIZE = 25
-INBOX_ROLES = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
 INBOX_STATES = [(value, label) for value, label in State.choices if value != State.DRAFT]
 # Sort by the lifecycle order of the states, not by their codes.
 STATE_ORDER = Case(
@@ -143,7 +143,7 @@ class InboxFilterForm(forms.Form):
 
 
 def require_inbox_user(user) -> None:
-    if user.role not in INBOX_ROLES:
+    if not has_role(user, Role.REVIEWING_STAFF):
         raise PermissionDenied(_("仅地市评价指导机构和省职业技能服务指导中心可以访问受理清单。"))
 
 
@@ -158,7 +158,7 @@ def with_row_data(qs: QuerySet, user) -> QuerySet:
     occupations = ApplicationOccupation.objects.select_related("occupation")
     qs = qs.select_related("institution", "institution__county", "receiving_agency")
     qs = qs.prefetch_related(Prefetch("occupations", queryset=occupations))
-    if user.role == Role.PROVINCE_STAFF:
+    if has_role(user, Role.PROVINCE_STAFF):
         qs = with_city_results(qs)
     return qs
 
@@ -260,7 +260,7 @@ def filtered_inbox(request: HttpRequest) -> tuple[InboxFilterForm, QuerySet]:
     require_inbox_user(request.user)
     scoped = Application.objects.for_user(request.user)
     agencies = []
-    if request.user.role == Role.PROVINCE_STAFF:
+    if has_role(request.user, Role.PROVINCE_STAFF):
         agencies = inbox_agencies(scoped)
     form = InboxFilterForm(request.GET, counties=inbox_counties(scoped), agencies=agencies)
     form.is_valid()  # invalid fields are simply not applied; the form shows their errors
@@ -279,7 +279,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "agency": request.user.agency,
-            "is_province": request.user.role == Role.PROVINCE_STAFF,
+            "is_province": has_role(request.user, Role.PROVINCE_STAFF),
         },
     )
 

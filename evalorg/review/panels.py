@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Agency, Role, User
+from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import Application, State
 from evalorg.catalog.models import Occupation
 from evalorg.core import audit
@@ -45,7 +46,6 @@ from .services import (
     template_for,
 )
 
-STAFF_ROLES = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
 # Where experts may still score: verified at the city (or at the provincial center for the
 # cases routed to it), and province_review for the provincial selection.
 SCORING_STATES = frozenset({State.VERIFIED, State.PROVINCE_REVIEW})
@@ -59,7 +59,7 @@ def scoring_open(application: Application) -> bool:
 
 
 def _agency(request: HttpRequest) -> Agency:
-    if request.user.role not in STAFF_ROLES or request.user.agency_id is None:
+    if not has_role(request.user, Role.REVIEWING_STAFF) or request.user.agency_id is None:
         raise PermissionDenied(_("仅地市评价指导机构和省职业技能服务指导中心可以管理评审组。"))
     return request.user.agency
 

@@ -19,6 +19,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Agency, Role
+from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import Application, State
 from evalorg.core import clock
 from evalorg.rounds.models import Round
@@ -139,7 +140,7 @@ def city_overview(round_: Round) -> list[CityRow]:
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    if request.user.role != Role.PROVINCE_STAFF:
+    if not has_role(request.user, Role.PROVINCE_STAFF):
         raise PermissionDenied(_("仅省职业技能服务指导中心可以查看各地市报送情况。"))
     rounds = list(Round.objects.filter(applications__isnull=False).distinct().order_by("-pk"))
     round_ = pick_round(rounds, request.GET.get("round"))

@@ -34,7 +34,6 @@ from .services import assignment_for, template_for
 CLAUSE = "N-4.1.2"
 STEP = Decimal("0.5")
 Status = Scoresheet.Status
-STAFF = frozenset({Role.CITY_STAFF, Role.PROVINCE_STAFF})
 EDITABLE = frozenset({Status.DRAFT, Status.REOPENED})
 
 SHEETS = define(Scoresheet, "status", "scoresheet")
@@ -159,7 +158,7 @@ def register_scoresheet_transitions() -> None:
             label=_("退回修改"),
             sources=frozenset({Status.SUBMITTED}),
             target=Status.REOPENED,
-            roles=STAFF,
+            roles=Role.REVIEWING_STAFF,
             relation=is_panel_staff,
             guards=(scoring_still_open,),
             effects=(clear_submitted,),

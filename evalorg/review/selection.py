@@ -18,6 +18,7 @@ from django.core.files import File
 from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import Application, State
 from evalorg.applications.submission import applicant_users, tell_applicant
 from evalorg.applications.workflow import (
@@ -43,11 +44,11 @@ DEPARTMENT = frozenset({Role.DEPARTMENT})
 
 
 def is_center(application: Application, user) -> bool:
-    return user.role == Role.PROVINCE_STAFF and user.agency_id is not None
+    return has_role(user, Role.PROVINCE_STAFF) and user.agency_id is not None
 
 
 def is_department(application: Application, user) -> bool:
-    return user.role == Role.DEPARTMENT
+    return has_role(user, Role.DEPARTMENT)
 
 
 def approved_in_decision(application: Application, actor, data: dict) -> Refusal | None:

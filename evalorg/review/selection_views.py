@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Agency, Role
+from evalorg.accounts.permissions import has_role
 from evalorg.applications import access, workflow
 from evalorg.applications.models import Application, State
 from evalorg.core import audit
@@ -30,7 +31,7 @@ from .staff_views import _show_refusals
 
 
 def _center(request: HttpRequest) -> Agency:
-    if request.user.role != Role.PROVINCE_STAFF:
+    if not has_role(request.user, Role.PROVINCE_STAFF):
         raise PermissionDenied(_("仅省职业技能服务指导中心可以进行省级评审。"))
     return request.user.agency
 
@@ -134,7 +135,7 @@ class ApprovalForm(MinutesForm):
 
 
 def _department(request: HttpRequest) -> None:
-    if request.user.role != Role.DEPARTMENT:
+    if not has_role(request.user, Role.DEPARTMENT):
         raise PermissionDenied(_("仅省人社厅可以记录遴选工作领导小组的审定结果。"))
 
 
@@ -203,7 +204,7 @@ def approval(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def approval_minutes(request: HttpRequest, pk: int) -> HttpResponse:
-    if request.user.role not in (Role.DEPARTMENT, Role.PROVINCE_STAFF):
+    if not has_role(request.user, Role.DEPARTMENT, Role.PROVINCE_STAFF):
         raise PermissionDenied(_("仅省人社厅和省职业技能服务指导中心可以查阅会议纪要。"))
     decision = get_object_or_404(LeadershipDecision.objects.select_related("minutes"), pk=pk)
     audit.record("minutes_viewed", decision, actor=request.user)

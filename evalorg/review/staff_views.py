@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Agency, Role
+from evalorg.accounts.permissions import has_role
 from evalorg.applications import access, workflow
 from evalorg.applications.models import Application, State
 from evalorg.core import audit
@@ -30,14 +31,13 @@ from .models import DeadlineExtension
 from .scoring import PROFESSIONALISM, format_score, methods_used
 from .services import RankedRow, agency_rounds, pick_round, ranked
 
-STAFF_ROLES = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
 SEND_CONFIRM = _lazy(
     "确定报送省中心吗？本批次全部已推荐申请将一并报送，报送后不能撤回或修改推荐意见。"
 )
 
 
 def _agency(request: HttpRequest) -> Agency:
-    if not request.user.is_authenticated or request.user.role not in STAFF_ROLES:
+    if not request.user.is_authenticated or not has_role(request.user, Role.REVIEWING_STAFF):
         raise PermissionDenied(_("仅地市评价指导机构和省职业技能服务指导中心可以访问。"))
     return request.user.agency
 
@@ -357,7 +357,7 @@ class ExtensionForm(forms.Form):
 @login_required
 def extend_deadline(request: HttpRequest) -> HttpResponse:
     """The provincial center reopens the sending window for one city agency (audited)."""
-    if not request.user.is_authenticated or request.user.role != Role.PROVINCE_STAFF:
+    if not request.user.is_authenticated or not has_role(request.user, Role.PROVINCE_STAFF):
         raise PermissionDenied(_("仅省职业技能服务指导中心可以重新开放报送。"))
     form = ExtensionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from evalorg.accounts.models import Role
 from evalorg.accounts.navigation import TodoItem
+from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import Application, State
 
 from .models import Scoresheet
@@ -20,9 +21,9 @@ STAFF_TODO = {
 
 
 def todo_for(user) -> list[TodoItem]:
-    if user.role in (Role.CITY_STAFF, Role.PROVINCE_STAFF):
+    if has_role(user, Role.REVIEWING_STAFF):
         return _staff_items(user)
-    if user.role == Role.EXPERT:
+    if has_role(user, Role.EXPERT):
         return _expert_items(user)
     return []
 

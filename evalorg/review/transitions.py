@@ -38,8 +38,6 @@ from .services import (
     stage_now,
 )
 
-STAFF = frozenset({Role.CITY_STAFF, Role.PROVINCE_STAFF})
-
 
 def all_items_checked(application: Application, actor: User, data: dict[str, Any]) -> list[Refusal]:
     from evalorg.applications.materials import applicable_items
@@ -273,7 +271,7 @@ def register_review_transitions() -> None:
             confirm=_("确定初审通过吗？通过后材料核验结论不能修改。"),
             sources=frozenset({State.SUBMITTED}),
             target=State.VERIFIED,
-            roles=STAFF,
+            roles=Role.REVIEWING_STAFF,
             relation=access.is_receiving_staff,
             guards=(all_items_checked, findings_resolved),
             style="success",
@@ -284,7 +282,7 @@ def register_review_transitions() -> None:
             label=_("确认专家评估完成"),
             sources=frozenset({State.VERIFIED}),
             target=State.CITY_ASSESSED,
-            roles=STAFF,
+            roles=Role.REVIEWING_STAFF,
             relation=access.is_receiving_staff,
             guards=(scoring_complete,),
         ),
@@ -294,7 +292,7 @@ def register_review_transitions() -> None:
             confirm=_("确定推荐该申请吗？"),
             sources=frozenset({State.CITY_ASSESSED}),
             target=State.RECOMMENDED,
-            roles=STAFF,
+            roles=Role.REVIEWING_STAFF,
             relation=access.is_receiving_staff,
             guards=(decision_given("N-4.1.2"), within_quota),
             effects=(stores_decision(True, first_instance),),
@@ -308,7 +306,7 @@ def register_review_transitions() -> None:
             confirm=_("确定不推荐该申请吗？申请机构将收到不推荐理由。"),
             sources=frozenset({State.CITY_ASSESSED}),
             target=State.NOT_RECOMMENDED,
-            roles=STAFF,
+            roles=Role.REVIEWING_STAFF,
             relation=access.is_receiving_staff,
             guards=(decision_given("N-4.1.2"),),
             effects=(stores_decision(False, first_instance), tell_not_recommended),
@@ -321,7 +319,7 @@ def register_review_transitions() -> None:
             label=_("修改推荐意见"),
             sources=frozenset({State.RECOMMENDED, State.NOT_RECOMMENDED}),
             target=State.CITY_ASSESSED,
-            roles=STAFF,
+            roles=Role.REVIEWING_STAFF,
             relation=access.is_receiving_staff,
             guards=(not_yet_sent, sending_window_open),
             effects=(clear_decision,),
@@ -334,7 +332,7 @@ def register_review_transitions() -> None:
             confirm=_("确定报送省中心吗？报送后不能撤回或修改推荐意见。"),
             sources=frozenset({State.RECOMMENDED}),
             target=State.PROVINCE_REVIEW,
-            roles=STAFF,
+            roles=Role.REVIEWING_STAFF,
             relation=access.is_receiving_staff,
             guards=(sending_window_open,),
             effects=(open_province_selection,),

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 from evalorg.applications import access, workflow
 from evalorg.applications.materials import applicable_items, current_materials
 from evalorg.applications.models import Application, State
@@ -46,7 +47,7 @@ def load_case(request: HttpRequest, pk: int, *, to_act: bool = False) -> Applica
     application = access.get_for_user(qs, request.user, pk)
     if access.is_receiving_staff(application, request.user):
         return application
-    if not to_act and request.user.role == Role.PROVINCE_STAFF:
+    if not to_act and has_role(request.user, Role.PROVINCE_STAFF):
         return application  # in scope only through its provincial selection record
     raise Http404
 
