@@ -21,7 +21,7 @@ from typing import Any, TypeVar, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from .models import role_names
@@ -65,15 +65,21 @@ class Policy:
     predicate: Predicate
     # The 403 page's text when refused, citing the rule.
     message: str
+    # Refuse with a 404 instead, so that the object's existence is not revealed.
+    hide: bool = False
 
 
 _policies: dict[str, Policy] = {}
 
 
-def register_policy(name: str, predicate: Predicate, message: str) -> None:
+def register_policy(
+    name: str, predicate: Predicate, message: str = "", *, hide: bool = False
+) -> None:
+    """Register the app's rule ``name``: ``predicate(obj, user)``; refused with ``message``
+    (403) or, when ``hide``, with a 404 that does not reveal the object exists."""
     if name in _policies:
         raise ImproperlyConfigured(f"Policy {name!r} is registered twice.")
-    _policies[name] = Policy(name, predicate, message)
+    _policies[name] = Policy(name, predicate, message, hide)
 
 
 def policy(name: str) -> Policy:
@@ -91,6 +97,11 @@ def allowed(user: Any, name: str, obj: Any = None) -> bool:
 
 
 def require(user: Any, name: str, obj: Any = None) -> None:
-    """Raise ``PermissionDenied`` (the 403 page, with the policy's message) unless allowed."""
-    if not allowed(user, name, obj):
-        raise PermissionDenied(policy(name).message)
+    """Raise ``PermissionDenied`` (the 403 page, with the policy's message), or ``Http404`` for
+    a hiding policy, unless allowed."""
+    if allowed(user, name, obj):
+        return
+    rule = policy(name)
+    if rule.hide:
+        raise Http404
+    raise PermissionDenied(rule.message)

@@ -9,13 +9,16 @@ class FilingConfig(AppConfig):
     def ready(self) -> None:
         from evalorg.accounts.models import Role
         from evalorg.accounts.navigation import NavItem, register_nav, register_todo
+        from evalorg.accounts.permissions import register_policy
         from evalorg.applications.sections import register_case_section
 
+        from .access import DOWNLOAD_LETTER, may_download
         from .batches import register_batch_transitions
         from .sections import letter_section, supervision_section
         from .todo import todo_for
         from .transitions import register_filing_transitions
 
+        register_policy(DOWNLOAD_LETTER, may_download, hide=True)
         register_filing_transitions()
         register_batch_transitions()
         register_case_section(letter_section)
@@ -35,7 +38,7 @@ class FilingConfig(AppConfig):
             NavItem(
                 label="属地监管",
                 url_name="filing:supervision_list",
-                roles=frozenset({"city_staff", "province_staff", "department"}),
+                roles=Role.AGENCY_STAFF,
                 order=60,
             )
         )

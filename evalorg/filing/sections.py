@@ -9,11 +9,12 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
+from evalorg.accounts import permissions
 from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import ApplicationOccupation, State
 
-from .access import may_download
+from .access import DOWNLOAD_LETTER
 from .models import AcceptanceEntry, FilingLetter
 
 
@@ -21,7 +22,7 @@ def letter_section(request: HttpRequest, application) -> str:
     letter = FilingLetter.objects.filter(application=application).first()
     if letter is None:
         return acceptance_section(request, application)
-    if not may_download(letter, request.user):
+    if not permissions.allowed(request.user, DOWNLOAD_LETTER, letter):
         return ""
     return render_to_string("filing/_case_section.html", {"letter": letter}, request=request)
 

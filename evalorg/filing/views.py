@@ -9,11 +9,12 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from evalorg.accounts import permissions
 from evalorg.core import audit
 from evalorg.core.audit import Audience
 from evalorg.core.files import file_response
 
-from .access import is_staff_reader, may_download
+from .access import DOWNLOAD_LETTER, is_staff_reader
 from .models import FilingLetter
 
 KINDS = ("docx", "pdf")
@@ -30,8 +31,7 @@ def download(request: HttpRequest, pk: int, kind: str):
         ),
         pk=pk,
     )
-    if not may_download(letter, request.user):
-        raise Http404
+    permissions.require(request.user, DOWNLOAD_LETTER, letter)
     if is_staff_reader(letter, request.user):
         audit.record(
             "download_filing_letter",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.test import RequestFactory
 
 from evalorg.accounts import permissions
@@ -80,6 +80,25 @@ def test_policies_are_registered_once_and_asked_per_object() -> None:
             permissions.allowed(user, "test.unknown", 1)
     finally:
         permissions._policies.pop(name)
+
+
+def test_a_hiding_policy_refuses_with_a_404() -> None:
+    """Where an object's existence is itself confidential (a filing letter, a supervised
+    organization), the refusal is the same 404 as for an object that does not exist."""
+    name = "test.hidden"
+    permissions.register_policy(name, lambda obj, user: False, hide=True)
+    try:
+        with pytest.raises(Http404):
+            permissions.require(person(Role.CITY_STAFF), name, 1)
+    finally:
+        permissions._policies.pop(name)
+
+
+def test_the_filing_letter_policy_is_registered_by_its_app() -> None:
+    from evalorg.filing.access import DOWNLOAD_LETTER, may_download
+
+    registered = permissions.policy(DOWNLOAD_LETTER)
+    assert registered.predicate is may_download and registered.hide
 
 
 ROOT = Path(__file__).resolve().parents[2] / "evalorg"
