@@ -21,9 +21,9 @@ from evalorg.applications.models import Application, State
 from evalorg.core import audit
 from evalorg.core.confirm import unless_confirmed
 from evalorg.core.files import UploadRefused, file_response
-from evalorg.documents.minutes import MinutesForm
 
-from .models import LeadershipDecision, Stage
+from .leadership_forms import LeadershipApprovalForm, ticks_from
+from .models import LeadershipApproval, Stage
 from .scoring import methods_used
 from .selection import Proposal, record_leadership_decision
 from .services import pick_round, ranked, selection_rounds
@@ -122,33 +122,9 @@ def selection_decide(request: HttpRequest, pk: int) -> HttpResponse:
 # ---- leadership approval (department) ---------------------------------------------------------
 
 
-class ApprovalForm(MinutesForm):
-    """The leadership group's approval of the selected cases: the meeting, its minutes, a note."""
-
-    note = forms.CharField(
-        label=_lazy("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["meeting_ref"].help_text = _lazy("例如：遴选工作领导小组2023年第3次会议")
-
-
 def _department(request: HttpRequest) -> None:
     if not has_role(request.user, Role.DEPARTMENT):
         raise PermissionDenied(_("仅省人社厅可以记录遴选工作领导小组的审定结果。"))
-
-
-def _proposals(request: HttpRequest, selected: list[Application]) -> list[Proposal]:
-    ticked = set(request.POST.getlist("approve"))
-    return [
-        Proposal(
-            application=a,
-            approved=str(a.pk) in ticked,
-            note=request.POST.get(f"note-{a.pk}", "").strip()[:500],
-        )
-        for a in selected
-    ]
 
 
 @login_required
@@ -159,16 +135,21 @@ def approval(request: HttpRequest) -> HttpResponse:
     if round_:
         selected = list(
             Application.objects.filter(round=round_, state=State.SELECTED)
-            .select_related("institution", "receiving_agency")
+            .select_related("institution__city", "receiving_agency")
             .order_by("receiving_agency__code", "institution__name")
         )
-    form = ApprovalForm(request.POST or None, request.FILES or None)
+    form = LeadershipApprovalForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and round_ and form.is_valid():
         data = form.cleaned_data
         try:
             decision, batch = record_leadership_decision(
                 round_,
-                _proposals(request, selected),
+                [
+                    Proposal(a, t.approved, t.note)
+                    for a, t in zip(
+                        selected, ticks_from(request, [a.pk for a in selected]), strict=True
+                    )
+                ],
                 decided_on=data["decided_on"],
                 meeting_ref=data["meeting_ref"],
                 minutes=data["minutes"],
@@ -186,7 +167,9 @@ def approval(request: HttpRequest) -> HttpResponse:
                 % {"ref": decision.meeting_ref, "n": len(batch.done)},
             )
             return redirect(f"{reverse('selection:approval')}?round={round_.pk}")
-    decisions = LeadershipDecision.objects.filter(round=round_).select_related("minutes")
+    decisions = LeadershipApproval.objects.filter(
+        kind=LeadershipApproval.Kind.SELECTION, round=round_
+    ).select_related("minutes")
     return render(
         request,
         "review/selection/approval.html",
@@ -206,6 +189,10 @@ def approval(request: HttpRequest) -> HttpResponse:
 def approval_minutes(request: HttpRequest, pk: int) -> HttpResponse:
     if not has_role(request.user, Role.DEPARTMENT, Role.PROVINCE_STAFF):
         raise PermissionDenied(_("仅省人社厅和省职业技能服务指导中心可以查阅会议纪要。"))
-    decision = get_object_or_404(LeadershipDecision.objects.select_related("minutes"), pk=pk)
+    decision = get_object_or_404(
+        LeadershipApproval.objects.select_related("minutes"),
+        pk=pk,
+        kind=LeadershipApproval.Kind.SELECTION,
+    )
     audit.record("minutes_viewed", decision, actor=request.user)
     return file_response(decision.minutes)

@@ -16,7 +16,7 @@ from evalorg.review.decisions import send_batch
 from evalorg.review.models import (
     Assignment,
     ConflictDeclaration,
-    LeadershipDecision,
+    LeadershipApproval,
     Panel,
     PanelMember,
     ReviewStage,
@@ -217,7 +217,7 @@ def test_the_department_approves_part_of_the_list_with_its_minutes(
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.state, second.state) == (State.LEADERSHIP_APPROVED, State.SELECTED)
-    decision = LeadershipDecision.objects.get()
+    decision = LeadershipApproval.objects.get()
     assert decision.meeting_ref.endswith("第3次会议") and decision.minutes.sha256
     assert decision.entries.get(application=second).note == "待补充场地证明后再议"
     assert client.get(reverse("selection:minutes", args=[decision.pk])).status_code == 200
@@ -239,7 +239,7 @@ def test_approval_without_a_decision_that_approves_it_is_refused(
         user=department,
     )
     with pytest.raises(workflow.TransitionRefused) as refused:
-        workflow.perform(second, "approve", department, decision=decision.pk)
+        workflow.perform(second, "approve", department, approval=decision.pk)
     assert refused.value.refusals[0].clause == "N-4.1.3"
     with pytest.raises(workflow.TransitionRefused):
         workflow.perform(second, "approve", department)
@@ -260,7 +260,7 @@ def test_a_refused_approval_leaves_no_decision_and_no_file(client, staff, center
             note="",
             user=department,
         )
-    assert not LeadershipDecision.objects.exists()
+    assert not LeadershipApproval.objects.exists()
     first.refresh_from_db()
     assert first.state == State.SELECTED
 
