@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("applications", "0005_list_indexes"),
-        ("core", "0005_audit_sealer"),
+        ("core", "0002_storedfile"),
         ("review", "0012_defense_slot_state"),
         ("rounds", "0004_round_commitment_template"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
