@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -19,8 +20,8 @@ from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role
 from evalorg.applications.workflow import TransitionRefused, available_actions, check
 from evalorg.core import audit
-from evalorg.core.files import UploadRefused, file_response
-from evalorg.review.leadership_forms import LeadershipApprovalForm, ticks_from
+from evalorg.core.files import file_response
+from evalorg.review.leadership_forms import LeadershipApprovalForm, run_decision, ticks_from
 from evalorg.review.models import LeadershipApproval
 from evalorg.review.services import pick_round
 from evalorg.rounds.models import Round
@@ -152,25 +153,17 @@ def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return batch_detail(request, pk, form)
     ticks = ticks_from(request, [e.application_id for e in batch.entries.order_by("pk")])
-    data = form.cleaned_data
-    try:
-        moved = batches.record_approval(
-            batch,
-            ticks,
-            decided_on=data["decided_on"],
-            meeting_ref=data["meeting_ref"],
-            minutes=data["minutes"],
-            note=data["note"],
-            user=request.user,
-        )
-    except UploadRefused as refused:
-        form.add_error("minutes", str(refused))
-        return batch_detail(request, pk, form)
-    except TransitionRefused as refused:
-        _refused(request, refused)
-    else:
-        messages.success(request, _("已记录审定结果，验收通过 %(n)s 份。") % {"n": len(moved.done)})
-    return redirect("filing:batch", pk=pk)
+    done = run_decision(
+        request,
+        form,
+        lambda: batch,
+        ticks,
+        back=reverse("filing:batch", args=[pk]),
+        success=lambda _approval, moved: (
+            _("已记录审定结果，验收通过 %(n)s 份。") % {"n": len(moved.done)}
+        ),
+    )
+    return batch_detail(request, pk, form) if done is None else done
 
 
 @login_required

@@ -16,11 +16,13 @@ leaves no decision. Deferred cases stay where they are, with their note.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.core.files import File
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Role, User
@@ -35,7 +37,7 @@ from evalorg.applications.workflow import (
 )
 from evalorg.core import clock
 from evalorg.core.files import atomic_uploads
-from evalorg.core.workflow import define, lock
+from evalorg.core.workflow import check, define, lock
 from evalorg.documents.minutes import store_minutes
 from evalorg.rounds.models import Round
 
@@ -157,6 +159,45 @@ class Tick:
     note: str = ""
 
 
+def _tick(approval: LeadershipApproval, ticks: list[Tick]) -> None:
+    by_case = {t.application_id: t for t in ticks}
+    entries = list(approval.entries.all())
+    for entry in entries:
+        tick = by_case.get(entry.application_id)
+        entry.approved = bool(tick and tick.approved)
+        entry.note = (tick.note.strip() if tick else "")[:500]
+    LeadershipApprovalEntry.objects.bulk_update(entries, ["approved", "note"])
+
+
+class _DryRun(Exception):
+    pass
+
+
+def refusals(
+    make: Callable[[], LeadershipApproval],
+    ticks: list[Tick],
+    user: User,
+    *,
+    decided_on: date | None,
+    meeting_ref: str,
+    minutes: File[Any] | None,
+) -> list[Refusal]:
+    """What ``approve`` would refuse for these ticks and this meeting, changing nothing: the
+    pages' check before anything is stored (``make`` returns the approval, or proposes it
+    for the selection, inside a transaction rolled back here)."""
+    found: list[Refusal] = []
+    data = {"decided_on": decided_on, "meeting_ref": meeting_ref, "minutes": minutes}
+    try:
+        with transaction.atomic():
+            approval = make()
+            _tick(approval, ticks)
+            found = check(approval, "approve", user, data)
+            raise _DryRun
+    except _DryRun:
+        pass
+    return found
+
+
 def record_decision(
     approval: LeadershipApproval,
     ticks: list[Tick],
@@ -169,15 +210,9 @@ def record_decision(
 ) -> tuple[LeadershipApproval, Batch]:
     """Store the ticks and the minutes, then ``approve``, which moves the approved cases as one
     batch; all or nothing (a refusal leaves no tick, no file and no moved case)."""
-    by_case = {t.application_id: t for t in ticks}
     with atomic_uploads():
         approval = lock(approval, "approve")
-        entries = list(approval.entries.all())
-        for entry in entries:
-            tick = by_case.get(entry.application_id)
-            entry.approved = bool(tick and tick.approved)
-            entry.note = (tick.note.strip() if tick else "")[:500]
-        LeadershipApprovalEntry.objects.bulk_update(entries, ["approved", "note"])
+        _tick(approval, ticks)
         stored = store_minutes(minutes, user) if minutes else None
         done: LeadershipApproval = perform(
             approval,

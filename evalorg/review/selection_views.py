@@ -20,12 +20,12 @@ from evalorg.applications import access, workflow
 from evalorg.applications.models import Application, State
 from evalorg.core import audit
 from evalorg.core.confirm import unless_confirmed
-from evalorg.core.files import UploadRefused, file_response
+from evalorg.core.files import file_response
 
-from .leadership_forms import LeadershipApprovalForm, ticks_from
+from .leadership import propose
+from .leadership_forms import LeadershipApprovalForm, run_decision, ticks_from
 from .models import LeadershipApproval, Stage
 from .scoring import methods_used
-from .selection import Proposal, record_leadership_decision
 from .services import pick_round, ranked, selection_rounds
 from .staff_views import _show_refusals
 
@@ -140,33 +140,20 @@ def approval(request: HttpRequest) -> HttpResponse:
         )
     form = LeadershipApprovalForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and round_ and form.is_valid():
-        data = form.cleaned_data
-        try:
-            decision, batch = record_leadership_decision(
-                round_,
-                [
-                    Proposal(a, t.approved, t.note)
-                    for a, t in zip(
-                        selected, ticks_from(request, [a.pk for a in selected]), strict=True
-                    )
-                ],
-                decided_on=data["decided_on"],
-                meeting_ref=data["meeting_ref"],
-                minutes=data["minutes"],
-                note=data["note"],
-                user=request.user,
-            )
-        except UploadRefused as refused:
-            form.add_error("minutes", str(refused))
-        except workflow.TransitionRefused as refused:
-            _show_refusals(request, refused)
-        else:
-            messages.success(
-                request,
+        ticks = ticks_from(request, [a.pk for a in selected])
+        done = run_decision(
+            request,
+            form,
+            lambda: propose(LeadershipApproval.Kind.SELECTION, round_, selected, request.user),
+            ticks,
+            back=f"{reverse('selection:approval')}?round={round_.pk}",
+            success=lambda approval, moved: (
                 _("已记录%(ref)s的审定结果：同意 %(n)s 份。")
-                % {"ref": decision.meeting_ref, "n": len(batch.done)},
-            )
-            return redirect(f"{reverse('selection:approval')}?round={round_.pk}")
+                % {"ref": approval.meeting_ref, "n": len(moved.done)}
+            ),
+        )
+        if done is not None:
+            return done
     decisions = LeadershipApproval.objects.filter(
         kind=LeadershipApproval.Kind.SELECTION, round=round_
     ).select_related("minutes")

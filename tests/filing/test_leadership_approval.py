@@ -12,12 +12,19 @@ import pytest
 import time_machine
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.urls import reverse
 
+from evalorg.accounts.models import Agency
 from evalorg.applications.models import State
 from evalorg.core.models import AuditEvent, StoredFile
 from evalorg.core.workflow import TransitionRefused, available_actions, check
 from evalorg.review.leadership import Tick, propose, record_decision
-from evalorg.review.models import LeadershipApproval, LeadershipApprovalEntry
+from evalorg.review.models import (
+    LeadershipApproval,
+    LeadershipApprovalEntry,
+    ReviewStage,
+    Stage,
+)
 from tests.publicity.conftest import pii_institution
 
 from .conftest import ISSUE_DAY, department_staff, minutes_upload, passed, province_staff
@@ -205,3 +212,55 @@ def test_the_migration_maps_both_old_tables_keeping_the_acceptance_ids():
     # New approvals get fresh ids after the kept ones (the sequence moved past them).
     fresh = propose(Kind.ACCEPTANCE, accepted.round, [], center, title="第二批")
     assert fresh.pk > 41 and fresh.pk != selection.pk
+
+
+# ---- the department's two pages: one form, one partial, refusals before anything is stored ---
+
+
+def _page(kind: str, approval) -> str:
+    if kind == Kind.SELECTION:
+        return f"{reverse('selection:approval')}?round={approval.round_id}"
+    return reverse("filing:batch", args=[approval.pk])
+
+
+def _post_url(kind: str, approval) -> str:
+    if kind == Kind.SELECTION:
+        return reverse("selection:approval")
+    return reverse("filing:batch_approve", args=[approval.pk])
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_both_pages_refuse_an_approval_with_no_ticked_case_before_storing_anything(client, kind):
+    approval, first, second = _put(kind)
+    if kind == Kind.SELECTION:  # the selection page puts the round's selected cases itself
+        approval.delete()
+        province = Agency.objects.get(kind="province")
+        for case in (first, second):  # the round is one the cities sent to the selection
+            ReviewStage.objects.create(
+                application=case,
+                stage=Stage.PROVINCE_SELECTION,
+                agency=province,
+                opened_at=ISSUE_DAY,
+            )
+    department = department_staff()
+    client.force_login(department)
+    page = client.get(_page(kind, approval)).content.decode()
+    assert 'data-testid="approve"' in page and f'name="note-{second.pk}"' in page
+    files = StoredFile.objects.count()
+    response = client.post(
+        _post_url(kind, approval),
+        {
+            "round": first.round_id,
+            "decided_on": "2023-11-28",
+            "meeting_ref": "领导小组2023年第3次会议",
+            "minutes": minutes_upload(),
+            f"note-{second.pk}": "暂缓",
+        },
+        follow=True,
+    )
+    assert f"（{KINDS[kind][2]}）" in response.content.decode()
+    assert StoredFile.objects.count() == files
+    assert not LeadershipApproval.objects.filter(status="approved").exists()
+    assert LeadershipApproval.objects.count() == (0 if kind == Kind.SELECTION else 1)
+    for case in (first, second):
+        assert type(case).objects.get(pk=case.pk).state == KINDS[kind][0]
