@@ -20,6 +20,7 @@ from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role
 from evalorg.applications.workflow import TransitionRefused, available_actions, check
 from evalorg.core import audit
+from evalorg.core.actions import run, run_transition
 from evalorg.core.files import file_response
 from evalorg.review.leadership_forms import LeadershipApprovalForm, run_decision, ticks_from
 from evalorg.review.models import LeadershipApproval
@@ -170,26 +171,26 @@ def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def batch_issue(request: HttpRequest, pk: int) -> HttpResponse:
     _staff(request, (Role.PROVINCE_STAFF,))
-    try:
-        issued = batches.issue_letters(_batch(pk), request.user)
-    except TransitionRefused as refused:
-        _refused(request, refused)
-    else:
+    batch = _batch(pk)
+
+    def issue() -> None:
+        issued = batches.issue_letters(batch, request.user)
         messages.success(request, _("已签发备案函 %(n)s 份。") % {"n": len(issued)})
-    return redirect("filing:batch", pk=pk)
+
+    return run(request, issue, back=reverse("filing:batch", args=[pk]))
 
 
 @login_required
 @require_POST
 def batch_publish(request: HttpRequest, pk: int) -> HttpResponse:
     _staff(request, (Role.PROVINCE_STAFF,))
-    try:
-        batches.publish(_batch(pk), request.user)
-    except TransitionRefused as refused:
-        _refused(request, refused)
-    else:
-        messages.success(request, _("验收批次已公布。"))
-    return redirect("filing:batch", pk=pk)
+    return run_transition(
+        request,
+        _batch(pk),
+        "publish",
+        back=reverse("filing:batch", args=[pk]),
+        success=_("验收批次已公布。"),
+    )
 
 
 @login_required

@@ -19,7 +19,7 @@ from evalorg.accounts.permissions import has_role
 from evalorg.applications import access, workflow
 from evalorg.applications.models import Application, State
 from evalorg.core import audit
-from evalorg.core.confirm import unless_confirmed
+from evalorg.core.actions import run_transition
 from evalorg.core.files import file_response
 
 from .leadership import propose
@@ -27,7 +27,6 @@ from .leadership_forms import LeadershipApprovalForm, run_decision, ticks_from
 from .models import LeadershipApproval, Stage
 from .scoring import methods_used
 from .services import pick_round, ranked, selection_rounds
-from .staff_views import _show_refusals
 
 
 def _center(request: HttpRequest) -> Agency:
@@ -93,30 +92,23 @@ def selection_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, error)
         return redirect(back)
     data = form.cleaned_data
-    if asking := unless_confirmed(request, workflow.TABLE[data["decision"]].confirm, back=back):
-        return asking
     rows = ranked(center, application.round, Stage.PROVINCE_SELECTION)
     row = next((r for r in rows if r.application.pk == pk), None)
     applicant_reason = data["applicant_reason"].strip()
     extra = {"reason": applicant_reason} if applicant_reason else {}
-    try:
-        workflow.perform(
-            application,
-            data["decision"],
-            request.user,
-            decision_reason=data["reason"],
-            rank=row.rank if row else None,
-            total=row.aggregate.total if row else None,
+    return run_transition(
+        request,
+        application,
+        data["decision"],
+        back=back,
+        data={
+            "decision_reason": data["reason"],
+            "rank": row.rank if row else None,
+            "total": row.aggregate.total if row else None,
             **extra,
-        )
-    except workflow.TransitionRefused as refused:
-        _show_refusals(request, refused)
-    else:
-        messages.success(
-            request,
-            _("已记录省级评审结论：%(name)s。") % {"name": application.institution.name},
-        )
-    return redirect(back)
+        },
+        success=_("已记录省级评审结论：%(name)s。") % {"name": application.institution.name},
+    )
 
 
 # ---- leadership approval (department) ---------------------------------------------------------

@@ -135,6 +135,24 @@ def test_reject_needs_a_reason_for_the_applicant_who_sees_only_that(client, staf
     assert "题库开发能力不足" in reasons and not any("内部" in r for r in reasons)
 
 
+def test_a_select_that_would_be_refused_is_refused_before_asking_to_confirm(
+    client, staff, center_staff
+):
+    """``core.actions.run``: the engine's refusal comes first, nobody confirms an action that
+    cannot happen."""
+    (case,) = in_province_review(staff, 1)
+    client.force_login(center_staff)
+    response = client.post(
+        reverse("selection:decide", args=[case.pk]),
+        {"decision": "select", "reason": "评审意见", "applicant_reason": ""},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "尚未分配给专家评审组" in body and 'name="confirm" value="yes"' not in body
+    case.refresh_from_db()
+    assert case.state == State.PROVINCE_REVIEW
+
+
 def test_select_is_refused_until_the_province_panel_has_scored(client, staff, center_staff):
     (case,) = in_province_review(staff, 1)
     client.force_login(center_staff)
