@@ -25,7 +25,7 @@ from django.urls import reverse
 from evalorg.accounts.models import ApiToken, User
 from evalorg.applications.models import Application
 from evalorg.cultivation.models import CommitmentLetter, TrainingAttendance, TrainingSession
-from evalorg.filing.models import AcceptanceBatch, FilingLetter, SupervisionNote
+from evalorg.filing.models import FilingLetter, SupervisionNote
 from evalorg.institutions.models import ChainLeaderDesignation
 from evalorg.notify.models import Message
 from evalorg.publicity.models import Objection, PublicityNotice
@@ -35,6 +35,7 @@ from evalorg.review.models import (
     DeadlineExtension,
     DefenseSession,
     DefenseSlot,
+    LeadershipApproval,
     PanelMember,
     Scoresheet,
 )
@@ -631,7 +632,7 @@ ROUTES: dict[str, Route] = {
             "title": "2023年第三批验收",
             "case": [w.case("passed").pk],
         },
-        changed=count(AcceptanceBatch),
+        changed=count(LeadershipApproval),
         post_allow=allow(PROVINCE),
         reach=allow(DEPARTMENT),  # the department approves; the center proposes
         when=ISSUE_DAY,
@@ -648,7 +649,7 @@ ROUTES: dict[str, Route] = {
             "minutes": pdf("纪要.pdf"),
             "approve": [w.case("batch").pk],
         },
-        changed=lambda w: AcceptanceBatch.objects.get(pk=w.pk("batch")).status,
+        changed=lambda w: LeadershipApproval.objects.get(pk=w.pk("batch")).status,
         when=ISSUE_DAY,
     ),
     "filing:batch_issue": Route(
@@ -664,7 +665,7 @@ ROUTES: dict[str, Route] = {
         get=False,
         args=obj("approved_batch"),
         post=lambda w: {},
-        changed=lambda w: AcceptanceBatch.objects.get(pk=w.pk("approved_batch")).status,
+        changed=lambda w: LeadershipApproval.objects.get(pk=w.pk("approved_batch")).status,
         post_allow=allow(),
         reach=allow(PROVINCE),
     ),

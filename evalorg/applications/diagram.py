@@ -29,6 +29,10 @@ TITLES = {
     ),
     "scoresheet": "## Expert scoresheets (`review.Scoresheet.status`, 附件3, N-4.1.2)",
     "defense_slot": "## On-site defense slots (`review.DefenseSlot.state`, 现场答辩, N-4.1.3)",
+    "leadership_approval": (
+        "## Leadership group approvals (`review.LeadershipApproval.status`, 领导小组审定): "
+        "the selection list (N-4.1.3) and acceptance batches (N-4.3)"
+    ),
 }
 
 

@@ -1,16 +1,16 @@
 """Acceptance batches (成熟一批，公布一批, N-4.3).
 
-The center proposes a batch of cases whose question bank passed; the department records the
-leadership's approval (date, meeting, minutes, which cases) and, in the same transaction,
-accepts the approved cultivating cases with ``perform_many`` (the case's ``accept`` guard reads
-the approved entry); the center then issues the approved cases' letters, which carry the
-batch's reference, and publishes the batch on the public page. The batch's own status moves
-only by its small workflow below.
+A batch is a leadership approval of kind acceptance (``review.leadership``: one record and one
+workflow for the leadership group's decisions). The center proposes a batch of cases whose
+question bank passed; the department records the group's decision (date, meeting, minutes,
+which cases), whose ``approve`` accepts the approved cultivating cases with ``perform_many`` in
+the same transaction (the case's ``accept`` guard reads the approved entry); the center then
+issues the approved cases' letters, which carry the batch's reference, and ``publish``es the
+batch on the public page once every approved case has its letter.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from django.core.files import File
@@ -20,88 +20,36 @@ from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Role
 from evalorg.applications.models import Application, ApplicationOccupation, State
-from evalorg.applications.workflow import (
-    Batch,
-    Refusal,
-    Transition,
-    TransitionRefused,
-    perform,
-    perform_many,
-)
-from evalorg.core import audit, clock
+from evalorg.applications.workflow import Batch, Refusal, TransitionRefused, perform
+from evalorg.core import audit
 from evalorg.core.files import atomic_uploads
-from evalorg.core.workflow import define
-from evalorg.documents.minutes import store_minutes
+from evalorg.review.leadership import APPROVALS, Tick, propose, record_decision
+from evalorg.review.models import LeadershipApproval, LeadershipApprovalEntry
 from evalorg.rounds.models import Round
 
-from .models import AcceptanceBatch, AcceptanceEntry, FilingLetter
+from .models import FilingLetter
 from .services import issue_letter
 
 CLAUSE = "N-4.3"
 PROVINCE = frozenset({Role.PROVINCE_STAFF})
 DEPARTMENT = frozenset({Role.DEPARTMENT})
-Status = AcceptanceBatch.Status
-
-BATCHES = define(AcceptanceBatch, "status", "acceptance_batch")
-
-
-# ---- the batch's workflow ----------------------------------------------------------------------
+Kind = LeadershipApproval.Kind
+Status = LeadershipApproval.Status
 
 
-def has_approved_entry(batch: AcceptanceBatch, actor, data: dict) -> Refusal | None:
-    if not batch.entries.filter(approved=True).exists():
-        return Refusal(CLAUSE, _("请至少勾选一个审定同意的申请。"))
-    return None
+def acceptance_batches() -> QuerySet[LeadershipApproval]:
+    return LeadershipApproval.objects.filter(kind=Kind.ACCEPTANCE)
 
 
-def has_minutes(batch: AcceptanceBatch, actor, data: dict) -> Refusal | None:
-    if not (data.get("minutes") and data.get("meeting_ref") and data.get("decided_on")):
-        return Refusal(CLAUSE, _("须记录会议日期、会议名称和会议纪要。"))
-    return None
-
-
-def letters_issued(batch: AcceptanceBatch, actor, data: dict) -> Refusal | None:
-    if letters_missing(batch).exists():
+def letters_issued(batch: LeadershipApproval, actor, data: dict) -> Refusal | None:
+    if batch.kind == Kind.ACCEPTANCE and letters_missing(batch).exists():
         return Refusal(CLAUSE, _("审定同意的申请尚未全部签发备案函，不能公布。"))
     return None
 
 
-def _record_decision(batch: AcceptanceBatch, actor, data: dict) -> None:
-    batch.decided_on = data["decided_on"]
-    batch.meeting_ref = data["meeting_ref"]
-    batch.minutes = data["minutes"]
-    batch.approved_by = actor
-    data["minutes_sha256"] = batch.minutes.sha256
-
-
-def _stamp_published(batch: AcceptanceBatch, actor, data: dict) -> None:
-    batch.published_at = clock.now()
-
-
 def register_batch_transitions() -> None:
-    BATCHES.register(
-        Transition(
-            action="approve_acceptance",
-            label=_("记录领导审定"),
-            sources=frozenset({Status.PROPOSED}),
-            target=Status.APPROVED,
-            roles=DEPARTMENT,
-            guards=(has_minutes, has_approved_entry),
-            effects=(_record_decision,),
-            style="success",
-            audit_fields=("meeting_ref", "decided_on", "minutes_sha256", "approved", "deferred"),
-        ),
-        Transition(
-            action="publish_acceptance",
-            label=_("公布验收批次"),
-            sources=frozenset({Status.APPROVED}),
-            target=Status.PUBLISHED,
-            roles=PROVINCE,
-            guards=(letters_issued,),
-            effects=(_stamp_published,),
-            style="success",
-        ),
-    )
+    """Publishing an acceptance batch waits for its letters (the letters are filing's)."""
+    APPROVALS.add_guards("publish", letters_issued)
 
 
 # ---- the center's proposal --------------------------------------------------------------------
@@ -113,9 +61,9 @@ def candidates(round_: Round | None = None) -> QuerySet[Application]:
     passed = ApplicationOccupation.objects.filter(
         application=OuterRef("pk"), status=ApplicationOccupation.Status.BANK_PASSED
     )
-    pending = AcceptanceEntry.objects.filter(application=OuterRef("pk")).filter(
-        Q(batch__status=Status.PROPOSED) | Q(approved=True)
-    )
+    pending = LeadershipApprovalEntry.objects.filter(
+        application=OuterRef("pk"), approval__kind=Kind.ACCEPTANCE
+    ).filter(Q(approval__status=Status.PROPOSED) | Q(approved=True))
     cases = (
         Application.objects.filter(state__in=[State.CULTIVATING, State.ACCEPTED])
         .filter(Exists(passed))
@@ -131,7 +79,7 @@ def candidates(round_: Round | None = None) -> QuerySet[Application]:
 
 def create_batch(
     round_: Round, title: str, applications: list[Application], user
-) -> AcceptanceBatch:
+) -> LeadershipApproval:
     ready = set(candidates(round_).values_list("pk", flat=True))
     refused = [a for a in applications if a.pk not in ready]
     if not applications or refused:
@@ -144,12 +92,7 @@ def create_batch(
         )
         raise TransitionRefused([Refusal(CLAUSE, message)])
     with transaction.atomic():
-        batch = AcceptanceBatch.objects.create(
-            round=round_, title=title, created_by=user, created_at=clock.now()
-        )
-        AcceptanceEntry.objects.bulk_create(
-            AcceptanceEntry(batch=batch, application=a) for a in applications
-        )
+        batch = propose(Kind.ACCEPTANCE, round_, applications, user, title=title)
         audit.record(
             "acceptance_batch_created",
             batch,
@@ -162,62 +105,41 @@ def create_batch(
 # ---- the department's approval ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Tick:
-    application_id: int
-    approved: bool
-    note: str = ""
-
-
 def record_approval(
-    batch: AcceptanceBatch,
+    batch: LeadershipApproval,
     ticks: list[Tick],
     *,
-    decided_on: date,
+    decided_on: date | None,
     meeting_ref: str,
-    minutes: File,
+    minutes: File | None,
     user,
+    note: str = "",
 ) -> Batch:
-    """Store the minutes and the ticks, approve the batch and accept its approved cultivating
-    cases as one workflow batch; all or nothing (nothing stored when anything is refused)."""
-    by_case = {t.application_id: t for t in ticks}
-    with atomic_uploads():
-        entries = list(batch.entries.select_related("application"))
-        for entry in entries:
-            tick = by_case.get(entry.application_id)
-            entry.approved = bool(tick and tick.approved)
-            entry.note = (tick.note if tick else "")[:500]
-        AcceptanceEntry.objects.bulk_update(entries, ["approved", "note"])
-        stored = store_minutes(minutes, user)
-        perform(
-            batch,
-            "approve_acceptance",
-            user,
-            decided_on=decided_on,
-            meeting_ref=meeting_ref,
-            minutes=stored,
-            approved=[e.application_id for e in entries if e.approved],
-            deferred={str(e.application_id): e.note for e in entries if not e.approved},
-        )
-        to_accept = [
-            e.application
-            for e in entries
-            if e.approved and e.application.state == State.CULTIVATING
-        ]
-        return perform_many(to_accept, "accept", user, batch=batch.pk)
+    """Record the group's decision on the batch (``leadership.record_decision``): its
+    ``approve`` accepts the approved cultivating cases as one workflow batch; all or nothing."""
+    _approval, moved = record_decision(
+        batch,
+        ticks,
+        decided_on=decided_on,
+        meeting_ref=meeting_ref,
+        minutes=minutes,
+        note=note,
+        user=user,
+    )
+    return moved
 
 
 # ---- the center's letters and publication -----------------------------------------------------
 
 
-def letters_missing(batch: AcceptanceBatch) -> QuerySet[AcceptanceEntry]:
+def letters_missing(batch: LeadershipApproval) -> QuerySet[LeadershipApprovalEntry]:
     """The batch's approved entries whose case has no letter yet."""
     return batch.entries.filter(approved=True).exclude(
         Exists(FilingLetter.objects.filter(application=OuterRef("application")))
     )
 
 
-def issue_letters(batch: AcceptanceBatch, user) -> list[FilingLetter]:
+def issue_letters(batch: LeadershipApproval, user) -> list[FilingLetter]:
     """Issue the letters of the batch's approved cases still without one, all or nothing;
     each letter carries the batch's reference. Only once the batch is approved (N-4.3)."""
     if batch.status != Status.APPROVED:
@@ -227,11 +149,11 @@ def issue_letters(batch: AcceptanceBatch, user) -> list[FilingLetter]:
         return [issue_letter(e.application, user) for e in entries]
 
 
-def publish(batch: AcceptanceBatch, user) -> AcceptanceBatch:
-    return perform(batch, "publish_acceptance", user)
+def publish(batch: LeadershipApproval, user) -> LeadershipApproval:
+    return perform(batch, "publish", user)
 
 
-def published_batches() -> QuerySet[AcceptanceBatch]:
+def published_batches() -> QuerySet[LeadershipApproval]:
     """Published batches with their approved cases' organization, city and filed lines, in a
     constant number of queries (the public page)."""
     from django.db.models import Prefetch
@@ -240,14 +162,15 @@ def published_batches() -> QuerySet[AcceptanceBatch]:
         status=ApplicationOccupation.Status.FILED
     ).select_related("occupation")
     entries = (
-        AcceptanceEntry.objects.filter(approved=True)
+        LeadershipApprovalEntry.objects.filter(approved=True)
         .select_related("application__institution__city", "application__filing_letter")
         .prefetch_related(
             Prefetch("application__occupations", queryset=filed, to_attr="filed_lines")
         )
     )
     return (
-        AcceptanceBatch.objects.filter(status=Status.PUBLISHED)
+        acceptance_batches()
+        .filter(status=Status.PUBLISHED)
         .select_related("round")
         .prefetch_related(Prefetch("entries", queryset=entries, to_attr="approved_entries"))
         .order_by("-published_at", "-pk")

@@ -13,9 +13,10 @@ from evalorg.accounts import permissions
 from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import ApplicationOccupation, State
+from evalorg.review.models import LeadershipApproval, LeadershipApprovalEntry
 
 from .access import DOWNLOAD_LETTER
-from .models import AcceptanceEntry, FilingLetter
+from .models import FilingLetter
 
 
 def letter_section(request: HttpRequest, application) -> str:
@@ -38,8 +39,10 @@ def acceptance_section(request: HttpRequest, application) -> str:
     if not passed.exists():
         return ""
     entries = (
-        AcceptanceEntry.objects.filter(application=application)
-        .select_related("batch")
+        LeadershipApprovalEntry.objects.filter(
+            application=application, approval__kind=LeadershipApproval.Kind.ACCEPTANCE
+        )
+        .select_related("approval")
         .order_by("-pk")
     )
     context = {"application": application, "entries": entries}

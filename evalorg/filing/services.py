@@ -64,7 +64,7 @@ def issue_letter(
         case = Application.objects.select_for_update().get(pk=application.pk)
         if FilingLetter.objects.filter(application=case).exists():
             raise TransitionRefused([Refusal(CLAUSE, _("该申请已生成备案函，不能重复签发。"))])
-        entry = approved_entries(case).select_related("batch").order_by("pk").first()
+        entry = approved_entries(case).select_related("approval").order_by("pk").first()
         if entry is None:
             raise TransitionRefused([not_approved()])
         if case.state != State.ACCEPTED:
@@ -124,7 +124,7 @@ def issue_letter(
             docx_sha256=docx.sha256,
             pdf_sha256=pdf.sha256,
             issued_by=user,
-            batch=entry.batch.letter_ref,
+            batch=entry.approval.letter_ref,
         )
         perform(
             case,

@@ -9,10 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from evalorg.accounts.models import Role
 from evalorg.accounts.navigation import TodoItem
+from evalorg.review.models import LeadershipApproval
 
-from .models import AcceptanceBatch
-
-Status = AcceptanceBatch.Status
+Status = LeadershipApproval.Status
 TODO = {
     Role.DEPARTMENT: (Status.PROPOSED, _("待审定的验收批次")),
     Role.PROVINCE_STAFF: (Status.APPROVED, _("已审定、待签发备案函或公布的验收批次")),
@@ -23,7 +22,9 @@ def todo_for(user) -> list[TodoItem]:
     status, label = TODO.get(user.role, (None, ""))
     if status is None:
         return []
-    count = AcceptanceBatch.objects.filter(status=status).count()
+    count = LeadershipApproval.objects.filter(
+        kind=LeadershipApproval.Kind.ACCEPTANCE, status=status
+    ).count()
     if not count:
         return []
     return [TodoItem(label=str(label), url=reverse("filing:batches"), count=count)]

@@ -4,10 +4,11 @@
 ``FilingConfig.ready`` because filing sits above applications.
 
 Both happen only for a case the leadership approved in an approved acceptance batch
-(``batches``): the notice admits organizations to the list only "经报广东省职业技能等级认定
-工作领导小组同意后" (四(三)). The department's ``record_approval`` accepts the approved cases;
-the center's ``issue_letters`` files them. Neither is offered on the case page (``offered``),
-and a forged request is refused by the guard, whatever the role."""
+(``batches``: a ``review.LeadershipApproval`` of kind acceptance): the notice admits
+organizations to the list only "经报广东省职业技能等级认定工作领导小组同意后" (四(三)). The
+department's ``record_approval`` accepts the approved cases; the center's ``issue_letters``
+files them. Neither is offered on the case page (``offered``), and a forged request is
+refused by the guard, whatever the role."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from evalorg.core.audit import Audience
 from .notifications import announce_filing
 
 if TYPE_CHECKING:
-    from .models import AcceptanceBatch, AcceptanceEntry
+    from evalorg.review.models import LeadershipApproval, LeadershipApprovalEntry
 
 CLAUSE = "N-4.3"
 PROVINCE = frozenset({Role.PROVINCE_STAFF})
@@ -48,23 +49,26 @@ def has_passed_bank(application: Application, actor: User, data: dict[str, Any])
 
 
 def approved_entries(
-    application: Application, batch: AcceptanceBatch | int | None = None
-) -> QuerySet[AcceptanceEntry]:
+    application: Application, batch: LeadershipApproval | int | None = None
+) -> QuerySet[LeadershipApprovalEntry]:
     """The case's approved entries in approved acceptance batches (``batch``: that one only)."""
-    from .models import AcceptanceBatch, AcceptanceEntry
+    from evalorg.review.models import LeadershipApproval, LeadershipApprovalEntry
 
-    entries = AcceptanceEntry.objects.filter(
-        application=application, approved=True, batch__status=AcceptanceBatch.Status.APPROVED
+    entries = LeadershipApprovalEntry.objects.filter(
+        application=application,
+        approved=True,
+        approval__kind=LeadershipApproval.Kind.ACCEPTANCE,
+        approval__status=LeadershipApproval.Status.APPROVED,
     )
-    return entries if batch is None else entries.filter(batch_id=getattr(batch, "pk", batch))
+    return entries if batch is None else entries.filter(approval_id=getattr(batch, "pk", batch))
 
 
 def approved_in_batch(
     application: Application, actor: User, data: dict[str, Any]
 ) -> Refusal | None:
-    """For every role: the case is approved in an approved batch (``data["batch"]`` when
+    """For every role: the case is approved in an approved batch (``data["approval"]`` when
     given, any otherwise)."""
-    if not approved_entries(application, data.get("batch")).exists():
+    if not approved_entries(application, data.get("approval")).exists():
         return not_approved()
     return None
 

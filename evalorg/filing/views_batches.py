@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -19,13 +20,14 @@ from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role
 from evalorg.applications.workflow import TransitionRefused, available_actions, check
 from evalorg.core import audit
-from evalorg.core.files import UploadRefused, file_response
-from evalorg.documents.minutes import MinutesForm
+from evalorg.core.actions import run, run_transition
+from evalorg.core.files import file_response
+from evalorg.review.leadership_forms import LeadershipApprovalForm, run_decision, ticks_from
+from evalorg.review.models import LeadershipApproval
 from evalorg.review.services import pick_round
 from evalorg.rounds.models import Round
 
 from . import batches
-from .models import AcceptanceBatch
 
 
 def _staff(request: HttpRequest, roles: frozenset[str] = Role.PROVINCIAL) -> None:
@@ -44,10 +46,6 @@ class BatchForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
     )
-
-
-class ApprovalForm(MinutesForm):
-    """The leadership's approval of a batch: the meeting and its minutes."""
 
 
 @login_required
@@ -74,8 +72,13 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("已创建验收批次“%(t)s”。") % {"t": batch.title})
                 return redirect("filing:batch", pk=batch.pk)
-    listed = AcceptanceBatch.objects.select_related("round").annotate(
-        n_entries=Count("entries"), n_approved=Count("entries", filter=Q(entries__approved=True))
+    listed = (
+        batches.acceptance_batches()
+        .select_related("round")
+        .annotate(
+            n_entries=Count("entries"),
+            n_approved=Count("entries", filter=Q(entries__approved=True)),
+        )
     )
     return render(
         request,
@@ -92,29 +95,33 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _batch(pk: int) -> AcceptanceBatch:
+def _batch(pk: int) -> LeadershipApproval:
     return get_object_or_404(
-        AcceptanceBatch.objects.select_related("round", "minutes", "approved_by"), pk=pk
+        batches.acceptance_batches().select_related("round", "minutes", "recorded_by"), pk=pk
     )
 
 
 @login_required
-def batch_detail(request: HttpRequest, pk: int, form: ApprovalForm | None = None) -> HttpResponse:
+def batch_detail(
+    request: HttpRequest, pk: int, form: LeadershipApprovalForm | None = None
+) -> HttpResponse:
     _staff(request)
     batch = _batch(pk)
     entries = batch.entries.select_related(
         "application__institution__city", "application__filing_letter"
     )
     offered = _offered(batch, request.user)
+    entries = entries.order_by("pk")
     return render(
         request,
         "filing/batch.html",
         {
             "batch": batch,
             "entries": entries,
-            "form": form or ApprovalForm(),
-            "may_approve": "approve_acceptance" in offered,
-            "may_publish": "publish_acceptance" in offered,
+            "cases": [e.application for e in entries],
+            "form": form or LeadershipApprovalForm(),
+            "may_approve": "approve" in offered,
+            "may_publish": "publish" in offered,
             "may_issue": has_role(request.user, Role.PROVINCE_STAFF)
             and batch.status == batch.Status.APPROVED
             and batches.letters_missing(batch).exists(),
@@ -125,10 +132,10 @@ def batch_detail(request: HttpRequest, pk: int, form: ApprovalForm | None = None
 
 # Actions whose guards read what the form submits (minutes, ticks): offered by the engine's
 # role and state checks, their guards run on submission.
-FORM_ACTIONS = frozenset({"approve_acceptance"})
+FORM_ACTIONS = frozenset({"approve"})
 
 
-def _offered(batch: AcceptanceBatch, user) -> set[str]:
+def _offered(batch: LeadershipApproval, user) -> set[str]:
     """The batch's actions the engine offers this user now; those without a form are offered
     only when the engine would also let them through (no publish button before the letters)."""
     return {
@@ -143,62 +150,47 @@ def _offered(batch: AcceptanceBatch, user) -> set[str]:
 def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
     _staff(request, frozenset({Role.DEPARTMENT}))
     batch = _batch(pk)
-    form = ApprovalForm(request.POST, request.FILES)
+    form = LeadershipApprovalForm(request.POST, request.FILES)
     if not form.is_valid():
         return batch_detail(request, pk, form)
-    ticked = set(request.POST.getlist("approve"))
-    ticks = [
-        batches.Tick(
-            application_id=e.application_id,
-            approved=str(e.application_id) in ticked,
-            note=request.POST.get(f"note-{e.application_id}", "").strip(),
-        )
-        for e in batch.entries.all()
-    ]
-    data = form.cleaned_data
-    try:
-        moved = batches.record_approval(
-            batch,
-            ticks,
-            decided_on=data["decided_on"],
-            meeting_ref=data["meeting_ref"],
-            minutes=data["minutes"],
-            user=request.user,
-        )
-    except UploadRefused as refused:
-        form.add_error("minutes", str(refused))
-        return batch_detail(request, pk, form)
-    except TransitionRefused as refused:
-        _refused(request, refused)
-    else:
-        messages.success(request, _("已记录审定结果，验收通过 %(n)s 份。") % {"n": len(moved.done)})
-    return redirect("filing:batch", pk=pk)
+    ticks = ticks_from(request, [e.application_id for e in batch.entries.order_by("pk")])
+    done = run_decision(
+        request,
+        form,
+        lambda: batch,
+        ticks,
+        back=reverse("filing:batch", args=[pk]),
+        success=lambda _approval, moved: (
+            _("已记录审定结果，验收通过 %(n)s 份。") % {"n": len(moved.done)}
+        ),
+    )
+    return batch_detail(request, pk, form) if done is None else done
 
 
 @login_required
 @require_POST
 def batch_issue(request: HttpRequest, pk: int) -> HttpResponse:
     _staff(request, (Role.PROVINCE_STAFF,))
-    try:
-        issued = batches.issue_letters(_batch(pk), request.user)
-    except TransitionRefused as refused:
-        _refused(request, refused)
-    else:
+    batch = _batch(pk)
+
+    def issue() -> None:
+        issued = batches.issue_letters(batch, request.user)
         messages.success(request, _("已签发备案函 %(n)s 份。") % {"n": len(issued)})
-    return redirect("filing:batch", pk=pk)
+
+    return run(request, issue, back=reverse("filing:batch", args=[pk]))
 
 
 @login_required
 @require_POST
 def batch_publish(request: HttpRequest, pk: int) -> HttpResponse:
     _staff(request, (Role.PROVINCE_STAFF,))
-    try:
-        batches.publish(_batch(pk), request.user)
-    except TransitionRefused as refused:
-        _refused(request, refused)
-    else:
-        messages.success(request, _("验收批次已公布。"))
-    return redirect("filing:batch", pk=pk)
+    return run_transition(
+        request,
+        _batch(pk),
+        "publish",
+        back=reverse("filing:batch", args=[pk]),
+        success=_("验收批次已公布。"),
+    )
 
 
 @login_required

@@ -50,9 +50,14 @@ def approved_by_leadership(
     application: Application, actor: User, data: dict[str, Any]
 ) -> Refusal | None:
     """Nothing reaches publicity without a recorded leadership decision approving it."""
-    from evalorg.review.models import LeadershipDecisionEntry
+    from evalorg.review.models import LeadershipApproval, LeadershipApprovalEntry
 
-    if not LeadershipDecisionEntry.objects.filter(application=application, approved=True).exists():
+    if not LeadershipApprovalEntry.objects.filter(
+        application=application,
+        approved=True,
+        approval__kind=LeadershipApproval.Kind.SELECTION,
+        approval__status=LeadershipApproval.Status.APPROVED,
+    ).exists():
         return Refusal(CLAUSE, _("该申请没有遴选工作领导小组审定同意的记录，不能公示。"))
     return None
 

@@ -15,6 +15,7 @@ class ReviewConfig(AppConfig):
 
         from .defense import register_defense_transitions, remind_unconfirmed
         from .demo import build_review_demo
+        from .leadership import register_leadership_transitions
         from .province import province_scope
         from .scoresheets import register_scoresheet_transitions
         from .selection import register_selection_transitions
@@ -24,6 +25,7 @@ class ReviewConfig(AppConfig):
 
         register_review_transitions()
         register_selection_transitions()
+        register_leadership_transitions()
         register_scoresheet_transitions()
         register_defense_transitions()
         register_scope("expert", expert_scope)

@@ -330,56 +330,110 @@ class DeadlineExtension(models.Model):
         return f"{self.agency} → {self.until}"
 
 
-class LeadershipDecision(models.Model):
-    """The leadership group's approval of a batch of selected applications (N-4.1.3).
+class LeadershipApproval(models.Model):
+    """One decision of the leadership group 广东省职业技能等级认定工作领导小组 (notice 四(一)(三)):
+    the cases put to it, which it approved (the rest deferred, each with a note), the meeting's
+    date, reference and minutes, who recorded it and when.
 
-    Recorded by the department with its date, meeting reference and minutes; it may approve
-    only part of the proposed list; the rest stay ``selected`` with a note."""
+    The same record and the same workflow (``review.leadership``) for both lists it approves:
+    the provincial selection list (``kind`` selection, N-4.1.3: its approved cases move to
+    ``leadership_approved``) and an acceptance batch (``kind`` acceptance, N-4.3, proposed by
+    the center: its approved cases are accepted, their letters carry ``letter_ref``, and the
+    batch is published once they are issued)."""
 
+    class Kind(models.TextChoices):
+        SELECTION = "selection", _("遴选名单")
+        ACCEPTANCE = "acceptance", _("验收批次")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("待审定")
+        APPROVED = "approved", _("已审定")
+        PUBLISHED = "published", _("已公布")
+
+    kind = models.CharField(_("审定事项"), max_length=12, choices=Kind.choices)
     round = models.ForeignKey(
         Round, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="+"
     )
-    decided_on = models.DateField(_("会议日期"))
-    meeting_ref = models.CharField(_("会议名称/文号"), max_length=100)
+    title = models.CharField(_("名称"), max_length=100, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.PROPOSED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提请人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("提请时间"), null=True, blank=True)
+    decided_on = models.DateField(_("会议日期"), null=True, blank=True)
+    meeting_ref = models.CharField(_("会议名称/文号"), max_length=100, blank=True)
     minutes = models.ForeignKey(
-        "core.StoredFile", verbose_name=_("会议纪要"), on_delete=models.PROTECT, related_name="+"
+        "core.StoredFile",
+        verbose_name=_("会议纪要"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     note = models.TextField(_("备注"), max_length=1000, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审定记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    recorded_at = models.DateTimeField(_("记录时间"))
-    batch = models.CharField(_("批次号"), max_length=32, blank=True)
+    recorded_at = models.DateTimeField(_("记录时间"), null=True, blank=True)
+    batch = models.CharField(_("批量操作号"), max_length=32, blank=True)
+    published_at = models.DateTimeField(_("公布时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("领导小组审定")
         verbose_name_plural = _("领导小组审定")
-        ordering = ["-decided_on", "-pk"]
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["kind", "round"], name="leadership_kind_round")]
 
     def __str__(self) -> str:
-        return f"{self.meeting_ref}（{self.decided_on:%Y-%m-%d}）"
+        if self.title:
+            return self.title
+        if self.decided_on:
+            return f"{self.meeting_ref}（{self.decided_on:%Y-%m-%d}）"
+        return f"{self.get_kind_display()} {self.pk}"
+
+    @property
+    def letter_ref(self) -> str:
+        """What an acceptance batch's filing letters carry in ``FilingLetter.batch``."""
+        return f"acceptance-{self.pk}"
 
 
-class LeadershipDecisionEntry(models.Model):
-    """One proposed application in a leadership decision: approved, or not with a note."""
+class LeadershipApprovalEntry(models.Model):
+    """One case put to the leadership group: approved, or deferred with a note."""
 
-    decision = models.ForeignKey(
-        LeadershipDecision, on_delete=models.CASCADE, related_name="entries"
+    approval = models.ForeignKey(
+        LeadershipApproval,
+        verbose_name=_("领导小组审定"),
+        on_delete=models.CASCADE,
+        related_name="entries",
     )
     application = models.ForeignKey(
         Application,
+        verbose_name=_("申请"),
         on_delete=models.PROTECT,
         related_name="leadership_entries",
-        verbose_name=_("申请"),
     )
-    approved = models.BooleanField(_("同意"))
+    approved = models.BooleanField(_("同意"), default=False)
     note = models.CharField(_("说明"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("审定事项")
+        verbose_name_plural = _("审定事项")
+        ordering = ["pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["decision", "application"], name="uniq_leadership_entry"
+                fields=["approval", "application"], name="uniq_leadership_approval_entry"
             )
         ]
 

@@ -5,8 +5,8 @@ ranking, and the leadership group's approval of the selected batch.
 ``recommend`` reads the city's: scoring complete at that stage and a stored decision that says
 so. The stored reason stays internal; the applicant sees the outcome and, for a rejection, the
 applicant-facing reason passed to the transition. ``approve`` moves a selected case only as
-part of a recorded ``LeadershipDecision`` that approves it: nothing reaches publicity without
-one.
+part of a recorded leadership approval (``review.leadership``, kind selection) that approves
+it: nothing reaches publicity without one.
 """
 
 from __future__ import annotations
@@ -15,28 +15,20 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.files import File
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import Application, State
 from evalorg.applications.submission import applicant_users, tell_applicant
-from evalorg.applications.workflow import (
-    Batch,
-    Refusal,
-    Transition,
-    TransitionRefused,
-    perform_many,
-    register,
-)
-from evalorg.core import audit, clock
+from evalorg.applications.workflow import Batch, Refusal, Transition, register
 from evalorg.core.audit import Audience
-from evalorg.core.files import atomic_uploads
-from evalorg.documents.minutes import store_minutes
 from evalorg.notify.services import notify_users
 from evalorg.rounds.models import Round
 
-from .models import LeadershipDecision, LeadershipDecisionEntry
+from .leadership import Tick, approved_entry, propose, record_decision
+from .models import LeadershipApproval
 from .transitions import decision_given, province_selection, scoring_complete, stores_decision
 
 PROVINCE = frozenset({Role.PROVINCE_STAFF})
@@ -52,10 +44,7 @@ def is_department(application: Application, user) -> bool:
 
 
 def approved_in_decision(application: Application, actor, data: dict) -> Refusal | None:
-    approved = LeadershipDecisionEntry.objects.filter(
-        decision_id=data.get("decision"), application=application, approved=True
-    ).exists()
-    if not approved:
+    if not approved_entry(application, data.get("approval"), LeadershipApproval.Kind.SELECTION):
         return Refusal("N-4.1.3", _("须经遴选工作领导小组审定同意，并记录会议名称和纪要。"))
     return None
 
@@ -126,7 +115,7 @@ def register_selection_transitions() -> None:
             guards=(approved_in_decision,),
             effects=(tell_approved,),
             style="success",
-            audit_fields=("decision",),
+            audit_fields=("approval",),
             audience=Audience.APPLICANT,
         ),
     )
@@ -148,49 +137,25 @@ def record_leadership_decision(
     round_: Round,
     proposals: list[Proposal],
     *,
-    decided_on: date,
+    decided_on: date | None,
     meeting_ref: str,
-    minutes: File,
+    minutes: File | None,
     note: str,
     user,
-) -> tuple[LeadershipDecision, Batch]:
-    """Store the decision and its minutes, then approve its approved cases as one batch; all
-    or nothing (a refused case or a refused upload leaves no decision and no file)."""
-    approved = [p.application for p in proposals if p.approved]
-    if not approved:
-        raise TransitionRefused([Refusal("N-4.1.3", _("请至少勾选一个审定同意的申请。"))])
-    with atomic_uploads():
-        stored = store_minutes(minutes, user)
-        decision = LeadershipDecision.objects.create(
-            round=round_,
+) -> tuple[LeadershipApproval, Batch]:
+    """Put the selected cases to the leadership group and record its decision
+    (``leadership.record_decision``): all or nothing, a refusal leaves no approval and no
+    file."""
+    with transaction.atomic():
+        approval = propose(
+            LeadershipApproval.Kind.SELECTION, round_, [p.application for p in proposals], user
+        )
+        return record_decision(
+            approval,
+            [Tick(p.application.pk, p.approved, p.note) for p in proposals],
             decided_on=decided_on,
             meeting_ref=meeting_ref,
-            minutes=stored,
+            minutes=minutes,
             note=note,
-            recorded_by=user,
-            recorded_at=clock.now(),
+            user=user,
         )
-        LeadershipDecisionEntry.objects.bulk_create(
-            LeadershipDecisionEntry(
-                decision=decision, application=p.application, approved=p.approved, note=p.note
-            )
-            for p in proposals
-        )
-        batch = perform_many(approved, "approve", user, decision=decision.pk)
-        decision.batch = batch.id
-        decision.save(update_fields=["batch"])
-        audit.record(
-            "leadership_decision_recorded",
-            decision,
-            actor=user,
-            data={
-                "round": round_.pk,
-                "meeting_ref": meeting_ref,
-                "decided_on": decided_on,
-                "minutes_sha256": stored.sha256,
-                "approved": [a.pk for a in approved],
-                "deferred": {str(p.application.pk): p.note for p in proposals if not p.approved},
-                "batch": batch.id,
-            },
-        )
-    return decision, batch

@@ -19,15 +19,14 @@ from evalorg.accounts.permissions import has_role
 from evalorg.applications import access, workflow
 from evalorg.applications.models import Application, State
 from evalorg.core import audit
-from evalorg.core.confirm import unless_confirmed
-from evalorg.core.files import UploadRefused, file_response
-from evalorg.documents.minutes import MinutesForm
+from evalorg.core.actions import run_transition
+from evalorg.core.files import file_response
 
-from .models import LeadershipDecision, Stage
+from .leadership import propose
+from .leadership_forms import LeadershipApprovalForm, run_decision, ticks_from
+from .models import LeadershipApproval, Stage
 from .scoring import methods_used
-from .selection import Proposal, record_leadership_decision
 from .services import pick_round, ranked, selection_rounds
-from .staff_views import _show_refusals
 
 
 def _center(request: HttpRequest) -> Agency:
@@ -93,62 +92,31 @@ def selection_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, error)
         return redirect(back)
     data = form.cleaned_data
-    if asking := unless_confirmed(request, workflow.TABLE[data["decision"]].confirm, back=back):
-        return asking
     rows = ranked(center, application.round, Stage.PROVINCE_SELECTION)
     row = next((r for r in rows if r.application.pk == pk), None)
     applicant_reason = data["applicant_reason"].strip()
     extra = {"reason": applicant_reason} if applicant_reason else {}
-    try:
-        workflow.perform(
-            application,
-            data["decision"],
-            request.user,
-            decision_reason=data["reason"],
-            rank=row.rank if row else None,
-            total=row.aggregate.total if row else None,
+    return run_transition(
+        request,
+        application,
+        data["decision"],
+        back=back,
+        data={
+            "decision_reason": data["reason"],
+            "rank": row.rank if row else None,
+            "total": row.aggregate.total if row else None,
             **extra,
-        )
-    except workflow.TransitionRefused as refused:
-        _show_refusals(request, refused)
-    else:
-        messages.success(
-            request,
-            _("已记录省级评审结论：%(name)s。") % {"name": application.institution.name},
-        )
-    return redirect(back)
+        },
+        success=_("已记录省级评审结论：%(name)s。") % {"name": application.institution.name},
+    )
 
 
 # ---- leadership approval (department) ---------------------------------------------------------
 
 
-class ApprovalForm(MinutesForm):
-    """The leadership group's approval of the selected cases: the meeting, its minutes, a note."""
-
-    note = forms.CharField(
-        label=_lazy("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["meeting_ref"].help_text = _lazy("例如：遴选工作领导小组2023年第3次会议")
-
-
 def _department(request: HttpRequest) -> None:
     if not has_role(request.user, Role.DEPARTMENT):
         raise PermissionDenied(_("仅省人社厅可以记录遴选工作领导小组的审定结果。"))
-
-
-def _proposals(request: HttpRequest, selected: list[Application]) -> list[Proposal]:
-    ticked = set(request.POST.getlist("approve"))
-    return [
-        Proposal(
-            application=a,
-            approved=str(a.pk) in ticked,
-            note=request.POST.get(f"note-{a.pk}", "").strip()[:500],
-        )
-        for a in selected
-    ]
 
 
 @login_required
@@ -159,34 +127,28 @@ def approval(request: HttpRequest) -> HttpResponse:
     if round_:
         selected = list(
             Application.objects.filter(round=round_, state=State.SELECTED)
-            .select_related("institution", "receiving_agency")
+            .select_related("institution__city", "receiving_agency")
             .order_by("receiving_agency__code", "institution__name")
         )
-    form = ApprovalForm(request.POST or None, request.FILES or None)
+    form = LeadershipApprovalForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and round_ and form.is_valid():
-        data = form.cleaned_data
-        try:
-            decision, batch = record_leadership_decision(
-                round_,
-                _proposals(request, selected),
-                decided_on=data["decided_on"],
-                meeting_ref=data["meeting_ref"],
-                minutes=data["minutes"],
-                note=data["note"],
-                user=request.user,
-            )
-        except UploadRefused as refused:
-            form.add_error("minutes", str(refused))
-        except workflow.TransitionRefused as refused:
-            _show_refusals(request, refused)
-        else:
-            messages.success(
-                request,
+        ticks = ticks_from(request, [a.pk for a in selected])
+        done = run_decision(
+            request,
+            form,
+            lambda: propose(LeadershipApproval.Kind.SELECTION, round_, selected, request.user),
+            ticks,
+            back=f"{reverse('selection:approval')}?round={round_.pk}",
+            success=lambda approval, moved: (
                 _("已记录%(ref)s的审定结果：同意 %(n)s 份。")
-                % {"ref": decision.meeting_ref, "n": len(batch.done)},
-            )
-            return redirect(f"{reverse('selection:approval')}?round={round_.pk}")
-    decisions = LeadershipDecision.objects.filter(round=round_).select_related("minutes")
+                % {"ref": approval.meeting_ref, "n": len(moved.done)}
+            ),
+        )
+        if done is not None:
+            return done
+    decisions = LeadershipApproval.objects.filter(
+        kind=LeadershipApproval.Kind.SELECTION, round=round_
+    ).select_related("minutes")
     return render(
         request,
         "review/selection/approval.html",
@@ -206,6 +168,10 @@ def approval(request: HttpRequest) -> HttpResponse:
 def approval_minutes(request: HttpRequest, pk: int) -> HttpResponse:
     if not has_role(request.user, Role.DEPARTMENT, Role.PROVINCE_STAFF):
         raise PermissionDenied(_("仅省人社厅和省职业技能服务指导中心可以查阅会议纪要。"))
-    decision = get_object_or_404(LeadershipDecision.objects.select_related("minutes"), pk=pk)
+    decision = get_object_or_404(
+        LeadershipApproval.objects.select_related("minutes"),
+        pk=pk,
+        kind=LeadershipApproval.Kind.SELECTION,
+    )
     audit.record("minutes_viewed", decision, actor=request.user)
     return file_response(decision.minutes)

@@ -24,7 +24,8 @@ from tqdm import tqdm
 
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.core import clock
-from evalorg.filing.models import AcceptanceBatch, FilingLetter
+from evalorg.filing.batches import acceptance_batches
+from evalorg.filing.models import FilingLetter
 from evalorg.publicity.models import Objection, PublicityNotice
 from evalorg.rounds.models import Round
 
@@ -147,7 +148,7 @@ def report(result: Result) -> str:
         "",
         f"职业（工种）：{labelled(line_counts(round_), ApplicationOccupation.Status.choices)}",
         f"异议：{labelled(dict(objections), Objection.Status.choices) or '无'}",
-        f"验收批次：{AcceptanceBatch.objects.filter(round=round_).count()} 个；"
+        f"验收批次：{acceptance_batches().filter(round=round_).count()} 个；"
         f"备案函：{letters.count()} 份",
         "",
         "文书在哪里：",

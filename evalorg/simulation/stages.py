@@ -670,7 +670,7 @@ def _batch(sim: Sim, day: date, cases: list[Application], title: str) -> None:
             user=sim.department,
         )
     with sim.at(day + timedelta(days=6)):
-        batch = batches.AcceptanceBatch.objects.get(pk=batch.pk)
+        batch = batches.LeadershipApproval.objects.get(pk=batch.pk)
         batches.issue_letters(batch, sim.center)
         batches.publish(batch, sim.center)
 

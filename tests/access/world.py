@@ -32,7 +32,7 @@ from evalorg.review.decisions import send_batch
 from evalorg.review.models import (
     Assignment,
     DefenseSlot,
-    LeadershipDecision,
+    LeadershipApproval,
     Panel,
     PanelMember,
     Scoresheet,
@@ -247,7 +247,7 @@ def _publicity_cases(w: World) -> None:
     leadership group's decision with its minutes."""
     center = w.users[PROVINCE]
     in_notice = approved(_institution_a(6))
-    w.objects["decision"] = LeadershipDecision.objects.get(entries__application=in_notice)
+    w.objects["decision"] = LeadershipApproval.objects.get(entries__application=in_notice)
     notice = published([in_notice], center)
     w.objects["notice"] = notice
     w.objects["objection"] = objection(notice, in_notice, evidence=_pdf("证据.pdf"))

@@ -13,7 +13,8 @@ from playwright.sync_api import Page, expect
 
 from evalorg.applications.models import Application, State
 from evalorg.core import clock
-from evalorg.filing.models import AcceptanceBatch, FilingLetter
+from evalorg.filing.models import FilingLetter
+from evalorg.review.models import LeadershipApproval
 from tests.browser.login import login
 from tests.factories import MINIMAL_PDF, PASSWORD
 from tests.filing.conftest import department_staff, passed, province_staff
@@ -83,7 +84,7 @@ def test_letters_only_after_the_department_approves_the_batch(live_server, page:
     expect(page.locator(".alert-success")).to_contain_text("已记录审定结果")
     expect(page.locator("[data-testid=entries]")).to_contain_text("验收通过")
     expect(page.locator("[data-testid=batch-actions]")).to_have_count(0)  # the center's step
-    assert AcceptanceBatch.objects.get().status == AcceptanceBatch.Status.APPROVED
+    assert LeadershipApproval.objects.get(kind="acceptance").status == "approved"
     assert not FilingLetter.objects.exists()
 
     # The center issues the batch's letters; the letter exists and the case is filed.

@@ -13,7 +13,8 @@ from evalorg.accounts.models import Agency, Role
 from evalorg.applications.models import Application, ApplicationOccupation, Kind
 from evalorg.core import clock
 from evalorg.filing.batches import Tick, create_batch, issue_letters, record_approval
-from evalorg.filing.models import AcceptanceBatch, FilingLetter
+from evalorg.filing.models import FilingLetter
+from evalorg.review.models import LeadershipApproval
 from tests.applications.conftest import PDF_BYTES, SH, build_application, stored_pdf
 from tests.factories import UserFactory, city_agency
 
@@ -56,14 +57,14 @@ def approved_batch(
     department=None,
     when=ISSUE_DAY,
     title: str = "",
-) -> AcceptanceBatch:
+) -> LeadershipApproval:
     """The center proposes a batch of ``applications`` and the department records the
     leadership's approval of all of them (they become accepted); no letter yet (N-4.3)."""
     center = center or province_staff()
     with time_machine.travel(when, tick=False):
         batch = create_batch(
             applications[0].round,
-            title or f"验收批次 {AcceptanceBatch.objects.count() + 1}",
+            title or f"验收批次 {LeadershipApproval.objects.count() + 1}",
             list(applications),
             center,
         )
@@ -75,7 +76,7 @@ def approved_batch(
             minutes=minutes_upload(),
             user=department or department_staff(),
         )
-    return AcceptanceBatch.objects.get(pk=batch.pk)
+    return LeadershipApproval.objects.get(pk=batch.pk)
 
 
 def issued(application: Application, user=None, when=ISSUE_DAY) -> FilingLetter:

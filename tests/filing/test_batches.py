@@ -18,7 +18,8 @@ from evalorg.applications import workflow
 from evalorg.applications.models import State
 from evalorg.core.models import AuditEvent
 from evalorg.filing import batches
-from evalorg.filing.models import AcceptanceBatch, AcceptanceEntry, FilingLetter
+from evalorg.filing.models import FilingLetter
+from evalorg.review.models import LeadershipApproval, LeadershipApprovalEntry
 from tests.applications.conftest import PDF_BYTES, applicant_of
 from tests.factories import CityStaffFactory, city_agency
 from tests.publicity.conftest import pii_institution
@@ -38,13 +39,13 @@ def _minutes():
     return SimpleUploadedFile("纪要.pdf", PDF_BYTES, content_type="application/pdf")
 
 
-def _propose(client, center, *cases, title="2023年第一批验收") -> AcceptanceBatch:
+def _propose(client, center, *cases, title="2023年第一批验收") -> LeadershipApproval:
     client.force_login(center)
     response = client.post(
         reverse("filing:batches"),
         {"round": cases[0].round_id, "title": title, "case": [c.pk for c in cases]},
     )
-    batch = AcceptanceBatch.objects.get(title=title)
+    batch = LeadershipApproval.objects.get(title=title)
     assert response.status_code == 302, response.content.decode()
     assert response["Location"] == reverse("filing:batch", args=[batch.pk])
     return batch
@@ -72,7 +73,7 @@ def two(db):
 def test_the_department_approves_one_case_of_two(client, two):
     first, second = two
     batch = _propose(client, province_staff(), first, second)
-    assert batch.status == AcceptanceBatch.Status.PROPOSED
+    assert batch.status == LeadershipApproval.Status.PROPOSED
     department = department_staff()
     response = _approve(client, department, batch, [first], {second.pk: "培训记录待补充"})
     assert response.status_code == 302
@@ -80,14 +81,16 @@ def test_the_department_approves_one_case_of_two(client, two):
     second.refresh_from_db()
     assert (first.state, second.state) == (State.ACCEPTED, State.CULTIVATING)
     batch.refresh_from_db()
-    assert batch.status == AcceptanceBatch.Status.APPROVED
+    assert batch.status == LeadershipApproval.Status.APPROVED
     assert (batch.decided_on, batch.meeting_ref) == (date(2023, 11, 28), "厅党组会议2023年第12次")
-    assert batch.minutes is not None and batch.approved_by == department
-    entry = AcceptanceEntry.objects.get(batch=batch, application=second)
+    assert batch.minutes is not None and batch.recorded_by == department
+    entry = LeadershipApprovalEntry.objects.get(approval=batch, application=second)
     assert (entry.approved, entry.note) == (False, "培训记录待补充")
     accept = AuditEvent.objects.get(action="accept", object_id=str(first.pk))
     assert accept.actor == department and accept.data.get("batch")
-    approval = AuditEvent.objects.get(action="approve_acceptance")
+    approval = AuditEvent.objects.get(
+        action="approve", object_type="review.leadershipapproval", object_id=str(batch.pk)
+    )
     assert approval.data["approved"] == [first.pk]
     assert approval.data["deferred"] == {str(second.pk): "培训记录待补充"}
     # the page shows the decision and the note
@@ -101,7 +104,7 @@ def test_approval_without_a_ticked_case_changes_nothing(client, two):
     _approve(client, department_staff(), batch, [])
     batch.refresh_from_db()
     first.refresh_from_db()
-    assert batch.status == AcceptanceBatch.Status.PROPOSED and batch.minutes is None
+    assert batch.status == LeadershipApproval.Status.PROPOSED and batch.minutes is None
     assert first.state == State.CULTIVATING
 
 
@@ -147,11 +150,11 @@ def test_publishing_needs_the_letters_then_the_public_page_lists_the_batch(clien
     client.force_login(center)
     client.post(reverse("filing:batch_publish", args=[batch.pk]))
     batch.refresh_from_db()
-    assert batch.status == AcceptanceBatch.Status.APPROVED  # no letter yet
+    assert batch.status == LeadershipApproval.Status.APPROVED  # no letter yet
     client.post(reverse("filing:batch_issue", args=[batch.pk]))
     client.post(reverse("filing:batch_publish", args=[batch.pk]))
     batch.refresh_from_db()
-    assert batch.status == AcceptanceBatch.Status.PUBLISHED and batch.published_at
+    assert batch.status == LeadershipApproval.Status.PUBLISHED and batch.published_at
 
     client.logout()
     response = client.get(reverse("registry:acceptance"))
@@ -187,7 +190,7 @@ def test_a_case_without_a_passed_bank_cannot_be_proposed(client, two):
         reverse("filing:batches"),
         {"round": first.round_id, "title": "不应创建", "case": [first.pk]},
     )
-    assert not AcceptanceBatch.objects.filter(title="不应创建").exists()
+    assert not LeadershipApproval.objects.filter(title="不应创建").exists()
 
 
 def _staff_pages(batch) -> list[str]:
@@ -216,7 +219,7 @@ def test_outsiders_are_refused_on_every_staff_page(client, two, who):
             assert response.status_code in {302, 403, 405}, (who, url, response.status_code)
             assert first.institution.name not in response.content.decode()
     batch.refresh_from_db()
-    assert batch.status == AcceptanceBatch.Status.APPROVED
+    assert batch.status == LeadershipApproval.Status.APPROVED
     assert not FilingLetter.objects.exists()
 
 
@@ -233,7 +236,7 @@ def test_each_side_keeps_to_its_own_step(client, two):
     assert response.status_code == 403
     assert _approve(client, center, batch, [first]).status_code == 403
     batch.refresh_from_db()
-    assert batch.status == AcceptanceBatch.Status.PROPOSED
+    assert batch.status == LeadershipApproval.Status.PROPOSED
     # ... nor may the department issue letters or publish
     _approve(client, department, batch, [first])
     for name in ("filing:batch_issue", "filing:batch_publish"):

@@ -63,11 +63,13 @@ def approved(institution=None, *, with_decision: bool = True) -> Application:
 
 
 def record_approval(application: Application) -> None:
-    from evalorg.review.models import LeadershipDecision, LeadershipDecisionEntry
+    from evalorg.review.models import LeadershipApproval, LeadershipApprovalEntry
     from tests.applications.conftest import stored_pdf
 
     department = UserFactory(role=Role.DEPARTMENT, agency=Agency.objects.get(kind="department"))
-    decision = LeadershipDecision.objects.create(
+    decision = LeadershipApproval.objects.create(
+        kind=LeadershipApproval.Kind.SELECTION,
+        status=LeadershipApproval.Status.APPROVED,
         round=application.round,
         decided_on=date(2023, 6, 20),
         meeting_ref="遴选工作领导小组2023年第3次会议",
@@ -75,8 +77,8 @@ def record_approval(application: Application) -> None:
         recorded_by=department,
         recorded_at=clock.now(),
     )
-    LeadershipDecisionEntry.objects.create(
-        decision=decision, application=application, approved=True
+    LeadershipApprovalEntry.objects.create(
+        approval=decision, application=application, approved=True
     )
 
 

@@ -16,7 +16,7 @@ from evalorg.review.decisions import send_batch
 from evalorg.review.models import (
     Assignment,
     ConflictDeclaration,
-    LeadershipDecision,
+    LeadershipApproval,
     Panel,
     PanelMember,
     ReviewStage,
@@ -135,6 +135,24 @@ def test_reject_needs_a_reason_for_the_applicant_who_sees_only_that(client, staf
     assert "题库开发能力不足" in reasons and not any("内部" in r for r in reasons)
 
 
+def test_a_select_that_would_be_refused_is_refused_before_asking_to_confirm(
+    client, staff, center_staff
+):
+    """``core.actions.run``: the engine's refusal comes first, nobody confirms an action that
+    cannot happen."""
+    (case,) = in_province_review(staff, 1)
+    client.force_login(center_staff)
+    response = client.post(
+        reverse("selection:decide", args=[case.pk]),
+        {"decision": "select", "reason": "评审意见", "applicant_reason": ""},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "尚未分配给专家评审组" in body and 'name="confirm" value="yes"' not in body
+    case.refresh_from_db()
+    assert case.state == State.PROVINCE_REVIEW
+
+
 def test_select_is_refused_until_the_province_panel_has_scored(client, staff, center_staff):
     (case,) = in_province_review(staff, 1)
     client.force_login(center_staff)
@@ -217,7 +235,7 @@ def test_the_department_approves_part_of_the_list_with_its_minutes(
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.state, second.state) == (State.LEADERSHIP_APPROVED, State.SELECTED)
-    decision = LeadershipDecision.objects.get()
+    decision = LeadershipApproval.objects.get()
     assert decision.meeting_ref.endswith("第3次会议") and decision.minutes.sha256
     assert decision.entries.get(application=second).note == "待补充场地证明后再议"
     assert client.get(reverse("selection:minutes", args=[decision.pk])).status_code == 200
@@ -239,7 +257,7 @@ def test_approval_without_a_decision_that_approves_it_is_refused(
         user=department,
     )
     with pytest.raises(workflow.TransitionRefused) as refused:
-        workflow.perform(second, "approve", department, decision=decision.pk)
+        workflow.perform(second, "approve", department, approval=decision.pk)
     assert refused.value.refusals[0].clause == "N-4.1.3"
     with pytest.raises(workflow.TransitionRefused):
         workflow.perform(second, "approve", department)
@@ -260,7 +278,7 @@ def test_a_refused_approval_leaves_no_decision_and_no_file(client, staff, center
             note="",
             user=department,
         )
-    assert not LeadershipDecision.objects.exists()
+    assert not LeadershipApproval.objects.exists()
     first.refresh_from_db()
     assert first.state == State.SELECTED
 

@@ -10,8 +10,9 @@ from evalorg.applications.models import Application, ApplicationOccupation, Stat
 from evalorg.core.audit import verify_chain
 from evalorg.core.models import AuditEvent
 from evalorg.cultivation.models import Deliverable, TrainingSession
-from evalorg.filing.models import AcceptanceEntry, FilingLetter
+from evalorg.filing.models import FilingLetter
 from evalorg.publicity.models import Objection, PublicityNotice
+from evalorg.review.models import LeadershipApprovalEntry
 from evalorg.simulation.run import report, simulate
 
 pytestmark = pytest.mark.django_db
@@ -53,8 +54,11 @@ def test_a_small_round_runs_end_to_end_as_the_seed_dictates():
 
     # Every filed case was approved in a published acceptance batch, and nothing else was
     # accepted: neither the day-180 sweep nor a case page accepts (issue 18, N-4.3).
-    in_batches = AcceptanceEntry.objects.filter(
-        application__round=round_, approved=True, batch__status="published"
+    in_batches = LeadershipApprovalEntry.objects.filter(
+        application__round=round_,
+        approved=True,
+        approval__kind="acceptance",
+        approval__status="published",
     ).values_list("application_id", flat=True)
     assert set(in_batches) == set(
         Application.objects.filter(round=round_, state=State.FILED).values_list("pk", flat=True)
