@@ -28,7 +28,7 @@ from evalorg.applications.materials import applicable_items, current_materials
 from evalorg.applications.models import Application, State
 from evalorg.applications.workflow import Refusal, TransitionRefused
 from evalorg.core import audit
-from evalorg.core.confirm import unless_confirmed
+from evalorg.core.actions import run
 from evalorg.rounds.models import ChecklistItem
 
 from .models import VerificationCheck
@@ -268,17 +268,38 @@ class VerificationForm(forms.Form):
 # ---- view -----------------------------------------------------------------------------------
 
 
-def _perform(action: str, application: Application, form: VerificationForm, user) -> str:
-    """Run the button's action; returns the success message or raises TransitionRefused."""
+SUCCESS = {
+    "verify": _lazy("初审通过。"),
+    "return_for_correction": _lazy("已退回补正，申请机构将收到退回理由。"),
+}
+
+
+def _perform(action: str, application: Application, form: VerificationForm, user) -> None:
+    """Run the button's action (with the checks typed on the page); raises TransitionRefused."""
     checks = form.checks()
     if action == "verify":
         verify(application, checks, user)
-        return _("初审通过。")
-    if action == "return_for_correction":
+    else:
         return_for_correction(application, checks, form.cleaned_data["general_note"], user)
-        return _("已退回补正，申请机构将收到退回理由。")
-    changed = save_checks(application, checks, user)
-    return _("核验结果已保存。") if changed else _("核验结果没有变化。")
+
+
+class _DryRun(Exception):
+    """Raised to roll the trial run of an action back."""
+
+
+def refusals_of(
+    action: str, application: Application, form: VerificationForm, user
+) -> list[Refusal]:
+    """What the action would be refused for with the checks typed on the page (the guards read
+    the saved checks): it is run and rolled back, so nothing changes either way."""
+    try:
+        with transaction.atomic():
+            _perform(action, application, form, user)
+            raise _DryRun
+    except TransitionRefused as refused:
+        return refused.refusals
+    except _DryRun:
+        return []
 
 
 @login_required
@@ -293,19 +314,28 @@ def verify_page(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         action = request.POST.get("action", "save")
         if action in VERIFICATION_ACTIONS:
-            back = reverse("review_inbox:verify", args=[application.pk])
-            asking = unless_confirmed(request, workflow.TABLE[action].confirm, back=back)
-            if asking:
-                return asking
-        try:
-            message = _perform(action, application, form, request.user)
-        except TransitionRefused as refused:
-            refusals = refused.refusals
+            # The form and the guards first (shown on the page with what was typed); only an
+            # action that would be done asks "不能撤回" (the server's confirm page), then is done.
+            refusals = refusals_of(action, application, form, request.user)
+            if not refusals:
+                return run(
+                    request,
+                    lambda: _perform(action, application, form, request.user),
+                    back=reverse("review_inbox:verify", args=[application.pk]),
+                    success=str(SUCCESS[action]),
+                    question=workflow.TABLE[action].confirm,
+                    done_url=reverse("review_inbox:case", args=[application.pk]),
+                )
         else:
-            messages.success(request, message)
-            if action in VERIFICATION_ACTIONS:
-                return redirect("review_inbox:case", application.pk)
-            return redirect("review_inbox:verify", application.pk)
+            try:
+                changed = save_checks(application, form.checks(), request.user)
+            except TransitionRefused as refused:
+                refusals = refused.refusals
+            else:
+                messages.success(
+                    request, _("核验结果已保存。") if changed else _("核验结果没有变化。")
+                )
+                return redirect("review_inbox:verify", application.pk)
     editable = application.state == State.SUBMITTED
     if not editable:
         form.disable()
@@ -326,7 +356,6 @@ def verify_page(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "refusals": refusals,
             "editable": editable,
-            "confirm": {a: workflow.TABLE[a].confirm for a in VERIFICATION_ACTIONS},
         },
         status=400 if request.method == "POST" else 200,  # a POST shown again was refused
     )
