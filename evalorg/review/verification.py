@@ -28,7 +28,7 @@ from evalorg.applications.materials import applicable_items, current_materials
 from evalorg.applications.models import Application, State
 from evalorg.applications.workflow import Refusal, TransitionRefused
 from evalorg.core import audit
-from evalorg.core.actions import run
+from evalorg.core.actions import run, trial_refusals
 from evalorg.rounds.models import ChecklistItem
 
 from .models import VerificationCheck
@@ -283,25 +283,6 @@ def _perform(action: str, application: Application, form: VerificationForm, user
         return_for_correction(application, checks, form.cleaned_data["general_note"], user)
 
 
-class _DryRun(Exception):
-    """Raised to roll the trial run of an action back."""
-
-
-def refusals_of(
-    action: str, application: Application, form: VerificationForm, user
-) -> list[Refusal]:
-    """What the action would be refused for with the checks typed on the page (the guards read
-    the saved checks): it is run and rolled back, so nothing changes either way."""
-    try:
-        with transaction.atomic():
-            _perform(action, application, form, user)
-            raise _DryRun
-    except TransitionRefused as refused:
-        return refused.refusals
-    except _DryRun:
-        return []
-
-
 @login_required
 def verify_page(request: HttpRequest, pk: int) -> HttpResponse:
     application = load_case(request, pk, to_act=True)
@@ -316,7 +297,7 @@ def verify_page(request: HttpRequest, pk: int) -> HttpResponse:
         if action in VERIFICATION_ACTIONS:
             # The form and the guards first (shown on the page with what was typed); only an
             # action that would be done asks "不能撤回" (the server's confirm page), then is done.
-            refusals = refusals_of(action, application, form, request.user)
+            refusals = trial_refusals(lambda: _perform(action, application, form, request.user))
             if not refusals:
                 return run(
                     request,
