@@ -86,6 +86,7 @@ def _score(page: Page, base: str, case: Application, expert: User, points: str) 
         field.fill(points)
     page.check("input[name=opinion][value=recommend]")
     page.click("[data-testid=submit]")
+    page.click("[data-testid=confirm-yes]")  # asked by the server once the sheet is checked
     expect(page.locator("[data-testid=sheet-status]")).to_contain_text("已提交")
 
 
