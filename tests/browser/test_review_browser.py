@@ -97,6 +97,7 @@ def _rank_recommend_download(page: Page, base: str, case: Application) -> bytes:
     row.locator("select[name=decision]").select_option("recommend")
     row.locator("textarea[name=reason]").fill("产业代表性突出，评价能力较强")
     page.click(f"[data-testid=decide-{case.pk}]")
+    page.click("[data-testid=confirm-yes]")  # asked by the server once the reason is checked
     expect(page.locator("[data-testid=recommended-count]")).to_have_text("1")
     with page.expect_download() as download:
         page.click("[data-testid=summary-xlsx]")
