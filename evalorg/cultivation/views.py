@@ -40,7 +40,7 @@ from .commitment import (
     signed_letter,
 )
 from .forms import AttendanceForm, BankDecisionForm, DeliverableForm, SessionForm, SignForm
-from .models import BankCheck, CultivationPeriod, Deliverable
+from .models import BankCheck, CultivationPeriod, Deliverable, TrainingSession
 from .training import (
     create_session,
     institutions_for,
@@ -63,14 +63,25 @@ def commitment(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404  # staff read the signed letter; only the applicant signs
     form = SignForm(request.POST or None)
     if request.method == "POST" and letter is None and form.is_valid():
-        try:
-            sign(application, request.user, form.cleaned_data["signed_name"], client_ip(request))
-        except TransitionRefused as refused:
-            for refusal in refused.refusals:
-                form.add_error("signed_name", str(refusal))
-        else:
-            messages.success(request, _("承诺书已签署。"))
-            return redirect("applications:detail", application.pk)
+        return run(
+            request,
+            lambda: sign(
+                application, request.user, form.cleaned_data["signed_name"], client_ip(request)
+            ),
+            back=reverse("cultivation:commitment", args=[application.pk]),
+            success=_("承诺书已签署。"),
+            done_url=reverse("applications:detail", args=[application.pk]),
+            refused=lambda refusals: _commitment_page(request, application, form, refusals),
+        )
+    return _commitment_page(request, application, form, [])
+
+
+def _commitment_page(
+    request: HttpRequest, application: Application, form: SignForm, refusals: list[Refusal]
+) -> HttpResponse:
+    for refusal in refusals:
+        form.add_error("signed_name", str(refusal))
+    letter = signed_letter(application)
     context = {
         "application": application,
         "letter": letter,
@@ -118,22 +129,34 @@ def training_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = AttendanceForm(request.POST or None, institutions=institutions)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+
+        def refused(refusals: list[Refusal]) -> HttpResponse:
+            for refusal in refusals:
+                form.add_error(None, str(refusal))
+            return _training_page(request, session, form)
+
         try:
-            record_attendance(
-                session,
-                request.user,
-                institution=data["institution"],
-                attendee_name=data["attendee_name"],
-                attended=data["attended"],
+            return run(
+                request,
+                lambda: record_attendance(
+                    session,
+                    request.user,
+                    institution=data["institution"],
+                    attendee_name=data["attendee_name"],
+                    attended=data["attended"],
+                ),
+                back=reverse("cultivation:training", args=[session.pk]),
+                success=_("已登记。"),
+                refused=refused,
             )
         except IntegrityError:
             form.add_error("attendee_name", _("该人员已登记。"))
-        except TransitionRefused as refused:
-            for refusal in refused.refusals:
-                form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("已登记。"))
-            return redirect("cultivation:training", session.pk)
+    return _training_page(request, session, form)
+
+
+def _training_page(
+    request: HttpRequest, session: TrainingSession, form: AttendanceForm
+) -> HttpResponse:
     rows = session.attendances.select_related("institution")
     # A planned session is marked held by its first attendance: the button says so.
     actions = available_actions(session, request.user)
