@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -291,32 +291,50 @@ def verify_page(request: HttpRequest, pk: int) -> HttpResponse:
     form = VerificationForm(
         request.POST or None, items=items, initial=VerificationForm.initial_from(checks)
     )
-    refusals: list[Refusal] = []
-    if request.method == "POST" and form.is_valid():
-        action = request.POST.get("action", "save")
-        if action in VERIFICATION_ACTIONS:
-            # The form and the guards first (shown on the page with what was typed); only an
-            # action that would be done asks "不能撤回" (the server's confirm page), then is done.
-            refusals = trial_refusals(lambda: _perform(action, application, form, request.user))
-            if not refusals:
-                return run(
-                    request,
-                    lambda: _perform(action, application, form, request.user),
-                    back=reverse("review_inbox:verify", args=[application.pk]),
-                    success=str(SUCCESS[action]),
-                    question=workflow.TABLE[action].confirm,
-                    done_url=reverse("review_inbox:case", args=[application.pk]),
-                )
-        else:
-            try:
-                changed = save_checks(application, form.checks(), request.user)
-            except TransitionRefused as refused:
-                refusals = refused.refusals
-            else:
-                messages.success(
-                    request, _("核验结果已保存。") if changed else _("核验结果没有变化。")
-                )
-                return redirect("review_inbox:verify", application.pk)
+    if request.method != "POST" or not form.is_valid():
+        return _page(request, application, form, checks, [])
+    action = request.POST.get("action", "save")
+    back = reverse("review_inbox:verify", args=[application.pk])
+
+    def refused(refusals: list[Refusal]) -> HttpResponse:
+        """Shown again with what was typed, and why (nothing was saved)."""
+        return _page(request, application, form, checks, refusals)
+
+    if action not in VERIFICATION_ACTIONS:
+        saved: list[bool] = []
+        response = run(
+            request,
+            lambda: saved.append(bool(save_checks(application, form.checks(), request.user))),
+            back=back,
+            refused=refused,
+        )
+        if saved:
+            messages.success(
+                request, _("核验结果已保存。") if saved[0] else _("核验结果没有变化。")
+            )
+        return response
+    # The form and the guards first (tried and rolled back: the guards read the saved checks),
+    # shown on the page with what was typed; only an action that would be done asks "不能撤回"
+    # (the server's confirm page; no browser dialog, which would ask before the check), then done.
+    return run(
+        request,
+        lambda: _perform(action, application, form, request.user),
+        back=back,
+        success=str(SUCCESS[action]),
+        question=workflow.TABLE[action].confirm,
+        precheck=lambda: trial_refusals(lambda: _perform(action, application, form, request.user)),
+        done_url=reverse("review_inbox:case", args=[application.pk]),
+        refused=refused,
+    )
+
+
+def _page(
+    request: HttpRequest,
+    application: Application,
+    form: VerificationForm,
+    checks: dict[str, VerificationCheck],
+    refusals: list[Refusal],
+) -> HttpResponse:
     editable = application.state == State.SUBMITTED
     if not editable:
         form.disable()
