@@ -27,7 +27,7 @@ from evalorg.accounts.permissions import has_role
 from evalorg.applications.materials import applicable_items, current_materials
 from evalorg.applications.models import Application, State
 from evalorg.core.actions import Refused, run, show_refusals, trial_refusals
-from evalorg.core.workflow import Refusal, Transition, TransitionRefused, available_actions
+from evalorg.core.workflow import Refusal, Transition, available_actions
 
 from . import conflicts, scoresheets
 from .conflicts import ConflictIndex
@@ -363,14 +363,26 @@ def _save(request: HttpRequest, case: Case, items: list[TemplateItem]) -> HttpRe
 
     if submitting:
         return _submit(request, case, items, values, refused)
+    saved: list[Scoresheet] = []
+
+    def act() -> None:
+        sheet = scoresheets.save_draft(*values)
+        if sheet is None:
+            raise _Stale
+        saved.append(sheet)
+
     try:
-        saved = scoresheets.save_draft(*values)
-    except TransitionRefused as refusal:
-        return refused(refusal.refusals)
-    if saved is None:
+        response = run(
+            request,
+            act,
+            back=reverse("expert:scoresheet", args=[case.application.pk]),
+            refused=refused,
+        )
+    except _Stale:
         return _stale(request, case, items)
-    messages.success(request, _("草稿已保存（第 %(v)s 版）。") % {"v": saved.version})
-    return redirect("expert:scoresheet", case.application.pk)
+    if saved:
+        messages.success(request, _("草稿已保存（第 %(v)s 版）。") % {"v": saved[0].version})
+    return response
 
 
 class _Stale(Exception):
