@@ -614,7 +614,7 @@ ROUTES: dict[str, Route] = {
         allow(PROVINCE),
         stage="cultivation",
         args=obj("line"),
-        post=lambda w: {"action": "pass", "reason": "题库符合要求"},
+        post=lambda w: {"action": "pass", "reason": "题库符合要求", "confirm": "yes"},
         changed=lambda w: w.objects["line"].__class__.objects.get(pk=w.pk("line")).status,
         when=IN_CULTIVATION,
     ),

@@ -21,7 +21,7 @@ from evalorg.accounts.permissions import has_role
 from evalorg.catalog.models import Occupation
 from evalorg.catalog.status import occupation_facts
 from evalorg.core import audit
-from evalorg.core.actions import run_transition
+from evalorg.core.actions import run, run_transition
 from evalorg.core.files import UploadRefused, file_response
 from evalorg.institutions.models import Institution, institution_of
 from evalorg.rounds.models import Round
@@ -367,26 +367,38 @@ def step_review(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConfirmForm(
         request.POST or None, initial={"confirm": application.declarations_confirmed}
     )
-    refusals = []
     if request.method == "POST" and form.is_valid():
         action = "resubmit" if application.state == State.RETURNED_FOR_CORRECTION else "submit"
         with transaction.atomic():
             application.declarations_confirmed = True
             application.save(update_fields=["declarations_confirmed", "updated_at"])
-        try:
-            application = workflow.perform(application, action, request.user)
-        except workflow.TransitionRefused as refused:
-            refusals = refused.refusals
-        else:
+        submitted: list[Application] = []
+        response = run(
+            request,
+            lambda: submitted.append(workflow.perform(application, action, request.user)),
+            back=reverse("applications:step_review", args=[application.pk]),
+            done_url=reverse("applications:detail", args=[application.pk]),
+            refused=lambda refusals: _review_step(request, application, form, refusals),
+        )
+        if submitted:
             messages.success(
                 request,
                 _("申请已提交至%(agency)s，受理编号 %(no)s。")
                 % {
-                    "agency": application.receiving_agency.name,
-                    "no": application.acknowledgement_no,
+                    "agency": submitted[0].receiving_agency.name,
+                    "no": submitted[0].acknowledgement_no,
                 },
             )
-            return redirect("applications:detail", application.pk)
+        return response
+    return _review_step(request, application, form, [])
+
+
+def _review_step(
+    request: HttpRequest,
+    application: Application,
+    form: ConfirmForm,
+    refusals: list[workflow.Refusal],
+) -> HttpResponse:
     agency = receiving_agency(application.institution, application.route)
     institution = application.institution
     declarations = {d.item: d for d in institution.declarations.all()}

@@ -245,6 +245,7 @@ register_line(
     Transition(
         action="exclude",
         label=_("排除该职业"),
+        confirm=_("确定排除该职业吗？排除理由将告知申请机构，该职业不再参加本轮遴选，不能恢复。"),
         sources=frozenset({LineStatus.REQUESTED}),
         target=LineStatus.EXCLUDED,
         roles=Role.REVIEWING_STAFF,
@@ -266,6 +267,7 @@ register_line(
     Transition(
         action="submit_bank",
         label=_("提交题库"),
+        confirm=_("确定提交题库审核吗？审核期间不能再修改题库文件。"),
         sources=frozenset({LineStatus.CULTIVATING, LineStatus.BANK_FAILED}),
         target=LineStatus.BANK_SUBMITTED,
         roles=APPLICANT,
@@ -275,6 +277,7 @@ register_line(
     Transition(
         action="pass_bank",
         label=_("题库审核通过"),
+        confirm=_("确定题库审核通过吗？审核结论将告知申请机构，提交后不能修改。"),
         sources=frozenset({LineStatus.BANK_SUBMITTED}),
         target=LineStatus.BANK_PASSED,
         roles=PROVINCE,
@@ -284,6 +287,7 @@ register_line(
     Transition(
         action="fail_bank",
         label=_("题库审核未通过"),
+        confirm=_("确定题库审核未通过吗？审核意见将告知申请机构，提交后不能修改。"),
         sources=frozenset({LineStatus.BANK_SUBMITTED}),
         target=LineStatus.BANK_FAILED,
         roles=PROVINCE,
@@ -295,6 +299,7 @@ register_line(
     Transition(
         action="file",
         label=_("备案"),
+        confirm=_("确定备案该职业吗？备案后不能撤销。"),
         sources=frozenset({LineStatus.BANK_PASSED}),
         target=LineStatus.FILED,
         roles=PROVINCE,
@@ -304,6 +309,7 @@ register_line(
     Transition(
         action="eliminate",
         label=_("自然淘汰"),
+        confirm=_("确定自然淘汰该职业吗？淘汰后不能恢复。"),
         sources=frozenset(
             {LineStatus.CULTIVATING, LineStatus.BANK_SUBMITTED, LineStatus.BANK_FAILED}
         ),

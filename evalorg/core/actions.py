@@ -28,12 +28,30 @@ from .confirm import unless_confirmed
 from .workflow import Refusal, TransitionRefused, check, perform, workflow_of
 
 Precheck = Callable[[], list[Refusal]]
+Refused = Callable[[list[Refusal]], HttpResponse]
 
 
 def show_refusals(request: HttpRequest, refusals: list[Refusal]) -> None:
     """Each refusal as an error message: the reason and the clause it cites."""
     for refusal in refusals:
         messages.error(request, str(refusal))
+
+
+class _TrialRun(Exception):
+    """Raised to roll a trial run back."""
+
+
+def trial_refusals(act: Callable[[], Any]) -> list[Refusal]:
+    """What ``act`` would be refused for, when its guards read what it saves first (a form's
+    values): it is run and rolled back, so nothing changes either way. A precheck."""
+    try:
+        with transaction.atomic():
+            act()
+            raise _TrialRun
+    except TransitionRefused as refused:
+        return refused.refusals
+    except _TrialRun:
+        return []
 
 
 def _precheck_refusals(precheck: Precheck | None) -> list[Refusal]:
@@ -62,19 +80,27 @@ def run(
     question: str = "",
     precheck: Precheck | None = None,
     done_url: str = "",
+    refused: Refused | None = None,
 ) -> HttpResponse:
     """Check, confirm, act, tell, redirect (see the module docstring). ``back`` is where a
-    refusal or a cancelled confirmation returns; ``done_url`` (default ``back``) after success."""
-    if refusals := _precheck_refusals(precheck):
+    refusal or a cancelled confirmation returns; ``done_url`` (default ``back``) after success.
+    ``refused``, when given, answers a refusal instead (a form page shown again with what was
+    typed and the refusals); by default they are messages and the browser goes ``back``."""
+
+    def answer(refusals: list[Refusal]) -> HttpResponse:
+        if refused is not None:
+            return refused(refusals)
         show_refusals(request, refusals)
         return redirect(back)
+
+    if refusals := _precheck_refusals(precheck):
+        return answer(refusals)
     if asking := unless_confirmed(request, question, back=back):
         return asking
     try:
         act()
-    except TransitionRefused as refused:
-        show_refusals(request, refused.refusals)
-        return redirect(back)
+    except TransitionRefused as refusal:
+        return answer(refusal.refusals)
     if success:
         messages.success(request, success)
     return redirect(done_url or back)

@@ -68,6 +68,7 @@ def register_fast_track() -> None:
         Transition(
             action="fast_track",
             label=_("链主单位直接进入培育（N-4.1.4）"),
+            confirm=_("确定该链主单位直接进入培育辅导期吗？提交后不能撤回。"),
             sources=frozenset({State.VERIFIED}),
             target=State.CULTIVATING,
             roles=Role.REVIEWING_STAFF,

@@ -114,6 +114,7 @@ def tell_eliminated(application: Application, actor: User, data: dict[str, Any])
 ELIMINATE = Transition(
     action="eliminate",
     label=_("培育期满，自然淘汰（N-4.3）"),
+    confirm=_("确定自然淘汰该机构吗？淘汰后不能恢复。"),
     sources=frozenset({State.CULTIVATING}),
     target=State.ELIMINATED,
     roles=SYSTEM,

@@ -9,6 +9,7 @@ from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
@@ -16,10 +17,18 @@ from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role
 from evalorg.applications import access
 from evalorg.applications.models import Application, ApplicationOccupation, State
-from evalorg.applications.workflow import TransitionRefused, available_actions, perform
+from evalorg.applications.workflow import (
+    Refusal,
+    TransitionRefused,
+    available_actions,
+    check,
+    perform,
+)
 from evalorg.core import audit
+from evalorg.core.actions import run, run_transition
 from evalorg.core.context import client_ip
 from evalorg.core.files import CONTENT_TYPES, UploadRefused, file_response
+from evalorg.core.workflow import workflow_of
 
 from . import deliverables
 from .banks.templates import specification_template, theory_template
@@ -31,7 +40,7 @@ from .commitment import (
     signed_letter,
 )
 from .forms import AttendanceForm, BankDecisionForm, DeliverableForm, SessionForm, SignForm
-from .models import BankCheck, CultivationPeriod, Deliverable
+from .models import BankCheck, CultivationPeriod, Deliverable, TrainingSession
 from .training import (
     create_session,
     institutions_for,
@@ -54,14 +63,25 @@ def commitment(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404  # staff read the signed letter; only the applicant signs
     form = SignForm(request.POST or None)
     if request.method == "POST" and letter is None and form.is_valid():
-        try:
-            sign(application, request.user, form.cleaned_data["signed_name"], client_ip(request))
-        except TransitionRefused as refused:
-            for refusal in refused.refusals:
-                form.add_error("signed_name", str(refusal))
-        else:
-            messages.success(request, _("承诺书已签署。"))
-            return redirect("applications:detail", application.pk)
+        return run(
+            request,
+            lambda: sign(
+                application, request.user, form.cleaned_data["signed_name"], client_ip(request)
+            ),
+            back=reverse("cultivation:commitment", args=[application.pk]),
+            success=_("承诺书已签署。"),
+            done_url=reverse("applications:detail", args=[application.pk]),
+            refused=lambda refusals: _commitment_page(request, application, form, refusals),
+        )
+    return _commitment_page(request, application, form, [])
+
+
+def _commitment_page(
+    request: HttpRequest, application: Application, form: SignForm, refusals: list[Refusal]
+) -> HttpResponse:
+    for refusal in refusals:
+        form.add_error("signed_name", str(refusal))
+    letter = signed_letter(application)
     context = {
         "application": application,
         "letter": letter,
@@ -109,22 +129,34 @@ def training_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = AttendanceForm(request.POST or None, institutions=institutions)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+
+        def refused(refusals: list[Refusal]) -> HttpResponse:
+            for refusal in refusals:
+                form.add_error(None, str(refusal))
+            return _training_page(request, session, form)
+
         try:
-            record_attendance(
-                session,
-                request.user,
-                institution=data["institution"],
-                attendee_name=data["attendee_name"],
-                attended=data["attended"],
+            return run(
+                request,
+                lambda: record_attendance(
+                    session,
+                    request.user,
+                    institution=data["institution"],
+                    attendee_name=data["attendee_name"],
+                    attended=data["attended"],
+                ),
+                back=reverse("cultivation:training", args=[session.pk]),
+                success=_("已登记。"),
+                refused=refused,
             )
         except IntegrityError:
             form.add_error("attendee_name", _("该人员已登记。"))
-        except TransitionRefused as refused:
-            for refusal in refused.refusals:
-                form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("已登记。"))
-            return redirect("cultivation:training", session.pk)
+    return _training_page(request, session, form)
+
+
+def _training_page(
+    request: HttpRequest, session: TrainingSession, form: AttendanceForm
+) -> HttpResponse:
     rows = session.attendances.select_related("institution")
     # A planned session is marked held by its first attendance: the button says so.
     actions = available_actions(session, request.user)
@@ -180,14 +212,13 @@ def line(request: HttpRequest, line_pk: int) -> HttpResponse:
     line = _own_line(request, line_pk)
     form = DeliverableForm()
     if request.method == "POST" and request.POST.get("action") == "submit":
-        try:
-            perform(line, "submit_bank", request.user)
-        except TransitionRefused as refused:
-            for refusal in refused.refusals:
-                messages.error(request, str(refusal))
-        else:
-            messages.success(request, _("题库已提交审核。"))
-        return redirect("cultivation:line", line.pk)
+        return run_transition(
+            request,
+            line,
+            "submit_bank",
+            back=reverse("cultivation:line", args=[line.pk]),
+            success=_("题库已提交审核。"),
+        )
     if request.method == "POST":
         form = DeliverableForm(request.POST, request.FILES)
         if form.is_valid():
@@ -213,6 +244,7 @@ def line(request: HttpRequest, line_pk: int) -> HttpResponse:
         form=form,
         can_upload=deliverables.upload_refusal(line, request.user) is None,
         can_submit=line.status in deliverables.OPEN_LINE,
+        submit_confirm=workflow_of(line).table["submit_bank"].confirm,
     )
     return render(request, "cultivation/line.html", context)
 
@@ -262,14 +294,29 @@ def line_review(request: HttpRequest, line_pk: int) -> HttpResponse:
         action = {"pass": "pass_bank", "fail": "fail_bank"}.get(request.POST.get("action", ""))
         if action is None:
             raise Http404
-        try:
-            perform(line, action, request.user, reason=form.cleaned_data["reason"].strip())
-        except TransitionRefused as refused:
-            for refusal in refused.refusals:
-                form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("已记录审核结果。"))
-            return redirect("cultivation:line_review", line.pk)
+        data = {"reason": form.cleaned_data["reason"].strip()}
+        # The reason was checked; the engine's check next; then the server asks (no browser
+        # dialog on this page: it would ask before the form is checked).
+        return run(
+            request,
+            lambda: perform(line, action, request.user, **data),
+            back=reverse("cultivation:line_review", args=[line.pk]),
+            success=_("已记录审核结果。"),
+            question=workflow_of(line).table[action].confirm,
+            precheck=lambda: check(line, action, request.user, data),
+            refused=lambda refusals: _review_page(request, line, form, refusals),
+        )
+    return _review_page(request, line, form, [])
+
+
+def _review_page(
+    request: HttpRequest,
+    line: ApplicationOccupation,
+    form: BankDecisionForm,
+    refusals: list[Refusal],
+) -> HttpResponse:
+    for refusal in refusals:
+        form.add_error(None, str(refusal))
     context = _line_context(line)
     context.update(form=form, can_decide=line.status == ApplicationOccupation.Status.BANK_SUBMITTED)
     return render(request, "cultivation/line_review.html", context)

@@ -86,6 +86,7 @@ def register_filing_transitions() -> None:
         Transition(
             action="accept",
             label=_("验收通过"),
+            confirm=_("确定验收通过吗？提交后不能撤销。"),
             sources=frozenset({State.CULTIVATING}),
             target=State.ACCEPTED,
             roles=Role.PROVINCIAL,
@@ -97,6 +98,7 @@ def register_filing_transitions() -> None:
         Transition(
             action="file_case",
             label=_("备案"),
+            confirm=_("确定备案该机构吗？备案后不能撤销。"),
             sources=frozenset({State.ACCEPTED}),
             target=State.FILED,
             roles=PROVINCE,

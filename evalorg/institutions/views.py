@@ -299,12 +299,9 @@ def member_add(request: HttpRequest, institution: Institution) -> HttpResponse:
 # ---- N-2.4.2 declarations -------------------------------------------------------------------
 
 
-class _Refused(Exception):
-    """Rolls the declarations transaction back after an upload refusal."""
-
-
 def _store_evidence(form: DeclarationForm, user: User, stored: dict[str, StoredFile]) -> None:
-    """Store each uploaded evidence file into ``stored``; raise ``_Refused`` on a refusal."""
+    """Store each uploaded evidence file into ``stored``; a refused upload is marked on the form
+    and re-raised (``UploadRefused``), which rolls the declarations transaction back."""
     for item in ExclusionItem:
         uploaded = form.upload(item)
         if not uploaded:
@@ -315,7 +312,7 @@ def _store_evidence(form: DeclarationForm, user: User, stored: dict[str, StoredF
             )
         except UploadRefused as refused:
             form.add_error(form.name_for(item, "evidence"), refused.message)
-            raise _Refused from refused
+            raise
 
 
 def _save_declarations(form: DeclarationForm, institution: Institution, user: User) -> bool:
@@ -339,7 +336,7 @@ def _save_declarations(form: DeclarationForm, institution: Institution, user: Us
                 institution,
                 data={"answers": answers, "evidence_added": sorted(stored)},
             )
-    except _Refused:
+    except UploadRefused:
         return False
     return True
 

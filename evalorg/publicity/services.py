@@ -12,7 +12,7 @@ from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
 from evalorg.applications.models import Application, ApplicationOccupation, State, group_lines
-from evalorg.applications.workflow import Refusal, perform
+from evalorg.applications.workflow import Refusal, TransitionRefused, perform
 from evalorg.core import audit, clock
 from evalorg.core.files import atomic_uploads, store_upload
 from evalorg.rounds.models import Round
@@ -115,12 +115,6 @@ def publish_notice(notice: PublicityNotice, user) -> PublicityNotice:
 # ---- objections ---------------------------------------------------------------------------
 
 
-class ObjectionRefused(Exception):
-    def __init__(self, refusal: Refusal):
-        self.refusal = refusal
-        super().__init__(str(refusal))
-
-
 def objection_window_refusal(notice: PublicityNotice) -> Refusal | None:
     """Objections are taken only during the period, inclusive, Shanghai time (N-4.1.3)."""
     if not notice.is_published or not notice.has_started():
@@ -162,13 +156,13 @@ def file_objection(
     grounds: str,
     evidence=None,
 ) -> Objection:
-    """Record an objection; raises ``ObjectionRefused`` (nothing stored) when it is anonymous or
+    """Record an objection; raises ``TransitionRefused`` (nothing stored) when it is anonymous or
     outside the period, ``UploadRefused`` for bad evidence."""
     refusal = identity_refusal(name, phone, email) or objection_window_refusal(notice)
     if refusal:
-        raise ObjectionRefused(refusal)
+        raise TransitionRefused([refusal])
     if entry.notice_id != notice.pk:
-        raise ObjectionRefused(Refusal(CLAUSE, _("所选机构不在本次公示名单中。")))
+        raise TransitionRefused([Refusal(CLAUSE, _("所选机构不在本次公示名单中。"))])
     with atomic_uploads():
         stored = None
         if evidence:

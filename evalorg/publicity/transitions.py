@@ -178,6 +178,7 @@ CASE_TRANSITIONS = (
     Transition(
         action="uphold_objection",
         label=_("异议成立，终止遴选"),
+        confirm=_("确定因异议成立终止该机构的遴选吗？不能撤销。"),
         sources=frozenset({State.IN_PUBLICITY}),
         target=State.OBJECTION_UPHELD,
         roles=SYSTEM_OR_PROVINCE,

@@ -11,11 +11,12 @@ from django_ratelimit.decorators import ratelimit
 
 from evalorg.core import clock
 from evalorg.core.files import UploadRefused
+from evalorg.core.workflow import TransitionRefused
 from evalorg.documents.pdf import render_pdf
 
 from .forms import ObjectionForm
 from .models import PUBLIC_NOTICE_STATES, PublicityNotice
-from .services import ObjectionRefused, file_objection, objection_window_refusal
+from .services import file_objection, objection_window_refusal
 
 OBJECTION_RATE = "5/h"
 ACK_SESSION_KEY = "publicity_objection_ack"
@@ -74,8 +75,8 @@ def objection_new(request: HttpRequest, pk: int) -> HttpResponse:
                 grounds=data["grounds"],
                 evidence=data["evidence"],
             )
-        except ObjectionRefused as refused:
-            context["refusal"] = str(refused.refusal)
+        except TransitionRefused as refused:
+            context["refusal"] = "；".join(str(r) for r in refused.refusals)
         except UploadRefused as refused:
             form.add_error("evidence", refused.message)
         else:

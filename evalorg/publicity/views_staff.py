@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import Application, State
-from evalorg.applications.workflow import TransitionRefused, available_actions, perform
+from evalorg.applications.workflow import available_actions, check
 from evalorg.core import audit, clock
+from evalorg.core.actions import run, run_transition
 from evalorg.core.clock import CalendarYearMissing
-from evalorg.core.confirm import unless_confirmed
 from evalorg.core.files import file_response
 from evalorg.rounds.models import Round
 
@@ -34,11 +34,6 @@ DEFAULT_OBJECTIONS_TO = "广东省职业技能服务指导中心"
 def _province(request: HttpRequest) -> None:
     if not has_role(request.user, Role.PROVINCE_STAFF):
         raise PermissionDenied(_("仅省职业技能服务指导中心可以办理公示和异议。"))
-
-
-def _refused(request: HttpRequest, refused: TransitionRefused) -> None:
-    for refusal in refused.refusals:
-        messages.error(request, str(refusal))
 
 
 @login_required
@@ -138,19 +133,28 @@ def _notice_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     _province(request)
     notice = get_object_or_404(PublicityNotice, pk=pk)
     back = reverse("publicity:notice", args=[notice.pk])
-    if asking := unless_confirmed(request, str(NOTICES.table[action].confirm), back=back):
-        return asking
-    try:
+    done: list[str] = []
+
+    def act() -> None:
         if action == "publish":
             publish_notice(notice, request.user)
-            done = _("公示已发布，相关机构已收到通知。")
+            done.append(_("公示已发布，相关机构已收到通知。"))
         else:
-            done = _("公示办结：%(s)s。") % {"s": end_notice(notice, request.user).summary()}
-    except TransitionRefused as refused:
-        _refused(request, refused)
-    else:
-        messages.success(request, done)
-    return redirect("publicity:notice", notice.pk)
+            report = end_notice(notice, request.user)
+            done.append(_("公示办结：%(s)s。") % {"s": report.summary()})
+
+    # ``end`` is repeated for the cases left once the notice has ended: no check of its own then.
+    checked = action == "publish" or notice.status != PublicityNotice.Status.ENDED
+    response = run(
+        request,
+        act,
+        back=back,
+        question=str(NOTICES.table[action].confirm),
+        precheck=(lambda: check(notice, action, request.user)) if checked else None,
+    )
+    if done:
+        messages.success(request, done[0])
+    return response
 
 
 @login_required
@@ -204,19 +208,15 @@ def objection_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
     objection = _objection(pk)
     if action not in OBJECTIONS.table:
         raise PermissionDenied
-    back = reverse("publicity:objection", args=[objection.pk])
-    if asking := unless_confirmed(request, OBJECTIONS.table[action].confirm, back=back):
-        return asking
     form = ResolveForm(request.POST)
     reason = form.data.get("reason", "").strip()
-    try:
-        perform(objection, action, request.user, reason=reason)
-    except TransitionRefused as refused:
-        _refused(request, refused)
-    else:
-        label = OBJECTIONS.table[action].label
-        messages.success(request, _("已完成：%(label)s。") % {"label": label})
-    return redirect("publicity:objection", objection.pk)
+    return run_transition(
+        request,
+        objection,
+        action,
+        back=reverse("publicity:objection", args=[objection.pk]),
+        data={"reason": reason},
+    )
 
 
 @login_required

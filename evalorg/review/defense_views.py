@@ -20,7 +20,8 @@ from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role
 from evalorg.applications import access
 from evalorg.core import clock
-from evalorg.core.workflow import TransitionRefused, available_actions
+from evalorg.core.actions import run
+from evalorg.core.workflow import available_actions
 from evalorg.rounds.models import Round
 
 from . import defense
@@ -64,8 +65,8 @@ def _back(session: DefenseSession) -> HttpResponse:
     return redirect("defense:detail", session.pk)
 
 
-def _refused(request: HttpRequest, refused: TransitionRefused) -> None:
-    messages.error(request, str(refused))
+def _detail_url(session: DefenseSession) -> str:
+    return reverse("defense:detail", args=[session.pk])
 
 
 @login_required
@@ -95,19 +96,22 @@ def session_create(request: HttpRequest) -> HttpResponse:
         for errors in form.errors.values():
             messages.error(request, "；".join(errors))
         return redirect(back)
-    try:
-        session = defense.create_session(
-            round_,
-            request.user,
-            day=form.cleaned_data["date"],
-            start_time=form.cleaned_data["start_time"],
-            place=form.cleaned_data["place"],
-        )
-    except TransitionRefused as refused:
-        _refused(request, refused)
-        return redirect(back)
-    messages.success(request, _("已创建答辩场次。"))
-    return _back(session)
+    created: list[DefenseSession] = []
+    response = run(
+        request,
+        lambda: created.append(
+            defense.create_session(
+                round_,
+                request.user,
+                day=form.cleaned_data["date"],
+                start_time=form.cleaned_data["start_time"],
+                place=form.cleaned_data["place"],
+            )
+        ),
+        back=back,
+        success=_("已创建答辩场次。"),
+    )
+    return _back(created[0]) if created else response
 
 
 @login_required
@@ -139,14 +143,18 @@ def add_slots(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     try:
         ids = [int(v) for v in request.POST.getlist("applications")]
-        slots = defense.add_cases(session, ids, request.user)
     except ValueError:
         messages.error(request, _("请选择要加入的申请。"))
-    except TransitionRefused as refused:
-        _refused(request, refused)
-    else:
-        messages.success(request, _("已加入 %(n)d 家机构并通知申请机构。") % {"n": len(slots)})
-    return _back(session)
+        return _back(session)
+    added: list[DefenseSlot] = []
+    response = run(
+        request,
+        lambda: added.extend(defense.add_cases(session, ids, request.user)),
+        back=_detail_url(session),
+    )
+    if added:
+        messages.success(request, _("已加入 %(n)d 家机构并通知申请机构。") % {"n": len(added)})
+    return response
 
 
 @login_required
@@ -155,11 +163,11 @@ def move_slot(request: HttpRequest, pk: int, slot_pk: int, direction: str) -> Ht
     slot = _slot(request, pk, slot_pk)
     if direction not in ("up", "down"):
         raise Http404
-    try:
-        defense.move(slot, direction, request.user)
-    except TransitionRefused as refused:
-        _refused(request, refused)
-    return _back(slot.session)
+    return run(
+        request,
+        lambda: defense.move(slot, direction, request.user),
+        back=_detail_url(slot.session),
+    )
 
 
 @login_required
@@ -171,25 +179,26 @@ def renumber(request: HttpRequest, pk: int) -> HttpResponse:
         for key, value in request.POST.items():
             if key.startswith("pos-"):
                 positions[int(key.removeprefix("pos-"))] = int(value)
-        defense.renumber(session, positions, request.user)
     except ValueError:
         messages.error(request, _("顺序须填写整数。"))
-    except TransitionRefused as refused:
-        _refused(request, refused)
-    else:
-        messages.success(request, _("已按新顺序重新编排。"))
-    return _back(session)
+        return _back(session)
+    return run(
+        request,
+        lambda: defense.renumber(session, positions, request.user),
+        back=_detail_url(session),
+        success=_("已按新顺序重新编排。"),
+    )
 
 
 @login_required
 @require_POST
 def attendance(request: HttpRequest, pk: int, slot_pk: int) -> HttpResponse:
     slot = _slot(request, pk, slot_pk)
-    try:
-        defense.mark_attendance(slot, request.POST.get("attendance", ""), request.user)
-    except TransitionRefused as refused:
-        _refused(request, refused)
-    return _back(slot.session)
+    return run(
+        request,
+        lambda: defense.mark_attendance(slot, request.POST.get("attendance", ""), request.user),
+        back=_detail_url(slot.session),
+    )
 
 
 @login_required
@@ -202,13 +211,13 @@ def transfer(request: HttpRequest, pk: int, slot_pk: int) -> HttpResponse:
     if target is None:
         messages.error(request, _("请选择本批次的另一个答辩场次。"))
         return _back(slot.session)
-    try:
-        defense.transfer(slot, target, request.user)
-    except TransitionRefused as refused:
-        _refused(request, refused)
-        return _back(slot.session)
-    messages.success(request, _("已调整到 %(s)s 并通知申请机构。") % {"s": target})
-    return _back(target)
+    return run(
+        request,
+        lambda: defense.transfer(slot, target, request.user),
+        back=_detail_url(slot.session),
+        success=_("已调整到 %(s)s 并通知申请机构。") % {"s": target},
+        done_url=_detail_url(target),
+    )
 
 
 @login_required
@@ -229,11 +238,11 @@ def respond(request: HttpRequest, slot_pk: int) -> HttpResponse:
     if not access.is_own(slot.application, request.user):
         raise Http404
     confirm = request.POST.get("answer") == "confirm"
-    try:
-        defense.respond(slot, request.user, confirm=confirm, reason=request.POST.get("reason", ""))
-    except TransitionRefused as refused:
-        _refused(request, refused)
-    else:
-        done = _("已确认答辩安排。") if confirm else _("已提交调整申请，请等待省中心安排。")
-        messages.success(request, done)
-    return redirect("applications:detail", slot.application_id)
+    return run(
+        request,
+        lambda: defense.respond(
+            slot, request.user, confirm=confirm, reason=request.POST.get("reason", "")
+        ),
+        back=reverse("applications:detail", args=[slot.application_id]),
+        success=_("已确认答辩安排。") if confirm else _("已提交调整申请，请等待省中心安排。"),
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,8 +26,8 @@ from evalorg.accounts.models import Role, User
 from evalorg.accounts.permissions import has_role
 from evalorg.applications.materials import applicable_items, current_materials
 from evalorg.applications.models import Application, State
-from evalorg.core.confirm import unless_confirmed
-from evalorg.core.workflow import Transition, TransitionRefused, available_actions
+from evalorg.core.actions import Refused, run, show_refusals, trial_refusals
+from evalorg.core.workflow import Refusal, Transition, available_actions
 
 from . import conflicts, scoresheets
 from .conflicts import ConflictIndex
@@ -347,9 +348,6 @@ def _save(request: HttpRequest, case: Case, items: list[TemplateItem]) -> HttpRe
         messages.error(request, _("评估表未保存，请修改标出的内容。"))
         sheet = _sheet(case, request.user)
         return _page(request, case, items, form, sheet, editable=True, status=400)
-    question = scoresheets.SHEETS.table["submit_scoresheet"].confirm
-    if submitting and (asking := unless_confirmed(request, question)):
-        return asking
     values = (
         case.key(request.user),
         form.cleaned_data["version"],
@@ -357,22 +355,70 @@ def _save(request: HttpRequest, case: Case, items: list[TemplateItem]) -> HttpRe
         form.comments(),
         form.cleaned_data.get("opinion") or "",
     )
-    try:
-        if submitting:
-            saved = scoresheets.submit(*values, expert=request.user)
-        else:
-            saved = scoresheets.save_draft(*values)
-    except TransitionRefused as refused:
-        for refusal in refused.refusals:
-            messages.error(request, str(refusal))
+
+    def refused(refusals: list[Refusal]) -> HttpResponse:
+        show_refusals(request, refusals)
         sheet = _sheet(case, request.user)
         return _page(request, case, items, form, sheet, editable=True, status=409)
-    if saved is not None:
-        if submitting:
-            messages.success(request, _("评估表已提交。"))
-        else:
-            messages.success(request, _("草稿已保存（第 %(v)s 版）。") % {"v": saved.version})
-        return redirect("expert:scoresheet", case.application.pk)
+
+    if submitting:
+        return _submit(request, case, items, values, refused)
+    saved: list[Scoresheet] = []
+
+    def act() -> None:
+        sheet = scoresheets.save_draft(*values)
+        if sheet is None:
+            raise _Stale
+        saved.append(sheet)
+
+    try:
+        response = run(
+            request,
+            act,
+            back=reverse("expert:scoresheet", args=[case.application.pk]),
+            refused=refused,
+        )
+    except _Stale:
+        return _stale(request, case, items)
+    if saved:
+        messages.success(request, _("草稿已保存（第 %(v)s 版）。") % {"v": saved[0].version})
+    return response
+
+
+class _Stale(Exception):
+    """The page was stale (someone saved the sheet meanwhile): nothing was saved."""
+
+
+def _submit(
+    request: HttpRequest,
+    case: Case,
+    items: list[TemplateItem],
+    values: tuple[Any, ...],
+    refused: Refused,
+) -> HttpResponse:
+    """Submit the typed sheet: the form was valid; the guards are tried on what was typed (rolled
+    back), and only a sheet that would be accepted asks 不能再修改 (the server's confirm page: the
+    browser dialog would ask before the form is checked), then is submitted."""
+
+    def act() -> None:
+        if scoresheets.submit(*values, expert=request.user) is None:
+            raise _Stale
+
+    try:
+        return run(
+            request,
+            act,
+            back=reverse("expert:scoresheet", args=[case.application.pk]),
+            success=_("评估表已提交。"),
+            question=scoresheets.SHEETS.table["submit_scoresheet"].confirm,
+            precheck=lambda: trial_refusals(act),
+            refused=refused,
+        )
+    except _Stale:
+        return _stale(request, case, items)
+
+
+def _stale(request: HttpRequest, case: Case, items: list[TemplateItem]) -> HttpResponse:
     current = _sheet(case, request.user)
     if current is not None and current.status == Scoresheet.Status.SUBMITTED:
         messages.error(request, _locked_message(case.application))

@@ -47,7 +47,7 @@ from evalorg.applications.submission import institution_snapshot
 from evalorg.applications.templatetags.case_tags import event_label, state_label
 from evalorg.catalog.models import Division
 from evalorg.core import audit, clock
-from evalorg.core.confirm import unless_confirmed
+from evalorg.core.actions import run, run_transition
 from evalorg.core.models import AuditEvent
 from evalorg.core.paging import KeyPaginator
 from evalorg.documents.xlsx import safe, styled, write_only_sheet, xlsx_response
@@ -570,24 +570,14 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     application = load_case(request, pk)
     if action in VERIFICATION_ACTIONS:
         return redirect("review_inbox:verify", application.pk)
-    transition = workflow.TABLE.get(action)
-    if transition is not None and transition.confirm:
-        back = reverse("review_inbox:case", args=[application.pk])
-        if asking := unless_confirmed(request, transition.confirm, back=back):
-            return asking
     reason = request.POST.get("reason", "").strip()
-    try:
-        workflow.perform(
-            application, action, request.user, **({"reason": reason} if reason else {})
-        )
-    except workflow.TransitionRefused as refused:
-        for refusal in refused.refusals:
-            messages.error(request, str(refusal))
-    else:
-        messages.success(
-            request, _("已完成：%(label)s。") % {"label": workflow.TABLE[action].label}
-        )
-    return redirect("review_inbox:case", application.pk)
+    return run_transition(
+        request,
+        application,
+        action,
+        back=reverse("review_inbox:case", args=[application.pk]),
+        data={"reason": reason} if reason else {},
+    )
 
 
 @login_required
@@ -598,19 +588,17 @@ def resolve_finding(request: HttpRequest, pk: int) -> HttpResponse:
     if application.state != State.SUBMITTED:
         messages.error(request, _("只有“已提交”的申请可以记录核查结论（SPEC-5）。"))
         return redirect("review_inbox:case", application.pk)
-    try:
-        findings.resolve(
+    return run(
+        request,
+        lambda: findings.resolve(
             application,
             request.POST.get("finding", ""),
             request.POST.get("conclusion", ""),
             request.user,
-        )
-    except workflow.TransitionRefused as refused:
-        for refusal in refused.refusals:
-            messages.error(request, str(refusal))
-    else:
-        messages.success(request, _("已记录核查结论。"))
-    return redirect("review_inbox:case", application.pk)
+        ),
+        back=reverse("review_inbox:case", args=[application.pk]),
+        success=_("已记录核查结论。"),
+    )
 
 
 @login_required

@@ -26,7 +26,8 @@ from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import Application, State
 from evalorg.catalog.models import Occupation
 from evalorg.core import audit
-from evalorg.core.workflow import Transition, TransitionRefused, available_actions, perform
+from evalorg.core.actions import run
+from evalorg.core.workflow import Transition, available_actions, check, perform, workflow_of
 from evalorg.institutions.masking import mask_email, mask_phone
 from evalorg.rounds.models import Round
 
@@ -126,10 +127,14 @@ def _own_panel(request: HttpRequest, pk: int) -> Panel:
 
 
 def _back(panel: Panel) -> HttpResponse:
+    return redirect(_url(panel))
+
+
+def _url(panel: Panel) -> str:
     url = f"{reverse('panels:list')}?round={panel.round_id}"
     if panel.stage == Stage.PROVINCE_SELECTION:
         url += f"&stage={panel.stage}"
-    return redirect(url)
+    return url
 
 
 # ---- what the page shows --------------------------------------------------------------------
@@ -436,17 +441,16 @@ def reopen(request: HttpRequest, pk: int, sheet_pk: int) -> HttpResponse:
     if not form.is_valid():
         _errors(request, form)
         return _back(panel)
-    try:
-        perform(sheet, action, request.user, reason=form.cleaned_data["reason"])
-    except TransitionRefused as refused:
-        for refusal in refused.refusals:
-            messages.error(request, str(refusal))
-        return _back(panel)
-    messages.success(
+    data = {"reason": form.cleaned_data["reason"]}
+    transition = workflow_of(sheet).table.get(action)
+    return run(
         request,
-        _("已将%(name)s的评估表退回修改。") % {"name": sheet.expert.display_name},
+        lambda: perform(sheet, action, request.user, **data),
+        back=_url(panel),
+        success=_("已将%(name)s的评估表退回修改。") % {"name": sheet.expert.display_name},
+        question=transition.confirm if transition else "",
+        precheck=lambda: check(sheet, action, request.user, data),
     )
-    return _back(panel)
 
 
 def _errors(request: HttpRequest, form) -> None:

@@ -23,7 +23,8 @@ from evalorg.accounts.permissions import has_role
 from evalorg.applications import access, workflow
 from evalorg.applications.models import Application, State
 from evalorg.core import audit
-from evalorg.core.confirm import unless_confirmed
+from evalorg.core.actions import run, run_transition, show_refusals
+from evalorg.core.workflow import Batch
 from evalorg.rounds.models import Round
 
 from .decisions import send_batch
@@ -85,8 +86,8 @@ DECIDE_HTML = (
     '      <textarea name="reason" class="form-control form-control-sm" rows="2" '
     'placeholder="{reason}" required></textarea>\n'
     '      <input type="hidden" name="confirm" value="">'
-    '<button class="btn btn-sm btn-primary" type="submit" data-testid="decide-{pk}" '
-    'data-confirm="{confirm}">{ok}</button>\n'
+    '<button class="btn btn-sm btn-primary" type="submit" data-testid="decide-{pk}">'
+    "{ok}</button>\n"
     "    </form>\n  "
 )
 DECISIONS = ("recommend", "not_recommend")
@@ -110,7 +111,6 @@ class RowLabels:
         )
         self.spread_label, self.dispersed = escape(_("专家总分极差")), escape(_("评分离散"))
         self.reason, self.ok = escape(_("理由（必填）")), escape(_("确定"))
-        self.confirm = escape(_("确定提交推荐意见吗？推荐或不推荐的结论将通知申请机构。"))
 
 
 def page_rows(rows: list[RankedRow], csrf_field: SafeString, user) -> list[SafeString]:
@@ -169,7 +169,6 @@ def decision_cell(row: RankedRow, labels: RowLabels) -> str:
             ),
             reason=labels.reason,
             pk=application.pk,
-            confirm=labels.confirm,
             ok=labels.ok,
         )
     if decision is None:
@@ -224,28 +223,23 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             for error in errors:
                 messages.error(request, error)
         return _to_ranking(application.round_id)
-    decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
-    if asking := unless_confirmed(
-        request, workflow.TABLE[decision].confirm, back=reverse("review:ranking")
-    ):
-        return asking
+    decision = form.cleaned_data["decision"]
     row = next((r for r in ranked(agency, application.round) if r.application.pk == pk), None)
-    try:
-        workflow.perform(
-            application,
-            decision,
-            request.user,
-            reason=reason,
-            rank=row.rank if row else None,
-            total=row.aggregate.total if row else None,
-        )
-    except workflow.TransitionRefused as refused:
-        _show_refusals(request, refused)
-    else:
-        messages.success(
-            request, _("已记录推荐意见：%(name)s。") % {"name": application.institution.name}
-        )
-    return _to_ranking(application.round_id)
+    data = {
+        "reason": form.cleaned_data["reason"],
+        "rank": row.rank if row else None,
+        "total": row.aggregate.total if row else None,
+    }
+    # The form and the engine (quota, state) first; then the server asks: the page has no
+    # browser dialog, which would ask before the reason is checked (issue 18 item 4).
+    return run(
+        request,
+        lambda: workflow.perform(application, decision, request.user, **data),
+        back=_ranking_url(application.round_id),
+        success=_("已记录推荐意见：%(name)s。") % {"name": application.institution.name},
+        question=workflow.TABLE[decision].confirm,
+        precheck=lambda: workflow.check(application, decision, request.user, data),
+    )
 
 
 @login_required
@@ -253,15 +247,13 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 def complete_scoring(request: HttpRequest, pk: int) -> HttpResponse:
     _agency(request)
     application = access.get_for_user(Application.objects.all(), request.user, pk)
-    try:
-        workflow.perform(application, "score_complete", request.user)
-    except workflow.TransitionRefused as refused:
-        _show_refusals(request, refused)
-    else:
-        messages.success(
-            request, _("已确认专家评估完成：%(name)s。") % {"name": application.institution.name}
-        )
-    return _to_ranking(application.round_id)
+    return run_transition(
+        request,
+        application,
+        "score_complete",
+        back=_ranking_url(application.round_id),
+        success=_("已确认专家评估完成：%(name)s。") % {"name": application.institution.name},
+    )
 
 
 @login_required
@@ -270,36 +262,54 @@ def send_to_province(request: HttpRequest) -> HttpResponse:
     """Send every recommended case of the round as one batch, all or nothing."""
     agency = _agency(request)
     round_ = _round(request, agency)
+    back = _ranking_url(round_.pk if round_ else None)
     pending = list(
         Application.objects.filter(round=round_, receiving_agency=agency, state=State.RECOMMENDED)
     )
     if not pending:
         messages.error(request, _("没有待报送的已推荐申请。"))
-        return _to_ranking(round_.pk if round_ else None)
-    if asking := unless_confirmed(request, SEND_CONFIRM, back=reverse("review:ranking")):
-        return asking
-    try:
-        batch = send_batch(pending, request.user)
-    except workflow.TransitionRefused as refused:
+        return redirect(back)
+    sent: list[Batch] = []
+
+    def refused(refusals: list[workflow.Refusal]) -> HttpResponse:
         messages.error(request, _("报送未完成，所有申请均未报送："))
-        _show_refusals(request, refused)
-    else:
+        show_refusals(request, refusals)
+        return redirect(back)
+
+    response = run(
+        request,
+        lambda: sent.append(send_batch(pending, request.user)),
+        back=back,
+        question=str(SEND_CONFIRM),
+        precheck=lambda: [
+            workflow.Refusal(r.clause, f"{application}：{r.message}")
+            for application in pending
+            for r in workflow.check(application, "send_to_province", request.user)
+        ],
+        refused=refused,
+    )
+    if sent:
         messages.success(
             request,
             _("已向省职业技能服务指导中心报送 %(n)s 份推荐申请（报送批次号 %(batch)s）。")
-            % {"n": len(batch.done), "batch": batch.id[:8]},
+            % {"n": len(sent[0].done), "batch": sent[0].id[:8]},
         )
-    return _to_ranking(round_.pk if round_ else None)
+    return response
+
+
+def _ranking_url(round_id: int | None) -> str:
+    url = reverse("review:ranking")
+    return f"{url}?round={round_id}" if round_id else url
 
 
 def _to_ranking(round_id: int | None) -> HttpResponse:
-    url = reverse("review:ranking")
-    return redirect(f"{url}?round={round_id}" if round_id else url)
+    return redirect(_ranking_url(round_id))
 
 
 def _show_refusals(request: HttpRequest, refused: workflow.TransitionRefused) -> None:
-    for refusal in refused.refusals:
-        messages.error(request, str(refusal))
+    """Kept only for ``selection_views`` (the leadership branch's file, which imports it) until
+    it moves to ``core.actions``; new code calls ``core.actions.show_refusals``."""
+    show_refusals(request, refused.refusals)
 
 
 def _summary_response(content: bytes, name: str, content_type: str) -> HttpResponse:

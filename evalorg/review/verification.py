@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -28,7 +28,7 @@ from evalorg.applications.materials import applicable_items, current_materials
 from evalorg.applications.models import Application, State
 from evalorg.applications.workflow import Refusal, TransitionRefused
 from evalorg.core import audit
-from evalorg.core.confirm import unless_confirmed
+from evalorg.core.actions import run, trial_refusals
 from evalorg.rounds.models import ChecklistItem
 
 from .models import VerificationCheck
@@ -268,17 +268,19 @@ class VerificationForm(forms.Form):
 # ---- view -----------------------------------------------------------------------------------
 
 
-def _perform(action: str, application: Application, form: VerificationForm, user) -> str:
-    """Run the button's action; returns the success message or raises TransitionRefused."""
+SUCCESS = {
+    "verify": _lazy("初审通过。"),
+    "return_for_correction": _lazy("已退回补正，申请机构将收到退回理由。"),
+}
+
+
+def _perform(action: str, application: Application, form: VerificationForm, user) -> None:
+    """Run the button's action (with the checks typed on the page); raises TransitionRefused."""
     checks = form.checks()
     if action == "verify":
         verify(application, checks, user)
-        return _("初审通过。")
-    if action == "return_for_correction":
+    else:
         return_for_correction(application, checks, form.cleaned_data["general_note"], user)
-        return _("已退回补正，申请机构将收到退回理由。")
-    changed = save_checks(application, checks, user)
-    return _("核验结果已保存。") if changed else _("核验结果没有变化。")
 
 
 @login_required
@@ -289,23 +291,50 @@ def verify_page(request: HttpRequest, pk: int) -> HttpResponse:
     form = VerificationForm(
         request.POST or None, items=items, initial=VerificationForm.initial_from(checks)
     )
-    refusals: list[Refusal] = []
-    if request.method == "POST" and form.is_valid():
-        action = request.POST.get("action", "save")
-        if action in VERIFICATION_ACTIONS:
-            back = reverse("review_inbox:verify", args=[application.pk])
-            asking = unless_confirmed(request, workflow.TABLE[action].confirm, back=back)
-            if asking:
-                return asking
-        try:
-            message = _perform(action, application, form, request.user)
-        except TransitionRefused as refused:
-            refusals = refused.refusals
-        else:
-            messages.success(request, message)
-            if action in VERIFICATION_ACTIONS:
-                return redirect("review_inbox:case", application.pk)
-            return redirect("review_inbox:verify", application.pk)
+    if request.method != "POST" or not form.is_valid():
+        return _page(request, application, form, checks, [])
+    action = request.POST.get("action", "save")
+    back = reverse("review_inbox:verify", args=[application.pk])
+
+    def refused(refusals: list[Refusal]) -> HttpResponse:
+        """Shown again with what was typed, and why (nothing was saved)."""
+        return _page(request, application, form, checks, refusals)
+
+    if action not in VERIFICATION_ACTIONS:
+        saved: list[bool] = []
+        response = run(
+            request,
+            lambda: saved.append(bool(save_checks(application, form.checks(), request.user))),
+            back=back,
+            refused=refused,
+        )
+        if saved:
+            messages.success(
+                request, _("核验结果已保存。") if saved[0] else _("核验结果没有变化。")
+            )
+        return response
+    # The form and the guards first (tried and rolled back: the guards read the saved checks),
+    # shown on the page with what was typed; only an action that would be done asks "不能撤回"
+    # (the server's confirm page; no browser dialog, which would ask before the check), then done.
+    return run(
+        request,
+        lambda: _perform(action, application, form, request.user),
+        back=back,
+        success=str(SUCCESS[action]),
+        question=workflow.TABLE[action].confirm,
+        precheck=lambda: trial_refusals(lambda: _perform(action, application, form, request.user)),
+        done_url=reverse("review_inbox:case", args=[application.pk]),
+        refused=refused,
+    )
+
+
+def _page(
+    request: HttpRequest,
+    application: Application,
+    form: VerificationForm,
+    checks: dict[str, VerificationCheck],
+    refusals: list[Refusal],
+) -> HttpResponse:
     editable = application.state == State.SUBMITTED
     if not editable:
         form.disable()
@@ -326,7 +355,6 @@ def verify_page(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "refusals": refusals,
             "editable": editable,
-            "confirm": {a: workflow.TABLE[a].confirm for a in VERIFICATION_ACTIONS},
         },
         status=400 if request.method == "POST" else 200,  # a POST shown again was refused
     )

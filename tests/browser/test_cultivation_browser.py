@@ -112,6 +112,7 @@ def test_from_commitment_to_registry_and_elimination(live_server, page: Page):
     page.goto(f"{base}/cultivation/lines/{line.pk}/review/")
     page.fill("[data-testid=decision-form] textarea", "题库结构完整，专家评审通过。")
     page.click("[data-testid=decision-form] button[value=pass]")
+    page.click("[data-testid=confirm-yes]")  # asked by the server once the reason is checked
     expect(page.locator(".alert-success")).to_contain_text("已记录审核结果")
     line.refresh_from_db()
     assert line.status == ApplicationOccupation.Status.BANK_PASSED

@@ -32,6 +32,8 @@ def _verify(page: Page, base: str, case: Application) -> None:
     for box in page.locator("tr[data-item] input[type=checkbox]").all():
         box.check()
     page.click("[data-action=verify]")
+    # Checked by the server first, then asked on its confirm page (issue 18 item 4).
+    page.click("[data-testid=confirm-yes]")
     expect(page.locator("[data-testid=state]")).to_contain_text("初审通过")
 
 
@@ -43,6 +45,7 @@ def _return(page: Page, base: str, case: Application) -> None:
     row.locator("input[type=checkbox]").last.uncheck()
     row.locator("input[type=text]").fill("信用查询截图日期过旧，请重新查询")
     page.click("[data-action=return_for_correction]")
+    page.click("[data-testid=confirm-yes]")
     expect(page.locator("[data-testid=state]")).to_contain_text("退回补正")
 
 
@@ -83,6 +86,7 @@ def _score(page: Page, base: str, case: Application, expert: User, points: str) 
         field.fill(points)
     page.check("input[name=opinion][value=recommend]")
     page.click("[data-testid=submit]")
+    page.click("[data-testid=confirm-yes]")  # asked by the server once the sheet is checked
     expect(page.locator("[data-testid=sheet-status]")).to_contain_text("已提交")
 
 
@@ -93,6 +97,7 @@ def _rank_recommend_download(page: Page, base: str, case: Application) -> bytes:
     row.locator("select[name=decision]").select_option("recommend")
     row.locator("textarea[name=reason]").fill("产业代表性突出，评价能力较强")
     page.click(f"[data-testid=decide-{case.pk}]")
+    page.click("[data-testid=confirm-yes]")  # asked by the server once the reason is checked
     expect(page.locator("[data-testid=recommended-count]")).to_have_text("1")
     with page.expect_download() as download:
         page.click("[data-testid=summary-xlsx]")
@@ -111,8 +116,8 @@ def test_city_review_from_inbox_to_summary(live_server, page: Page, tmp_path, di
     _login(page, base, "gz_staff")
     _verify(page, base, first)
     _return(page, base, second)
-    assert any("确定初审通过吗" in d for d in dialogs)  # asked before each irreversible step
-    assert any("确定退回补正吗" in d for d in dialogs)
+    # Both asked on the server's confirm page, after the checklist was checked (no dialog).
+    assert not any("确定初审通过吗" in d or "确定退回补正吗" in d for d in dialogs)
     _correct_and_resubmit(page, base, second, tmp_path)
     _login(page, base, "gz_staff")
     _build_panel(page, base, first, experts)

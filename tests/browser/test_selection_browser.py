@@ -89,6 +89,7 @@ def _score(page: Page, base: str, case: Application, below_max: int) -> None:
         field.fill(str(max(int(float(field.get_attribute("max"))) - below_max, 0)))
     sheet.locator("input[name=opinion][value=recommend]").check()
     page.click("[data-testid=submit]")
+    page.click("[data-testid=confirm-yes]")  # asked by the server once the sheet is checked
     expect(page.locator("[data-testid=sheet-status]")).to_have_text("已提交")
 
 

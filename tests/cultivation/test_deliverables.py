@@ -72,7 +72,8 @@ def _upload_all(client, line, bank, *, broken_index=None):
 
 
 def _submit(client, line):
-    return client.post(reverse("cultivation:line", args=[line.pk]), {"action": "submit"})
+    data = {"action": "submit", "confirm": "yes"}
+    return client.post(reverse("cultivation:line", args=[line.pk]), data)
 
 
 def test_a_failing_theory_bank_shows_its_rows_and_blocks_submission_until_fixed(
@@ -164,17 +165,26 @@ def test_province_staff_pass_and_fail_with_the_experts_comments(client, in_perio
     row = Deliverable.objects.get(line=line, kind="theory", is_current=True)
     download = client.get(reverse("cultivation:deliverable", args=[line.pk, row.pk]))
     assert download.status_code == 200
+    # Refused with the form before the question is asked (issue 18 item 4)...
     response = client.post(url, {"action": "fail", "reason": ""})
     assert response.status_code == 200 and "理由" in response.content.decode()
+    assert "confirm-page" not in response.content.decode()
     line.refresh_from_db()
     assert line.status == Line.BANK_SUBMITTED
-    assert client.post(url, {"action": "pass", "reason": "题库合格"}).status_code == 302
+    # ...a valid decision is asked on the server's confirm page, and done once confirmed.
+    asked = client.post(url, {"action": "pass", "reason": "题库合格"})
+    assert asked.status_code == 409 and "确定题库审核通过吗" in asked.content.decode()
+    line.refresh_from_db()
+    assert line.status == Line.BANK_SUBMITTED
+    data = {"action": "pass", "reason": "题库合格", "confirm": "yes"}
+    assert client.post(url, data).status_code == 302
     line.refresh_from_db()
     assert line.status == Line.BANK_PASSED
 
     other = _submitted_line(bank)
     url = reverse("cultivation:line_review", args=[other.pk])
-    assert client.post(url, {"action": "fail", "reason": "多选题不足"}).status_code == 302
+    data = {"action": "fail", "reason": "多选题不足", "confirm": "yes"}
+    assert client.post(url, data).status_code == 302
     other.refresh_from_db()
     assert other.status == Line.BANK_FAILED
 

@@ -81,3 +81,24 @@ def test_objection_actions_ask_first(client, staff, action, question):
         client.post(url, {"reason": "经核实属实", "confirm": "yes"})
     item.refresh_from_db()
     assert item.status == {"investigate": "investigating", "uphold": "upheld"}[action]
+
+
+def test_what_is_known_to_fail_is_refused_before_asking(client, staff):
+    """Issue 18 item 4: ending a notice whose period still runs, or upholding an objection
+    without a reason, is refused (with its clause) without the confirm page; nothing changes."""
+    case = approved()
+    notice = published([case], staff)
+    item = objection(notice, case)
+    client.force_login(staff)
+    with time_machine.travel(DURING, tick=False):
+        item = perform(item, "investigate", staff)
+        response = client.post(reverse("publicity:end", args=[notice.pk]))
+        assert response.status_code == 302
+        url = reverse("publicity:objection_action", args=[item.pk, "uphold"])
+        refused = client.post(url, {"reason": " "})
+        assert refused.status_code == 302
+        page = client.get(refused.url).content.decode()
+    assert "（N-4.1.3）" in page or "（SPEC" in page
+    assert PublicityNotice.objects.get(pk=notice.pk).status == "published"
+    item.refresh_from_db()
+    assert item.status == "investigating"

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from evalorg.core.models import AuditEvent
+from evalorg.core.workflow import Refusal, TransitionRefused
 from evalorg.review.models import (
     Assignment,
     ConflictDeclaration,
@@ -360,3 +361,65 @@ def test_staff_view_and_print_a_sheet_and_the_expert_sees_why_it_was_reopened(cl
     client.force_login(experts[0])
     shown = client.get(sheet_url).content.decode()
     assert 'data-testid="reopen-reason"' in shown and "第二项评分与意见不符" in shown
+
+
+# ---- issue 18 item 4: the sheet is checked before 不能再修改 is asked --------------------
+
+
+def test_submit_with_a_missing_score_answers_with_the_form_not_the_question(client, setup):
+    application, _panel, experts = setup
+    client.force_login(experts[0])
+    declare_none(client, application)
+    sheet_url = urls(application)[1]
+    data = full_sheet(action="submit", opinion="recommend")
+    del data["confirm"]
+    del data[f"score_{ITEMS[0]['code']}"]
+    before = AuditEvent.objects.count()
+    response = client.post(sheet_url, data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "的得分" in body and "confirm-page" not in body
+    assert not Scoresheet.objects.exists()
+    assert AuditEvent.objects.count() == before
+
+
+def test_valid_submit_asks_on_the_server_then_is_done_when_confirmed(client, setup):
+    application, _panel, experts = setup
+    client.force_login(experts[0])
+    declare_none(client, application)
+    sheet_url = urls(application)[1]
+    body = client.get(sheet_url).content.decode()
+    assert "data-confirm" not in body  # the dialog would ask before the form is checked
+    data = full_sheet(action="submit", opinion="recommend")
+    del data["confirm"]
+    asked = client.post(sheet_url, data)
+    assert asked.status_code == 409
+    assert "确定提交评估表吗" in asked.content.decode()
+    assert not Scoresheet.objects.exists()
+    done = client.post(sheet_url, {**data, "confirm": "yes"})
+    assert done.status_code == 302
+    assert Scoresheet.objects.get().status == "submitted"
+
+
+def test_submit_refused_by_a_guard_is_refused_before_asking(client, setup, monkeypatch):
+    """A refusal the submission would meet (a guard) is shown with the form, before asking."""
+    application, _panel, experts = setup
+    client.force_login(experts[0])
+    declare_none(client, application)
+    sheet_url = urls(application)[1]
+    from evalorg.review import scoresheets
+
+    original = scoresheets.submit
+
+    def refusing(*args, **kwargs):
+        original(*args, **kwargs)
+        raise TransitionRefused([Refusal("N-4.1.2", "测试拒绝")])
+
+    monkeypatch.setattr(scoresheets, "submit", refusing)
+    data = full_sheet(action="submit", opinion="recommend")
+    del data["confirm"]
+    response = client.post(sheet_url, data)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "测试拒绝" in body and "confirm-page" not in body
+    assert not Scoresheet.objects.exists()

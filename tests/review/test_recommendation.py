@@ -248,3 +248,53 @@ def test_conflicted_or_unchosen_expert_cannot_read_materials(client, staff, pane
         client.force_login(expert)
         statuses.append(client.get(url).status_code)
     assert statuses == [200, 404, 404]
+
+
+# ---- issue 18 item 4: the city's decision is checked before it is confirmed ---------------
+
+
+def test_decision_without_reason_is_refused_without_asking(client, staff, panel):
+    panel_obj, experts = panel
+    case = assessed(staff, panel_obj, experts, [8, 8, 8])
+    client.force_login(staff)
+    response = client.post(reverse("review:decide", args=[case.pk]), {"decision": "recommend"})
+    assert response.status_code == 302  # back to the ranking with the form's error
+    page = client.get(response.url).content.decode()
+    assert "confirm-page" not in page and "理由" in page
+    case.refresh_from_db()
+    assert case.state == State.CITY_ASSESSED
+
+
+def test_decision_over_quota_is_refused_without_asking(client, staff, panel):
+    panel_obj, experts = panel
+    first = assessed(staff, panel_obj, experts, [9, 9, 9])
+    second = assessed(staff, panel_obj, experts, [8, 8, 8])
+    first.round.recommendation_quota = 1
+    first.round.save()
+    client.force_login(staff)
+    url = reverse("review:decide", args=[first.pk])
+    client.post(url, {"decision": "recommend", "reason": "优", "confirm": "yes"})
+    response = client.post(
+        reverse("review:decide", args=[second.pk]), {"decision": "recommend", "reason": "优"}
+    )
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert second.state == State.CITY_ASSESSED
+
+
+def test_valid_decision_asks_on_the_server_then_is_done(client, staff, panel):
+    panel_obj, experts = panel
+    case = assessed(staff, panel_obj, experts, [8, 8, 8])
+    client.force_login(staff)
+    ranking = client.get(reverse("review:ranking")).content.decode()
+    assert f'data-testid="decide-{case.pk}" data-confirm' not in ranking  # no early dialog
+    data = {"decision": "recommend", "reason": "产业代表性突出"}
+    asked = client.post(reverse("review:decide", args=[case.pk]), data)
+    assert asked.status_code == 409
+    assert "确定推荐该申请吗" in asked.content.decode()
+    case.refresh_from_db()
+    assert case.state == State.CITY_ASSESSED
+    done = client.post(reverse("review:decide", args=[case.pk]), {**data, "confirm": "yes"})
+    assert done.status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.RECOMMENDED

@@ -278,3 +278,55 @@ def test_return_without_confirmation_changes_nothing(client, staff, case):
     case.refresh_from_db()
     assert case.state == State.SUBMITTED
     assert not VerificationCheck.objects.filter(review__application=case).exists()
+
+
+# ---- issue 18 item 4: refused before the confirmation is asked --------------------------
+
+
+def test_return_without_reason_is_refused_before_asking(client, staff, case):
+    """退回补正 with no failed item and no note is refused on the page (the form with what was
+    typed), not after the user confirmed 不能撤回; no confirm page, nothing changed."""
+    data = checklist(case, "return_for_correction")
+    del data["confirm"]
+    emails = OutboundEmail.objects.count()
+    response = post(client, case, data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "退回补正须说明理由" in body and "confirm-page" not in body
+    case.refresh_from_db()
+    assert case.state == State.SUBMITTED
+    assert not VerificationCheck.objects.filter(review__application=case).exists()
+    assert OutboundEmail.objects.count() == emails
+
+
+def test_verify_with_a_failed_item_is_refused_before_asking(client, staff, case):
+    data = checklist(case, "verify", failing=("credit",))
+    del data["confirm"]
+    response = post(client, case, data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "应退回补正" in body and "confirm-page" not in body
+    case.refresh_from_db()
+    assert case.state == State.SUBMITTED
+    assert not VerificationCheck.objects.filter(review__application=case).exists()
+
+
+def test_valid_return_asks_then_is_done_when_confirmed(client, staff, case):
+    data = checklist(case, "return_for_correction", failing=("credit",), notes={"credit": "缺"})
+    del data["confirm"]
+    asked = post(client, case, data)
+    assert asked.status_code == 409
+    assert 'data-testid="confirm-page"' in asked.content.decode()
+    case.refresh_from_db()
+    assert case.state == State.SUBMITTED
+    done = post(client, case, {**data, "confirm": "yes"})
+    assert done.status_code == 302
+    assert done.url == reverse("review_inbox:case", args=[case.pk])
+    case.refresh_from_db()
+    assert case.state == State.RETURNED_FOR_CORRECTION
+
+
+def test_verify_buttons_leave_the_question_to_the_server(client, staff, case):
+    """The browser dialog would ask before the server validates: the page has none."""
+    body = client.get(reverse("review_inbox:verify", args=[case.pk])).content.decode()
+    assert "data-confirm" not in body
