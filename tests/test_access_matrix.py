@@ -664,7 +664,7 @@ ROUTES: dict[str, Route] = {
         allow(PROVINCE),
         get=False,
         args=obj("approved_batch"),
-        post=lambda w: {},
+        post=lambda w: {"confirm": "yes"},
         changed=lambda w: LeadershipApproval.objects.get(pk=w.pk("approved_batch")).status,
         post_allow=allow(),
         reach=allow(PROVINCE),

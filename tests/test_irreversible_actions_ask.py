@@ -37,15 +37,13 @@ MUST_ASK = {
     ("objection", "investigate"),
     ("objection", "uphold"),
     ("objection", "dismiss"),
+    ("leadership_approval", "publish"),
 }
 
 # Terminal transitions that do not ask, each with the reason.
 EXEMPT = {
     # Marked held by its first attendance record, a side effect, not a decision of its own.
     ("training_session", "hold"): "side effect of recording attendance",
-    # The acceptance batch's approval and publication belong to the leadership-approval branch
-    # (filing/batches.py), which asks through its own batch page.
-    ("acceptance_batch", "publish_acceptance"): "asked by the batch page (filing/batches.py)",
 }
 
 

@@ -20,8 +20,9 @@ from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role
 from evalorg.applications.workflow import TransitionRefused, available_actions, check
 from evalorg.core import audit
-from evalorg.core.actions import run, run_transition
+from evalorg.core.actions import run, run_transition, show_refusals
 from evalorg.core.files import file_response
+from evalorg.core.workflow import workflow_of
 from evalorg.review.leadership_forms import LeadershipApprovalForm, run_decision, ticks_from
 from evalorg.review.models import LeadershipApproval
 from evalorg.review.services import pick_round
@@ -33,11 +34,6 @@ from . import batches
 def _staff(request: HttpRequest, roles: frozenset[str] = Role.PROVINCIAL) -> None:
     if not has_role(request.user, roles):
         raise PermissionDenied(_("仅省职业技能服务指导中心和省人社厅可以办理验收批次。"))
-
-
-def _refused(request: HttpRequest, refused: TransitionRefused) -> None:
-    for refusal in refused.refusals:
-        messages.error(request, str(refusal))
 
 
 class BatchForm(forms.Form):
@@ -68,7 +64,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
                     round_, form.cleaned_data["title"], chosen, request.user
                 )
             except TransitionRefused as refused:
-                _refused(request, refused)
+                show_refusals(request, refused.refusals)
             else:
                 messages.success(request, _("已创建验收批次“%(t)s”。") % {"t": batch.title})
                 return redirect("filing:batch", pk=batch.pk)
@@ -122,6 +118,7 @@ def batch_detail(
             "form": form or LeadershipApprovalForm(),
             "may_approve": "approve" in offered,
             "may_publish": "publish" in offered,
+            "publish_question": workflow_of(batch).table["publish"].confirm,
             "may_issue": has_role(request.user, Role.PROVINCE_STAFF)
             and batch.status == batch.Status.APPROVED
             and batches.letters_missing(batch).exists(),

@@ -136,6 +136,7 @@ def register_leadership_transitions() -> None:
         Transition(
             action="publish",
             label=_("公布验收批次"),
+            confirm=_("确定公布该验收批次吗？公布后名单即在公众查询页面公开，不能撤回。"),
             sources=frozenset({Status.APPROVED}),
             target=Status.PUBLISHED,
             roles=frozenset({Role.PROVINCE_STAFF}),

@@ -306,12 +306,6 @@ def _to_ranking(round_id: int | None) -> HttpResponse:
     return redirect(_ranking_url(round_id))
 
 
-def _show_refusals(request: HttpRequest, refused: workflow.TransitionRefused) -> None:
-    """Kept only for ``selection_views`` (the leadership branch's file, which imports it) until
-    it moves to ``core.actions``; new code calls ``core.actions.show_refusals``."""
-    show_refusals(request, refused.refusals)
-
-
 def _summary_response(content: bytes, name: str, content_type: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, name)

@@ -148,11 +148,11 @@ def test_publishing_needs_the_letters_then_the_public_page_lists_the_batch(clien
     batch = _propose(client, center, first, second)
     _approve(client, department_staff(), batch, [first])
     client.force_login(center)
-    client.post(reverse("filing:batch_publish", args=[batch.pk]))
+    client.post(reverse("filing:batch_publish", args=[batch.pk]), {"confirm": "yes"})
     batch.refresh_from_db()
     assert batch.status == LeadershipApproval.Status.APPROVED  # no letter yet
     client.post(reverse("filing:batch_issue", args=[batch.pk]))
-    client.post(reverse("filing:batch_publish", args=[batch.pk]))
+    client.post(reverse("filing:batch_publish", args=[batch.pk]), {"confirm": "yes"})
     batch.refresh_from_db()
     assert batch.status == LeadershipApproval.Status.PUBLISHED and batch.published_at
 
@@ -265,7 +265,7 @@ def test_lists_use_a_constant_number_of_queries(client):
         _approve(client, department_staff(), batch, [case])
         client.force_login(center)
         client.post(reverse("filing:batch_issue", args=[batch.pk]))
-        client.post(reverse("filing:batch_publish", args=[batch.pk]))
+        client.post(reverse("filing:batch_publish", args=[batch.pk]), {"confirm": "yes"})
         passed(pii_institution(100 + n))  # a candidate not yet proposed
 
     publish_one(1)
@@ -345,7 +345,7 @@ def test_the_batch_page_offers_only_what_the_engine_allows(client, two):
     assert _buttons(client, center, batch) == {"issue"}
     client.post(reverse("filing:batch_issue", args=[batch.pk]))
     assert _buttons(client, center, batch) == {"publish"}
-    client.post(reverse("filing:batch_publish", args=[batch.pk]))
+    client.post(reverse("filing:batch_publish", args=[batch.pk]), {"confirm": "yes"})
     assert _buttons(client, center, batch) == set()
     assert _buttons(client, department, batch) == set()
 
