@@ -584,6 +584,7 @@ ROUTES: dict[str, Route] = {
     "cultivation:commitment_pdf": Route(
         allow(OWNER, CITY, DEPARTMENT, ADMIN), stage="cultivation", args=case("cultivation")
     ),
+    "cultivation:bank_queue": Route(allow(PROVINCE)),  # the center's queue of banks (N-4.2)
     "cultivation:training_list": Route(
         INBOX,
         post=lambda w: {"held_on": "2025-04-20", "topic": "考务规范", "place": "广州"},

@@ -7,12 +7,14 @@ class CultivationConfig(AppConfig):
     verbose_name = "培育辅导"
 
     def ready(self) -> None:
-        from evalorg.accounts.navigation import NavItem, register_nav
+        from evalorg.accounts.models import Role
+        from evalorg.accounts.navigation import NavItem, register_nav, register_todo
         from evalorg.applications.sections import register_case_section
         from evalorg.applications.workflow import LINES
         from evalorg.core.sweeps import register_sweep
 
         from .bank_checks import sweep as sweep_bank_checks
+        from .bank_queue import todo_for
         from .commitment import line_commitment_signed
         from .deadlines import sweep_elimination, sweep_reminders
         from .deliverables import deliverables_ready
@@ -29,11 +31,20 @@ class CultivationConfig(AppConfig):
         register_sweep("cultivation_elimination", sweep_elimination)
         register_sweep("bank_checks", sweep_bank_checks)
         register_case_section(cultivation_section)
+        register_todo(todo_for)
+        register_nav(
+            NavItem(
+                label="题库审核",
+                url_name="cultivation:bank_queue",
+                roles=frozenset({Role.PROVINCE_STAFF}),
+                order=48,
+            )
+        )
         register_nav(
             NavItem(
                 label="考务培训",
                 url_name="cultivation:training_list",
-                roles=frozenset({"city_staff", "province_staff"}),
+                roles=Role.REVIEWING_STAFF,
                 order=50,
             )
         )

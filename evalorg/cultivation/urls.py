@@ -7,6 +7,7 @@ app_name = "cultivation"
 urlpatterns = [
     path("<int:pk>/commitment/", views.commitment, name="commitment"),
     path("<int:pk>/commitment/pdf/", views.commitment_pdf, name="commitment_pdf"),
+    path("banks/", views.bank_queue, name="bank_queue"),
     path("training/", views.training_list, name="training_list"),
     path("training/<int:pk>/", views.training_detail, name="training"),
     path("lines/<int:line_pk>/", views.line, name="line"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,9 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Role
-from evalorg.accounts.permissions import has_role
+from evalorg.accounts.permissions import has_role, role_required
 from evalorg.applications import access
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.applications.workflow import (
@@ -31,6 +33,7 @@ from evalorg.core.files import CONTENT_TYPES, UploadRefused, file_response
 from evalorg.core.workflow import workflow_of
 
 from . import deliverables
+from .bank_queue import waiting_lines as bank_queue_lines
 from .banks.templates import specification_template, theory_template
 from .commitment import (
     commitment_pdf_bytes,
@@ -53,6 +56,9 @@ from .training import (
 def _case(request: HttpRequest, pk: int) -> Application:
     qs = Application.objects.select_related("institution", "round")
     return access.get_for_user(qs, request.user, pk)
+
+
+QUEUE_PAGE_SIZE = 25
 
 
 @login_required
@@ -102,6 +108,15 @@ def commitment_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     name = f"工作承诺书-{application.acknowledgement_no or application.pk}.pdf"
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response
+
+
+@role_required(
+    Role.PROVINCE_STAFF, message=_lazy("题库审核由省职业技能服务指导中心办理（N-4.2）。")
+)
+def bank_queue(request: HttpRequest) -> HttpResponse:
+    """The center's queue of submitted question banks, earliest last day first, 25 a page."""
+    page = Paginator(bank_queue_lines(), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "cultivation/bank_queue.html", {"page": page})
 
 
 @login_required
