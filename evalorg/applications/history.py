@@ -30,13 +30,21 @@ class HistoryRow:
     reason: str
 
 
-def _events(application: Application):
-    line_type = ApplicationOccupation._meta.label_lower
-    line_ids = [str(pk) for pk in application.occupations.values_list("pk", flat=True)]
+LINE_TYPE = ApplicationOccupation._meta.label_lower
+LINE_STATES = dict(ApplicationOccupation.Status.choices)
+
+
+def _line_names(application: Application) -> dict[str, str]:
+    """Each occupation line's id (as audited) → "焊工 · 四级/高级工", in one query."""
+    lines = application.occupations.select_related("occupation")
+    return {str(line.pk): f"{line.occupation.name} · {line.get_level_display()}" for line in lines}
+
+
+def _events(application: Application, line_ids: list[str]):
     return (
         AuditEvent.objects.filter(
             Q(object_type=application._meta.label_lower, object_id=str(application.pk))
-            | Q(object_type=line_type, object_id__in=line_ids)
+            | Q(object_type=LINE_TYPE, object_id__in=line_ids)
         )
         .select_related("actor__agency")
         .order_by("id")
@@ -61,21 +69,40 @@ def _public_actor(event: AuditEvent) -> str:
 
 
 def applicant_history(application: Application) -> list[HistoryRow]:
+    lines = _line_names(application)
     rows = []
-    for event in _events(application).filter(audience=Audience.APPLICANT):
+    for event in _events(application, list(lines)).filter(audience=Audience.APPLICANT):
         transition = _transition(event)
         shows_reason = transition is not None and transition.reason_to_applicant
-        rows.append(_row(event, _public_actor(event), shows_reason))
+        rows.append(_row(event, _public_actor(event), shows_reason, lines))
     return rows
 
 
 def staff_history(application: Application) -> list[HistoryRow]:
-    return [_row(e, e.actor_label, True) for e in _events(application)]
+    lines = _line_names(application)
+    return [_row(e, e.actor_label, True, lines) for e in _events(application, list(lines))]
 
 
-def _row(event: AuditEvent, actor: str, shows_reason: bool) -> HistoryRow:
+def _states(event: AuditEvent) -> tuple[str, str]:
+    """The event's states in Chinese: an occupation line's from its own choices (issue 19:
+    line events showed ``bank_submitted`` and the like), the case's otherwise."""
+    if event.object_type == LINE_TYPE:
+        labels = LINE_STATES
+        return (
+            str(labels.get(event.from_state, event.from_state)),
+            str(labels.get(event.to_state, event.to_state)),
+        )
+    return state_label(event.from_state), state_label(event.to_state)
+
+
+def _row(event: AuditEvent, actor: str, shows_reason: bool, lines: dict[str, str]) -> HistoryRow:
     change = ""
     if event.from_state:
-        change = f"{state_label(event.from_state)} → {state_label(event.to_state)}"
+        before, after = _states(event)
+        change = f"{before} → {after}"
+    label = event_label(event.action)
+    if event.object_type == LINE_TYPE and event.object_id in lines:
+        # Which occupation line moved, not just that one did.
+        label = f"{label}（{lines[event.object_id]}）"
     reason = str(event.data.get("reason", "")) if shows_reason else ""
-    return HistoryRow(event.created_at, actor, event_label(event.action), change, reason)
+    return HistoryRow(event.created_at, actor, label, change, reason)
