@@ -150,6 +150,10 @@ def _check_institutions(round_: Round, applications: list[Application]) -> None:
 def create_session(
     round_: Round, actor: User, *, day: date, start_time: time, place: str
 ) -> DefenseSession:
+    if day < clock.today():
+        # A sitting is planned ahead: one dated in the past could only record what never
+        # happened (issue 19: "a defense session dated in the past is accepted").
+        raise refused(_("答辩日期不能早于今天。"))
     panel = selection_panel(round_, actor)
     with transaction.atomic():
         _lock_panel(panel)

@@ -382,3 +382,24 @@ def test_an_absent_case_gets_zero_defense_points():
     assert absent.dimensions["evaluation_professionalism"] == Decimal(20)
     assert absent.dimensions["industry_representativeness"] == Decimal(30)
     assert full["defense_answers"] == 10  # the input is not changed
+
+
+def test_a_session_dated_in_the_past_is_refused_and_nothing_is_created(
+    client, center_staff, city, round_
+):
+    """Issue 19: a defense session dated in the past was accepted. The day before today is
+    refused citing N-4.1.3 and nothing is stored; today itself is accepted."""
+    sent_cases(city, 1)
+    client.force_login(center_staff)
+    with time_machine.travel(datetime(2023, 6, 11, 9, 0, tzinfo=SH), tick=False):
+        response = client.post(
+            reverse("defense:create"),
+            {"round": round_.pk, "date": "2023-06-10", "start_time": "09:00", "place": "302室"},
+            follow=True,
+        )
+        assert "答辩日期不能早于今天。（N-4.1.3）" in response.content.decode()
+        assert not DefenseSession.objects.exists()
+        defense.create_session(
+            round_, center_staff, day=date(2023, 6, 11), start_time=time(14, 0), place="302室"
+        )
+    assert DefenseSession.objects.count() == 1
