@@ -587,8 +587,9 @@ ROUTES: dict[str, Route] = {
     "cultivation:bank_queue": Route(allow(PROVINCE)),  # the center's queue of banks (N-4.2)
     "cultivation:training_list": Route(
         INBOX,
-        post=lambda w: {"held_on": "2025-04-20", "topic": "考务规范", "place": "广州"},
+        post=lambda w: {"held_on": "2025-05-20", "topic": "考务规范", "place": "广州"},
         changed=count(TrainingSession),
+        when=IN_CULTIVATION,  # planned ahead: a session dated in the past is refused
     ),
     "cultivation:training": Route(
         allow(CITY),

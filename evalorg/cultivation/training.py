@@ -87,7 +87,10 @@ def register_training_transitions() -> None:
 
 @transaction.atomic
 def create_session(user, *, held_on: date, topic: str, place: str) -> TrainingSession:
-    """A planned session organised by the user's agency."""
+    """A planned session organised by the user's agency; refused (N-4.2) when dated in the
+    past: a session is planned ahead, and its attendance is recorded from its day on."""
+    if held_on < clock.today():
+        raise TransitionRefused([Refusal("N-4.2", _("培训日期不能早于今天。"))])
     session = TrainingSession.objects.create(
         organiser_id=user.agency_id, held_on=held_on, topic=topic, place=place, created_by=user
     )

@@ -124,9 +124,14 @@ def training_list(request: HttpRequest) -> HttpResponse:
     require_training_staff(request.user)
     form = SessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        session = create_session(request.user, **form.cleaned_data)
-        messages.success(request, _("考务培训已创建，请登记参训情况。"))
-        return redirect("cultivation:training", session.pk)
+        try:
+            session = create_session(request.user, **form.cleaned_data)
+        except TransitionRefused as refused:
+            for refusal in refused.refusals:
+                form.add_error("held_on", str(refusal))
+        else:
+            messages.success(request, _("考务培训已创建，请登记参训情况。"))
+            return redirect("cultivation:training", session.pk)
     sessions = sessions_for(request.user).annotate(
         institution_count=Count(
             "attendances__institution", filter=Q(attendances__attended=True), distinct=True

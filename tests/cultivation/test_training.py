@@ -3,14 +3,15 @@ institutions they look after; the case page shows whether the institution attend
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from evalorg.accounts.models import Agency, Role
 from evalorg.cultivation.models import TrainingAttendance, TrainingSession
-from tests.applications.conftest import applicant_of
+from tests.applications.conftest import SH, applicant_of
 from tests.cultivation.conftest import cultivating
 from tests.factories import CityStaffFactory, InstitutionFactory, UserFactory, city_agency
 
@@ -36,7 +37,8 @@ def test_city_staff_create_a_session_and_record_their_city_s_institution(client)
     staff = CityStaffFactory()
     case = cultivating()
     client.force_login(staff)
-    response = client.post(reverse("cultivation:training_list"), SESSION)
+    with time_machine.travel(datetime(2025, 4, 1, 9, 0, tzinfo=SH), tick=False):
+        response = client.post(reverse("cultivation:training_list"), SESSION)
     session = TrainingSession.objects.get()
     assert response.url == reverse("cultivation:training", args=[session.pk])
     assert session.organiser == staff.agency
@@ -114,3 +116,15 @@ def test_the_session_list_has_a_constant_query_count(client, django_assert_max_n
     with django_assert_max_num_queries(len(one)):
         html = client.get(reverse("cultivation:training_list")).content.decode()
     assert html.count("考务</a>") == 4
+
+
+def test_a_session_dated_in_the_past_is_refused_on_the_form_and_nothing_is_created(client):
+    """Issue 19 item 6: a session is planned ahead. Dated before today it is refused on the
+    form citing N-4.2, with what was typed kept; nothing is stored or audited."""
+    client.force_login(CityStaffFactory())
+    with time_machine.travel(datetime(2025, 4, 11, 9, 0, tzinfo=SH), tick=False):
+        response = client.post(reverse("cultivation:training_list"), SESSION)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "培训日期不能早于今天。（N-4.2）" in page and "广州市人社局会议室" in page
+    assert not TrainingSession.objects.exists()

@@ -3,9 +3,10 @@ records the first attendance (``hold`` through ``perform()``, in the same transa
 Refusals cite a clause and change nothing; every event is for staff only."""
 
 import importlib
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.urls import reverse
 
@@ -14,7 +15,7 @@ from evalorg.core import clock
 from evalorg.core.models import AuditEvent
 from evalorg.cultivation.models import TrainingAttendance, TrainingSession
 from evalorg.cultivation.training import create_session, record_attendance
-from tests.applications.conftest import applicant_of
+from tests.applications.conftest import SH, applicant_of
 from tests.cultivation.conftest import cultivating
 from tests.factories import CityStaffFactory, city_agency
 
@@ -22,7 +23,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _session(staff, held_on: date = date(2025, 4, 10)) -> TrainingSession:
-    return create_session(staff, held_on=held_on, topic="考务", place="广州")
+    """Created the day before it is held (a session is planned ahead, N-4.2)."""
+    day_before = datetime.combine(held_on - timedelta(days=1), time(9), tzinfo=SH)
+    with time_machine.travel(day_before, tick=False):
+        return create_session(staff, held_on=held_on, topic="考务", place="广州")
 
 
 def _record(session, staff, case, name: str = "王考务") -> TrainingAttendance:
