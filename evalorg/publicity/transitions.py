@@ -62,17 +62,22 @@ def approved_by_leadership(
     return None
 
 
+def _still_running(notice: PublicityNotice) -> Refusal | None:
+    """The refusal of ending anything before the notice's last day is over."""
+    if notice.has_ended():
+        return None
+    return Refusal(
+        CLAUSE,
+        _("公示期至 %(end)s 24 时（含当天，北京时间）结束，公示期内不能办结。")
+        % {"end": f"{notice.ends_on:%Y年%m月%d日}"},
+    )
+
+
 def period_over(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
     notice = _notice(application, data)
     if notice is None:
         return Refusal(CLAUSE, _("未找到该申请的公示公告。"))
-    if not notice.has_ended():
-        return Refusal(
-            CLAUSE,
-            _("公示期至 %(end)s 24 时（含当天，北京时间）结束，公示期内不能办结。")
-            % {"end": f"{notice.ends_on:%Y年%m月%d日}"},
-        )
-    return None
+    return _still_running(notice)
 
 
 def no_open_objection(
@@ -292,13 +297,7 @@ def calendar_covers_period(
 def notice_period_over(
     notice: PublicityNotice, actor: User, data: dict[str, Any]
 ) -> Refusal | None:
-    if not notice.has_ended():
-        return Refusal(
-            CLAUSE,
-            _("公示期至 %(end)s 24 时（含当天，北京时间）结束，公示期内不能办结。")
-            % {"end": f"{notice.ends_on:%Y年%m月%d日}"},
-        )
-    return None
+    return _still_running(notice)
 
 
 def stamp_published(notice: PublicityNotice, actor: User, data: dict[str, Any]) -> None:
