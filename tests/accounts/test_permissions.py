@@ -5,7 +5,6 @@ by hand."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -16,6 +15,7 @@ from django.test import RequestFactory
 from evalorg.accounts import permissions
 from evalorg.accounts.models import Role, User
 from evalorg.accounts.permissions import has_role, role_required
+from tests.source_search import lines_matching
 
 SETS = ("AGENCY_STAFF", "REVIEWING_STAFF", "REPORT_READERS", "SECOND_FACTOR", "TOKEN_HOLDERS")
 
@@ -101,7 +101,6 @@ def test_the_filing_letter_policy_is_registered_by_its_app() -> None:
     assert registered.predicate is may_download and registered.hide
 
 
-ROOT = Path(__file__).resolve().parents[2] / "evalorg"
 COMPARISON = re.compile(r"\.role\s*(==|!=|\bin\b|\bnot in\b)")
 # Where comparing a role is the layer itself, or reads a stored event's role (not a user's).
 ALLOWED = {
@@ -112,20 +111,8 @@ ALLOWED = {
 }
 
 
-def role_comparisons() -> list[str]:
-    found = []
-    for path in sorted(ROOT.rglob("*.py")):
-        relative = path.relative_to(ROOT).as_posix()
-        if relative in ALLOWED or "/migrations/" in relative:
-            continue
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if COMPARISON.search(line.split("#", 1)[0]):
-                found.append(f"evalorg/{relative}:{number}: {line.strip()}")
-    return found
-
-
 def test_no_view_compares_roles_by_hand() -> None:
-    found = role_comparisons()
+    found = lines_matching(COMPARISON, ALLOWED)
     assert not found, "ask has_role / role_required instead:\n" + "\n".join(found)
 
 

@@ -8,14 +8,12 @@ state field or updates it in bulk.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from django.apps import apps
 from django.db import models
 
 from evalorg.core.workflow import workflows
-
-ROOT = Path(__file__).resolve().parents[2] / "evalorg"
+from tests.source_search import lines_matching
 
 # Job bookkeeping, not records of the selection process: no person acts on them, their state
 # is the progress of a background job, and auditing each step would bury the case histories.
@@ -74,20 +72,8 @@ ALLOWED = {
 }
 
 
-def offending_lines() -> list[str]:
-    found = []
-    for path in sorted(ROOT.rglob("*.py")):
-        relative = path.relative_to(ROOT).as_posix()
-        if relative in ALLOWED or "/migrations/" in relative:
-            continue
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if ASSIGNMENT.search(line.split("#", 1)[0]):
-                found.append(f"evalorg/{relative}:{number}: {line.strip()}")
-    return found
-
-
 def test_no_state_is_assigned_outside_the_engine() -> None:
-    offending = offending_lines()
+    offending = lines_matching(ASSIGNMENT, ALLOWED)
     assert not offending, "states set outside perform():\n" + "\n".join(offending)
 
 
