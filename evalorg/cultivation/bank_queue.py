@@ -22,12 +22,16 @@ from evalorg.applications.models import ApplicationOccupation
 Line = ApplicationOccupation.Status
 
 
+def _submitted() -> QuerySet[ApplicationOccupation]:
+    return ApplicationOccupation.objects.filter(
+        status=Line.BANK_SUBMITTED, application__cultivation_period__isnull=False
+    )
+
+
 def waiting_lines() -> QuerySet[ApplicationOccupation]:
     """Submitted banks of lines in cultivation, with what a row shows, in one query."""
     return (
-        ApplicationOccupation.objects.filter(
-            status=Line.BANK_SUBMITTED, application__cultivation_period__isnull=False
-        )
+        _submitted()
         .select_related(
             "occupation", "application__institution__city", "application__cultivation_period"
         )
@@ -38,9 +42,7 @@ def waiting_lines() -> QuerySet[ApplicationOccupation]:
 def todo_for(user: Any) -> list[TodoItem]:
     if not has_role(user, Role.PROVINCE_STAFF):
         return []
-    count = ApplicationOccupation.objects.filter(
-        status=Line.BANK_SUBMITTED, application__cultivation_period__isnull=False
-    ).count()
+    count = _submitted().count()
     if not count:
         return []
     return [TodoItem(label=_("待审核的题库"), url=reverse("cultivation:bank_queue"), count=count)]
