@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import nonmember
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -53,6 +54,16 @@ def role_names(*roles: str | Iterable[str]) -> frozenset[str]:
         else:
             names.update(str(r) for r in role)
     return frozenset(names)
+
+
+def has_role(user: Any, *roles: str | Iterable[str]) -> bool:
+    """Whether ``user`` (possibly anonymous or None) holds one of ``roles``: single roles and
+    named sets on ``Role``. ``accounts.permissions`` exports it; ``User.has_role`` calls it."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and getattr(user, "role", None) in role_names(*roles)
+    )
 
 
 class Agency(models.Model):
@@ -124,7 +135,7 @@ class User(AbstractUser):
     def has_role(self, *roles: str | Iterable[str]) -> bool:
         """Whether this user holds one of ``roles`` (single roles or named sets on ``Role``);
         the one way pages, the API, navigation and the to-do list ask."""
-        return bool(self.is_authenticated and self.role in role_names(*roles))
+        return has_role(self, *roles)
 
 
 class ApiToken(models.Model):

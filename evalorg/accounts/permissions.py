@@ -24,25 +24,17 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from .models import role_names
+from .models import has_role
+
+__all__ = ["allowed", "has_role", "policy", "register_policy", "require", "role_required"]
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 Predicate = Callable[[Any, Any], bool]
 
 
-def has_role(user: Any, *roles: str | Iterable[str]) -> bool:
-    """Whether ``user`` (possibly anonymous) holds one of ``roles``."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and getattr(user, "role", None) in role_names(*roles)
-    )
-
-
 def role_required(*roles: str | Iterable[str], message: Any = "") -> Callable[[View], View]:
     """The view answers only users holding one of ``roles``: an anonymous visitor goes to the
     login page, anyone else gets the 403 page with ``message`` (or the general one)."""
-    allowed_roles = role_names(*roles)
 
     def decorate(view: View) -> View:
         @wraps(view)
@@ -50,7 +42,7 @@ def role_required(*roles: str | Iterable[str], message: Any = "") -> Callable[[V
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if getattr(user, "role", None) not in allowed_roles:
+            if not has_role(user, *roles):
                 raise PermissionDenied(message or _("您的账户角色无权访问此页面（SPEC-1）。"))
             return view(request, *args, **kwargs)
 

@@ -67,8 +67,10 @@ def get_for_user(qs: QuerySet, user, pk: int):
 
 
 def is_own(application, user) -> bool:
-    own = _own_institution_id(user)
-    return has_role(user, Role.APPLICANT) and application.institution_id == own
+    # The role first: staff never pay for the membership lookup.
+    if not has_role(user, Role.APPLICANT):
+        return False
+    return application.institution_id == _own_institution_id(user)
 
 
 def is_receiving_staff(application, user) -> bool:
