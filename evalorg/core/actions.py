@@ -21,7 +21,6 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from .confirm import unless_confirmed
@@ -60,15 +59,6 @@ def _precheck_refusals(precheck: Precheck | None) -> list[Refusal]:
     # Guards may lock rows (the quota's agency row): they run in a transaction, as in perform().
     with transaction.atomic():
         return precheck()
-
-
-def safe_next(request: HttpRequest, default: str) -> str:
-    """The form's ``next`` when it points into this site, else ``default``."""
-    target = request.POST.get("next", "")
-    allowed = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if target and allowed else default
 
 
 def run(

@@ -18,7 +18,6 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from evalorg.accounts.models import Role
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.applications.workflow import Batch, Refusal, TransitionRefused, perform
 from evalorg.core import audit
@@ -31,8 +30,6 @@ from .models import FilingLetter
 from .services import issue_letter
 
 CLAUSE = "N-4.3"
-PROVINCE = frozenset({Role.PROVINCE_STAFF})
-DEPARTMENT = frozenset({Role.DEPARTMENT})
 Kind = LeadershipApproval.Kind
 Status = LeadershipApproval.Status
 

@@ -22,7 +22,6 @@ from datetime import date
 from typing import Any
 
 from django.core.files import File
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Role, User
@@ -36,8 +35,9 @@ from evalorg.applications.workflow import (
     perform_many,
 )
 from evalorg.core import clock
+from evalorg.core.actions import trial_refusals
 from evalorg.core.files import atomic_uploads
-from evalorg.core.workflow import check, define, lock
+from evalorg.core.workflow import TransitionRefused, check, define, lock
 from evalorg.documents.minutes import store_minutes
 from evalorg.rounds.models import Round
 
@@ -170,10 +170,6 @@ def _tick(approval: LeadershipApproval, ticks: list[Tick]) -> None:
     LeadershipApprovalEntry.objects.bulk_update(entries, ["approved", "note"])
 
 
-class _DryRun(Exception):
-    pass
-
-
 def refusals(
     make: Callable[[], LeadershipApproval],
     ticks: list[Tick],
@@ -186,17 +182,15 @@ def refusals(
     """What ``approve`` would refuse for these ticks and this meeting, changing nothing: the
     pages' check before anything is stored (``make`` returns the approval, or proposes it
     for the selection, inside a transaction rolled back here)."""
-    found: list[Refusal] = []
     data = {"decided_on": decided_on, "meeting_ref": meeting_ref, "minutes": minutes}
-    try:
-        with transaction.atomic():
-            approval = make()
-            _tick(approval, ticks)
-            found = check(approval, "approve", user, data)
-            raise _DryRun
-    except _DryRun:
-        pass
-    return found
+
+    def attempt() -> None:
+        approval = make()
+        _tick(approval, ticks)
+        if found := check(approval, "approve", user, data):
+            raise TransitionRefused(found)
+
+    return trial_refusals(attempt)
 
 
 def record_decision(
