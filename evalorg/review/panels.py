@@ -26,8 +26,8 @@ from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import Application, State
 from evalorg.catalog.models import Occupation
 from evalorg.core import audit
-from evalorg.core.actions import run
-from evalorg.core.workflow import Transition, available_actions, check, perform, workflow_of
+from evalorg.core.actions import run_transition
+from evalorg.core.workflow import Transition, available_actions
 from evalorg.institutions.masking import mask_email, mask_phone
 from evalorg.rounds.models import Round
 
@@ -441,15 +441,13 @@ def reopen(request: HttpRequest, pk: int, sheet_pk: int) -> HttpResponse:
     if not form.is_valid():
         _errors(request, form)
         return _back(panel)
-    data = {"reason": form.cleaned_data["reason"]}
-    transition = workflow_of(sheet).table.get(action)
-    return run(
+    return run_transition(
         request,
-        lambda: perform(sheet, action, request.user, **data),
+        sheet,
+        action,
         back=_url(panel),
+        data={"reason": form.cleaned_data["reason"]},
         success=_("已将%(name)s的评估表退回修改。") % {"name": sheet.expert.display_name},
-        question=transition.confirm if transition else "",
-        precheck=lambda: check(sheet, action, request.user, data),
     )
 
 
