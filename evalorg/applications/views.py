@@ -372,24 +372,17 @@ def step_review(request: HttpRequest, pk: int) -> HttpResponse:
         with transaction.atomic():
             application.declarations_confirmed = True
             application.save(update_fields=["declarations_confirmed", "updated_at"])
-        submitted: list[Application] = []
-        response = run(
+        return run(
             request,
-            lambda: submitted.append(workflow.perform(application, action, request.user)),
+            lambda: workflow.perform(application, action, request.user),
             back=reverse("applications:step_review", args=[application.pk]),
+            success=lambda done: (
+                _("申请已提交至%(agency)s，受理编号 %(no)s。")
+                % {"agency": done.receiving_agency.name, "no": done.acknowledgement_no}
+            ),
             done_url=reverse("applications:detail", args=[application.pk]),
             refused=lambda refusals: _review_step(request, application, form, refusals),
         )
-        if submitted:
-            messages.success(
-                request,
-                _("申请已提交至%(agency)s，受理编号 %(no)s。")
-                % {
-                    "agency": submitted[0].receiving_agency.name,
-                    "no": submitted[0].acknowledgement_no,
-                },
-            )
-        return response
     return _review_step(request, application, form, [])
 
 

@@ -28,6 +28,7 @@ from .workflow import Refusal, TransitionRefused, check, perform, workflow_of
 
 Precheck = Callable[[], list[Refusal]]
 Refused = Callable[[list[Refusal]], HttpResponse]
+FromResult = Callable[[Any], str]
 
 
 def show_refusals(request: HttpRequest, refusals: list[Refusal]) -> None:
@@ -66,14 +67,16 @@ def run(
     act: Callable[[], Any],
     *,
     back: str,
-    success: str = "",
+    success: str | FromResult = "",
     question: str = "",
     precheck: Precheck | None = None,
-    done_url: str = "",
+    done_url: str | FromResult = "",
     refused: Refused | None = None,
 ) -> HttpResponse:
     """Check, confirm, act, tell, redirect (see the module docstring). ``back`` is where a
     refusal or a cancelled confirmation returns; ``done_url`` (default ``back``) after success.
+    ``success`` and ``done_url`` may be functions of what ``act`` returned (the session
+    created, the batch sent), so a view needs no holder to carry it out.
     ``refused``, when given, answers a refusal instead (a form page shown again with what was
     typed and the refusals); by default they are messages and the browser goes ``back``."""
 
@@ -88,12 +91,12 @@ def run(
     if asking := unless_confirmed(request, question, back=back):
         return asking
     try:
-        act()
+        result = act()
     except TransitionRefused as refusal:
         return answer(refusal.refusals)
-    if success:
-        messages.success(request, success)
-    return redirect(done_url or back)
+    if text := success(result) if callable(success) else success:
+        messages.success(request, text)
+    return redirect((done_url(result) if callable(done_url) else done_url) or back)
 
 
 def run_transition(

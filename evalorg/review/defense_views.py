@@ -96,22 +96,19 @@ def session_create(request: HttpRequest) -> HttpResponse:
         for errors in form.errors.values():
             messages.error(request, "；".join(errors))
         return redirect(back)
-    created: list[DefenseSession] = []
-    response = run(
+    return run(
         request,
-        lambda: created.append(
-            defense.create_session(
-                round_,
-                request.user,
-                day=form.cleaned_data["date"],
-                start_time=form.cleaned_data["start_time"],
-                place=form.cleaned_data["place"],
-            )
+        lambda: defense.create_session(
+            round_,
+            request.user,
+            day=form.cleaned_data["date"],
+            start_time=form.cleaned_data["start_time"],
+            place=form.cleaned_data["place"],
         ),
         back=back,
         success=_("已创建答辩场次。"),
+        done_url=_detail_url,
     )
-    return _back(created[0]) if created else response
 
 
 @login_required
@@ -146,15 +143,12 @@ def add_slots(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError:
         messages.error(request, _("请选择要加入的申请。"))
         return _back(session)
-    added: list[DefenseSlot] = []
-    response = run(
+    return run(
         request,
-        lambda: added.extend(defense.add_cases(session, ids, request.user)),
+        lambda: defense.add_cases(session, ids, request.user),
         back=_detail_url(session),
+        success=lambda added: _("已加入 %(n)d 家机构并通知申请机构。") % {"n": len(added)},
     )
-    if added:
-        messages.success(request, _("已加入 %(n)d 家机构并通知申请机构。") % {"n": len(added)})
-    return response
 
 
 @login_required

@@ -363,26 +363,23 @@ def _save(request: HttpRequest, case: Case, items: list[TemplateItem]) -> HttpRe
 
     if submitting:
         return _submit(request, case, items, values, refused)
-    saved: list[Scoresheet] = []
 
-    def act() -> None:
+    def act() -> Scoresheet:
         sheet = scoresheets.save_draft(*values)
         if sheet is None:
             raise _Stale
-        saved.append(sheet)
+        return sheet
 
     try:
-        response = run(
+        return run(
             request,
             act,
             back=reverse("expert:scoresheet", args=[case.application.pk]),
+            success=lambda sheet: _("草稿已保存（第 %(v)s 版）。") % {"v": sheet.version},
             refused=refused,
         )
     except _Stale:
         return _stale(request, case, items)
-    if saved:
-        messages.success(request, _("草稿已保存（第 %(v)s 版）。") % {"v": saved[0].version})
-    return response
 
 
 class _Stale(Exception):

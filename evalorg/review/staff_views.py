@@ -24,7 +24,6 @@ from evalorg.applications import access, workflow
 from evalorg.applications.models import Application, State
 from evalorg.core import audit
 from evalorg.core.actions import run, run_transition, show_refusals
-from evalorg.core.workflow import Batch
 from evalorg.rounds.models import Round
 
 from .decisions import send_batch
@@ -269,16 +268,15 @@ def send_to_province(request: HttpRequest) -> HttpResponse:
     if not pending:
         messages.error(request, _("没有待报送的已推荐申请。"))
         return redirect(back)
-    sent: list[Batch] = []
 
     def refused(refusals: list[workflow.Refusal]) -> HttpResponse:
         messages.error(request, _("报送未完成，所有申请均未报送："))
         show_refusals(request, refusals)
         return redirect(back)
 
-    response = run(
+    return run(
         request,
-        lambda: sent.append(send_batch(pending, request.user)),
+        lambda: send_batch(pending, request.user),
         back=back,
         question=str(SEND_CONFIRM),
         precheck=lambda: [
@@ -287,14 +285,11 @@ def send_to_province(request: HttpRequest) -> HttpResponse:
             for r in workflow.check(application, "send_to_province", request.user)
         ],
         refused=refused,
-    )
-    if sent:
-        messages.success(
-            request,
+        success=lambda batch: (
             _("已向省职业技能服务指导中心报送 %(n)s 份推荐申请（报送批次号 %(batch)s）。")
-            % {"n": len(sent[0].done), "batch": sent[0].id[:8]},
-        )
-    return response
+            % {"n": len(batch.done), "batch": batch.id[:8]}
+        ),
+    )
 
 
 def _ranking_url(round_id: int | None) -> str:

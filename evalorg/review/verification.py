@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -301,18 +300,13 @@ def verify_page(request: HttpRequest, pk: int) -> HttpResponse:
         return _page(request, application, form, checks, refusals)
 
     if action not in VERIFICATION_ACTIONS:
-        saved: list[bool] = []
-        response = run(
+        return run(
             request,
-            lambda: saved.append(bool(save_checks(application, form.checks(), request.user))),
+            lambda: save_checks(application, form.checks(), request.user),
             back=back,
+            success=lambda changed: _("核验结果已保存。") if changed else _("核验结果没有变化。"),
             refused=refused,
         )
-        if saved:
-            messages.success(
-                request, _("核验结果已保存。") if saved[0] else _("核验结果没有变化。")
-            )
-        return response
     # The form and the guards first (tried and rolled back: the guards read the saved checks),
     # shown on the page with what was typed; only an action that would be done asks "不能撤回"
     # (the server's confirm page; no browser dialog, which would ask before the check), then done.
