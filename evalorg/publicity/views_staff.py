@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -11,10 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Role
-from evalorg.accounts.permissions import has_role
+from evalorg.accounts.permissions import role_required
 from evalorg.applications.models import Application, State
 from evalorg.applications.workflow import available_actions, check
 from evalorg.core import audit, clock
@@ -31,14 +31,14 @@ from .transitions import NOTICES, OBJECTIONS
 DEFAULT_OBJECTIONS_TO = "广东省职业技能服务指导中心"
 
 
-def _province(request: HttpRequest) -> None:
-    if not has_role(request.user, Role.PROVINCE_STAFF):
-        raise PermissionDenied(_("仅省职业技能服务指导中心可以办理公示和异议。"))
+# Every page here is the center's (N-4.1.3).
+province_only = role_required(
+    Role.PROVINCE_STAFF, message=_lazy("仅省职业技能服务指导中心可以办理公示和异议。")
+)
 
 
-@login_required
+@province_only
 def notice_list(request: HttpRequest) -> HttpResponse:
-    _province(request)
     notices = PublicityNotice.objects.select_related("round").annotate(
         entry_count=Count("entries", distinct=True),
         open_count=Count(
@@ -60,9 +60,8 @@ def _calendar_message(error: CalendarYearMissing) -> str:
     return format_html('{}（N-4.1.3）<a href="{}">{}</a>', str(error), url, _("前往工作日历"))
 
 
-@login_required
+@province_only
 def notice_new(request: HttpRequest) -> HttpResponse:
-    _province(request)
     round_id = request.GET.get("round", "")
     round_ = get_object_or_404(Round, pk=int(round_id) if round_id.isdigit() else 0)
     cases = approved_cases(round_, request.user)
@@ -94,9 +93,8 @@ def notice_new(request: HttpRequest) -> HttpResponse:
     return render(request, "publicity/staff_new.html", context)
 
 
-@login_required
+@province_only
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _province(request)
     notice = get_object_or_404(PublicityNotice.objects.select_related("round"), pk=pk)
     entries = notice.entries.select_related("application").annotate(
         objection_count=Count("objections"),
@@ -115,13 +113,13 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "publicity/staff_detail.html", context)
 
 
-@login_required
+@province_only
 @require_POST
 def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return _notice_action(request, pk, "publish")
 
 
-@login_required
+@province_only
 @require_POST
 def notice_end(request: HttpRequest, pk: int) -> HttpResponse:
     return _notice_action(request, pk, "end")
@@ -130,36 +128,31 @@ def notice_end(request: HttpRequest, pk: int) -> HttpResponse:
 def _notice_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """The notice's transition ``action``, asked first (issue #10); ``end`` also moves the
     cases still in publicity (``end_notice``), and may be repeated for them once ended."""
-    _province(request)
     notice = get_object_or_404(PublicityNotice, pk=pk)
     back = reverse("publicity:notice", args=[notice.pk])
-    done: list[str] = []
 
-    def act() -> None:
+    def act() -> str:
+        """What was done, told to the user."""
         if action == "publish":
             publish_notice(notice, request.user)
-            done.append(_("公示已发布，相关机构已收到通知。"))
-        else:
-            report = end_notice(notice, request.user)
-            done.append(_("公示办结：%(s)s。") % {"s": report.summary()})
+            return _("公示已发布，相关机构已收到通知。")
+        report = end_notice(notice, request.user)
+        return _("公示办结：%(s)s。") % {"s": report.summary()}
 
     # ``end`` is repeated for the cases left once the notice has ended: no check of its own then.
     checked = action == "publish" or notice.status != PublicityNotice.Status.ENDED
-    response = run(
+    return run(
         request,
         act,
         back=back,
         question=str(NOTICES.table[action].confirm),
         precheck=(lambda: check(notice, action, request.user)) if checked else None,
+        success=lambda told: told,
     )
-    if done:
-        messages.success(request, done[0])
-    return response
 
 
-@login_required
+@province_only
 def objection_list(request: HttpRequest, pk: int) -> HttpResponse:
-    _province(request)
     notice = get_object_or_404(PublicityNotice, pk=pk)
     status = request.GET.get("status", "")
     objections = notice.objections.select_related("entry")
@@ -179,9 +172,8 @@ def _objection(pk: int) -> Objection:
     return get_object_or_404(qs, pk=pk)
 
 
-@login_required
+@province_only
 def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _province(request)
     objection = _objection(pk)
     audit.record("objection_viewed", objection, actor=request.user)  # personal data read
     context = {
@@ -201,10 +193,9 @@ def audit_history(objection: Objection):
     ).exclude(action="objection_viewed")
 
 
-@login_required
+@province_only
 @require_POST
 def objection_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    _province(request)
     objection = _objection(pk)
     if action not in OBJECTIONS.table:
         raise PermissionDenied
@@ -219,9 +210,8 @@ def objection_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
     )
 
 
-@login_required
+@province_only
 def objection_evidence(request: HttpRequest, pk: int) -> HttpResponse:
-    _province(request)
     objection = _objection(pk)
     if objection.evidence is None:
         raise PermissionDenied
