@@ -82,7 +82,7 @@ def selection_ranking(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def selection_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    center = _center(request)
+    _center(request)  # the center only (403 otherwise)
     application = access.get_for_user(Application.objects.all(), request.user, pk)
     form = SelectionForm(request.POST)
     back = f"{reverse('selection:ranking')}?round={application.round_id}"
@@ -92,8 +92,6 @@ def selection_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, error)
         return redirect(back)
     data = form.cleaned_data
-    rows = ranked(center, application.round, Stage.PROVINCE_SELECTION)
-    row = next((r for r in rows if r.application.pk == pk), None)
     applicant_reason = data["applicant_reason"].strip()
     extra = {"reason": applicant_reason} if applicant_reason else {}
     return run_transition(
@@ -102,9 +100,8 @@ def selection_decide(request: HttpRequest, pk: int) -> HttpResponse:
         data["decision"],
         back=back,
         data={
+            # Rank and total: worked out by the decision's effect when it is recorded.
             "decision_reason": data["reason"],
-            "rank": row.rank if row else None,
-            "total": row.aggregate.total if row else None,
             **extra,
         },
         success=_("已记录省级评审结论：%(name)s。") % {"name": application.institution.name},

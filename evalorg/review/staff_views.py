@@ -214,7 +214,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Perform recommend / not_recommend, whose effect records the decision on the stage record:
     a refused transition (quota, wrong state) leaves the stored decision as it was."""
-    agency = _agency(request)
+    _agency(request)  # receiving staff only (403 otherwise)
     application = access.get_for_user(Application.objects.all(), request.user, pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -223,12 +223,8 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, error)
         return _to_ranking(application.round_id)
     decision = form.cleaned_data["decision"]
-    row = next((r for r in ranked(agency, application.round) if r.application.pk == pk), None)
-    data = {
-        "reason": form.cleaned_data["reason"],
-        "rank": row.rank if row else None,
-        "total": row.aggregate.total if row else None,
-    }
+    # Rank and total are worked out by the decision's effect, once, when it is recorded.
+    data = {"reason": form.cleaned_data["reason"]}
     # The form and the engine (quota, state) first; then the server asks: the page has no
     # browser dialog, which would ask before the reason is checked (issue 18 item 4).
     return run(
