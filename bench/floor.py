@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.template import Context, Engine
 
-from evalorg.review.inbox import filtered_inbox, inbox_paginator
+from evalorg.review.views_inbox import filtered_inbox, inbox_paginator
 
 TEMPLATE = Engine.get_default().from_string(
     "<p>{{ page.paginator.count }}</p><table>{% for a in page %}<tr>"

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "evalorg.rounds",
     "evalorg.applications",
     "evalorg.review",
+    "evalorg.selection",
     "evalorg.publicity",
     "evalorg.cultivation",
     "evalorg.filing",

@@ -33,13 +33,11 @@ from evalorg.review.models import (
     Assignment,
     ConflictDeclaration,
     DeadlineExtension,
-    DefenseSession,
-    DefenseSlot,
-    LeadershipApproval,
     PanelMember,
     Scoresheet,
 )
 from evalorg.rounds.defaults import DEFAULT_SCORESHEET
+from evalorg.selection.models import DefenseSession, DefenseSlot, LeadershipApproval
 from tests.access.matrix import (
     Route,
     allow,
@@ -377,7 +375,7 @@ ROUTES: dict[str, Route] = {
         },
         changed=count(DeadlineExtension),
     ),
-    "review:province_overview": Route(allow(PROVINCE)),
+    "province:overview": Route(allow(PROVINCE)),
     "panels:list": Route(INBOX),
     "panels:add_member": Route(
         allow(CITY),

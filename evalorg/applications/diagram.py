@@ -28,9 +28,9 @@ TITLES = {
         "## Exam-administration training sessions (`cultivation.TrainingSession.status`, N-4.2)"
     ),
     "scoresheet": "## Expert scoresheets (`review.Scoresheet.status`, 附件3, N-4.1.2)",
-    "defense_slot": "## On-site defense slots (`review.DefenseSlot.state`, 现场答辩, N-4.1.3)",
+    "defense_slot": "## On-site defense slots (`selection.DefenseSlot.state`, 现场答辩, N-4.1.3)",
     "leadership_approval": (
-        "## Leadership group approvals (`review.LeadershipApproval.status`, 领导小组审定): "
+        "## Leadership group approvals (`selection.LeadershipApproval.status`, 领导小组审定): "
         "the selection list (N-4.1.3) and acceptance batches (N-4.3)"
     ),
 }

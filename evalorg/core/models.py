@@ -49,7 +49,19 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         return self.filter(hash__isnull=True)
 
     def for_object(self, obj: models.Model) -> AuditEventQuerySet:
-        return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+        label = obj._meta.label_lower
+        labels = [label, *FORMER_LABELS.get(label, ())]
+        return self.filter(object_type__in=labels, object_id=str(obj.pk))
+
+
+# Events are hashed with the ``object_type`` they were written with, so a model that moved to
+# another app keeps its older events under the old label; reading an object's events asks both.
+FORMER_LABELS: dict[str, tuple[str, ...]] = {
+    "selection.defensesession": ("review.defensesession",),
+    "selection.defenseslot": ("review.defenseslot",),
+    "selection.leadershipapproval": ("review.leadershipapproval",),
+    "selection.leadershipapprovalentry": ("review.leadershipapprovalentry",),
+}
 
 
 class AuditEvent(models.Model):

@@ -1,5 +1,5 @@
 """Leadership-group meeting minutes (领导小组会议纪要): the upload that backs a recorded approval,
-for the selection (N-4.1.3, ``review.selection``) and for acceptance batches (N-4.3,
+for the selection (N-4.1.3, ``selection.transitions``) and for acceptance batches (N-4.3,
 ``filing.batches``). One place for what a minutes file may be, how it is stored and the form
 fields that record the meeting."""
 

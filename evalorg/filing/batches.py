@@ -1,6 +1,6 @@
 """Acceptance batches (成熟一批，公布一批, N-4.3).
 
-A batch is a leadership approval of kind acceptance (``review.leadership``: one record and one
+A batch is a leadership approval of kind acceptance (``selection.leadership``: one record and one
 workflow for the leadership group's decisions). The center proposes a batch of cases whose
 question bank passed; the department records the group's decision (date, meeting, minutes,
 which cases), whose ``approve`` accepts the approved cultivating cases with ``perform_many`` in
@@ -22,9 +22,9 @@ from evalorg.applications.models import Application, ApplicationOccupation, Stat
 from evalorg.applications.workflow import Batch, Refusal, TransitionRefused, perform
 from evalorg.core import audit
 from evalorg.core.files import atomic_uploads
-from evalorg.review.leadership import APPROVALS, Tick, propose, record_decision
-from evalorg.review.models import LeadershipApproval, LeadershipApprovalEntry
 from evalorg.rounds.models import Round
+from evalorg.selection.leadership import APPROVALS, Tick, propose, record_decision
+from evalorg.selection.models import LeadershipApproval, LeadershipApprovalEntry
 
 from .models import FilingLetter
 from .services import issue_letter

@@ -13,7 +13,7 @@ from evalorg.accounts import permissions
 from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import ApplicationOccupation, State
-from evalorg.review.models import LeadershipApproval, LeadershipApprovalEntry
+from evalorg.selection.models import LeadershipApproval, LeadershipApprovalEntry
 
 from .access import DOWNLOAD_LETTER
 from .models import FilingLetter

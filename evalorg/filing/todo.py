@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from evalorg.accounts.models import Role
 from evalorg.accounts.navigation import TodoItem
-from evalorg.review.models import LeadershipApproval
+from evalorg.selection.models import LeadershipApproval
 
 Status = LeadershipApproval.Status
 TODO = {

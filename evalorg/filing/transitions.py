@@ -25,7 +25,7 @@ from evalorg.core.audit import Audience
 from .notifications import announce_filing
 
 if TYPE_CHECKING:
-    from evalorg.review.models import LeadershipApproval, LeadershipApprovalEntry
+    from evalorg.selection.models import LeadershipApproval, LeadershipApprovalEntry
 
 CLAUSE = "N-4.3"
 PROVINCE = frozenset({Role.PROVINCE_STAFF})
@@ -52,7 +52,7 @@ def approved_entries(
     application: Application, batch: LeadershipApproval | int | None = None
 ) -> QuerySet[LeadershipApprovalEntry]:
     """The case's approved entries in approved acceptance batches (``batch``: that one only)."""
-    from evalorg.review.models import LeadershipApproval, LeadershipApprovalEntry
+    from evalorg.selection.models import LeadershipApproval, LeadershipApprovalEntry
 
     entries = LeadershipApprovalEntry.objects.filter(
         application=application,

@@ -23,10 +23,10 @@ from evalorg.core import audit
 from evalorg.core.actions import run, run_transition, show_refusals
 from evalorg.core.files import file_response
 from evalorg.core.workflow import workflow_of
-from evalorg.review.leadership_forms import LeadershipApprovalForm, run_decision, ticks_from
-from evalorg.review.models import LeadershipApproval
 from evalorg.review.services import pick_round
 from evalorg.rounds.models import Round
+from evalorg.selection.forms import LeadershipApprovalForm, run_decision, ticks_from
+from evalorg.selection.models import LeadershipApproval
 
 from . import batches
 

@@ -50,7 +50,7 @@ def approved_by_leadership(
     application: Application, actor: User, data: dict[str, Any]
 ) -> Refusal | None:
     """Nothing reaches publicity without a recorded leadership decision approving it."""
-    from evalorg.review.models import LeadershipApproval, LeadershipApprovalEntry
+    from evalorg.selection.models import LeadershipApproval, LeadershipApprovalEntry
 
     if not LeadershipApprovalEntry.objects.filter(
         application=application,

@@ -65,4 +65,4 @@ def _receipt(agency: Agency, center: Agency, round_, batch: Batch, count: int) -
     notify_users(city_staff, subject, body=body, url=reverse("review:ranking"))
     queue_email([agency.email, *(u.email for u in city_staff)], subject, body)
     incoming = _("收到%(agency)s报送的 %(n)s 份推荐申请（批次 %(batch)s）") % values
-    notify_users(_staff_of(center), incoming, body=body, url=reverse("review:province_overview"))
+    notify_users(_staff_of(center), incoming, body=body, url=reverse("province:overview"))

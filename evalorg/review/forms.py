@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import (
+    QuerySet,
+)
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from evalorg.accounts.models import User
+from evalorg.accounts.models import Agency, User
+from evalorg.catalog.models import Division
+from evalorg.institutions.models import Category
+from evalorg.institutions.uscc import parse_uscc
+from evalorg.rounds.models import ChecklistItem, Round
 
-from .models import ConflictKind, Opinion
+from .inbox import INBOX_STATES, SORT_CHOICES
+from .models import (
+    ConflictKind,
+    Opinion,
+    VerificationCheck,
+)
 from .scoring import DIMENSIONS, TemplateItem
+from .services import major_group_names
+from .verification import FLAGS, GENERAL_NOTE_MAX, NOTE_MAX, CheckInput
 
 STEP = Decimal("0.5")
 
@@ -191,3 +205,186 @@ def initial_for(scores: dict, comments: dict, opinion: str, version: int) -> dic
     for code, text in comments.items():
         initial[comment_field(code)] = text
     return initial
+
+
+class InboxFilterForm(forms.Form):
+    q = forms.CharField(label=_lazy("机构名称或统一社会信用代码"), max_length=100, required=False)
+    state = forms.ChoiceField(
+        label=_lazy("状态"), choices=[("", _lazy("全部状态")), *INBOX_STATES], required=False
+    )
+    category = forms.ChoiceField(
+        label=_lazy("机构类别"),
+        choices=[("", _lazy("全部类别")), *Category.choices],
+        required=False,
+    )
+    occupation = forms.CharField(label=_lazy("职业代码或名称"), max_length=50, required=False)
+    county = forms.ChoiceField(label=_lazy("所在区县"), required=False)
+    agency = forms.ChoiceField(label=_lazy("受理（报送）机构"), required=False)
+    min_city_total = forms.DecimalField(
+        label=_lazy("地市评分不低于"), required=False, min_value=0, max_value=100, decimal_places=2
+    )
+    max_city_rank = forms.IntegerField(label=_lazy("地市排名不低于第"), required=False, min_value=1)
+    needs_review = forms.ChoiceField(
+        label=_lazy("人工核查"),
+        choices=[("", _lazy("全部")), ("1", _lazy("需人工核查")), ("0", _lazy("无需核查"))],
+        required=False,
+    )
+    sort = forms.ChoiceField(label=_lazy("排序"), choices=SORT_CHOICES, required=False)
+
+    def __init__(
+        self, *args, counties: Iterable[Division] = (), agencies: Iterable = (), **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["county"].choices = [("", _("全部区县"))] + [(d.code, d.name) for d in counties]
+        self.fields["agency"].choices = [("", _("全部机构"))] + [(a.pk, a.name) for a in agencies]
+        for field in self.fields.values():
+            if isinstance(field, forms.ChoiceField):
+                field.widget.attrs["class"] = "form-select form-select-sm"
+
+    def value(self, name: str) -> str:
+        """The cleaned value, or "" when absent or invalid (an invalid filter is ignored)."""
+        return (self.cleaned_data.get(name) or "").strip()
+
+
+class VerificationForm(forms.Form):
+    """One row per applicable item: three checkboxes and a note; plus a general note."""
+
+    general_note = forms.CharField(
+        label=_lazy("退回补正的其他意见"),
+        max_length=GENERAL_NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, items: list[ChecklistItem], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.items = items
+        labels = {
+            "present": _lazy("已提交"),
+            "complete": _lazy("完整"),
+            "authentic": _lazy("真实"),
+        }
+        for item in items:
+            for flag in FLAGS:
+                self.fields[f"{item.code}-{flag}"] = forms.BooleanField(
+                    label=labels[flag], required=False
+                )
+            self.fields[f"{item.code}-note"] = forms.CharField(
+                label=_lazy("意见"),
+                max_length=NOTE_MAX,
+                required=False,
+                widget=forms.TextInput(attrs={"placeholder": _lazy("未通过时请写明需补正的内容")}),
+            )
+
+    @staticmethod
+    def initial_from(checks: dict[str, VerificationCheck]) -> dict:
+        initial = {}
+        for code, check in checks.items():
+            for flag in FLAGS:
+                initial[f"{code}-{flag}"] = getattr(check, flag)
+            initial[f"{code}-note"] = check.note
+        return initial
+
+    def rows(self) -> list[dict]:
+        return [
+            {
+                "item": item,
+                "flags": [self[f"{item.code}-{flag}"] for flag in FLAGS],
+                "note": self[f"{item.code}-note"],
+            }
+            for item in self.items
+        ]
+
+    def checks(self) -> list[CheckInput]:
+        data = self.cleaned_data
+        return [
+            CheckInput(
+                code=item.code,
+                title=item.title,
+                optional=item.required_when == ChecklistItem.RequiredWhen.OPTIONAL,
+                present=data[f"{item.code}-present"],
+                complete=data[f"{item.code}-complete"],
+                authentic=data[f"{item.code}-authentic"],
+                note=data[f"{item.code}-note"].strip(),
+            )
+            for item in self.items
+        ]
+
+    def disable(self) -> None:
+        for field in self.fields.values():
+            field.disabled = True
+
+
+class ExpertForm(forms.Form):
+    full_name = forms.CharField(label=_lazy("姓名"), max_length=60)
+    employer_name = forms.CharField(label=_lazy("工作单位"), max_length=200)
+    employer_uscc = forms.CharField(label=_lazy("工作单位统一社会信用代码"), max_length=18)
+    title = forms.CharField(label=_lazy("职称/职务"), max_length=100, required=False)
+    specialties = forms.TypedMultipleChoiceField(
+        label=_lazy("专业领域（职业大类）"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _lazy("请至少选择一个专业领域。")},
+    )
+    phone = forms.RegexField(
+        label=_lazy("手机号码"),
+        regex=r"^1\d{10}$",
+        error_messages={"invalid": _lazy("请填写 11 位手机号码。")},
+    )
+    email = forms.EmailField(label=_lazy("电子邮箱（接收账号开通邮件）"), max_length=254)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["specialties"].choices = [
+            (n, f"{n} {name}") for n, name in sorted(major_group_names().items())
+        ]
+
+    def clean_employer_uscc(self) -> str:
+        facts = parse_uscc(self.cleaned_data["employer_uscc"])
+        if not facts.is_valid:
+            raise forms.ValidationError(facts.error)
+        return facts.code
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if (
+            User.objects.filter(username__iexact=email).exists()
+            or User.objects.filter(email__iexact=email).exists()
+        ):
+            raise forms.ValidationError(_("该电子邮箱已有账号，不能重复添加。"))
+        return email
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_lazy("推荐意见"),
+        choices=[("recommend", _lazy("推荐")), ("not_recommend", _lazy("不推荐"))],
+    )
+    reason = forms.CharField(
+        label=_lazy("理由"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _lazy("请填写推荐或不推荐的理由。")},
+    )
+
+
+class ExtensionForm(forms.Form):
+    agency = forms.ModelChoiceField(
+        label=_lazy("地市评价指导机构"), queryset=Agency.objects.filter(kind=Agency.Kind.CITY)
+    )
+    round = forms.ModelChoiceField(label=_lazy("批次"), queryset=Round.objects.all())
+    until = forms.DateField(
+        label=_lazy("报送期限延至（含当天）"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(label=_lazy("理由"), max_length=300)
+
+    def clean(self):
+        data = super().clean()
+        round_, until = data.get("round"), data.get("until")
+        if round_ and until and until <= round_.city_assessment_deadline:
+            self.add_error(
+                "until",
+                _("延长后的期限应晚于原地市评估截止日 %(d)s。")
+                % {"d": f"{round_.city_assessment_deadline:%Y年%m月%d日}"},
+            )
+        return data

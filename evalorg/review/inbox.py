@@ -7,13 +7,15 @@ filtered list to XLSX. Both run a constant number of SQL queries whatever the ro
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .forms import InboxFilterForm
+
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from itertools import islice
 
-from django import forms
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Case,
@@ -26,40 +28,30 @@ from django.db.models import (
     Value,
     When,
 )
-from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from evalorg.accounts.models import Agency, Role
 from evalorg.accounts.permissions import has_role
-from evalorg.applications import access, workflow
 from evalorg.applications.materials import applicable_items
 from evalorg.applications.models import Application, ApplicationOccupation, State
-from evalorg.applications.returns import latest_return_reasons
 from evalorg.applications.submission import institution_snapshot
 from evalorg.applications.templatetags.case_tags import event_label, state_label
 from evalorg.catalog.models import Division
-from evalorg.core import audit, clock
-from evalorg.core.actions import run, run_transition
+from evalorg.core import clock
 from evalorg.core.models import AuditEvent
-from evalorg.core.paging import KeyPaginator
-from evalorg.documents.xlsx import safe, styled, write_only_sheet, xlsx_response
+from evalorg.documents.xlsx import safe, styled, write_only_sheet
 from evalorg.institutions.masking import mask_email, mask_id_number, mask_phone
 from evalorg.institutions.models import Category, Institution
-from evalorg.institutions.uscc import parse_uscc
 
-from . import findings
 from .models import Scoresheet
-from .province import stage_sections, with_city_results
-from .services import first_instance_stage
-from .verification import VERIFICATION_ACTIONS, checks_for, load_case
+from .services import first_instance_stage, with_city_results
+from .verification import checks_for
 
 PAGE_SIZE = 25
 INBOX_STATES = [(value, label) for value, label in State.choices if value != State.DRAFT]
@@ -103,45 +95,6 @@ READ_EVENTS = {"case_viewed", "material_viewed", "application_pdf_viewed"}
 # ---- inbox ----------------------------------------------------------------------------------
 
 
-class InboxFilterForm(forms.Form):
-    q = forms.CharField(label=_lazy("机构名称或统一社会信用代码"), max_length=100, required=False)
-    state = forms.ChoiceField(
-        label=_lazy("状态"), choices=[("", _lazy("全部状态")), *INBOX_STATES], required=False
-    )
-    category = forms.ChoiceField(
-        label=_lazy("机构类别"),
-        choices=[("", _lazy("全部类别")), *Category.choices],
-        required=False,
-    )
-    occupation = forms.CharField(label=_lazy("职业代码或名称"), max_length=50, required=False)
-    county = forms.ChoiceField(label=_lazy("所在区县"), required=False)
-    agency = forms.ChoiceField(label=_lazy("受理（报送）机构"), required=False)
-    min_city_total = forms.DecimalField(
-        label=_lazy("地市评分不低于"), required=False, min_value=0, max_value=100, decimal_places=2
-    )
-    max_city_rank = forms.IntegerField(label=_lazy("地市排名不低于第"), required=False, min_value=1)
-    needs_review = forms.ChoiceField(
-        label=_lazy("人工核查"),
-        choices=[("", _lazy("全部")), ("1", _lazy("需人工核查")), ("0", _lazy("无需核查"))],
-        required=False,
-    )
-    sort = forms.ChoiceField(label=_lazy("排序"), choices=SORT_CHOICES, required=False)
-
-    def __init__(
-        self, *args, counties: Iterable[Division] = (), agencies: Iterable = (), **kwargs
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["county"].choices = [("", _("全部区县"))] + [(d.code, d.name) for d in counties]
-        self.fields["agency"].choices = [("", _("全部机构"))] + [(a.pk, a.name) for a in agencies]
-        for field in self.fields.values():
-            if isinstance(field, forms.ChoiceField):
-                field.widget.attrs["class"] = "form-select form-select-sm"
-
-    def value(self, name: str) -> str:
-        """The cleaned value, or "" when absent or invalid (an invalid filter is ignored)."""
-        return (self.cleaned_data.get(name) or "").strip()
-
-
 def require_inbox_user(user) -> None:
     if not has_role(user, Role.REVIEWING_STAFF):
         raise PermissionDenied(_("仅地市评价指导机构和省职业技能服务指导中心可以访问受理清单。"))
@@ -175,20 +128,6 @@ ROW_FIELDS = (
     "institution__county__name",
     "receiving_agency__name",
 )
-
-
-def inbox_paginator(request: HttpRequest, form: InboxFilterForm, applications) -> KeyPaginator:
-    """Pages of the filtered inbox: the page's cases are chosen with the filters and the order
-    alone, and only those 25 rows are joined and annotated. The provincial center's four
-    city-result subqueries ran for every case in its scope before the sort (2,000 of 10,000
-    cases in bench-lists: 19 ms of CPU for the page's query, 5 ms now)."""
-    sort = form.value("sort") or DEFAULT_SORT
-
-    def rows(keys: QuerySet) -> QuerySet:
-        page_rows = Application.objects.filter(pk__in=keys).only(*ROW_FIELDS)
-        return apply_sort(with_row_data(page_rows, request.user), sort)
-
-    return KeyPaginator(applications, PAGE_SIZE, rows)
 
 
 def apply_filters(qs: QuerySet, form: InboxFilterForm) -> QuerySet:
@@ -254,34 +193,6 @@ def inbox_agencies(scoped: QuerySet) -> QuerySet:
     """The receiving agencies of the cases in the provincial center's inbox, agency by agency
     (same reason as ``inbox_counties``)."""
     return Agency.objects.filter(Exists(scoped.filter(receiving_agency_id=OuterRef("pk"))))
-
-
-def filtered_inbox(request: HttpRequest) -> tuple[InboxFilterForm, QuerySet]:
-    require_inbox_user(request.user)
-    scoped = Application.objects.for_user(request.user)
-    agencies = []
-    if has_role(request.user, Role.PROVINCE_STAFF):
-        agencies = inbox_agencies(scoped)
-    form = InboxFilterForm(request.GET, counties=inbox_counties(scoped), agencies=agencies)
-    form.is_valid()  # invalid fields are simply not applied; the form shows their errors
-    return form, apply_filters(inbox_queryset(request.user), form)
-
-
-@login_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    form, applications = filtered_inbox(request)
-    page = inbox_paginator(request, form, applications).get_page(request.GET.get("page"))
-    label_rows(page.object_list)
-    return render(
-        request,
-        "review/inbox/inbox.html",
-        {
-            "form": form,
-            "page": page,
-            "agency": request.user.agency,
-            "is_province": has_role(request.user, Role.PROVINCE_STAFF),
-        },
-    )
 
 
 def label_rows(applications: Iterable[Application]) -> None:
@@ -408,19 +319,6 @@ def inbox_workbook(rows: Iterable[list], agency_name: str, at: datetime) -> Work
     return book
 
 
-@login_required
-def export(request: HttpRequest) -> FileResponse:
-    _form, applications = filtered_inbox(request)
-    agency = request.user.agency
-    now = clock.now()
-    book = inbox_workbook(export_rows(applications), agency.name, now)
-    name = _("受理清单-%(agency)s-%(at)s.xlsx") % {
-        "agency": agency.name,
-        "at": f"{now:%Y%m%d%H%M}",
-    }
-    return xlsx_response(book, name)
-
-
 # ---- staff case page ------------------------------------------------------------------------
 
 ANSWER_FIELDS = (
@@ -526,101 +424,3 @@ def case_history(application: Application, *, with_reads: bool) -> tuple[list[di
         label = EVENT_LABELS.get(e.action) or event_label(e.action)
         rows.append({"event": e, "label": label, "change": change})
     return rows, reads
-
-
-@login_required
-def case(request: HttpRequest, pk: int) -> HttpResponse:
-    application = load_case(request, pk)
-    # A read of personal data (contacts, ID number): kept for the reviewing agency only.
-    audit.record("case_viewed", application, actor=request.user, audience=audit.Audience.INTERNAL)
-    with_reads = request.GET.get("reads") == "1"
-    history, reads = case_history(application, with_reads=with_reads)
-    institution = application.institution
-    return render(
-        request,
-        "review/inbox/case.html",
-        {
-            "application": application,
-            "answers": institution_answers(application),
-            "has_snapshot": bool(application.institution_snapshot),
-            "declarations": institution.declarations.select_related("evidence"),
-            "occupation_groups": application.occupation_groups(),
-            "uscc": parse_uscc(application.institution_snapshot.get("uscc") or institution.uscc),
-            "materials": material_rows(application),
-            "history": history,
-            "stages": stage_sections(application),
-            "reads": reads,
-            "with_reads": with_reads,
-            "actions": workflow.available_actions(application, request.user),
-            "verification_actions": VERIFICATION_ACTIONS,
-            "findings": findings.findings(application),
-            "findings_editable": application.state == State.SUBMITTED
-            and access.is_receiving_staff(application, request.user),
-            "return_reasons": latest_return_reasons(application)
-            if application.state == State.RETURNED_FOR_CORRECTION
-            else [],
-        },
-    )
-
-
-@login_required
-@require_POST
-def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Any other workflow action offered on the case page; its guards decide."""
-    application = load_case(request, pk)
-    if action in VERIFICATION_ACTIONS:
-        return redirect("review_inbox:verify", application.pk)
-    reason = request.POST.get("reason", "").strip()
-    return run_transition(
-        request,
-        application,
-        action,
-        back=reverse("review_inbox:case", args=[application.pk]),
-        data={"reason": reason} if reason else {},
-    )
-
-
-@login_required
-@require_POST
-def resolve_finding(request: HttpRequest, pk: int) -> HttpResponse:
-    """The receiving staff record their conclusion on one needs_review finding."""
-    application = load_case(request, pk, to_act=True)
-    if application.state != State.SUBMITTED:
-        messages.error(request, _("只有“已提交”的申请可以记录核查结论（SPEC-5）。"))
-        return redirect("review_inbox:case", application.pk)
-    return run(
-        request,
-        lambda: findings.resolve(
-            application,
-            request.POST.get("finding", ""),
-            request.POST.get("conclusion", ""),
-            request.user,
-        ),
-        back=reverse("review_inbox:case", args=[application.pk]),
-        success=_("已记录核查结论。"),
-    )
-
-
-@login_required
-def declaration_evidence(request: HttpRequest, pk: int, declaration_pk: int) -> HttpResponse:
-    """The evidence file of one of the case's N-2.4.2 declarations, for the staff who may read
-    the case (audited: it is the institution's document)."""
-    from django.shortcuts import get_object_or_404
-
-    from evalorg.core.files import file_response
-    from evalorg.institutions.models import ExclusionDeclaration
-
-    application = load_case(request, pk)
-    declaration = get_object_or_404(
-        ExclusionDeclaration.objects.select_related("evidence"),
-        pk=declaration_pk,
-        institution_id=application.institution_id,
-        evidence__isnull=False,
-    )
-    audit.record(
-        "declaration_evidence_viewed",
-        application,
-        actor=request.user,
-        data={"declaration": declaration.pk, "item": declaration.item},
-    )
-    return file_response(declaration.evidence, inline=request.GET.get("inline") == "1")

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from evalorg.accounts.models import Agency
 from evalorg.applications.models import Application, State
+from evalorg.catalog.models import Occupation
 from evalorg.core import clock
 from evalorg.rounds.models import Round
 
 from .conflicts import ConflictIndex
 from .models import (
+    FIRST_INSTANCE_STAGES,
     TEMPLATE_KEY,
     Assignment,
     Panel,
@@ -244,10 +248,31 @@ def submitted_sheets(agency: Agency, round_: Round, stage: str) -> dict[int, lis
     return by_application
 
 
-def absent_from_defense(round_: Round) -> set[int]:
-    from .defense import absent_application_ids  # defense builds on this module
+@dataclass(frozen=True)
+class DefenseRules:
+    """How the provincial selection's on-site defense changes the scores (N-4.1.3): which
+    cases of a round were absent, and a sheet's scores as they count for an absent case.
+    ``selection`` registers them (``register_defense_rules``): review does not import it."""
 
-    return absent_application_ids(round_)
+    absent_ids: Callable[[Round], set[int]]
+    adjusted_scores: Callable[[dict, bool, list[TemplateItem], str], dict]
+
+
+_defense_rules: list[DefenseRules] = []
+
+
+def register_defense_rules(rules: DefenseRules) -> None:
+    _defense_rules[:] = [rules]
+
+
+def defense_rules() -> DefenseRules:
+    if not _defense_rules:
+        raise ImproperlyConfigured("No defense rules registered (the selection app is missing).")
+    return _defense_rules[0]
+
+
+def absent_from_defense(round_: Round) -> set[int]:
+    return defense_rules().absent_ids(round_)
 
 
 def counted_scores(
@@ -257,12 +282,8 @@ def counted_scores(
     defense gets what the round's absence rule says for the defense items (N-4.1.3)."""
     if stage != Stage.PROVINCE_SELECTION:
         return [sheet.scores for sheet in sheets]
-    from .defense import defense_adjusted_scores
-
-    return [
-        defense_adjusted_scores(sheet.scores, absent, items, round_.absence_scoring)
-        for sheet in sheets
-    ]
+    adjusted = defense_rules().adjusted_scores
+    return [adjusted(sheet.scores, absent, items, round_.absence_scoring) for sheet in sheets]
 
 
 def drop_conflicted(applications: list[Application]) -> None:
@@ -344,3 +365,21 @@ def selection_panel(round_: Round, actor) -> Panel:
                 audience=audit.Audience.STAFF,
             )
     return panel
+
+
+def with_city_results(qs: QuerySet) -> QuerySet:
+    """Annotate the first-instance score, rank and decision (one query for the whole page)."""
+    first = ReviewStage.objects.filter(
+        application=OuterRef("pk"), stage__in=FIRST_INSTANCE_STAGES
+    ).order_by("opened_at")
+    return qs.annotate(
+        city_total=Subquery(first.values("total")[:1]),
+        city_rank=Subquery(first.values("rank")[:1]),
+        city_recommended=Subquery(first.values("recommended")[:1]),
+        city_sent_at=Subquery(first.values("sent_at")[:1]),
+    )
+
+
+def major_group_names() -> dict[int, str]:
+    majors = Occupation.objects.filter(level=Occupation.Level.MAJOR)
+    return dict(majors.values_list("major_group", "name"))

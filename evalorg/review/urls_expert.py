@@ -1,9 +1,9 @@
 from django.urls import path
 
-from . import expert_views
+from . import views_expert
 
 urlpatterns = [
-    path("", expert_views.home, name="home"),
-    path("<int:pk>/conflict/", expert_views.declare, name="declare"),
-    path("<int:pk>/scoresheet/", expert_views.scoresheet, name="scoresheet"),
+    path("", views_expert.home, name="home"),
+    path("<int:pk>/conflict/", views_expert.declare, name="declare"),
+    path("<int:pk>/scoresheet/", views_expert.scoresheet, name="scoresheet"),
 ]

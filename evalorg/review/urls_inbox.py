@@ -2,18 +2,19 @@
 
 from django.urls import path
 
-from . import inbox, verification
+from . import views_inbox as views
+from . import views_verification
 
 urlpatterns = [
-    path("inbox/", inbox.inbox, name="inbox"),
-    path("inbox/export.xlsx", inbox.export, name="export"),
-    path("inbox/<int:pk>/", inbox.case, name="case"),
-    path("inbox/<int:pk>/verify/", verification.verify_page, name="verify"),
-    path("inbox/<int:pk>/actions/<slug:action>/", inbox.case_action, name="action"),
-    path("inbox/<int:pk>/findings/resolve/", inbox.resolve_finding, name="resolve_finding"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/export.xlsx", views.export, name="export"),
+    path("inbox/<int:pk>/", views.case, name="case"),
+    path("inbox/<int:pk>/verify/", views_verification.verify_page, name="verify"),
+    path("inbox/<int:pk>/actions/<slug:action>/", views.case_action, name="action"),
+    path("inbox/<int:pk>/findings/resolve/", views.resolve_finding, name="resolve_finding"),
     path(
         "inbox/<int:pk>/declarations/<int:declaration_pk>/evidence/",
-        inbox.declaration_evidence,
+        views.declaration_evidence,
         name="declaration_evidence",
     ),
 ]

@@ -1,13 +1,12 @@
 from django.urls import path
 
-from . import province, staff_views
+from . import views_staff
 
 urlpatterns = [
-    path("ranking/", staff_views.ranking, name="ranking"),
-    path("ranking/<int:pk>/decide/", staff_views.decide, name="decide"),
-    path("ranking/<int:pk>/complete/", staff_views.complete_scoring, name="complete"),
-    path("send/", staff_views.send_to_province, name="send"),
-    path("summary.<str:fmt>", staff_views.summary_download, name="summary"),
-    path("extensions/", staff_views.extend_deadline, name="extend"),
-    path("province/overview/", province.overview, name="province_overview"),
+    path("ranking/", views_staff.ranking, name="ranking"),
+    path("ranking/<int:pk>/decide/", views_staff.decide, name="decide"),
+    path("ranking/<int:pk>/complete/", views_staff.complete_scoring, name="complete"),
+    path("send/", views_staff.send_to_province, name="send"),
+    path("summary.<str:fmt>", views_staff.summary_download, name="summary"),
+    path("extensions/", views_staff.extend_deadline, name="extend"),
 ]

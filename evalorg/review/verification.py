@@ -11,24 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django import forms
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import reverse
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role
 from evalorg.applications import access, workflow
-from evalorg.applications.materials import applicable_items, current_materials
 from evalorg.applications.models import Application, State
 from evalorg.applications.workflow import Refusal, TransitionRefused
 from evalorg.core import audit
-from evalorg.core.actions import run, trial_refusals
-from evalorg.rounds.models import ChecklistItem
 
 from .models import VerificationCheck
 from .services import review_of, stage_now
@@ -195,75 +188,6 @@ def return_for_correction(
 # ---- the checklist form ---------------------------------------------------------------------
 
 
-class VerificationForm(forms.Form):
-    """One row per applicable item: three checkboxes and a note; plus a general note."""
-
-    general_note = forms.CharField(
-        label=_lazy("退回补正的其他意见"),
-        max_length=GENERAL_NOTE_MAX,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def __init__(self, *args, items: list[ChecklistItem], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.items = items
-        labels = {
-            "present": _lazy("已提交"),
-            "complete": _lazy("完整"),
-            "authentic": _lazy("真实"),
-        }
-        for item in items:
-            for flag in FLAGS:
-                self.fields[f"{item.code}-{flag}"] = forms.BooleanField(
-                    label=labels[flag], required=False
-                )
-            self.fields[f"{item.code}-note"] = forms.CharField(
-                label=_lazy("意见"),
-                max_length=NOTE_MAX,
-                required=False,
-                widget=forms.TextInput(attrs={"placeholder": _lazy("未通过时请写明需补正的内容")}),
-            )
-
-    @staticmethod
-    def initial_from(checks: dict[str, VerificationCheck]) -> dict:
-        initial = {}
-        for code, check in checks.items():
-            for flag in FLAGS:
-                initial[f"{code}-{flag}"] = getattr(check, flag)
-            initial[f"{code}-note"] = check.note
-        return initial
-
-    def rows(self) -> list[dict]:
-        return [
-            {
-                "item": item,
-                "flags": [self[f"{item.code}-{flag}"] for flag in FLAGS],
-                "note": self[f"{item.code}-note"],
-            }
-            for item in self.items
-        ]
-
-    def checks(self) -> list[CheckInput]:
-        data = self.cleaned_data
-        return [
-            CheckInput(
-                code=item.code,
-                title=item.title,
-                optional=item.required_when == ChecklistItem.RequiredWhen.OPTIONAL,
-                present=data[f"{item.code}-present"],
-                complete=data[f"{item.code}-complete"],
-                authentic=data[f"{item.code}-authentic"],
-                note=data[f"{item.code}-note"].strip(),
-            )
-            for item in self.items
-        ]
-
-    def disable(self) -> None:
-        for field in self.fields.values():
-            field.disabled = True
-
-
 # ---- view -----------------------------------------------------------------------------------
 
 
@@ -271,84 +195,3 @@ SUCCESS = {
     "verify": _lazy("初审通过。"),
     "return_for_correction": _lazy("已退回补正，申请机构将收到退回理由。"),
 }
-
-
-def _perform(action: str, application: Application, form: VerificationForm, user) -> None:
-    """Run the button's action (with the checks typed on the page); raises TransitionRefused."""
-    checks = form.checks()
-    if action == "verify":
-        verify(application, checks, user)
-    else:
-        return_for_correction(application, checks, form.cleaned_data["general_note"], user)
-
-
-@login_required
-def verify_page(request: HttpRequest, pk: int) -> HttpResponse:
-    application = load_case(request, pk, to_act=True)
-    items = applicable_items(application)
-    checks = checks_for(application)
-    form = VerificationForm(
-        request.POST or None, items=items, initial=VerificationForm.initial_from(checks)
-    )
-    if request.method != "POST" or not form.is_valid():
-        return _page(request, application, form, checks, [])
-    action = request.POST.get("action", "save")
-    back = reverse("review_inbox:verify", args=[application.pk])
-
-    def refused(refusals: list[Refusal]) -> HttpResponse:
-        """Shown again with what was typed, and why (nothing was saved)."""
-        return _page(request, application, form, checks, refusals)
-
-    if action not in VERIFICATION_ACTIONS:
-        return run(
-            request,
-            lambda: save_checks(application, form.checks(), request.user),
-            back=back,
-            success=lambda changed: _("核验结果已保存。") if changed else _("核验结果没有变化。"),
-            refused=refused,
-        )
-    # The form and the guards first (tried and rolled back: the guards read the saved checks),
-    # shown on the page with what was typed; only an action that would be done asks "不能撤回"
-    # (the server's confirm page; no browser dialog, which would ask before the check), then done.
-    return run(
-        request,
-        lambda: _perform(action, application, form, request.user),
-        back=back,
-        success=str(SUCCESS[action]),
-        question=workflow.TABLE[action].confirm,
-        precheck=lambda: trial_refusals(lambda: _perform(action, application, form, request.user)),
-        done_url=reverse("review_inbox:case", args=[application.pk]),
-        refused=refused,
-    )
-
-
-def _page(
-    request: HttpRequest,
-    application: Application,
-    form: VerificationForm,
-    checks: dict[str, VerificationCheck],
-    refusals: list[Refusal],
-) -> HttpResponse:
-    editable = application.state == State.SUBMITTED
-    if not editable:
-        form.disable()
-    files = current_materials(application)
-    rows = form.rows()
-    for row in rows:
-        row["files"] = files.get(row["item"].code, [])
-        row["check"] = checks.get(row["item"].code)
-        row["updated"] = bool(
-            row["check"] and any(m.file.uploaded_at > row["check"].checked_at for m in row["files"])
-        )
-    return render(
-        request,
-        "review/inbox/verify.html",
-        {
-            "application": application,
-            "form": form,
-            "rows": rows,
-            "refusals": refusals,
-            "editable": editable,
-        },
-        status=400 if request.method == "POST" else 200,  # a POST shown again was refused
-    )

@@ -43,7 +43,7 @@ from evalorg.publicity.services import (
     publish_notice,
     sweep_publicity_end,
 )
-from evalorg.review import conflicts, defense, findings, scoresheets
+from evalorg.review import conflicts, findings, scoresheets
 from evalorg.review.decisions import send_batch
 from evalorg.review.models import (
     Assignment,
@@ -51,11 +51,12 @@ from evalorg.review.models import (
     PanelMember,
     Stage,
 )
-from evalorg.review.panels import _panel_for
-from evalorg.review.selection import Proposal, record_leadership_decision
+from evalorg.review.panels import panel_for
 from evalorg.review.services import ranked, selection_panel, template_for
 from evalorg.review.verification import CheckInput, return_for_correction, verify
 from evalorg.rounds.models import Round
+from evalorg.selection import defense
+from evalorg.selection.transitions import Proposal, record_leadership_decision
 
 from . import people
 
@@ -347,7 +348,7 @@ def city_assessment(sim: Sim) -> None:
         staff = _staff(sim, cases[0])
         experts = [sim.experts[(k + j) % len(sim.experts)] for j in range(4)]
         with sim.at(sim.day(21)):
-            panel = _panel_for(cases[0].receiving_agency, sim.round, staff)
+            panel = panel_for(cases[0].receiving_agency, sim.round, staff)
             _seat(panel, experts, staff)
             for application in cases:
                 _assign(panel, application, staff)

@@ -26,18 +26,12 @@ from evalorg.filing.batches import Tick, create_batch, record_approval
 from evalorg.institutions.chain_leaders import designate
 from evalorg.institutions.models import Institution
 from evalorg.notify.models import Message
-from evalorg.review import defense
 from evalorg.review.conflicts import declare
 from evalorg.review.decisions import send_batch
-from evalorg.review.models import (
-    Assignment,
-    DefenseSlot,
-    LeadershipApproval,
-    Panel,
-    PanelMember,
-    Scoresheet,
-)
+from evalorg.review.models import Assignment, Panel, PanelMember, Scoresheet
 from evalorg.review.services import ranked
+from evalorg.selection import defense
+from evalorg.selection.models import DefenseSlot, LeadershipApproval
 from tests.applications.conftest import PDF_BYTES, SH, applicant_of, build_application, stored_pdf
 from tests.cultivation.conftest import cultivating, ready_deliverables
 from tests.factories import (

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from evalorg.applications.models import Application, State
 from evalorg.core import clock
 from evalorg.filing.models import FilingLetter
-from evalorg.review.models import LeadershipApproval
+from evalorg.selection.models import LeadershipApproval
 from tests.browser.login import login
 from tests.factories import MINIMAL_PDF, PASSWORD
 from tests.filing.conftest import department_staff, passed, province_staff

@@ -14,7 +14,7 @@ from evalorg.applications.models import Application, ApplicationOccupation, Kind
 from evalorg.core import clock
 from evalorg.filing.batches import Tick, create_batch, issue_letters, record_approval
 from evalorg.filing.models import FilingLetter
-from evalorg.review.models import LeadershipApproval
+from evalorg.selection.models import LeadershipApproval
 from tests.applications.conftest import PDF_BYTES, SH, build_application, stored_pdf
 from tests.factories import UserFactory, city_agency
 

@@ -19,7 +19,7 @@ from evalorg.applications.models import State
 from evalorg.core.models import AuditEvent
 from evalorg.filing import batches
 from evalorg.filing.models import FilingLetter
-from evalorg.review.models import LeadershipApproval, LeadershipApprovalEntry
+from evalorg.selection.models import LeadershipApproval, LeadershipApprovalEntry
 from tests.applications.conftest import PDF_BYTES, applicant_of
 from tests.factories import CityStaffFactory, city_agency
 from tests.publicity.conftest import pii_institution
@@ -89,7 +89,7 @@ def test_the_department_approves_one_case_of_two(client, two):
     accept = AuditEvent.objects.get(action="accept", object_id=str(first.pk))
     assert accept.actor == department and accept.data.get("batch")
     approval = AuditEvent.objects.get(
-        action="approve", object_type="review.leadershipapproval", object_id=str(batch.pk)
+        action="approve", object_type="selection.leadershipapproval", object_id=str(batch.pk)
     )
     assert approval.data["approved"] == [first.pk]
     assert approval.data["deferred"] == {str(second.pk): "培训记录待补充"}

@@ -18,13 +18,9 @@ from evalorg.accounts.models import Agency
 from evalorg.applications.models import State
 from evalorg.core.models import AuditEvent, StoredFile
 from evalorg.core.workflow import TransitionRefused, available_actions, check
-from evalorg.review.leadership import Tick, propose, record_decision
-from evalorg.review.models import (
-    LeadershipApproval,
-    LeadershipApprovalEntry,
-    ReviewStage,
-    Stage,
-)
+from evalorg.review.models import ReviewStage, Stage
+from evalorg.selection.leadership import Tick, propose, record_decision
+from evalorg.selection.models import LeadershipApproval, LeadershipApprovalEntry
 from tests.publicity.conftest import pii_institution
 
 from .conftest import ISSUE_DAY, department_staff, minutes_upload, passed, province_staff
@@ -117,7 +113,7 @@ def test_a_partial_approval_moves_the_approved_case_and_leaves_the_deferred_one_
     assert done.recorded_by == department and done.recorded_at and done.minutes.sha256
     deferred = LeadershipApprovalEntry.objects.get(approval=done, application=second)
     assert (deferred.approved, deferred.note) == (False, "场地证明待补充")
-    event = AuditEvent.objects.get(action="approve", object_type="review.leadershipapproval")
+    event = AuditEvent.objects.get(action="approve", object_type="selection.leadershipapproval")
     assert event.data["approved"] == [first.pk]
     assert event.data["deferred"] == {str(second.pk): "场地证明待补充"}
     case_events = AuditEvent.objects.filter(object_type="applications.application")

@@ -63,7 +63,7 @@ def approved(institution=None, *, with_decision: bool = True) -> Application:
 
 
 def record_approval(application: Application) -> None:
-    from evalorg.review.models import LeadershipApproval, LeadershipApprovalEntry
+    from evalorg.selection.models import LeadershipApproval, LeadershipApprovalEntry
     from tests.applications.conftest import stored_pdf
 
     department = UserFactory(role=Role.DEPARTMENT, agency=Agency.objects.get(kind="department"))

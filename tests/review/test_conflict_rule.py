@@ -202,7 +202,7 @@ def test_scoring_complete_no_longer_waits_for_a_conflicted_expert(staff):
 
 
 def test_case_page_aggregate_drops_the_sheet_of_an_expert_made_contact(staff, scored):
-    from evalorg.review.province import stage_sections
+    from evalorg.review.stage_sections import stage_sections
 
     application, _panel, experts = scored
     before = stage_sections(application)[0].aggregate.total

@@ -82,7 +82,7 @@ def test_home_lists_only_my_assignments(client, staff, setup):
 
 
 def test_home_rows_show_state_declaration_sheet_and_links(client, staff, setup):
-    """The labels and links worked out once per page (expert_views.row_labels)."""
+    """The labels and links worked out once per page (views_expert.row_labels)."""
     application, panel, experts = setup
     client.force_login(experts[0])
     declare_url, sheet_url = urls(application)

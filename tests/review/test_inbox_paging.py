@@ -14,8 +14,9 @@ from django.urls import reverse
 from evalorg.accounts.models import Agency, Role
 from evalorg.applications.models import Application, State
 from evalorg.catalog.models import Division
-from evalorg.review.inbox import PAGE_SIZE, SORT_CHOICES, filtered_inbox
+from evalorg.review.inbox import PAGE_SIZE, SORT_CHOICES
 from evalorg.review.models import ReviewStage, Stage
+from evalorg.review.views_inbox import filtered_inbox
 from tests.applications.conftest import SH
 from tests.factories import CityStaffFactory, UserFactory, city_agency
 

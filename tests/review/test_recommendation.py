@@ -67,7 +67,7 @@ def test_ranking_page_queries_do_not_grow(client, staff, panel, django_assert_ma
 
 
 def test_ranking_rows_keep_their_markup(client, staff, panel):
-    """Issue 12: the rows are built in Python (staff_views.ROW_HTML); what the template showed
+    """Issue 12: the rows are built in Python (views_staff.ROW_HTML); what the template showed
     is kept: escaped names and reasons, the decision form with its CSRF field and URL, the
     figures with one decimal, the dispersion badge, the decision of a decided case."""
     panel_obj, experts = panel

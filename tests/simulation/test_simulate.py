@@ -12,7 +12,7 @@ from evalorg.core.models import AuditEvent
 from evalorg.cultivation.models import Deliverable, TrainingSession
 from evalorg.filing.models import FilingLetter
 from evalorg.publicity.models import Objection, PublicityNotice
-from evalorg.review.models import LeadershipApprovalEntry
+from evalorg.selection.models import LeadershipApprovalEntry
 from evalorg.simulation.run import report, simulate
 
 pytestmark = pytest.mark.django_db

@@ -36,11 +36,12 @@ from evalorg.core.audit import Audience
 from evalorg.core.workflow import Refusal, Transition, TransitionRefused, define, perform
 from evalorg.documents.pdf import render_pdf
 from evalorg.notify.services import notify_users
+from evalorg.review.models import Panel, Stage
+from evalorg.review.scoring import TemplateItem
+from evalorg.review.services import selection_panel
 from evalorg.rounds.models import Round
 
-from .models import DefenseSession, DefenseSlot, Panel, Stage
-from .scoring import TemplateItem
-from .services import selection_panel
+from .models import DefenseSession, DefenseSlot
 
 CLAUSE = "N-4.1.3"
 REMIND_DAYS_BEFORE = 2
@@ -538,6 +539,6 @@ def remind_unconfirmed() -> str:
 
 def signin_pdf_bytes(session: DefenseSession) -> bytes:
     return render_pdf(
-        "review/defense/signin_pdf.html",
+        "selection/defense/signin_pdf.html",
         {"session": session, "rows": session_rows(session), "generated_at": clock.now()},
     )

@@ -14,7 +14,7 @@ from evalorg.accounts.models import Role
 from evalorg.core.models import AuditEvent
 from evalorg.core.workflow import TransitionRefused, available_actions, perform
 from evalorg.notify.models import Message
-from evalorg.review import defense
+from evalorg.selection import defense
 from tests.applications.conftest import SH, applicant_of
 from tests.factories import ApplicantFactory, CityStaffFactory, UserFactory
 

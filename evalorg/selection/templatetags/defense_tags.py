@@ -5,14 +5,14 @@ from __future__ import annotations
 from django import template
 
 from evalorg.core.workflow import available_actions
+from evalorg.selection.models import DefenseSlot
 
 from ..defense import timed
-from ..models import DefenseSlot
 
 register = template.Library()
 
 
-@register.inclusion_tag("review/defense/_applicant_slot.html", takes_context=True)
+@register.inclusion_tag("selection/defense/_applicant_slot.html", takes_context=True)
 def defense_slot(context, application) -> dict:
     user = context["request"].user
     slot = DefenseSlot.objects.filter(application=application).select_related("session").first()

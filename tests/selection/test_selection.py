@@ -16,18 +16,18 @@ from evalorg.review.decisions import send_batch
 from evalorg.review.models import (
     Assignment,
     ConflictDeclaration,
-    LeadershipApproval,
     Panel,
     PanelMember,
     ReviewStage,
     Scoresheet,
     Stage,
 )
-from evalorg.review.selection import Proposal, record_leadership_decision
+from evalorg.selection.models import LeadershipApproval
+from evalorg.selection.transitions import Proposal, record_leadership_decision
 from tests.applications.conftest import PDF_BYTES
 from tests.factories import CityStaffFactory, UserFactory
+from tests.review.conftest import ITEM_CODES, assessed, panel_with_experts, verified
 
-from .conftest import ITEM_CODES, assessed, panel_with_experts, verified
 from .test_province import ON_TIME
 
 pytestmark = pytest.mark.django_db
@@ -354,9 +354,9 @@ def test_an_absent_case_gets_zero_for_the_defense_items_in_the_province_ranking(
 ):
     from datetime import date, time
 
-    from evalorg.review.models import DefenseSession, DefenseSlot
-    from evalorg.review.province import stage_sections
     from evalorg.review.services import ranked, template_for
+    from evalorg.review.stage_sections import stage_sections
+    from evalorg.selection.models import DefenseSession, DefenseSlot
 
     present, absent = in_province_review(staff)
     panel = province_scores([present, absent], center_staff, [0, 0])

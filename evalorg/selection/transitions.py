@@ -5,7 +5,7 @@ ranking, and the leadership group's approval of the selected batch.
 ``recommend`` reads the city's: scoring complete at that stage and a stored decision that says
 so. The stored reason stays internal; the applicant sees the outcome and, for a rejection, the
 applicant-facing reason passed to the transition. ``approve`` moves a selected case only as
-part of a recorded leadership approval (``review.leadership``, kind selection) that approves
+part of a recorded leadership approval (``selection.leadership``, kind selection) that approves
 it: nothing reaches publicity without one.
 """
 
@@ -25,11 +25,16 @@ from evalorg.applications.submission import applicant_users, tell_applicant
 from evalorg.applications.workflow import Batch, Refusal, Transition, register
 from evalorg.core.audit import Audience
 from evalorg.notify.services import notify_users
+from evalorg.review.transitions import (
+    decision_given,
+    province_selection,
+    scoring_complete,
+    stores_decision,
+)
 from evalorg.rounds.models import Round
 
 from .leadership import Tick, approved_entry, propose, record_decision
 from .models import LeadershipApproval
-from .transitions import decision_given, province_selection, scoring_complete, stores_decision
 
 PROVINCE = frozenset({Role.PROVINCE_STAFF})
 DEPARTMENT = frozenset({Role.DEPARTMENT})

@@ -256,7 +256,7 @@ def _groups(
 
 
 def reopen_reason(sheet: Scoresheet):
-    from .sheet_views import reopen_reason as latest
+    from .views_sheet import reopen_reason as latest
 
     return latest(sheet)
 

@@ -3,7 +3,6 @@ reject, and the department's record of the leadership group's approval."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Agency, Role
@@ -21,12 +19,15 @@ from evalorg.applications.models import Application, State
 from evalorg.core import audit
 from evalorg.core.actions import run_transition
 from evalorg.core.files import file_response
+from evalorg.review.models import Stage
+from evalorg.review.scoring import methods_used
+from evalorg.review.services import pick_round, ranked, selection_rounds
+from evalorg.rounds.models import Round
 
+from .forms import LeadershipApprovalForm, SelectionForm, run_decision, ticks_from
 from .leadership import propose
-from .leadership_forms import LeadershipApprovalForm, run_decision, ticks_from
-from .models import LeadershipApproval, Stage
-from .scoring import methods_used
-from .services import pick_round, ranked, selection_rounds
+from .models import LeadershipApproval
+from .province import city_overview
 
 
 def _center(request: HttpRequest) -> Agency:
@@ -36,26 +37,6 @@ def _center(request: HttpRequest) -> Agency:
 
 
 # ---- merit ranking, select / reject -----------------------------------------------------------
-
-
-class SelectionForm(forms.Form):
-    decision = forms.ChoiceField(
-        label=_lazy("评审结论"), choices=[("select", _lazy("通过")), ("reject", _lazy("不通过"))]
-    )
-    reason = forms.CharField(
-        label=_lazy("评审意见（内部）"),
-        max_length=2000,
-        error_messages={"required": _lazy("请填写评审意见。")},
-    )
-    applicant_reason = forms.CharField(
-        label=_lazy("告知申请机构的理由"), max_length=1000, required=False
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("decision") == "reject" and not data.get("applicant_reason", "").strip():
-            self.add_error("applicant_reason", _("不通过时须填写告知申请机构的理由（N-4.1.3）。"))
-        return data
 
 
 @login_required
@@ -68,7 +49,7 @@ def selection_ranking(request: HttpRequest) -> HttpResponse:
         row.decisions = [t for t in actions if t.action in ("select", "reject")]
     return render(
         request,
-        "review/selection/ranking.html",
+        "selection/ranking.html",
         {
             "round": round_,
             "rows": rows,
@@ -148,7 +129,7 @@ def approval(request: HttpRequest) -> HttpResponse:
     ).select_related("minutes")
     return render(
         request,
-        "review/selection/approval.html",
+        "selection/approval.html",
         {
             "round": round_,
             "selected": selected,
@@ -172,3 +153,24 @@ def approval_minutes(request: HttpRequest, pk: int) -> HttpResponse:
     )
     audit.record("minutes_viewed", decision, actor=request.user)
     return file_response(decision.minutes)
+
+
+# ---- the center's receiving side: per-city overview of a round ----------------------------------
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    if not has_role(request.user, Role.PROVINCE_STAFF):
+        raise PermissionDenied(_("仅省职业技能服务指导中心可以查看各地市报送情况。"))
+    rounds = list(Round.objects.filter(applications__isnull=False).distinct().order_by("-pk"))
+    round_ = pick_round(rounds, request.GET.get("round"))
+    rows = city_overview(round_) if round_ else []
+    totals = {
+        name: sum(getattr(r, name) for r in rows)
+        for name in ("received", "verified", "recommended", "sent")
+    }
+    return render(
+        request,
+        "selection/province/overview.html",
+        {"rounds": rounds, "round": round_, "rows": rows, "totals": totals},
+    )

@@ -20,17 +20,17 @@ from evalorg.core import sweeps
 from evalorg.core.models import AuditEvent
 from evalorg.core.workflow import TransitionRefused
 from evalorg.notify.models import Message, OutboundEmail
-from evalorg.review import defense
 from evalorg.review.decisions import send_batch
-from evalorg.review.models import DefenseSession, DefenseSlot, PanelMember
+from evalorg.review.models import PanelMember
 from evalorg.review.scoring import DIMENSIONS, aggregate, template_items
 from evalorg.review.services import ranked, selection_panel, template_for
 from evalorg.rounds.defaults import default_scoresheets
 from evalorg.rounds.models import Round
+from evalorg.selection import defense
+from evalorg.selection.models import DefenseSession, DefenseSlot
 from tests.applications.conftest import SH, applicant_of
 from tests.factories import ApplicantFactory, CityStaffFactory, InstitutionFactory, UserFactory
-
-from .conftest import assessed, panel_with_experts
+from tests.review.conftest import assessed, panel_with_experts
 
 pytestmark = pytest.mark.django_db
 SENT_ON = datetime(2023, 5, 24, 10, 0, tzinfo=SH)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -27,6 +26,7 @@ from evalorg.core.actions import run, run_transition, show_refusals
 from evalorg.rounds.models import Round
 
 from .decisions import send_batch
+from .forms import DecisionForm, ExtensionForm
 from .models import DeadlineExtension
 from .scoring import PROFESSIONALISM, format_score, methods_used
 from .services import RankedRow, agency_rounds, pick_round, ranked
@@ -44,19 +44,6 @@ def _agency(request: HttpRequest) -> Agency:
 
 def _round(request: HttpRequest, agency: Agency) -> Round | None:
     return pick_round(agency_rounds(agency), request.GET.get("round") or request.POST.get("round"))
-
-
-class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        label=_lazy("推荐意见"),
-        choices=[("recommend", _lazy("推荐")), ("not_recommend", _lazy("不推荐"))],
-    )
-    reason = forms.CharField(
-        label=_lazy("理由"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": _lazy("请填写推荐或不推荐的理由。")},
-    )
 
 
 # One row of the ranking table. Built in Python, not in the template: at 1,000 rows the
@@ -325,28 +312,6 @@ def summary_download(request: HttpRequest, fmt: str) -> HttpResponse:
     return _summary_response(
         summary_pdf(agency, round_, prepared_by=prepared_by), f"{name}.pdf", "application/pdf"
     )
-
-
-class ExtensionForm(forms.Form):
-    agency = forms.ModelChoiceField(
-        label=_lazy("地市评价指导机构"), queryset=Agency.objects.filter(kind=Agency.Kind.CITY)
-    )
-    round = forms.ModelChoiceField(label=_lazy("批次"), queryset=Round.objects.all())
-    until = forms.DateField(
-        label=_lazy("报送期限延至（含当天）"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    reason = forms.CharField(label=_lazy("理由"), max_length=300)
-
-    def clean(self):
-        data = super().clean()
-        round_, until = data.get("round"), data.get("until")
-        if round_ and until and until <= round_.city_assessment_deadline:
-            self.add_error(
-                "until",
-                _("延长后的期限应晚于原地市评估截止日 %(d)s。")
-                % {"d": f"{round_.city_assessment_deadline:%Y年%m月%d日}"},
-            )
-        return data
 
 
 @login_required

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import defense_views as views
+from . import views_defense as views
 
 urlpatterns = [
     path("", views.session_list, name="list"),

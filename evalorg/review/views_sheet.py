@@ -11,12 +11,12 @@ from django.shortcuts import get_object_or_404, render
 
 from evalorg.core import audit
 
-from .expert_views import _groups
 from .forms import ScoresheetForm, initial_for, points_label
 from .models import Scoresheet
-from .panels import _own_panel
 from .scoring import sheet_total
 from .services import template_for
+from .views_expert import _groups
+from .views_panels import _own_panel
 
 
 @login_required

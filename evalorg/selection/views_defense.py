@@ -4,7 +4,6 @@ institution's slot (anyone else: 404)."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,7 +12,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Role
@@ -22,19 +20,13 @@ from evalorg.applications import access
 from evalorg.core import clock
 from evalorg.core.actions import run
 from evalorg.core.workflow import available_actions
+from evalorg.review.models import Stage
+from evalorg.review.services import pick_round
 from evalorg.rounds.models import Round
 
 from . import defense
-from .models import DefenseSession, DefenseSlot, Stage
-from .services import pick_round
-
-
-class SessionForm(forms.Form):
-    date = forms.DateField(label=_lazy("答辩日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    start_time = forms.TimeField(
-        label=_lazy("开始时间"), widget=forms.TimeInput(attrs={"type": "time"})
-    )
-    place = forms.CharField(label=_lazy("答辩地点"), max_length=200)
+from .forms import SessionForm
+from .models import DefenseSession, DefenseSlot
 
 
 def _center(request: HttpRequest) -> None:
@@ -80,7 +72,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
             rows.append((session, defense.session_bounds(session, session.n_slots)[1].time()))
     return render(
         request,
-        "review/defense/list.html",
+        "selection/defense/list.html",
         {"rounds": rounds, "round": round_, "rows": rows, "form": SessionForm()},
     )
 
@@ -122,7 +114,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     others = DefenseSession.objects.filter(round=session.round_id).exclude(pk=session.pk)
     return render(
         request,
-        "review/defense/detail.html",
+        "selection/defense/detail.html",
         {
             "session": session,
             "rows": rows,

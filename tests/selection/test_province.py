@@ -17,12 +17,12 @@ from evalorg.core.models import AuditEvent
 from evalorg.notify.models import Message, OutboundEmail
 from evalorg.review.decisions import send_batch
 from evalorg.review.models import Panel, PanelMember, ReviewStage, Scoresheet, Stage
-from evalorg.review.province import city_overview, stage_sections
 from evalorg.review.services import ranked
+from evalorg.review.stage_sections import stage_sections
+from evalorg.selection.province import city_overview
 from tests.applications.conftest import SH, applicant_of
 from tests.factories import CityStaffFactory, UserFactory
-
-from .conftest import ITEM_CODES, assessed, panel_with_experts
+from tests.review.conftest import ITEM_CODES, assessed, panel_with_experts
 
 pytestmark = pytest.mark.django_db
 ON_TIME = datetime(2023, 5, 24, 10, 0, tzinfo=SH)
@@ -134,10 +134,10 @@ def test_per_city_overview_counts_the_round(client, staff, center_staff):
     )
     assert guangzhou.deadline_met is True
     client.force_login(center_staff)
-    page = client.get(reverse("review:province_overview")).content.decode()
+    page = client.get(reverse("province:overview")).content.decode()
     assert staff.agency.name in page and "按期" in page
     client.force_login(staff)
-    assert client.get(reverse("review:province_overview")).status_code == 403
+    assert client.get(reverse("province:overview")).status_code == 403
 
 
 def _province_panel(case, center_staff):

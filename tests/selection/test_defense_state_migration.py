@@ -1,5 +1,6 @@
-"""Migration review 0012: a defense slot's ``confirmation`` and ``attendance`` become its one
-``state`` (attendance, once recorded, wins), and back."""
+"""Migration review 0012, from before the model moved to selection: a defense slot's
+``confirmation`` and ``attendance`` become its one ``state`` (attendance, once recorded, wins),
+and back."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from evalorg.review import defense
-from evalorg.review.models import DefenseSlot
+from evalorg.selection import defense
+from evalorg.selection.models import DefenseSlot
 from tests.factories import CityStaffFactory
+from tests.review.conftest import panel_with_experts
 
-from .conftest import panel_with_experts
 from .test_defense import center_staff, new_session, round_, sent_cases
 
 __all__ = ["center_staff", "round_"]  # fixtures
@@ -47,8 +48,8 @@ def test_confirmation_and_attendance_become_the_state_and_back(center_staff, rou
         old = migrate(BEFORE).get_model("review", "DefenseSlot")
         for slot, (confirmation, attendance) in zip(slots, OLD, strict=True):
             old.objects.filter(pk=slot.pk).update(confirmation=confirmation, attendance=attendance)
-        migrate(AFTER)
-        states = [DefenseSlot.objects.get(pk=s.pk).state for s in slots]
+        new = migrate(AFTER).get_model("review", "DefenseSlot")
+        states = [new.objects.get(pk=s.pk).state for s in slots]
         assert states == ["offered", "confirmed", "reschedule_requested", "absent", "attended"]
         old = migrate(BEFORE).get_model("review", "DefenseSlot")
         back = [old.objects.get(pk=s.pk) for s in slots]
@@ -61,3 +62,4 @@ def test_confirmation_and_attendance_become_the_state_and_back(center_staff, rou
         ]
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    assert DefenseSlot.objects.filter(pk__in=[s.pk for s in slots]).count() == len(OLD)

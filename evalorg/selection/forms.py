@@ -1,6 +1,6 @@
 """The department's one form for recording a leadership group decision, on the selection's
 approval page (N-4.1.3) and on an acceptance batch's page (N-4.3); rendered by the partial
-``review/leadership/_decision_form.html``."""
+``selection/leadership/_decision_form.html``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.applications.workflow import Batch
@@ -88,3 +89,31 @@ def run_decision(
     except UploadRefused as refused:
         form.add_error("minutes", str(refused))
         return None
+
+
+class SelectionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_lazy("评审结论"), choices=[("select", _lazy("通过")), ("reject", _lazy("不通过"))]
+    )
+    reason = forms.CharField(
+        label=_lazy("评审意见（内部）"),
+        max_length=2000,
+        error_messages={"required": _lazy("请填写评审意见。")},
+    )
+    applicant_reason = forms.CharField(
+        label=_lazy("告知申请机构的理由"), max_length=1000, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not data.get("applicant_reason", "").strip():
+            self.add_error("applicant_reason", _("不通过时须填写告知申请机构的理由（N-4.1.3）。"))
+        return data
+
+
+class SessionForm(forms.Form):
+    date = forms.DateField(label=_lazy("答辩日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(
+        label=_lazy("开始时间"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    place = forms.CharField(label=_lazy("答辩地点"), max_length=200)

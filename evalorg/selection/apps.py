@@ -1,0 +1,48 @@
+from django.apps import AppConfig
+
+
+class SelectionConfig(AppConfig):
+    """The provincial selection (SPEC §6.3, N-4.1.2/N-4.1.3): the center's receiving side, the
+    on-site defense sessions, the province-wide merit ranking with select / reject and the
+    leadership group's approval (also used by acceptance batches, N-4.3). Builds on ``review``
+    (stage records, panels, scoresheets, scoring)."""
+
+    name = "evalorg.selection"
+    label = "selection"
+    verbose_name = "省级评审"
+
+    def ready(self) -> None:
+        from evalorg.accounts.navigation import NavItem, register_nav
+        from evalorg.applications.access import register_scope
+        from evalorg.core.sweeps import register_sweep
+        from evalorg.review.services import DefenseRules, register_defense_rules
+
+        from .defense import (
+            absent_application_ids,
+            defense_adjusted_scores,
+            register_defense_transitions,
+            remind_unconfirmed,
+        )
+        from .leadership import register_leadership_transitions
+        from .province import province_scope
+        from .transitions import register_selection_transitions
+
+        register_selection_transitions()
+        register_leadership_transitions()
+        register_defense_transitions()
+        register_defense_rules(DefenseRules(absent_application_ids, defense_adjusted_scores))
+        register_scope("province_staff", province_scope)
+        register_sweep("defense_reminders", remind_unconfirmed)
+        province = frozenset({"province_staff"})
+        for item in [
+            NavItem(label="各地市报送", url_name="province:overview", roles=province, order=44),
+            NavItem(label="省级评审", url_name="selection:ranking", roles=province, order=47),
+            NavItem(
+                label="领导小组审定",
+                url_name="selection:approval",
+                roles=frozenset({"department"}),
+                order=47,
+            ),
+            NavItem(label="答辩安排", url_name="defense:list", roles=province, order=47),
+        ]:
+            register_nav(item)
