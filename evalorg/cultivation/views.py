@@ -124,14 +124,24 @@ def training_list(request: HttpRequest) -> HttpResponse:
     require_training_staff(request.user)
     form = SessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            session = create_session(request.user, **form.cleaned_data)
-        except TransitionRefused as refused:
-            for refusal in refused.refusals:
+
+        def refused(refusals: list[Refusal]) -> HttpResponse:
+            for refusal in refusals:
                 form.add_error("held_on", str(refusal))
-        else:
-            messages.success(request, _("考务培训已创建，请登记参训情况。"))
-            return redirect("cultivation:training", session.pk)
+            return _training_list_page(request, form)
+
+        return run(
+            request,
+            lambda: create_session(request.user, **form.cleaned_data),
+            back=reverse("cultivation:training_list"),
+            success=_("考务培训已创建，请登记参训情况。"),
+            done_url=lambda session: reverse("cultivation:training", args=[session.pk]),
+            refused=refused,
+        )
+    return _training_list_page(request, form)
+
+
+def _training_list_page(request: HttpRequest, form: SessionForm) -> HttpResponse:
     sessions = sessions_for(request.user).annotate(
         institution_count=Count(
             "attendances__institution", filter=Q(attendances__attended=True), distinct=True

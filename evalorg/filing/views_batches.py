@@ -4,13 +4,15 @@ refused (403), anonymous users are sent to log in."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -18,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role
-from evalorg.applications.workflow import TransitionRefused, available_actions, check
+from evalorg.applications.workflow import Refusal, TransitionRefused, available_actions, check
 from evalorg.core import audit
 from evalorg.core.actions import run, run_transition, show_refusals
 from evalorg.core.files import file_response
@@ -50,24 +52,47 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     rounds = list(Round.objects.order_by("-published_on", "-pk"))
     round_ = pick_round(rounds, request.GET.get("round") or request.POST.get("round"))
     form = BatchForm(request.POST or None)
+
+    def page(status: int = 200) -> HttpResponse:
+        return _batch_list_page(request, rounds, round_, form, status)
+
     if request.method == "POST":
         _staff(request, (Role.PROVINCE_STAFF,))
         if round_ and form.is_valid():
-            ids = {int(i) for i in request.POST.getlist("case") if i.isdigit()}
-            chosen = list(batches.candidates(round_).filter(pk__in=ids))
-            try:
-                if len(chosen) != len(ids):
-                    raise TransitionRefused(
-                        [batches.Refusal(batches.CLAUSE, _("所选申请不能列入验收批次。"))]
-                    )
-                batch = batches.create_batch(
-                    round_, form.cleaned_data["title"], chosen, request.user
-                )
-            except TransitionRefused as refused:
-                show_refusals(request, refused.refusals)
-            else:
-                messages.success(request, _("已创建验收批次“%(t)s”。") % {"t": batch.title})
-                return redirect("filing:batch", pk=batch.pk)
+            return _create_batch(request, round_, form.cleaned_data["title"], page)
+    return page(400 if request.method == "POST" else 200)
+
+
+def _create_batch(
+    request: HttpRequest, round_: Round, title: str, page: Callable[[int], HttpResponse]
+) -> HttpResponse:
+    ids = {int(i) for i in request.POST.getlist("case") if i.isdigit()}
+
+    def act() -> LeadershipApproval:
+        chosen = list(batches.candidates(round_).filter(pk__in=ids))
+        if len(chosen) != len(ids):
+            raise TransitionRefused(
+                [batches.Refusal(batches.CLAUSE, _("所选申请不能列入验收批次。"))]
+            )
+        return batches.create_batch(round_, title, chosen, request.user)
+
+    def refused(refusals: list[Refusal]) -> HttpResponse:
+        show_refusals(request, refusals)
+        return page(400)
+
+    return run(
+        request,
+        act,
+        back=request.get_full_path(),
+        success=lambda batch: _("已创建验收批次“%(t)s”。") % {"t": batch.title},
+        done_url=lambda batch: reverse("filing:batch", args=[batch.pk]),
+        refused=refused,
+    )
+
+
+def _batch_list_page(
+    request: HttpRequest, rounds: list[Round], round_: Round | None, form: BatchForm, status: int
+) -> HttpResponse:
     listed = (
         batches.acceptance_batches()
         .select_related("round")
@@ -87,7 +112,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "may_create": has_role(request.user, Role.PROVINCE_STAFF),
         },
-        status=400 if request.method == "POST" else 200,
+        status=status,
     )
 
 

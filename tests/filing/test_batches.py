@@ -186,11 +186,15 @@ def test_a_case_without_a_passed_bank_cannot_be_proposed(client, two):
     first, _second = two
     first.occupations.update(status="bank_submitted")
     client.force_login(province_staff())
-    client.post(
+    response = client.post(
         reverse("filing:batches"),
         {"round": first.round_id, "title": "不应创建", "case": [first.pk]},
     )
     assert not LeadershipApproval.objects.filter(title="不应创建").exists()
+    # The page answers with the refusal and keeps what was typed (core.actions.run, refused=).
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "所选申请不能列入验收批次" in page and 'value="不应创建"' in page
 
 
 def _staff_pages(batch) -> list[str]:
