@@ -113,6 +113,24 @@ def ensure_checkable(application: Application) -> None:
         )
 
 
+def refuse_ticks_without_files(application: Application, checks: list[CheckInput]) -> None:
+    """An item with no uploaded material cannot be ticked 已提交, 完整 or 真实 (N-5.1: staff
+    check what was submitted); the page disables those boxes, this refuses a forged request."""
+    uploaded = set(
+        application.materials.filter(is_current=True).values_list("item_code", flat=True)
+    )
+    refusals = [
+        Refusal(
+            "N-5.1",
+            _("材料“%(t)s”未上传，不能勾选“已提交”“完整”或“真实”。") % {"t": check.title},
+        )
+        for check in checks
+        if check.code not in uploaded and (check.present or check.complete or check.authentic)
+    ]
+    if refusals:
+        raise TransitionRefused(refusals)
+
+
 def save_checks(application: Application, checks: list[CheckInput], user) -> list[dict]:
     """Upsert one ``VerificationCheck`` per item; audits the changed rows. Returns them.
 
@@ -123,6 +141,7 @@ def save_checks(application: Application, checks: list[CheckInput], user) -> lis
     with transaction.atomic():
         workflow.lock(application)
         ensure_checkable(application)
+        refuse_ticks_without_files(application, checks)
         existing = checks_for(application)
         review = review_of(application)
         for check in checks:

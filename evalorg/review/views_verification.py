@@ -91,6 +91,7 @@ def _page(
     rows = form.rows()
     for row in rows:
         row["files"] = files.get(row["item"].code, [])
+        row["no_file"] = not row["files"]  # nothing to tick (N-5.1): the boxes are disabled
         row["check"] = checks.get(row["item"].code)
         row["updated"] = bool(
             row["check"] and any(m.file.uploaded_at > row["check"].checked_at for m in row["files"])

@@ -23,7 +23,7 @@ from django.db import transaction
 from pypdf import PdfWriter
 
 from evalorg.accounts.models import Agency, Role, User
-from evalorg.applications.materials import add_material, applicable_items
+from evalorg.applications.materials import add_material, applicable_items, current_materials
 from evalorg.applications.models import Application, ApplicationOccupation, Route, State
 from evalorg.applications.occupation_lines import create_lines
 from evalorg.applications.workflow import perform
@@ -237,14 +237,15 @@ def _staff(sim: Sim, application: Application) -> User:
 
 
 def _checks(application: Application, failing: str = "") -> list[CheckInput]:
+    uploaded = set(current_materials(application))
     return [
         CheckInput(
             code=item.code,
             title=item.title,
             optional=item.required_when == "optional",
-            present=True,
-            complete=item.code != failing,
-            authentic=True,
+            present=item.code in uploaded,
+            complete=item.code in uploaded and item.code != failing,
+            authentic=item.code in uploaded,
             note="营业执照复印件不清晰，请重新上传加盖公章的扫描件。"
             if item.code == failing
             else "",

@@ -330,3 +330,38 @@ def test_verify_buttons_leave_the_question_to_the_server(client, staff, case):
     """The browser dialog would ask before the server validates: the page has none."""
     body = client.get(reverse("review_inbox:verify", args=[case.pk])).content.decode()
     assert "data-confirm" not in body
+
+
+def _without_file(application: Application) -> str:
+    """Take the current files off one item (as if never uploaded); returns its code."""
+    code = codes(application)[0]
+    application.materials.filter(item_code=code).update(is_current=False)
+    return code
+
+
+def test_an_item_without_a_file_cannot_be_ticked_on_the_page(client, staff, case):
+    code = _without_file(case)
+    page = client.get(reverse("review_inbox:verify", args=[case.pk])).content.decode()
+    row = page.split(f'data-item="{code}"')[1].split("</tr>")[0]
+    assert row.count(" disabled") == 3 and "未上传材料，无可核验（N-5.1）" in row
+    other = page.split(f'data-item="{codes(case)[1]}"')[1].split("</tr>")[0]
+    assert " disabled" not in other
+
+
+@pytest.mark.parametrize("action", ["save", "verify"])
+def test_a_forged_tick_on_an_item_without_a_file_is_refused_and_saves_nothing(
+    client, staff, case, action
+):
+    code = _without_file(case)
+    response = client.post(reverse("review_inbox:verify", args=[case.pk]), checklist(case, action))
+    assert response.status_code == 400
+    assert "未上传，不能勾选" in response.content.decode() and "N-5.1" in response.content.decode()
+    assert not VerificationCheck.objects.filter(review__application=case).exists()
+    case.refresh_from_db()
+    assert case.state == State.SUBMITTED
+    # Unticked, the same item is saved as not submitted.
+    response = client.post(
+        reverse("review_inbox:verify", args=[case.pk]), checklist(case, "save", failing=[code])
+    )
+    assert response.status_code == 302
+    assert not VerificationCheck.objects.get(review__application=case, item_code=code).present
