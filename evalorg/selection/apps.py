@@ -15,11 +15,14 @@ class SelectionConfig(AppConfig):
         from evalorg.accounts.navigation import NavItem, register_nav
         from evalorg.applications.access import register_scope
         from evalorg.core.sweeps import register_sweep
+        from evalorg.core.workflow import workflow_of
+        from evalorg.review.models import Scoresheet
         from evalorg.review.services import DefenseRules, register_defense_rules
 
         from .defense import (
             absent_application_ids,
             defense_adjusted_scores,
+            defense_held,
             register_defense_transitions,
             remind_unconfirmed,
         )
@@ -30,6 +33,8 @@ class SelectionConfig(AppConfig):
         register_selection_transitions()
         register_leadership_transitions()
         register_defense_transitions()
+        # The province's sheets carry the defense items (review's workflow, selection's rule).
+        workflow_of(Scoresheet).add_guards("submit_scoresheet", defense_held)
         register_defense_rules(DefenseRules(absent_application_ids, defense_adjusted_scores))
         register_scope("province_staff", province_scope)
         register_sweep("defense_reminders", remind_unconfirmed)

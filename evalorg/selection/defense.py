@@ -293,9 +293,43 @@ def not_yet_held(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> Refusa
     return None
 
 
+def session_begins(session: DefenseSession) -> datetime:
+    """The session's start as an instant (its date and time are Shanghai wall time)."""
+    return slot_start(session, 1).replace(tzinfo=clock.SHANGHAI)
+
+
+def _begins_text(session: DefenseSession) -> str:
+    return f"{session.date:%Y年%m月%d日} {session.start_time:%H:%M}"
+
+
 def day_reached(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> Refusal | None:
-    if slot.session.date > clock.today():
-        return Refusal(CLAUSE, _("答辩日期未到，不能登记出席情况。"))
+    """Attendance opens when the session begins, not at midnight of its day (N-4.1.3)."""
+    if clock.now() < session_begins(slot.session):
+        return Refusal(
+            CLAUSE,
+            _("答辩将于%(at)s开始，开始后方可登记出席情况。") % {"at": _begins_text(slot.session)},
+        )
+    return None
+
+
+def defense_held(sheet: Any, actor: User, data: dict[str, Any]) -> Refusal | None:
+    """A provincial selection sheet carries the defense items: it is submitted only once the
+    case's defense session has begun (N-4.1.3). Other stages' sheets are not concerned."""
+    if sheet.panel.stage != Stage.PROVINCE_SELECTION:
+        return None
+    slot = (
+        DefenseSlot.objects.filter(application_id=sheet.application_id)
+        .select_related("session")
+        .first()
+    )
+    if slot is None:
+        return Refusal(CLAUSE, _("该申请尚未安排现场答辩，答辩评分项暂不能提交。"))
+    if clock.now() < session_begins(slot.session):
+        return Refusal(
+            CLAUSE,
+            _("现场答辩将于%(at)s开始，开始后方可提交含答辩评分项的评估表。")
+            % {"at": _begins_text(slot.session)},
+        )
     return None
 
 

@@ -69,7 +69,10 @@ def test_center_actions_refused_for_others_before_the_day_and_once_held(slot, ce
         assert "SPEC-1" in refused(slot, "move_defense", user, session=slot.session_id, position=1)
     with time_machine.travel(BEFORE, tick=False):
         message = refused(slot, "mark_attended", center_staff)
-        assert "答辩日期未到" in message and "N-4.1.3" in message
+        assert "答辩将于2023年06月10日 09:00开始" in message and "N-4.1.3" in message
+    # Attendance opens when the session begins, not at midnight of its day.
+    with time_machine.travel(datetime(2023, 6, 10, 8, 59, tzinfo=SH), tick=False):
+        assert "开始后方可登记出席情况" in refused(slot, "mark_attended", center_staff)
     with time_machine.travel(ON_THE_DAY, tick=False):
         perform(slot, "mark_attended", center_staff)
         slot.refresh_from_db()
@@ -104,3 +107,21 @@ def test_each_transition_is_audited_with_its_audience(slot, center_staff, round_
     assert events[1].data["session"] == other.pk and events[1].data["date"] == "2023-06-12"
     assert all("panel" not in e.data for e in events)
     assert defense.absent_application_ids(round_) == {slot.application_id}
+
+
+def test_province_sheets_with_defense_items_are_submitted_only_once_the_session_began(slot):
+    from evalorg.core.workflow import workflow_of
+    from evalorg.review.models import Panel, Scoresheet, Stage
+
+    assert defense.defense_held in workflow_of(Scoresheet).table["submit_scoresheet"].guards
+    province = Scoresheet(panel=Panel(stage=Stage.PROVINCE_SELECTION), application=slot.application)
+    city = Scoresheet(panel=Panel(stage=Stage.CITY_ASSESSMENT), application=slot.application)
+    with time_machine.travel(datetime(2023, 6, 10, 8, 59, tzinfo=SH), tick=False):
+        refusal = defense.defense_held(province, None, {})
+        assert refusal and refusal.clause == "N-4.1.3" and "09:00开始" in refusal.message
+        assert defense.defense_held(city, None, {}) is None
+    with time_machine.travel(datetime(2023, 6, 10, 9, 0, tzinfo=SH), tick=False):
+        assert defense.defense_held(province, None, {}) is None
+    slot.delete()
+    refusal = defense.defense_held(province, None, {})
+    assert refusal and "尚未安排现场答辩" in refusal.message
