@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 
+from evalorg.applications.history import applicant_history, staff_history
 from evalorg.applications.models import Application, ApplicationOccupation, State
-from evalorg.core.audit import verify_chain
+from evalorg.core import audit
+from evalorg.core.audit import Audience, verify_chain
 from evalorg.core.models import AuditEvent
 from evalorg.cultivation.models import Deliverable, TrainingSession
 from evalorg.filing.models import FilingLetter
 from evalorg.publicity.models import Objection, PublicityNotice
+from evalorg.review.inbox import case_history
+from evalorg.rounds.models import Round
 from evalorg.selection.models import LeadershipApprovalEntry
 from evalorg.simulation.run import report, simulate
+from tests.factories import InstitutionFactory
 
 pytestmark = pytest.mark.django_db
 START = date(2025, 3, 3)
@@ -89,6 +95,34 @@ def test_a_small_round_runs_end_to_end_as_the_seed_dictates():
 
     text = report(result)
     assert "verify_audit：通过" in text and "备案函" in text
+
+    # Issue 19: every history of every case of the round (filed, eliminated, objected, returned)
+    # names its actions and states in Chinese, for staff and for the applicant.
+    assert english_in_histories(round_) == {}
+
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
+
+
+def english_in_histories(round_) -> dict[str, str]:
+    """Each English identifier found in an action or state of a history row → where."""
+    found: dict[str, str] = {}
+    for case in Application.objects.filter(round=round_):
+        rows = [(r.label, r.change) for r in staff_history(case) + applicant_history(case)]
+        rows += [(str(r["label"]), r["change"]) for r in case_history(case, with_reads=True)[0]]
+        for text in (text for row in rows for text in row):
+            for word in IDENTIFIER.findall(text):
+                found.setdefault(word, text)
+    return found
+
+
+def test_the_history_check_finds_an_english_action(monkeypatch):
+    """The check above can fail: an action without a Chinese label shows as its identifier."""
+    case = Application.objects.create(
+        round=Round.objects.order_by("pk").first(), institution=InstitutionFactory()
+    )
+    audit.record("secret_english_action", case, actor=None, audience=Audience.APPLICANT)
+    assert "secret_english_action" in english_in_histories(case.round)
 
 
 def test_two_seeds_make_two_separate_rounds_and_one_seed_the_same_draws():
