@@ -8,10 +8,11 @@ class ReviewConfig(AppConfig):
 
     def ready(self) -> None:
         from evalorg.accounts.models import Role
-        from evalorg.accounts.navigation import NavItem, register_nav, register_todo
+        from evalorg.accounts.navigation import NavItem, register_nav
         from evalorg.applications.access import register_scope
         from evalorg.core import demo
         from evalorg.core.sweeps import register_sweep
+        from evalorg.core.todo import register_source
 
         from .defense import register_defense_transitions, remind_unconfirmed
         from .demo import build_review_demo
@@ -20,7 +21,7 @@ class ReviewConfig(AppConfig):
         from .scoresheets import register_scoresheet_transitions
         from .selection import register_selection_transitions
         from .services import expert_scope
-        from .todo import todo_for
+        from .todo import APPROVAL_SOURCE, SCORESHEET_SOURCE, SLOT_SOURCE
         from .transitions import register_review_transitions
 
         register_review_transitions()
@@ -30,7 +31,8 @@ class ReviewConfig(AppConfig):
         register_defense_transitions()
         register_scope("expert", expert_scope)
         register_scope("province_staff", province_scope)
-        register_todo(todo_for)
+        for source in (SCORESHEET_SOURCE, SLOT_SOURCE, APPROVAL_SOURCE):
+            register_source(source)
         demo.register(40, "review", build_review_demo)
         register_sweep("defense_reminders", remind_unconfirmed)
         reviewing = Role.REVIEWING_STAFF
