@@ -28,7 +28,6 @@ class ApplicationsConfig(AppConfig):
             NavItem(
                 label="代登记新增职业",
                 url_name="applications:register_expansion",
-                roles=frozenset({"city_staff", "province_staff"}),
                 order=30,
             )
         )

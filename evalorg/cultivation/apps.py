@@ -7,7 +7,6 @@ class CultivationConfig(AppConfig):
     verbose_name = "培育辅导"
 
     def ready(self) -> None:
-        from evalorg.accounts.models import Role
         from evalorg.accounts.navigation import NavItem, register_nav
         from evalorg.applications.sections import register_case_section
         from evalorg.applications.workflow import LINES
@@ -38,7 +37,6 @@ class CultivationConfig(AppConfig):
             NavItem(
                 label="题库审核",
                 url_name="cultivation:bank_queue",
-                roles=frozenset({Role.PROVINCE_STAFF}),
                 order=48,
             )
         )
@@ -46,7 +44,6 @@ class CultivationConfig(AppConfig):
             NavItem(
                 label="考务培训",
                 url_name="cultivation:training_list",
-                roles=Role.REVIEWING_STAFF,
                 order=50,
             )
         )

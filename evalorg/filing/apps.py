@@ -28,7 +28,6 @@ class FilingConfig(AppConfig):
             NavItem(
                 label="验收批次",
                 url_name="filing:batches",
-                roles=Role.PROVINCIAL,
                 order=55,
             )
         )

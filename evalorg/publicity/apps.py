@@ -26,7 +26,6 @@ class PublicityConfig(AppConfig):
             NavItem(
                 label="公示",
                 url_name="publicity:list",
-                roles=frozenset({"province_staff"}),
                 order=48,
             )
         )

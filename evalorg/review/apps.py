@@ -7,7 +7,6 @@ class ReviewConfig(AppConfig):
     verbose_name = "评审推荐"
 
     def ready(self) -> None:
-        from evalorg.accounts.models import Role
         from evalorg.accounts.navigation import NavItem, register_nav
         from evalorg.applications.access import register_scope
         from evalorg.core import demo
@@ -35,43 +34,35 @@ class ReviewConfig(AppConfig):
             register_source(source)
         demo.register(40, "review", build_review_demo)
         register_sweep("defense_reminders", remind_unconfirmed)
-        reviewing = Role.REVIEWING_STAFF
         for item in [
-            NavItem(label="受理清单", url_name="review_inbox:inbox", roles=reviewing, order=25),
-            NavItem(label="评审组", url_name="panels:list", roles=reviewing, order=40),
-            NavItem(label="排名推荐", url_name="review:ranking", roles=reviewing, order=45),
+            NavItem(label="受理清单", url_name="review_inbox:inbox", order=25),
+            NavItem(label="评审组", url_name="panels:list", order=40),
+            NavItem(label="排名推荐", url_name="review:ranking", order=45),
             NavItem(
                 label="各地市报送",
                 url_name="review:province_overview",
-                roles=frozenset({"province_staff"}),
                 order=44,
             ),
             NavItem(
                 label="省级评审",
                 url_name="selection:ranking",
-                roles=frozenset({"province_staff"}),
                 order=47,
             ),
             NavItem(
                 label="领导小组审定",
                 url_name="selection:approval",
-                roles=frozenset({"department"}),
                 order=47,
             ),
             NavItem(
                 label="开放报送",
                 url_name="review:extend",
-                roles=frozenset({"province_staff"}),
                 order=46,
             ),
             NavItem(
                 label="答辩安排",
                 url_name="defense:list",
-                roles=frozenset({"province_staff"}),
                 order=47,
             ),
-            NavItem(
-                label="我的评审", url_name="expert:home", roles=frozenset({"expert"}), order=50
-            ),
+            NavItem(label="我的评审", url_name="expert:home", order=50),
         ]:
             register_nav(item)

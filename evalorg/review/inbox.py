@@ -38,7 +38,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from evalorg.accounts.models import Agency, Role
-from evalorg.accounts.permissions import has_role
+from evalorg.accounts.permissions import has_role, role_required
 from evalorg.applications import access, workflow
 from evalorg.applications.materials import applicable_items
 from evalorg.applications.models import Application, ApplicationOccupation, State
@@ -68,6 +68,9 @@ STATE_ORDER = Case(
     *[When(state=value, then=Value(n)) for n, value in enumerate(State.values)],
     output_field=IntegerField(),
 )
+
+# The refusal of the role check, said once for the decorator and the helper.
+INBOX_ONLY = _lazy("仅地市评价指导机构和省职业技能服务指导中心可以访问受理清单。")
 SORT_FIELDS = {"submitted_at": "submitted_at", "name": "institution__name", "state": "state_order"}
 SORT_CHOICES = [
     ("-submitted_at", _lazy("提交时间（新→旧）")),
@@ -144,7 +147,7 @@ class InboxFilterForm(forms.Form):
 
 def require_inbox_user(user) -> None:
     if not has_role(user, Role.REVIEWING_STAFF):
-        raise PermissionDenied(_("仅地市评价指导机构和省职业技能服务指导中心可以访问受理清单。"))
+        raise PermissionDenied(INBOX_ONLY)
 
 
 def inbox_queryset(user) -> QuerySet:
@@ -267,7 +270,7 @@ def filtered_inbox(request: HttpRequest) -> tuple[InboxFilterForm, QuerySet]:
     return form, apply_filters(inbox_queryset(request.user), form)
 
 
-@login_required
+@role_required(Role.REVIEWING_STAFF, message=INBOX_ONLY)
 def inbox(request: HttpRequest) -> HttpResponse:
     form, applications = filtered_inbox(request)
     page = inbox_paginator(request, form, applications).get_page(request.GET.get("page"))

@@ -19,10 +19,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Agency, Role, User
-from evalorg.accounts.permissions import has_role
+from evalorg.accounts.permissions import has_role, role_required
 from evalorg.applications.models import Application, State
 from evalorg.catalog.models import Occupation
 from evalorg.core import audit
@@ -47,6 +48,9 @@ from .services import (
     template_for,
 )
 
+# The refusal of the role check, said once for the decorator and the helper.
+PANELS_ONLY = _lazy("仅地市评价指导机构和省职业技能服务指导中心可以管理评审组。")
+
 # Where experts may still score: verified at the city (or at the provincial center for the
 # cases routed to it), and province_review for the provincial selection.
 SCORING_STATES = frozenset({State.VERIFIED, State.PROVINCE_REVIEW})
@@ -61,7 +65,7 @@ def scoring_open(application: Application) -> bool:
 
 def _agency(request: HttpRequest) -> Agency:
     if not has_role(request.user, Role.REVIEWING_STAFF) or request.user.agency_id is None:
-        raise PermissionDenied(_("仅地市评价指导机构和省职业技能服务指导中心可以管理评审组。"))
+        raise PermissionDenied(PANELS_ONLY)
     return request.user.agency
 
 
@@ -300,7 +304,7 @@ def panel_context(panel: Panel) -> dict:
 # ---- pages ----------------------------------------------------------------------------------
 
 
-@login_required
+@role_required(Role.REVIEWING_STAFF, message=PANELS_ONLY)
 def panel_list(request: HttpRequest) -> HttpResponse:
     agency = _agency(request)
     stage = _stage(request, agency)

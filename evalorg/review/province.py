@@ -11,15 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Agency, Role
-from evalorg.accounts.permissions import has_role
+from evalorg.accounts.permissions import role_required
 from evalorg.applications.models import Application, State
 from evalorg.core import clock
 from evalorg.rounds.models import Round
@@ -41,6 +39,9 @@ VERIFIED_OR_LATER = (
     frozenset({State.VERIFIED, State.CITY_ASSESSED, State.RECOMMENDED, State.NOT_RECOMMENDED})
     | SENT_STATES
 )
+
+# The refusal of the role check, said once for the decorator and the helper.
+OVERVIEW_ONLY = _lazy("仅省职业技能服务指导中心可以查看各地市报送情况。")
 
 
 def province_scope(qs: QuerySet, user) -> QuerySet:
@@ -138,10 +139,8 @@ def city_overview(round_: Round) -> list[CityRow]:
     return sorted(rows.values(), key=lambda r: (r.agency.kind != Agency.Kind.CITY, r.agency.code))
 
 
-@login_required
+@role_required(Role.PROVINCE_STAFF, message=OVERVIEW_ONLY)
 def overview(request: HttpRequest) -> HttpResponse:
-    if not has_role(request.user, Role.PROVINCE_STAFF):
-        raise PermissionDenied(_("仅省职业技能服务指导中心可以查看各地市报送情况。"))
     rounds = list(Round.objects.filter(applications__isnull=False).distinct().order_by("-pk"))
     round_ = pick_round(rounds, request.GET.get("round"))
     rows = city_overview(round_) if round_ else []

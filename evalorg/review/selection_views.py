@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Agency, Role
-from evalorg.accounts.permissions import has_role
+from evalorg.accounts.permissions import has_role, role_required
 from evalorg.applications import access, workflow
 from evalorg.applications.models import Application, State
 from evalorg.core import audit
@@ -28,10 +28,14 @@ from .models import LeadershipApproval, Stage
 from .scoring import methods_used
 from .services import pick_round, ranked, selection_rounds
 
+# The refusals of the role checks, said once for the decorators and the helpers.
+DEPARTMENT_ONLY = _lazy("仅省人社厅可以记录遴选工作领导小组的审定结果。")
+CENTER_ONLY = _lazy("仅省职业技能服务指导中心可以进行省级评审。")
+
 
 def _center(request: HttpRequest) -> Agency:
     if not has_role(request.user, Role.PROVINCE_STAFF):
-        raise PermissionDenied(_("仅省职业技能服务指导中心可以进行省级评审。"))
+        raise PermissionDenied(CENTER_ONLY)
     return request.user.agency
 
 
@@ -58,7 +62,7 @@ class SelectionForm(forms.Form):
         return data
 
 
-@login_required
+@role_required(Role.PROVINCE_STAFF, message=CENTER_ONLY)
 def selection_ranking(request: HttpRequest) -> HttpResponse:
     center = _center(request)
     round_ = pick_round(selection_rounds(), request.GET.get("round"))
@@ -113,10 +117,10 @@ def selection_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _department(request: HttpRequest) -> None:
     if not has_role(request.user, Role.DEPARTMENT):
-        raise PermissionDenied(_("仅省人社厅可以记录遴选工作领导小组的审定结果。"))
+        raise PermissionDenied(DEPARTMENT_ONLY)
 
 
-@login_required
+@role_required(Role.DEPARTMENT, message=DEPARTMENT_ONLY)
 def approval(request: HttpRequest) -> HttpResponse:
     _department(request)
     round_ = pick_round(selection_rounds(), request.GET.get("round") or request.POST.get("round"))

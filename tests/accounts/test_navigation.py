@@ -42,3 +42,24 @@ def test_the_admin_no_longer_sees_the_institution_profile(client, demo):
     assert reverse("institutions:profile") not in [e["url"] for e in nav_for(admin)]
     client.force_login(admin)
     assert client.get(reverse("institutions:profile")).status_code == 403
+
+
+def test_entries_take_their_roles_from_their_views() -> None:
+    """An entry names roles only when its view has no ``role_required`` (the case list and the
+    messages, open to every logged-in user; supervision answers 404): never both."""
+    from django.urls import resolve
+
+    from evalorg.accounts import navigation
+
+    said_twice, unsaid = [], []
+    for item in navigation._nav:
+        url = reverse(item.url_name)
+        required = getattr(resolve(url).func, "required_roles", None)
+        if required is not None and item.roles is not None:
+            said_twice.append(item.url_name)
+        if required is None and item.roles is None:
+            unsaid.append(item.url_name)
+        assert navigation.entry_roles(item, url) == (required or item.roles)
+    assert not said_twice and not unsaid, (said_twice, unsaid)
+    derived = [i for i in navigation._nav if i.roles is None]
+    assert len(derived) >= 15
