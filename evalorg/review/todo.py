@@ -56,8 +56,9 @@ def sheet_scope(user: Any) -> list[Scoresheet]:
             continue
         sheet = stored.get((assignment.panel_id, assignment.application_id))
         if sheet is None:
-            sheet = Scoresheet(panel=assignment.panel, expert=user)
-        sheet.application = assignment.application
+            sheet = Scoresheet(expert=user)
+        # The rows the assignment loaded, for a stored sheet as for a new one.
+        sheet.panel, sheet.application = assignment.panel, assignment.application
         sheets.append(sheet)
     return sheets
 

@@ -18,7 +18,13 @@ from evalorg.core import todo
 from evalorg.core.workflow import workflows
 from evalorg.cultivation.models import TrainingSession
 from evalorg.institutions.models import Institution
-from evalorg.review.models import Assignment, LeadershipApproval, Panel, PanelMember
+from evalorg.review.models import (
+    Assignment,
+    LeadershipApproval,
+    Panel,
+    PanelMember,
+    Scoresheet,
+)
 from evalorg.rounds.models import Round
 from tests.applications.conftest import SH, applicant_of
 from tests.cultivation.conftest import cultivating
@@ -129,9 +135,12 @@ def _expert() -> Scenario:
     )
     PanelMember.objects.create(panel=panel, expert=expert)
 
-    def grow(n: int) -> None:  # sheets not started yet
+    def grow(n: int) -> None:  # sheets not started yet, and drafts saved
         cases = _cases(n, State.VERIFIED, agency)
         Assignment.objects.bulk_create(Assignment(panel=panel, application=c) for c in cases)
+        Scoresheet.objects.bulk_create(
+            Scoresheet(panel=panel, application=c, expert=expert) for c in cases[::2]
+        )
 
     return Scenario(expert, grow)
 
@@ -163,3 +172,24 @@ def test_the_list_costs_the_same_queries_for_10_and_1000_items(role: str) -> Non
         thousand, at_thousand = _measure(scenario.user)
     assert (ten - before, thousand - before) == (10, 1000)
     assert at_ten == at_thousand, f"{at_ten} queries for 10 items, {at_thousand} for 1,000"
+
+
+@pytest.mark.parametrize("role", ["city", "province", "expert"])
+def test_the_home_page_and_the_api_cost_the_same_queries_for_10_and_1000_items(
+    client, role: str
+) -> None:
+    def measure(url: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    with time_machine.travel(TODAY, tick=False):
+        scenario = SCENARIOS[role]()
+        client.force_login(scenario.user)
+        scenario.grow(10)
+        at_ten = measure("/"), measure("/api/todo")
+        scenario.grow(990)
+        at_thousand = measure("/"), measure("/api/todo")
+        listed = client.get("/api/todo").json()["count"]
+    assert listed >= 1000
+    assert at_ten == at_thousand
