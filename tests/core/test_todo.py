@@ -4,7 +4,7 @@ registered by hand, and the list costs the same number of queries for 10 and 1,0
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import pytest
 import time_machine
@@ -18,8 +18,11 @@ from evalorg.core import todo
 from evalorg.core.workflow import workflows
 from evalorg.cultivation.models import TrainingSession
 from evalorg.institutions.models import Institution
+from evalorg.publicity.models import PublicityNotice
 from evalorg.review.models import (
     Assignment,
+    DefenseSession,
+    DefenseSlot,
     LeadershipApproval,
     Panel,
     PanelMember,
@@ -105,9 +108,47 @@ def _city() -> Scenario:
 
 
 def _province() -> Scenario:
+    """Cases it received to select (each with a defense slot whose day has come), draft
+    notices to publish, and banks to review."""
     center = province_staff()
     case = cultivating(InstitutionFactory())
-    return Scenario(center, lambda n: _lines(case, n, Line.BANK_SUBMITTED))
+    round_ = Round.objects.get(code="gd-2023")
+    panel = Panel.objects.create(
+        agency=center.agency, round=round_, stage="province_selection", name="省级组"
+    )
+    session = DefenseSession.objects.create(
+        round=round_,
+        panel=panel,
+        date=date(2025, 6, 1),
+        start_time=time(9, 0),
+        place="省中心",
+        minutes_per_slot=20,
+        created_by=center,
+        created_at=TODAY,
+    )
+
+    def grow(n: int) -> None:
+        k = n // 4
+        cases = _cases(k, State.PROVINCE_REVIEW, center.agency)
+        DefenseSlot.objects.bulk_create(
+            DefenseSlot(session=session, application=c, position=i) for i, c in enumerate(cases)
+        )
+        PublicityNotice.objects.bulk_create(
+            PublicityNotice(
+                round=round_,
+                title="公示",
+                body="",
+                starts_on=date(2025, 6, 10),
+                ends_on=date(2025, 6, 16),
+                working_days=5,
+                objections_to="",
+                created_by=center,
+            )
+            for _ in range(k)
+        )
+        _lines(case, n - 3 * k, Line.BANK_SUBMITTED)
+
+    return Scenario(center, grow)
 
 
 def _applicant() -> Scenario:
@@ -118,11 +159,12 @@ def _applicant() -> Scenario:
 def _department() -> Scenario:
     round_ = Round.objects.get(code="gd-2023")
 
-    def grow(n: int) -> None:
+    def grow(n: int) -> None:  # batches and selected cases waiting for its approval
         LeadershipApproval.objects.bulk_create(
             LeadershipApproval(kind=LeadershipApproval.Kind.ACCEPTANCE, round=round_)
-            for _ in range(n)
+            for _ in range(n - n // 2)
         )
+        _cases(n // 2, State.SELECTED, city_agency())
 
     return Scenario(department_staff(), grow)
 
