@@ -1,7 +1,9 @@
-"""Role-aware navigation and to-do lists.
+"""Role-aware navigation and the home page's dashboard sections.
 
-Stage apps register their menu entries and to-do providers here, so the accounts app imports
-no stage (DESIGN.md: imports point down the process).
+Stage apps register their menu entries here, so the accounts app imports no stage (DESIGN.md:
+imports point down the process). An entry is shown to the roles its view lets in: the
+``role_required`` roles of the view its URL resolves to, so that no entry answers 403 (issue 19
+item 2). The to-do list is not registered here: ``core.todo`` derives it from the engine.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import NoReverseMatch, resolve, reverse
 
 from .permissions import has_role
 
@@ -19,22 +22,14 @@ from .permissions import has_role
 class NavItem:
     label: str
     url_name: str
-    roles: frozenset[str]
+    # Only for a view without ``role_required``: the roles it lets in, said again here.
+    roles: frozenset[str] | None = None
     order: int = 100
     # Optional count shown as a badge (e.g. unread messages): one query for the page.
     badge: Callable[[Any], int] | None = None
 
 
-@dataclass(frozen=True)
-class TodoItem:
-    label: str
-    url: str
-    count: int | None = None
-
-
-TodoProvider = Callable[[object], list[TodoItem]]
 _nav: list[NavItem] = []
-_todo: list[TodoProvider] = []
 
 
 def register_nav(item: NavItem) -> None:
@@ -43,28 +38,28 @@ def register_nav(item: NavItem) -> None:
         _nav.sort(key=lambda i: i.order)
 
 
-def register_todo(provider: TodoProvider) -> None:
-    if provider not in _todo:
-        _todo.append(provider)
+def entry_roles(item: NavItem, url: str) -> frozenset[str]:
+    """Who sees the entry: the roles its view requires, else the entry's own."""
+    required: frozenset[str] | None = getattr(resolve(url).func, "required_roles", None)
+    roles = required if required is not None else item.roles
+    if roles is None:
+        raise ImproperlyConfigured(
+            f"Navigation entry {item.url_name}: its view has no role_required and the entry "
+            "names no roles."
+        )
+    return roles
 
 
 def nav_for(user) -> list[dict[str, Any]]:
     items = []
     for item in _nav:
-        if has_role(user, item.roles) or (user.is_authenticated and user.is_superuser):
-            try:
-                url = reverse(item.url_name)
-            except NoReverseMatch:
-                continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        if has_role(user, entry_roles(item, url)):
             badge = item.badge(user) if item.badge else 0
             items.append({"label": item.label, "url": url, "badge": badge})
-    return items
-
-
-def todo_items(user) -> list[TodoItem]:
-    items: list[TodoItem] = []
-    for provider in _todo:
-        items.extend(provider(user))
     return items
 
 

@@ -24,7 +24,7 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from .models import has_role
+from .models import has_role, role_names
 
 __all__ = ["allowed", "has_role", "policy", "register_policy", "require", "role_required"]
 
@@ -34,7 +34,8 @@ Predicate = Callable[[Any, Any], bool]
 
 def role_required(*roles: str | Iterable[str], message: Any = "") -> Callable[[View], View]:
     """The view answers only users holding one of ``roles``: an anonymous visitor goes to the
-    login page, anyone else gets the 403 page with ``message`` (or the general one)."""
+    login page, anyone else gets the 403 page with ``message`` (or the general one). The roles
+    are kept on the view (``required_roles``): its navigation entry is shown to them alone."""
 
     def decorate(view: View) -> View:
         @wraps(view)
@@ -46,6 +47,8 @@ def role_required(*roles: str | Iterable[str], message: Any = "") -> Callable[[V
                 raise PermissionDenied(message or _("您的账户角色无权访问此页面（SPEC-1）。"))
             return view(request, *args, **kwargs)
 
+        # Navigation shows the view's entry to exactly these roles (``navigation.nav_for``).
+        wrapper.required_roles = role_names(*roles)  # type: ignore[attr-defined]
         return cast(View, wrapper)
 
     return decorate

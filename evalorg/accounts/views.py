@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from evalorg.core import clock
+from evalorg.core.todo import todo_groups
 
 from . import ratelimits, tokens
 from .forms import ApiTokenForm, LoginForm, OutboxPasswordResetForm
 from .models import ApiToken
-from .navigation import dashboard_sections, todo_items
+from .navigation import dashboard_sections
 
 
 class LoginView(auth_views.LoginView):
@@ -89,7 +90,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "home.html",
-        {"todo_items": todo_items(request.user), "dashboard": dashboard_sections(request)},
+        {"todo_groups": todo_groups(request.user), "dashboard": dashboard_sections(request)},
     )
 
 

@@ -8,7 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.renderers import JSONRenderer
 
-from . import cases, public
+from . import cases, public, todo
 
 
 class ChineseJSON(JSONRenderer):
@@ -31,6 +31,7 @@ api = NinjaAPI(
 )
 api.add_router("/public", public.router)
 api.add_router("/", cases.router)
+api.add_router("/", todo.router)
 
 
 @api.exception_handler(cases.ApiRefused)

@@ -173,3 +173,32 @@ class Me(Schema):
     agency: str = Field(description="所属机构")
     token_scope: str = Field(description="令牌权限：read 只读、write 读写")
     token_expires_at: datetime = Field(description="令牌到期时间")
+
+
+class TodoItemOut(Schema):
+    stage: str = Field(description="阶段（英文标识），如 city_review")
+    kind: str = Field(description="可执行的操作名称，如“初审通过／退回补正”")
+    actions: list[str] = Field(description="可执行的操作（英文标识）")
+    title: str = Field(description="事项对象，如机构名称、职业和等级")
+    url: str = Field(description="办理页面的地址")
+    deadline: date | None = Field(description="截止日期（含当天），没有时为空")
+    workflow: str = Field(description="所属流程（英文标识），如 case、occupation_line")
+    id: int | None = Field(description="对象编号；尚未开始的评估表为空")
+
+
+class TodoKindOut(Schema):
+    kind: str = Field(description="操作名称")
+    count: int = Field(description="该类事项数")
+
+
+class TodoGroupOut(Schema):
+    stage: str = Field(description="阶段（英文标识）")
+    label: str = Field(description="阶段名称")
+    count: int = Field(description="本阶段事项数")
+    kinds: list[TodoKindOut] = Field(description="按操作分类的事项数")
+    items: list[TodoItemOut] = Field(description="事项，截止日期早的在前")
+
+
+class TodoOut(Schema):
+    count: int = Field(description="待办事项总数")
+    groups: list[TodoGroupOut] = Field(description="按阶段分组（SPEC §6 的顺序）")

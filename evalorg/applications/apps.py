@@ -7,16 +7,12 @@ class ApplicationsConfig(AppConfig):
     verbose_name = "备案申请"
 
     def ready(self) -> None:
-        from evalorg.accounts.navigation import (
-            NavItem,
-            register_dashboard,
-            register_nav,
-            register_todo,
-        )
+        from evalorg.accounts.navigation import NavItem, register_dashboard, register_nav
         from evalorg.core import demo
+        from evalorg.core.todo import register_source
 
         from .demo import build_demo_applications
-        from .todo import todo_for
+        from .todo import CASE_SOURCE
 
         demo.register(30, "applications", build_demo_applications)
 
@@ -32,11 +28,10 @@ class ApplicationsConfig(AppConfig):
             NavItem(
                 label="代登记新增职业",
                 url_name="applications:register_expansion",
-                roles=frozenset({"city_staff", "province_staff"}),
                 order=30,
             )
         )
-        register_todo(todo_for)
+        register_source(CASE_SOURCE)
         from .dashboard import case_dashboard
 
         register_dashboard(10, case_dashboard)

@@ -160,13 +160,13 @@ def workflows() -> list[Workflow]:
     return list(_workflows.values())
 
 
+def role_allows(transition: Transition, user: Any) -> bool:
+    """Whether the user's role is one of the transition's (the relation aside)."""
+    return user is not None and user.is_authenticated and user.role in transition.roles
+
+
 def _relation_allows(transition: Transition, obj: Any, user: Any) -> bool:
-    return (
-        user is not None
-        and user.is_authenticated
-        and user.role in transition.roles
-        and transition.relation(obj, user)
-    )
+    return role_allows(transition, user) and transition.relation(obj, user)
 
 
 def allows(transition: Transition, obj: Any, user: Any) -> bool:

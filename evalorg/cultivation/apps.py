@@ -7,19 +7,19 @@ class CultivationConfig(AppConfig):
     verbose_name = "培育辅导"
 
     def ready(self) -> None:
-        from evalorg.accounts.models import Role
-        from evalorg.accounts.navigation import NavItem, register_nav, register_todo
+        from evalorg.accounts.navigation import NavItem, register_nav
         from evalorg.applications.sections import register_case_section
         from evalorg.applications.workflow import LINES
         from evalorg.core.sweeps import register_sweep
+        from evalorg.core.todo import register_source
 
         from .bank_checks import sweep as sweep_bank_checks
-        from .bank_queue import todo_for
         from .commitment import line_commitment_signed
         from .deadlines import sweep_elimination, sweep_reminders
         from .deliverables import deliverables_ready
         from .fast_track import register_fast_track
         from .sections import cultivation_section
+        from .todo import LINE_SOURCE, TRAINING_SOURCE
         from .training import register_training_transitions
         from .transitions import register_cultivation_transitions
 
@@ -31,12 +31,12 @@ class CultivationConfig(AppConfig):
         register_sweep("cultivation_elimination", sweep_elimination)
         register_sweep("bank_checks", sweep_bank_checks)
         register_case_section(cultivation_section)
-        register_todo(todo_for)
+        register_source(LINE_SOURCE)
+        register_source(TRAINING_SOURCE)
         register_nav(
             NavItem(
                 label="题库审核",
                 url_name="cultivation:bank_queue",
-                roles=frozenset({Role.PROVINCE_STAFF}),
                 order=48,
             )
         )
@@ -44,7 +44,6 @@ class CultivationConfig(AppConfig):
             NavItem(
                 label="考务培训",
                 url_name="cultivation:training_list",
-                roles=Role.REVIEWING_STAFF,
                 order=50,
             )
         )

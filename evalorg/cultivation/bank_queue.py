@@ -8,15 +8,8 @@ last day first, since a bank not reviewed by then is eliminated with its line (N
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
-from django.urls import reverse
-from django.utils.translation import gettext as _
 
-from evalorg.accounts.models import Role
-from evalorg.accounts.navigation import TodoItem
-from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import ApplicationOccupation
 
 Line = ApplicationOccupation.Status
@@ -37,12 +30,3 @@ def waiting_lines() -> QuerySet[ApplicationOccupation]:
         )
         .order_by("application__cultivation_period__last_day", "application_id", "pk")
     )
-
-
-def todo_for(user: Any) -> list[TodoItem]:
-    if not has_role(user, Role.PROVINCE_STAFF):
-        return []
-    count = _submitted().count()
-    if not count:
-        return []
-    return [TodoItem(label=_("待审核的题库"), url=reverse("cultivation:bank_queue"), count=count)]

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role
@@ -27,9 +28,13 @@ CLAUSE = "N-4.2"
 TRAINING = define(TrainingSession, "status", "training_session")
 
 
+# The refusal of the role check, said once for the decorator and the helper.
+TRAINING_STAFF_ONLY = _lazy("仅地市评价指导机构和省职业技能服务指导中心可以登记考务培训。")
+
+
 def require_training_staff(user) -> None:
     if not has_role(user, Role.REVIEWING_STAFF) or user.agency_id is None:
-        raise PermissionDenied(_("仅地市评价指导机构和省职业技能服务指导中心可以登记考务培训。"))
+        raise PermissionDenied(TRAINING_STAFF_ONLY)
 
 
 def sessions_for(user) -> QuerySet[TrainingSession]:

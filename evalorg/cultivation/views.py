@@ -45,6 +45,7 @@ from .commitment import (
 from .forms import AttendanceForm, BankDecisionForm, DeliverableForm, SessionForm, SignForm
 from .models import BankCheck, CultivationPeriod, Deliverable, TrainingSession
 from .training import (
+    TRAINING_STAFF_ONLY,
     create_session,
     institutions_for,
     record_attendance,
@@ -119,7 +120,7 @@ def bank_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "cultivation/bank_queue.html", {"page": page})
 
 
-@login_required
+@role_required(Role.REVIEWING_STAFF, message=TRAINING_STAFF_ONLY)
 def training_list(request: HttpRequest) -> HttpResponse:
     require_training_staff(request.user)
     form = SessionForm(request.POST or None)

@@ -8,14 +8,13 @@ class FilingConfig(AppConfig):
 
     def ready(self) -> None:
         from evalorg.accounts.models import Role
-        from evalorg.accounts.navigation import NavItem, register_nav, register_todo
+        from evalorg.accounts.navigation import NavItem, register_nav
         from evalorg.accounts.permissions import register_policy
         from evalorg.applications.sections import register_case_section
 
         from .access import DOWNLOAD_LETTER, may_download
         from .batches import register_batch_transitions
         from .sections import letter_section, supervision_section
-        from .todo import todo_for
         from .transitions import register_filing_transitions
 
         register_policy(DOWNLOAD_LETTER, may_download, hide=True)
@@ -25,12 +24,10 @@ class FilingConfig(AppConfig):
         register_case_section(supervision_section)
         # The center proposes batches and issues their letters; the department records the
         # leadership's approval there (N-4.3).
-        register_todo(todo_for)
         register_nav(
             NavItem(
                 label="验收批次",
                 url_name="filing:batches",
-                roles=Role.PROVINCIAL,
                 order=55,
             )
         )

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Role
-from evalorg.accounts.permissions import has_role
+from evalorg.accounts.permissions import has_role, role_required
 from evalorg.applications.workflow import Refusal, TransitionRefused, available_actions, check
 from evalorg.core import audit
 from evalorg.core.actions import run, run_transition, show_refusals
@@ -32,10 +32,13 @@ from evalorg.selection.models import LeadershipApproval
 
 from . import batches
 
+# The refusal of the role check, said once for the decorator and the helper.
+BATCH_STAFF_ONLY = _lazy("仅省职业技能服务指导中心和省人社厅可以办理验收批次。")
+
 
 def _staff(request: HttpRequest, roles: frozenset[str] = Role.PROVINCIAL) -> None:
     if not has_role(request.user, roles):
-        raise PermissionDenied(_("仅省职业技能服务指导中心和省人社厅可以办理验收批次。"))
+        raise PermissionDenied(BATCH_STAFF_ONLY)
 
 
 class BatchForm(forms.Form):
@@ -46,7 +49,7 @@ class BatchForm(forms.Form):
     )
 
 
-@login_required
+@role_required(Role.PROVINCIAL, message=BATCH_STAFF_ONLY)
 def batch_list(request: HttpRequest) -> HttpResponse:
     _staff(request)
     rounds = list(Round.objects.order_by("-published_on", "-pk"))

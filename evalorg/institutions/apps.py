@@ -19,7 +19,6 @@ class InstitutionsConfig(AppConfig):
             NavItem(
                 label="机构信息",
                 url_name="institutions:profile",
-                roles=frozenset({"applicant"}),
                 order=10,
             )
         )
@@ -27,7 +26,6 @@ class InstitutionsConfig(AppConfig):
             NavItem(
                 label="链主培育单位",
                 url_name="institutions:chain_leaders",
-                roles=frozenset({"department"}),
                 order=48,
             )
         )

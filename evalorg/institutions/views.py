@@ -63,6 +63,8 @@ def applicant_required(view: View) -> View:
             raise PermissionDenied(_("仅申请机构的账户可以访问此页面。"))
         return view(request, institution, *args, **kwargs)
 
+    # Navigation shows the view's entry to applicants alone, as ``role_required`` views'.
+    wrapper.required_roles = frozenset({Role.APPLICANT})  # type: ignore[attr-defined]
     return wrapper
 
 

@@ -10,19 +10,22 @@ class PublicityConfig(AppConfig):
         from evalorg.accounts.navigation import NavItem, register_nav
         from evalorg.applications.sections import register_case_section
         from evalorg.core.sweeps import register_sweep
+        from evalorg.core.todo import register_source
 
         from .sections import publicity_section
         from .services import sweep_publicity_end
+        from .todo import NOTICE_SOURCE, OBJECTION_SOURCE
         from .transitions import register_publicity_transitions
 
         register_publicity_transitions()
+        register_source(NOTICE_SOURCE)
+        register_source(OBJECTION_SOURCE)
         register_sweep("publicity_end", sweep_publicity_end)
         register_case_section(publicity_section)
         register_nav(
             NavItem(
                 label="公示",
                 url_name="publicity:list",
-                roles=frozenset({"province_staff"}),
                 order=48,
             )
         )

@@ -7,11 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 
 from evalorg.accounts.models import Role
-from evalorg.accounts.permissions import has_role
+from evalorg.accounts.permissions import has_role, role_required
 from evalorg.core import audit, clock
 from evalorg.rounds.models import Round
 
@@ -20,9 +20,13 @@ from . import figures, xlsx
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# The refusal of the role check, said once for the decorator and the helper.
+READERS_ONLY = _lazy("统计报表仅向省人社厅和省职业技能服务指导中心开放（SPEC-1）。")
+
+
 def _allowed(request: HttpRequest) -> None:
     if not (request.user.is_superuser or has_role(request.user, Role.REPORT_READERS)):
-        raise PermissionDenied(_("统计报表仅向省人社厅和省职业技能服务指导中心开放（SPEC-1）。"))
+        raise PermissionDenied(READERS_ONLY)
 
 
 def _round(request: HttpRequest) -> Round | None:
@@ -31,7 +35,7 @@ def _round(request: HttpRequest) -> Round | None:
     return Round.objects.filter(code=code).first() if code else None
 
 
-@login_required
+@role_required(Role.REPORT_READERS, message=READERS_ONLY)
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     _allowed(request)

@@ -7,35 +7,32 @@ class ReviewConfig(AppConfig):
     verbose_name = "评审推荐"
 
     def ready(self) -> None:
-        from evalorg.accounts.models import Role
-        from evalorg.accounts.navigation import NavItem, register_nav, register_todo
+        from evalorg.accounts.navigation import NavItem, register_nav
         from evalorg.applications.access import register_scope
         from evalorg.core import demo
+        from evalorg.core.todo import register_source
 
         from .demo import build_review_demo
         from .scoresheets import register_scoresheet_transitions
         from .services import expert_scope
-        from .todo import todo_for
+        from .todo import SCORESHEET_SOURCE
         from .transitions import register_review_transitions
 
         register_review_transitions()
         register_scoresheet_transitions()
         register_scope("expert", expert_scope)
-        register_todo(todo_for)
+        register_source(SCORESHEET_SOURCE)
         demo.register(40, "review", build_review_demo)
-        reviewing = Role.REVIEWING_STAFF
+        # Who sees an entry is the view's own role_required (accounts.navigation).
         for item in [
-            NavItem(label="受理清单", url_name="review_inbox:inbox", roles=reviewing, order=25),
-            NavItem(label="评审组", url_name="panels:list", roles=reviewing, order=40),
-            NavItem(label="排名推荐", url_name="review:ranking", roles=reviewing, order=45),
+            NavItem(label="受理清单", url_name="review_inbox:inbox", order=25),
+            NavItem(label="评审组", url_name="panels:list", order=40),
+            NavItem(label="排名推荐", url_name="review:ranking", order=45),
             NavItem(
                 label="开放报送",
                 url_name="review:extend",
-                roles=frozenset({"province_staff"}),
                 order=46,
             ),
-            NavItem(
-                label="我的评审", url_name="expert:home", roles=frozenset({"expert"}), order=50
-            ),
+            NavItem(label="我的评审", url_name="expert:home", order=50),
         ]:
             register_nav(item)

@@ -60,6 +60,9 @@ STATE_ORDER = Case(
     *[When(state=value, then=Value(n)) for n, value in enumerate(State.values)],
     output_field=IntegerField(),
 )
+
+# The refusal of the role check, said once for the decorator and the helper.
+INBOX_ONLY = _lazy("仅地市评价指导机构和省职业技能服务指导中心可以访问受理清单。")
 SORT_FIELDS = {"submitted_at": "submitted_at", "name": "institution__name", "state": "state_order"}
 SORT_CHOICES = [
     ("-submitted_at", _lazy("提交时间（新→旧）")),
@@ -97,7 +100,7 @@ READ_EVENTS = {"case_viewed", "material_viewed", "application_pdf_viewed"}
 
 def require_inbox_user(user) -> None:
     if not has_role(user, Role.REVIEWING_STAFF):
-        raise PermissionDenied(_("仅地市评价指导机构和省职业技能服务指导中心可以访问受理清单。"))
+        raise PermissionDenied(INBOX_ONLY)
 
 
 def inbox_queryset(user) -> QuerySet:

@@ -21,9 +21,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Role, User
-from evalorg.accounts.permissions import has_role
+from evalorg.accounts.permissions import has_role, role_required
 from evalorg.applications.materials import applicable_items, current_materials
 from evalorg.applications.models import Application, State
 from evalorg.core.actions import Refused, run, show_refusals, trial_refusals
@@ -44,10 +45,13 @@ from .panels import scoring_open
 from .scoring import DIMENSIONS, TemplateItem, dimension_total, sheet_total
 from .services import assignment_for, experts_for, template_for
 
+# The refusal of the role check, said once for the decorator and the helper.
+EXPERTS_ONLY = _lazy("仅评审专家可以访问。")
+
 
 def _expert(request: HttpRequest) -> User:
     if not has_role(request.user, Role.EXPERT):
-        raise PermissionDenied(_("仅评审专家可以访问。"))
+        raise PermissionDenied(EXPERTS_ONLY)
     return request.user
 
 
@@ -127,7 +131,7 @@ def row_labels(rows: list[HomeRow]) -> None:
         row.scoresheet_url = f"{scoresheet[0]}/{pk}/{scoresheet[1]}"
 
 
-@login_required
+@role_required(Role.EXPERT, message=EXPERTS_ONLY)
 def home(request: HttpRequest) -> HttpResponse:
     expert = _expert(request)
     assignments = (

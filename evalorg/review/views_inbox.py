@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Role
-from evalorg.accounts.permissions import has_role
+from evalorg.accounts.permissions import has_role, role_required
 from evalorg.applications import access, workflow
 from evalorg.applications.models import Application, State
 from evalorg.applications.returns import latest_return_reasons
@@ -29,6 +29,7 @@ from . import findings
 from .forms import InboxFilterForm
 from .inbox import (
     DEFAULT_SORT,
+    INBOX_ONLY,
     PAGE_SIZE,
     ROW_FIELDS,
     apply_filters,
@@ -74,7 +75,7 @@ def filtered_inbox(request: HttpRequest) -> tuple[InboxFilterForm, QuerySet]:
     return form, apply_filters(inbox_queryset(request.user), form)
 
 
-@login_required
+@role_required(Role.REVIEWING_STAFF, message=INBOX_ONLY)
 def inbox(request: HttpRequest) -> HttpResponse:
     form, applications = filtered_inbox(request)
     page = inbox_paginator(request, form, applications).get_page(request.GET.get("page"))

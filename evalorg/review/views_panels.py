@@ -14,10 +14,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Agency, Role, User
-from evalorg.accounts.permissions import has_role
+from evalorg.accounts.permissions import has_role, role_required
 from evalorg.core import audit
 from evalorg.core.actions import run_transition
 from evalorg.core.workflow import available_actions
@@ -42,10 +43,13 @@ from .services import (
     selection_rounds,
 )
 
+# The refusal of the role check, said once for the decorator and the helper.
+PANELS_ONLY = _lazy("仅地市评价指导机构和省职业技能服务指导中心可以管理评审组。")
+
 
 def _agency(request: HttpRequest) -> Agency:
     if not has_role(request.user, Role.REVIEWING_STAFF) or request.user.agency_id is None:
-        raise PermissionDenied(_("仅地市评价指导机构和省职业技能服务指导中心可以管理评审组。"))
+        raise PermissionDenied(PANELS_ONLY)
     return request.user.agency
 
 
@@ -80,7 +84,7 @@ def _url(panel: Panel) -> str:
     return url
 
 
-@login_required
+@role_required(Role.REVIEWING_STAFF, message=PANELS_ONLY)
 def panel_list(request: HttpRequest) -> HttpResponse:
     agency = _agency(request)
     stage = _stage(request, agency)

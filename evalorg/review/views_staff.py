@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Agency, Role
-from evalorg.accounts.permissions import has_role
+from evalorg.accounts.permissions import has_role, role_required
 from evalorg.applications import access, workflow
 from evalorg.applications.models import Application, State
 from evalorg.core import audit
@@ -35,10 +35,14 @@ SEND_CONFIRM = _lazy(
     "确定报送省中心吗？本批次全部已推荐申请将一并报送，报送后不能撤回或修改推荐意见。"
 )
 
+# The refusal of the role check, said once for the decorator and the helper.
+EXTEND_ONLY = _lazy("仅省职业技能服务指导中心可以重新开放报送。")
+STAFF_ONLY = _lazy("仅地市评价指导机构和省职业技能服务指导中心可以访问。")
+
 
 def _agency(request: HttpRequest) -> Agency:
     if not request.user.is_authenticated or not has_role(request.user, Role.REVIEWING_STAFF):
-        raise PermissionDenied(_("仅地市评价指导机构和省职业技能服务指导中心可以访问。"))
+        raise PermissionDenied(STAFF_ONLY)
     return request.user.agency
 
 
@@ -163,7 +167,7 @@ def decision_cell(row: RankedRow, labels: RowLabels) -> str:
     return f"{verdict}：{escape(decision.reason)}"
 
 
-@login_required
+@role_required(Role.REVIEWING_STAFF, message=STAFF_ONLY)
 def ranking(request: HttpRequest) -> HttpResponse:
     agency = _agency(request)
     round_ = _round(request, agency)
@@ -314,11 +318,9 @@ def summary_download(request: HttpRequest, fmt: str) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(Role.PROVINCE_STAFF, message=EXTEND_ONLY)
 def extend_deadline(request: HttpRequest) -> HttpResponse:
     """The provincial center reopens the sending window for one city agency (audited)."""
-    if not request.user.is_authenticated or not has_role(request.user, Role.PROVINCE_STAFF):
-        raise PermissionDenied(_("仅省职业技能服务指导中心可以重新开放报送。"))
     form = ExtensionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():

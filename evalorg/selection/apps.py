@@ -15,6 +15,7 @@ class SelectionConfig(AppConfig):
         from evalorg.accounts.navigation import NavItem, register_nav
         from evalorg.applications.access import register_scope
         from evalorg.core.sweeps import register_sweep
+        from evalorg.core.todo import register_source
         from evalorg.core.workflow import workflow_of
         from evalorg.review.models import Scoresheet
         from evalorg.review.services import DefenseRules, register_defense_rules
@@ -28,6 +29,7 @@ class SelectionConfig(AppConfig):
         )
         from .leadership import register_leadership_transitions
         from .province import province_scope
+        from .todo import APPROVAL_SOURCE, SLOT_SOURCE
         from .transitions import register_selection_transitions
 
         register_selection_transitions()
@@ -38,16 +40,17 @@ class SelectionConfig(AppConfig):
         register_defense_rules(DefenseRules(absent_application_ids, defense_adjusted_scores))
         register_scope("province_staff", province_scope)
         register_sweep("defense_reminders", remind_unconfirmed)
-        province = frozenset({"province_staff"})
+        for source in (SLOT_SOURCE, APPROVAL_SOURCE):
+            register_source(source)
+        # Who sees an entry is the view's own role_required (accounts.navigation).
         for item in [
-            NavItem(label="各地市报送", url_name="province:overview", roles=province, order=44),
-            NavItem(label="省级评审", url_name="selection:ranking", roles=province, order=47),
+            NavItem(label="各地市报送", url_name="province:overview", order=44),
+            NavItem(label="省级评审", url_name="selection:ranking", order=47),
             NavItem(
                 label="领导小组审定",
                 url_name="selection:approval",
-                roles=frozenset({"department"}),
                 order=47,
             ),
-            NavItem(label="答辩安排", url_name="defense:list", roles=province, order=47),
+            NavItem(label="答辩安排", url_name="defense:list", order=47),
         ]:
             register_nav(item)

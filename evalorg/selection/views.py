@@ -10,10 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Agency, Role
-from evalorg.accounts.permissions import has_role
+from evalorg.accounts.permissions import has_role, role_required
 from evalorg.applications import access, workflow
 from evalorg.applications.models import Application, State
 from evalorg.core import audit
@@ -29,17 +30,22 @@ from .leadership import propose
 from .models import LeadershipApproval
 from .province import city_overview
 
+# The refusal of the role check, said once for the decorator and the helper.
+DEPARTMENT_ONLY = _lazy("仅省人社厅可以记录遴选工作领导小组的审定结果。")
+CENTER_ONLY = _lazy("仅省职业技能服务指导中心可以进行省级评审。")
+OVERVIEW_ONLY = _lazy("仅省职业技能服务指导中心可以查看各地市报送情况。")
+
 
 def _center(request: HttpRequest) -> Agency:
     if not has_role(request.user, Role.PROVINCE_STAFF):
-        raise PermissionDenied(_("仅省职业技能服务指导中心可以进行省级评审。"))
+        raise PermissionDenied(CENTER_ONLY)
     return request.user.agency
 
 
 # ---- merit ranking, select / reject -----------------------------------------------------------
 
 
-@login_required
+@role_required(Role.PROVINCE_STAFF, message=CENTER_ONLY)
 def selection_ranking(request: HttpRequest) -> HttpResponse:
     center = _center(request)
     round_ = pick_round(selection_rounds(), request.GET.get("round"))
@@ -94,10 +100,10 @@ def selection_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _department(request: HttpRequest) -> None:
     if not has_role(request.user, Role.DEPARTMENT):
-        raise PermissionDenied(_("仅省人社厅可以记录遴选工作领导小组的审定结果。"))
+        raise PermissionDenied(DEPARTMENT_ONLY)
 
 
-@login_required
+@role_required(Role.DEPARTMENT, message=DEPARTMENT_ONLY)
 def approval(request: HttpRequest) -> HttpResponse:
     _department(request)
     round_ = pick_round(selection_rounds(), request.GET.get("round") or request.POST.get("round"))
@@ -158,10 +164,8 @@ def approval_minutes(request: HttpRequest, pk: int) -> HttpResponse:
 # ---- the center's receiving side: per-city overview of a round ----------------------------------
 
 
-@login_required
+@role_required(Role.PROVINCE_STAFF, message=OVERVIEW_ONLY)
 def overview(request: HttpRequest) -> HttpResponse:
-    if not has_role(request.user, Role.PROVINCE_STAFF):
-        raise PermissionDenied(_("仅省职业技能服务指导中心可以查看各地市报送情况。"))
     rounds = list(Round.objects.filter(applications__isnull=False).distinct().order_by("-pk"))
     round_ = pick_round(rounds, request.GET.get("round"))
     rows = city_overview(round_) if round_ else []

@@ -12,10 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Role
-from evalorg.accounts.permissions import has_role
+from evalorg.accounts.permissions import has_role, role_required
 from evalorg.applications import access
 from evalorg.core import clock
 from evalorg.core.actions import run
@@ -28,10 +29,13 @@ from . import defense
 from .forms import SessionForm
 from .models import DefenseSession, DefenseSlot
 
+# The refusal of the role check, said once for the decorator and the helper.
+CENTER_ONLY = _lazy("仅省职业技能服务指导中心可以安排现场答辩。")
+
 
 def _center(request: HttpRequest) -> None:
     if not has_role(request.user, Role.PROVINCE_STAFF):
-        raise PermissionDenied(_("仅省职业技能服务指导中心可以安排现场答辩。"))
+        raise PermissionDenied(CENTER_ONLY)
 
 
 def _session(request: HttpRequest, pk: int) -> DefenseSession:
@@ -61,7 +65,7 @@ def _detail_url(session: DefenseSession) -> str:
     return reverse("defense:detail", args=[session.pk])
 
 
-@login_required
+@role_required(Role.PROVINCE_STAFF, message=CENTER_ONLY)
 def session_list(request: HttpRequest) -> HttpResponse:
     _center(request)
     rounds = _rounds()

@@ -33,16 +33,17 @@ def submitted_case(name: str = "广州焊接培训学校"):
 def _todo(client, user) -> str:
     client.force_login(user)
     html = client.get("/").content.decode()
-    return html[html.index('data-testid="todo-list"') :]
+    return html.split('data-testid="todo-list"')[1].split("</div>")[0]
 
 
 def test_the_center_finds_a_submitted_bank_from_its_home_page(client):
     center = province_staff()
-    assert "待审核的题库" not in _todo(client, center)
+    assert "题库审核通过" not in _todo(client, center)
     case, line = submitted_case()
     assert case.receiving_agency.kind == Agency.Kind.CITY  # never sent to the center
     todo = _todo(client, center)
-    assert "待审核的题库" in todo and f'href="{QUEUE}"' in todo
+    review = reverse("cultivation:line_review", args=[line.pk])
+    assert "题库审核通过／题库审核未通过" in todo and f'href="{review}"' in todo
 
     page = client.get(QUEUE).content.decode()
     assert "广州焊接培训学校" in page
@@ -77,7 +78,7 @@ def test_only_the_center_opens_the_queue(client):
         response = client.get(QUEUE)
         assert response.status_code == 403, user.role
         assert "广州焊接培训学校" not in response.content.decode()
-        assert "待审核的题库" not in _todo(client, user)
+        assert "题库审核通过" not in _todo(client, user)
     client.logout()
     response = client.get(QUEUE)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]

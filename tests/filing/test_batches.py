@@ -364,16 +364,18 @@ def test_both_find_the_batches_in_their_navigation(client):
 def _todo(client, user) -> str:
     client.force_login(user)
     html = client.get("/").content.decode()
-    return html[html.index('data-testid="todo-list"') :]
+    return html.split('data-testid="todo-list"')[1].split("</div>")[0]
 
 
 def test_the_home_page_lists_the_batches_waiting_for_each_side(client, two):
     center, department = province_staff(), department_staff()
-    assert "验收批次" not in _todo(client, department)
+    assert "记录领导小组审定" not in _todo(client, department)
     batch = _propose(client, center, *two)
     todo = _todo(client, department)
-    assert "待审定的验收批次" in todo and f'href="{reverse("filing:batches")}"' in todo
-    assert "验收批次" not in _todo(client, center)
+    page = f'href="{reverse("filing:batch", args=[batch.pk])}"'
+    assert "记录领导小组审定" in todo and page in todo
+    assert page not in _todo(client, center)
     _approve(client, department, batch, [two[0]])
-    assert "验收批次" not in _todo(client, department)
-    assert "待签发备案函或公布的验收批次" in _todo(client, center)
+    assert page not in _todo(client, department)
+    todo = _todo(client, center)
+    assert "公布验收批次" in todo and page in todo

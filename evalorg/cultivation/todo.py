@@ -1,0 +1,84 @@
+"""The to-do sources of cultivation (issue 19): occupation lines and training sessions.
+
+The center's bank reviews come from every line in cultivation, whatever way its case got there
+(publicity or the chain-leader fast track, N-4.1.4); each line's deadline is its case's last
+day of cultivation (N-4.3). A training session is work for its organiser from its day on.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+
+from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
+from evalorg.applications.models import Application, ApplicationOccupation
+from evalorg.core import clock
+from evalorg.core.todo import Source, Stage, by_queryset
+from evalorg.core.workflow import Transition
+
+from .models import TrainingSession
+
+LINE_PAGES = {
+    "submit_bank": "cultivation:line",
+    "pass_bank": "cultivation:line_review",
+    "fail_bank": "cultivation:line_review",
+}
+
+
+def line_scope(user: Any) -> QuerySet[ApplicationOccupation]:
+    seen = Q(application__in=Application.objects.for_user(user))
+    if has_role(user, Role.PROVINCE_STAFF):
+        seen |= Q(application__cultivation_period__isnull=False)
+    return ApplicationOccupation.objects.filter(seen).select_related(
+        "occupation", "application__institution", "application__cultivation_period"
+    )
+
+
+def line_link(line: ApplicationOccupation, transition: Transition) -> str:
+    name = LINE_PAGES.get(transition.action)
+    if name is None:  # filing: through an acceptance batch (N-4.3)
+        return reverse("filing:batches")
+    return reverse(name, kwargs={"line_pk": line.pk})
+
+
+def line_deadline(line: ApplicationOccupation) -> date | None:
+    period = getattr(line.application, "cultivation_period", None)
+    return period.last_day if period else None
+
+
+def line_title(line: ApplicationOccupation) -> str:
+    return f"{line.application.institution.name} · {line}"
+
+
+LINE_SOURCE = Source(
+    model=ApplicationOccupation,
+    scope=line_scope,
+    link=line_link,
+    stage=Stage.CULTIVATION,
+    stages={"file": Stage.ACCEPTANCE},
+    deadline=line_deadline,
+    title=line_title,
+    # Excluding a line is the city's choice at review; lines start with their case.
+    optional=frozenset({"exclude", "start_cultivation"}),
+)
+
+
+def training_scope(user: Any) -> QuerySet[TrainingSession]:
+    if not has_role(user, Role.REVIEWING_STAFF):
+        return TrainingSession.objects.none()
+    return TrainingSession.objects.filter(organiser_id=user.agency_id)
+
+
+TRAINING_SOURCE = Source(
+    model=TrainingSession,
+    scope=training_scope,
+    link=lambda session, transition: reverse("cultivation:training", args=[session.pk]),
+    stage=Stage.CULTIVATION,
+    deadline=lambda session: session.held_on,
+    # Attendance is recorded from the session's day on (N-4.2); the scope is the organiser's.
+    narrow={"hold": by_queryset(lambda qs, user: qs.filter(held_on__lte=clock.today()))},
+)
