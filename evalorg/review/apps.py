@@ -13,6 +13,7 @@ class ReviewConfig(AppConfig):
         from evalorg.core import demo
         from evalorg.core.sweeps import register_sweep
 
+        from .audience import register_review_audiences
         from .defense import register_defense_transitions, remind_unconfirmed
         from .demo import build_review_demo
         from .leadership import register_leadership_transitions
@@ -28,6 +29,7 @@ class ReviewConfig(AppConfig):
         register_leadership_transitions()
         register_scoresheet_transitions()
         register_defense_transitions()
+        register_review_audiences()
         register_scope("expert", expert_scope)
         register_scope("province_staff", province_scope)
         register_todo(todo_for)
