@@ -452,9 +452,13 @@ def message_values(
     workflow: Workflow, transition: Transition, obj: Any, data: dict[str, Any]
 ) -> dict[str, Any]:
     """The values every template of ``transition`` may use for ``obj``."""
+    return _values(workflow, str(transition.label), obj, data)
+
+
+def _values(workflow: Workflow, label: str, obj: Any, data: dict[str, Any]) -> dict[str, Any]:
     reason = str(data.get("reason", "") or "").strip()
     values: dict[str, Any] = {
-        "action": transition.label,
+        "action": label,
         "state": workflow.state_label(obj),
         "reason": reason,
         "reason_line": _reason_line(reason),
@@ -472,16 +476,27 @@ def notices(
     if not isinstance(transition.tell, tuple) or not transition.tell:
         return []
     base = message_values(workflow, transition, obj, data)
+    return _render(workflow, transition.action, transition.tell, obj, data, base)
+
+
+def _render(
+    workflow: Workflow,
+    event: str,
+    tells: tuple[Tell, ...],
+    obj: Any,
+    data: dict[str, Any],
+    base: dict[str, Any],
+) -> list[Notice]:
     told_users: set[Any] = set()
     told_emails: set[str] = set()
     made = []
-    for declared in transition.tell:
+    for declared in tells:
         if declared.when is not None and not declared.when(obj, data):
             continue
         resolver = workflow.parties.get(declared.party)
         if resolver is None:
             raise ImproperlyConfigured(
-                f"Workflow {workflow.name}: {transition.action!r} tells {declared.party!r}, "
+                f"Workflow {workflow.name}: {event!r} tells {declared.party!r}, "
                 "which it does not resolve."
             )
         recipients = resolver(obj)
@@ -510,7 +525,19 @@ def notices(
 
 def tell(workflow: Workflow, transition: Transition, obj: Any, data: dict[str, Any]) -> None:
     """Tell the parties ``transition`` declares (in the caller's transaction)."""
-    made = notices(workflow, transition, obj, data)
+    _deliver(notices(workflow, transition, obj, data))
+
+
+def announce(obj: Any, *tells: Tell, **data: Any) -> None:
+    """Tell parties of an event on ``obj`` that is no transition (a record created in its
+    first state, e.g. an acceptance batch proposed), with the same resolvers, templates and
+    delivery as a transition's ``tell`` (``action`` is empty)."""
+    workflow = workflow_of(obj)
+    base = _values(workflow, "", obj, data)
+    _deliver(_render(workflow, "(announce)", tells, obj, data, base))
+
+
+def _deliver(made: list[Notice]) -> None:
     if not made:
         return
     if not _delivery:

@@ -373,7 +373,8 @@ def test_cultivation_bank_review_acceptance_and_filing(told):
         perform(line, "pass_bank", center, reason="结构合理，可以使用")
     UserFactory(role=Role.EXPERT)  # none took part: the check still runs against one
     when = datetime(2025, 5, 6, 10, 0, tzinfo=SH)
-    batch = approved_batch(case, center=center, department=department_staff(), when=when)
+    department = department_staff()
+    batch = approved_batch(case, center=center, department=department, when=when)
     with time_machine.travel(when, tick=False):
         issue_letters(batch, center)
 
@@ -395,6 +396,9 @@ def test_cultivation_bank_review_acceptance_and_filing(told):
     assert OutboundEmail.objects.filter(subject=failed.subject).exists()
     passed = Message.objects.get(recipient=applicant, subject__contains="题库审核通过")
     assert "结构合理" in passed.body
+    # A batch is created, not moved: the department is told all the same (engine.announce).
+    proposed = Message.objects.get(recipient=department, subject__startswith="验收批次待")
+    assert "1 个机构" in proposed.body and "N-4.3" in proposed.body
     waiting = Message.objects.filter(recipient=center, subject__startswith="题库待审核")
     assert waiting.count() == 2  # submitted twice: told twice, once each
 
