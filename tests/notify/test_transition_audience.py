@@ -412,3 +412,57 @@ def test_an_undelivered_declaration_is_caught(told, monkeypatch):
     Message.objects.filter(recipient=staff).delete()
     with pytest.raises(AssertionError, match="not in"):
         check_told(told, [("case", "submit")])
+
+
+def test_one_event_tells_an_account_once_and_a_rollback_tells_no_one(
+    told, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A ministry branch's case is received by the provincial center: its staff are both the
+    receiving agency and the province, and one event tells them once. A transition refused
+    midway (a batch with a withdrawn case) leaves no message and no e-mail."""
+    from dataclasses import replace
+
+    from evalorg.applications.workflow import CASES
+    from evalorg.core.workflow import BatchRefused, Channel, Tell
+    from evalorg.institutions.models import Level
+    from tests.factories import InstitutionFactory
+
+    center = province_staff()
+    case = build_application(InstitutionFactory(level=Level.MINISTRY_BRANCH))
+    both = (
+        Tell(AGENCY, "收到：%(institution)s", channel=Channel.IN_APP),
+        Tell(CENTER, "省中心：%(institution)s", channel=Channel.IN_APP),
+    )
+    monkeypatch.setitem(CASES.table, "submit", replace(CASES.table["submit"], tell=both))
+    with time_machine.travel(datetime(2023, 5, 10, 10, 0, tzinfo=SH), tick=False):
+        perform(case, "submit", applicant_of(case))
+    assert case.institution.name in Message.objects.get(recipient=center).subject
+    check_told(told, [])
+
+    staff = CityStaffFactory()
+    panel = panel_with_experts(staff)
+    sent, withdrawn = (
+        perform(
+            assessed_case(staff, panel),
+            "recommend",
+            staff,
+            reason="优",
+        )
+        for _ in range(2)
+    )
+    perform(withdrawn, "withdraw", applicant_of(withdrawn), reason="暂不申请")
+    messages, emails = Message.objects.count(), OutboundEmail.objects.count()
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        time_machine.travel(datetime(2023, 5, 24, 10, 0, tzinfo=SH), tick=False),
+        pytest.raises(BatchRefused),
+    ):
+        send_batch([sent, withdrawn], staff)
+    assert (Message.objects.count(), OutboundEmail.objects.count()) == (messages, emails)
+    assert callbacks == []  # no delivery enqueued either
+
+
+def assessed_case(staff: User, panel: tuple) -> Application:
+    from tests.review.conftest import assessed
+
+    return assessed(staff, panel[0], panel[1], [8, 8, 8])
