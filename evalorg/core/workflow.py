@@ -10,10 +10,11 @@ Registries refuse duplicates: registering an action or a model twice raises at s
 later stage can never silently replace an earlier stage's rule.
 
 Each transition also declares who is told (``tell``: ``Tell``s naming a ``Party`` and a
-``Channel``, or ``Nobody`` with the reason). Each workflow registers how its parties resolve to
-recipients (``Workflow.party``) and what its messages may say of an object
-(``Workflow.describe``); the notify app registers the delivery (``set_delivery``). ``perform``
-tells the declared parties after the new state is saved and audited, in the same transaction.
+``Channel``, or ``Nobody`` with the reason). Apps register, per model, how a party resolves to
+recipients (``register_party``) and what messages may say of an object
+(``register_description``); the notify app registers the delivery (``set_delivery``).
+``perform`` tells the declared parties after the new state is saved and audited, in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ Values = Callable[[Any, dict[str, Any]], dict[str, Any]]
 @dataclass(frozen=True)
 class Tell:
     """One party told of a transition: the subject and body are Chinese templates formatted
-    (``%``) with the object's description (``Workflow.describe``: e.g. ``institution``, ``no``,
+    (``%``) with the object's description (``register_description``: e.g. ``institution``, ``no``,
     ``occupation``, ``level``), ``action`` (the label), ``state`` (the new state's label),
     ``reason`` (the reason given, or ""), ``reason_line`` (``\n理由：…`` or "") and what
     ``values(obj, data)`` adds. ``when(obj, data)`` False: not told this time."""
@@ -224,13 +225,8 @@ class Workflow:
 
     @property
     def parties(self) -> dict[Party, Resolver]:
+        """How each party resolves for this workflow's objects (``register_party``)."""
         return _parties.get(self.model, {})
-
-    def party(self, party: Party, resolver: Resolver) -> None:
-        register_party(self.model, party, resolver)
-
-    def describe(self, describer: Describer) -> None:
-        register_description(self.model, describer)
 
     def register(self, *transitions: Transition) -> None:
         for transition in transitions:
@@ -489,7 +485,7 @@ def _render(
 ) -> list[Notice]:
     told_users: set[Any] = set()
     told_emails: set[str] = set()
-    made = []
+    made: list[Notice] = []
     for declared in tells:
         if declared.when is not None and not declared.when(obj, data):
             continue
@@ -515,7 +511,8 @@ def _render(
                 channel=declared.channel,
                 users=users,
                 emails=emails,
-                subject=str(declared.subject) % values,
+                # one line (an e-mail header), as long as the message rows allow
+                subject=(str(declared.subject) % values).replace("\n", " ")[:200],
                 body=str(declared.body) % values if declared.body else "",
                 url=recipients.url,
             )
