@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evalorg.core.workflow import Workflow, workflows
+from evalorg.core.workflow import Nobody, Transition, Workflow, workflows
 
 HEADER = """# The workflows
 
@@ -14,6 +14,8 @@ and this file disagree. Each arrow is one action: label, then the roles that may
 "batch only" marks an action no page offers case by case (acceptance and filing happen only
 through an acceptance batch the leadership group approved, N-4.3).
 `perform()` in `evalorg/core/workflow.py` is the only code that changes these states.
+Under each diagram, who each action tells and by which channel (its `tell` declaration), or
+why it tells nobody.
 """
 
 TITLES = {
@@ -54,6 +56,20 @@ def mermaid(workflow: Workflow) -> str:
     return "\n".join(lines)
 
 
+def told(transition: Transition) -> str:
+    if isinstance(transition.tell, Nobody):
+        return f"nobody: {transition.tell.why}"
+    if not transition.tell:
+        return "not declared"
+    return ", ".join(f"{t.party} ({t.channel})" for t in transition.tell)
+
+
+def audiences(workflow: Workflow) -> str:
+    lines = ["| action | 中文 | told |", "|---|---|---|"]
+    lines += [f"| `{t.action}` | {t.label} | {told(t)} |" for t in workflow.table.values()]
+    return "\n".join(lines)
+
+
 def title(workflow: Workflow) -> str:
     model = workflow.model
     return TITLES.get(workflow.name, f"## `{model.__name__}.{workflow.state_field}`")
@@ -62,5 +78,5 @@ def title(workflow: Workflow) -> str:
 def document() -> str:
     parts = [HEADER]
     for workflow in workflows():
-        parts += [title(workflow), "", mermaid(workflow)]
+        parts += [title(workflow), "", mermaid(workflow), "", audiences(workflow), ""]
     return "\n".join(parts) + "\n"

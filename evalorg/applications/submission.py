@@ -1,4 +1,7 @@
-"""What happens when a case is submitted, returned or withdrawn (effects of the workflow)."""
+"""What happens when a case is submitted (an effect of the workflow), and who its institution's
+and its receiving agency's accounts are. Who is told of a transition is its ``tell``
+declaration (``applications.workflow``); ``tell_applicant`` serves what is no transition
+(reminders, a defense slot offered)."""
 
 from __future__ import annotations
 
@@ -77,43 +80,3 @@ def on_submitted(application: Application, actor, data: dict) -> None:
     results = data.pop("_eligibility", [])
     application.eligibility = [r.as_dict() for r in results]
     application.needs_review = any(r.outcome == Outcome.NEEDS_REVIEW for r in results)
-    url = reverse("applications:detail", args=[application.pk])
-    city_deadline = application.round.city_assessment_deadline
-    agency = application.receiving_agency.name
-    subject = f"备案申请已提交，受理编号 {application.acknowledgement_no}"
-    body = (
-        f"{application.institution.name}：\n您的{application.get_kind_display()}已提交至{agency}，"
-        f"受理编号 {application.acknowledgement_no}，"
-        f"提交时间 {application.submitted_at:%Y-%m-%d %H:%M}。"
-        "请留意后续审核结果。"
-    )
-    queue_email(applicant_emails(application), subject, body)
-    notify_users(
-        agency_users(application),
-        f"新的备案申请：{application.institution.name}（{application.acknowledgement_no}）",
-        body=f"请在地市评估截止日 {city_deadline:%Y年%m月%d日} 前完成初审。",
-        url=url,
-    )
-
-
-def on_returned(application: Application, actor, data: dict) -> None:
-    reason = data.get("reason", "")
-    city_deadline = application.round.city_assessment_deadline
-    subject = f"备案申请被退回补正（{application.acknowledgement_no}）"
-    body = (
-        f"{application.institution.name}：\n您的申请被{application.receiving_agency.name}退回补正。"
-        f"\n理由：{reason}\n请在 {city_deadline:%Y年%m月%d日}（含当天）"
-        "前修改并重新提交（N-4.1.2）。"
-    )
-    tell_applicant(application, subject, body)
-
-
-def on_withdrawn(application: Application, actor, data: dict) -> None:
-    if application.receiving_agency_id is None:
-        return
-    notify_users(
-        agency_users(application),
-        f"申请已撤回：{application.institution.name}（{application.acknowledgement_no}）",
-        body=data.get("reason", ""),
-        url=reverse("applications:detail", args=[application.pk]),
-    )

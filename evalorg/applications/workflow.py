@@ -21,8 +21,12 @@ from evalorg.core.audit import Audience
 from evalorg.core.workflow import (
     Batch,
     BatchRefused,
+    Channel,
     Guard,
+    Nobody,
+    Party,
     Refusal,
+    Tell,
     Transition,
     TransitionRefused,
     available_actions,
@@ -34,11 +38,12 @@ from evalorg.core.workflow import (
 )
 
 from . import access
+from .audience import register_audiences
 from .eligibility import Outcome, evaluate, input_from_application
 from .materials import missing_required
 from .models import OPEN_STATES, Application, ApplicationOccupation, State
 from .routing import needs_route_choice
-from .submission import on_returned, on_submitted, on_withdrawn
+from .submission import on_submitted
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -63,6 +68,7 @@ __all__ = [
 CASES = define(Application, "state", "case")
 LINES = define(ApplicationOccupation, "status", "occupation_line")
 TABLE = CASES.table
+register_audiences()
 
 
 def register(*transitions: Transition) -> None:
@@ -151,6 +157,41 @@ def route_chosen(application: Application, actor, data: dict) -> Refusal | None:
 
 APPLICANT = frozenset({Role.APPLICANT})
 
+
+def _day(day: date | None) -> str:
+    return f"{day:%Y年%m月%d日}" if day else ""
+
+
+def submission_values(application: Application, data: dict) -> dict:
+    submitted_at = application.submitted_at
+    return {
+        "submitted_at": f"{submitted_at:%Y-%m-%d %H:%M}" if submitted_at else "",
+        "city_deadline": _day(application.round.city_assessment_deadline),
+    }
+
+
+# Told on submit and resubmit (N-4.1.1, N-4.1.2): the institution gets its receipt by e-mail
+# (it sees the page), the receiving agency the new case in-app.
+SUBMITTED = (
+    Tell(
+        Party.APPLICANT,
+        _lazy("备案申请已提交，受理编号 %(no)s"),
+        _lazy(
+            "%(institution)s：\n您的%(kind)s已提交至%(agency)s，受理编号 %(no)s，"
+            "提交时间 %(submitted_at)s。请留意后续审核结果。"
+        ),
+        channel=Channel.EMAIL,
+        values=submission_values,
+    ),
+    Tell(
+        Party.RECEIVING_AGENCY,
+        _lazy("新的备案申请：%(institution)s（%(no)s）"),
+        _lazy("请在地市评估截止日 %(city_deadline)s 前完成初审。"),
+        channel=Channel.IN_APP,
+        values=submission_values,
+    ),
+)
+
 register(
     Transition(
         action="submit",
@@ -169,6 +210,7 @@ register(
         ),
         effects=(on_submitted,),
         audience=Audience.APPLICANT,
+        tell=SUBMITTED,
     ),
     Transition(
         action="return_for_correction",
@@ -178,12 +220,22 @@ register(
         target=State.RETURNED_FOR_CORRECTION,
         roles=Role.REVIEWING_STAFF,
         relation=access.is_receiving_staff,
-        effects=(on_returned,),
         needs_reason=True,
         style="warning",
         audit_fields=("reason", "items"),
         audience=Audience.APPLICANT,
         reason_to_applicant=True,
+        tell=(
+            Tell(
+                Party.APPLICANT,
+                _lazy("备案申请被退回补正（%(no)s）"),
+                _lazy(
+                    "%(institution)s：\n您的申请被%(agency)s退回补正。\n理由：%(reason)s\n"
+                    "请在 %(city_deadline)s（含当天）前修改并重新提交（N-4.1.2）。"
+                ),
+                values=submission_values,
+            ),
+        ),
     ),
     Transition(
         action="resubmit",
@@ -201,6 +253,7 @@ register(
         ),
         effects=(on_submitted,),
         audience=Audience.APPLICANT,
+        tell=SUBMITTED,
     ),
     Transition(
         action="withdraw",
@@ -210,11 +263,19 @@ register(
         target=State.WITHDRAWN,
         roles=APPLICANT,
         relation=access.is_own,
-        effects=(on_withdrawn,),
         needs_reason=True,
         style="outline-danger",
         audience=Audience.APPLICANT,
         reason_to_applicant=True,
+        # A draft has no receiving agency: then nobody is told.
+        tell=(
+            Tell(
+                Party.RECEIVING_AGENCY,
+                _lazy("申请已撤回：%(institution)s（%(no)s）"),
+                _lazy("%(reason)s"),
+                channel=Channel.IN_APP,
+            ),
+        ),
     ),
 )
 
@@ -233,6 +294,22 @@ def line_applicant(line: Line, user) -> bool:
 
 def line_receiving_staff(line: Line, user) -> bool:
     return access.is_receiving_staff(line.application, user)
+
+
+def review_comments(line: Line, data: dict) -> dict:
+    """The reviewers' comments on a question bank, when they gave any."""
+    reason = str(data.get("reason", "") or "").strip()
+    return {"comments": _("\n审核意见：%(r)s") % {"r": reason} if reason else ""}
+
+
+def waiting_for_batch(line: Line, data: dict) -> dict:
+    """An eliminated line of a case still cultivating: its passed lines wait for a batch."""
+    waiting = line.application.state == State.CULTIVATING
+    note = _(
+        "\n题库通过审核的职业（工种）待列入验收批次、经省职业技能等级认定工作领导小组"
+        "同意后予以备案（N-4.3）。"
+    )
+    return {"waiting": note if waiting else ""}
 
 
 def case_cultivating(line: Line, actor, data: dict) -> Refusal | None:
@@ -254,6 +331,16 @@ register_line(
         style="outline-danger",
         audience=Audience.APPLICANT,
         reason_to_applicant=True,
+        tell=(
+            Tell(
+                Party.APPLICANT,
+                _lazy("申报职业（工种）已排除：%(occupation)s（%(level)s）"),
+                _lazy(
+                    "%(institution)s：\n贵机构申请（%(no)s）中的%(occupation)s（%(level)s）"
+                    "经%(agency)s审核予以排除，不再参加本轮遴选。%(reason_line)s"
+                ),
+            ),
+        ),
     ),
     Transition(
         action="start_cultivation",
@@ -263,6 +350,9 @@ register_line(
         roles=SYSTEM | PROVINCE,
         guards=(case_cultivating,),
         audience=Audience.APPLICANT,
+        tell=Nobody(
+            "Moved with its case (end_publicity, fast_track), whose message gives the period."
+        ),
     ),
     Transition(
         action="submit_bank",
@@ -273,6 +363,14 @@ register_line(
         roles=APPLICANT,
         relation=line_applicant,
         audience=Audience.APPLICANT,
+        tell=(
+            Tell(
+                Party.PROVINCE,
+                _lazy("题库待审核：%(institution)s %(occupation)s（%(level)s）"),
+                _lazy("%(institution)s（%(no)s）已提交%(occupation)s（%(level)s）的题库，请审核。"),
+                channel=Channel.IN_APP,
+            ),
+        ),
     ),
     Transition(
         action="pass_bank",
@@ -283,6 +381,18 @@ register_line(
         roles=PROVINCE,
         style="success",
         audience=Audience.APPLICANT,
+        reason_to_applicant=True,
+        tell=(
+            Tell(
+                Party.APPLICANT,
+                _lazy("题库审核通过：%(occupation)s（%(level)s）"),
+                _lazy(
+                    "%(institution)s：\n贵机构%(occupation)s（%(level)s）的题库已通过"
+                    "省职业技能服务指导中心审核，待列入验收批次（N-4.3）。%(comments)s"
+                ),
+                values=review_comments,
+            ),
+        ),
     ),
     Transition(
         action="fail_bank",
@@ -295,6 +405,18 @@ register_line(
         style="warning",
         audience=Audience.APPLICANT,
         reason_to_applicant=True,
+        tell=(
+            Tell(
+                Party.APPLICANT,
+                _lazy("题库审核未通过：%(occupation)s（%(level)s）"),
+                _lazy(
+                    "%(institution)s：\n贵机构%(occupation)s（%(level)s）的题库未通过"
+                    "省职业技能服务指导中心审核，请按审核意见修改后在培育辅导期内重新提交"
+                    "（N-4.3）。%(comments)s"
+                ),
+                values=review_comments,
+            ),
+        ),
     ),
     Transition(
         action="file",
@@ -305,6 +427,7 @@ register_line(
         roles=PROVINCE,
         style="success",
         audience=Audience.APPLICANT,
+        tell=Nobody("Filed with its case: file_case's message lists the filed lines."),
     ),
     Transition(
         action="eliminate",
@@ -317,5 +440,15 @@ register_line(
         roles=SYSTEM,
         audience=Audience.APPLICANT,
         reason_to_applicant=True,
+        tell=(
+            Tell(
+                Party.APPLICANT,
+                _lazy("职业（工种）自然淘汰：%(occupation)s（%(level)s）"),
+                _lazy(
+                    "%(institution)s：\n贵机构的%(occupation)s（%(level)s）：%(reason)s%(waiting)s"
+                ),
+                values=waiting_for_batch,
+            ),
+        ),
     ),
 )

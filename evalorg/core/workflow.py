@@ -8,6 +8,13 @@ moves a batch all or nothing, with one batch id in every audit event of the batc
 
 Registries refuse duplicates: registering an action or a model twice raises at start-up, so a
 later stage can never silently replace an earlier stage's rule.
+
+Each transition also declares who is told (``tell``: ``Tell``s naming a ``Party`` and a
+``Channel``, or ``Nobody`` with the reason). Apps register, per model, how a party resolves to
+recipients (``register_party``) and what messages may say of an object
+(``register_description``); the notify app registers the delivery (``set_delivery``).
+``perform`` tells the declared parties after the new state is saved and audited, in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -17,7 +24,8 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
@@ -25,6 +33,9 @@ from django.utils.translation import gettext as _
 
 from . import audit
 from .audit import Audience
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 Guard = Callable[[Any, Any, dict[str, Any]], "Refusal | list[Refusal] | None"]
 Effect = Callable[[Any, Any, dict[str, Any]], None]
@@ -69,6 +80,109 @@ def anyone(obj: Any, user: Any) -> bool:
     return True
 
 
+# ---- who is told (SPEC §5: every transition "queues the notifications") -----------------------
+
+
+class Party(StrEnum):
+    """Whom a transition may tell; each workflow resolves the parties it uses to recipients."""
+
+    APPLICANT = "applicant"
+    RECEIVING_AGENCY = "receiving_agency"
+    PROVINCE = "province"
+    DEPARTMENT = "department"
+    EXPERTS = "experts"
+    OBJECTOR = "objector"
+
+
+class Channel(StrEnum):
+    IN_APP = "in_app"
+    EMAIL = "email"
+    BOTH = "both"
+
+    @property
+    def in_app(self) -> bool:
+        return self in (Channel.IN_APP, Channel.BOTH)
+
+    @property
+    def email(self) -> bool:
+        return self in (Channel.EMAIL, Channel.BOTH)
+
+
+Values = Callable[[Any, dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Tell:
+    """One party told of a transition: the subject and body are Chinese templates formatted
+    (``%``) with the object's description (``register_description``: e.g. ``institution``, ``no``,
+    ``occupation``, ``level``), ``action`` (the label), ``state`` (the new state's label),
+    ``reason`` (the reason given, or ""), ``reason_line`` (``\n理由：…`` or "") and what
+    ``values(obj, data)`` adds. ``when(obj, data)`` False: not told this time."""
+
+    party: Party
+    subject: StrOrPromise
+    body: StrOrPromise = ""
+    channel: Channel = Channel.BOTH
+    values: Values | None = None
+    when: Callable[[Any, dict[str, Any]], bool] | None = None
+
+
+@dataclass(frozen=True)
+class Nobody:
+    """The declaration of a transition that tells no one, with the reason (for the reader and
+    the audience test, which tells "nobody" from "forgotten")."""
+
+    why: str
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Who a party is for one object: accounts told in-app (linked to ``url``) and addresses
+    e-mailed (accounts' addresses are the resolver's to add)."""
+
+    users: list[Any] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message of one event, as the delivery receives it."""
+
+    party: Party
+    channel: Channel
+    users: list[Any]
+    emails: list[str]
+    subject: str
+    body: str
+    url: str
+
+
+Resolver = Callable[[Any], Recipients]
+Describer = Callable[[Any], dict[str, Any]]
+Delivery = Callable[[list[Notice]], None]
+
+# Keyed by model, not by workflow: an app may resolve the parties of another app's records
+# without importing the module that defines their workflow (nor depending on its order).
+_parties: dict[type[models.Model], dict[Party, Resolver]] = {}
+_describers: dict[type[models.Model], Describer] = {}
+
+
+def register_party(model: type[models.Model], party: Party, resolver: Resolver) -> None:
+    """How ``party`` resolves to recipients for an object of ``model`` (once per party)."""
+    resolvers = _parties.setdefault(model, {})
+    if party in resolvers:
+        raise ImproperlyConfigured(f"{model.__name__}: party {party!r} is resolved twice.")
+    resolvers[party] = resolver
+
+
+def register_description(model: type[models.Model], describer: Describer) -> None:
+    """What messages may say of an object of ``model`` (template values: institution…)."""
+    if model in _describers:
+        raise ImproperlyConfigured(f"{model.__name__} is described twice.")
+    _describers[model] = describer
+
+
 @dataclass(frozen=True)
 class Transition:
     action: str
@@ -96,6 +210,8 @@ class Transition:
     # False for an action only a batch performs (acceptance and filing, N-4.3: through an
     # approved acceptance batch); ``perform`` still checks it, its guards refuse outside one.
     offered: bool = True
+    # Who is told, and how: ``Tell``s, or ``Nobody(why)``. None is "not declared" (a test fails).
+    tell: tuple[Tell, ...] | Nobody | None = None
 
 
 @dataclass
@@ -106,6 +222,11 @@ class Workflow:
     state_field: str
     name: str
     table: dict[str, Transition] = field(default_factory=dict)
+
+    @property
+    def parties(self) -> dict[Party, Resolver]:
+        """How each party resolves for this workflow's objects (``register_party``)."""
+        return _parties.get(self.model, {})
 
     def register(self, *transitions: Transition) -> None:
         for transition in transitions:
@@ -138,6 +259,14 @@ class Workflow:
 
 _workflows: dict[type[models.Model], Workflow] = {}
 _batch: contextvars.ContextVar[str | None] = contextvars.ContextVar("workflow_batch", default=None)
+_delivery: list[Delivery] = []
+
+
+def set_delivery(delivery: Delivery) -> None:
+    """The notify app's delivery of the notices ``perform`` makes (registered once)."""
+    if _delivery:
+        raise ImproperlyConfigured("The workflow's delivery is registered twice.")
+    _delivery.append(delivery)
 
 
 def define(model: type[models.Model], state_field: str, name: str) -> Workflow:
@@ -304,7 +433,113 @@ def perform(obj: Any, action: str, actor: Any, **data: Any) -> Any:
         )
         for effect in transition.after:
             effect(locked, actor, data)
+        tell(workflow, transition, locked, data)
     return locked
+
+
+# ---- telling the parties ----------------------------------------------------------------------
+
+
+def _reason_line(reason: str) -> str:
+    return _("\n理由：%(reason)s") % {"reason": reason} if reason else ""
+
+
+def message_values(
+    workflow: Workflow, transition: Transition, obj: Any, data: dict[str, Any]
+) -> dict[str, Any]:
+    """The values every template of ``transition`` may use for ``obj``."""
+    return _values(workflow, str(transition.label), obj, data)
+
+
+def _values(workflow: Workflow, label: str, obj: Any, data: dict[str, Any]) -> dict[str, Any]:
+    reason = str(data.get("reason", "") or "").strip()
+    values: dict[str, Any] = {
+        "action": label,
+        "state": workflow.state_label(obj),
+        "reason": reason,
+        "reason_line": _reason_line(reason),
+    }
+    if describer := _describers.get(workflow.model):
+        values.update(describer(obj))
+    return values
+
+
+def notices(
+    workflow: Workflow, transition: Transition, obj: Any, data: dict[str, Any]
+) -> list[Notice]:
+    """The messages of one event: each declared party once, and no account or address told
+    twice (a city staff member who is also the receiving agency gets one message)."""
+    if not isinstance(transition.tell, tuple) or not transition.tell:
+        return []
+    base = message_values(workflow, transition, obj, data)
+    return _render(workflow, transition.action, transition.tell, obj, data, base)
+
+
+def _render(
+    workflow: Workflow,
+    event: str,
+    tells: tuple[Tell, ...],
+    obj: Any,
+    data: dict[str, Any],
+    base: dict[str, Any],
+) -> list[Notice]:
+    told_users: set[Any] = set()
+    told_emails: set[str] = set()
+    made: list[Notice] = []
+    for declared in tells:
+        if declared.when is not None and not declared.when(obj, data):
+            continue
+        resolver = workflow.parties.get(declared.party)
+        if resolver is None:
+            raise ImproperlyConfigured(
+                f"Workflow {workflow.name}: {event!r} tells {declared.party!r}, "
+                "which it does not resolve."
+            )
+        recipients = resolver(obj)
+        values = base | (declared.values(obj, data) if declared.values else {})
+        users = [u for u in recipients.users if u.pk not in told_users]
+        emails = sorted({e for e in recipients.emails if e and e not in told_emails})
+        users = users if declared.channel.in_app else []
+        emails = emails if declared.channel.email else []
+        if not users and not emails:
+            continue
+        told_users.update(u.pk for u in users)
+        told_emails.update(emails)
+        made.append(
+            Notice(
+                party=declared.party,
+                channel=declared.channel,
+                users=users,
+                emails=emails,
+                # one line (an e-mail header), as long as the message rows allow
+                subject=(str(declared.subject) % values).replace("\n", " ")[:200],
+                body=str(declared.body) % values if declared.body else "",
+                url=recipients.url,
+            )
+        )
+    return made
+
+
+def tell(workflow: Workflow, transition: Transition, obj: Any, data: dict[str, Any]) -> None:
+    """Tell the parties ``transition`` declares (in the caller's transaction)."""
+    _deliver(notices(workflow, transition, obj, data))
+
+
+def announce(obj: Any, *tells: Tell, **data: Any) -> None:
+    """Tell parties of an event on ``obj`` that is no transition (a record created in its
+    first state, e.g. an acceptance batch proposed), with the same resolvers, templates and
+    delivery as a transition's ``tell`` (``action`` is empty)."""
+    workflow = workflow_of(obj)
+    base = _values(workflow, "", obj, data)
+    _deliver(_render(workflow, "(announce)", tells, obj, data, base))
+
+
+def _deliver(made: list[Notice]) -> None:
+    if not made:
+        return
+    if not _delivery:
+        raise ImproperlyConfigured("No delivery registered for the workflow's notices.")
+    _delivery[0](made)
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,7 @@ def sweep_left_lines(system) -> int:
     """Lines still unfinished after the period of a case not eliminated with them: still
     cultivating with a passed line (waiting for an acceptance batch), filed or accepted early
     for other lines, withdrawn. Eliminated like the case's own would have been at the end
-    (N-4.2, N-4.3), and the institution told. Returns how many."""
+    (N-4.2, N-4.3), each line's ``eliminate`` telling the institution. Returns how many."""
     unfinished = ApplicationOccupation.objects.filter(
         application=OuterRef("application"), status__in=UNFINISHED
     )
@@ -137,31 +137,5 @@ def sweep_left_lines(system) -> int:
     for period in periods:
         if not clock.is_past(period.last_day):
             continue
-        names = eliminate_lines(period.application, system, period)
-        _tell_lines_eliminated(period, names)
-        count += len(names)
+        count += len(eliminate_lines(period.application, system, period))
     return count
-
-
-def _tell_lines_eliminated(period: CultivationPeriod, names: list[str]) -> None:
-    application = period.application
-    tell_institution(
-        application,
-        _("贵机构未通过题库审核的职业（工种）予以自然淘汰"),
-        _(
-            "%(name)s：\n贵机构的培育辅导期（%(start)s 至 %(last)s）已届满。"
-            "期内题库未通过审核的职业（工种）予以自然淘汰，不纳入备案（N-4.3）：%(lines)s%(waiting)s"
-        )
-        % {
-            "name": application.institution.name,
-            "start": f"{period.starts_on:%Y年%m月%d日}",
-            "last": f"{period.last_day:%Y年%m月%d日}",
-            "lines": "、".join(names),
-            "waiting": _(
-                "\n题库通过审核的职业（工种）待列入验收批次、经省职业技能等级认定工作领导小组"
-                "同意后予以备案（N-4.3）。"
-            )
-            if application.state == State.CULTIVATING
-            else "",
-        },
-    )

@@ -6,14 +6,15 @@ has at least one occupation whose question bank was reviewed and filed (N-2.2)."
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Role
 from evalorg.applications import access
 from evalorg.applications.models import Application, ApplicationOccupation, Kind, State
-from evalorg.applications.submission import tell_applicant
 from evalorg.applications.workflow import Refusal, Transition, register
 from evalorg.core import clock
 from evalorg.core.audit import Audience
+from evalorg.core.workflow import Party, Tell
 from evalorg.institutions.models import ChainLeaderDesignation
 
 from .services import start_cultivation
@@ -50,17 +51,23 @@ def expansion_from_a_filed_unit(application: Application, actor, data: dict) -> 
 
 
 def begin_now(application: Application, actor, data: dict) -> None:
-    period = start_cultivation(application, clock.today())
-    subject = _("贵机构已直接进入培育辅导期（%(no)s）") % {"no": application.acknowledgement_no}
-    body = _(
-        "%(name)s：\n贵机构为链主培育单位，申请经初审通过后直接进入培育辅导期（N-4.1.4），"
+    data["_period"] = start_cultivation(application, clock.today())
+
+
+def period_values(application: Application, data: dict) -> dict:
+    period = data["_period"]
+    return {"start": f"{period.starts_on:%Y年%m月%d日}", "last": f"{period.last_day:%Y年%m月%d日}"}
+
+
+TELL_FAST_TRACKED = Tell(
+    Party.APPLICANT,
+    _lazy("贵机构已直接进入培育辅导期（%(no)s）"),
+    _lazy(
+        "%(institution)s：\n贵机构为链主培育单位，申请经初审通过后直接进入培育辅导期（N-4.1.4），"
         "自 %(start)s 起，最后一天为 %(last)s。"
-    ) % {
-        "name": application.institution.name,
-        "start": f"{period.starts_on:%Y年%m月%d日}",
-        "last": f"{period.last_day:%Y年%m月%d日}",
-    }
-    tell_applicant(application, subject, body)
+    ),
+    values=period_values,
+)
 
 
 def register_fast_track() -> None:
@@ -77,5 +84,6 @@ def register_fast_track() -> None:
             after=(begin_now,),
             style="success",
             audience=Audience.APPLICANT,
+            tell=(TELL_FAST_TRACKED,),
         )
     )

@@ -19,7 +19,15 @@ from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import State
 from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
-from evalorg.core.workflow import Refusal, Transition, TransitionRefused, allows, define, perform
+from evalorg.core.workflow import (
+    Nobody,
+    Refusal,
+    Transition,
+    TransitionRefused,
+    allows,
+    define,
+    perform,
+)
 from evalorg.institutions.models import Institution
 
 from .models import TrainingAttendance, TrainingSession
@@ -80,6 +88,7 @@ HOLD = Transition(
     guards=(day_has_come,),
     audit_fields=("institution",),
     audience=Audience.STAFF,
+    tell=Nobody("The organiser records its own session's attendance; it concerns no one else."),
 )
 
 

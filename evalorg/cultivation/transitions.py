@@ -16,15 +16,16 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Role, User
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.applications.workflow import Refusal, Transition, perform, register
 from evalorg.core import clock
 from evalorg.core.audit import Audience
+from evalorg.core.workflow import Party, Tell
 
 from .models import CultivationPeriod
-from .notifications import tell_institution
 
 CLAUSE = "N-4.3"
 SYSTEM = frozenset({Role.SYSTEM})
@@ -88,27 +89,23 @@ def eliminate_unfinished_lines(application: Application, actor: User, data: dict
     data["_eliminated"] = eliminate_lines(application, actor, data["_period"])
 
 
-def _line_list(names: list[str]) -> str:
-    return "、".join(names) if names else _("无")
-
-
-def tell_eliminated(application: Application, actor: User, data: dict[str, Any]) -> None:
+def period_values(application: Application, data: dict[str, Any]) -> dict[str, Any]:
     period = data["_period"]
-    tell_institution(
-        application,
-        _("贵机构培育辅导期届满，予以自然淘汰"),
-        _(
-            "%(name)s：\n贵机构的培育辅导期（%(start)s 至 %(last)s）已届满，"
-            "期内没有职业（工种）的题库通过审核。根据通知要求（N-4.3），"
-            "对贵机构实行自然淘汰，不纳入备案公布名单。\n淘汰的职业（工种）：%(lines)s"
-        )
-        % {
-            "name": application.institution.name,
-            "start": _day(period.starts_on),
-            "last": _day(period.last_day),
-            "lines": _line_list(data.get("_eliminated", [])),
-        },
-    )
+    return {"start": _day(period.starts_on), "last": _day(period.last_day)}
+
+
+# Each eliminated line is told by its own ``eliminate`` (naming its occupation and level); the
+# case's message is about the institution.
+TELL_ELIMINATED = Tell(
+    Party.APPLICANT,
+    _lazy("贵机构培育辅导期届满，予以自然淘汰"),
+    _lazy(
+        "%(institution)s：\n贵机构的培育辅导期（%(start)s 至 %(last)s）已届满，"
+        "期内没有职业（工种）的题库通过审核。根据通知要求（N-4.3），"
+        "对贵机构实行自然淘汰，不纳入备案公布名单。"
+    ),
+    values=period_values,
+)
 
 
 ELIMINATE = Transition(
@@ -119,10 +116,11 @@ ELIMINATE = Transition(
     target=State.ELIMINATED,
     roles=SYSTEM,
     guards=(period_over, no_line_passed),
-    after=(eliminate_unfinished_lines, tell_eliminated),
+    after=(eliminate_unfinished_lines,),
     style="danger",
     audience=Audience.APPLICANT,
     reason_to_applicant=True,
+    tell=(TELL_ELIMINATED,),
 )
 
 

@@ -17,11 +17,13 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.applications.workflow import Batch, Refusal, TransitionRefused, perform
 from evalorg.core import audit
 from evalorg.core.files import atomic_uploads
+from evalorg.core.workflow import Channel, Party, Tell, announce
 from evalorg.rounds.models import Round
 from evalorg.selection.leadership import APPROVALS, Tick, propose, record_decision
 from evalorg.selection.models import LeadershipApproval, LeadershipApprovalEntry
@@ -74,6 +76,18 @@ def candidates(round_: Round | None = None) -> QuerySet[Application]:
     )
 
 
+TELL_PROPOSED = Tell(
+    Party.DEPARTMENT,
+    _lazy("验收批次待领导小组审定：%(title)s"),
+    _lazy(
+        "省职业技能服务指导中心已提出验收批次“%(title)s”（%(count)s 个机构），"
+        "请报省职业技能等级认定工作领导小组审定后记录审定结果（N-4.3）。"
+    ),
+    channel=Channel.IN_APP,
+    values=lambda batch, data: {"count": data["count"]},
+)
+
+
 def create_batch(
     round_: Round, title: str, applications: list[Application], user
 ) -> LeadershipApproval:
@@ -96,6 +110,9 @@ def create_batch(
             actor=user,
             data={"round": round_.pk, "title": title, "cases": [a.pk for a in applications]},
         )
+        # No transition (a batch is created proposed): the department is told all the same,
+        # the engine's way (issue 19: "a new batch tells nobody").
+        announce(batch, TELL_PROPOSED, count=len(applications))
     return batch
 
 

@@ -1,25 +1,43 @@
-"""Telling the organization that it is filed (in-app and e-mail)."""
+"""What the organization is told when it is accepted and filed (the ``tell`` declarations of
+``accept`` and ``file_case``, in-app and e-mail)."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.applications.models import Application
-from evalorg.applications.submission import tell_applicant
+from evalorg.core.workflow import Party, Tell
 
 
-def announce_filing(application: Application, actor, data: dict) -> None:
+def letter_values(application: Application, data: dict[str, Any]) -> dict[str, Any]:
     letter = application.filing_letter
-    subject = _("贵机构已备案为社会培训评价组织（%(no)s）") % {"no": letter.number}
-    body = _(
-        "%(name)s：\n经验收，贵机构已备案为社会培训评价组织（N-4.3），备案函编号 %(no)s，"
-        "备案日期 %(on)s，有效期至 %(until)s。\n备案职业（工种）及等级：%(occupations)s\n"
-        "备案函（Word 和 PDF）可在申请详情页下载。"
-    ) % {
-        "name": application.institution.name,
-        "no": letter.number,
+    return {
+        "letter_no": letter.number,
         "on": f"{letter.issued_on:%Y年%m月%d日}",
         "until": f"{letter.valid_until:%Y年%m月%d日}",
         "occupations": "；".join(f"{o['name']}（{o['level_label']}）" for o in letter.occupations),
     }
-    tell_applicant(application, subject, body)
+
+
+TELL_ACCEPTED = Tell(
+    Party.APPLICANT,
+    _lazy("贵机构已通过验收（%(no)s）"),
+    _lazy(
+        "%(institution)s：\n经省职业技能等级认定工作领导小组审定同意，贵机构已通过验收（N-4.3），"
+        "备案函将由省职业技能服务指导中心出具。"
+    ),
+)
+
+TELL_FILED = Tell(
+    Party.APPLICANT,
+    _lazy("贵机构已备案为社会培训评价组织（%(letter_no)s）"),
+    _lazy(
+        "%(institution)s：\n经验收，贵机构已备案为社会培训评价组织（N-4.3），"
+        "备案函编号 %(letter_no)s，备案日期 %(on)s，有效期至 %(until)s。\n"
+        "备案职业（工种）及等级：%(occupations)s\n"
+        "备案函（Word 和 PDF）可在申请详情页下载。"
+    ),
+    values=letter_values,
+)

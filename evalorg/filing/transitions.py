@@ -22,7 +22,7 @@ from evalorg.applications.models import Application, ApplicationOccupation, Stat
 from evalorg.applications.workflow import Refusal, Transition, register
 from evalorg.core.audit import Audience
 
-from .notifications import announce_filing
+from .notifications import TELL_ACCEPTED, TELL_FILED
 
 if TYPE_CHECKING:
     from evalorg.selection.models import LeadershipApproval, LeadershipApprovalEntry
@@ -94,6 +94,7 @@ def register_filing_transitions() -> None:
             style="success",
             audience=Audience.APPLICANT,
             offered=False,
+            tell=(TELL_ACCEPTED,),
         ),
         Transition(
             action="file_case",
@@ -103,10 +104,10 @@ def register_filing_transitions() -> None:
             target=State.FILED,
             roles=PROVINCE,
             guards=(approved_in_batch, has_letter),
-            after=(announce_filing,),
             style="success",
             audit_fields=("letter", "docx_sha256", "pdf_sha256"),
             audience=Audience.APPLICANT,
             offered=False,
+            tell=(TELL_FILED,),
         ),
     )

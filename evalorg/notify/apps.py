@@ -11,8 +11,11 @@ class NotifyConfig(AppConfig):
         from evalorg.accounts.models import Role
         from evalorg.accounts.navigation import NavItem, register_dashboard, register_nav
         from evalorg.core.sweeps import register_sweep
+        from evalorg.core.workflow import set_delivery
 
-        from .services import sweep_outbox, unread_count
+        from .services import deliver, sweep_outbox, unread_count
+
+        set_delivery(deliver)
 
         register_sweep("outbox", sweep_outbox)
         from .dashboard import recent_messages

@@ -7,12 +7,15 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from evalorg.core.workflow import Notice
+
 from .models import Message, OutboundEmail
 from .outbox import MAX_ATTEMPTS, release_stale_claims, send_outbox, waiting_count
 from .tasks import deliver_outbox
 
 __all__ = [
     "MAX_ATTEMPTS",
+    "deliver",
     "notify_users",
     "queue_email",
     "send_outbox",
@@ -54,3 +57,13 @@ def sweep_outbox() -> str:
     if waiting:
         enqueue_delivery()
     return f"stale claims requeued {requeued}, given up {given_up}; queued {waiting}"
+
+
+def deliver(notices: list[Notice]) -> None:
+    """The workflow's delivery (``core.workflow.set_delivery``): in-app messages now, in the
+    transition's transaction; e-mails through the outbox, sent only once it commits."""
+    for notice in notices:
+        if notice.users:
+            notify_users(notice.users, notice.subject, body=notice.body, url=notice.url)
+        if notice.emails:
+            queue_email(notice.emails, notice.subject, notice.body)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Role, User
 from evalorg.applications.models import Application, State
@@ -15,17 +16,18 @@ from evalorg.applications.workflow import Refusal, Transition, perform_many, reg
 from evalorg.core import clock
 from evalorg.core.audit import Audience
 from evalorg.core.clock import CalendarYearMissing
-from evalorg.core.workflow import define
+from evalorg.core.workflow import Channel, Nobody, Party, Tell, define
 
 from .lookups import notice_of, open_objections, upheld_objections
 from .models import NoticeEntry, Objection, PublicityNotice, publicity_end
-from .notifications import tell_institution, tell_objector
+from .notifications import register_objector
 
 CLAUSE = "N-4.1.3"
 PROVINCE = frozenset({Role.PROVINCE_STAFF})
 SYSTEM_OR_PROVINCE = frozenset({Role.SYSTEM, Role.PROVINCE_STAFF})
 NOTICES = define(PublicityNotice, "status", "publicity_notice")
 OBJECTIONS = define(Objection, "status", "objection")
+register_objector()
 
 
 def _notice(application: Application, data: dict[str, Any]) -> PublicityNotice | None:
@@ -110,21 +112,13 @@ def has_upheld_objection(
 # ---- effects --------------------------------------------------------------------------------
 
 
-def announce_publicity(application: Application, actor: User, data: dict[str, Any]) -> None:
-    notice = PublicityNotice.objects.get(pk=data["notice"])
-    tell_institution(
-        application,
-        _("贵机构已进入公示（%(start)s 至 %(end)s）") % _dates(notice),
-        _(
-            "贵机构已列入“%(title)s”，公示期为 %(start)s 至 %(end)s。"
-            "公示期满无异议的，次日进入培育辅导期。"
-        )
-        % {"title": notice.title, **_dates(notice)},
-    )
-
-
 def _dates(notice: PublicityNotice) -> dict[str, str]:
     return {"start": f"{notice.starts_on:%Y年%m月%d日}", "end": f"{notice.ends_on:%Y年%m月%d日}"}
+
+
+def notice_values(application: Application, data: dict[str, Any]) -> dict[str, Any]:
+    notice = PublicityNotice.objects.get(pk=data["notice"])
+    return {"title": notice.title, **_dates(notice)}
 
 
 def begin_cultivation(application: Application, actor: User, data: dict[str, Any]) -> None:
@@ -134,27 +128,12 @@ def begin_cultivation(application: Application, actor: User, data: dict[str, Any
 
     notice = _notice(application, data)  # the guard period_over found it
     starts_on = max(notice.ends_on + timedelta(days=1), clock.today())  # type: ignore[union-attr]
-    period = start_cultivation(application, starts_on)
-    tell_institution(
-        application,
-        _("贵机构公示期满，已进入培育辅导期"),
-        _(
-            "公示期满无异议，贵机构自 %(start)s 起进入培育辅导期，"
-            "培育期最后一天为 %(last)s（N-4.2）。"
-        )
-        % {"start": f"{period.starts_on:%Y年%m月%d日}", "last": f"{period.last_day:%Y年%m月%d日}"},
-    )
+    data["_period"] = start_cultivation(application, starts_on)
 
 
-def announce_upheld(application: Application, actor: User, data: dict[str, Any]) -> None:
-    tell_institution(
-        application,
-        _("公示期间针对贵机构的异议成立"),
-        _(
-            "公示期间针对贵机构的异议经核实成立，贵机构不列入培育辅导对象（N-4.1.3）。\n理由：%(reason)s"
-        )
-        % {"reason": data.get("reason", "")},
-    )
+def period_values(application: Application, data: dict[str, Any]) -> dict[str, Any]:
+    period = data["_period"]
+    return {"start": f"{period.starts_on:%Y年%m月%d日}", "last": f"{period.last_day:%Y年%m月%d日}"}
 
 
 CASE_TRANSITIONS = (
@@ -165,9 +144,19 @@ CASE_TRANSITIONS = (
         target=State.IN_PUBLICITY,
         roles=PROVINCE,
         guards=(approved_by_leadership, on_this_notice),
-        after=(announce_publicity,),
         audit_fields=("notice",),
         audience=Audience.APPLICANT,
+        tell=(
+            Tell(
+                Party.APPLICANT,
+                _lazy("贵机构已进入公示（%(start)s 至 %(end)s）"),
+                _lazy(
+                    "贵机构已列入“%(title)s”，公示期为 %(start)s 至 %(end)s。"
+                    "公示期满无异议的，次日进入培育辅导期。"
+                ),
+                values=notice_values,
+            ),
+        ),
     ),
     Transition(
         action="end_publicity",
@@ -179,6 +168,17 @@ CASE_TRANSITIONS = (
         after=(begin_cultivation,),
         style="success",
         audience=Audience.APPLICANT,
+        tell=(
+            Tell(
+                Party.APPLICANT,
+                _lazy("贵机构公示期满，已进入培育辅导期"),
+                _lazy(
+                    "公示期满无异议，贵机构自 %(start)s 起进入培育辅导期，"
+                    "培育期最后一天为 %(last)s（N-4.2）。"
+                ),
+                values=period_values,
+            ),
+        ),
     ),
     Transition(
         action="uphold_objection",
@@ -188,11 +188,20 @@ CASE_TRANSITIONS = (
         target=State.OBJECTION_UPHELD,
         roles=SYSTEM_OR_PROVINCE,
         guards=(period_over, no_open_objection, has_upheld_objection),
-        after=(announce_upheld,),
         needs_reason=True,
         style="danger",
         audience=Audience.APPLICANT,
         reason_to_applicant=True,
+        tell=(
+            Tell(
+                Party.APPLICANT,
+                _lazy("公示期间针对贵机构的异议成立"),
+                _lazy(
+                    "公示期间针对贵机构的异议经核实成立，贵机构不列入培育辅导对象（N-4.1.3）。"
+                    "\n理由：%(reason)s"
+                ),
+            ),
+        ),
     ),
 )
 
@@ -212,8 +221,15 @@ def stamp_resolution(objection: Objection, actor: User, data: dict[str, Any]) ->
     objection.resolved_at = clock.now()
 
 
-def notify_objector(objection: Objection, actor: User, data: dict[str, Any]) -> None:
-    tell_objector(objection)
+TELL_OBJECTOR = Tell(
+    Party.OBJECTOR,
+    _lazy("您反映的异议（%(no)s）已办结"),
+    _lazy(
+        "%(name)s：\n\n您于%(at)s对公示机构“%(org)s”提出的异议（受理编号 %(no)s）已办结。\n"
+        "处理结果：%(state)s\n处理意见：%(reason)s\n\n广东省职业技能服务指导中心"
+    ),
+    channel=Channel.EMAIL,
+)
 
 
 OBJECTION_TRANSITIONS = (
@@ -225,6 +241,7 @@ OBJECTION_TRANSITIONS = (
         target=Objection.Status.INVESTIGATING,
         roles=PROVINCE,
         guards=(case_in_publicity,),
+        tell=Nobody("The objector is told the outcome (uphold, dismiss), not each step."),
     ),
     Transition(
         action="uphold",
@@ -235,9 +252,9 @@ OBJECTION_TRANSITIONS = (
         roles=PROVINCE,
         guards=(case_in_publicity,),
         effects=(stamp_resolution,),
-        after=(notify_objector,),
         needs_reason=True,
         style="danger",
+        tell=(TELL_OBJECTOR,),
     ),
     Transition(
         action="dismiss",
@@ -248,9 +265,9 @@ OBJECTION_TRANSITIONS = (
         roles=PROVINCE,
         guards=(case_in_publicity,),
         effects=(stamp_resolution,),
-        after=(notify_objector,),
         needs_reason=True,
         style="success",
+        tell=(TELL_OBJECTOR,),
     ),
 )
 
@@ -329,6 +346,7 @@ NOTICE_TRANSITIONS = (
         effects=(stamp_published, lock_listed_cases),
         after=(publish_listed_cases,),
         audience=Audience.STAFF,
+        tell=Nobody("Each listed case's own publish tells its institution."),
     ),
     Transition(
         action="end",
@@ -342,6 +360,7 @@ NOTICE_TRANSITIONS = (
         guards=(notice_period_over,),
         style="success",
         audience=Audience.STAFF,
+        tell=Nobody("Each case's end_publicity or uphold_objection tells its institution."),
     ),
 )
 

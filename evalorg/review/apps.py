@@ -12,6 +12,7 @@ class ReviewConfig(AppConfig):
         from evalorg.core import demo
         from evalorg.core.todo import register_source
 
+        from .audience import register_review_audiences
         from .demo import build_review_demo
         from .scoresheets import register_scoresheet_transitions
         from .services import expert_scope
@@ -20,6 +21,7 @@ class ReviewConfig(AppConfig):
 
         register_review_transitions()
         register_scoresheet_transitions()
+        register_review_audiences()
         register_scope("expert", expert_scope)
         register_source(SCORESHEET_SOURCE)
         demo.register(40, "review", build_review_demo)

@@ -6,7 +6,7 @@ not a state change; submitting and sending back are transitions moved only by ``
 * ``submit_scoresheet`` — the sheet's own expert, still on the case and not conflicted, while
   the case is being scored, with every item scored within its range and an overall opinion;
 * ``reopen_scoresheet`` — staff of the panel's agency, with a reason, while scoring is open;
-  the expert is told in-app.
+  the expert is told in-app (its ``tell``).
 
 Every event is ``internal``: an applicant never learns which experts scored it.
 """
@@ -18,13 +18,12 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Role, User
 from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
-from evalorg.core.workflow import Refusal, Transition, define, perform
+from evalorg.core.workflow import Channel, Nobody, Party, Refusal, Tell, Transition, define, perform
 
 from .conflicts import ConflictIndex
 from .models import ConflictDeclaration, Scoresheet
@@ -129,14 +128,6 @@ def clear_submitted(sheet: Scoresheet, actor: User, data: dict[str, Any]) -> Non
     )
 
 
-def tell_expert(sheet: Scoresheet, actor: User, data: dict[str, Any]) -> None:
-    from evalorg.notify.services import notify_users
-
-    subject = _("评估表已退回修改：%(name)s") % {"name": sheet.application.institution.name}
-    url = reverse("expert:scoresheet", args=[sheet.application_id])
-    notify_users([sheet.expert], subject, body=_("理由：%(r)s") % {"r": data["reason"]}, url=url)
-
-
 def register_scoresheet_transitions() -> None:
     SHEETS.register(
         Transition(
@@ -152,6 +143,9 @@ def register_scoresheet_transitions() -> None:
             style="success",
             audit_fields=("panel", "application", "version", "total", "opinion"),
             audience=Audience.INTERNAL,
+            tell=Nobody(
+                "Staff follow the sheets on the panel page; score_complete's guard reads them."
+            ),
         ),
         Transition(
             action="reopen_scoresheet",
@@ -162,7 +156,14 @@ def register_scoresheet_transitions() -> None:
             relation=is_panel_staff,
             guards=(scoring_still_open,),
             effects=(clear_submitted,),
-            after=(tell_expert,),
+            tell=(
+                Tell(
+                    Party.EXPERTS,
+                    _("评估表已退回修改：%(institution)s"),
+                    _("理由：%(reason)s"),
+                    channel=Channel.IN_APP,
+                ),
+            ),
             needs_reason=True,
             style="outline-warning",
             audit_fields=("reason", "panel", "application", "expert", "version"),

@@ -18,11 +18,10 @@ from django.utils.translation import gettext_lazy as _lazy
 from evalorg.accounts.models import Agency, Role, User
 from evalorg.applications import access
 from evalorg.applications.models import Application, State
-from evalorg.applications.submission import tell_applicant
 from evalorg.applications.workflow import Refusal, Transition, deadline_guard, register
 from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
-from evalorg.core.workflow import current_batch
+from evalorg.core.workflow import Nobody, Party, Tell, current_batch
 
 from .conflicts import ConflictIndex
 from .findings import findings_resolved
@@ -136,6 +135,7 @@ def stores_decision(recommended: bool, stage_of: Callable[[Application], str]) -
         if "rank" not in data:
             rank, total = _ranking_of(application, review)
         revised = review.decided_by_id is not None
+        data["_revised"] = revised  # the message says the decision was revised
         previous = review.recommended
         review.recommended = recommended
         review.reason = decision_reason(data)
@@ -252,15 +252,35 @@ sending_window_open = deadline_guard(
 )
 
 
-def tell_not_recommended(application: Application, actor: User, data: dict[str, Any]) -> None:
+def revised_note(application: Application, data: dict[str, Any]) -> dict[str, Any]:
+    """A decision given again after ``revise_decision`` says so: it replaces the one told."""
+    note = _("（修改后的推荐意见，以此为准）") if data.get("_revised") else ""
+    return {"revised": note}
 
-    subject = _("备案申请未获推荐（%(no)s）") % {"no": application.acknowledgement_no}
-    body = _("%(name)s：\n经%(agency)s组织专家评估，贵机构的申请未获推荐。\n理由：%(reason)s") % {
-        "name": application.institution.name,
-        "agency": application.receiving_agency.name,  # type: ignore[union-attr]
-        "reason": data.get("reason", ""),
-    }
-    tell_applicant(application, subject, body)
+
+# The city's decision is told each time it is given, a revised one too (issue 19: a 不推荐
+# changed to 推荐 never reached the applicant). The reason of a 推荐 stays with staff.
+TELL_RECOMMENDED = Tell(
+    Party.APPLICANT,
+    _lazy("备案申请已获推荐（%(no)s）%(revised)s"),
+    _lazy(
+        "%(name)s：\n经%(agency)s组织专家评估，贵机构的申请获得推荐%(revised)s，"
+        "将报送省职业技能服务指导中心参加省级评审（N-4.1.2）。"
+    ),
+    values=lambda application, data: (
+        revised_note(application, data) | {"name": application.institution.name}
+    ),
+)
+TELL_NOT_RECOMMENDED = Tell(
+    Party.APPLICANT,
+    _lazy("备案申请未获推荐（%(no)s）%(revised)s"),
+    _lazy(
+        "%(name)s：\n经%(agency)s组织专家评估，贵机构的申请未获推荐%(revised)s。\n理由：%(reason)s"
+    ),
+    values=lambda application, data: (
+        revised_note(application, data) | {"name": application.institution.name}
+    ),
+)
 
 
 def register_review_transitions() -> None:
@@ -276,6 +296,16 @@ def register_review_transitions() -> None:
             guards=(all_items_checked, findings_resolved),
             style="success",
             audience=Audience.APPLICANT,
+            tell=(
+                Tell(
+                    Party.APPLICANT,
+                    _lazy("备案申请已通过初审（%(no)s）"),
+                    _lazy(
+                        "%(institution)s：\n贵机构的申请材料已通过%(agency)s初审，"
+                        "进入专家评估（N-4.1.2）。"
+                    ),
+                ),
+            ),
         ),
         Transition(
             action="score_complete",
@@ -285,6 +315,7 @@ def register_review_transitions() -> None:
             roles=Role.REVIEWING_STAFF,
             relation=access.is_receiving_staff,
             guards=(scoring_complete,),
+            tell=Nobody("A step within the city's assessment: the decision that follows is told."),
         ),
         Transition(
             action="recommend",
@@ -299,6 +330,7 @@ def register_review_transitions() -> None:
             style="success",
             audit_fields=(),
             audience=Audience.APPLICANT,
+            tell=(TELL_RECOMMENDED,),
         ),
         Transition(
             action="not_recommend",
@@ -309,10 +341,11 @@ def register_review_transitions() -> None:
             roles=Role.REVIEWING_STAFF,
             relation=access.is_receiving_staff,
             guards=(decision_given("N-4.1.2"),),
-            effects=(stores_decision(False, first_instance), tell_not_recommended),
+            effects=(stores_decision(False, first_instance),),
             style="outline-danger",
             audience=Audience.APPLICANT,
             reason_to_applicant=True,
+            tell=(TELL_NOT_RECOMMENDED,),
         ),
         Transition(
             action="revise_decision",
@@ -325,6 +358,10 @@ def register_review_transitions() -> None:
             effects=(clear_decision,),
             needs_reason=True,
             style="outline-secondary",
+            tell=Nobody(
+                "Reopens the city's decision, internally; the new decision (recommend, "
+                "not_recommend) is told to the applicant again, marked as revised."
+            ),
         ),
         Transition(
             action="send_to_province",
@@ -337,5 +374,16 @@ def register_review_transitions() -> None:
             guards=(sending_window_open,),
             effects=(open_province_selection,),
             audience=Audience.APPLICANT,
+            # The center and the city get one receipt per batch (decisions.send_batch).
+            tell=(
+                Tell(
+                    Party.APPLICANT,
+                    _lazy("备案申请已报送省级评审（%(no)s）"),
+                    _lazy(
+                        "%(institution)s：\n%(agency)s已将贵机构的申请报送省职业技能服务指导中心，"
+                        "进入省级评审（N-4.1.3）。"
+                    ),
+                ),
+            ),
         ),
     )

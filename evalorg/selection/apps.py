@@ -20,6 +20,7 @@ class SelectionConfig(AppConfig):
         from evalorg.review.models import Scoresheet
         from evalorg.review.services import DefenseRules, register_defense_rules
 
+        from .audience import register_selection_audiences
         from .defense import (
             absent_application_ids,
             defense_adjusted_scores,
@@ -35,6 +36,7 @@ class SelectionConfig(AppConfig):
         register_selection_transitions()
         register_leadership_transitions()
         register_defense_transitions()
+        register_selection_audiences()
         # The province's sheets carry the defense items (review's workflow, selection's rule).
         workflow_of(Scoresheet).add_guards("submit_scoresheet", defense_held)
         register_defense_rules(DefenseRules(absent_application_ids, defense_adjusted_scores))

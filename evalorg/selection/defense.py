@@ -24,18 +24,26 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from evalorg.accounts.models import Agency, Role, User
+from evalorg.accounts.models import Role, User
 from evalorg.applications import access
 from evalorg.applications.models import Application, State
 from evalorg.applications.submission import tell_applicant
 from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
-from evalorg.core.workflow import Refusal, Transition, TransitionRefused, define, perform
+from evalorg.core.workflow import (
+    Channel,
+    Nobody,
+    Party,
+    Refusal,
+    Tell,
+    Transition,
+    TransitionRefused,
+    define,
+    perform,
+)
 from evalorg.documents.pdf import render_pdf
-from evalorg.notify.services import notify_users
 from evalorg.review.models import Panel, Stage
 from evalorg.review.scoring import TemplateItem
 from evalorg.review.services import selection_panel
@@ -357,15 +365,6 @@ def _change_requested(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> N
     _slot_data(slot, data)
 
 
-def _tell_center(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> None:
-    center = User.objects.filter(
-        role=Role.PROVINCE_STAFF, agency__kind=Agency.Kind.PROVINCE, is_active=True
-    )
-    url = reverse("defense:detail", args=[slot.session_id])
-    subject = _("%(name)s 申请调整现场答辩时间") % {"name": slot.application.institution.name}
-    notify_users(center, subject, slot.change_reason, url)
-
-
 def _moved(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> None:
     """The slot's new session and position (``data``); the applicant answers again."""
     slot.session = DefenseSession.objects.get(pk=data["session"])
@@ -374,10 +373,6 @@ def _moved(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> None:
     slot.reminded_at = None
     slot.change_reason = ""
     _slot_data(slot, data)
-
-
-def _tell_moved(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> None:
-    _tell_applicant(slot, _("现场答辩时间调整通知"))
 
 
 def _attendance(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> None:
@@ -401,6 +396,7 @@ def register_defense_transitions() -> None:
             style="success",
             audit_fields=SLOT_FIELDS,
             audience=Audience.APPLICANT,
+            tell=Nobody("The applicant's own answer; the center reads it on the session page."),
         ),
         Transition(
             action="request_reschedule",
@@ -411,7 +407,14 @@ def register_defense_transitions() -> None:
             relation=is_own_slot,
             guards=(not_yet_held,),
             effects=(_change_requested,),
-            after=(_tell_center,),
+            tell=(
+                Tell(
+                    Party.PROVINCE,
+                    _("%(institution)s 申请调整现场答辩时间"),
+                    "%(reason)s",
+                    channel=Channel.IN_APP,
+                ),
+            ),
             needs_reason=True,
             style="outline-secondary",
             audit_fields=("reason", *SLOT_FIELDS),
@@ -426,7 +429,14 @@ def register_defense_transitions() -> None:
             roles=CENTER,
             relation=is_center,
             effects=(_moved,),
-            after=(_tell_moved,),
+            tell=(
+                Tell(
+                    Party.APPLICANT,
+                    _("现场答辩时间调整通知"),
+                    "%(slot)s",
+                    values=lambda slot, data: {"slot": slot_text(slot)},
+                ),
+            ),
             style="outline-primary",
             audit_fields=SLOT_FIELDS,
             audience=Audience.APPLICANT,
@@ -442,6 +452,7 @@ def register_defense_transitions() -> None:
             effects=(_attendance,),
             style="outline-success",
             audit_fields=SLOT_FIELDS,
+            tell=Nobody("Attendance is the center's record; the scores it changes stay internal."),
         ),
         Transition(
             action="mark_absent",
@@ -454,6 +465,7 @@ def register_defense_transitions() -> None:
             effects=(_attendance,),
             style="outline-danger",
             audit_fields=SLOT_FIELDS,
+            tell=Nobody("Attendance is the center's record; the scores it changes stay internal."),
         ),
     )
 

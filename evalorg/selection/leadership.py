@@ -37,7 +37,16 @@ from evalorg.applications.workflow import (
 from evalorg.core import clock
 from evalorg.core.actions import trial_refusals
 from evalorg.core.files import atomic_uploads
-from evalorg.core.workflow import TransitionRefused, check, define, lock
+from evalorg.core.workflow import (
+    Channel,
+    Nobody,
+    Party,
+    Tell,
+    TransitionRefused,
+    check,
+    define,
+    lock,
+)
 from evalorg.documents.minutes import store_minutes
 from evalorg.rounds.models import Round
 
@@ -132,6 +141,15 @@ def register_leadership_transitions() -> None:
             after=(_move_cases,),
             style="success",
             audit_fields=("meeting_ref", "decided_on", "minutes_sha256", "approved", "deferred"),
+            # The center acts next (letters, publicity); each moved case tells its institution.
+            tell=(
+                Tell(
+                    Party.PROVINCE,
+                    _("领导小组已审定：%(title)s"),
+                    _("%(round)s“%(title)s”已经领导小组审定，请办理后续事项。"),
+                    channel=Channel.IN_APP,
+                ),
+            ),
         ),
         Transition(
             action="publish",
@@ -143,6 +161,7 @@ def register_leadership_transitions() -> None:
             guards=(is_acceptance,),  # filing adds: every approved case has its letter
             effects=(_stamp_published,),
             style="success",
+            tell=Nobody("A public list; each institution was told when its case was filed."),
         ),
     )
 

@@ -17,14 +17,14 @@ from datetime import date
 from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import Application, State
-from evalorg.applications.submission import applicant_users, tell_applicant
 from evalorg.applications.workflow import Batch, Refusal, Transition, register
 from evalorg.core.audit import Audience
-from evalorg.notify.services import notify_users
+from evalorg.core.workflow import Party, Tell
 from evalorg.review.transitions import (
     decision_given,
     province_selection,
@@ -54,29 +54,21 @@ def approved_in_decision(application: Application, actor, data: dict) -> Refusal
     return None
 
 
-def tell_selected(application: Application, actor, data: dict) -> None:
-    subject = _("备案申请通过省级评审（%(no)s）") % {"no": application.acknowledgement_no}
-    body = _("%(name)s：\n贵机构的申请已通过省级评审，待遴选工作领导小组审定后公示。") % {
-        "name": application.institution.name
-    }
-    tell_applicant(application, subject, body)
-
-
-def tell_rejected(application: Application, actor, data: dict) -> None:
-    subject = _("备案申请未通过省级评审（%(no)s）") % {"no": application.acknowledgement_no}
-    body = _("%(name)s：\n贵机构的申请未通过省级评审。\n理由：%(reason)s") % {
-        "name": application.institution.name,
-        "reason": data.get("reason", ""),
-    }
-    tell_applicant(application, subject, body)
-
-
-def tell_approved(application: Application, actor, data: dict) -> None:
-    subject = _("遴选结果已经领导小组审定（%(no)s）") % {"no": application.acknowledgement_no}
-    body = _("%(name)s：\n贵机构已列入拟备案名单，将按规定进行公示。") % {
-        "name": application.institution.name
-    }
-    notify_users(applicant_users(application), subject, body=body)
+TELL_SELECTED = Tell(
+    Party.APPLICANT,
+    _lazy("备案申请通过省级评审（%(no)s）"),
+    _lazy("%(institution)s：\n贵机构的申请已通过省级评审，待遴选工作领导小组审定后公示。"),
+)
+TELL_REJECTED = Tell(
+    Party.APPLICANT,
+    _lazy("备案申请未通过省级评审（%(no)s）"),
+    _lazy("%(institution)s：\n贵机构的申请未通过省级评审。\n理由：%(reason)s"),
+)
+TELL_APPROVED = Tell(
+    Party.APPLICANT,
+    _lazy("遴选结果已经领导小组审定（%(no)s）"),
+    _lazy("%(institution)s：\n贵机构已列入拟备案名单，将按规定进行公示。"),
+)
 
 
 def register_selection_transitions() -> None:
@@ -90,10 +82,11 @@ def register_selection_transitions() -> None:
             roles=PROVINCE,
             relation=is_center,
             guards=(scoring_complete, decision_given("N-4.1.3")),
-            effects=(stores_decision(True, province_selection), tell_selected),
+            effects=(stores_decision(True, province_selection),),
             style="success",
             audience=Audience.APPLICANT,
             reason_to_applicant=True,
+            tell=(TELL_SELECTED,),
         ),
         Transition(
             action="reject",
@@ -104,11 +97,12 @@ def register_selection_transitions() -> None:
             roles=PROVINCE,
             relation=is_center,
             guards=(scoring_complete, decision_given("N-4.1.3")),
-            effects=(stores_decision(False, province_selection), tell_rejected),
+            effects=(stores_decision(False, province_selection),),
             needs_reason=True,
             style="outline-danger",
             audience=Audience.APPLICANT,
             reason_to_applicant=True,
+            tell=(TELL_REJECTED,),
         ),
         Transition(
             action="approve",
@@ -118,10 +112,10 @@ def register_selection_transitions() -> None:
             roles=DEPARTMENT,
             relation=is_department,
             guards=(approved_in_decision,),
-            effects=(tell_approved,),
             style="success",
             audit_fields=("approval",),
             audience=Audience.APPLICANT,
+            tell=(TELL_APPROVED,),
         ),
     )
 

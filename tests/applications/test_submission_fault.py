@@ -10,10 +10,11 @@ import time_machine
 from django.core.files.storage import default_storage
 from django.forms.models import model_to_dict
 
-from evalorg.applications import submission, workflow
+from evalorg.applications import workflow
 from evalorg.applications.models import State
 from evalorg.core import audit
 from evalorg.core.models import AuditEvent, StoredFile
+from evalorg.notify import services as notify_services
 from evalorg.notify.models import Message, OutboundEmail
 
 from .conftest import SH, applicant_of, build_application
@@ -44,10 +45,10 @@ def test_a_submission_failing_midway_changes_nothing(monkeypatch):
     before = snapshot(application)
     events, mails, messages = AuditEvent.objects.count(), OutboundEmail.objects.count(), 0
 
-    def fail(*args, **kwargs):  # the last step of on_submitted: the agency's in-app notice
+    def fail(*args, **kwargs):  # the last step of submit: the applicant's receipt, told
         raise AgencyNoticeFailed
 
-    monkeypatch.setattr(submission, "notify_users", fail)
+    monkeypatch.setattr(notify_services, "queue_email", fail)
     with time_machine.travel(IN_PERIOD, tick=False), pytest.raises(AgencyNoticeFailed):
         workflow.perform(application, "submit", applicant_of(application))
 

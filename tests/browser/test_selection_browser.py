@@ -6,7 +6,7 @@ files a named objection which the center dismisses, and the ``publicity_end`` sw
 the notice's last day, moves both cases to cultivation."""
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -139,6 +139,18 @@ def test_selection_defense_approval_publicity_and_cultivation(live_server, page:
             page.locator(f"[data-testid=assignments] [data-application='{case.pk}']")
         ).to_have_count(3)
 
+    # The experts score the defense items during the session (N-4.1.3: a province sheet is
+    # submitted only once its case's defense began): from here on the clock stands on the
+    # session's day, an hour after it began, and runs.
+    session_day = today + timedelta(days=7)
+    began = datetime.combine(session_day, time(10, 0), tzinfo=clock.SHANGHAI)
+    with time_machine.travel(began, tick=True):
+        _from_the_defense_on(page, base, cases, names, session_day)
+
+
+def _from_the_defense_on(
+    page: Page, base: str, cases: list[Application], names: list[str], today: date
+) -> None:
     # Each expert declares no conflict and scores both cases (the first one higher).
     for username in EXPERTS:
         _login(page, base, username)

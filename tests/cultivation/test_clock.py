@@ -110,13 +110,19 @@ def _lines(case) -> dict[int, str]:
 
 def _eliminated_by_the_system(case, obj, levels: tuple[str, ...]) -> None:
     """``obj`` (the case or a line) has its ``eliminate`` event by the system citing N-4.3,
-    and the institution was told (in-app and e-mail), the message naming one of ``levels``."""
+    and the institution was told (in-app and e-mail): each eliminated line in its own message
+    naming its occupation and one of ``levels`` (issue 19), the case in one of its own."""
     event = AuditEvent.objects.for_object(obj).get(action="eliminate")
     assert event.actor_label == "系统" and event.audience == "applicant"
     assert "N-4.3" in event.data["reason"]
-    told = Message.objects.get(recipient=applicant_of(case), subject__contains="自然淘汰")
-    assert any(level in told.body for level in levels)
-    assert OutboundEmail.objects.filter(subject=told.subject).exists()
+    told = Message.objects.filter(recipient=applicant_of(case), subject__contains="自然淘汰")
+    lines = [m for m in told if m.subject.startswith("职业（工种）自然淘汰")]
+    assert any(level in m.subject and "N-4.3" in m.body for m in lines for level in levels)
+    assert len(lines) == case.occupations.filter(status=Line.ELIMINATED).count()
+    if obj == case:
+        assert told.filter(subject__contains="培育辅导期届满").count() == 1
+    for message in told:
+        assert OutboundEmail.objects.filter(subject=message.subject).exists()
 
 
 def test_the_day_180_boundary_nothing_passed_eliminates_case_and_lines():

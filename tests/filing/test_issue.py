@@ -101,7 +101,7 @@ def test_the_organization_is_told_in_app_and_by_email(staff, django_capture_on_c
     case = passed()
     with django_capture_on_commit_callbacks(execute=True):
         letter = issued(case, staff)
-    message = Message.objects.get(recipient=applicant_of(case))
+    message = Message.objects.get(recipient=applicant_of(case), subject__contains="已备案")
     assert letter.number in message.subject
     assert OutboundEmail.objects.filter(subject=message.subject).exists()
 
