@@ -161,7 +161,9 @@ def _tell_lines_eliminated(period: CultivationPeriod, names: list[str]) -> None:
                 "\n题库通过审核的职业（工种）待列入验收批次、经省职业技能等级认定工作领导小组"
                 "同意后予以备案（N-4.3）。"
             )
-            if application.state == State.CULTIVATING
+            if application.occupations.filter(
+                status=ApplicationOccupation.Status.BANK_PASSED
+            ).exists()
             else "",
         },
     )
