@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from evalorg.accounts import permissions
 from evalorg.accounts.models import Role
@@ -34,7 +35,8 @@ def letter_section(request: HttpRequest, application) -> str:
     if not permissions.allowed(request.user, DOWNLOAD_LETTER, letters[0]):
         return ""
     context = {"letter": letters[0], "letters": letters}
-    return render_to_string("filing/_case_section.html", context, request=request) + pending
+    rendered = render_to_string("filing/_case_section.html", context, request=request)
+    return mark_safe(rendered + pending)  # noqa: S308 - both rendered by templates
 
 
 def acceptance_section(request: HttpRequest, application) -> str:
