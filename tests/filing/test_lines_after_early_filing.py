@@ -250,3 +250,84 @@ def test_once_every_line_is_done_both_pages_say_so(client, filed_early):
         [on_line] = _countdowns(client, applicant, reverse("cultivation:line", args=[four.pk]))
     assert 'data-phase="ended"' in on_case and "培育期已结束" in on_case
     assert 'data-phase="line_done"' in on_line and f"{LAST:%Y-%m-%d}" in on_line
+
+
+def _filed_with_a_new_line(n: int, first_on: date) -> Application:
+    """A case filed early (its level 5, letter written directly) whose level 4 passed since:
+    for page tests whose point is not the documents."""
+    from tests.applications.conftest import stored_pdf
+    from tests.publicity.conftest import pii_institution
+
+    from .conftest import passed
+
+    case = passed(pii_institution(n), state=State.FILED)
+    case.occupations.filter(level=5).update(status=Line.FILED)
+    FilingLetter.objects.create(
+        application=case,
+        number=f"粤职评备〔2025〕{n:03d}号",
+        issued_on=first_on,
+        valid_until=date(2030, 6, 10),
+        occupations=[{"code": "6-18-02-04", "name": "焊工", "level": 5, "level_label": "五级"}],
+        docx=stored_pdf("备案函.docx"),
+        pdf=stored_pdf("备案函.pdf"),
+        docx_sha256="0" * 64,
+        pdf_sha256="0" * 64,
+        issued_by=province_staff(),
+    )
+    return case
+
+
+def _supplemented(batch, first_n: int) -> None:
+    """Each approved entry of ``batch`` gets its supplementary letter (written directly)."""
+    from tests.applications.conftest import stored_pdf
+
+    for i, entry in enumerate(batch.entries.select_related("application"), start=first_n):
+        first = FilingLetter.objects.get(application=entry.application, kind="filing")
+        FilingLetter.objects.create(
+            application=entry.application,
+            kind=FilingLetter.Kind.SUPPLEMENTARY,
+            entry=entry,
+            original=first,
+            number=f"粤职评备〔2025〕{100 + i:03d}号",
+            issued_on=SECOND,
+            valid_until=first.valid_until,
+            occupations=[
+                {"code": "6-18-02-04", "name": "焊工", "level": 4, "level_label": "四级"}
+            ],
+            docx=stored_pdf("补充备案函.docx"),
+            pdf=stored_pdf("补充备案函.pdf"),
+            docx_sha256="0" * 64,
+            pdf_sha256="0" * 64,
+            issued_by=province_staff(),
+            batch=batch.letter_ref,
+        )
+
+
+def test_batch_pages_with_supplementary_letters_keep_their_query_count(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url: str) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(captured), response.content.decode()
+
+    small = approved_batch(_filed_with_a_new_line(1, EARLY), when=at(SECOND))
+    large = approved_batch(
+        *(_filed_with_a_new_line(n, EARLY) for n in (2, 3, 4)), when=at(SECOND)
+    )
+    _supplemented(small, 1)
+    _supplemented(large, 2)
+    center = province_staff()
+    client.force_login(center)
+    with time_machine.travel(at(SECOND), tick=False):
+        one, page = queries(reverse("filing:batch", args=[small.pk]))
+        three, large_page = queries(reverse("filing:batch", args=[large.pk]))
+        for batch in (small, large):
+            batches.publish(batch, center)
+        client.logout()
+        _count, public = queries(reverse("registry:acceptance"))
+    assert one == three
+    assert "粤职评备〔2025〕101号" in page and large_page.count("补充备案函") == 3
+    assert public.count("补充备案函") == 4 and "焊工（四级）" in public
