@@ -36,7 +36,7 @@ def letter_section(request: HttpRequest, application) -> str:
         return ""
     context = {"letter": letters[0], "letters": letters}
     rendered = render_to_string("filing/_case_section.html", context, request=request)
-    return mark_safe(rendered + pending)  # noqa: S308 - both rendered by templates
+    return mark_safe(rendered + pending)  # both rendered by templates, hence safe
 
 
 def acceptance_section(request: HttpRequest, application) -> str:

@@ -122,9 +122,7 @@ def test_the_remaining_line_passes_and_is_filed_by_a_supplementary_letter(
     assert OutboundEmail.objects.filter(subject=told.subject).exists()
 
     # The registry: one row per letter, each with its own lines, the same validity.
-    rows = {
-        r["letter_number"]: r for r in (registry.row(x, clock.today()) for x in _registry())
-    }
+    rows = {r["letter_number"]: r for r in (registry.row(x, clock.today()) for x in _registry())}
     assert [o["level"] for o in rows[first.number]["occupations"]] == [5]
     assert [o["level"] for o in rows[letter.number]["occupations"]] == [4]
     assert rows[letter.number]["valid_until"] == first.valid_until.isoformat()
@@ -146,9 +144,7 @@ def _pdf(name: str):
     return SimpleUploadedFile(name, MINIMAL_PDF)
 
 
-def test_the_case_page_shows_both_letters_and_the_public_batch_the_new_line(
-    client, filed_early
-):
+def test_the_case_page_shows_both_letters_and_the_public_batch_the_new_line(client, filed_early):
     case, first = filed_early
     _pass(case.occupations.get(level=4), LATER)
     batch = approved_batch(case, when=at(SECOND))
@@ -170,7 +166,7 @@ def test_the_case_page_shows_both_letters_and_the_public_batch_the_new_line(
 
 
 def test_the_remaining_line_not_passed_by_day_180_is_eliminated_and_told(filed_early):
-    case, first = filed_early
+    case, _first = filed_early
     four = case.occupations.get(level=4)
     with time_machine.travel(at(LATER), tick=False):
         ready_deliverables(four)
@@ -291,9 +287,7 @@ def _supplemented(batch, first_n: int) -> None:
             number=f"粤职评备〔2025〕{100 + i:03d}号",
             issued_on=SECOND,
             valid_until=first.valid_until,
-            occupations=[
-                {"code": "6-18-02-04", "name": "焊工", "level": 4, "level_label": "四级"}
-            ],
+            occupations=[{"code": "6-18-02-04", "name": "焊工", "level": 4, "level_label": "四级"}],
             docx=stored_pdf("补充备案函.docx"),
             pdf=stored_pdf("补充备案函.pdf"),
             docx_sha256="0" * 64,
@@ -314,9 +308,7 @@ def test_batch_pages_with_supplementary_letters_keep_their_query_count(client):
         return len(captured), response.content.decode()
 
     small = approved_batch(_filed_with_a_new_line(1, EARLY), when=at(SECOND))
-    large = approved_batch(
-        *(_filed_with_a_new_line(n, EARLY) for n in (2, 3, 4)), when=at(SECOND)
-    )
+    large = approved_batch(*(_filed_with_a_new_line(n, EARLY) for n in (2, 3, 4)), when=at(SECOND))
     _supplemented(small, 1)
     _supplemented(large, 2)
     center = province_staff()
