@@ -323,3 +323,50 @@ def test_batch_pages_with_supplementary_letters_keep_their_query_count(client):
     assert one == three
     assert "粤职评备〔2025〕101号" in page and large_page.count("补充备案函") == 3
     assert public.count("补充备案函") == 4 and "焊工（四级）" in public
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_links_letters_issued_so_far_to_their_batch_entry():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from tests.applications.conftest import stored_pdf
+    from tests.publicity.conftest import pii_institution
+
+    from .conftest import passed
+
+    before = [("filing", "0005_leadership_approval"), ("selection", "0002_own_tables")]
+    case, other = passed(pii_institution(1)), passed(pii_institution(2))
+    center, pdf = province_staff(), stored_pdf("备案函.pdf")
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before).apps
+        approval = old.get_model("selection", "LeadershipApproval").objects.create(
+            kind="acceptance", round_id=case.round_id, status="approved"
+        )
+        entries = old.get_model("selection", "LeadershipApprovalEntry").objects
+        entry = entries.create(approval=approval, application_id=case.pk, approved=True)
+        entries.create(approval=approval, application_id=other.pk, approved=True)
+        letters = old.get_model("filing", "FilingLetter").objects
+        for n, (application, ref) in enumerate(
+            [(case, f"acceptance-{approval.pk}"), (other, "")], start=1
+        ):
+            letters.create(
+                application_id=application.pk,
+                number=f"粤职评备〔2023〕{n:03d}号",
+                issued_on=date(2023, 12, 1),
+                valid_until=date(2028, 11, 30),
+                docx_id=pdf.pk,
+                pdf_id=pdf.pk,
+                docx_sha256="0" * 64,
+                pdf_sha256="0" * 64,
+                issued_by_id=center.pk,
+                batch=ref,
+            )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    linked = FilingLetter.objects.get(application=case)
+    assert linked.entry_id == entry.pk and linked.kind == FilingLetter.Kind.FILING
+    assert FilingLetter.objects.get(application=other).entry is None  # no batch reference
