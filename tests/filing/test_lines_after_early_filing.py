@@ -21,7 +21,7 @@ from evalorg.applications.workflow import TransitionRefused, perform
 from evalorg.core import clock
 from evalorg.core.models import AuditEvent
 from evalorg.cultivation.commitment import sign
-from evalorg.cultivation.deadlines import sweep_elimination
+from evalorg.cultivation.deadlines import sweep_elimination, sweep_reminders
 from evalorg.cultivation.models import Deliverable
 from evalorg.filing import batches, registry
 from evalorg.filing.models import FilingLetter
@@ -190,6 +190,19 @@ def test_the_remaining_line_not_passed_by_day_180_is_eliminated_and_told(filed_e
     assert OutboundEmail.objects.filter(subject=told.subject).exists()
     assert case not in batches.candidates(case.round)
     assert FilingLetter.objects.filter(application=case).count() == 1
+
+
+def test_the_open_line_of_a_case_filed_early_is_still_reminded(filed_early):
+    """The 30-day, 7-day and last-day reminders (N-4.2) go on for a case filed early while a
+    line is open; not once every line is done."""
+    case, _first = filed_early
+    with time_machine.travel(at(LAST - timedelta(days=30)), tick=False):
+        assert sweep_reminders() == "reminders sent 1"
+    told = Message.objects.get(recipient=applicant_of(case), subject__contains="30 天")
+    assert f"{LAST:%Y年%m月%d日}" in told.body
+    _pass(case.occupations.get(level=4), LAST - timedelta(days=10))
+    with time_machine.travel(at(LAST - timedelta(days=7)), tick=False):
+        assert sweep_reminders() == "reminders sent 0"  # nothing left open
 
 
 COUNTDOWN = re.compile(r'<span data-testid="countdown">.*?</span></span>', re.S)
