@@ -16,7 +16,7 @@ class CultivationConfig(AppConfig):
         from .bank_checks import sweep as sweep_bank_checks
         from .commitment import line_commitment_signed
         from .deadlines import sweep_elimination, sweep_reminders
-        from .deliverables import deliverables_ready
+        from .deliverables import deliverables_ready, review_in_period
         from .fast_track import register_fast_track
         from .sections import cultivation_section
         from .todo import LINE_SOURCE, TRAINING_SOURCE
@@ -27,6 +27,8 @@ class CultivationConfig(AppConfig):
         register_cultivation_transitions()
         register_training_transitions()
         LINES.add_guards("submit_bank", line_commitment_signed, deliverables_ready)
+        LINES.add_guards("pass_bank", review_in_period)
+        LINES.add_guards("fail_bank", review_in_period)
         register_sweep("cultivation_reminders", sweep_reminders)
         register_sweep("cultivation_elimination", sweep_elimination)
         register_sweep("bank_checks", sweep_bank_checks)

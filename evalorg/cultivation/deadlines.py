@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from evalorg.applications.models import ApplicationOccupation, State
@@ -67,9 +67,16 @@ def _remind(period: CultivationPeriod, kind: str, today: date) -> None:
 
 def sweep_reminders() -> str:
     today = clock.today()
+    open_lines = ApplicationOccupation.objects.filter(
+        application=OuterRef("application"), status__in=UNFINISHED
+    )
     periods = (
-        CultivationPeriod.objects.filter(
-            application__state=State.CULTIVATING,
+        CultivationPeriod.objects.annotate(has_open_line=Exists(open_lines))
+        .filter(
+            # A case accepted or filed early whose other lines run to the same last day is
+            # reminded for them (N-4.2, 成熟一批); a withdrawn or eliminated one is not.
+            Q(application__state=State.CULTIVATING)
+            | Q(application__state__in=[State.ACCEPTED, State.FILED], has_open_line=True),
             last_day__gte=today,
             last_day__lte=today + timedelta(days=SCHEDULE[0][1]),
         )

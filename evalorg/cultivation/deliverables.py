@@ -65,6 +65,23 @@ def period_refusal(line: ApplicationOccupation) -> Refusal | None:
     return None
 
 
+def review_in_period(line: ApplicationOccupation, actor, data: dict) -> Refusal | None:
+    """Guard on ``pass_bank`` and ``fail_bank``: a bank is reviewed within the line's period,
+    up to its case's day 180, whatever the case's state (filed early included); after it the
+    line is eliminated (N-4.3: 在180天培育期内完成…通过评审)."""
+    period = _period(line)
+    if period is not None and clock.is_past(period.last_day):
+        return Refusal(
+            "N-4.3",
+            _(
+                "培育辅导期已于 %(last)s 24 时（北京时间）届满，期内未通过审核的职业（工种）"
+                "予以自然淘汰，不能再审核。"
+            )
+            % {"last": f"{period.last_day:%Y年%m月%d日}"},
+        )
+    return None
+
+
 def missing_refusals(line: ApplicationOccupation) -> list[Refusal]:
     present = current(line)
     refusals = [

@@ -32,7 +32,7 @@ from evalorg.core.context import client_ip
 from evalorg.core.files import CONTENT_TYPES, UploadRefused, file_response
 from evalorg.core.workflow import workflow_of
 
-from . import deliverables
+from . import countdown, deliverables
 from .bank_queue import waiting_lines as bank_queue_lines
 from .banks.templates import specification_template, theory_template
 from .commitment import (
@@ -229,10 +229,12 @@ def _reviewed_line(request: HttpRequest, line_pk: int) -> ApplicationOccupation:
 def _line_context(line: ApplicationOccupation) -> dict:
     present = deliverables.current(line)
     rows = [(kind, label, present.get(kind)) for kind, label in Deliverable.Kind.choices]
+    period = CultivationPeriod.objects.filter(application=line.application).first()
     return {
         "line": line,
         "application": line.application,
-        "period": CultivationPeriod.objects.filter(application=line.application).first(),
+        "period": period,
+        "countdown": countdown.for_line(period, line) if period else None,
         "rows": rows,
         "history": Deliverable.objects.filter(line=line, is_current=False).select_related("file"),
     }

@@ -7,6 +7,10 @@ which cases), whose ``approve`` accepts the approved cultivating cases with ``pe
 the same transaction (the case's ``accept`` guard reads the approved entry); the center then
 issues the approved cases' letters, which carry the batch's reference, and ``publish``es the
 batch on the public page once every approved case has its letter.
+
+A case filed early (成熟一批) comes back as a candidate when another of its lines passes
+before its day 180: the batch holds cases, so the case is put to the group again and its entry
+stands for its new lines only; its letter is a supplementary one (``services.issue_letter``).
 """
 
 from __future__ import annotations
@@ -54,20 +58,26 @@ def register_batch_transitions() -> None:
 # ---- the center's proposal --------------------------------------------------------------------
 
 
+def awaiting(application_ref: OuterRef) -> QuerySet[LeadershipApprovalEntry]:
+    """The case's acceptance entries still in progress: in a batch awaiting decision, or
+    approved and still without the letter issued for them."""
+    return LeadershipApprovalEntry.objects.filter(
+        application=application_ref, approval__kind=Kind.ACCEPTANCE
+    ).filter(Q(approval__status=Status.PROPOSED) | Q(approved=True, filing_letter__isnull=True))
+
+
 def candidates(round_: Round | None = None) -> QuerySet[Application]:
-    """Cases ready for acceptance: cultivating or accepted, at least one bank passed, no letter,
-    and not already proposed in a batch awaiting decision or approved in one."""
+    """Cases ready for acceptance: at least one line whose bank passed and is not yet filed,
+    not in a batch awaiting decision nor approved in one still without its letter; the case
+    cultivating or accepted, or filed already for its other lines (accepted early, 成熟一批):
+    then the batch files only its new lines, by a supplementary letter (N-4.2, N-4.3)."""
     passed = ApplicationOccupation.objects.filter(
         application=OuterRef("pk"), status=ApplicationOccupation.Status.BANK_PASSED
     )
-    pending = LeadershipApprovalEntry.objects.filter(
-        application=OuterRef("pk"), approval__kind=Kind.ACCEPTANCE
-    ).filter(Q(approval__status=Status.PROPOSED) | Q(approved=True))
     cases = (
-        Application.objects.filter(state__in=[State.CULTIVATING, State.ACCEPTED])
+        Application.objects.filter(state__in=[State.CULTIVATING, State.ACCEPTED, State.FILED])
         .filter(Exists(passed))
-        .exclude(Exists(pending))
-        .exclude(Exists(FilingLetter.objects.filter(application=OuterRef("pk"))))
+        .exclude(Exists(awaiting(OuterRef("pk"))))
     )
     if round_ is not None:
         cases = cases.filter(round=round_)
@@ -96,7 +106,10 @@ def create_batch(
     if not applications or refused:
         names = "、".join(a.institution.name for a in refused)
         message = (
-            _("以下申请不能列入验收批次（须培育中或已验收、题库审核通过且未列入其他批次）：%(n)s")
+            _(
+                "以下申请不能列入验收批次（须有题库审核通过、尚未备案的职业（工种），"
+                "且未列入其他批次）：%(n)s"
+            )
             % {"n": names}
             if refused
             else _("请至少勾选一个申请。")
@@ -147,10 +160,9 @@ def record_approval(
 
 
 def letters_missing(batch: LeadershipApproval) -> QuerySet[LeadershipApprovalEntry]:
-    """The batch's approved entries whose case has no letter yet."""
-    return batch.entries.filter(approved=True).exclude(
-        Exists(FilingLetter.objects.filter(application=OuterRef("application")))
-    )
+    """The batch's approved entries without the letter issued for them (a filing letter, or a
+    supplementary one for a case filed in an earlier batch)."""
+    return batch.entries.filter(approved=True, filing_letter__isnull=True)
 
 
 def issue_letters(batch: LeadershipApproval, user) -> list[FilingLetter]:
@@ -168,19 +180,13 @@ def publish(batch: LeadershipApproval, user) -> LeadershipApproval:
 
 
 def published_batches() -> QuerySet[LeadershipApproval]:
-    """Published batches with their approved cases' organization, city and filed lines, in a
-    constant number of queries (the public page)."""
+    """Published batches with their approved cases' organization, city and the letter issued
+    for each (its number and the lines it filed), in a constant number of queries (the
+    public page)."""
     from django.db.models import Prefetch
 
-    filed = ApplicationOccupation.objects.filter(
-        status=ApplicationOccupation.Status.FILED
-    ).select_related("occupation")
-    entries = (
-        LeadershipApprovalEntry.objects.filter(approved=True)
-        .select_related("application__institution__city", "application__filing_letter")
-        .prefetch_related(
-            Prefetch("application__occupations", queryset=filed, to_attr="filed_lines")
-        )
+    entries = LeadershipApprovalEntry.objects.filter(approved=True).select_related(
+        "application__institution__city", "filing_letter"
     )
     return (
         acceptance_batches()

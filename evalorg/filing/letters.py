@@ -3,7 +3,8 @@
 The Word template is the active ``LetterTemplate`` uploaded by staff, else the default built
 here with python-docx. Template variables: ``number``, ``organization``, ``uscc``, ``city``,
 ``issued_on``, ``valid_until`` (Chinese dates), ``round``, ``occupations`` (rows with ``code``,
-``name``, ``level_label``) and ``issuer``.
+``name``, ``level_label``), ``issuer``, and for a supplementary letter (补充备案函)
+``supplementary`` (true) and ``original_number`` (the case's first letter).
 """
 
 from __future__ import annotations
@@ -45,15 +46,20 @@ def default_template() -> bytes:
         return p
 
     title = paragraph(
-        "关于同意{{ organization }}备案为社会培训评价组织的函", center=True, bold=True
+        "关于同意{{ organization }}{% if supplementary %}补充备案职业（工种）"
+        "{% else %}备案为社会培训评价组织{% endif %}的函",
+        center=True,
+        bold=True,
     )
     title.runs[0].font.size = Pt(20)
     paragraph("{{ number }}", center=True)
     paragraph("{{ organization }}（统一社会信用代码：{{ uscc }}）：")
     paragraph(
         "根据{{ round }}社会培训评价组织遴选工作安排，经遴选、培育辅导和验收，"
-        "同意贵单位备案为社会培训评价组织，可按备案的职业（工种）及等级开展职业技能等级认定工作。"
-        "备案职业（工种）及等级如下："
+        "{% if supplementary %}同意贵单位在原备案函（{{ original_number }}）基础上补充备案"
+        "以下职业（工种）及等级，有效期与原备案函一致。补充备案职业（工种）及等级如下："
+        "{% else %}同意贵单位备案为社会培训评价组织，可按备案的职业（工种）及等级开展职业技能等级"
+        "认定工作。备案职业（工种）及等级如下：{% endif %}"
     )
     table = document.add_table(rows=4, cols=3)
     table.style = "Table Grid"

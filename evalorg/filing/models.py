@@ -71,11 +71,30 @@ class FilingLetterQuerySet(models.QuerySet):
 
 
 class FilingLetter(models.Model):
-    """One case's filing letter: its number, dates, the occupations filed, the DOCX and PDF."""
+    """A filing letter: its number, dates, the occupations it files, the DOCX and PDF.
 
-    application = models.OneToOneField(
+    A case has one letter of kind ``filing`` (备案函); an occupation line that passes after its
+    case was filed early (成熟一批，公布一批, N-4.2, N-4.3) is filed by a ``supplementary``
+    letter (补充备案函) of the same case, issued for a later acceptance batch, whose
+    ``original`` is the case's first letter and whose validity is that letter's. ``entry`` is
+    the approved batch entry the letter was issued for (one letter per entry)."""
+
+    class Kind(models.TextChoices):
+        FILING = "filing", _("备案函")
+        SUPPLEMENTARY = "supplementary", _("补充备案函")
+
+    application = models.ForeignKey(
         Application,
         verbose_name=_("备案申请"),
+        on_delete=models.PROTECT,
+        related_name="filing_letters",
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.FILING)
+    entry = models.OneToOneField(
+        "selection.LeadershipApprovalEntry",
+        verbose_name=_("验收批次审定事项"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="filing_letter",
     )
@@ -84,7 +103,7 @@ class FilingLetter(models.Model):
     valid_until = models.DateField(_("有效期至（含当天）"))
     original = models.ForeignKey(
         "self",
-        verbose_name=_("原备案函（新增职业沿用其有效期）"),
+        verbose_name=_("原备案函（新增职业、补充备案沿用其有效期）"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -116,6 +135,13 @@ class FilingLetter(models.Model):
         verbose_name = _("备案函")
         verbose_name_plural = _("备案函")
         ordering = ["-issued_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=models.Q(kind="filing"),
+                name="one_filing_letter_per_case",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number

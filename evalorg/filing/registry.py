@@ -1,7 +1,8 @@
 """The public registry of filed organizations (N-5.2): search, rows, open-data fields.
 
-One row per filing letter: the organization, its city and category, the occupations and
-levels filed under that letter (lines still ``filed``), the letter's number, date and validity.
+One row per filing letter (a supplementary letter too): the organization, its city and
+category, the occupations and levels filed under that letter (lines still ``filed``), the
+letter's number, date and validity.
 No personal data: no names, ID numbers, phones or e-mails of persons.
 """
 
@@ -100,7 +101,10 @@ def search(params) -> QuerySet[FilingLetter]:
 
 
 def occupations_of(letter: FilingLetter) -> list[dict]:
-    """The letter's lines still filed, from the prefetch (no query)."""
+    """The lines the letter filed (as written in it) that are still filed, from the prefetch
+    (no query): a case filed early and later completed by a supplementary letter (补充备案函)
+    has two rows, each with its own lines and the same validity."""
+    written = {(o["code"], o["level"]) for o in letter.occupations}
     return [
         {
             "code": line.occupation_id,
@@ -111,6 +115,7 @@ def occupations_of(letter: FilingLetter) -> list[dict]:
         for line in sorted(
             letter.application.filed_lines, key=lambda line: (line.occupation_id, -line.level)
         )
+        if (line.occupation_id, line.level) in written
     ]
 
 

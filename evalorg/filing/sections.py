@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from evalorg.accounts import permissions
 from evalorg.accounts.models import Role
@@ -20,20 +21,31 @@ from .models import FilingLetter
 
 
 def letter_section(request: HttpRequest, application) -> str:
-    letter = FilingLetter.objects.filter(application=application).first()
-    if letter is None:
-        return acceptance_section(request, application)
-    if not permissions.allowed(request.user, DOWNLOAD_LETTER, letter):
+    """The case's letters, its filing letter first, then any supplementary letter (lines
+    filed after it, N-4.3); and, for the center and the department, where lines passed since
+    stand in the acceptance batches."""
+    letters = list(
+        FilingLetter.objects.filter(application=application)
+        .select_related("original")
+        .order_by("issued_on", "pk")
+    )
+    pending = acceptance_section(request, application)
+    if not letters:
+        return pending
+    if not permissions.allowed(request.user, DOWNLOAD_LETTER, letters[0]):
         return ""
-    return render_to_string("filing/_case_section.html", {"letter": letter}, request=request)
+    context = {"letter": letters[0], "letters": letters}
+    rendered = render_to_string("filing/_case_section.html", context, request=request)
+    return mark_safe(rendered + pending)  # both rendered by templates, hence safe
 
 
 def acceptance_section(request: HttpRequest, application) -> str:
-    """For the center and the department, on a case whose bank passed and which has no letter
-    yet: where it stands in the acceptance batches, and a link to them; no button (N-4.3)."""
+    """For the center and the department, on a case with a line whose bank passed and which is
+    not yet filed (a case filed early included): where it stands in the acceptance batches,
+    and a link to them; no button (N-4.3)."""
     if not has_role(request.user, Role.PROVINCE_STAFF, Role.DEPARTMENT):
         return ""
-    if application.state not in (State.CULTIVATING, State.ACCEPTED):
+    if application.state not in (State.CULTIVATING, State.ACCEPTED, State.FILED):
         return ""
     passed = application.occupations.filter(status=ApplicationOccupation.Status.BANK_PASSED)
     if not passed.exists():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
@@ -17,6 +18,9 @@ from . import letters
 from .models import FilingLetter
 from .numbering import next_number
 from .transitions import approved_entries, not_approved
+
+if TYPE_CHECKING:
+    from evalorg.selection.models import LeadershipApprovalEntry
 
 CLAUSE = "N-4.3"
 DEFAULT_VALID_YEARS = 5
@@ -36,7 +40,9 @@ def add_years(day: date, years: int) -> date:
 def original_letter(application: Application) -> FilingLetter | None:
     """The institution's first filing letter, whose validity an expansion inherits (N-2.2)."""
     return (
-        FilingLetter.objects.filter(application__institution_id=application.institution_id)
+        FilingLetter.objects.filter(
+            application__institution_id=application.institution_id, kind=FilingLetter.Kind.FILING
+        )
         .exclude(application=application)
         .order_by("issued_on", "pk")
         .first()
@@ -48,90 +54,169 @@ def _store(content: bytes, name: str, kind: str, user) -> StoredFile:
     return store_upload(upload, allowed_kinds=[kind], max_bytes=MAX_DOCUMENT_BYTES, user=user)
 
 
+def _refused(message: str) -> TransitionRefused:
+    return TransitionRefused([Refusal(CLAUSE, message)])
+
+
+def _open_entry(case: Application) -> LeadershipApprovalEntry:
+    """The case's approved entry in an approved acceptance batch still without its letter,
+    earliest first; refused when there is none (N-4.3)."""
+    entry = (
+        approved_entries(case)
+        .filter(filing_letter__isnull=True)
+        .select_related("approval")
+        .order_by("pk")
+        .first()
+    )
+    if entry is not None:
+        return entry
+    if FilingLetter.objects.filter(application=case).exists():
+        raise _refused(_("该申请已生成备案函，不能重复签发。"))
+    raise TransitionRefused([not_approved()])
+
+
+def first_letter(application: Application) -> FilingLetter | None:
+    """The case's own filing letter (kind filing), not a supplementary one."""
+    return FilingLetter.objects.filter(
+        application=application, kind=FilingLetter.Kind.FILING
+    ).first()
+
+
 def issue_letter(
     application: Application, user, *, valid_years: int = DEFAULT_VALID_YEARS
 ) -> FilingLetter:
-    """File the case's occupation lines whose question bank passed, issue its letter (number,
-    DOCX, PDF) and move the case to ``filed``; all or nothing.
+    """File the case's occupation lines whose question bank passed and issue their letter
+    (number, DOCX, PDF) for the case's approved batch entry still without one; all or nothing.
 
-    Only for an ``accepted`` case approved in an approved acceptance batch (N-4.3: the
-    leadership group's approval; ``batches.issue_letters`` calls this), whose reference the
-    letter carries; anything else is refused. An expansion of an organization already filed
-    keeps the validity of its original letter (N-2.2). Raises ``TransitionRefused`` (nothing
-    changed) when refused.
+    An ``accepted`` case gets its filing letter (备案函) and moves to ``filed``; an expansion of
+    an organization already filed keeps the validity of its original letter (N-2.2). A case
+    already ``filed`` (accepted early, 成熟一批) whose remaining lines passed later and were
+    approved in a later batch gets a supplementary letter (补充备案函) listing only those lines,
+    with its first letter's validity, and stays ``filed`` (``file_supplement``, N-4.2, N-4.3).
+
+    Only for a case approved in an approved acceptance batch (N-4.3: the leadership group's
+    approval; ``batches.issue_letters`` calls this), whose reference the letter carries;
+    anything else is refused. Raises ``TransitionRefused`` (nothing changed) when refused.
     """
     with atomic_uploads():
         case = Application.objects.select_for_update().get(pk=application.pk)
-        if FilingLetter.objects.filter(application=case).exists():
-            raise TransitionRefused([Refusal(CLAUSE, _("该申请已生成备案函，不能重复签发。"))])
-        entry = approved_entries(case).select_related("approval").order_by("pk").first()
-        if entry is None:
-            raise TransitionRefused([not_approved()])
-        if case.state != State.ACCEPTED:
-            raise TransitionRefused(
-                [
-                    Refusal(
-                        CLAUSE,
-                        _("申请当前状态为“%(state)s”，验收通过后才能签发备案函。")
-                        % {"state": case.get_state_display()},
-                    )
-                ]
+        entry = _open_entry(case)
+        if case.state not in (State.ACCEPTED, State.FILED):
+            raise _refused(
+                _("申请当前状态为“%(state)s”，验收通过后才能签发备案函。")
+                % {"state": case.get_state_display()}
             )
         lines = list(case.occupations.filter(status=Line.BANK_PASSED).select_related("occupation"))
         if not lines:
-            raise TransitionRefused(
-                [Refusal(CLAUSE, _("该申请没有题库审核通过的职业（工种），不能签发备案函。"))]
-            )
+            raise _refused(_("该申请没有题库审核通过的职业（工种），不能签发备案函。"))
         for line in lines:
             perform(line, "file", user)
+        if case.state == State.FILED:
+            letter = _supplementary(case, entry, lines, user)
+        else:
+            letter = _first(case, entry, lines, user, valid_years)
+    return FilingLetter.objects.select_related("application").get(pk=letter.pk)
 
-        issued_on = clock.today()
-        original = original_letter(case)
-        valid_until = original.valid_until if original else add_years(issued_on, valid_years)
-        number = next_number(case.round, issued_on.year)
-        occupations = [
-            {
-                "code": line.occupation_id,
-                "name": line.occupation.name,
-                "level": line.level,
-                "level_label": str(line.get_level_display()),
-            }
-            for line in lines
-        ]
-        institution = case.institution
-        context = {
-            "number": number,
-            "organization": institution.name,
-            "uscc": institution.uscc,
-            "city": str(institution.city or ""),
-            "round": case.round.name,
-            "issued_on": f"{issued_on:%Y年%m月%d日}",
-            "valid_until": f"{valid_until:%Y年%m月%d日}",
-            "occupations": occupations,
-            "issuer": letters.ISSUER,
+
+def _first(
+    case: Application,
+    entry: LeadershipApprovalEntry,
+    lines: list[ApplicationOccupation],
+    user,
+    valid_years: int,
+) -> FilingLetter:
+    issued_on = clock.today()
+    original = original_letter(case)
+    valid_until = original.valid_until if original else add_years(issued_on, valid_years)
+    letter = _create(case, entry, lines, user, FilingLetter.Kind.FILING, original, valid_until)
+    perform(
+        case,
+        "file_case",
+        user,
+        letter=letter.number,
+        docx_sha256=letter.docx_sha256,
+        pdf_sha256=letter.pdf_sha256,
+    )
+    return letter
+
+
+def _supplementary(
+    case: Application,
+    entry: LeadershipApprovalEntry,
+    lines: list[ApplicationOccupation],
+    user,
+) -> FilingLetter:
+    first = first_letter(case)
+    if first is None:
+        raise _refused(_("该申请没有原备案函，不能签发补充备案函。"))
+    letter = _create(
+        case, entry, lines, user, FilingLetter.Kind.SUPPLEMENTARY, first, first.valid_until
+    )
+    perform(
+        case,
+        "file_supplement",
+        user,
+        letter=letter.number,
+        approval=entry.approval_id,
+        lines=[str(line) for line in lines],
+        docx_sha256=letter.docx_sha256,
+        pdf_sha256=letter.pdf_sha256,
+    )
+    return letter
+
+
+def _create(
+    case: Application,
+    entry: LeadershipApprovalEntry,
+    lines: list[ApplicationOccupation],
+    user,
+    kind: str,
+    original: FilingLetter | None,
+    valid_until: date,
+) -> FilingLetter:
+    """Number, render and store the letter of ``lines``."""
+    issued_on = clock.today()
+    number = next_number(case.round, issued_on.year)
+    occupations = [
+        {
+            "code": line.occupation_id,
+            "name": line.occupation.name,
+            "level": line.level,
+            "level_label": str(line.get_level_display()),
         }
-        docx = _store(letters.render_docx(context), f"备案函 {number}.docx", "docx", user)
-        pdf = _store(letters.render_letter_pdf(context), f"备案函 {number}.pdf", "pdf", user)
-        FilingLetter.objects.create(
-            application=case,
-            number=number,
-            issued_on=issued_on,
-            valid_until=valid_until,
-            original=original,
-            occupations=occupations,
-            docx=docx,
-            pdf=pdf,
-            docx_sha256=docx.sha256,
-            pdf_sha256=pdf.sha256,
-            issued_by=user,
-            batch=entry.approval.letter_ref,
-        )
-        perform(
-            case,
-            "file_case",
-            user,
-            letter=number,
-            docx_sha256=docx.sha256,
-            pdf_sha256=pdf.sha256,
-        )
-    return FilingLetter.objects.select_related("application").get(application=case)
+        for line in lines
+    ]
+    institution = case.institution
+    supplementary = kind == FilingLetter.Kind.SUPPLEMENTARY
+    context = {
+        "number": number,
+        "organization": institution.name,
+        "uscc": institution.uscc,
+        "city": str(institution.city or ""),
+        "round": case.round.name,
+        "issued_on": f"{issued_on:%Y年%m月%d日}",
+        "valid_until": f"{valid_until:%Y年%m月%d日}",
+        "occupations": occupations,
+        "issuer": letters.ISSUER,
+        "supplementary": supplementary,
+        "original_number": original.number if supplementary and original else "",
+    }
+    title = _("补充备案函") if supplementary else _("备案函")
+    docx = _store(letters.render_docx(context), f"{title} {number}.docx", "docx", user)
+    pdf = _store(letters.render_letter_pdf(context), f"{title} {number}.pdf", "pdf", user)
+    return FilingLetter.objects.create(
+        application=case,
+        kind=kind,
+        entry=entry,
+        number=number,
+        issued_on=issued_on,
+        valid_until=valid_until,
+        original=original,
+        occupations=occupations,
+        docx=docx,
+        pdf=pdf,
+        docx_sha256=docx.sha256,
+        pdf_sha256=pdf.sha256,
+        issued_by=user,
+        batch=entry.approval.letter_ref,
+    )

@@ -62,7 +62,7 @@ class NoteForm(forms.ModelForm):
 
 def filed_institutions() -> QuerySet[Institution]:
     """Organizations with at least one filing letter."""
-    return Institution.objects.filter(applications__filing_letter__isnull=False).distinct()
+    return Institution.objects.filter(applications__filing_letters__isnull=False).distinct()
 
 
 def supervised_by(user) -> QuerySet[Institution]:
@@ -100,7 +100,7 @@ def with_note_counts(institutions: QuerySet[Institution]) -> QuerySet[Institutio
         note_count=Count("supervision_notes", distinct=True),
         last_note_on=Max("supervision_notes__happened_on"),
         letter_count=Count(
-            "applications", filter=Q(applications__filing_letter__isnull=False), distinct=True
+            "applications", filter=Q(applications__filing_letters__isnull=False), distinct=True
         ),
     ).order_by("name", "pk")
 

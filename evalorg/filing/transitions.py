@@ -1,6 +1,8 @@
 """The case's last two transitions (N-4.3), missing from applications' table until now:
 ``accept`` (cultivating → accepted, at least one occupation's question bank passed) and
-``file_case`` (accepted → filed, once its filing letter exists). Registered from
+``file_case`` (accepted → filed, once its filing letter exists), and ``file_supplement``
+(filed → filed: lines that passed after the case was filed early, by a supplementary letter
+of a later batch). Registered from
 ``FilingConfig.ready`` because filing sits above applications.
 
 Both happen only for a case the leadership approved in an approved acceptance batch
@@ -22,7 +24,7 @@ from evalorg.applications.models import Application, ApplicationOccupation, Stat
 from evalorg.applications.workflow import Refusal, Transition, register
 from evalorg.core.audit import Audience
 
-from .notifications import TELL_ACCEPTED, TELL_FILED
+from .notifications import TELL_ACCEPTED, TELL_FILED, TELL_SUPPLEMENT
 
 if TYPE_CHECKING:
     from evalorg.selection.models import LeadershipApproval, LeadershipApprovalEntry
@@ -76,8 +78,25 @@ def approved_in_batch(
 def has_letter(application: Application, actor: User, data: dict[str, Any]) -> Refusal | None:
     from .models import FilingLetter
 
-    if not FilingLetter.objects.filter(application=application).exists():
+    letters = FilingLetter.objects.filter(application=application, kind=FilingLetter.Kind.FILING)
+    if not letters.exists():
         return Refusal(CLAUSE, _("该申请尚未生成备案函，不能备案。"))
+    return None
+
+
+def has_supplementary_letter(
+    application: Application, actor: User, data: dict[str, Any]
+) -> Refusal | None:
+    """The case has its supplementary letter for the batch ``data["approval"]`` (N-4.3)."""
+    from .models import FilingLetter
+
+    letters = FilingLetter.objects.filter(
+        application=application,
+        kind=FilingLetter.Kind.SUPPLEMENTARY,
+        entry__approval_id=data.get("approval"),
+    )
+    if data.get("approval") is None or not letters.exists():
+        return Refusal(CLAUSE, _("该申请尚未生成本验收批次的补充备案函，不能补充备案。"))
     return None
 
 
@@ -109,5 +128,22 @@ def register_filing_transitions() -> None:
             audience=Audience.APPLICANT,
             offered=False,
             tell=(TELL_FILED,),
+        ),
+        # A line that passed after its case was filed early (成熟一批，公布一批) is filed by a
+        # supplementary letter issued for a later approved batch; the case stays filed, the
+        # event records the letter (N-4.2, N-4.3). Only ``services.issue_letter`` performs it.
+        Transition(
+            action="file_supplement",
+            label=_("补充备案职业（工种）"),
+            confirm=_("确定补充备案吗？备案后不能撤销。"),
+            sources=frozenset({State.FILED}),
+            target=State.FILED,
+            roles=PROVINCE,
+            guards=(approved_in_batch, has_supplementary_letter),
+            tell=(TELL_SUPPLEMENT,),
+            style="success",
+            audit_fields=("letter", "approval", "lines", "docx_sha256", "pdf_sha256"),
+            audience=Audience.APPLICANT,
+            offered=False,
         ),
     )

@@ -131,9 +131,7 @@ def batch_detail(
 ) -> HttpResponse:
     _staff(request)
     batch = _batch(pk)
-    entries = batch.entries.select_related(
-        "application__institution__city", "application__filing_letter"
-    )
+    entries = batch.entries.select_related("application__institution__city", "filing_letter")
     offered = _offered(batch, request.user)
     entries = entries.order_by("pk")
     return render(

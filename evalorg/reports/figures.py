@@ -174,7 +174,7 @@ def _durations(report: Report, round_: Round | None) -> None:
     for stage, submitted, when in decided:
         decided_by_stage[stage].append((submitted, when))
     periods = CultivationPeriod.objects.all()
-    letters = FilingLetter.objects.all()
+    letters = FilingLetter.objects.filter(kind=FilingLetter.Kind.FILING)  # a case's own
     if round_:
         periods = periods.filter(application__round=round_)
         letters = letters.filter(application__round=round_)
@@ -250,7 +250,8 @@ def across_rounds() -> list[dict]:
     )
     stages = {row["application__round_id"]: row for row in stage_counts}
     filed = dict(
-        FilingLetter.objects.values("application__round_id")
+        FilingLetter.objects.filter(kind=FilingLetter.Kind.FILING)  # filed cases, once each
+        .values("application__round_id")
         .annotate(n=Count("pk"))
         .values_list("application__round_id", "n")
     )

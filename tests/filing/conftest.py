@@ -95,8 +95,18 @@ def registry_row(institution=None, *, number: int, issued_on=date(2023, 12, 1), 
     Application.objects.filter(pk=application.pk).update(state="filed")
     application.occupations.update(status=Line.FILED)
     staff = province_staff()
+    written = [
+        {
+            "code": line.occupation_id,
+            "name": line.occupation.name,
+            "level": line.level,
+            "level_label": str(line.get_level_display()),
+        }
+        for line in application.occupations.select_related("occupation")
+    ]
     return FilingLetter.objects.create(
         application=application,
+        occupations=written,
         number=f"粤职评备〔2023〕{number:03d}号",
         issued_on=issued_on,
         valid_until=date(2028, 11, 30),
