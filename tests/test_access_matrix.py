@@ -315,7 +315,8 @@ ROUTES: dict[str, Route] = {
     ),
     "review_inbox:inbox": Route(INBOX),
     "review_inbox:export": Route(INBOX),
-    "review_inbox:case": Route(allow(CITY), args=case("review")),
+    # The former staff case page: a redirect to the one case page for whoever may read it.
+    "review_inbox:case": Route(CASE_READERS, args=case("review"), ok=frozenset({301})),
     "review_inbox:verify": Route(allow(CITY), args=case("review")),
     # A needs_review finding's conclusion (issue 10): only the receiving staff reach it; this
     # case is past submission, so the form's own rule refuses and nothing changes.

@@ -60,7 +60,6 @@ def test_staff_pages_exports_and_pdfs_never_show_full_numbers_or_emails(client, 
     urls = [
         reverse("review_inbox:inbox"),
         reverse("review_inbox:export"),
-        reverse("review_inbox:case", args=[case.pk]),
         reverse("applications:detail", args=[case.pk]),
         reverse("applications:list"),
         reverse("applications:pdf", args=[case.pk]),
@@ -85,7 +84,7 @@ def test_staff_reads_of_personal_data_are_internal_audit_events(client, case):
     client.force_login(CityStaffFactory())
     material = case.materials.first()
     reads = {
-        "case_viewed": reverse("review_inbox:case", args=[case.pk]),
+        "case_viewed": reverse("applications:detail", args=[case.pk]),
         "application_pdf_viewed": reverse("applications:pdf", args=[case.pk]),
         "material_viewed": reverse("applications:material_download", args=[case.pk, material.pk]),
     }

@@ -11,6 +11,7 @@ class ApplicationsConfig(AppConfig):
         from evalorg.core import demo
         from evalorg.core.todo import register_source
 
+        from .case_sections import register_case_sections
         from .demo import build_demo_applications
         from .todo import CASE_SOURCE
 
@@ -32,6 +33,7 @@ class ApplicationsConfig(AppConfig):
             )
         )
         register_source(CASE_SOURCE)
+        register_case_sections()
         from .dashboard import case_dashboard
 
         register_dashboard(10, case_dashboard)

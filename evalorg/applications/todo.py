@@ -18,8 +18,8 @@ from .models import Application, State
 
 # The page on which each action is performed; the applicant's own case page otherwise.
 PAGES = {
-    "return_for_correction": "review_inbox:case",
-    "verify": "review_inbox:case",
+    "return_for_correction": "applications:detail",
+    "verify": "applications:detail",
     "score_complete": "review:ranking",
     "recommend": "review:ranking",
     "not_recommend": "review:ranking",
@@ -29,7 +29,7 @@ PAGES = {
     "approve": "selection:approval",
     "publish": "publicity:list",
 }
-WITH_PK = {"review_inbox:case", "applications:detail"}
+WITH_PK = {"applications:detail"}
 STAGES = {
     "return_for_correction": Stage.CITY_REVIEW,
     "verify": Stage.CITY_REVIEW,

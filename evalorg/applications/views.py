@@ -29,7 +29,7 @@ from evalorg.rounds.models import Round
 from . import access, occupation_lines, workflow
 from .eligibility import Outcome, evaluate, input_from_application, occupation_results
 from .forms import ConfirmForm, InstitutionStepForm, OccupationAddForm, UploadForm
-from .history import applicant_history, staff_history
+from .history import applicant_history, staff_history_and_reads
 from .materials import (
     add_material,
     applicable_items,
@@ -41,7 +41,7 @@ from .models import Application, Kind, Material, SkillLevel, State
 from .pdf import application_pdf_bytes
 from .returns import latest_return_reasons
 from .routing import needs_route_choice, receiving_agency
-from .sections import render_sections
+from .sections import Reader, action_page, reader_of, render_sections
 
 STEPS = [
     ("institution", _("机构信息")),
@@ -415,40 +415,53 @@ def _review_step(
 
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The one case page (issue 19 item 3): every role that may see the case lands here and
+    reads the sections of its audience (``sections.reader_of``): the applicant its own case,
+    staff everything the stages know of it, an assigned expert the materials and its sheet."""
     application = _load(request, pk)
-    if has_role(request.user, Role.APPLICANT):
-        history = applicant_history(application)
-    else:
-        history = staff_history(application)
-    return render(
-        request,
-        "applications/detail.html",
-        {
-            "application": application,
-            "groups": application.occupation_groups(),
-            "materials": current_materials(application),
-            "items": applicable_items(application),
-            "actions": workflow.available_actions(application, request.user),
-            "history": history,
-            "sections": render_sections(request, application),
-            "can_edit": access.can_edit(application, request.user),
-            "return_reasons": latest_return_reasons(application)
+    reader = reader_of(application, request.user)
+    context: dict[str, object] = {"application": application, "reader": reader}
+    if reader == Reader.STAFF:
+        # A read of personal data (contacts, ID number), kept for the reviewing agency.
+        audit.record(
+            "case_viewed", application, actor=request.user, audience=audit.Audience.INTERNAL
+        )
+        with_reads = request.GET.get("reads") == "1"
+        history, reads = staff_history_and_reads(application, with_reads=with_reads)
+        context.update(history=history, reads=reads, with_reads=with_reads)
+    elif reader == Reader.APPLICANT:
+        context["history"] = applicant_history(application)
+    if reader != Reader.EXPERT:
+        context.update(
+            actions=[
+                a
+                for a in workflow.available_actions(application, request.user)
+                if not action_page(a.action)
+            ],
+            can_edit=access.can_edit(application, request.user),
+            return_reasons=latest_return_reasons(application)
             if application.state == State.RETURNED_FOR_CORRECTION
             else [],
-        },
-    )
+        )
+    context["sections"] = render_sections(request, application, reader)
+    return render(request, "applications/detail.html", context)
 
 
 @login_required
 @require_POST
 def application_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Any workflow action offered on the case page; its guards decide. An action performed
+    on a page of its own (verification) is sent there."""
     application = _load(request, pk)
+    if page := action_page(action):
+        return redirect(page, application.pk)
+    reason = request.POST.get("reason", "").strip()
     return run_transition(
         request,
         application,
         action,
         back=reverse("applications:detail", args=[application.pk]),
-        data={"reason": request.POST.get("reason", "").strip()},
+        data={"reason": reason} if reason else {},
     )
 
 

@@ -8,7 +8,7 @@ class CultivationConfig(AppConfig):
 
     def ready(self) -> None:
         from evalorg.accounts.navigation import NavItem, register_nav
-        from evalorg.applications.sections import register_case_section
+        from evalorg.applications.sections import Order, register_case_section
         from evalorg.applications.workflow import LINES
         from evalorg.core.sweeps import register_sweep
         from evalorg.core.todo import register_source
@@ -32,7 +32,7 @@ class CultivationConfig(AppConfig):
         register_sweep("cultivation_reminders", sweep_reminders)
         register_sweep("cultivation_elimination", sweep_elimination)
         register_sweep("bank_checks", sweep_bank_checks)
-        register_case_section(cultivation_section)
+        register_case_section(cultivation_section, order=Order.CULTIVATION)
         register_source(LINE_SOURCE)
         register_source(TRAINING_SOURCE)
         register_nav(

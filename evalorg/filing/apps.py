@@ -10,7 +10,7 @@ class FilingConfig(AppConfig):
         from evalorg.accounts.models import Role
         from evalorg.accounts.navigation import NavItem, register_nav
         from evalorg.accounts.permissions import register_policy
-        from evalorg.applications.sections import register_case_section
+        from evalorg.applications.sections import Order, Reader, register_case_section
 
         from .access import DOWNLOAD_LETTER, may_download
         from .batches import register_batch_transitions
@@ -20,8 +20,8 @@ class FilingConfig(AppConfig):
         register_policy(DOWNLOAD_LETTER, may_download, hide=True)
         register_filing_transitions()
         register_batch_transitions()
-        register_case_section(letter_section)
-        register_case_section(supervision_section)
+        register_case_section(letter_section, order=Order.FILING)
+        register_case_section(supervision_section, order=Order.SUPERVISION, readers=[Reader.STAFF])
         # The center proposes batches and issues their letters; the department records the
         # leadership's approval there (N-4.3).
         register_nav(

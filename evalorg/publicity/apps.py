@@ -8,7 +8,7 @@ class PublicityConfig(AppConfig):
 
     def ready(self) -> None:
         from evalorg.accounts.navigation import NavItem, register_nav
-        from evalorg.applications.sections import register_case_section
+        from evalorg.applications.sections import Order, register_case_section
         from evalorg.core.sweeps import register_sweep
         from evalorg.core.todo import register_source
 
@@ -21,7 +21,7 @@ class PublicityConfig(AppConfig):
         register_source(NOTICE_SOURCE)
         register_source(OBJECTION_SOURCE)
         register_sweep("publicity_end", sweep_publicity_end)
-        register_case_section(publicity_section)
+        register_case_section(publicity_section, order=Order.PUBLICITY)
         register_nav(
             NavItem(
                 label="公示",

@@ -13,6 +13,7 @@ class ReviewConfig(AppConfig):
         from evalorg.core.todo import register_source
 
         from .audience import register_review_audiences
+        from .case_sections import register_case_sections
         from .demo import build_review_demo
         from .scoresheets import register_scoresheet_transitions
         from .services import expert_scope
@@ -22,6 +23,7 @@ class ReviewConfig(AppConfig):
         register_review_transitions()
         register_scoresheet_transitions()
         register_review_audiences()
+        register_case_sections()
         register_scope("expert", expert_scope)
         register_source(SCORESHEET_SOURCE)
         demo.register(40, "review", build_review_demo)

@@ -41,15 +41,12 @@ from evalorg.accounts.permissions import has_role
 from evalorg.applications.materials import applicable_items
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.applications.submission import institution_snapshot
-from evalorg.applications.templatetags.case_tags import event_label, state_label
 from evalorg.catalog.models import Division
 from evalorg.core import clock
-from evalorg.core.models import AuditEvent
 from evalorg.documents.xlsx import safe, styled, write_only_sheet
 from evalorg.institutions.masking import mask_email, mask_id_number, mask_phone
 from evalorg.institutions.models import Category, Institution
 
-from .models import Scoresheet
 from .services import first_instance_stage, with_city_results
 from .verification import checks_for
 
@@ -88,13 +85,6 @@ EXPORT_HEADERS = [
 EXPORT_WIDTHS = [6, 16, 36, 22, 16, 12, 40, 14, 10, 18]
 DATE_TIME = "yyyy-mm-dd hh:mm"
 # Labels for this stage's audit events; the rest come from the case_tags filter.
-EVENT_LABELS = {
-    "case_viewed": _lazy("查阅案卷"),
-    "verification_saved": _lazy("保存材料核验"),
-}
-READ_EVENTS = {"case_viewed", "material_viewed", "application_pdf_viewed"}
-
-
 # ---- inbox ----------------------------------------------------------------------------------
 
 
@@ -204,7 +194,7 @@ def label_rows(applications: Iterable[Application]) -> None:
     per-row ``{% url %}``, ``date`` filter and occupation loop most of the rest of the
     template's (cProfile, issue 12). The template prints them as it printed their sources."""
     labels = ExportLabels()
-    head, tail = reverse("review_inbox:case", args=[0]).rsplit("/0/", 1)
+    head, tail = reverse("applications:detail", args=[0]).rsplit("/0/", 1)
     for application in applications:
         application.state_label = labels.states.get(application.state, application.state)
         category = application.institution.category
@@ -400,30 +390,3 @@ def material_rows(application: Application) -> list[dict]:
     for code, versions in grouped.items():  # items that no longer apply keep their files
         rows.append({"code": code, "title": code, **versions, "check": checks.get(code)})
     return rows
-
-
-def case_history(application: Application, *, with_reads: bool) -> tuple[list[dict], int]:
-    """The case's events and its scoresheets' (saved, submitted, reopened: their own
-    workflow's objects since issue 18), in order."""
-    sheet_type = Scoresheet._meta.label_lower
-    sheets = [str(pk) for pk in application.scoresheets.values_list("pk", flat=True)]
-    events = list(
-        AuditEvent.objects.filter(
-            Q(object_type=application._meta.label_lower, object_id=str(application.pk))
-            | Q(object_type=sheet_type, object_id__in=sheets)
-        ).order_by("id")
-    )
-    reads = sum(1 for e in events if e.action in READ_EVENTS)
-    if not with_reads:
-        events = [e for e in events if e.action not in READ_EVENTS]
-    sheet_states = {value: str(label) for value, label in Scoresheet.Status.choices}
-    rows = []
-    for e in events:
-        change = ""
-        if e.from_state and e.object_type == sheet_type:
-            change = f"{sheet_states.get(e.from_state)} → {sheet_states.get(e.to_state)}"
-        elif e.from_state:
-            change = f"{state_label(e.from_state)} → {state_label(e.to_state)}"
-        label = EVENT_LABELS.get(e.action) or event_label(e.action)
-        rows.append({"event": e, "label": label, "change": change})
-    return rows, reads

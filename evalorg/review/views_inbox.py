@@ -1,5 +1,6 @@
-"""The agency's inbox and the staff case page (N-4.1.2, SPEC §6.2): list, export, case, its
-actions, findings and declaration evidence. Queries and the export's rows are in ``inbox``."""
+"""The agency's inbox (N-4.1.2, SPEC §6.2): list, export, the former case URL (a redirect to
+the one case page), the case's actions, findings and declaration evidence. Queries and the
+export's rows are in ``inbox``."""
 
 from __future__ import annotations
 
@@ -16,14 +17,12 @@ from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role, role_required
-from evalorg.applications import access, workflow
+from evalorg.applications import access
 from evalorg.applications.models import Application, State
-from evalorg.applications.returns import latest_return_reasons
 from evalorg.core import audit, clock
 from evalorg.core.actions import run, run_transition
 from evalorg.core.paging import KeyPaginator
 from evalorg.documents.xlsx import xlsx_response
-from evalorg.institutions.uscc import parse_uscc
 
 from . import findings
 from .forms import InboxFilterForm
@@ -34,19 +33,15 @@ from .inbox import (
     ROW_FIELDS,
     apply_filters,
     apply_sort,
-    case_history,
     export_rows,
     inbox_agencies,
     inbox_counties,
     inbox_queryset,
     inbox_workbook,
-    institution_answers,
     label_rows,
-    material_rows,
     require_inbox_user,
     with_row_data,
 )
-from .stage_sections import stage_sections
 from .verification import VERIFICATION_ACTIONS, load_case
 
 
@@ -107,37 +102,12 @@ def export(request: HttpRequest) -> FileResponse:
 
 @login_required
 def case(request: HttpRequest, pk: int) -> HttpResponse:
-    application = load_case(request, pk)
-    # A read of personal data (contacts, ID number): kept for the reviewing agency only.
-    audit.record("case_viewed", application, actor=request.user, audience=audit.Audience.INTERNAL)
-    with_reads = request.GET.get("reads") == "1"
-    history, reads = case_history(application, with_reads=with_reads)
-    institution = application.institution
-    return render(
-        request,
-        "review/inbox/case.html",
-        {
-            "application": application,
-            "answers": institution_answers(application),
-            "has_snapshot": bool(application.institution_snapshot),
-            "declarations": institution.declarations.select_related("evidence"),
-            "occupation_groups": application.occupation_groups(),
-            "uscc": parse_uscc(application.institution_snapshot.get("uscc") or institution.uscc),
-            "materials": material_rows(application),
-            "history": history,
-            "stages": stage_sections(application),
-            "reads": reads,
-            "with_reads": with_reads,
-            "actions": workflow.available_actions(application, request.user),
-            "verification_actions": VERIFICATION_ACTIONS,
-            "findings": findings.findings(application),
-            "findings_editable": application.state == State.SUBMITTED
-            and access.is_receiving_staff(application, request.user),
-            "return_reasons": latest_return_reasons(application)
-            if application.state == State.RETURNED_FOR_CORRECTION
-            else [],
-        },
-    )
+    """The former staff case page: the case has one page now (``applications:detail``,
+    issue 19 item 3). Old links and bookmarks land there, for whoever may see the case."""
+    application = access.get_for_user(Application.objects.all(), request.user, pk)
+    url = reverse("applications:detail", args=[application.pk])
+    query = request.GET.urlencode()
+    return redirect(f"{url}?{query}" if query else url, permanent=True)
 
 
 @login_required
@@ -152,7 +122,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         request,
         application,
         action,
-        back=reverse("review_inbox:case", args=[application.pk]),
+        back=reverse("applications:detail", args=[application.pk]),
         data={"reason": reason} if reason else {},
     )
 
@@ -164,7 +134,7 @@ def resolve_finding(request: HttpRequest, pk: int) -> HttpResponse:
     application = load_case(request, pk, to_act=True)
     if application.state != State.SUBMITTED:
         messages.error(request, _("只有“已提交”的申请可以记录核查结论（SPEC-5）。"))
-        return redirect("review_inbox:case", application.pk)
+        return redirect("applications:detail", application.pk)
     return run(
         request,
         lambda: findings.resolve(
@@ -173,7 +143,7 @@ def resolve_finding(request: HttpRequest, pk: int) -> HttpResponse:
             request.POST.get("conclusion", ""),
             request.user,
         ),
-        back=reverse("review_inbox:case", args=[application.pk]),
+        back=reverse("applications:detail", args=[application.pk]),
         success=_("已记录核查结论。"),
     )
 

@@ -72,7 +72,7 @@ def verify_page(request: HttpRequest, pk: int) -> HttpResponse:
         success=str(SUCCESS[action]),
         question=workflow.TABLE[action].confirm,
         precheck=lambda: trial_refusals(lambda: _perform(action, application, form, request.user)),
-        done_url=reverse("review_inbox:case", args=[application.pk]),
+        done_url=reverse("applications:detail", args=[application.pk]),
         refused=refused,
     )
 

@@ -21,6 +21,7 @@ class SelectionConfig(AppConfig):
         from evalorg.review.services import DefenseRules, register_defense_rules
 
         from .audience import register_selection_audiences
+        from .case_sections import register_case_sections
         from .defense import (
             absent_application_ids,
             defense_adjusted_scores,
@@ -37,6 +38,7 @@ class SelectionConfig(AppConfig):
         register_leadership_transitions()
         register_defense_transitions()
         register_selection_audiences()
+        register_case_sections()
         # The province's sheets carry the defense items (review's workflow, selection's rule).
         workflow_of(Scoresheet).add_guards("submit_scoresheet", defense_held)
         register_defense_rules(DefenseRules(absent_application_ids, defense_adjusted_scores))

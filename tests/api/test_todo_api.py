@@ -32,7 +32,7 @@ def test_staff_token_gets_its_list(client, case, gz_staff, sz_staff):
     assert group["label"] == "初审评估" and group["count"] == 1
     assert group["kinds"] == [{"kind": "退回补正／初审通过", "count": 1}]
     item = group["items"][0]
-    assert item["url"] == reverse("review_inbox:case", args=[case.pk])
+    assert item["url"] == reverse("applications:detail", args=[case.pk])
     assert item["actions"] == ["return_for_correction", "verify"]
     assert (item["workflow"], item["id"]) == ("case", case.pk)
     assert item["deadline"] == case.round.city_assessment_deadline.isoformat()

@@ -134,12 +134,13 @@ def test_reports_do_not_count_a_draft(client, viewer, draft, submitted):
 
 def test_case_pages_refuse_a_draft(client, viewer, draft, submitted):
     client.force_login(viewer)
-    pages = ["applications:detail", "applications:pdf"]
-    if viewer.role == Role.PROVINCE_STAFF:
-        pages.append("review_inbox:case")
-    for name in pages:
+    for name in ["applications:detail", "applications:pdf"]:
         assert client.get(reverse(name, args=[submitted.pk])).status_code == 200, name
         assert client.get(reverse(name, args=[draft.pk])).status_code == 404, name
+    # The former staff case URL redirects to the case page, and reveals no draft either.
+    old = "review_inbox:case"
+    assert client.get(reverse(old, args=[submitted.pk])).status_code == 301
+    assert client.get(reverse(old, args=[draft.pk])).status_code == 404
 
 
 def test_the_api_neither_lists_nor_returns_a_draft(client, viewer, draft, submitted):

@@ -46,7 +46,7 @@ def test_no_csp_violation_on_portal_login_staff_htmx_and_admin(live_server, page
     page.goto(f"{base}/review/inbox/")
     case = Application.objects.filter(institution__city_id="440100").exclude(state="draft").first()
     assert case is not None  # the demo has submitted Guangzhou cases
-    page.goto(f"{base}/review/inbox/{case.pk}/")
+    page.goto(f"{base}/applications/{case.pk}/")
     with page.expect_response(lambda r: "/eligibility" in r.url):
         page.click("button[hx-get]")
     page.wait_for_timeout(300)  # let htmx swap (and log any refusal)

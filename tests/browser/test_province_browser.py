@@ -80,7 +80,7 @@ def test_city_sends_a_batch_and_the_center_receives_it(live_server, page: Page):
     page.click("text=各地市报送")
     guangzhou = page.locator(f"[data-testid=city-overview] tr[data-agency='{staff.agency.code}']")
     expect(guangzhou.locator("[data-testid=sent]")).to_have_text("2")
-    page.goto(f"{base}/review/inbox/{cases[0].pk}/")
+    page.goto(f"{base}/applications/{cases[0].pk}/")
     expect(page.locator("[data-testid=stage-city_assessment]")).to_contain_text("90.0")
 
     _login(page, base, "gz_staff")

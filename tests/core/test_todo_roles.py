@@ -90,9 +90,9 @@ def test_city_staff_decide_their_own_cases_only(world: World) -> None:
     assert [(i.actions, i.url, i.stage) for i in mine] == [
         (("recommend", "not_recommend"), reverse("review:ranking"), Stage.CITY_REVIEW)
     ]
-    inbox = reverse("review_inbox:case", args=[other.pk])
-    assert inbox not in _items(world.users[CITY])
-    assert _item_for(world.users[OTHER_CITY], inbox).actions == ("return_for_correction", "verify")
+    case_page = reverse("applications:detail", args=[other.pk])
+    assert case_page not in _items(world.users[CITY])
+    assert _item_for(world.users[OTHER_CITY], case_page).actions == ("return_for_correction", "verify")
 
 
 def test_province_staff_review_banks_and_not_a_citys_first_instance(world: World) -> None:
@@ -101,7 +101,7 @@ def test_province_staff_review_banks_and_not_a_citys_first_instance(world: World
     item = _item_for(world.users[PROVINCE], review)
     assert item.actions == ("pass_bank", "fail_bank") and item.stage == Stage.CULTIVATION
     assert item.deadline == world.case("cultivation").cultivation_period.last_day
-    other = reverse("review_inbox:case", args=[world.case("other_city").pk])
+    other = reverse("applications:detail", args=[world.case("other_city").pk])
     assert other not in _items(world.users[PROVINCE])
     assert review not in _items(world.owner("cultivation"))  # the applicant cannot review it
 

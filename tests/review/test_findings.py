@@ -55,7 +55,7 @@ def test_verify_is_refused_while_a_finding_is_open_then_passes_once_resolved(cli
     assert resolution.resolved_by == staff and resolution.clause == "N-2.1"
     event = AuditEvent.objects.for_object(case).get(action="finding_resolved")
     assert event.data["reason"] == "已电话核实，机构实际在广州经营"
-    page = client.get(reverse("review_inbox:case", args=[case.pk])).content.decode()
+    page = client.get(reverse("applications:detail", args=[case.pk])).content.decode()
     assert "已电话核实" in page and "记录人工核查结论" in page  # the history labels it
 
     assert post(client, case, checklist(case, "verify")).status_code == 302

@@ -137,7 +137,7 @@ def test_the_staff_case_history_shows_the_sheets_transitions(client, sheet):
     perform(sheet, "submit_scoresheet", sheet.expert)
     perform(sheet, "reopen_scoresheet", staff, reason="第二项评分偏高")
     client.force_login(staff)
-    page = client.get(reverse("review_inbox:case", args=[sheet.application_id])).content.decode()
+    page = client.get(reverse("applications:detail", args=[sheet.application_id])).content.decode()
     assert "提交评估表" in page and "已提交 → 已退回修改" in page and "第二项评分偏高" in page
     labels = [row.label for row in applicant_history(sheet.application)]
     assert "提交评估表" not in labels and "退回修改" not in labels

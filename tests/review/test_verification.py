@@ -111,7 +111,7 @@ def test_verify_is_refused_until_every_item_passed_and_changes_nothing(client, s
 
     response = post(client, case, checklist(case, "verify"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("review_inbox:case", args=[case.pk])
+    assert response["Location"] == reverse("applications:detail", args=[case.pk])
     case.refresh_from_db()
     assert case.state == State.VERIFIED
     event = AuditEvent.objects.for_object(case).get(action="verify")
@@ -175,7 +175,7 @@ def test_return_with_reasons_reaches_the_applicant(client, staff, case):
     assert render_to_string("applications/_return_reasons.html", {"reasons": []}).strip() == ""
 
     # The staff case page shows them too.
-    body = client.get(reverse("review_inbox:case", args=[case.pk])).content.decode()
+    body = client.get(reverse("applications:detail", args=[case.pk])).content.decode()
     assert "退回补正意见" in body and "缺少信用查询截图" in body
 
 
@@ -245,7 +245,7 @@ def test_resubmission_keeps_earlier_versions_on_the_case_page(client, staff, cas
     assert case.state == State.SUBMITTED
 
     client.force_login(staff)
-    body = client.get(reverse("review_inbox:case", args=[case.pk])).content.decode()
+    body = client.get(reverse("applications:detail", args=[case.pk])).content.decode()
     assert "信用查询截图（补正）.pdf" in body
     assert old.file.original_name in body and 'data-testid="earlier-version"' in body
     versions = case.materials.filter(item_code="credit")
@@ -321,7 +321,7 @@ def test_valid_return_asks_then_is_done_when_confirmed(client, staff, case):
     assert case.state == State.SUBMITTED
     done = post(client, case, {**data, "confirm": "yes"})
     assert done.status_code == 302
-    assert done.url == reverse("review_inbox:case", args=[case.pk])
+    assert done.url == reverse("applications:detail", args=[case.pk])
     case.refresh_from_db()
     assert case.state == State.RETURNED_FOR_CORRECTION
 

@@ -138,7 +138,7 @@ def test_object_pages_and_the_admin_have_the_policy_and_no_inline_code(client):
     client.force_login(applicant_of(case))
     _check(client.get(reverse("applications:detail", args=[case.pk])), "applicant case", problems)
     client.force_login(users["city_staff"])
-    _check(client.get(reverse("review_inbox:case", args=[case.pk])), "inbox case", problems)
+    _check(client.get(reverse("applications:detail", args=[case.pk])), "staff case", problems)
     client.force_login(users["admin"])
     for url in [
         reverse("admin:index"),

@@ -88,10 +88,10 @@ def test_a_refused_item_sends_nothing_of_the_batch(staff):
 def test_the_center_sees_a_city_case_only_once_sent(client, staff, center_staff):
     case, _panel = recommended(staff)
     client.force_login(center_staff)
-    assert client.get(reverse("review_inbox:case", args=[case.pk])).status_code == 404
+    assert client.get(reverse("applications:detail", args=[case.pk])).status_code == 404
     with time_machine.travel(ON_TIME, tick=False):
         send_batch([case], staff)
-    response = client.get(reverse("review_inbox:case", args=[case.pk]))
+    response = client.get(reverse("applications:detail", args=[case.pk]))
     page = response.content.decode()
     assert response.status_code == 200
     assert 'data-testid="stage-city_assessment"' in page and "只读" in page

@@ -15,7 +15,6 @@ from evalorg.core.models import AuditEvent
 from evalorg.cultivation.models import Deliverable, TrainingSession
 from evalorg.filing.models import FilingLetter
 from evalorg.publicity.models import Objection, PublicityNotice
-from evalorg.review.inbox import case_history
 from evalorg.rounds.models import Round
 from evalorg.selection.models import LeadershipApprovalEntry
 from evalorg.simulation.run import report, simulate
@@ -109,7 +108,6 @@ def english_in_histories(round_) -> dict[str, str]:
     found: dict[str, str] = {}
     for case in Application.objects.filter(round=round_):
         rows = [(r.label, r.change) for r in staff_history(case) + applicant_history(case)]
-        rows += [(str(r["label"]), r["change"]) for r in case_history(case, with_reads=True)[0]]
         for text in (text for row in rows for text in row):
             for word in IDENTIFIER.findall(text):
                 found.setdefault(word, text)
