@@ -1,7 +1,7 @@
 """The case page's own sections (registered in ``apps.py`` like any stage's): the occupation
-lines for every reader, the current files for the applicant and an assigned expert (staff
-read review's table, which adds the earlier versions and the verification checks), the
-eligibility results for the applicant (staff read them with the findings, in review's)."""
+lines for every reader; the current files and the eligibility results for the applicant (staff
+read review's tables, which add the earlier versions, the verification checks and the findings;
+an assigned expert reads the files in review's section, once it declared no conflict)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,5 @@ def register_case_sections() -> None:
     from .sections import Order, Reader, register_case_section
 
     register_case_section(occupations_section, order=Order.APPLICATION, readers=list(Reader))
-    register_case_section(
-        materials_section, order=Order.APPLICATION, readers=[Reader.APPLICANT, Reader.EXPERT]
-    )
+    register_case_section(materials_section, order=Order.APPLICATION, readers=[Reader.APPLICANT])
     register_case_section(eligibility_section, order=Order.APPLICATION, readers=[Reader.APPLICANT])

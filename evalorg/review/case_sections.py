@@ -17,10 +17,12 @@ from django.template.loader import render_to_string
 from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role
 from evalorg.applications import access
+from evalorg.applications.materials import applicable_items, current_materials
 from evalorg.applications.models import Application, State
 from evalorg.institutions.uscc import parse_uscc
 
 from . import findings
+from .conflicts import ConflictIndex
 from .inbox import institution_answers, material_rows
 from .models import Scoresheet
 from .services import assignment_for
@@ -62,14 +64,28 @@ def stages_section(request: HttpRequest, application: Application) -> str:
 
 
 def sheet_section(request: HttpRequest, application: Application) -> str:
-    """The assigned expert's way to its own scoresheet (and nothing of the panel's)."""
-    assignment = assignment_for(request.user, application)
+    """The assigned expert's part: the materials and its own scoresheet, under the rules of the
+    scoresheet page (N-4.1.2): a conflict declared first; a conflicted expert reads neither."""
+    expert = request.user
+    assignment = assignment_for(expert, application)
     if assignment is None:
         return ""
-    sheet = Scoresheet.objects.filter(
-        application=application, panel=assignment.panel, expert=request.user
-    ).first()
-    context = {"application": application, "panel": assignment.panel, "sheet": sheet}
+    panel = assignment.panel
+    index = ConflictIndex.for_applications([application], experts=[expert])
+    declared = index.declaration(panel.pk, expert, application) is not None
+    conflicted = index.is_conflicted(panel.pk, expert, application)
+    context = {
+        "application": application,
+        "panel": panel,
+        "declared": declared,
+        "conflicted": conflicted,
+        "sheet": Scoresheet.objects.filter(
+            application=application, panel=panel, expert=expert
+        ).first(),
+    }
+    if declared and not conflicted:
+        context["materials"] = current_materials(application)
+        context["items"] = applicable_items(application)
     return render_to_string("review/case/_sheet_section.html", context, request=request)
 
 

@@ -90,9 +90,9 @@ def test_city_staff_decide_their_own_cases_only(world: World) -> None:
     assert [(i.actions, i.url, i.stage) for i in mine] == [
         (("recommend", "not_recommend"), reverse("review:ranking"), Stage.CITY_REVIEW)
     ]
-    case_page = reverse("applications:detail", args=[other.pk])
-    assert case_page not in _items(world.users[CITY])
-    assert _item_for(world.users[OTHER_CITY], case_page).actions == ("return_for_correction", "verify")
+    url = reverse("applications:detail", args=[other.pk])
+    assert url not in _items(world.users[CITY])
+    assert _item_for(world.users[OTHER_CITY], url).actions == ("return_for_correction", "verify")
 
 
 def test_province_staff_review_banks_and_not_a_citys_first_instance(world: World) -> None:

@@ -140,6 +140,22 @@ def test_an_assigned_expert_reads_the_materials_and_its_sheet_only(client, case)
     assert not AuditEvent.objects.for_object(case.application).filter(action="case_viewed")
 
 
+def test_a_conflicted_expert_does_not_reach_the_case(client, case):
+    """The fourth expert declared a conflict: the case leaves its scope (N-4.1.2)."""
+    client.force_login(expert(EXPERTS[3][0]))
+    assert client.get(reverse("applications:detail", args=[case.application.pk])).status_code == 404
+
+
+def test_an_expert_declares_before_reading_the_materials(client, case):
+    from evalorg.review.models import ConflictDeclaration
+
+    own = expert(EXPERTS[1][0])
+    ConflictDeclaration.objects.filter(expert=own).delete()
+    body = page(client, own, case.application)
+    assert reverse("expert:declare", args=[case.application.pk]) in body
+    assert 'data-testid="materials"' not in body
+
+
 @pytest.mark.parametrize("who", ["other_city", "unassigned_expert", "other_applicant", "anon"])
 def test_everyone_else_is_refused(client, case, who):
     url = reverse("applications:detail", args=[case.application.pk])
@@ -170,16 +186,13 @@ def test_the_former_staff_url_redirects_to_the_one_page(client, case):
 
 
 def test_each_reader_gets_only_the_sections_registered_for_it():
-    """The expert's page is the materials and the sheet; supervision is staff-only."""
+    """The expert's page is the occupations, the materials and the sheet (review's section);
+    supervision is staff-only."""
     by_reader = {
         reader: {s.render.__name__ for s in sections._sections if reader in s.readers}
         for reader in sections.Reader
     }
-    assert by_reader[sections.Reader.EXPERT] == {
-        "occupations_section",
-        "materials_section",
-        "sheet_section",
-    }
+    assert by_reader[sections.Reader.EXPERT] == {"occupations_section", "sheet_section"}
     assert "supervision_section" not in by_reader[sections.Reader.APPLICANT]
     assert {"verification_section", "stages_section"} <= by_reader[sections.Reader.STAFF]
     assert not {"verification_section", "stages_section"} & by_reader[sections.Reader.APPLICANT]
