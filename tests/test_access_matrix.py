@@ -513,6 +513,17 @@ ROUTES: dict[str, Route] = {
         changed=lambda w: DefenseSlot.objects.get(pk=w.pk("slot")).state,
         when=DEFENSE_DAY,
     ),
+    # The world's slot has no reschedule request: the center gets past the access check and is
+    # refused by the workflow (nothing changes); everyone else is refused access.
+    "defense:refuse": Route(
+        allow(PROVINCE),
+        get=False,
+        args=obj("session", "slot"),
+        post=lambda w: {"reason": "场地已排满"},
+        changed=lambda w: DefenseSlot.objects.get(pk=w.pk("slot")).state,
+        post_allow=allow(),
+        reach=allow(PROVINCE),
+    ),
     "defense:transfer": Route(
         allow(PROVINCE),
         stage="province",
