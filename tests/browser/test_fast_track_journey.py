@@ -1,7 +1,7 @@
 """Headless Chromium, issue 19's acceptance: the work reaches the person who must act, from their
 home page, by links and buttons only (no typed URL but the login and the home page).
 
-An organization fast-tracked as a chain leader (链主单位直接进入培育, N-4.1.4) signs its
+The city fast-tracks a chain leader (链主单位直接进入培育, N-4.1.4); the organization signs its
 commitment and uploads the banks of its two occupations → province staff find both reviews on
 their to-do list, pass one and fail the other with comments → the organization sees the
 comments on the line page, gets a message and an e-mail naming the occupation → fixes and
@@ -9,8 +9,8 @@ resubmits → province staff pass it → province staff create an acceptance bat
 → the department finds the batch on its to-do list and approves it with the minutes (N-4.3) →
 province staff issue the letters → the organization is told.
 
-Setup in Python (before the journey starts): the reference data, the case verified by its city,
-the department's chain-leader designation and the city's fast track."""
+Setup in Python (before the journey starts): the case verified by its city and the department's
+chain-leader designation; the city's fast track is the journey's first click."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from evalorg.applications import workflow
+from evalorg.accounts.models import User
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.applications.occupation_lines import create_lines
 from evalorg.core import clock
@@ -52,15 +52,15 @@ def cover_next_year() -> None:
     WorkCalendar.objects.bulk_create(days, ignore_conflicts=True)
 
 
-def fast_tracked() -> Application:
-    """A chain leader's new case, verified by 广州, two occupations at level 5, fast-tracked."""
+def chain_leader_case() -> tuple[Application, User]:
+    """A chain leader's new case verified by 广州 (two occupations at level 5), and its staff."""
     staff = CityStaffFactory()
     institution = InstitutionFactory(is_chain_leader=True, legal_rep_name="张 三")
     designate(institution, staff)
     case = verified(staff, institution)
     case.occupations.exclude(level=5).delete()
     create_lines(case, "6-31-01-03", [5])
-    return workflow.perform(case, "fast_track", staff)
+    return case, staff
 
 
 def home(page: Page, base: str) -> None:
@@ -113,13 +113,22 @@ def decide(page: Page, base: str, line: ApplicationOccupation, verdict: str, com
 def test_a_fast_tracked_chain_leader_from_banks_to_filing(live_server, page: Page):
     base = live_server.url
     cover_next_year()
-    case = fast_tracked()
-    assert case.state == State.CULTIVATING
+    case, city = chain_leader_case()
     applicant = applicant_of(case)
     center, department = province_staff(), department_staff()
     welder = case.occupations.get(occupation__code="6-18-02-04")
     other = case.occupations.get(occupation__code="6-31-01-03")
     failed_comments = "操作技能试题缺少评分细则，请补充后重新提交。"
+
+    # The city fast-tracks the verified chain leader from the case's page (N-4.1.4), reached
+    # from its inbox.
+    login(page, base, city.username, PASSWORD)
+    home(page, base)
+    nav(page, "受理清单").click()
+    page.locator(f"[data-testid=inbox-row][data-pk='{case.pk}'] a", has_text="办理").click()
+    page.click("[data-action=fast_track]")  # asks in a dialog, accepted by the fixture
+    expect(page.locator("[data-testid=state]")).to_have_text(str(State.CULTIVATING.label))
+    assert Application.objects.get(pk=case.pk).state == State.CULTIVATING
 
     # The organization finds its case from its home page, signs the commitment (附件5) and
     # uploads the banks of both lines.
@@ -202,7 +211,7 @@ def test_a_fast_tracked_chain_leader_from_banks_to_filing(live_server, page: Pag
     login(page, base, applicant.username, PASSWORD)
     home(page, base)
     nav(page, "消息").click()
-    filed = page.locator("main a", has_text="备案").first
-    expect(filed).to_be_visible()
+    filed = page.locator("[data-testid=message-list] td a", has_text="已备案为社会培训评价组织")
+    expect(filed).to_contain_text(letter.number)
     filed.click()
     expect(page.locator("main")).to_contain_text(letter.number)
