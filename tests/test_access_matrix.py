@@ -592,8 +592,11 @@ ROUTES: dict[str, Route] = {
         changed=count(CommitmentLetter),
         when=IN_CULTIVATION,
     ),
+    # The center sees every case in cultivation, whatever route it took (issue 19 item 2).
     "cultivation:commitment_pdf": Route(
-        allow(OWNER, CITY, DEPARTMENT, ADMIN), stage="cultivation", args=case("cultivation")
+        allow(OWNER, CITY, PROVINCE, DEPARTMENT, ADMIN),
+        stage="cultivation",
+        args=case("cultivation"),
     ),
     "cultivation:bank_queue": Route(allow(PROVINCE)),  # the center's queue of banks (N-4.2)
     "cultivation:training_list": Route(
