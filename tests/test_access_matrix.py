@@ -514,6 +514,17 @@ ROUTES: dict[str, Route] = {
         changed=lambda w: DefenseSlot.objects.get(pk=w.pk("slot")).state,
         when=DEFENSE_DAY,
     ),
+    # The world's slot has no reschedule request: the center gets past the access check and is
+    # refused by the workflow (nothing changes); everyone else is refused access.
+    "defense:refuse": Route(
+        allow(PROVINCE),
+        get=False,
+        args=obj("session", "slot"),
+        post=lambda w: {"reason": "场地已排满"},
+        changed=lambda w: DefenseSlot.objects.get(pk=w.pk("slot")).state,
+        post_allow=allow(),
+        reach=allow(PROVINCE),
+    ),
     "defense:transfer": Route(
         allow(PROVINCE),
         stage="province",
@@ -582,8 +593,11 @@ ROUTES: dict[str, Route] = {
         changed=count(CommitmentLetter),
         when=IN_CULTIVATION,
     ),
+    # The center sees every case in cultivation, whatever route it took (issue 19 item 2).
     "cultivation:commitment_pdf": Route(
-        allow(OWNER, CITY, DEPARTMENT, ADMIN), stage="cultivation", args=case("cultivation")
+        allow(OWNER, CITY, PROVINCE, DEPARTMENT, ADMIN),
+        stage="cultivation",
+        args=case("cultivation"),
     ),
     "cultivation:bank_queue": Route(allow(PROVINCE)),  # the center's queue of banks (N-4.2)
     "cultivation:training_list": Route(

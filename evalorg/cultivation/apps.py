@@ -8,6 +8,7 @@ class CultivationConfig(AppConfig):
 
     def ready(self) -> None:
         from evalorg.accounts.navigation import NavItem, register_nav
+        from evalorg.applications.access import register_scope
         from evalorg.applications.sections import Order, register_case_section
         from evalorg.applications.workflow import LINES
         from evalorg.core.sweeps import register_sweep
@@ -19,7 +20,7 @@ class CultivationConfig(AppConfig):
         from .deliverables import deliverables_ready, review_in_period
         from .fast_track import register_fast_track
         from .sections import cultivation_section
-        from .todo import LINE_SOURCE, TRAINING_SOURCE
+        from .todo import LINE_SOURCE, TRAINING_SOURCE, province_scope
         from .training import register_training_transitions
         from .transitions import register_cultivation_transitions
 
@@ -33,6 +34,9 @@ class CultivationConfig(AppConfig):
         register_sweep("cultivation_elimination", sweep_elimination)
         register_sweep("bank_checks", sweep_bank_checks)
         register_case_section(cultivation_section, order=Order.CULTIVATION)
+        # The center reviews the banks of every case in cultivation, whatever route it took
+        # (publicity or the chain-leader fast track, N-4.1.4): it sees those cases (issue 19).
+        register_scope("province_staff", province_scope)
         register_source(LINE_SOURCE)
         register_source(TRAINING_SOURCE)
         register_nav(

@@ -20,7 +20,7 @@ from evalorg.core import clock
 from evalorg.core.todo import Source, Stage, by_queryset
 from evalorg.core.workflow import Transition
 
-from .models import TrainingSession
+from .models import CultivationPeriod, TrainingSession
 
 LINE_PAGES = {
     "submit_bank": "cultivation:line",
@@ -29,10 +29,16 @@ LINE_PAGES = {
 }
 
 
+def province_scope(qs: QuerySet[Application], user: Any) -> QuerySet[Application]:
+    """The province's case scope from cultivation on (``applications.access``): every case with
+    a cultivation period, however it got there, through acceptance and filing (N-4.1.4, N-4.3).
+    ``pk IN (…)`` like selection's scope, so that OR-ed scopes read indexes."""
+    return qs.filter(pk__in=CultivationPeriod.objects.values("application_id"))
+
+
 def line_scope(user: Any) -> QuerySet[ApplicationOccupation]:
+    # The province's scope includes every case in cultivation (``province_scope``).
     seen = Q(application__in=Application.objects.for_user(user))
-    if has_role(user, Role.PROVINCE_STAFF):
-        seen |= Q(application__cultivation_period__isnull=False)
     return ApplicationOccupation.objects.filter(seen).select_related(
         "occupation", "application__institution", "application__cultivation_period"
     )

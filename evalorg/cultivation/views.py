@@ -30,6 +30,7 @@ from evalorg.core import audit
 from evalorg.core.actions import run, run_transition
 from evalorg.core.context import client_ip
 from evalorg.core.files import CONTENT_TYPES, UploadRefused, file_response
+from evalorg.core.models import AuditEvent
 from evalorg.core.workflow import workflow_of
 
 from . import countdown, deliverables
@@ -237,7 +238,18 @@ def _line_context(line: ApplicationOccupation) -> dict:
         "countdown": countdown.for_line(period, line) if period else None,
         "rows": rows,
         "history": Deliverable.objects.filter(line=line, is_current=False).select_related("file"),
+        "review": last_review(line),
     }
+
+
+REVIEW_ACTIONS = ("pass_bank", "fail_bank")
+
+
+def last_review(line: ApplicationOccupation) -> AuditEvent | None:
+    """The province's latest decision on the line's bank, with the reviewers' comments (told
+    to the organization, ``reason_to_applicant``): shown on the line page."""
+    events = AuditEvent.objects.for_object(line).filter(action__in=REVIEW_ACTIONS)
+    return events.order_by("-id").first()
 
 
 @login_required

@@ -58,7 +58,8 @@ def _round(request: HttpRequest, agency: Agency) -> Round | None:
 ROW_HTML = (
     '\n<tr data-application="{pk}">\n'
     "  <td>{rank}</td>\n"
-    '  <td>{name}<div class="small text-muted">{ack_no}</div></td>\n'
+    '  <td><a href="{case_url}" data-testid="case-{pk}">{name}</a>'
+    '<div class="small text-muted">{ack_no}</div></td>\n'
     "  <td>{count}{trimmed}</td>\n"
     "  <td><strong>{total}</strong>{dispersed}</td>\n"
     "  <td>{industry}</td>\n"
@@ -94,6 +95,9 @@ class RowLabels:
         self.states = {value: escape(label) for value, label in State.choices}
         url = reverse("review:decide", args=[0])
         self.decide_head, self.decide_tail = (escape(part) for part in url.rsplit("/0/", 1))
+        # The case page, where a decision not yet sent is revised (revise_decision).
+        case = reverse("applications:detail", args=[0])
+        self.case_head, self.case_tail = (escape(part) for part in case.rsplit("/0/", 1))
         self.csrf_field = csrf_field
         self.recommend, self.not_recommend = escape(_("推荐")), escape(_("不推荐"))
         self.trimmed = format_html(
@@ -124,6 +128,7 @@ def page_row(row: RankedRow, labels: RowLabels) -> SafeString:
             pk=pk,
             rank=row.rank,
             name=escape(application.institution.name),
+            case_url=f"{labels.case_head}/{pk}/{labels.case_tail}",
             ack_no=escape(application.acknowledgement_no or ""),
             count=aggregate.count,
             trimmed=labels.trimmed if aggregate.method == "trimmed_mean" else "",

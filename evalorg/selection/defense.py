@@ -365,6 +365,12 @@ def _change_requested(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> N
     _slot_data(slot, data)
 
 
+def _request_answered(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> None:
+    """The time stays; the applicant's request is answered and it confirms the slot again."""
+    slot.change_reason = ""
+    _slot_data(slot, data)
+
+
 def _moved(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> None:
     """The slot's new session and position (``data``); the applicant answers again."""
     slot.session = DefenseSession.objects.get(pk=data["session"])
@@ -417,6 +423,34 @@ def register_defense_transitions() -> None:
             ),
             needs_reason=True,
             style="outline-secondary",
+            audit_fields=("reason", *SLOT_FIELDS),
+            audience=Audience.APPLICANT,
+            reason_to_applicant=True,
+        ),
+        # The center answers a request for another time (N-4.1.3): it accepts by moving the slot
+        # (``move_defense``) or refuses with a reason; the slot is then offered again as it was.
+        Transition(
+            action="refuse_reschedule",
+            label=_("不同意调整"),
+            sources=frozenset({SlotState.RESCHEDULE_REQUESTED}),
+            target=SlotState.OFFERED,
+            roles=CENTER,
+            relation=is_center,
+            guards=(not_yet_held,),
+            effects=(_request_answered,),
+            tell=(
+                Tell(
+                    Party.APPLICANT,
+                    _("现场答辩时间调整申请未获同意"),
+                    _(
+                        "%(institution)s：\n贵机构申请调整现场答辩时间，经省职业技能服务指导中心研究，"
+                        "不予调整，请按原定时间参加答辩并在申请详情页确认：%(slot)s%(reason_line)s"
+                    ),
+                    values=lambda slot, data: {"slot": slot_text(slot)},
+                ),
+            ),
+            needs_reason=True,
+            style="outline-danger",
             audit_fields=("reason", *SLOT_FIELDS),
             audience=Audience.APPLICANT,
             reason_to_applicant=True,

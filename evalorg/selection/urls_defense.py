@@ -14,5 +14,6 @@ urlpatterns = [
     path("<int:pk>/slots/<int:slot_pk>/move/<str:direction>/", views.move_slot, name="move"),
     path("<int:pk>/slots/<int:slot_pk>/attendance/", views.attendance, name="attendance"),
     path("<int:pk>/slots/<int:slot_pk>/transfer/", views.transfer, name="transfer"),
+    path("<int:pk>/slots/<int:slot_pk>/refuse/", views.refuse_reschedule, name="refuse"),
     path("slot/<int:slot_pk>/respond/", views.respond, name="respond"),
 ]

@@ -19,7 +19,7 @@ from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role, role_required
 from evalorg.applications import access
 from evalorg.core import clock
-from evalorg.core.actions import run
+from evalorg.core.actions import run, run_transition
 from evalorg.core.workflow import available_actions
 from evalorg.review.models import Stage
 from evalorg.review.services import pick_round
@@ -114,7 +114,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for row in rows:  # the buttons: the slot's workflow actions for this user now
         actions = available_actions(row.slot, request.user)
         row.slot.movable = any(a.action == "move_defense" for a in actions)
-        row.slot.actions = [a for a in actions if a.action != "move_defense"]
+        row.slot.refusable = any(a.action == "refuse_reschedule" for a in actions)
+        row.slot.actions = [a for a in actions if a.action in defense.ATTENDANCE_ACTIONS.values()]
     others = DefenseSession.objects.filter(round=session.round_id).exclude(pk=session.pk)
     return render(
         request,
@@ -188,6 +189,21 @@ def attendance(request: HttpRequest, pk: int, slot_pk: int) -> HttpResponse:
         request,
         lambda: defense.mark_attendance(slot, request.POST.get("attendance", ""), request.user),
         back=_detail_url(slot.session),
+    )
+
+
+@login_required
+@require_POST
+def refuse_reschedule(request: HttpRequest, pk: int, slot_pk: int) -> HttpResponse:
+    """The center keeps the time an applicant asked to change, with a reason it is told."""
+    slot = _slot(request, pk, slot_pk)
+    return run_transition(
+        request,
+        slot,
+        "refuse_reschedule",
+        back=_detail_url(slot.session),
+        success=_("已答复：不同意调整，并通知申请机构。"),
+        data={"reason": request.POST.get("reason", "").strip()},
     )
 
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from evalorg.accounts.models import Role
 from evalorg.core.models import AuditEvent
@@ -125,3 +126,38 @@ def test_province_sheets_with_defense_items_are_submitted_only_once_the_session_
     slot.delete()
     refusal = defense.defense_held(province, None, {})
     assert refusal and "尚未安排现场答辩" in refusal.message
+
+
+def test_the_center_answers_a_reschedule_request_with_a_reason_and_the_applicant_is_told(
+    client, slot, center_staff
+):
+    """Issue 19 item 6: the request for another time is answered: refused with a reason (the
+    slot is offered again at its time) or accepted by moving the slot."""
+    applicant = applicant_of(slot.application)
+    with time_machine.travel(BEFORE, tick=False):
+        perform(slot, "request_reschedule", applicant, reason="当天另有评审会议")
+        slot.refresh_from_db()
+        offered = [a.action for a in available_actions(slot, center_staff)]
+        assert offered[:2] == ["refuse_reschedule", "move_defense"]
+        assert "请填写“不同意调整”的理由" in refused(slot, "refuse_reschedule", center_staff)
+        assert "SPEC-1" in refused(slot, "refuse_reschedule", applicant, reason="x")
+        client.force_login(center_staff)
+        page = client.get(reverse("defense:detail", args=[slot.session_id])).content.decode()
+        assert 'data-testid="refuse-reschedule"' in page
+        response = client.post(
+            reverse("defense:refuse", args=[slot.session_id, slot.pk]),
+            {"reason": "场地已排满，请按原定时间参加", "confirm": "yes"},
+        )
+        assert response.status_code == 302
+    slot.refresh_from_db()
+    assert slot.state == "offered" and slot.change_reason == ""
+    told = Message.objects.filter(recipient=applicant).order_by("-pk").first()
+    assert "未获同意" in told.subject
+    assert "场地已排满" in told.body and f"{slot.session.date:%Y年%m月%d日}" in told.body
+    event = AuditEvent.objects.for_object(slot).get(action="refuse_reschedule")
+    assert event.audience == "applicant" and event.data["reason"].startswith("场地已排满")
+    # Answered, the applicant confirms the time as offered; the center's form is gone.
+    with time_machine.travel(BEFORE, tick=False):
+        assert next(a.action for a in available_actions(slot, applicant)) == "confirm_defense"
+        page = client.get(reverse("defense:detail", args=[slot.session_id])).content.decode()
+    assert 'data-testid="refuse-reschedule"' not in page

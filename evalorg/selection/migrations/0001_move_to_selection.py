@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('applications', '0005_list_indexes'),
-        ('core', '0005_audit_sealer'),
+        ("core", "0002_storedfile"),
         ('review', '0014_drop_leadership_decision'),
         ('rounds', '0004_round_commitment_template'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
