@@ -48,6 +48,11 @@ def test_the_center_finds_a_submitted_bank_from_its_home_page(client):
     page = client.get(QUEUE).content.decode()
     assert "广州焊接培训学校" in page
     assert f'href="{reverse("cultivation:line_review", args=[line.pk])}"' in page
+    # The row and the review page both lead to the one case page, which the center may open.
+    case_page = reverse("applications:detail", args=[case.pk])
+    assert f'href="{case_page}"' in page
+    assert f'href="{case_page}"' in client.get(review).content.decode()
+    assert client.get(case_page).status_code == 200
     home = client.get("/").content.decode()
     assert f'href="{QUEUE}"' in home.split('data-testid="todo-list"')[0]  # the navigation
 
