@@ -56,12 +56,13 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
 # Events are hashed with the ``object_type`` they were written with, so a model that moved to
 # another app keeps its older events under the old label; reading an object's events asks both.
-FORMER_LABELS: dict[str, tuple[str, ...]] = {
-    "selection.defensesession": ("review.defensesession",),
-    "selection.defenseslot": ("review.defenseslot",),
-    "selection.leadershipapproval": ("review.leadershipapproval",),
-    "selection.leadershipapprovalentry": ("review.leadershipapprovalentry",),
-}
+# The app a model moved to registers its former labels (``register_former_label``).
+FORMER_LABELS: dict[str, tuple[str, ...]] = {}
+
+
+def register_former_label(model: type[models.Model], *former: str) -> None:
+    label = model._meta.label_lower
+    FORMER_LABELS[label] = tuple(dict.fromkeys((*FORMER_LABELS.get(label, ()), *former)))
 
 
 class AuditEvent(models.Model):

@@ -31,13 +31,13 @@ from .panels import (
     assignable_cases,
     candidate_experts,
     expert_row,
-    major_group_names,
     panel_context,
     panel_for,
 )
 from .services import (
     agency_rounds,
     first_instance_stage,
+    major_group_names,
     pick_round,
     selection_panel,
     selection_rounds,

@@ -14,6 +14,7 @@ class SelectionConfig(AppConfig):
     def ready(self) -> None:
         from evalorg.accounts.navigation import NavItem, register_nav
         from evalorg.applications.access import register_scope
+        from evalorg.core.models import register_former_label
         from evalorg.core.sweeps import register_sweep
         from evalorg.core.todo import register_source
         from evalorg.core.workflow import workflow_of
@@ -30,6 +31,12 @@ class SelectionConfig(AppConfig):
             remind_unconfirmed,
         )
         from .leadership import register_leadership_transitions
+        from .models import (
+            DefenseSession,
+            DefenseSlot,
+            LeadershipApproval,
+            LeadershipApprovalEntry,
+        )
         from .province import province_scope
         from .todo import APPROVAL_SOURCE, SLOT_SOURCE
         from .transitions import register_selection_transitions
@@ -38,6 +45,9 @@ class SelectionConfig(AppConfig):
         register_leadership_transitions()
         register_defense_transitions()
         register_selection_audiences()
+        # Events written before the models left review keep their review.* object type.
+        for model in (DefenseSession, DefenseSlot, LeadershipApproval, LeadershipApprovalEntry):
+            register_former_label(model, f"review.{model._meta.model_name}")
         register_case_sections()
         # The province's sheets carry the defense items (review's workflow, selection's rule).
         workflow_of(Scoresheet).add_guards("submit_scoresheet", defense_held)
