@@ -251,3 +251,23 @@ class Material(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_code}: {self.file}"
+
+
+class AcknowledgementCounter(models.Model):
+    """The last acknowledgement sequence issued per round and receiving area: one row
+    locked per submission, so numbering costs the same at the 10th and the 10,000th case and
+    cities do not wait on each other (``submission.acknowledgement_number``)."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    area = models.CharField(_("受理地区代码"), max_length=4)
+    last = models.PositiveIntegerField(_("已用序号"), default=0)
+
+    class Meta:
+        verbose_name = _("受理编号计数")
+        verbose_name_plural = _("受理编号计数")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "area"], name="one_counter_per_round_area")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}-{self.area}: {self.last}"
