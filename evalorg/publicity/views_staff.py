@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +25,7 @@ from evalorg.core.files import file_response
 from evalorg.rounds.models import Round
 
 from .forms import STATUS_FILTER, NoticeForm, ResolveForm
-from .models import OPEN_OBJECTION_STATES, Objection, PublicityNotice
+from .models import OPEN_OBJECTION_STATES, NoticeEntry, Objection, PublicityNotice
 from .services import approved_cases, create_notice, end_notice, publish_notice
 from .transitions import NOTICES, OBJECTIONS
 
@@ -37,14 +38,25 @@ province_only = role_required(
 )
 
 
+def _count_per_notice(rows: QuerySet) -> Coalesce:
+    counted = rows.filter(notice=OuterRef("pk")).order_by().values("notice")
+    return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0)
+
+
+def notices_with_counts() -> QuerySet[PublicityNotice]:
+    """Each notice with its entries and open objections counted in their own subqueries (two
+    counts over one join would multiply entries by objections: 1.3 s for two notices of 1,000
+    cases, issue 24)."""
+    open_objections = Objection.objects.filter(status__in=OPEN_OBJECTION_STATES)
+    return PublicityNotice.objects.select_related("round").annotate(
+        entry_count=_count_per_notice(NoticeEntry.objects.all()),
+        open_count=_count_per_notice(open_objections),
+    )
+
+
 @province_only
 def notice_list(request: HttpRequest) -> HttpResponse:
-    notices = PublicityNotice.objects.select_related("round").annotate(
-        entry_count=Count("entries", distinct=True),
-        open_count=Count(
-            "objections", filter=Q(objections__status__in=OPEN_OBJECTION_STATES), distinct=True
-        ),
-    )
+    notices = notices_with_counts()
     rounds = (
         Application.objects.for_user(request.user)
         .filter(state=State.LEADERSHIP_APPROVED)
