@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CoreConfig(AppConfig):
@@ -12,8 +13,12 @@ class CoreConfig(AppConfig):
         from .calendar_data import load_calendar
         from .checkpoints import daily_checkpoint_sweep
         from .reference import register
+        from .statistics import after_migrate, refresh
         from .sweeps import register_sweep
 
         register(10, "work_calendar", load_calendar)
         register_sweep("audit_seal", seal_sweep)
         register_sweep("audit_checkpoint", daily_checkpoint_sweep)
+        register_sweep("db_statistics", refresh)
+        # post_migrate is sent per app after every migration ran: analyse once, for core.
+        post_migrate.connect(after_migrate, sender=self, dispatch_uid="core_statistics")

@@ -4,6 +4,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from evalorg.core import statistics
 from evalorg.core.demo import DemoContext, builders
 from evalorg.settings import env_bool
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             for _name, builder in builders():
                 builder(context)
+        statistics.refresh()
         self.stdout.write("\n演示账户 / demo logins (http://127.0.0.1:8000/accounts/login/):")
         width = max(len(login.username) for login in context.logins)
         for login in context.logins:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from evalorg.core import statistics
 from evalorg.core.reference import loaders
 
 
@@ -19,3 +20,4 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{name}: {totals}; created {result.created}, updated {result.updated}"
             )
+        statistics.refresh()

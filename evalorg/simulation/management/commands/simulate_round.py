@@ -6,6 +6,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from evalorg.core import statistics
 from evalorg.simulation.run import report, simulate
 
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         result = simulate(
             n, options["seed"], start=options["start"], progress=not options["no_progress"]
         )
+        statistics.refresh()
         self.stdout.write(report(result))
         if not result.audit_ok:
             raise CommandError("审计链校验未通过。")
