@@ -25,5 +25,5 @@ def refresh(using: str = "default") -> str:
     return "statistics: SQLite analysed"
 
 
-def after_migrate(sender, using: str = "default", **kwargs) -> None:
+def after_migrate(sender: object, using: str = "default", **kwargs: object) -> None:
     refresh(using)
