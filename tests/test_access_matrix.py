@@ -119,7 +119,8 @@ PUBLIC: dict[str, Route] = {
     "institutions:county_options": Route(USERS | {ANON}, query="?city=440100"),
     "public:notices": Route(USERS | {ANON}),
     "public:notice": Route(USERS | {ANON}, args=obj("notice")),
-    "public:notice_pdf": Route(USERS | {ANON}, args=obj("notice")),
+    # 202 while the worker builds it (documents.built; no task runs inside the world).
+    "public:notice_pdf": Route(USERS | {ANON}, args=obj("notice"), ok=frozenset({200, 202})),
     "public:objection_new": Route(USERS | {ANON}, args=obj("notice")),
     # Without an objection just filed in this session: back to the notice.
     "public:objection_done": Route(USERS | {ANON}, args=obj("notice"), ok=frozenset({302})),

@@ -18,6 +18,7 @@ from evalorg.core.audit import Audience
 from evalorg.core.clock import CalendarYearMissing
 from evalorg.core.workflow import Channel, Nobody, Party, Tell, define
 
+from .documents import build_notice_pdf
 from .lookups import notice_of, open_objections, upheld_objections
 from .models import NoticeEntry, Objection, PublicityNotice, publicity_end
 from .notifications import register_objector
@@ -344,7 +345,7 @@ NOTICE_TRANSITIONS = (
         roles=PROVINCE,
         guards=(has_entries, starts_today_or_later, calendar_covers_period),
         effects=(stamp_published, lock_listed_cases),
-        after=(publish_listed_cases,),
+        after=(publish_listed_cases, build_notice_pdf),
         audience=Audience.STAFF,
         tell=Nobody("Each listed case's own publish tells its institution."),
     ),

@@ -5,15 +5,16 @@ from __future__ import annotations
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 
 from evalorg.core import clock
-from evalorg.core.files import UploadRefused
+from evalorg.core.files import UploadRefused, file_response
 from evalorg.core.workflow import TransitionRefused
-from evalorg.documents.pdf import render_pdf
+from evalorg.documents import built
 
+from .documents import NOTICE_PDF
 from .forms import ObjectionForm
 from .models import PUBLIC_NOTICE_STATES, PublicityNotice
 from .services import file_objection, objection_window_refusal
@@ -46,13 +47,16 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The notice's PDF as built by the worker; never laid out in this request (issue 24)."""
     notice = get_object_or_404(_published(), pk=pk)
-    response = HttpResponse(
-        render_pdf("publicity/notice_pdf.html", _notice_context(notice)),
-        content_type="application/pdf",
-    )
-    response["Content-Disposition"] = content_disposition_header(False, f"{notice.title}.pdf")
-    return response
+    document = built.get_or_queue(NOTICE_PDF, notice.pk)
+    if document.built is None:
+        back = reverse("public:notice", args=[notice.pk])
+        context = {"title": notice.title, "back": back}
+        response = render(request, "documents/being_built.html", context, status=202)
+        response["Retry-After"] = "30"
+        return response
+    return file_response(document.built.file, inline=True)
 
 
 @ratelimit(key="ip", rate=OBJECTION_RATE, method="POST", block=False)

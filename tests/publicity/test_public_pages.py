@@ -38,14 +38,17 @@ def _personal_data(cases) -> list[str]:
     return [v for v in values if v]
 
 
-def test_no_personal_data_in_the_notice_html_or_pdf(client):
+def test_no_personal_data_in_the_notice_html_or_pdf(client, django_capture_on_commit_callbacks):
     staff = province_staff()
     cases = [approved(pii_institution(n)) for n in (1, 2)]
     notice = published(cases, staff)
     with time_machine.travel(DURING, tick=False):
         html = client.get(reverse("public:notice", args=[notice.pk])).content.decode()
         listing = client.get(reverse("public:notices")).content.decode()
-        pdf = client.get(reverse("public:notice_pdf", args=[notice.pk])).content
+        url = reverse("public:notice_pdf", args=[notice.pk])
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.get(url).status_code == 202  # the worker builds it
+        pdf = b"".join(client.get(url).streaming_content)
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     compact = text.replace(" ", "").replace("\n", "")
     for case in cases:
