@@ -15,7 +15,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, QuerySet
 from django.forms import BoundField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -40,10 +41,17 @@ from .forms import (
     points_label,
     score_field,
 )
-from .models import Assignment, ConflictDeclaration, ConflictKind, Panel, Scoresheet
+from .models import (
+    Assignment,
+    ConflictDeclaration,
+    ConflictKind,
+    Panel,
+    PanelMember,
+    Scoresheet,
+)
 from .panels import scoring_open
 from .scoring import DIMENSIONS, TemplateItem, dimension_total, sheet_total
-from .services import assignment_for, experts_for, template_for
+from .services import assignment_for, template_for
 
 # The refusal of the role check, said once for the decorator and the helper.
 EXPERTS_ONLY = _lazy("仅评审专家可以访问。")
@@ -131,22 +139,34 @@ def row_labels(rows: list[HomeRow]) -> None:
         row.scoresheet_url = f"{scoresheet[0]}/{pk}/{scoresheet[1]}"
 
 
-@role_required(Role.EXPERT, message=EXPERTS_ONLY)
-def home(request: HttpRequest) -> HttpResponse:
-    expert = _expert(request)
-    assignments = (
-        Assignment.objects.filter(Q(panel__members__expert=expert) | Q(experts=expert))
+HOME_PAGE_SIZE = 50
+
+
+def assignments_of(expert: User) -> QuerySet[Assignment]:
+    """The assignments ``expert`` scores (``services.experts_for`` in SQL: the chosen experts,
+    or every panel member when none are chosen), so the list pages in the database."""
+    chosen = Assignment.experts.through.objects.filter(assignment=OuterRef("pk"))
+    member = PanelMember.objects.filter(panel=OuterRef("panel"), expert=expert)
+    return (
+        Assignment.objects.filter(
+            Exists(chosen.filter(user=expert)) | (Exists(member) & ~Exists(chosen))
+        )
         .exclude(application__state=State.DRAFT)
-        .select_related("panel__round", "application__institution")
-        .prefetch_related("experts", "panel__members__expert")
-        .distinct()
         .order_by("-panel__round__published_on", "application__submitted_at", "pk")
     )
-    mine = [a for a in assignments if expert in experts_for(a)]
-    index = ConflictIndex.for_applications([a.application for a in mine], experts=[expert])
-    sheets = {(s.panel_id, s.application_id): s for s in Scoresheet.objects.filter(expert=expert)}
+
+
+def home_rows(expert: User, assignments: list[Assignment]) -> list[HomeRow]:
+    """One page's rows: conflicts and sheets loaded for these assignments only."""
+    index = ConflictIndex.for_applications([a.application for a in assignments], experts=[expert])
+    sheets = {
+        (s.panel_id, s.application_id): s
+        for s in Scoresheet.objects.filter(
+            expert=expert, application_id__in=[a.application_id for a in assignments]
+        )
+    }
     rows = []
-    for assignment in mine:
+    for assignment in assignments:
         panel_id, application = assignment.panel_id, assignment.application
         rows.append(
             HomeRow(
@@ -159,7 +179,18 @@ def home(request: HttpRequest) -> HttpResponse:
             )
         )
     row_labels(rows)
-    return render(request, "review/expert/home.html", {"rows": rows})
+    return rows
+
+
+@role_required(Role.EXPERT, message=EXPERTS_ONLY)
+def home(request: HttpRequest) -> HttpResponse:
+    """The expert's assignments, 50 a page: at 10,000 assignments the page was every row
+    (5 MB, 5.8 s of CPU, issue 24)."""
+    expert = _expert(request)
+    assignments = assignments_of(expert).select_related("panel__round", "application__institution")
+    page = Paginator(assignments, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = home_rows(expert, list(page.object_list))
+    return render(request, "review/expert/home.html", {"rows": rows, "page": page})
 
 
 # ---- conflict of interest -------------------------------------------------------------------
