@@ -301,6 +301,9 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "evalorg@hrss.gd.gov.cn")
+# The address the public reaches the system at: printed (as a QR code and a short URL) on every
+# filing letter so that anyone shown one can check it (/v/<code>, issue 25).
+EVALORG_PUBLIC_URL = os.environ.get("EVALORG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Background work (django-tasks): tasks are rows in the database, run by `manage.py db_worker`
 # (see docs/operations.md). Tests switch to the immediate backend (tests/conftest.py).

@@ -3,6 +3,7 @@ from django.urls import include, path, reverse_lazy
 from django.views.generic import RedirectView
 
 from evalorg.api.main import api
+from evalorg.filing.views_verify import short as verify_short
 from evalorg.rounds.portal import front_door
 
 admin.site.site_header = "EvalOrg 系统管理"
@@ -25,6 +26,9 @@ urlpatterns = [
     path("cultivation/", include("evalorg.cultivation.urls")),
     path("public/", include("evalorg.publicity.urls_public")),
     path("public/", include("evalorg.filing.urls_public")),
+    path("public/verify/", include("evalorg.filing.urls_verify")),
+    # The short URL printed under a filing letter's QR code (issue 25).
+    path("v/<str:code>/", verify_short, name="verify_short"),
     path("filing/", include("evalorg.filing.urls")),
     path("api/", api.urls),
     path("reports/", include("evalorg.reports.urls")),

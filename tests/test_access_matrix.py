@@ -129,6 +129,13 @@ PUBLIC: dict[str, Route] = {
     "registry:csv": Route(USERS | {ANON}),
     "registry:json": Route(USERS | {ANON}),
     "registry:acceptance": Route(USERS | {ANON}),
+    # Checking a filing letter one is shown: public; a file posted is compared and never kept
+    # (tests/filing/test_verify.py), so there is no change for a POST here to make.
+    "verify:search": Route(USERS | {ANON}),
+    "verify:letter": Route(USERS | {ANON}, args=lambda w: [w.objects["letter"].verify_code]),
+    "verify_short": Route(
+        USERS | {ANON}, args=lambda w: [w.objects["letter"].verify_code], ok=frozenset({302})
+    ),
     "captcha-image": Route(USERS | {ANON}, args=lambda w: [w.objects["captcha"].hashkey]),
     "captcha-image-2x": Route(USERS | {ANON}, args=lambda w: [w.objects["captcha"].hashkey]),
     # No speech synthesiser is installed: the audio captcha answers 404 to everyone.

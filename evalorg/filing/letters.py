@@ -4,7 +4,8 @@ The Word template is the active ``LetterTemplate`` uploaded by staff, else the d
 here with python-docx. Template variables: ``number``, ``organization``, ``uscc``, ``city``,
 ``issued_on``, ``valid_until`` (Chinese dates), ``round``, ``occupations`` (rows with ``code``,
 ``name``, ``level_label``), ``issuer``, and for a supplementary letter (补充备案函)
-``supplementary`` (true) and ``original_number`` (the case's first letter).
+``supplementary`` (true) and ``original_number`` (the case's first letter); for checking the
+letter, ``verify_url``, ``verify_code`` and ``verify_qr_image`` (the QR code, an inline image).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from typing import Any
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Pt
-from docxtpl import DocxTemplate
+from docx.shared import Mm, Pt
+from docxtpl import DocxTemplate, InlineImage
 
 from evalorg.core.files import open_stored
 from evalorg.documents.pdf import render_pdf
 
+from . import verification
 from .models import LetterTemplate
 
 ISSUER = "广东省职业技能服务指导中心"
@@ -77,6 +79,11 @@ def default_template() -> bytes:
     )
     paragraph("{{ issuer }}", right=True)
     paragraph("{{ issued_on }}", right=True)
+    check = paragraph("{{ verify_qr_image }}")
+    check.add_run(
+        "{% if verify_code %}扫描二维码或访问 {{ verify_url }} 可核验本备案函的真实性和当前状态"
+        "（核验码：{{ verify_code }}）。{% endif %}"
+    ).font.size = Pt(9)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -92,7 +99,11 @@ def template_bytes() -> bytes:
 
 def render_docx(context: dict[str, Any]) -> bytes:
     template = DocxTemplate(io.BytesIO(template_bytes()))
-    template.render(context, autoescape=True)
+    code = context.get("verify_code")
+    image = ""
+    if code:
+        image = InlineImage(template, io.BytesIO(verification.qr_png(code)), width=Mm(24))
+    template.render(context | {"verify_qr_image": image}, autoescape=True)
     buffer = io.BytesIO()
     template.save(buffer)
     return buffer.getvalue()

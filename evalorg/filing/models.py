@@ -126,6 +126,11 @@ class FilingLetter(models.Model):
         related_name="+",
     )
     batch = models.CharField(_("验收批次"), max_length=32, blank=True)
+    # Printed on the letter as a QR code and a short URL (/v/<code>): anyone shown the letter
+    # checks it on the public verify page. Random, so letters cannot be enumerated by it.
+    verify_code = models.CharField(
+        _("核验码"), max_length=16, unique=True, null=True, blank=True, default=None
+    )
     created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
 

@@ -14,7 +14,7 @@ from evalorg.core import clock
 from evalorg.core.files import atomic_uploads, store_upload
 from evalorg.core.models import StoredFile
 
-from . import letters
+from . import letters, verification
 from .models import FilingLetter
 from .numbering import next_number
 from .transitions import approved_entries, not_approved
@@ -177,6 +177,7 @@ def _create(
     """Number, render and store the letter of ``lines``."""
     issued_on = clock.today()
     number = next_number(case.round, issued_on.year)
+    code = verification.new_code()
     occupations = [
         {
             "code": line.occupation_id,
@@ -200,6 +201,9 @@ def _create(
         "issuer": letters.ISSUER,
         "supplementary": supplementary,
         "original_number": original.number if supplementary and original else "",
+        "verify_url": verification.verify_url(code),
+        "verify_code": code,
+        "verify_qr": verification.qr_data_uri(code),
     }
     title = _("补充备案函") if supplementary else _("备案函")
     docx = _store(letters.render_docx(context), f"{title} {number}.docx", "docx", user)
@@ -219,4 +223,5 @@ def _create(
         pdf_sha256=pdf.sha256,
         issued_by=user,
         batch=entry.approval.letter_ref,
+        verify_code=code,
     )
