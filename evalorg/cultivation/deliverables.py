@@ -137,9 +137,7 @@ def _store_attachment(uploaded, user) -> StoredFile | None:
     return store_upload(uploaded, allowed_kinds=ATTACHMENT_KINDS, max_bytes=MAX_BYTES, user=user)
 
 
-def upload(
-    line: ApplicationOccupation, kind: str, uploaded, user, attachment=None
-) -> Deliverable:
+def upload(line: ApplicationOccupation, kind: str, uploaded, user, attachment=None) -> Deliverable:
     """Store, check (at once, or in the background when large) and make current, and check
     again the current deliverables checked against this kind; raises ``TransitionRefused`` or
     ``UploadRefused`` and stores nothing when refused. ``attachment``: an optional scanned
