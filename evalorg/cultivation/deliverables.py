@@ -183,3 +183,26 @@ def upload(line: ApplicationOccupation, kind: str, uploaded, user, attachment=No
             audience=Audience.APPLICANT,
         )
     return row
+
+
+def recheck_round(round_, user) -> int:
+    """The round's question-bank requirements changed: queue a background check of every
+    current deliverable of its open lines (cultivating or failed), returns how many."""
+    rows = list(
+        Deliverable.objects.filter(
+            is_current=True,
+            line__application__round=round_,
+            line__status__in=OPEN_LINE,
+        ).select_related("file")
+    )
+    for row in rows:
+        bank_checks.queue(row)
+    if rows:
+        audit.record(
+            "bank_requirements_changed",
+            round_,
+            actor=user,
+            data={"rechecked": len(rows)},
+            audience=Audience.STAFF,
+        )
+    return len(rows)

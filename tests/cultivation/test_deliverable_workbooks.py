@@ -5,11 +5,14 @@ skill bank checks again what is checked against it; the templates carry the roun
 from __future__ import annotations
 
 import io
+import json
 from datetime import datetime
 
 import pytest
 import time_machine
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -18,7 +21,7 @@ from evalorg.cultivation.banks.samples import make_bank
 from evalorg.cultivation.models import Deliverable
 from tests.applications.conftest import SH, applicant_of
 from tests.cultivation.test_deliverables import _signed_line, _upload
-from tests.factories import MINIMAL_PDF
+from tests.factories import MINIMAL_PDF, UserFactory
 from tests.filing.conftest import province_staff
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +158,68 @@ def test_templates_state_the_rounds_numbers(client, in_period):
     page = client.get(reverse("cultivation:line", args=[line.pk])).content.decode()
     for kind in KINDS:
         assert reverse("cultivation:line_template", args=[line.pk, kind]) in page
+
+
+# ---- the round's requirements in the admin (issue 20 item 5) -----------------------------------
+
+
+def _requirements_errors(data) -> list[str]:
+    from evalorg.rounds.admin import RoundForm
+
+    form = RoundForm(data={"question_bank_requirements": json.dumps(data)})
+    form.is_valid()
+    return form.errors.get("question_bank_requirements", [])
+
+
+@pytest.mark.parametrize(
+    ("data", "refused"),
+    [
+        ({}, None),
+        ({"core_min_percent": 75, "y_max_percent": 20}, None),
+        ({"core_min_percent": 80, "y_max_percent": 15, "z_max_percent": 6}, "之和为 101%"),
+        ({"core_min_percent": 79.9}, "之和为 99.9%"),
+        ({"min_skill_tasks_per_level": 0}, "min_skill_tasks_per_level"),
+        ({"min_items_per_point": 0}, "min_items_per_point"),
+        ({"max_shared_percent": 101}, "不能超过 100"),
+        ({"paper_plans": {"4": {"judge": [0, 40], "single": [0, 150]}}}, "容纳不了 200 道题"),
+        ({"paper_plans": {"4": {"judge": [60, 40]}}}, "范围无效"),
+        ({"min_items": 4}, "未知的设置"),
+    ],
+)
+def test_the_admin_refuses_requirements_that_cannot_be_met(data, refused):
+    found = _requirements_errors(data)
+    if refused is None:
+        assert found == []
+    else:
+        assert any(refused in message for message in found), found
+
+
+def test_a_change_in_the_admin_checks_the_open_lines_again(
+    client, in_period, bank, django_capture_on_commit_callbacks
+):
+    from django.contrib.admin.sites import site
+
+    from evalorg.rounds.admin import RoundAdmin
+    from evalorg.rounds.models import Round
+
+    line = _signed_line()
+    _applicant_client(client, line)
+    _upload_all(client, line, bank.workbooks())
+    closed = _signed_line()
+    assert all(_current(line, kind).passed for kind in KINDS)
+    round_ = line.application.round
+    round_.question_bank_requirements = {"min_skill_tasks_per_level": 11}
+
+    class Changed:
+        changed_data = ["question_bank_requirements"]
+
+    request = RequestFactory().post("/")
+    request.user = UserFactory(role="admin", is_staff=True, is_superuser=True)
+    request._messages = CookieStorage(request)
+    with django_capture_on_commit_callbacks(execute=True):
+        RoundAdmin(Round, site).save_model(request, round_, Changed(), change=True)
+    skill = _current(line, "skill")
+    assert not skill.passed
+    assert any("只有 10 道，至少 11 道" in p["message"] for p in skill.report)
+    assert all(_current(line, kind).passed for kind in KINDS if kind != "skill")
+    assert not Deliverable.objects.filter(line=closed).exists()
