@@ -632,6 +632,9 @@ ROUTES: dict[str, Route] = {
     "cultivation:deliverable": Route(
         allow(OWNER, PROVINCE), stage="cultivation", args=obj("line", "deliverable")
     ),
+    "cultivation:deliverable_attachment": Route(  # the scan beside a workbook (issue 20)
+        allow(OWNER, PROVINCE), stage="cultivation", args=obj("line", "deliverable")
+    ),
     "cultivation:bank_check": Route(
         allow(OWNER, PROVINCE), stage="cultivation", args=obj("line", "bank_check")
     ),

@@ -1,4 +1,5 @@
-"""Checking a deliverable's specification table or theory bank (issue 9, N-4.2, 附件6).
+"""Checking a line's five question-bank deliverables, each an XLSX workbook (issues 9 and
+20, N-4.2, 附件6), against the round's requirements, the line's level and each other.
 
 Small files are checked in the upload's request. A file with more data rows than
 ``settings.BANK_CHECK_ASYNC_ROWS`` or larger than ``settings.BANK_CHECK_ASYNC_BYTES`` gets a
@@ -14,6 +15,7 @@ queued one whose task was lost is enqueued again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 
@@ -27,10 +29,22 @@ from evalorg.core.audit import Audience
 from evalorg.core.files import open_stored
 
 from .banks.checks import check_theory_bank
-from .banks.layout import SPEC_SHEET, THEORY_SHEET
-from .banks.parse import Progress, estimated_rows, read_specification, read_theory_bank
+from .banks.layout import MARKING_SHEET, SKILL_PLAN_SHEET, SKILL_SHEET, SPEC_SHEET, THEORY_SHEET
+from .banks.parse import (
+    Progress,
+    SkillTask,
+    SpecRow,
+    estimated_rows,
+    read_marking_scheme,
+    read_paper_plan,
+    read_skill_bank,
+    read_specification,
+    read_theory_bank,
+)
+from .banks.plan import check_paper_plan
 from .banks.report import Problem, Report, error
 from .banks.requirements import BankRequirements
+from .banks.skill import check_marking_scheme, check_skill_bank
 from .banks.specification import check_specification
 from .models import BankCheck, Deliverable
 
@@ -38,7 +52,7 @@ logger = logging.getLogger(__name__)
 Kind = Deliverable.Kind
 Status = BankCheck.Status
 Stage = BankCheck.Stage
-CHECKED = (Kind.SPECIFICATION, Kind.THEORY)
+CHECKED = tuple(Kind)
 REQUEUE_AFTER = timedelta(minutes=10)
 
 
@@ -72,36 +86,137 @@ def read(row: Deliverable) -> bytes:
         return handle.read()
 
 
-def _current_spec(row: Deliverable) -> Deliverable | None:
+def _current(row: Deliverable, kind: str) -> Deliverable | None:
     return (
-        Deliverable.objects.filter(line_id=row.line_id, kind=Kind.SPECIFICATION, is_current=True)
+        Deliverable.objects.filter(line_id=row.line_id, kind=kind, is_current=True)
         .select_related("file")
         .first()
     )
 
 
-def check_report(row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes) -> Report:
-    """The report of one specification table or theory bank (the theory bank against the
-    line's current specification table)."""
-    if row.kind == Kind.SPECIFICATION:
-        tracker.stage(Stage.READING)
-        rows, problems = read_specification(data, tracker.progress)
-        report = Report(list(problems))
+def _first_upload(row: Deliverable, kind: str, sheet: str) -> Problem:
+    """The deliverable ``row`` is checked against is missing: say so on the row's own sheet."""
+    message = _("请先上传“%(other)s”，“%(kind)s”须对照其检查（N-4.2）。") % {
+        "other": Kind(kind).label,
+        "kind": row.get_kind_display(),
+    }
+    return error(sheet, None, "", message)
+
+
+def _unreadable(problems: list[Problem]) -> bool:
+    """A sheet missing, without its header or unreadable: its content cannot be checked."""
+    return any(p.row is None for p in problems)
+
+
+def _spec_rows(row: Deliverable) -> list[SpecRow] | None:
+    spec = _current(row, Kind.SPECIFICATION)
+    return None if spec is None else read_specification(read(spec))[0]
+
+
+def _skill_tasks(row: Deliverable) -> list[SkillTask] | None:
+    skill = _current(row, Kind.SKILL)
+    return None if skill is None else read_skill_bank(read(skill))[0]
+
+
+def _check_specification(
+    row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes
+) -> Report:
+    rows, problems = read_specification(data, tracker.progress)
+    report = Report(list(problems))
+    if not _unreadable(problems):
         tracker.stage(Stage.CHECKING)
-        report.extend(check_specification(rows, req).problems)
-        return report
-    tracker.stage(Stage.READING)
+        report.extend(check_specification(rows, req, level=row.line.level).problems)
+    return report
+
+
+def _check_theory(row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes) -> Report:
     items, problems = read_theory_bank(data, tracker.progress)
     report = Report(list(problems))
-    spec = _current_spec(row)
-    if spec is None:
-        message = _("请先上传鉴定要素细目表，理论知识试题须对照其检查。")
-        report.extend([error("", None, "", message)])
+    if _unreadable(problems):
         return report
     tracker.stage(Stage.SPECIFICATION)
-    spec_rows, _spec_problems = read_specification(read(spec))
-    report.extend(check_theory_bank(spec_rows, items, req, on_stage=tracker.stage).problems)
+    spec = _spec_rows(row)
+    if spec is None:
+        report.extend([_first_upload(row, Kind.SPECIFICATION, THEORY_SHEET)])
+        return report
+    level = row.line.level
+    report.extend(check_theory_bank(spec, items, req, on_stage=tracker.stage, level=level).problems)
     return report
+
+
+def _check_skill(row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes) -> Report:
+    tasks, problems = read_skill_bank(data, tracker.progress)
+    report = Report(list(problems))
+    if _unreadable(problems):
+        return report
+    tracker.stage(Stage.SPECIFICATION)
+    spec = _spec_rows(row)
+    if spec is None:
+        report.extend([_first_upload(row, Kind.SPECIFICATION, SKILL_SHEET)])
+        return report
+    tracker.stage(Stage.CHECKING)
+    report.extend(check_skill_bank(spec, tasks, req, row.line.level).problems)
+    return report
+
+
+def _check_marking(
+    row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes
+) -> Report:
+    items, problems = read_marking_scheme(data, tracker.progress)
+    report = Report(list(problems))
+    if _unreadable(problems):
+        return report
+    tasks = _skill_tasks(row)
+    if tasks is None:
+        report.extend([_first_upload(row, Kind.SKILL, MARKING_SHEET)])
+        return report
+    tracker.stage(Stage.CHECKING)
+    report.extend(check_marking_scheme(tasks, items, row.line.level).problems)
+    return report
+
+
+def _check_plan(row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes) -> Report:
+    papers, draws, problems = read_paper_plan(data, tracker.progress)
+    report = Report(list(problems))
+    if _unreadable(problems):
+        return report
+    tasks = _skill_tasks(row)
+    if tasks is None:
+        report.extend([_first_upload(row, Kind.SKILL, SKILL_PLAN_SHEET)])
+    tracker.stage(Stage.CHECKING)
+    report.extend(check_paper_plan(papers, draws, tasks, req, row.line.level).problems)
+    return report
+
+
+Checker = Callable[[Deliverable, BankRequirements, Tracker, bytes], Report]
+CHECKERS: dict[str, Checker] = {
+    Kind.SPECIFICATION: _check_specification,
+    Kind.THEORY: _check_theory,
+    Kind.SKILL: _check_skill,
+    Kind.MARKING: _check_marking,
+    Kind.PAPER_PLAN: _check_plan,
+}
+# The sheet whose rows decide whether a check runs in the background.
+MAIN_SHEET = {
+    Kind.SPECIFICATION: SPEC_SHEET,
+    Kind.THEORY: THEORY_SHEET,
+    Kind.SKILL: SKILL_SHEET,
+    Kind.MARKING: MARKING_SHEET,
+    Kind.PAPER_PLAN: SKILL_PLAN_SHEET,
+}
+# What is checked against a deliverable, so checked again when a new one of its kind comes.
+DEPENDANTS = {
+    Kind.SPECIFICATION: (Kind.THEORY, Kind.SKILL, Kind.MARKING, Kind.PAPER_PLAN),
+    Kind.SKILL: (Kind.MARKING, Kind.PAPER_PLAN),
+}
+
+
+def check_report(row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes) -> Report:
+    """The report of one deliverable of the line's level: the specification table on its own,
+    the theory and skill banks against the current specification table, the marking scheme and
+    the paper-assembly plan against the current skill-operation bank."""
+    tracker.stage(Stage.READING)
+    return CHECKERS[row.kind](row, req, tracker, data)
 
 
 def problem_dicts(problems: list[Problem]) -> list[dict]:
@@ -135,7 +250,7 @@ def check(row: Deliverable, req: BankRequirements) -> BankCheck | None:
     """Check a saved specification or theory deliverable: at once when small (its report is
     saved), else queue a background check and return it."""
     data = read(row)
-    rows = estimated_rows(data, SPEC_SHEET if row.kind == Kind.SPECIFICATION else THEORY_SHEET)
+    rows = estimated_rows(data, MAIN_SHEET[row.kind])
     large_rows = rows is not None and rows - 1 > settings.BANK_CHECK_ASYNC_ROWS  # less the header
     if row.file.size > settings.BANK_CHECK_ASYNC_BYTES or large_rows:
         return queue(row, rows)

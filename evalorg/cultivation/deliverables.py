@@ -1,9 +1,10 @@
 """Question-bank deliverables per occupation line (issue 9, N-4.2, 附件6).
 
-The applicant uploads five deliverables per line; the specification table and the theory bank
-are checked with ``banks`` (the theory bank against the current specification), at once or, for
-a large file, by a background task (``bank_checks``), and the report is stored beside the file.
-``submit_bank`` is refused (guard ``deliverables_ready``) until all five are present, both
+The applicant uploads five deliverables per line, each an XLSX workbook (with an optional
+scanned PDF or DOCX beside it); each is checked with ``banks`` against the round's requirements,
+the line's level and the deliverables it depends on (``bank_checks.DEPENDANTS``), at once or,
+for a large file, by a background task, and the report is stored beside the file.
+``submit_bank`` is refused (guard ``deliverables_ready``) until all five are present, their
 checks done and passed and while the period's last day has not ended.
 """
 
@@ -17,6 +18,7 @@ from evalorg.applications.workflow import Refusal, TransitionRefused
 from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
 from evalorg.core.files import atomic_uploads, store_upload
+from evalorg.core.models import StoredFile
 
 from . import bank_checks
 from .banks.requirements import BankRequirements
@@ -26,13 +28,10 @@ CLAUSE = "N-4.2"
 Kind = Deliverable.Kind
 Line = ApplicationOccupation.Status
 CHECKED = bank_checks.CHECKED
-ALLOWED_KINDS = {
-    Kind.SPECIFICATION: ["xlsx"],
-    Kind.THEORY: ["xlsx"],
-    Kind.SKILL: ["pdf", "docx"],
-    Kind.PAPER_PLAN: ["pdf", "docx"],
-    Kind.MARKING: ["pdf", "docx"],
-}
+# Every deliverable is a workbook the checks read; a scanned copy (signed, stamped) may be
+# attached beside it, never instead of it.
+ALLOWED_KINDS: dict[str, list[str]] = {kind: ["xlsx"] for kind in Kind}
+ATTACHMENT_KINDS = ["pdf", "docx"]
 MAX_BYTES = 20 * 1024 * 1024
 OPEN_LINE = frozenset({Line.CULTIVATING, Line.BANK_FAILED})
 
@@ -132,10 +131,17 @@ def upload_refusal(line: ApplicationOccupation, user) -> Refusal | None:
     return period_refusal(line)
 
 
-def upload(line: ApplicationOccupation, kind: str, uploaded, user) -> Deliverable:
-    """Store, check (specification and theory: at once, or in the background when large) and
-    make current; raises ``TransitionRefused`` or ``UploadRefused`` and stores nothing when
-    refused."""
+def _store_attachment(uploaded, user) -> StoredFile | None:
+    if not uploaded:
+        return None
+    return store_upload(uploaded, allowed_kinds=ATTACHMENT_KINDS, max_bytes=MAX_BYTES, user=user)
+
+
+def upload(line: ApplicationOccupation, kind: str, uploaded, user, attachment=None) -> Deliverable:
+    """Store, check (at once, or in the background when large) and make current, and check
+    again the current deliverables checked against this kind; raises ``TransitionRefused`` or
+    ``UploadRefused`` and stores nothing when refused. ``attachment``: an optional scanned
+    PDF or DOCX kept beside the workbook."""
     refusal = upload_refusal(line, user)
     if refusal is not None:
         raise TransitionRefused([refusal])
@@ -145,15 +151,21 @@ def upload(line: ApplicationOccupation, kind: str, uploaded, user) -> Deliverabl
         stored = store_upload(
             uploaded, allowed_kinds=ALLOWED_KINDS[kind], max_bytes=MAX_BYTES, user=user
         )
-        theory = current(line).get(Kind.THEORY)
+        scan = _store_attachment(attachment, user)
+        present = current(line)
         Deliverable.objects.filter(line=line, kind=kind, is_current=True).update(is_current=False)
         row = Deliverable.objects.create(
-            line=line, kind=kind, file=stored, uploaded_by=user, uploaded_at=clock.now()
+            line=line,
+            kind=kind,
+            file=stored,
+            attachment=scan,
+            uploaded_by=user,
+            uploaded_at=clock.now(),
         )
-        queued = bank_checks.check(row, req) if kind in CHECKED else None
-        if kind == Kind.SPECIFICATION and theory is not None:
-            # The theory bank is checked against the current specification: check it again.
-            bank_checks.check(theory, req)
+        queued = bank_checks.check(row, req)
+        for dependant in bank_checks.DEPENDANTS.get(kind, ()):
+            if dependant in present:  # checked against this kind: check it again
+                bank_checks.check(present[dependant], req)
         audit.record(
             "deliverable_uploaded",
             line,
@@ -163,6 +175,7 @@ def upload(line: ApplicationOccupation, kind: str, uploaded, user) -> Deliverabl
                 "kind": kind,
                 "file": stored.pk,
                 "sha256": stored.sha256,
+                "attachment": scan.pk if scan else None,
                 "passed": row.passed,
                 "errors": bank_checks.error_count(row),
                 "background_check": queued.pk if queued else None,
@@ -170,3 +183,26 @@ def upload(line: ApplicationOccupation, kind: str, uploaded, user) -> Deliverabl
             audience=Audience.APPLICANT,
         )
     return row
+
+
+def recheck_round(round_, user) -> int:
+    """The round's question-bank requirements changed: queue a background check of every
+    current deliverable of its open lines (cultivating or failed), returns how many."""
+    rows = list(
+        Deliverable.objects.filter(
+            is_current=True,
+            line__application__round=round_,
+            line__status__in=OPEN_LINE,
+        ).select_related("file")
+    )
+    for row in rows:
+        bank_checks.queue(row)
+    if rows:
+        audit.record(
+            "bank_requirements_changed",
+            round_,
+            actor=user,
+            data={"rechecked": len(rows)},
+            audience=Audience.STAFF,
+        )
+    return len(rows)

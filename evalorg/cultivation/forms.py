@@ -39,7 +39,12 @@ class AttendanceForm(forms.Form):
 
 class DeliverableForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"))
-    file = forms.FileField(label=_("文件"))
+    file = forms.FileField(label=_("工作簿（XLSX）"))
+    attachment = forms.FileField(
+        label=_("扫描件（PDF 或 DOCX，可选）"),
+        required=False,
+        help_text=_("盖章或签字的扫描件可随工作簿上传，但不能代替工作簿。"),
+    )
 
     def __init__(self, *args, **kwargs):
         from .models import Deliverable

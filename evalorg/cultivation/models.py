@@ -165,7 +165,8 @@ class Deliverable(models.Model):
     """One uploaded question-bank deliverable of an occupation line (issue 9, N-4.2, 附件6).
 
     A new upload of a kind replaces the current one; the old row and file are kept with
-    ``is_current`` false. ``report`` holds the checker's problems (specification and theory).
+    ``is_current`` false. ``file`` is the XLSX workbook the checks read (every kind), with an
+    optional scanned ``attachment`` beside it; ``report`` holds the checker's problems.
     """
 
     class Kind(models.TextChoices):
@@ -184,6 +185,15 @@ class Deliverable(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     file = models.ForeignKey(
         "core.StoredFile", verbose_name=_("文件"), on_delete=models.PROTECT, related_name="+"
+    )
+    attachment = models.ForeignKey(
+        "core.StoredFile",
+        verbose_name=_("扫描件（PDF 或 DOCX）"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("可选：盖章或签字的扫描件，附在工作簿旁，不能代替工作簿。"),
     )
     report = models.JSONField(_("检查结果"), default=list, blank=True)
     passed = models.BooleanField(_("检查通过"), default=True)

@@ -13,6 +13,11 @@ urlpatterns = [
     path("lines/<int:line_pk>/", views.line, name="line"),
     path("lines/<int:line_pk>/templates/<str:kind>/", views.line_template, name="line_template"),
     path("lines/<int:line_pk>/files/<int:pk>/", views.deliverable_file, name="deliverable"),
+    path(
+        "lines/<int:line_pk>/files/<int:pk>/attachment/",
+        views.deliverable_attachment,
+        name="deliverable_attachment",
+    ),
     path("lines/<int:line_pk>/review/", views.line_review, name="line_review"),
     path("lines/<int:line_pk>/checks/<int:pk>/", views.bank_check, name="bank_check"),
 ]

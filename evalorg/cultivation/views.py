@@ -35,7 +35,14 @@ from evalorg.core.workflow import workflow_of
 
 from . import countdown, deliverables
 from .bank_queue import waiting_lines as bank_queue_lines
-from .banks.templates import specification_template, theory_template
+from .banks.requirements import BankRequirements
+from .banks.templates import (
+    marking_template,
+    paper_plan_template,
+    skill_template,
+    specification_template,
+    theory_template,
+)
 from .commitment import (
     commitment_pdf_bytes,
     letter_text,
@@ -269,7 +276,13 @@ def line(request: HttpRequest, line_pk: int) -> HttpResponse:
         if form.is_valid():
             kind = form.cleaned_data["kind"]
             try:
-                row = deliverables.upload(line, kind, form.cleaned_data["file"], request.user)
+                row = deliverables.upload(
+                    line,
+                    kind,
+                    form.cleaned_data["file"],
+                    request.user,
+                    attachment=form.cleaned_data["attachment"],
+                )
             except TransitionRefused as refused:
                 for refusal in refused.refusals:
                     form.add_error(None, str(refusal))
@@ -295,18 +308,23 @@ def line(request: HttpRequest, line_pk: int) -> HttpResponse:
 
 
 TEMPLATES = {
-    "specification": (specification_template, "鉴定要素细目表模板.xlsx"),
-    "theory": (theory_template, "理论知识试题模板.xlsx"),
+    Deliverable.Kind.SPECIFICATION: specification_template,
+    Deliverable.Kind.THEORY: theory_template,
+    Deliverable.Kind.SKILL: skill_template,
+    Deliverable.Kind.PAPER_PLAN: paper_plan_template,
+    Deliverable.Kind.MARKING: marking_template,
 }
 
 
 @login_required
 def line_template(request: HttpRequest, line_pk: int, kind: str) -> HttpResponse:
-    _own_line(request, line_pk)
+    """The blank workbook of one deliverable, its instructions stating the round's numbers."""
+    line = _own_line(request, line_pk)
     if kind not in TEMPLATES:
         raise Http404
-    build, name = TEMPLATES[kind]
-    response = HttpResponse(build(), content_type=CONTENT_TYPES["xlsx"])
+    req = BankRequirements.from_round(line.application.round)
+    name = _("%(kind)s模板.xlsx") % {"kind": Deliverable.Kind(kind).label}
+    response = HttpResponse(TEMPLATES[kind](req), content_type=CONTENT_TYPES["xlsx"])
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response
 
@@ -329,6 +347,21 @@ def deliverable_file(request: HttpRequest, line_pk: int, pk: int) -> HttpRespons
         data={"deliverable": row.pk, "kind": row.kind},
     )
     return file_response(row.file)
+
+
+@login_required
+def deliverable_attachment(request: HttpRequest, line_pk: int, pk: int) -> HttpResponse:
+    """The scanned copy uploaded beside a deliverable's workbook (404 when there is none)."""
+    line = _readable_line(request, line_pk)
+    qs = Deliverable.objects.select_related("attachment").filter(attachment__isnull=False)
+    row = get_object_or_404(qs, pk=pk, line=line)
+    audit.record(
+        "deliverable_downloaded",
+        line,
+        actor=request.user,
+        data={"deliverable": row.pk, "kind": row.kind, "attachment": row.attachment_id},
+    )
+    return file_response(row.attachment)
 
 
 @login_required

@@ -568,14 +568,21 @@ def commitment_and_training(sim: Sim) -> None:
                 )
 
 
-_BANKS: dict[int, tuple[bytes, bytes, bytes]] = {}
+_BANKS: dict[int, tuple[bytes, bytes, bytes, dict[str, bytes]]] = {}
 
 
-def _bank_files(level: int) -> tuple[bytes, bytes, bytes]:
-    """The specification table, the theory bank and the same bank with a broken answer."""
+def _bank_files(level: int) -> tuple[bytes, bytes, bytes, dict[str, bytes]]:
+    """The specification table, the theory bank, the same bank with a broken answer and the
+    other three workbooks (skill bank, paper-assembly plan, marking scheme) by kind."""
     if level not in _BANKS:
         bank = make_bank(level=level, seed=level)
-        _BANKS[level] = (bank.spec_xlsx(), bank.theory_xlsx(), bank.theory_xlsx(broken_rows=(5,)))
+        others = {
+            "skill": bank.skill_xlsx(),
+            "paper_plan": bank.paper_plan_xlsx(),
+            "marking": bank.marking_xlsx(),
+        }
+        broken = bank.theory_xlsx(broken_rows=(5,))
+        _BANKS[level] = (bank.spec_xlsx(), bank.theory_xlsx(), broken, others)
     return _BANKS[level]
 
 
@@ -600,22 +607,23 @@ def question_banks(sim: Sim) -> None:
     with sim.at(start + timedelta(days=60)):
         for line in lines:
             user = sim.user_of(line.application)
-            spec, theory, bad = _bank_files(line.level)
+            spec, theory, bad, others = _bank_files(line.level)
             fate = sim.fates[line.application_id]
             deliverables.upload(line, "specification", upload("鉴定要素细目表.xlsx", spec), user)
             first = bad if fate.broken_bank else theory
             deliverables.upload(line, "theory", upload("理论知识试题.xlsx", first), user)
             for kind, name in (
-                ("skill", "操作技能试题.pdf"),
-                ("paper_plan", "组卷方案.pdf"),
-                ("marking", "评分标准.pdf"),
+                ("skill", "操作技能试题.xlsx"),
+                ("marking", "评分标准.xlsx"),
+                ("paper_plan", "组卷方案.xlsx"),
             ):
-                deliverables.upload(line, kind, upload(name), user)
+                scan = upload(f"{name[:-5]}（盖章）.pdf") if kind == "marking" else None
+                deliverables.upload(line, kind, upload(name, others[kind]), user, attachment=scan)
             if fate.broken_bank:
                 broken.append(line)
     with sim.at(start + timedelta(days=70)):
         for line in broken:
-            _spec, theory, _bad = _bank_files(line.level)
+            _spec, theory, _bad, _others = _bank_files(line.level)
             deliverables.upload(
                 line,
                 "theory",

@@ -267,7 +267,9 @@ def _cultivation_cases(w: World) -> None:
     w.objects["bank_check"] = BankCheck.objects.create(
         deliverable=w.objects["deliverable"], created_at=datetime(2025, 5, 6, 10, tzinfo=SH)
     )
-    Deliverable.objects.filter(pk=w.pk("deliverable")).update(file=stored_pdf("技能试题.pdf"))
+    Deliverable.objects.filter(pk=w.pk("deliverable")).update(
+        file=stored_pdf("技能试题.pdf"), attachment=stored_pdf("技能试题扫描件.pdf")
+    )
     w.cases["cultivation"] = case
     w.cases["unsigned"] = cultivating(_institution_a(9))
     staff = w.users[CITY]

@@ -98,11 +98,11 @@ def test_from_commitment_to_registry_and_elimination(live_server, page: Page):
     expect(theory_row).to_contain_text("检查通过")
     for kind, name in (
         ("skill", "操作技能试题"),
-        ("paper_plan", "组卷方案"),
         ("marking", "评分标准"),
+        ("paper_plan", "组卷方案"),
     ):
-        _upload(page, kind, f"{name}.pdf", PDF, "application/pdf")
-        expect(page.locator(f"[data-testid=deliverable-{kind}]")).to_contain_text(name)
+        _upload(page, kind, f"{name}.xlsx", bank.workbooks()[kind], XLSX)
+        expect(page.locator(f"[data-testid=deliverable-{kind}]")).to_contain_text("检查通过")
     page.locator("[data-testid=submit-form] button").click()
     expect(page.locator(".alert-success")).to_contain_text("题库已提交审核")
 

@@ -90,8 +90,9 @@ def upload_bank(page: Page, seed: int, *, skill: str = "操作技能试题") -> 
     bank = make_bank(seed=seed)
     upload(page, "specification", "鉴定要素细目表.xlsx", bank.spec_xlsx(), XLSX)
     upload(page, "theory", "理论知识试题.xlsx", bank.theory_xlsx(), XLSX)
-    for kind, name in (("skill", skill), ("paper_plan", "组卷方案"), ("marking", "评分标准")):
-        upload(page, kind, f"{name}.pdf", MINIMAL_PDF, "application/pdf")
+    others = bank.workbooks()
+    for kind, name in (("skill", skill), ("marking", "评分标准"), ("paper_plan", "组卷方案")):
+        upload(page, kind, f"{name}.xlsx", others[kind], XLSX)
 
 
 def submit_line(page: Page) -> None:
@@ -170,7 +171,7 @@ def test_a_fast_tracked_chain_leader_from_banks_to_filing(live_server, page: Pag
     home(page, base)
     todo(page, other.occupation.name).locator("a").click()
     expect(page.locator("[data-testid=review-comments]")).to_contain_text(failed_comments)
-    upload(page, "skill", "操作技能试题（含评分细则）.pdf", MINIMAL_PDF, "application/pdf")
+    upload(page, "skill", "操作技能试题（含评分细则）.xlsx", make_bank().skill_xlsx(), XLSX)
     submit_line(page)
 
     # Province staff pass the resubmitted bank, then propose an acceptance batch from the

@@ -19,7 +19,7 @@ from evalorg.cultivation.banks import parse
 from evalorg.cultivation.banks.samples import make_bank
 from evalorg.cultivation.models import BankCheck, Deliverable
 from tests.applications.conftest import SH, applicant_of
-from tests.cultivation.test_deliverables import PDF, _signed_line, _upload
+from tests.cultivation.test_deliverables import _signed_line, _upload
 from tests.factories import ApplicantFactory, CityStaffFactory, city_agency
 from tests.filing.conftest import province_staff
 
@@ -60,9 +60,10 @@ def _poll(client, line, check):
     return client.get(reverse("cultivation:bank_check", args=[line.pk, check.pk]))
 
 
-def _with_others(client, line) -> None:
+def _with_others(client, line, bank) -> None:
     for kind in ("skill", "paper_plan", "marking"):
-        assert _upload(client, line, kind, f"{kind}.pdf", PDF).status_code == 302
+        data = bank.workbooks()[kind]
+        assert _upload(client, line, kind, f"{kind}.xlsx", data).status_code == 302
 
 
 def _upload_large_theory(client, line, bank, data=None, *, callbacks_into=None):
@@ -81,7 +82,7 @@ def test_a_large_bank_is_checked_in_the_background_with_progress_then_reported(
     client.force_login(applicant_of(line.application))
     with django_capture_on_commit_callbacks() as callbacks:
         theory = _upload_large_theory(client, line, bank)
-        _with_others(client, line)
+        _with_others(client, line, bank)
     spec = Deliverable.objects.get(line=line, kind="specification", is_current=True)
     assert spec.passed and not spec.checks.exists()  # small: checked in the request
     check = BankCheck.objects.get(deliverable=theory)
@@ -193,7 +194,7 @@ def test_a_failed_check_refuses_submission_until_uploaded_again(
         patched.setattr(bank_checks, "check_report", crash)
         with django_capture_on_commit_callbacks(execute=True):
             theory = _upload_large_theory(client, line, bank)
-            _with_others(client, line)
+            _with_others(client, line, bank)
     check = theory.checks.get()
     assert check.status == Status.FAILED and "MemoryError" in check.error
     page = _page(client, line)

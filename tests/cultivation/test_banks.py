@@ -16,7 +16,6 @@ from evalorg.cultivation.banks import samples
 from evalorg.cultivation.banks.checks import (
     Paper,
     assemble_papers,
-    check_skill_tasks,
     check_specification,
     check_theory_bank,
 )
@@ -231,18 +230,6 @@ def test_broken_files_give_problems_not_exceptions():
     item = ["T1", "单选", datetime.date(2025, 1, 1), "甲", "乙", None, None, None, "A", "A.001"]
     rows, problems = read_theory_bank(_xlsx("理论知识试题", THEORY_COLUMNS, [[*item, 5, 9, 1]]))
     assert {(p.row, p.field) for p in problems} == {(2, "题干"), (2, "难度")}
-
-
-def test_skill_tasks_need_three_documents_and_ten_per_level():
-    docs = {"preparation_notice": "a.pdf", "task_paper": "b.pdf", "marking_record": "c.pdf"}
-    tasks = [{"level": 5, "code": f"S{k}", **docs} for k in range(10)]
-    assert check_skill_tasks(tasks, REQ, levels=[5]).passed
-    tasks[3] = {**tasks[3], "marking_record": None}
-    report = check_skill_tasks(tasks, REQ, levels=[5, 4])
-    assert any("缺少考核评分记录表" in p.message and p.row == 4 for p in report.errors)
-    assert any("5级完整的操作技能试题只有 9 道" in p.message for p in report.errors)
-    assert any("4级" in p.message for p in report.errors)
-    assert "共 3 个错误" in report.as_text()
 
 
 def test_requirements_from_the_round_json():

@@ -68,7 +68,8 @@ def _upload_all(client, line, bank, *, broken_index=None):
     theory = _theory(bank, broken_index)
     assert _upload(client, line, "theory", "理论.xlsx", theory).status_code == 302
     for kind in ("skill", "paper_plan", "marking"):
-        assert _upload(client, line, kind, f"{kind}.pdf", PDF).status_code == 302
+        data = bank.workbooks()[kind]
+        assert _upload(client, line, kind, f"{kind}.xlsx", data).status_code == 302
 
 
 def _submit(client, line):

@@ -20,6 +20,7 @@ from evalorg.applications.models import Application, ApplicationOccupation, Stat
 from evalorg.applications.workflow import TransitionRefused, perform
 from evalorg.core import clock
 from evalorg.core.models import AuditEvent
+from evalorg.cultivation.banks.samples import make_bank
 from evalorg.cultivation.commitment import sign
 from evalorg.cultivation.deadlines import sweep_elimination, sweep_reminders
 from evalorg.cultivation.models import Deliverable
@@ -80,7 +81,11 @@ def test_the_remaining_line_passes_and_is_filed_by_a_supplementary_letter(
     with time_machine.travel(at(LATER), tick=False):
         client.force_login(applicant_of(case))
         url = reverse("cultivation:line", args=[four.pk])
-        upload = {"kind": "skill", "file": _pdf("操作技能试题.pdf")}
+        upload = {
+            "kind": "skill",
+            "file": _xlsx("操作技能试题.xlsx", make_bank(level=4).skill_xlsx()),
+            "attachment": _pdf("操作技能试题（盖章）.pdf"),
+        }
         assert client.post(url, upload).status_code == 302
     assert Deliverable.objects.filter(line=four, kind="skill", is_current=True).exists()
     assert case not in batches.candidates(case.round)  # nothing new passed yet
@@ -139,9 +144,13 @@ def _registry():
 
 
 def _pdf(name: str):
+    return _xlsx(name, MINIMAL_PDF)
+
+
+def _xlsx(name: str, data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return SimpleUploadedFile(name, MINIMAL_PDF)
+    return SimpleUploadedFile(name, data)
 
 
 def test_the_case_page_shows_both_letters_and_the_public_batch_the_new_line(client, filed_early):

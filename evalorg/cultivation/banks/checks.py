@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.utils.translation import gettext as _
 
-from .layout import OPTION_LETTERS, SKILL_SHEET, THEORY_SHEET, TRUE_FALSE
+from .layout import OPTION_LETTERS, THEORY_SHEET, TRUE_FALSE
+from .levels import of_level
 from .parse import SpecRow, TheoryItem
 from .report import Problem, Report, error, warning
 from .requirements import JUDGE, MULTI, SINGLE, BankRequirements, PaperPlan, largest_remainder
 from .similarity import exact_duplicates, near_duplicates, normalise_stem
+from .skill import check_skill_tasks
 from .specification import Specification, check_specification, index_specification
 
 __all__ = [
@@ -29,11 +30,6 @@ __all__ = [
 ]
 
 F_POINT, F_ANSWER, F_STEM, F_TYPE = "鉴定点代码", "答案", "题干", "题型"
-SKILL_DOCUMENTS = (
-    ("preparation_notice", "考核准备通知单"),
-    ("task_paper", "考核试卷"),
-    ("marking_record", "考核评分记录表"),
-)
 
 
 @dataclass(frozen=True)
@@ -61,14 +57,21 @@ def check_theory_bank(
     req: BankRequirements,
     seed: int = 0,
     on_stage: Callable[[str], None] | None = None,
+    level: int | None = None,
 ) -> Report:
     """Binding, coverage, answers, options, duplicates and whether the A/B papers can be drawn.
 
-    ``on_stage`` is told each stage as it starts: ``checking``, ``duplicates``, ``papers``."""
+    ``on_stage`` is told each stage as it starts: ``checking``, ``duplicates``, ``papers``.
+    With ``level`` (the line's) only that level is checked: items of another level are errors
+    on their rows, a bank without an item of the level an error on its sheet."""
     stage = on_stage or (lambda _name: None)
     stage("checking")
-    index = index_specification(spec)
     report = Report()
+    if level is not None:
+        spec = [row for row in spec if row.level == level]  # the table's own check reports it
+        items, problems = of_level(items, level, THEORY_SHEET)
+        report.extend(problems)
+    index = index_specification(spec)
     bound = [item for item in items if _is_bound(item, index)]
     report.extend(_binding_problems(items, index))
     report.extend(_coverage_problems(index, bound, req))
@@ -266,36 +269,3 @@ def _overlap_problems(
         "limit": f"{limit:g}",
     }
     return [error(THEORY_SHEET, None, "", msg)]
-
-
-def check_skill_tasks(
-    tasks: Sequence[Mapping[str, Any]], req: BankRequirements, levels: Iterable[int] = ()
-) -> Report:
-    """Each skill-operation task has its three documents; ≥ N complete tasks per level.
-
-    A task is a dict with `level`, optional `code`, `row` (else its position from 1) and the
-    documents `preparation_notice` (考核准备通知单), `task_paper` (考核试卷) and
-    `marking_record` (考核评分记录表), each anything truthy when present (a file, a name).
-    """
-    report = Report()
-    complete: Counter[int] = Counter()
-    for position, task in enumerate(tasks, start=1):
-        row = task.get("row") or position
-        missing = [name for key, name in SKILL_DOCUMENTS if not task.get(key)]
-        for name in missing:
-            msg = _("操作技能试题「%(code)s」缺少%(doc)s（附件6）。") % {
-                "code": task.get("code") or row,
-                "doc": name,
-            }
-            report.problems.append(error(SKILL_SHEET, row, name, msg))
-        if not missing:
-            complete[task.get("level")] += 1
-    for level in sorted({*levels, *(t.get("level") for t in tasks)} - {None}, reverse=True):
-        if complete[level] < req.min_skill_tasks_per_level:
-            msg = _("%(level)s级完整的操作技能试题只有 %(n)d 道，至少 %(min)d 道（N-4.2）。") % {
-                "level": level,
-                "n": complete[level],
-                "min": req.min_skill_tasks_per_level,
-            }
-            report.problems.append(error(SKILL_SHEET, None, "", msg))
-    return report

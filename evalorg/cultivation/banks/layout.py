@@ -46,3 +46,48 @@ THEORY_COLUMNS: tuple[tuple[str, str, bool], ...] = (
 IMPORTANCE = ("X", "Y", "Z")
 TRUE_FALSE = ("对", "错")
 MAX_RANGE_DEPTH = 4
+
+# Skill-operation bank (操作技能试题): one task per row; 鉴定点代码 is a full point code of the
+# specification table's same level; 试题编号 is unique within a level.
+SKILL_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("level", "等级", True),
+    ("task_code", "试题编号", True),
+    ("module", "模块", True),
+    ("title", "试题名称", True),
+    ("requirements", "操作要求", True),
+    ("minutes", "考核时限(分钟)", True),
+    ("points", "配分", True),
+    ("equipment", "设备材料", True),
+    ("point_code", "鉴定点代码", True),
+)
+
+# Marking scheme (评分标准): one scoring item per row, under its task's 试题编号; the items of a
+# task add up to the task's 配分 in the skill-operation bank.
+MARKING_SHEET = "评分标准"
+MARKING_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("level", "等级", True),
+    ("task_code", "试题编号", True),
+    ("item", "评分项", True),
+    ("criteria", "评分要点", False),
+    ("points", "配分", True),
+)
+
+# Paper-assembly plan (组卷方案): two sheets, the theory paper per level and the skill paper's
+# draw per module.
+THEORY_PLAN_SHEET = "理论知识组卷"
+THEORY_PLAN_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("level", "等级", True),
+    ("items", "试卷题量", True),
+    ("judge", "判断题数", True),
+    ("single", "单选题数", True),
+    ("multi", "多选题数", True),
+    ("minutes", "考试时长(分钟)", True),
+    ("total_score", "满分", True),
+    ("pass_score", "及格分", True),
+)
+SKILL_PLAN_SHEET = "操作技能组卷"
+SKILL_PLAN_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("level", "等级", True),
+    ("module", "模块", True),
+    ("count", "抽取题数", True),
+)

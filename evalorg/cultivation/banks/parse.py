@@ -19,10 +19,18 @@ from openpyxl import load_workbook
 
 from .layout import (
     IMPORTANCE,
+    MARKING_COLUMNS,
+    MARKING_SHEET,
     OPTION_LETTERS,
+    SKILL_COLUMNS,
+    SKILL_PLAN_COLUMNS,
+    SKILL_PLAN_SHEET,
+    SKILL_SHEET,
     SPEC_COLUMNS,
     SPEC_SHEET,
     THEORY_COLUMNS,
+    THEORY_PLAN_COLUMNS,
+    THEORY_PLAN_SHEET,
     THEORY_SHEET,
 )
 from .report import Problem, error
@@ -79,6 +87,63 @@ class TheoryItem:
     level: int
     difficulty: int | None
     score: float | None
+
+
+@dataclass(frozen=True)
+class SkillTask:
+    """One skill-operation task (操作技能试题); numbers are None when empty or unreadable."""
+
+    sheet: str
+    row: int
+    level: int
+    task_code: str
+    module: str
+    title: str
+    requirements: str
+    minutes: float | None
+    points: float | None
+    equipment: str
+    point_code: str
+
+
+@dataclass(frozen=True)
+class ScoringItem:
+    """One scoring item of a task in the marking scheme (评分标准)."""
+
+    sheet: str
+    row: int
+    level: int
+    task_code: str
+    item: str
+    criteria: str
+    points: float | None
+
+
+@dataclass(frozen=True)
+class TheoryPaperPlan:
+    """The theory paper of one level in the paper-assembly plan (组卷方案)."""
+
+    sheet: str
+    row: int
+    level: int
+    items: int | None
+    judge: int | None
+    single: int | None
+    multi: int | None
+    minutes: int | None
+    total_score: float | None
+    pass_score: float | None
+
+
+@dataclass(frozen=True)
+class SkillDraw:
+    """How many tasks the skill paper of a level draws from one module."""
+
+    sheet: str
+    row: int
+    level: int
+    module: str
+    count: int | None
 
 
 def read_rows(
@@ -327,3 +392,118 @@ def read_theory_bank(
         if level is not None:
             items.append(item)
     return items, problems
+
+
+def _whole(value: Any) -> int:
+    number = float(value)
+    if number < 0 or not number.is_integer():
+        raise ValueError
+    return int(number)
+
+
+def _typed_rows(
+    source: Source,
+    sheet: str,
+    columns: Sequence[tuple[str, str, bool]],
+    build: Callable[[_Cells, int], Any],
+    progress: Progress | None = None,
+) -> tuple[list[Any], list[Problem]]:
+    """Rows of ``sheet`` built by ``build(cells, level)``; a row without a level is dropped."""
+    raws, problems = read_rows(source, sheet, columns, progress)
+    headers = {key: header for key, header, _req in columns}
+    rows: list[Any] = []
+    for raw in raws:
+        cells = _Cells(raw, headers)
+        level = cells.level()
+        row = build(cells, level or 0)
+        problems.extend(cells.problems)
+        if level is not None:
+            rows.append(row)
+    return rows, problems
+
+
+def _not_whole() -> str:
+    return _("应为非负整数。")
+
+
+def _not_number() -> str:
+    return _("应为非负数。")
+
+
+def _skill_task(cells: _Cells, level: int) -> SkillTask:
+    return SkillTask(
+        sheet=cells.raw.sheet,
+        row=cells.raw.row,
+        level=level,
+        task_code=cells.text("task_code", upper=True),
+        module=cells.text("module"),
+        title=cells.text("title"),
+        requirements=cells.text("requirements"),
+        minutes=cells.number("minutes", _non_negative, _not_number()),
+        points=cells.number("points", _non_negative, _not_number()),
+        equipment=cells.text("equipment"),
+        point_code=cells.text("point_code", upper=True).replace(" ", ""),
+    )
+
+
+def read_skill_bank(
+    source: Source, progress: Progress | None = None
+) -> tuple[list[SkillTask], list[Problem]]:
+    """The skill-operation bank's tasks and the structural problems found reading it."""
+    return _typed_rows(source, SKILL_SHEET, SKILL_COLUMNS, _skill_task, progress)
+
+
+def _scoring_item(cells: _Cells, level: int) -> ScoringItem:
+    return ScoringItem(
+        sheet=cells.raw.sheet,
+        row=cells.raw.row,
+        level=level,
+        task_code=cells.text("task_code", upper=True),
+        item=cells.text("item"),
+        criteria=cells.text("criteria"),
+        points=cells.number("points", _non_negative, _not_number()),
+    )
+
+
+def read_marking_scheme(
+    source: Source, progress: Progress | None = None
+) -> tuple[list[ScoringItem], list[Problem]]:
+    """The marking scheme's scoring items and the structural problems found reading it."""
+    return _typed_rows(source, MARKING_SHEET, MARKING_COLUMNS, _scoring_item, progress)
+
+
+def _theory_paper(cells: _Cells, level: int) -> TheoryPaperPlan:
+    def whole(key: str) -> int | None:
+        return cells.number(key, _whole, _not_whole())  # type: ignore[no-any-return]
+
+    return TheoryPaperPlan(
+        sheet=cells.raw.sheet,
+        row=cells.raw.row,
+        level=level,
+        items=whole("items"),
+        judge=whole("judge"),
+        single=whole("single"),
+        multi=whole("multi"),
+        minutes=whole("minutes"),
+        total_score=cells.number("total_score", _non_negative, _not_number()),
+        pass_score=cells.number("pass_score", _non_negative, _not_number()),
+    )
+
+
+def _skill_draw(cells: _Cells, level: int) -> SkillDraw:
+    return SkillDraw(
+        sheet=cells.raw.sheet,
+        row=cells.raw.row,
+        level=level,
+        module=cells.text("module"),
+        count=cells.number("count", _whole, _not_whole()),
+    )
+
+
+def read_paper_plan(
+    source: Source, progress: Progress | None = None
+) -> tuple[list[TheoryPaperPlan], list[SkillDraw], list[Problem]]:
+    """The plan's theory papers and skill draws and the structural problems found reading it."""
+    papers, problems = _typed_rows(source, THEORY_PLAN_SHEET, THEORY_PLAN_COLUMNS, _theory_paper)
+    draws, more = _typed_rows(source, SKILL_PLAN_SHEET, SKILL_PLAN_COLUMNS, _skill_draw, progress)
+    return papers, draws, problems + more

@@ -83,6 +83,23 @@ def _default_plans() -> Mapping[int, PaperPlan]:
     return MappingProxyType({level: PaperPlan(level=level) for level in LEVELS})
 
 
+POSITIVE = (
+    "weight_total",
+    "min_points_per_level",
+    "points_per_weight",
+    "min_items_per_point",
+    "near_duplicate_score",
+    "min_skill_tasks_per_level",
+)
+PERCENTAGES = (
+    "core_min_percent",
+    "y_max_percent",
+    "z_max_percent",
+    "near_duplicate_score",
+    "max_shared_percent",
+)
+
+
 @dataclass(frozen=True)
 class BankRequirements:
     """Every threshold the checkers apply; percentages are 0–100."""
@@ -101,6 +118,30 @@ class BankRequirements:
 
     def plan_for(self, level: int) -> PaperPlan:
         return self.paper_plans.get(level) or PaperPlan(level=level)
+
+    def problems(self) -> list[str]:
+        """What makes these requirements impossible to meet or to apply (the admin refuses them):
+        the X/Y/Z shares not adding up to 100 %, counts not above 0, percentages above 100.
+        A plan's type ranges that cannot fill its paper are refused when it is built."""
+        found = []
+        shares = self.core_min_percent + self.y_max_percent + self.z_max_percent
+        if abs(shares - 100) > 1e-9:
+            found.append(
+                _("X 最低比例、Y 最高比例、Z 最高比例之和为 %(total)s%%，应为 100%%。")
+                % {"total": f"{shares:g}"}
+            )
+        for name in POSITIVE:
+            if getattr(self, name) <= 0:
+                found.append(_("「%(key)s」应大于 0。") % {"key": name})
+        for name in PERCENTAGES:
+            if getattr(self, name) > 100:
+                found.append(_("「%(key)s」是百分数，不能超过 100。") % {"key": name})
+        for plan in self.paper_plans.values():
+            if plan.items <= 0 or plan.minutes <= 0:
+                found.append(
+                    _("组卷方案（%(level)d级）的题量和考试时长应大于 0。") % {"level": plan.level}
+                )
+        return found
 
     @classmethod
     def from_round(cls, round_: Any) -> BankRequirements:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from .layout import MAX_RANGE_DEPTH, SPEC_SHEET
+from .levels import of_level
 from .parse import SpecRow
 from .report import Problem, Report, error, warning
 from .requirements import BankRequirements
@@ -52,10 +53,16 @@ def index_specification(rows: Sequence[SpecRow]) -> Specification:
     return spec
 
 
-def check_specification(rows: Sequence[SpecRow], req: BankRequirements) -> Report:
-    """Codes, weights, the X/Y/Z shares and the point counts of the specification table."""
-    spec = index_specification(rows)
+def check_specification(
+    rows: Sequence[SpecRow], req: BankRequirements, level: int | None = None
+) -> Report:
+    """Codes, weights, the X/Y/Z shares and the point counts of the specification table; with
+    ``level`` (the line's), only that level's rows, which must exist (``levels.of_level``)."""
     report = Report()
+    if level is not None:
+        rows, problems = of_level(rows, level, SPEC_SHEET)
+        report.extend(problems)
+    spec = index_specification(rows)
     report.extend(_row_problems(rows, spec))
     for level in spec.levels():
         report.extend(_level_problems(spec, level, req))
