@@ -74,6 +74,7 @@ EVENT_LABELS = {
     "user_registered": "注册账户",
     "commitment_signed": "签署承诺书",
     "deliverable_uploaded": "上传题库成果",
+    "bank_requirements_changed": "修改题库要求（重新检查）",
     "deliverable_downloaded": "下载题库成果",
     "bank_check_finished": "题库后台检查完成",
     "bank_check_failed": "题库后台检查出错",
