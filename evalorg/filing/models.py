@@ -89,7 +89,9 @@ class FilingLetter(models.Model):
         on_delete=models.PROTECT,
         related_name="filing_letters",
     )
-    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.FILING)
+    kind = models.CharField(
+        _("类型"), max_length=16, choices=Kind.choices, default=Kind.FILING, db_default=Kind.FILING
+    )
     entry = models.OneToOneField(
         "selection.LeadershipApprovalEntry",
         verbose_name=_("验收批次审定事项"),
