@@ -7,7 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "基础"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers system checks)
+        from . import checks, production_guard  # noqa: F401  (register system checks)
         from .audit import seal_sweep
         from .calendar_data import load_calendar
         from .checkpoints import daily_checkpoint_sweep

@@ -61,11 +61,13 @@ class FilingLetterQuerySet(models.QuerySet):
     def for_registry(self) -> FilingLetterQuerySet:
         """Letters with what a registry row shows, in a constant number of queries."""
         from evalorg.applications.models import ApplicationOccupation
+        from evalorg.rounds.simulated import not_simulated
 
         filed = ApplicationOccupation.objects.filter(
             status=ApplicationOccupation.Status.FILED
         ).select_related("occupation")
-        return self.select_related("application__institution__city").prefetch_related(
+        public = self.filter(not_simulated("application__round__"))
+        return public.select_related("application__institution__city").prefetch_related(
             models.Prefetch("application__occupations", queryset=filed, to_attr="filed_lines")
         )
 

@@ -13,6 +13,7 @@ from evalorg.core import clock
 from evalorg.core.files import UploadRefused
 from evalorg.core.workflow import TransitionRefused
 from evalorg.documents.pdf import render_pdf
+from evalorg.rounds.simulated import not_simulated
 
 from .forms import ObjectionForm
 from .models import PUBLIC_NOTICE_STATES, PublicityNotice
@@ -23,7 +24,9 @@ ACK_SESSION_KEY = "publicity_objection_ack"
 
 
 def _published():
-    return PublicityNotice.objects.filter(status__in=PUBLIC_NOTICE_STATES)
+    return PublicityNotice.objects.filter(status__in=PUBLIC_NOTICE_STATES).filter(
+        not_simulated("round__")
+    )
 
 
 def _notice_context(notice: PublicityNotice) -> dict:

@@ -28,6 +28,7 @@ from evalorg.filing.batches import acceptance_batches
 from evalorg.filing.models import FilingLetter
 from evalorg.publicity.models import Objection, PublicityNotice
 from evalorg.rounds.models import Round
+from evalorg.rounds.simulated import SIMULATED_CODE_PREFIX
 
 from .stages import STAGES, Sim
 
@@ -55,7 +56,7 @@ class Result:
 
 
 def free_tag(seed: int, n: int) -> str:
-    base = f"sim-{seed}-{n}"
+    base = f"{SIMULATED_CODE_PREFIX}{seed}-{n}"
     tag, k = base, 1
     while Round.objects.filter(code=tag).exists():
         k += 1

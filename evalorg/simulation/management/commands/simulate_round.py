@@ -6,6 +6,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from evalorg.core.production_guard import refuse_in_production
 from evalorg.simulation.run import report, simulate
 
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
 
     def handle(self, *args, **options) -> None:
+        refuse_in_production("模拟批次（会写入虚构机构、备案函和登记册，并发送邮件）")
         n = options["institutions"]
         if n < 1:
             raise CommandError("机构数量须为正整数。")
