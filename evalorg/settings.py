@@ -305,6 +305,11 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A task a worker claimed (RUNNING) longer ago than this is put back in the queue by the
+# task_claims sweep (the worker died; evalorg/core/task_worker.py).
+EVALORG_TASK_CLAIM_TIMEOUT = timedelta(
+    minutes=int(os.environ.get("EVALORG_TASK_CLAIM_TIMEOUT_MINUTES", "30"))
+)
 # An e-mail claimed by a worker ("sending") for longer than this is released by the outbox sweep.
 OUTBOX_CLAIM_TIMEOUT = timedelta(minutes=int(os.environ.get("OUTBOX_CLAIM_TIMEOUT_MINUTES", "10")))
 # Question banks (issue 9): a specification table or theory bank with more data rows than this,

@@ -17,3 +17,6 @@ class CoreConfig(AppConfig):
         register(10, "work_calendar", load_calendar)
         register_sweep("audit_seal", seal_sweep)
         register_sweep("audit_checkpoint", daily_checkpoint_sweep)
+        from .task_worker import task_claims_sweep
+
+        register_sweep("task_claims", task_claims_sweep)

@@ -108,12 +108,12 @@ def start_gunicorn(
 
 
 def start_worker(env: dict, worker_id: str, log: Path | None = None) -> subprocess.Popen:
-    """``manage.py db_worker`` as in production (docs/operations.md), polling often."""
+    """``manage.py run_worker`` as in production (docs/operations.md), polling often."""
     return start(
         [
             sys.executable,
             "manage.py",
-            "db_worker",
+            "run_worker",
             "--no-reload",
             "--no-startup-delay",
             "--interval=0.2",
