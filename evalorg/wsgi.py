@@ -10,3 +10,9 @@ application = get_wsgi_application()
 from evalorg.core.production_guard import refuse_demo_data  # noqa: E402
 
 refuse_demo_data()
+
+# Warm: import every view module now (the URL conf), so that with preload_app
+# (deploy/gunicorn.conf.py) forked workers answer their first request without importing.
+from django.urls import get_resolver  # noqa: E402
+
+get_resolver().url_patterns  # noqa: B018
