@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 PROTECTED_DATABASES = frozenset({"", "test", "postgres", "template0", "template1"})
 
 
@@ -96,6 +97,7 @@ def start_gunicorn(
             sys.executable,
             "-m",
             "gunicorn",
+            f"--config={GUNICORN_CONFIG}",  # as docs/deployment.md runs it
             "evalorg.wsgi",
             f"--workers={workers}",
             f"--bind=127.0.0.1:{port}",
