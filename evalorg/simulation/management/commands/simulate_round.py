@@ -6,6 +6,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from evalorg.core.clock import CalendarYearMissing
 from evalorg.core.production_guard import refuse_in_production
 from evalorg.simulation.run import report, simulate
 
@@ -29,9 +30,12 @@ class Command(BaseCommand):
         n = options["institutions"]
         if n < 1:
             raise CommandError("机构数量须为正整数。")
-        result = simulate(
-            n, options["seed"], start=options["start"], progress=not options["no_progress"]
-        )
+        try:
+            result = simulate(
+                n, options["seed"], start=options["start"], progress=not options["no_progress"]
+            )
+        except CalendarYearMissing as missing:
+            raise CommandError(f"{missing}（未写入任何数据）") from missing
         self.stdout.write(report(result))
         if not result.audit_ok:
             raise CommandError("审计链校验未通过。")
