@@ -37,7 +37,7 @@ def _worker(*extra: str) -> None:
     call_command("run_worker", "--batch", "--no-startup-delay", *extra, stdout=io.StringIO())
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the worker checks autocommit, as in production
 def test_a_dying_loop_exits_non_zero_and_its_task_runs_again(database_tasks, monkeypatch) -> None:
     result = count_run.enqueue()
 
@@ -60,7 +60,7 @@ def test_a_dying_loop_exits_non_zero_and_its_task_runs_again(database_tasks, mon
     assert DBTaskResult.objects.get(pk=result.id).status == "SUCCESSFUL"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the worker checks autocommit, as in production
 def test_a_locked_database_is_retried(database_tasks, monkeypatch) -> None:
     count_run.enqueue()
     calls = []
