@@ -16,7 +16,7 @@ help:
 	@echo "make run   - set up, migrate, load reference and demo data, serve http://127.0.0.1:8000"
 	@echo "             (with the task worker and run_sweeps every 5 minutes)"
 	@echo "make test  - set up and run lint + the whole suite (SQLite, PostgreSQL, Chromium)"
-	@echo "make lint  - ruff check, ruff format --check and make typecheck"
+	@echo "make lint  - ruff check, ruff format --check, make typecheck and the migration linter"
 	@echo "make typecheck - mypy with django-stubs (pyproject [tool.mypy]: strict on evalorg/core and the transitions)"
 	@echo "make bench-lists | bench-docs | bench-bank | bench-surge | bench-throughput - issue 12 benchmarks"
 	@echo "make bench-transitions - issue 18: audited writes on 8 cases in parallel"
@@ -60,6 +60,7 @@ run: setup
 lint: .venv/.synced typecheck
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	$(PY) manage.py lint_migrations -v0
 
 # mypy and the django-stubs plugin (they import the settings): strict on evalorg/core and every
 # evalorg/*/transitions.py, the other modules analysed but not yet reported ([tool.mypy]).

@@ -128,6 +128,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A PostgreSQL that does not answer fails fast (docs/deployment.md): connecting gives up
+    # after DB_CONNECT_TIMEOUT seconds, and DB_STATEMENT_TIMEOUT_MS (0 = none, the default for
+    # migrate and the commands) ends a statement that runs longer, instead of gunicorn's timeout.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("DB_CONNECT_TIMEOUT", "5")
+    )
+    if int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "0")):
+        DATABASES["default"]["OPTIONS"]["options"] = (
+            f"-c statement_timeout={int(os.environ['DB_STATEMENT_TIMEOUT_MS'])}"
+        )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers wait for each other instead of failing with "database is locked":
     # WAL lets readers run beside the one writer, IMMEDIATE takes the write lock when a
@@ -197,6 +208,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # TLS itself.
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    # The load balancer probes the app servers over plain HTTP (docs/deployment.md).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     if env_bool("EVALORG_BEHIND_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
@@ -313,6 +326,11 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A task a worker claimed (RUNNING) longer ago than this is put back in the queue by the
+# task_claims sweep (the worker died; evalorg/core/task_worker.py).
+EVALORG_TASK_CLAIM_TIMEOUT = timedelta(
+    minutes=int(os.environ.get("EVALORG_TASK_CLAIM_TIMEOUT_MINUTES", "30"))
+)
 # An e-mail claimed by a worker ("sending") for longer than this is released by the outbox sweep.
 OUTBOX_CLAIM_TIMEOUT = timedelta(minutes=int(os.environ.get("OUTBOX_CLAIM_TIMEOUT_MINUTES", "10")))
 # Question banks (issue 9): a specification table or theory bank with more data rows than this,

@@ -3,6 +3,7 @@ from django.urls import include, path, reverse_lazy
 from django.views.generic import RedirectView
 
 from evalorg.api.main import api
+from evalorg.core.health import healthz, readyz
 from evalorg.filing.views_verify import short as verify_short
 from evalorg.rounds.portal import front_door
 
@@ -11,6 +12,9 @@ admin.site.site_title = "EvalOrg"
 
 urlpatterns = [
     path("", front_door, name="home"),
+    # For the load balancer (docs/deployment.md): alive, and ready to serve.
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("accounts/", include("evalorg.accounts.urls")),
     path("institution/", include("evalorg.institutions.urls")),
     path("applications/", include("evalorg.applications.urls")),

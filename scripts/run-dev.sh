@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make run`: the development server, the task worker and a loop running the sweeps every
-# SWEEP_SECONDS (default 300). Ctrl-C (or TERM) stops all three: with job control on (set -m)
+# SWEEP_SECONDS (default 300); the worker is restarted when it dies. Ctrl-C (or TERM) stops all three: with job control on (set -m)
 # each one runs in its own process group, and the trap signals every group, so autoreloader
 # children and the loop's `sleep` go too.
 set -uo pipefail
@@ -19,7 +19,13 @@ stop_all() {
 trap 'stop_all; exit 130' INT TERM
 trap stop_all EXIT
 
-"$PY" manage.py db_worker &
+# The worker (run_worker: exits non-zero when its loop dies, retries a locked SQLite database)
+# is restarted whenever it ends, as systemd's Restart=always does in production.
+(while :; do
+  "$PY" manage.py run_worker
+  echo "task worker exited ($?); restarting in 2 s" >&2
+  sleep 2
+done) &
 groups+=($!)
 (while :; do "$PY" manage.py run_sweeps; sleep "$SWEEP_SECONDS"; done) &
 groups+=($!)

@@ -109,6 +109,9 @@ def password_of(role: str):
 # N-4.3 published acceptance batches, the sign-up and password pages, captcha images).
 PUBLIC: dict[str, Route] = {
     "home": Route(USERS | {ANON}),
+    # The load balancer's probes (issue 23): no login, no personal data.
+    "healthz": Route(USERS | {ANON}),
+    "readyz": Route(USERS | {ANON}, ok=frozenset({200, 503})),  # 503: a probe failed
     "accounts:login": Route(USERS | {ANON}, ok=frozenset({200, 302})),  # signed in: home
     "accounts:logout": Route(USERS | {ANON}, ok=frozenset({405})),  # logging out is a POST
     "accounts:password_reset": Route(USERS | {ANON}),

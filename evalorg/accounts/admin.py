@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import second_factor
+from . import operators, second_factor
 from .models import Agency, User
 
 # The devices' own admin pages would show every user's TOTP secret: devices are managed only by
@@ -28,7 +28,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active", "agency__kind"]
     search_fields = ["username", "full_name", "email"]
     list_select_related = ["agency"]
-    actions = ["reset_second_factor"]
+    actions = ["reset_second_factor", "unlock_accounts", "deactivate_accounts"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (_("EvalOrg"), {"fields": ("role", "full_name", "phone", "agency")}),
@@ -48,3 +48,16 @@ class UserAdmin(BaseUserAdmin):
             % {"n": len(queryset)},
             messages.SUCCESS,
         )
+
+    @admin.action(description=_("解除登录锁定（连续输错密码被锁定的账户）"))
+    def unlock_accounts(self, request, queryset) -> None:
+        for user in queryset:
+            operators.unlock(user, by=request.user)
+        self.message_user(
+            request, _("已解除 %(n)d 个账户的登录锁定。") % {"n": len(queryset)}, messages.SUCCESS
+        )
+
+    @admin.action(description=_("停用账户（不能再登录，记录保留）"))
+    def deactivate_accounts(self, request, queryset) -> None:
+        done = sum(operators.deactivate(user, by=request.user) for user in queryset)
+        self.message_user(request, _("已停用 %(n)d 个账户。") % {"n": done}, messages.SUCCESS)

@@ -18,3 +18,8 @@ class AccountsConfig(AppConfig):
         from .agencies import load_agencies
 
         register(70, "agencies", load_agencies)
+        from evalorg.core.production_guard import register_demo_probe
+
+        from .demo_probe import demo_account_traces
+
+        register_demo_probe(demo_account_traces)

@@ -14,6 +14,7 @@ from evalorg.core import clock
 from evalorg.filing import registry
 from evalorg.publicity.models import PUBLIC_NOTICE_STATES, NoticeEntry, PublicityNotice
 from evalorg.rounds.models import Round
+from evalorg.rounds.simulated import not_simulated
 
 from .etag import with_etag
 from .schemas import (
@@ -70,6 +71,7 @@ def registry_list(
 def _notices():
     return (
         PublicityNotice.objects.filter(status__in=PUBLIC_NOTICE_STATES)
+        .filter(not_simulated("round__"))
         .select_related("round")
         .prefetch_related(Prefetch("entries", queryset=NoticeEntry.objects.order_by("order")))
     )
@@ -152,7 +154,7 @@ def round_list(
     page: Page = 1,
     page_size: PageSize = 20,
 ):
-    rounds = Round.objects.order_by("-published_on", "-pk")
+    rounds = Round.objects.filter(not_simulated()).order_by("-published_on", "-pk")
     if year is not None:
         rounds = rounds.filter(year=year)
     count, rows = page_of(rounds, page, page_size)

@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = "基础"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers system checks)
+        from . import checks, production_guard  # noqa: F401  (register system checks)
         from .audit import seal_sweep
         from .calendar_data import load_calendar
         from .checkpoints import daily_checkpoint_sweep
@@ -22,3 +22,6 @@ class CoreConfig(AppConfig):
         register_sweep("db_statistics", refresh)
         # post_migrate is sent per app after every migration ran: analyse once, for core.
         post_migrate.connect(after_migrate, sender=self, dispatch_uid="core_statistics")
+        from .task_worker import task_claims_sweep
+
+        register_sweep("task_claims", task_claims_sweep)

@@ -265,14 +265,29 @@ def _read_manifest(archive: tarfile.TarFile) -> dict[str, Any]:
     return manifest
 
 
+def _entry_kind(info: tarfile.TarInfo) -> str:
+    """What a refused entry is, in the operator's words."""
+    if not _safe_name(info.name):
+        return "路径在目标目录之外 / path outside the target directory"
+    if info.issym():
+        return f"符号链接 / symbolic link to {info.linkname}"
+    if info.islnk():
+        return f"硬链接 / hard link to {info.linkname}"
+    return "设备或特殊文件 / device or special file"
+
+
 def _unpack_files(archive: tarfile.TarFile, into: Path) -> dict[str, str]:
     """Regular files only, under ``into``; returns {name: sha256}."""
     found: dict[str, str] = {}
     for info in archive:
         if info.name == MANIFEST:
             continue
+        if info.isdir() and _safe_name(info.name):
+            continue  # a directory entry (an archive repacked with tar) carries no data
         if not info.isfile() or not _safe_name(info.name):
-            raise BackupError(f"备份文件含不允许的条目 / unsafe archive entry: {info.name}")
+            raise BackupError(
+                f"备份文件含不允许的条目 / unsafe archive entry: {info.name} ({_entry_kind(info)})"
+            )
         target = into / info.name
         target.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()

@@ -70,3 +70,21 @@ def load_calendar(_data_dir: Path) -> LoadResult:
         created += len(new_rows)
     total = WorkCalendar.objects.count()
     return LoadResult("work_calendar", {"days": total}, created=created)
+
+
+GENERATED = "generated"
+
+
+def generate_weekdays(year: int) -> int:
+    """The fallback when no notice is at hand: every missing day of ``year``, Monday to Friday
+    working and weekends off (source ``generated``), for an admin to correct the holidays and
+    调休 by hand. Existing rows are kept. Returns the number of days created."""
+    rows = []
+    day = date(year, 1, 1)
+    while day.year == year:
+        rows.append(WorkCalendar(day=day, is_workday=day.weekday() < 5, source=GENERATED))
+        day += timedelta(days=1)
+    existing = set(WorkCalendar.objects.filter(day__year=year).values_list("day", flat=True))
+    missing = [row for row in rows if row.day not in existing]
+    WorkCalendar.objects.bulk_create(missing, ignore_conflicts=True)
+    return len(missing)

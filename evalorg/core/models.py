@@ -96,12 +96,14 @@ class AuditEvent(models.Model):
     to_state = models.CharField(_("新状态"), max_length=40, blank=True)
     data = models.JSONField(_("数据"), default=dict, blank=True)
     # applicant / staff / internal (core.audit.Audience); "" for events older than audiences.
-    audience = models.CharField(_("可见范围"), max_length=10, blank=True, db_index=True)
+    audience = models.CharField(
+        _("可见范围"), max_length=10, blank=True, db_index=True, db_default=""
+    )
     prev_hash = models.CharField(_("前一哈希"), max_length=64, null=True, blank=True)
     hash = models.CharField(_("哈希"), max_length=64, unique=True, null=True, blank=True)
     # Id of the HMAC key (settings.EVALORG_AUDIT_KEYS) the hash was computed with; the key
     # itself never enters the database.
-    key_id = models.CharField(_("密钥编号"), max_length=20, blank=True)
+    key_id = models.CharField(_("密钥编号"), max_length=20, blank=True, db_default="")
     # "<nonce>:<HMAC of the nonce and the event's content>" (all but its place in the chain),
     # set when it is written: the sealer chains only an unsealed event that still matches it.
     # Unique, so a copy of an event cannot be chained twice; NULL on events older than it.

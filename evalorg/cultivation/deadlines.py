@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from evalorg.applications.models import ApplicationOccupation, State
 from evalorg.applications.workflow import perform
 from evalorg.core import clock
+from evalorg.rounds.simulated import swept
 
 from .models import CultivationPeriod, Reminder
 from .notifications import tell_institution
@@ -77,6 +78,7 @@ def sweep_reminders() -> str:
             # reminded for them (N-4.2, 成熟一批); a withdrawn or eliminated one is not.
             Q(application__state=State.CULTIVATING)
             | Q(application__state__in=[State.ACCEPTED, State.FILED], has_open_line=True),
+            swept("application__round__"),
             last_day__gte=today,
             last_day__lte=today + timedelta(days=SCHEDULE[0][1]),
         )
@@ -106,7 +108,9 @@ def sweep_elimination() -> str:
     )
     periods = (
         CultivationPeriod.objects.filter(
-            application__state=State.CULTIVATING, last_day__lt=clock.today()
+            swept("application__round__"),
+            application__state=State.CULTIVATING,
+            last_day__lt=clock.today(),
         )
         .exclude(Exists(passed))  # those wait for an acceptance batch (N-4.3)
         .select_related("application")
@@ -135,7 +139,7 @@ def sweep_left_lines(system) -> int:
         application=OuterRef("application"), status__in=UNFINISHED
     )
     periods = (
-        CultivationPeriod.objects.filter(last_day__lt=clock.today())
+        CultivationPeriod.objects.filter(swept("application__round__"), last_day__lt=clock.today())
         .filter(Exists(unfinished))
         .select_related("application__institution")
         .order_by("pk")

@@ -106,7 +106,12 @@ class TrainingSession(models.Model):
     topic = models.CharField(_("培训主题"), max_length=200)
     place = models.CharField(_("培训地点"), max_length=200)
     status = models.CharField(
-        _("状态"), max_length=20, choices=Status.choices, default=Status.PLANNED, db_index=True
+        _("状态"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.PLANNED,
+        db_default=Status.PLANNED,
+        db_index=True,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -61,11 +61,13 @@ class FilingLetterQuerySet(models.QuerySet):
     def for_registry(self) -> FilingLetterQuerySet:
         """Letters with what a registry row shows, in a constant number of queries."""
         from evalorg.applications.models import ApplicationOccupation
+        from evalorg.rounds.simulated import not_simulated
 
         filed = ApplicationOccupation.objects.filter(
             status=ApplicationOccupation.Status.FILED
         ).select_related("occupation")
-        return self.select_related("application__institution__city").prefetch_related(
+        public = self.filter(not_simulated("application__round__"))
+        return public.select_related("application__institution__city").prefetch_related(
             models.Prefetch("application__occupations", queryset=filed, to_attr="filed_lines")
         )
 
@@ -89,7 +91,9 @@ class FilingLetter(models.Model):
         on_delete=models.PROTECT,
         related_name="filing_letters",
     )
-    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.FILING)
+    kind = models.CharField(
+        _("类型"), max_length=16, choices=Kind.choices, default=Kind.FILING, db_default=Kind.FILING
+    )
     entry = models.OneToOneField(
         "selection.LeadershipApprovalEntry",
         verbose_name=_("验收批次审定事项"),

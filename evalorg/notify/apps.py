@@ -18,6 +18,9 @@ class NotifyConfig(AppConfig):
         set_delivery(deliver)
 
         register_sweep("outbox", sweep_outbox)
+        from .calendar_reminder import sweep_calendar_reminder
+
+        register_sweep("calendar_next_year", sweep_calendar_reminder)
         from .dashboard import recent_messages
 
         register_dashboard(90, recent_messages)

@@ -53,7 +53,12 @@ class PublicityNotice(models.Model):
     )
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     status = models.CharField(
-        _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+        _("状态"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        db_default=Status.DRAFT,
+        db_index=True,
     )
 
     class Meta:

@@ -16,6 +16,7 @@ from evalorg.applications.workflow import Refusal, TransitionRefused, perform
 from evalorg.core import audit, clock
 from evalorg.core.files import atomic_uploads, store_upload
 from evalorg.rounds.models import Round
+from evalorg.rounds.simulated import swept
 
 from .lookups import open_objections, upheld_objections
 from .models import NoticeEntry, Objection, PublicityNotice, publicity_end
@@ -259,6 +260,7 @@ def sweep_publicity_end() -> str:
             status=PublicityNotice.Status.ENDED,
             entries__application__state=State.IN_PUBLICITY,
         ),
+        swept("round__"),
         ends_on__lt=clock.today(),
     ).distinct()
     for notice in candidates:

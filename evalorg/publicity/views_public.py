@@ -13,6 +13,7 @@ from evalorg.core import clock
 from evalorg.core.files import UploadRefused, file_response
 from evalorg.core.workflow import TransitionRefused
 from evalorg.documents import built
+from evalorg.rounds.simulated import not_simulated
 
 from .documents import NOTICE_PDF
 from .forms import ObjectionForm
@@ -24,7 +25,9 @@ ACK_SESSION_KEY = "publicity_objection_ack"
 
 
 def _published():
-    return PublicityNotice.objects.filter(status__in=PUBLIC_NOTICE_STATES)
+    return PublicityNotice.objects.filter(status__in=PUBLIC_NOTICE_STATES).filter(
+        not_simulated("round__")
+    )
 
 
 def _notice_context(notice: PublicityNotice) -> dict:

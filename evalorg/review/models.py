@@ -136,7 +136,9 @@ class Panel(models.Model):
     round = models.ForeignKey(
         Round, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="panels"
     )
-    stage = models.CharField(_("评审阶段"), max_length=30, choices=Stage.choices)
+    stage = models.CharField(
+        _("评审阶段"), max_length=30, choices=Stage.choices, db_default=Stage.CITY_ASSESSMENT
+    )
     name = models.CharField(_("评审组名称"), max_length=200)
     experts = models.ManyToManyField(
         settings.AUTH_USER_MODEL,

@@ -15,3 +15,8 @@ class RoundsConfig(AppConfig):
         register(80, "rounds", load_reference_round)
         demo.register(5, "rounds", demo_round)
         checks_registry.register_years_provider(years_of_open_rounds)
+        from evalorg.core.production_guard import register_demo_probe
+
+        from .simulated import simulated_round_traces
+
+        register_demo_probe(simulated_round_traces)

@@ -78,6 +78,7 @@ class Round(models.Model):
     publicity_template = models.TextField(
         _("公示公告正文模板"),
         default=default_publicity_template,
+        db_default=DEFAULT_PUBLICITY_TEMPLATE,
         help_text=_(
             "可用占位符：{round} 批次名称，{year} 年度，{count} 机构数，{start} 公示开始日期，"
             "{end} 公示结束日期，{days} 公示工作日数，{objections_to} 异议受理方式。"
@@ -86,6 +87,7 @@ class Round(models.Model):
     commitment_template = models.TextField(
         _("培育机构工作承诺书正文（附件5）"),
         default=default_commitment_template,
+        db_default=DEFAULT_COMMITMENT_TEMPLATE,
         help_text=_("可用占位符：{institution} 机构名称，{round} 批次名称。"),
     )
     cultivation_days = models.PositiveSmallIntegerField(
@@ -107,13 +109,17 @@ class Round(models.Model):
         _("每个地市推荐名额"), null=True, blank=True, help_text=_("留空表示不限。")
     )
     defense_slot_minutes = models.PositiveSmallIntegerField(
-        _("现场答辩每家时长（分钟）"), default=20, help_text=_("N-4.1.3 现场答辩排期。")
+        _("现场答辩每家时长（分钟）"),
+        default=20,
+        db_default=20,
+        help_text=_("N-4.1.3 现场答辩排期。"),
     )
     absence_scoring = models.CharField(
         _("答辩缺席计分规则"),
         max_length=30,
         choices=AbsenceScoring.choices,
         default=AbsenceScoring.ZERO_DEFENSE_ITEMS,
+        db_default=AbsenceScoring.ZERO_DEFENSE_ITEMS,
     )
     numbering_prefix = models.CharField(_("文书编号前缀"), max_length=40, default="粤职评")
     max_application_bytes = models.PositiveBigIntegerField(

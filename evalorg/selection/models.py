@@ -180,7 +180,13 @@ class DefenseSlot(models.Model):
         Application, on_delete=models.CASCADE, related_name="defense_slots", verbose_name=_("申请")
     )
     position = models.PositiveSmallIntegerField(_("顺序"))
-    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.OFFERED)
+    state = models.CharField(
+        _("状态"),
+        max_length=20,
+        choices=State.choices,
+        default=State.OFFERED,
+        db_default=State.OFFERED,
+    )
     change_reason = models.TextField(_("调整理由"), max_length=500, blank=True)
     confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)

@@ -28,10 +28,14 @@ from evalorg.filing.batches import acceptance_batches
 from evalorg.filing.models import FilingLetter
 from evalorg.publicity.models import Objection, PublicityNotice
 from evalorg.rounds.models import Round
+from evalorg.rounds.simulated import SIMULATED_CODE_PREFIX, simulating
 
 from .stages import STAGES, Sim
 
 DEFAULT_DAYS_BACK = 300
+# From the notice to the last acceptance batch: the default start puts the whole round before
+# today (the stages' dates stay within this span).
+SPAN_DAYS = DEFAULT_DAYS_BACK
 
 
 @dataclass
@@ -55,7 +59,7 @@ class Result:
 
 
 def free_tag(seed: int, n: int) -> str:
-    base = f"sim-{seed}-{n}"
+    base = f"{SIMULATED_CODE_PREFIX}{seed}-{n}"
     tag, k = base, 1
     while Round.objects.filter(code=tag).exists():
         k += 1
@@ -80,6 +84,8 @@ def simulate(
 ) -> Result:
     """Run the stages (up to the stage function named ``until``), then ``verify_audit``."""
     start = start or clock.today() - timedelta(days=DEFAULT_DAYS_BACK)
+    # Before anything is written: a calendar year the round's dates fall in must be there.
+    clock.require_years(start, start + timedelta(days=SPAN_DAYS))
     sim = Sim(rng=random.Random(seed), start=start, tag=tag or free_tag(seed, n), n=n)
     _fast_sqlite()
     began = time.perf_counter()
@@ -89,14 +95,15 @@ def simulate(
         names = [stage.__name__ for _label, stage in STAGES]
         stages = STAGES[: names.index(until) + 1]
     bar = tqdm(stages, disable=not progress, unit="阶段", ncols=90)
-    for name, stage in bar:
-        bar.set_description(name)
-        t0 = time.perf_counter()
-        stage(sim)
-        result = StageResult(name, time.perf_counter() - t0, states_of(sim.round))
-        results.append(result)
-        if on_stage:
-            on_stage(result)
+    with simulating():  # its own sweeps see its round; the real-date sweeps never do
+        for name, stage in bar:
+            bar.set_description(name)
+            t0 = time.perf_counter()
+            stage(sim)
+            result = StageResult(name, time.perf_counter() - t0, states_of(sim.round))
+            results.append(result)
+            if on_stage:
+                on_stage(result)
     bar.close()
     out = io.StringIO()
     try:

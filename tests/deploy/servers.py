@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 PROTECTED_DATABASES = frozenset({"", "test", "postgres", "template0", "template1"})
 
 
@@ -96,6 +97,7 @@ def start_gunicorn(
             sys.executable,
             "-m",
             "gunicorn",
+            f"--config={GUNICORN_CONFIG}",  # as docs/deployment.md runs it
             "evalorg.wsgi",
             f"--workers={workers}",
             f"--bind=127.0.0.1:{port}",
@@ -108,12 +110,12 @@ def start_gunicorn(
 
 
 def start_worker(env: dict, worker_id: str, log: Path | None = None) -> subprocess.Popen:
-    """``manage.py db_worker`` as in production (docs/operations.md), polling often."""
+    """``manage.py run_worker`` as in production (docs/operations.md), polling often."""
     return start(
         [
             sys.executable,
             "manage.py",
-            "db_worker",
+            "run_worker",
             "--no-reload",
             "--no-startup-delay",
             "--interval=0.2",

@@ -1,10 +1,11 @@
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from evalorg.core.audit import verify_chain
 from evalorg.core.checkpoints import checkpoint_path, read_checkpoints, verify_checkpoints
+from evalorg.core.production_guard import is_production
 
 
 class Command(BaseCommand):
@@ -12,6 +13,13 @@ class Command(BaseCommand):
         "Walk the keyed audit chain and check it against the signed checkpoints; print OK and "
         "the count, or the first broken link (exit 1)."
     )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--require-checkpoints",
+            action="store_true",
+            help="fail when there are events but no checkpoint (always so in production)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = verify_chain()
@@ -30,6 +38,15 @@ class Command(BaseCommand):
             )
             sys.exit(1)
         checkpoints = len(read_checkpoints())
+        if report.count and not checkpoints:
+            message = (
+                f"NO CHECKPOINTS in {checkpoint_path()}: the chain is only as safe as the "
+                "database (an insider can rewrite it); the audit_checkpoint sweep writes one daily"
+            )
+            if options["require_checkpoints"] or is_production():
+                self.stderr.write(f"BROKEN: {message}")
+                sys.exit(1)
+            self.stderr.write(f"WARNING: {message}")
         waiting = f"; {report.pending} newer events await sealing" if report.pending else ""
         self.stdout.write(
             f"OK: {report.count} audit events, chain intact, {checkpoints} checkpoints agree"

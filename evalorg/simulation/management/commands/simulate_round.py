@@ -7,6 +7,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from evalorg.core import statistics
+from evalorg.core.clock import CalendarYearMissing
+from evalorg.core.production_guard import refuse_in_production
 from evalorg.simulation.run import report, simulate
 
 
@@ -25,12 +27,16 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
 
     def handle(self, *args, **options) -> None:
+        refuse_in_production("模拟批次（会写入虚构机构、备案函和登记册，并发送邮件）")
         n = options["institutions"]
         if n < 1:
             raise CommandError("机构数量须为正整数。")
-        result = simulate(
-            n, options["seed"], start=options["start"], progress=not options["no_progress"]
-        )
+        try:
+            result = simulate(
+                n, options["seed"], start=options["start"], progress=not options["no_progress"]
+            )
+        except CalendarYearMissing as missing:
+            raise CommandError(f"{missing}（未写入任何数据）") from missing
         statistics.refresh()
         self.stdout.write(report(result))
         if not result.audit_ok:
