@@ -14,6 +14,7 @@ queued one whose task was lost is enqueued again.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import timedelta
 from functools import partial
 
@@ -26,12 +27,13 @@ from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
 from evalorg.core.files import open_stored
 
+from .banks.cells import locate
 from .banks.checks import check_theory_bank
 from .banks.layout import SPEC_SHEET, THEORY_SHEET
 from .banks.parse import Progress, estimated_rows, read_specification, read_theory_bank
 from .banks.report import Problem, Report, error
 from .banks.requirements import BankRequirements
-from .banks.specification import check_specification
+from .banks.specification import check_specification, points_summary
 from .models import BankCheck, Deliverable
 
 logger = logging.getLogger(__name__)
@@ -80,37 +82,84 @@ def _current_spec(row: Deliverable) -> Deliverable | None:
     )
 
 
+STRUCTURAL = ("unreadable_file", "missing_sheet", "missing_header")
+
+
 def check_report(row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes) -> Report:
     """The report of one specification table or theory bank (the theory bank against the
-    line's current specification table)."""
+    line's current specification table), each problem located at its cell. A file that cannot
+    be read as the deliverable (unreadable, its sheet or header missing) is reported once,
+    without the per-row and per-point problems that would follow from it."""
+    report = Report(keep_per_kind=settings.BANK_REPORT_KEEP_PER_KIND)
     if row.kind == Kind.SPECIFICATION:
-        tracker.stage(Stage.READING)
-        rows, problems = read_specification(data, tracker.progress)
-        report = Report(list(problems))
-        tracker.stage(Stage.CHECKING)
-        report.extend(check_specification(rows, req).problems)
-        return report
+        _specification_report(report, req, tracker, data)
+    else:
+        _theory_report(report, row, req, tracker, data)
+    report.problems = locate(data, report.problems)
+    return report
+
+
+def _specification_report(
+    report: Report, req: BankRequirements, tracker: Tracker, data: bytes
+) -> None:
     tracker.stage(Stage.READING)
-    items, problems = read_theory_bank(data, tracker.progress)
-    report = Report(list(problems))
+    rows, problems = read_specification(data, tracker.progress)
+    report.extend(problems)
+    if report.has_kind(*STRUCTURAL):
+        return
+    tracker.stage(Stage.CHECKING)
+    report.summary["points"] = points_summary(rows)
+    report.extend(check_specification(rows, req).problems)
+
+
+def _theory_report(
+    report: Report, row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes
+) -> None:
     spec = _current_spec(row)
     if spec is None:
-        message = _("请先上传鉴定要素细目表，理论知识试题须对照其检查。")
-        report.extend([error("", None, "", message)])
-        return report
+        message = _(
+            "请先上传“鉴定要素细目表”（工作表「%(sheet)s」）：理论知识试题须对照其鉴定点检查，"
+            "上传后本文件会自动重新检查（附件6）。"
+        ) % {"sheet": SPEC_SHEET}
+        report.extend([error(SPEC_SHEET, None, "", message, "missing_specification")])
+        return
+    tracker.stage(Stage.READING)
+    items, problems = read_theory_bank(data, tracker.progress)
+    report.extend(problems)
+    if report.has_kind(*STRUCTURAL):
+        return
     tracker.stage(Stage.SPECIFICATION)
-    spec_rows, _spec_problems = read_specification(read(spec))
-    report.extend(check_theory_bank(spec_rows, items, req, on_stage=tracker.stage).problems)
-    return report
+    spec_rows, spec_problems = read_specification(read(spec))
+    if any(p.kind in STRUCTURAL for p in spec_problems):
+        message = _(
+            "当前的“鉴定要素细目表”无法读取（%(reason)s），请先重新上传细目表（附件6）。"
+        ) % {"reason": spec_problems[0].message}
+        report.extend([error(SPEC_SHEET, None, "", message, "missing_specification")])
+        return
+    report.summary["points"] = points_summary(spec_rows)
+    keep = report.keep_per_kind
+    theory = check_theory_bank(spec_rows, items, req, on_stage=tracker.stage, keep_per_kind=keep)
+    report.summary.update(theory.summary)
+    report.extend(theory.problems)
+    _merge_counts(report, theory)
+
+
+def _merge_counts(report: Report, part: Report) -> None:
+    """Count the problems ``part`` found but did not keep (``extend`` counted the kept)."""
+    kept = Counter((p.kind, p.severity) for p in part.problems)
+    for key, n in part.counts.items():
+        report.counts[key] += n - kept[key]
 
 
 def problem_dicts(problems: list[Problem]) -> list[dict]:
     return [
         {
             "severity": p.severity,
+            "kind": p.kind,
             "sheet": p.sheet,
             "row": p.row,
             "field": p.field,
+            "cell": p.cell,
             "message": p.message,
             "text": p.as_text(),
         }
@@ -118,13 +167,26 @@ def problem_dicts(problems: list[Problem]) -> list[dict]:
     ]
 
 
+def report_meta(report: Report) -> dict:
+    """What ``Deliverable.report_meta`` stores: every problem counted per kind and severity,
+    how many of each kind were kept, and the figures found (``Report.summary``)."""
+    counts: dict[str, dict[str, int]] = {}
+    for (kind, severity), n in report.counts.items():
+        counts.setdefault(kind, {"error": 0, "warning": 0})[severity] += n
+    return {"counts": counts, "kept_per_kind": report.keep_per_kind, "summary": report.summary}
+
+
 def apply(row: Deliverable, report: Report) -> None:
     row.report = problem_dicts(report.problems)
+    row.report_meta = report_meta(report)
     row.passed = report.passed
-    row.save(update_fields=["report", "passed"])
+    row.save(update_fields=["report", "report_meta", "passed"])
 
 
 def error_count(row: Deliverable) -> int:
+    counts = (row.report_meta or {}).get("counts")
+    if counts is not None:
+        return sum(c["error"] for c in counts.values())
     return sum(1 for p in row.report if p["severity"] == "error")
 
 
@@ -150,8 +212,8 @@ def queue(row: Deliverable, rows_total: int | None = None) -> BankCheck:
     BankCheck.objects.filter(deliverable=row, status__in=BankCheck.PENDING).update(
         status=Status.SUPERSEDED, finished_at=now
     )
-    row.passed, row.report = False, []
-    row.save(update_fields=["report", "passed"])
+    row.passed, row.report, row.report_meta = False, [], {}
+    row.save(update_fields=["report", "report_meta", "passed"])
     bank_check = BankCheck.objects.create(deliverable=row, created_at=now, rows_total=rows_total)
     transaction.on_commit(partial(enqueue, bank_check.pk), robust=True)
     return bank_check
@@ -229,7 +291,7 @@ def _fail(check_id: int, reason: str) -> None:
             return
         message = _("后台检查未能完成，请重新上传该文件；如仍出错请联系省职业技能服务指导中心。")
         row = bank_check.deliverable
-        apply(row, Report([error("", None, "", message)]))
+        apply(row, Report([error("", None, "", message, "check_failed")]))
         bank_check.status, bank_check.error = Status.FAILED, reason[:300]
         bank_check.finished_at = clock.now()
         bank_check.save(update_fields=["status", "error", "finished_at"])

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from .layout import OPTION_LETTERS, SKILL_SHEET, THEORY_SHEET, TRUE_FALSE
 from .parse import SpecRow, TheoryItem
-from .report import Problem, Report, error, warning
+from .report import DEFAULT_KEEP_PER_KIND, Problem, Report, error, warning
 from .requirements import (
     ITEM_TYPES,
     JUDGE,
@@ -70,14 +70,17 @@ def check_theory_bank(
     req: BankRequirements,
     seed: int = 0,
     on_stage: Callable[[str], None] | None = None,
+    keep_per_kind: int = DEFAULT_KEEP_PER_KIND,
 ) -> Report:
-    """Binding, coverage, answers, options, duplicates and whether the A/B papers can be drawn.
+    """Binding, coverage, answers, options, duplicates and whether the A/B papers can be drawn
+    (what was drawn in ``summary["papers"]``, the items per level and type in
+    ``summary["items"]``).
 
     ``on_stage`` is told each stage as it starts: ``checking``, ``duplicates``, ``papers``."""
     stage = on_stage or (lambda _name: None)
     stage("checking")
     index = index_specification(spec)
-    report = Report()
+    report = Report(keep_per_kind=keep_per_kind)
     bound = [item for item in items if _is_bound(item, index)]
     report.extend(_binding_problems(items, index))
     report.extend(_coverage_problems(index, bound, req))

@@ -76,6 +76,7 @@ class Problem:
     field: str
     message: str
     kind: str = OTHER
+    cell: str = ""  # the A1 reference of (row, field), once located in the workbook
 
     def as_text(self) -> str:
         label = _("错误") if self.severity == ERROR else _("提醒")
@@ -84,6 +85,8 @@ class Problem:
             where += _(" 第 %(row)d 行") % {"row": self.row}
         if self.field:
             where += f"「{self.field}」"
+        if self.cell:
+            where += f"（{self.cell}）"
         return f"[{label}] {where}：{self.message}" if where else f"[{label}] {self.message}"
 
 
