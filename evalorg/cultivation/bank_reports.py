@@ -115,6 +115,16 @@ class ReportView:
     def has_summary(self) -> bool:
         return bool(self.points or self.items or self.papers or self.tasks)
 
+    @property
+    def is_empty(self) -> bool:
+        """Read as the deliverable but nothing in it: no point, or no theory item at all."""
+        if self.row.kind == Deliverable.Kind.SPECIFICATION:
+            return self.row.report_meta.get("summary", {}).get("points") == {}
+        if self.row.kind == Deliverable.Kind.THEORY:
+            figures = self.row.report_meta.get("summary", {}).get("items")
+            return figures is not None and not any(c.get("total") for c in figures.values())
+        return False
+
 
 TYPE_KEYS = {JUDGE: "judge", SINGLE: "single", MULTI: "multi"}  # names a template can use
 

@@ -88,7 +88,7 @@ def check_theory_bank(
     stage("duplicates")
     report.extend(_duplicate_problems(items, req))
     stage("papers")
-    report.summary["items"] = items_summary(items)
+    report.summary["items"] = items_summary(items, index.levels())
     papers = []
     for level in index.levels():
         result = _assemble(index, bound, req.plan_for(level), seed, req.max_shared_percent)
@@ -99,12 +99,15 @@ def check_theory_bank(
     return report
 
 
-def items_summary(items: Iterable[TheoryItem]) -> dict[str, dict[str, int]]:
+def items_summary(
+    items: Iterable[TheoryItem], levels: Iterable[int] = ()
+) -> dict[str, dict[str, int]]:
     """Items per level and type ("5": {"判断": 200, "单选": 600, "多选": 0, "total": 800}),
-    levels from 5 down; an item whose type could not be read counts as "?"."""
+    levels from 5 down, each of ``levels`` (the specification's) even without items; an item
+    whose type could not be read counts as "?"."""
     counts = Counter((item.level, item.type or "?") for item in items)
     result: dict[str, dict[str, int]] = {}
-    for level in sorted({level for level, _type in counts}, reverse=True):
+    for level in sorted({*levels, *(level for level, _type in counts)}, reverse=True):
         row = {t: counts[(level, t)] for t in (JUDGE, SINGLE, MULTI)}
         if counts[(level, "?")]:
             row["?"] = counts[(level, "?")]
