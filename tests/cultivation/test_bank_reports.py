@@ -271,3 +271,28 @@ def test_the_annotated_specification_for_staff_too(client, line, bank):
     client.force_login(province_staff())
     sheet = _annotated(client, line, spec)["鉴定要素细目表"]
     assert sheet["G7"].comment is not None
+
+
+def test_any_checkers_problems_group_by_kind_with_a_registered_label():
+    """Another checker's problems (a kind of its own, or none) group like the bank's."""
+    from evalorg.cultivation import bank_checks, bank_reports
+    from evalorg.cultivation.banks.report import Report, error, register_kind, warning
+
+    register_kind("short_marking", "评分项分值不足")
+    report = Report(keep_per_kind=2)
+    report.extend(
+        [
+            *(error("评分标准", 3 + k, "配分", "少 1 分", "short_marking") for k in range(3)),
+            warning("评分标准", 9, "", "未注明考核时间"),
+            error("操作技能试题", None, "", "缺少工作表", "missing_sheet"),
+        ]
+    )
+    row = Deliverable(report=bank_checks.problem_dicts(report.problems))
+    row.report_meta = bank_checks.report_meta(report)
+    groups = bank_reports.groups(row)
+    assert [(g.kind, g.label, g.total, len(g.kept)) for g in groups] == [
+        ("missing_sheet", "缺少工作表", 1, 1),
+        ("short_marking", "评分项分值不足", 3, 2),
+        ("other", "其他问题", 1, 1),
+    ]
+    assert report.count("error") == 4 and not report.passed

@@ -56,6 +56,15 @@ KINDS: dict[str, Any] = {
 }
 
 
+def register_kind(kind: str, label: Any) -> None:
+    """Give a checker's own kind of problem its label (a lazy translation), shown before
+    ``other`` in reports; a kind registered twice keeps its first label."""
+    if kind not in KINDS:
+        KINDS.pop(OTHER)
+        KINDS[kind] = label
+        KINDS[OTHER] = _lazy("其他问题")
+
+
 def kind_label(kind: str) -> str:
     return str(KINDS.get(kind, KINDS[OTHER]))
 
