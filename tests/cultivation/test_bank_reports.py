@@ -173,11 +173,17 @@ def test_problems_are_grouped_by_kind_with_50_shown_and_the_rest_paged(client, l
     assert f">I{_single_rows(bank, 60)[-1]}<" in second  # the 60th broken item, last
 
 
-def test_a_kind_with_exactly_50_problems_has_no_link(client, line, bank):
+@pytest.mark.parametrize(("broken", "more"), [(50, None), (51, "其余 1 条")])
+def test_a_kind_with_50_problems_shows_them_all_and_51_links_the_last(
+    client, line, bank, broken, more
+):
     _upload(client, line, "specification", bank.spec_xlsx())
-    _upload(client, line, "theory", _theory(bank, _break_answers(50)))
+    _upload(client, line, "theory", _theory(bank, _break_answers(broken)))
     page = _page(client, line)
-    assert "答案有误（50）" in page and 'data-testid="more-bad_answer"' not in page
+    assert f"答案有误（{broken}）" in page
+    assert page.count("不是已填写的选项") == 50
+    assert ('data-testid="more-bad_answer"' in page) is (more is not None)
+    assert more is None or more in page
 
 
 def test_the_problems_page_answers_in_the_same_queries_whatever_its_rows(client, line, bank):
