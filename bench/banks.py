@@ -43,7 +43,7 @@ def spec_rows() -> list[SpecRow]:
 
 
 def items(rng: random.Random) -> list[TheoryItem]:
-    result = []
+    result: list[TheoryItem] = []
     for k in range(N_ITEMS):
         stem = (
             "下列关于"
