@@ -469,7 +469,8 @@ def sample_papers_download(request: HttpRequest, line_pk: int, fmt: str) -> Http
     sample = sample_papers.build(line)
     render_ = sample_papers.docx_bytes if fmt == "docx" else sample_papers.pdf_bytes
     response = HttpResponse(render_(sample), content_type=SAMPLE_FORMATS[fmt])
-    name = _("%(line)s-样卷.%(fmt)s") % {"line": line, "fmt": fmt}
+    title = str(line).replace("/", "、")  # 五级/初级工: no path separator in a file name
+    name = _("%(line)s-样卷.%(fmt)s") % {"line": title, "fmt": fmt}
     response["Content-Disposition"] = content_disposition_header(True, name)
     response["Cache-Control"] = "private, no-store"
     audit.record("sample_papers_downloaded", line, actor=request.user, data={"format": fmt})

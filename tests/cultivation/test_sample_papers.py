@@ -55,6 +55,8 @@ def test_reviewers_download_papers_a_and_b_with_the_answers_as_docx(client, line
     response = _download(client, line, "docx")
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
+    assert "%E6%A0%B7%E5%8D%B7.docx" in response["Content-Disposition"]  # …-样卷.docx
+    assert "/" not in response["Content-Disposition"].split("filename")[-1]
     text = _text(Document(io.BytesIO(response.content)))
     for heading in ("理论知识试卷（A 卷）", "A 卷答案", "理论知识试卷（B 卷）", "B 卷答案"):
         assert heading in text
