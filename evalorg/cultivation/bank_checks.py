@@ -109,7 +109,9 @@ def _specification_report(
         return
     tracker.stage(Stage.CHECKING)
     report.summary["points"] = points_summary(rows)
-    report.extend(check_specification(rows, req).problems)
+    checked = check_specification(rows, req)
+    report.extend(checked.problems)
+    _merge_counts(report, checked)
 
 
 def _theory_report(

@@ -302,3 +302,31 @@ def test_any_checkers_problems_group_by_kind_with_a_registered_label():
         ("other", "其他问题", 1, 1),
     ]
     assert report.count("error") == 4 and not report.passed
+
+
+def test_a_specification_with_more_problems_than_kept_counts_them_all(client, line, bank):
+    broken = bank.copy()
+    points = [row for row in broken.spec if row[4]]
+    broken.spec += [list(row) for row in points[:50]]  # 50 points declared twice
+    for row in broken.spec:
+        if row[4]:  # 250 point rows without their importance
+            row[6] = None
+    _upload(client, line, "specification", broken.spec_xlsx())
+    spec = _current(line, "specification")
+    assert spec.report_meta["counts"]["missing_importance"] == {"error": 250, "warning": 0}
+    assert len([p for p in spec.report if p["kind"] == "missing_importance"]) == 200
+
+
+def test_the_stored_report_keeps_the_setting_per_kind_and_counts_the_rest(
+    client, line, bank, settings
+):
+    settings.BANK_REPORT_KEEP_PER_KIND = 30
+    broken = bank.copy()
+    for row in broken.spec:
+        if row[4]:
+            row[6] = None
+    _upload(client, line, "specification", broken.spec_xlsx())
+    spec = _current(line, "specification")
+    assert spec.report_meta["counts"]["missing_importance"] == {"error": 200, "warning": 0}
+    assert len([p for p in spec.report if p["kind"] == "missing_importance"]) == 30
+    assert "重要程度未填写（200）" in _page(client, line)
