@@ -309,7 +309,7 @@ def error_count(row: Deliverable) -> int:
 
 
 def check(row: Deliverable, req: BankRequirements) -> BankCheck | None:
-    """Check a saved specification or theory deliverable: at once when small (its report is
+    """Check a saved deliverable (any of the five workbooks): at once when small (its report is
     saved), else queue a background check and return it."""
     data = read(row)
     rows = estimated_rows(data, MAIN_SHEET[row.kind])
