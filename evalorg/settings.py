@@ -337,6 +337,12 @@ OUTBOX_CLAIM_TIMEOUT = timedelta(minutes=int(os.environ.get("OUTBOX_CLAIM_TIMEOU
 # or a larger file, is checked by a background task with progress shown; smaller ones at once.
 BANK_CHECK_ASYNC_ROWS = int(os.environ.get("BANK_CHECK_ASYNC_ROWS", "2000"))
 BANK_CHECK_ASYNC_BYTES = int(os.environ.get("BANK_CHECK_ASYNC_BYTES", str(1024 * 1024)))
+# A bank check's stored report keeps this many problems of each kind (all are counted), the
+# page shows the first BANK_REPORT_SHOWN_PER_KIND of each, the annotated workbook comments at
+# most BANK_ANNOTATION_MAX_COMMENTS cells (issue 20 item 3, issue 21 item 2).
+BANK_REPORT_KEEP_PER_KIND = int(os.environ.get("BANK_REPORT_KEEP_PER_KIND", "200"))
+BANK_REPORT_SHOWN_PER_KIND = 50
+BANK_ANNOTATION_MAX_COMMENTS = int(os.environ.get("BANK_ANNOTATION_MAX_COMMENTS", "500"))
 # A background check running longer than this is taken as lost (its worker died): failed.
 BANK_CHECK_STALE = timedelta(minutes=int(os.environ.get("BANK_CHECK_STALE_MINUTES", "30")))
 

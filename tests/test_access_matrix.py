@@ -641,6 +641,19 @@ ROUTES: dict[str, Route] = {
     "cultivation:bank_check": Route(
         allow(OWNER, PROVINCE), stage="cultivation", args=obj("line", "bank_check")
     ),
+    # The report of one kind of problem and the annotated workbook: the line's organization and
+    # the center (issue 20 item 3); the sample papers with their answers: the reviewers only.
+    "cultivation:problems": Route(
+        allow(OWNER, PROVINCE),
+        stage="cultivation",
+        args=lambda w: [w.pk("line"), w.pk("theory"), "bad_answer"],
+    ),
+    "cultivation:annotated": Route(
+        allow(OWNER, PROVINCE), stage="cultivation", args=obj("line", "theory")
+    ),
+    "cultivation:sample_papers": Route(
+        allow(PROVINCE), stage="cultivation", args=lambda w: [w.pk("line"), "docx"]
+    ),
     "cultivation:line_review": Route(
         allow(PROVINCE),
         stage="cultivation",

@@ -15,7 +15,8 @@ queued one whose task was lost is enqueued again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from functools import partial
 
@@ -28,6 +29,7 @@ from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
 from evalorg.core.files import open_stored
 
+from .banks.cells import locate
 from .banks.checks import check_theory_bank
 from .banks.layout import MARKING_SHEET, SKILL_PLAN_SHEET, SKILL_SHEET, SPEC_SHEET, THEORY_SHEET
 from .banks.parse import (
@@ -44,8 +46,8 @@ from .banks.parse import (
 from .banks.plan import check_paper_plan
 from .banks.report import Problem, Report, error
 from .banks.requirements import BankRequirements
-from .banks.skill import check_marking_scheme, check_skill_bank
-from .banks.specification import check_specification
+from .banks.skill import check_marking_scheme, check_skill_bank, tasks_summary
+from .banks.specification import check_specification, points_summary
 from .models import BankCheck, Deliverable
 
 logger = logging.getLogger(__name__)
@@ -94,101 +96,141 @@ def _current(row: Deliverable, kind: str) -> Deliverable | None:
     )
 
 
-def _first_upload(row: Deliverable, kind: str, sheet: str) -> Problem:
-    """The deliverable ``row`` is checked against is missing: say so on the row's own sheet."""
-    message = _("请先上传“%(other)s”，“%(kind)s”须对照其检查（N-4.2）。") % {
-        "other": Kind(kind).label,
-        "kind": row.get_kind_display(),
+STRUCTURAL = ("unreadable_file", "missing_sheet", "missing_header")
+# The kind of problem when the deliverable another is checked against is missing or unreadable.
+MISSING = {Kind.SPECIFICATION: "missing_specification", Kind.SKILL: "missing_skill_bank"}
+
+
+def _first_upload(row: Deliverable, other: str) -> Problem:
+    """The deliverable ``row`` is checked against is missing: say so on that one's sheet."""
+    message = _(
+        "请先上传“%(other)s”（工作表「%(sheet)s」）：“%(kind)s”须对照其检查，"
+        "上传后本文件会自动重新检查（附件6）。"
+    ) % {"other": Kind(other).label, "sheet": MAIN_SHEET[other], "kind": row.get_kind_display()}
+    return error(MAIN_SHEET[other], None, "", message, MISSING[other])
+
+
+def _unreadable_current(other: str, problems: Sequence[Problem]) -> Problem | None:
+    """The current ``other`` deliverable cannot be read: checking against it would only repeat
+    that, so one problem says to upload it again."""
+    broken = [p for p in problems if p.kind in STRUCTURAL]
+    if not broken:
+        return None
+    message = _("当前的“%(other)s”无法读取（%(reason)s），请先重新上传（附件6）。") % {
+        "other": Kind(other).label,
+        "reason": broken[0].message,
     }
-    return error(sheet, None, "", message)
+    return error(MAIN_SHEET[other], None, "", message, MISSING[other])
 
 
-def _unreadable(problems: list[Problem]) -> bool:
-    """A sheet missing, without its header or unreadable: its content cannot be checked."""
-    return any(p.row is None for p in problems)
-
-
-def _spec_rows(row: Deliverable) -> list[SpecRow] | None:
+def _spec_rows(row: Deliverable) -> tuple[list[SpecRow], Problem | None]:
     spec = _current(row, Kind.SPECIFICATION)
-    return None if spec is None else read_specification(read(spec))[0]
+    if spec is None:
+        return [], _first_upload(row, Kind.SPECIFICATION)
+    rows, problems = read_specification(read(spec))
+    return rows, _unreadable_current(Kind.SPECIFICATION, problems)
 
 
-def _skill_tasks(row: Deliverable) -> list[SkillTask] | None:
+def _skill_tasks(row: Deliverable) -> tuple[list[SkillTask], Problem | None]:
     skill = _current(row, Kind.SKILL)
-    return None if skill is None else read_skill_bank(read(skill))[0]
+    if skill is None:
+        return [], _first_upload(row, Kind.SKILL)
+    tasks, problems = read_skill_bank(read(skill))
+    return tasks, _unreadable_current(Kind.SKILL, problems)
+
+
+def _take(report: Report, part: Report) -> None:
+    """Add ``part``'s problems, counts and figures to ``report`` (``extend`` counts the problems
+    ``part`` kept, the rest are added from its counts)."""
+    report.extend(part.problems)
+    kept = Counter((p.kind, p.severity) for p in part.problems)
+    for key, n in part.counts.items():
+        report.counts[key] += n - kept[key]
+    report.summary.update(part.summary)
 
 
 def _check_specification(
-    row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes
-) -> Report:
+    report: Report, row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes
+) -> None:
     rows, problems = read_specification(data, tracker.progress)
-    report = Report(list(problems))
-    if not _unreadable(problems):
-        tracker.stage(Stage.CHECKING)
-        report.extend(check_specification(rows, req, level=row.line.level).problems)
-    return report
-
-
-def _check_theory(row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes) -> Report:
-    items, problems = read_theory_bank(data, tracker.progress)
-    report = Report(list(problems))
-    if _unreadable(problems):
-        return report
-    tracker.stage(Stage.SPECIFICATION)
-    spec = _spec_rows(row)
-    if spec is None:
-        report.extend([_first_upload(row, Kind.SPECIFICATION, THEORY_SHEET)])
-        return report
-    level = row.line.level
-    report.extend(check_theory_bank(spec, items, req, on_stage=tracker.stage, level=level).problems)
-    return report
-
-
-def _check_skill(row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes) -> Report:
-    tasks, problems = read_skill_bank(data, tracker.progress)
-    report = Report(list(problems))
-    if _unreadable(problems):
-        return report
-    tracker.stage(Stage.SPECIFICATION)
-    spec = _spec_rows(row)
-    if spec is None:
-        report.extend([_first_upload(row, Kind.SPECIFICATION, SKILL_SHEET)])
-        return report
+    report.extend(problems)
+    if report.has_kind(*STRUCTURAL):
+        return
     tracker.stage(Stage.CHECKING)
-    report.extend(check_skill_bank(spec, tasks, req, row.line.level).problems)
-    return report
+    report.summary["points"] = points_summary([r for r in rows if r.level == row.line.level])
+    _take(report, check_specification(rows, req, level=row.line.level))
+
+
+def _check_theory(
+    report: Report, row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes
+) -> None:
+    items, problems = read_theory_bank(data, tracker.progress)
+    report.extend(problems)
+    if report.has_kind(*STRUCTURAL):
+        return
+    tracker.stage(Stage.SPECIFICATION)
+    spec, missing = _spec_rows(row)
+    if missing is not None:
+        report.extend([missing])
+        return
+    level = row.line.level
+    report.summary["points"] = points_summary([r for r in spec if r.level == level])
+    theory = check_theory_bank(
+        spec, items, req, on_stage=tracker.stage, level=level, keep_per_kind=report.keep_per_kind
+    )
+    _take(report, theory)
+
+
+def _check_skill(
+    report: Report, row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes
+) -> None:
+    tasks, problems = read_skill_bank(data, tracker.progress)
+    report.extend(problems)
+    if report.has_kind(*STRUCTURAL):
+        return
+    report.summary["tasks"] = tasks_summary(tasks)
+    tracker.stage(Stage.SPECIFICATION)
+    spec, missing = _spec_rows(row)
+    if missing is not None:
+        report.extend([missing])
+        return
+    tracker.stage(Stage.CHECKING)
+    _take(report, check_skill_bank(spec, tasks, req, row.line.level))
 
 
 def _check_marking(
-    row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes
-) -> Report:
+    report: Report, row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes
+) -> None:
     items, problems = read_marking_scheme(data, tracker.progress)
-    report = Report(list(problems))
-    if _unreadable(problems):
-        return report
-    tasks = _skill_tasks(row)
-    if tasks is None:
-        report.extend([_first_upload(row, Kind.SKILL, MARKING_SHEET)])
-        return report
+    report.extend(problems)
+    if report.has_kind(*STRUCTURAL):
+        return
+    tasks, missing = _skill_tasks(row)
+    if missing is not None:
+        report.extend([missing])
+        return
     tracker.stage(Stage.CHECKING)
-    report.extend(check_marking_scheme(tasks, items, row.line.level).problems)
-    return report
+    _take(report, check_marking_scheme(tasks, items, row.line.level))
 
 
-def _check_plan(row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes) -> Report:
+def _check_plan(
+    report: Report, row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes
+) -> None:
+    """The theory paper's plan is checked even before the skill-operation bank is uploaded;
+    the skill paper's draws only against it."""
     papers, draws, problems = read_paper_plan(data, tracker.progress)
-    report = Report(list(problems))
-    if _unreadable(problems):
-        return report
-    tasks = _skill_tasks(row)
-    if tasks is None:
-        report.extend([_first_upload(row, Kind.SKILL, SKILL_PLAN_SHEET)])
+    report.extend(problems)
+    if report.has_kind(*STRUCTURAL):
+        return
+    tasks, missing = _skill_tasks(row)
+    if missing is not None:
+        report.extend([missing])
     tracker.stage(Stage.CHECKING)
-    report.extend(check_paper_plan(papers, draws, tasks, req, row.line.level).problems)
-    return report
+    level = row.line.level
+    _take(report, check_paper_plan(papers, draws, None if missing else tasks, req, level))
 
 
-Checker = Callable[[Deliverable, BankRequirements, Tracker, bytes], Report]
+Checker = Callable[[Report, Deliverable, BankRequirements, Tracker, bytes], None]
 CHECKERS: dict[str, Checker] = {
     Kind.SPECIFICATION: _check_specification,
     Kind.THEORY: _check_theory,
@@ -212,20 +254,27 @@ DEPENDANTS = {
 
 
 def check_report(row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes) -> Report:
-    """The report of one deliverable of the line's level: the specification table on its own,
-    the theory and skill banks against the current specification table, the marking scheme and
-    the paper-assembly plan against the current skill-operation bank."""
+    """The report of one deliverable of the line's level, each problem located at its cell: the
+    specification table on its own, the theory and skill banks against the current
+    specification table, the marking scheme and the paper-assembly plan against the current
+    skill-operation bank. A file that cannot be read as the deliverable (unreadable, its sheet
+    or header missing) is reported once, without the problems that would follow from it."""
     tracker.stage(Stage.READING)
-    return CHECKERS[row.kind](row, req, tracker, data)
+    report = Report(keep_per_kind=settings.BANK_REPORT_KEEP_PER_KIND)
+    CHECKERS[row.kind](report, row, req, tracker, data)
+    report.problems = locate(data, report.problems)
+    return report
 
 
 def problem_dicts(problems: list[Problem]) -> list[dict]:
     return [
         {
             "severity": p.severity,
+            "kind": p.kind,
             "sheet": p.sheet,
             "row": p.row,
             "field": p.field,
+            "cell": p.cell,
             "message": p.message,
             "text": p.as_text(),
         }
@@ -233,13 +282,26 @@ def problem_dicts(problems: list[Problem]) -> list[dict]:
     ]
 
 
+def report_meta(report: Report) -> dict:
+    """What ``Deliverable.report_meta`` stores: every problem counted per kind and severity,
+    how many of each kind were kept, and the figures found (``Report.summary``)."""
+    counts: dict[str, dict[str, int]] = {}
+    for (kind, severity), n in report.counts.items():
+        counts.setdefault(kind, {"error": 0, "warning": 0})[severity] += n
+    return {"counts": counts, "kept_per_kind": report.keep_per_kind, "summary": report.summary}
+
+
 def apply(row: Deliverable, report: Report) -> None:
     row.report = problem_dicts(report.problems)
+    row.report_meta = report_meta(report)
     row.passed = report.passed
-    row.save(update_fields=["report", "passed"])
+    row.save(update_fields=["report", "report_meta", "passed"])
 
 
 def error_count(row: Deliverable) -> int:
+    counts = (row.report_meta or {}).get("counts")
+    if counts is not None:
+        return sum(c["error"] for c in counts.values())
     return sum(1 for p in row.report if p["severity"] == "error")
 
 
@@ -247,7 +309,7 @@ def error_count(row: Deliverable) -> int:
 
 
 def check(row: Deliverable, req: BankRequirements) -> BankCheck | None:
-    """Check a saved specification or theory deliverable: at once when small (its report is
+    """Check a saved deliverable (any of the five workbooks): at once when small (its report is
     saved), else queue a background check and return it."""
     data = read(row)
     rows = estimated_rows(data, MAIN_SHEET[row.kind])
@@ -265,8 +327,8 @@ def queue(row: Deliverable, rows_total: int | None = None) -> BankCheck:
     BankCheck.objects.filter(deliverable=row, status__in=BankCheck.PENDING).update(
         status=Status.SUPERSEDED, finished_at=now
     )
-    row.passed, row.report = False, []
-    row.save(update_fields=["report", "passed"])
+    row.passed, row.report, row.report_meta = False, [], {}
+    row.save(update_fields=["report", "report_meta", "passed"])
     bank_check = BankCheck.objects.create(deliverable=row, created_at=now, rows_total=rows_total)
     transaction.on_commit(partial(enqueue, bank_check.pk), robust=True)
     return bank_check
@@ -344,7 +406,7 @@ def _fail(check_id: int, reason: str) -> None:
             return
         message = _("后台检查未能完成，请重新上传该文件；如仍出错请联系省职业技能服务指导中心。")
         row = bank_check.deliverable
-        apply(row, Report([error("", None, "", message)]))
+        apply(row, Report([error("", None, "", message, "check_failed")]))
         bank_check.status, bank_check.error = Status.FAILED, reason[:300]
         bank_check.finished_at = clock.now()
         bank_check.save(update_fields=["status", "error", "finished_at"])

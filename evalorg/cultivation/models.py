@@ -201,6 +201,9 @@ class Deliverable(models.Model):
         help_text=_("可选：盖章或签字的扫描件，附在工作簿旁，不能代替工作簿。"),
     )
     report = models.JSONField(_("检查结果"), default=list, blank=True)
+    # Counts per kind of every problem found (``report`` keeps at most
+    # ``BANK_REPORT_KEEP_PER_KIND`` of each) and the figures found: ``bank_reports.meta``.
+    report_meta = models.JSONField(_("检查结果摘要"), default=dict, blank=True)
     passed = models.BooleanField(_("检查通过"), default=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

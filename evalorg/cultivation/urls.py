@@ -20,4 +20,19 @@ urlpatterns = [
     ),
     path("lines/<int:line_pk>/review/", views.line_review, name="line_review"),
     path("lines/<int:line_pk>/checks/<int:pk>/", views.bank_check, name="bank_check"),
+    path(
+        "lines/<int:line_pk>/files/<int:pk>/problems/<slug:kind>/",
+        views.deliverable_problems,
+        name="problems",
+    ),
+    path(
+        "lines/<int:line_pk>/files/<int:pk>/annotated/",
+        views.deliverable_annotated,
+        name="annotated",
+    ),
+    path(
+        "lines/<int:line_pk>/papers.<str:fmt>",
+        views.sample_papers_download,
+        name="sample_papers",
+    ),
 ]

@@ -3,12 +3,13 @@ read the signed PDF) and the staff's exam-administration training records."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -32,9 +33,12 @@ from evalorg.core.context import client_ip
 from evalorg.core.files import CONTENT_TYPES, UploadRefused, file_response
 from evalorg.core.models import AuditEvent
 from evalorg.core.workflow import workflow_of
+from evalorg.documents.xlsx import XLSX_CONTENT_TYPE
 
-from . import countdown, deliverables
+from . import bank_reports, countdown, deliverables, sample_papers
+from .bank_checks import read
 from .bank_queue import waiting_lines as bank_queue_lines
+from .banks.annotate import annotated_workbook
 from .banks.requirements import BankRequirements
 from .banks.templates import (
     marking_template,
@@ -237,6 +241,7 @@ def _reviewed_line(request: HttpRequest, line_pk: int) -> ApplicationOccupation:
 def _line_context(line: ApplicationOccupation) -> dict:
     present = deliverables.current(line)
     rows = [(kind, label, present.get(kind)) for kind, label in Deliverable.Kind.choices]
+    checked = [present[kind] for kind in deliverables.CHECKED if kind in present]
     period = CultivationPeriod.objects.filter(application=line.application).first()
     return {
         "line": line,
@@ -246,6 +251,7 @@ def _line_context(line: ApplicationOccupation) -> dict:
         "rows": rows,
         "history": Deliverable.objects.filter(line=line, is_current=False).select_related("file"),
         "review": last_review(line),
+        "reports": [bank_reports.view(row) for row in checked if not row.checking],
     }
 
 
@@ -409,4 +415,96 @@ def bank_check(request: HttpRequest, line_pk: int, pk: int) -> HttpResponse:
     response = render(request, "cultivation/_bank_check.html", {"check": check, "line": line})
     if not check.pending:
         response["HX-Refresh"] = "true"
+    return response
+
+
+# ---- reports people act on, the annotated workbook and the sample papers (issue 20) ----------
+
+PROBLEMS_PAGE_SIZE = 50
+
+
+def _checked_deliverable(line: ApplicationOccupation, pk: int) -> Deliverable:
+    """A checked deliverable (a workbook) of the line, current or not; 404 for others."""
+    return get_object_or_404(
+        Deliverable.objects.select_related("file"),
+        pk=pk,
+        line=line,
+        kind__in=deliverables.CHECKED,
+    )
+
+
+@login_required
+def deliverable_problems(request: HttpRequest, line_pk: int, pk: int, kind: str) -> HttpResponse:
+    """Every stored problem of one kind of a checked deliverable, 50 a page."""
+    line = _readable_line(request, line_pk)
+    row = _checked_deliverable(line, pk)
+    kept, total = bank_reports.problems_of_kind(row, kind)
+    if not kept and not total:
+        raise Http404
+    page = Paginator(kept, PROBLEMS_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "line": line,
+        "row": row,
+        "kind": kind,
+        "label": bank_reports.kind_label(kind),
+        "page": page,
+        "total": total,
+        "kept": len(kept),
+        "is_reviewer": has_role(request.user, Role.PROVINCE_STAFF),
+    }
+    return render(request, "cultivation/problems.html", context)
+
+
+@login_required
+def deliverable_annotated(request: HttpRequest, line_pk: int, pk: int) -> HttpResponse:
+    """The uploaded workbook with its problem cells highlighted and commented (bounded by
+    ``BANK_ANNOTATION_MAX_COMMENTS``), with the list of problems as its first sheet."""
+    line = _readable_line(request, line_pk)
+    row = _checked_deliverable(line, pk)
+    counts = _("共 %(errors)d 个错误、%(warnings)d 个提醒；本表列出其中保存的前 %(kept)d 条。") % {
+        "errors": bank_reports.error_total(row),
+        "warnings": bank_reports.warning_total(row),
+        "kept": len(row.report or []),
+    }
+    try:
+        out = annotated_workbook(
+            read(row), row.report or [], settings.BANK_ANNOTATION_MAX_COMMENTS, counts
+        )
+    except (OSError, ValueError) as exc:
+        raise Http404 from exc  # not a workbook (its report says so)
+    audit.record(
+        "annotated_workbook_downloaded",
+        line,
+        actor=request.user,
+        data={"deliverable": row.pk, "kind": row.kind},
+    )
+    stem = row.file.original_name.rsplit(".", 1)[0] or row.get_kind_display()
+    response = FileResponse(
+        out,
+        as_attachment=True,
+        filename=_("%(name)s-检查标注.xlsx") % {"name": stem},
+        content_type=XLSX_CONTENT_TYPE,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+SAMPLE_FORMATS = {"docx": CONTENT_TYPES["docx"], "pdf": CONTENT_TYPES["pdf"]}
+
+
+@login_required
+def sample_papers_download(request: HttpRequest, line_pk: int, fmt: str) -> HttpResponse:
+    """The A and B sample papers with the answer key (and the skill paper when a structured
+    skill bank exists) for the line's reviewers, as DOCX or PDF."""
+    line = _reviewed_line(request, line_pk)
+    if fmt not in SAMPLE_FORMATS:
+        raise Http404
+    sample = sample_papers.build(line)
+    render_ = sample_papers.docx_bytes if fmt == "docx" else sample_papers.pdf_bytes
+    response = HttpResponse(render_(sample), content_type=SAMPLE_FORMATS[fmt])
+    title = str(line).replace("/", "、")  # 五级/初级工: no path separator in a file name
+    name = _("%(line)s-样卷.%(fmt)s") % {"line": title, "fmt": fmt}
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Cache-Control"] = "private, no-store"
+    audit.record("sample_papers_downloaded", line, actor=request.user, data={"format": fmt})
     return response

@@ -33,7 +33,7 @@ from evalorg.review.services import ranked
 from evalorg.selection import defense
 from evalorg.selection.models import DefenseSlot, LeadershipApproval
 from tests.applications.conftest import PDF_BYTES, SH, applicant_of, build_application, stored_pdf
-from tests.cultivation.conftest import cultivating, ready_deliverables
+from tests.cultivation.conftest import cultivating, ready_deliverables, theory_with_a_problem
 from tests.factories import (
     ApplicantFactory,
     CityStaffFactory,
@@ -270,6 +270,7 @@ def _cultivation_cases(w: World) -> None:
     Deliverable.objects.filter(pk=w.pk("deliverable")).update(
         file=stored_pdf("技能试题.pdf"), attachment=stored_pdf("技能试题扫描件.pdf")
     )
+    w.objects["theory"] = theory_with_a_problem(line)  # a workbook with its report (issue 20)
     w.cases["cultivation"] = case
     w.cases["unsigned"] = cultivating(_institution_a(9))
     staff = w.users[CITY]

@@ -90,6 +90,9 @@ def test_from_commitment_to_registry_and_elimination(live_server, page: Page):
     problems = page.locator("[data-testid=problems-theory]")
     expect(problems).to_contain_text("第 7 行")
     expect(problems).to_contain_text("不是已填写的选项")
+    with page.expect_download() as annotated:  # the same report in the workbook (issue 20)
+        page.click("[data-testid=annotated-theory]")
+    assert annotated.value.suggested_filename == "理论知识试题-检查标注.xlsx"
     page.screenshot(path="var/screenshot-bank-report.png", full_page=True)
 
     # Fixed, the other deliverables added, the line is submitted for review.

@@ -50,3 +50,53 @@ def ready_deliverables(line) -> None:
         Deliverable.objects.create(
             line=line, kind=kind, file=stored, uploaded_by=user, uploaded_at=clock.now()
         )
+
+
+def stored_file(name: str, data: bytes, kind: str = "xlsx", user=None):
+    """A stored file holding ``data`` (saved to the storage, unlike ``ready_deliverables``)."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from evalorg.core.files import CONTENT_TYPES
+    from evalorg.core.models import StoredFile
+
+    stored = StoredFile(
+        original_name=name,
+        kind=kind,
+        content_type=CONTENT_TYPES[kind],
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=user,
+    )
+    default_storage.save(stored.storage_path, ContentFile(data))
+    stored.save()
+    return stored
+
+
+def theory_with_a_problem(line):
+    """The line's current theory bank becomes a one-item workbook whose stored report has one
+    bad answer at I2 (for pages that read the file and its report)."""
+    from evalorg.cultivation.banks.layout import THEORY_COLUMNS, THEORY_SHEET
+    from evalorg.cultivation.banks.samples import xlsx
+    from evalorg.cultivation.models import Deliverable
+
+    row = ["T1", "单选", "题干", "甲", "乙", None, None, None, "Z", "A.A.001", 5, 3, 1]
+    data = xlsx(THEORY_SHEET, THEORY_COLUMNS, [row])
+    problem = {
+        "severity": "error",
+        "kind": "bad_answer",
+        "sheet": THEORY_SHEET,
+        "row": 2,
+        "field": "答案",
+        "cell": "I2",
+        "message": "答案「Z」不是已填写的选项（AB）。",
+        "text": "[错误] 理论知识试题 第 2 行「答案」（I2）：答案「Z」不是已填写的选项（AB）。",
+    }
+    theory = Deliverable.objects.get(line=line, kind="theory", is_current=True)
+    meta = {"counts": {"bad_answer": {"error": 1, "warning": 0}}, "summary": {}}
+    Deliverable.objects.filter(pk=theory.pk).update(
+        file=stored_file("理论知识试题.xlsx", data), report=[problem], report_meta=meta
+    )
+    return Deliverable.objects.get(pk=theory.pk)

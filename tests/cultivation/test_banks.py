@@ -144,15 +144,18 @@ def test_weights_not_summing_to_100_are_reported_on_the_first_range_row():
     assert any("之和为 95" in m for m in _at(report, 2))
 
 
-def test_core_points_below_80_percent():
+def test_core_points_below_80_percent_point_at_the_rows_to_change_not_a_range_row():
     bank = fresh()
-    for row in bank.spec[2:12]:
+    for row in bank.spec[2:12]:  # the first ten points (rows 4–13) become Y
         row[6] = "Y"
     spec, _items = _parsed(bank)
     report = check_specification(spec, REQ)
-    messages = _at(report, 2)
+    messages = _at(report, 4)  # the first point not marked X, and the first Y
     assert any("X 占 75.0%" in m for m in messages)
     assert any("Y 占 20.0%" in m for m in messages)
+    assert not [p for p in report.problems if p.kind == "importance_share" and p.row == 2]
+    shares = [p for p in report.problems if p.kind == "importance_share"]
+    assert {(p.sheet, p.field) for p in shares} == {("鉴定要素细目表", "重要程度")}
 
 
 def test_too_few_points_and_bad_codes_in_the_specification():
@@ -196,7 +199,8 @@ def test_papers_sharing_more_than_10_percent_are_refused(valid):
         thin.append(item)
     result = assemble_papers(spec, thin, REQ.plan_for(5), seed=1)
     assert isinstance(result, list)
-    assert any("50 道相同试题" in p.message for p in result)
+    # 50 判断 in all: 40 判断 a paper (the plan's least) share 30 items, the fewest possible
+    assert any("最少也有 30 道相同试题（15.0%）" in p.message for p in result)
     assert not check_theory_bank(spec, thin, REQ).passed
 
 

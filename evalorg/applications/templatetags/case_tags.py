@@ -76,6 +76,8 @@ EVENT_LABELS = {
     "deliverable_uploaded": "上传题库成果",
     "bank_requirements_changed": "修改题库要求（重新检查）",
     "deliverable_downloaded": "下载题库成果",
+    "annotated_workbook_downloaded": "下载标注问题的题库工作簿",
+    "sample_papers_downloaded": "下载题库样卷及答案",
     "bank_check_finished": "题库后台检查完成",
     "bank_check_failed": "题库后台检查出错",
     "supervision_note_added": "添加属地监管记录",

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from .report import Problem, error
+from .report import Problem, error, register_kind
 
 
 class LevelRow(Protocol):
@@ -23,6 +24,9 @@ class LevelRow(Protocol):
 
 R = TypeVar("R", bound=LevelRow)
 F_LEVEL = "等级"
+NO_LEVEL_ROWS, OTHER_LEVEL = "no_level_rows", "other_level"
+register_kind(NO_LEVEL_ROWS, _lazy("没有本等级的数据"))
+register_kind(OTHER_LEVEL, _lazy("等级与申报等级不符"))
 
 
 def of_level(rows: Sequence[R], level: int, sheet: str) -> tuple[list[R], list[Problem]]:
@@ -33,7 +37,7 @@ def of_level(rows: Sequence[R], level: int, sheet: str) -> tuple[list[R], list[P
         msg = _(
             "工作表中没有%(level)d级的数据行，请按模板填写本职业（工种）%(level)d级的内容（N-4.2）。"
         ) % {"level": level}
-        problems.append(error(sheet, None, F_LEVEL, msg))
+        problems.append(error(sheet, None, F_LEVEL, msg, NO_LEVEL_ROWS))
     return kept, problems
 
 
@@ -41,4 +45,4 @@ def _other_level(row: LevelRow, level: int) -> Problem:
     msg = _(
         "等级填写为 %(found)d 级，本职业（工种）申报的是 %(level)d 级，只能填写本等级（N-4.2）。"
     ) % {"found": row.level, "level": level}
-    return error(row.sheet, row.row, F_LEVEL, msg)
+    return error(row.sheet, row.row, F_LEVEL, msg, OTHER_LEVEL)

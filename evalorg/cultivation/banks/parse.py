@@ -156,12 +156,12 @@ def read_rows(
     try:
         wb = load_workbook(_as_file(source), read_only=True, data_only=True)
     except Exception:  # a corrupt upload raises many kinds (zip, XML, KeyError…)
-        return [], [error(sheet, None, "", _("无法读取文件，请上传 .xlsx 格式的工作簿（附件6）。"))]
+        message = _("无法读取文件，请上传 .xlsx 格式的工作簿（附件6）。")
+        return [], [error(sheet, None, "", message, "unreadable_file")]
     try:
         if sheet not in wb.sheetnames:
-            return [], [
-                error(sheet, None, "", _("缺少工作表「%(sheet)s」（附件6）。") % {"sheet": sheet})
-            ]
+            message = _("缺少工作表「%(sheet)s」（附件6）。") % {"sheet": sheet}
+            return [], [error(sheet, None, "", message, "missing_sheet")]
         ws = wb[sheet]
         # Progress shows the sheet's stated <dimension> (read-only ``max_row`` reads that element,
         # no scan); a sheet without one is counted once at upload (``estimated_rows``), not here.
@@ -172,7 +172,8 @@ def read_rows(
             rows = _reporting(rows, total, progress)
         return _rows_under_header(sheet, rows, columns)
     except Exception:
-        return [], [error(sheet, None, "", _("工作表内容无法读取，文件可能已损坏。"))]
+        message = _("工作表内容无法读取，文件可能已损坏。")
+        return [], [error(sheet, None, "", message, "unreadable_file")]
     finally:
         wb.close()
 
@@ -249,7 +250,8 @@ def _rows_under_header(
     if not index:
         missing = "、".join(required.values())
         message = _("前 %(n)d 行中找不到表头，须包含：%(headers)s（附件6）。")
-        return [], [error(sheet, None, "", message % {"n": HEADER_SEARCH_ROWS, "headers": missing})]
+        args = {"n": HEADER_SEARCH_ROWS, "headers": missing}
+        return [], [error(sheet, None, "", message % args, "missing_header")]
     return result, []
 
 
@@ -265,8 +267,9 @@ class _Cells:
         self.headers = headers
         self.problems: list[Problem] = []
 
-    def bad(self, key: str, message: str) -> None:
-        self.problems.append(error(self.raw.sheet, self.raw.row, self.headers[key], message))
+    def bad(self, key: str, message: str, kind: str = "bad_cell") -> None:
+        where = (self.raw.sheet, self.raw.row, self.headers[key])
+        self.problems.append(error(*where, message, kind))
 
     def text(self, key: str, upper: bool = False) -> str:
         value = self.raw.values.get(key)
@@ -301,13 +304,28 @@ class _Cells:
             self.bad("level", _("等级未填写。"))
         return level
 
-    def choice(self, key: str, allowed: Sequence[str], message: str, strip: str = "") -> str:
+    def choice(
+        self,
+        key: str,
+        allowed: Sequence[str],
+        message: str,
+        strip: str = "",
+        kind: str = "bad_cell",
+    ) -> str:
         text = self.text(key, upper=True)
         if strip and text.endswith(strip):
             text = text[: -len(strip)]
         if text and text not in allowed:
-            self.bad(key, message)
+            self.bad(key, message, kind)
             return ""
+        return text
+
+    def item_type(self) -> str:
+        """The item's type; an unknown or missing one is reported here, once."""
+        message = _("题型应为 判断、单选 或 多选。")
+        text = self.choice("type", ITEM_TYPES, message, strip="题", kind="bad_type")
+        if not text and not _present(self.raw.values.get("type")):
+            self.bad("type", _("题型未填写，应为 判断、单选 或 多选。"), "bad_type")
         return text
 
 
@@ -376,7 +394,7 @@ def read_theory_bank(
             sheet=raw.sheet,
             row=raw.row,
             item_id=cells.text("item_id"),
-            type=cells.choice("type", ITEM_TYPES, _("题型应为 判断、单选 或 多选。"), strip="题"),
+            type=cells.item_type(),
             stem=cells.text("stem"),
             options=tuple(cells.text(f"option_{letter}") for letter in OPTION_LETTERS),
             answer=cells.text("answer", upper=True)

@@ -8,11 +8,12 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .layout import SKILL_PLAN_SHEET, THEORY_PLAN_SHEET
 from .levels import of_level
 from .parse import SkillDraw, SkillTask, TheoryPaperPlan
-from .report import Problem, Report, error
+from .report import Problem, Report, error, register_kind
 from .requirements import JUDGE, MULTI, SINGLE, BankRequirements, PaperPlan
 
 TYPE_FIELDS = (
@@ -21,6 +22,17 @@ TYPE_FIELDS = (
     ("multi", MULTI, "多选题数"),
 )
 F_ITEMS, F_MODULE, F_COUNT = "试卷题量", "模块", "抽取题数"
+# The kinds of problem of the plan, as its report groups them.
+KINDS = {
+    "duplicate_paper": _lazy("理论知识试卷重复填写"),
+    "type_count": _lazy("题型题数超出范围"),
+    "paper_items": _lazy("试卷题量有误"),
+    "paper_setting": _lazy("考试时长、满分或及格分有误"),
+    "draw_module": _lazy("抽取模块有误"),
+    "draw_count": _lazy("抽取题数有误"),
+}
+for _kind, _label in KINDS.items():
+    register_kind(_kind, _label)
 
 
 def check_paper_plan(
@@ -42,7 +54,7 @@ def check_paper_plan(
                 "level": level,
                 "first": papers[0].row,
             }
-            report.extend([error(paper.sheet, paper.row, F_ITEMS, msg)])
+            report.extend([error(paper.sheet, paper.row, F_ITEMS, msg, "duplicate_paper")])
         else:
             report.extend(_paper_problems(paper, plan))
     draws, problems = of_level(draws, level, SKILL_PLAN_SHEET)
@@ -66,7 +78,7 @@ def _paper_problems(paper: TheoryPaperPlan, plan: PaperPlan) -> Iterator[Problem
                 "lo": lo,
                 "hi": hi,
             }
-            yield error(paper.sheet, paper.row, header, msg)
+            yield error(paper.sheet, paper.row, header, msg, "type_count")
     yield from _total_problems(paper, plan, total)
 
 
@@ -74,13 +86,13 @@ def _total_problems(paper: TheoryPaperPlan, plan: PaperPlan, total: int) -> Iter
     if paper.items != plan.items:
         msg = _("试卷题量为 %(n)s，本批次要求 %(want)d 道（附件6）。")
         args = {"n": paper.items if paper.items is not None else "（空）", "want": plan.items}
-        yield error(paper.sheet, paper.row, F_ITEMS, msg % args)
+        yield error(paper.sheet, paper.row, F_ITEMS, msg % args, "paper_items")
     elif total != plan.items:
         msg = _("各题型题数之和为 %(n)d，应等于试卷题量 %(want)d。") % {
             "n": total,
             "want": plan.items,
         }
-        yield error(paper.sheet, paper.row, F_ITEMS, msg)
+        yield error(paper.sheet, paper.row, F_ITEMS, msg, "paper_items")
     wanted = (
         (
             "minutes",
@@ -94,7 +106,8 @@ def _total_problems(paper: TheoryPaperPlan, plan: PaperPlan, total: int) -> Iter
     for key, header, want, message in wanted:
         value = getattr(paper, key)
         if value is None or abs(value - want) > 1e-6:
-            yield error(paper.sheet, paper.row, header, message % {"want": want})
+            msg = message % {"want": want}
+            yield error(paper.sheet, paper.row, header, msg, "paper_setting")
 
 
 def _draw_problems(
@@ -105,17 +118,18 @@ def _draw_problems(
     for draw in draws:
         args = {"module": draw.module, "level": level, "n": draw.count or 0}
         if not draw.module:
-            yield error(draw.sheet, draw.row, F_MODULE, _("模块未填写。"))
+            yield error(draw.sheet, draw.row, F_MODULE, _("模块未填写。"), "draw_module")
         elif first.setdefault(draw.module, draw.row) != draw.row:
             args["first"] = first[draw.module]
             msg = _("模块「%(module)s」已在第 %(first)d 行填写。") % args
-            yield error(draw.sheet, draw.row, F_MODULE, msg)
+            yield error(draw.sheet, draw.row, F_MODULE, msg, "draw_module")
         elif draw.module not in available:
             msg = _("模块「%(module)s」在操作技能试题%(level)d级中不存在（附件6）。") % args
-            yield error(draw.sheet, draw.row, F_MODULE, msg)
+            yield error(draw.sheet, draw.row, F_MODULE, msg, "draw_module")
         elif draw.count and draw.count > available[draw.module]:
             args["have"] = available[draw.module]
             msg = _("模块「%(module)s」只有 %(have)d 道操作技能试题，不够抽取 %(n)d 道（附件6）。")
-            yield error(draw.sheet, draw.row, F_COUNT, msg % args)
+            yield error(draw.sheet, draw.row, F_COUNT, msg % args, "draw_count")
         if not draw.count:
-            yield error(draw.sheet, draw.row, F_COUNT, _("抽取题数应为大于 0 的整数。"))
+            msg = _("抽取题数应为大于 0 的整数。")
+            yield error(draw.sheet, draw.row, F_COUNT, msg, "draw_count")

@@ -8,11 +8,12 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .layout import MARKING_SHEET, SKILL_SHEET
 from .levels import of_level
 from .parse import ScoringItem, SkillTask, SpecRow
-from .report import Problem, Report, error
+from .report import Problem, Report, error, register_kind
 from .requirements import BankRequirements
 from .specification import Specification, index_specification
 
@@ -23,6 +24,22 @@ F_CODE, F_POINTS, F_POINT, F_MINUTES, F_ITEM = (
     "考核时限(分钟)",
     "评分项",
 )
+# The kinds of problem of the two deliverables, as their reports group them.
+KINDS = {
+    "missing_task_field": _lazy("操作技能试题未填写完整"),
+    "bad_task_minutes": _lazy("考核时限有误"),
+    "bad_task_points": _lazy("试题配分有误"),
+    "unbound_task": _lazy("试题的鉴定点不存在"),
+    "duplicate_task": _lazy("试题编号重复"),
+    "too_few_tasks": _lazy("操作技能试题数量不足"),
+    "unknown_task": _lazy("评分项的试题不存在"),
+    "missing_scoring_item": _lazy("评分项未填写"),
+    "bad_item_points": _lazy("评分项配分有误"),
+    "unscored_task": _lazy("试题没有评分项"),
+    "marking_total": _lazy("评分项配分之和不符"),
+}
+for _kind, _label in KINDS.items():
+    register_kind(_kind, _label)
 REQUIRED_TEXT = (
     ("task_code", F_CODE),
     ("module", "模块"),
@@ -54,21 +71,22 @@ def check_skill_bank(
 def _task_problems(task: SkillTask, spec: Specification) -> Iterator[Problem]:
     for key, header in REQUIRED_TEXT:
         if not getattr(task, key):
-            yield error(
-                task.sheet, task.row, header, _("%(field)s未填写（附件6）。") % {"field": header}
-            )
+            msg = _("%(field)s未填写（附件6）。") % {"field": header}
+            yield error(task.sheet, task.row, header, msg, "missing_task_field")
     if not task.minutes:
-        yield error(task.sheet, task.row, F_MINUTES, _("考核时限应为大于 0 的分钟数。"))
+        yield error(
+            task.sheet, task.row, F_MINUTES, _("考核时限应为大于 0 的分钟数。"), "bad_task_minutes"
+        )
     if not task.points:
-        yield error(task.sheet, task.row, F_POINTS, _("配分应为大于 0 的数。"))
+        yield error(task.sheet, task.row, F_POINTS, _("配分应为大于 0 的数。"), "bad_task_points")
     if not task.point_code:
-        yield error(task.sheet, task.row, F_POINT, _("鉴定点代码未填写（附件6）。"))
+        yield error(task.sheet, task.row, F_POINT, _("鉴定点代码未填写（附件6）。"), "unbound_task")
     elif (task.level, task.point_code) not in spec.points:
         msg = _("鉴定点「%(code)s」在细目表%(level)d级中不存在（附件6）。") % {
             "code": task.point_code,
             "level": task.level,
         }
-        yield error(task.sheet, task.row, F_POINT, msg)
+        yield error(task.sheet, task.row, F_POINT, msg, "unbound_task")
 
 
 def _duplicate_codes(tasks: Sequence[SkillTask]) -> Iterator[Problem]:
@@ -82,7 +100,7 @@ def _duplicate_codes(tasks: Sequence[SkillTask]) -> Iterator[Problem]:
                 "code": task.task_code,
                 "first": seen,
             }
-            yield error(task.sheet, task.row, F_CODE, msg)
+            yield error(task.sheet, task.row, F_CODE, msg, "duplicate_task")
 
 
 def _complete(task: SkillTask) -> bool:
@@ -103,7 +121,7 @@ def check_skill_tasks(tasks: Sequence[SkillTask], req: BankRequirements, level: 
         "min": req.min_skill_tasks_per_level,
     }
     row = min((task.row for task in of_this), default=None)
-    return Report([error(SKILL_SHEET, row, F_CODE, msg)])
+    return Report([error(SKILL_SHEET, row, F_CODE, msg, "too_few_tasks")])
 
 
 def check_marking_scheme(
@@ -129,17 +147,18 @@ def check_marking_scheme(
 
 def _item_problems(item: ScoringItem, tasks: dict[str, SkillTask], level: int) -> Iterator[Problem]:
     if not item.task_code:
-        yield error(item.sheet, item.row, F_CODE, _("试题编号未填写。"))
+        yield error(item.sheet, item.row, F_CODE, _("试题编号未填写。"), "unknown_task")
     elif item.task_code not in tasks:
         msg = _("试题编号「%(code)s」在操作技能试题%(level)d级中不存在。") % {
             "code": item.task_code,
             "level": level,
         }
-        yield error(item.sheet, item.row, F_CODE, msg)
+        yield error(item.sheet, item.row, F_CODE, msg, "unknown_task")
     if not item.item:
-        yield error(item.sheet, item.row, F_ITEM, _("评分项未填写。"))
+        yield error(item.sheet, item.row, F_ITEM, _("评分项未填写。"), "missing_scoring_item")
     if not item.points:
-        yield error(item.sheet, item.row, F_POINTS, _("配分应为大于 0 的数。"))
+        msg = _("配分应为大于 0 的数。")
+        yield error(item.sheet, item.row, F_POINTS, msg, "bad_item_points")
 
 
 def _sum_problems(
@@ -150,7 +169,7 @@ def _sum_problems(
         args = {"code": code, "row": task.row}
         if not items:
             msg = _("试题「%(code)s」（操作技能试题第 %(row)d 行）没有评分项。") % args
-            yield error(MARKING_SHEET, None, F_CODE, msg)
+            yield error(MARKING_SHEET, None, F_CODE, msg, "unscored_task")
             continue
         total = sum(item.points or 0 for item in items)
         if task.points is not None and abs(total - task.points) > 1e-6:
@@ -162,4 +181,13 @@ def _sum_problems(
                 )
                 % args
             )
-            yield error(MARKING_SHEET, items[0].row, F_POINTS, msg)
+            yield error(MARKING_SHEET, items[0].row, F_POINTS, msg, "marking_total")
+
+
+def tasks_summary(tasks: Sequence[SkillTask]) -> dict[str, int]:
+    """Tasks per level as the report's summary shows them ("4": 12), levels from 5 down; a
+    task code listed twice counts once."""
+    codes: dict[int, set[str]] = defaultdict(set)
+    for task in tasks:
+        codes[task.level].add(task.task_code or f"#{task.row}")
+    return {str(level): len(codes[level]) for level in sorted(codes, reverse=True)}

@@ -72,7 +72,8 @@ def check_specification(
 def _row_problems(rows: Sequence[SpecRow], spec: Specification) -> Iterator[Problem]:
     for row in rows:
         if not RANGE_CODE.match(row.range_code):
-            yield error(row.sheet, row.row, F_RANGE, _range_code_message(row.range_code))
+            msg = _range_code_message(row.range_code)
+            yield error(row.sheet, row.row, F_RANGE, msg, "bad_range_code")
         elif row.is_point:
             yield from _point_row_problems(row, spec)
         else:
@@ -93,33 +94,39 @@ def _range_code_message(code: str) -> str:
 def _range_row_problems(row: SpecRow, spec: Specification) -> Iterator[Problem]:
     args = {"code": row.range_code, "level": row.level}
     if spec.ranges[(row.level, row.range_code)] is not row:
-        yield error(row.sheet, row.row, F_RANGE, _("%(level)d级鉴定范围「%(code)s」重复。") % args)
+        msg = _("%(level)d级鉴定范围「%(code)s」重复。") % args
+        yield error(row.sheet, row.row, F_RANGE, msg, "duplicate_range")
     parent = row.range_code.rpartition(".")[0]
     if parent and (row.level, parent) not in spec.ranges:
         msg = _("上级鉴定范围「%(parent)s」未在本等级中列出。") % {"parent": parent}
-        yield error(row.sheet, row.row, F_RANGE, msg)
+        yield error(row.sheet, row.row, F_RANGE, msg, "undeclared_range")
     if not parent and row.weight is None:
-        yield error(row.sheet, row.row, F_WEIGHT, _("一级鉴定范围须填写比重（N-4.2）。"))
+        msg = _("一级鉴定范围须填写比重（N-4.2）。")
+        yield error(row.sheet, row.row, F_WEIGHT, msg, "bad_weight")
     if parent and row.weight is not None:
-        yield error(row.sheet, row.row, F_WEIGHT, _("比重只填在一级鉴定范围上。"))
+        yield error(row.sheet, row.row, F_WEIGHT, _("比重只填在一级鉴定范围上。"), "bad_weight")
 
 
 def _point_row_problems(row: SpecRow, spec: Specification) -> Iterator[Problem]:
     if not POINT_NUMBER.match(row.point_code):
         msg = _("鉴定点代码「%(code)s」应为三位数字，如 001。") % {"code": row.point_code}
-        yield error(row.sheet, row.row, F_POINT, msg)
+        yield error(row.sheet, row.row, F_POINT, msg, "bad_point_code")
         return
     args = {"code": row.full_point_code, "level": row.level, "range": row.range_code}
     if spec.points[(row.level, row.full_point_code)] is not row:
-        yield error(row.sheet, row.row, F_POINT, _("%(level)d级鉴定点「%(code)s」重复。") % args)
+        msg = _("%(level)d级鉴定点「%(code)s」重复。") % args
+        yield error(row.sheet, row.row, F_POINT, msg, "duplicate_point")
     if (row.level, row.range_code) not in spec.ranges:
-        yield error(row.sheet, row.row, F_RANGE, _("所属鉴定范围「%(range)s」未列出。") % args)
+        msg = _("所属鉴定范围「%(range)s」未列出。") % args
+        yield error(row.sheet, row.row, F_RANGE, msg, "undeclared_range")
     if not row.importance:
-        yield error(row.sheet, row.row, F_IMPORTANCE, _("鉴定点须填写重要程度 X、Y 或 Z。"))
+        msg = _("鉴定点须填写重要程度 X、Y 或 Z。")
+        yield error(row.sheet, row.row, F_IMPORTANCE, msg, "missing_importance")
     if not row.point_name:
-        yield warning(row.sheet, row.row, "鉴定点名称", _("鉴定点名称未填写。"))
+        msg = _("鉴定点名称未填写。")
+        yield warning(row.sheet, row.row, "鉴定点名称", msg, "missing_point_name")
     if row.weight is not None:
-        yield error(row.sheet, row.row, F_WEIGHT, _("比重只填在一级鉴定范围上。"))
+        yield error(row.sheet, row.row, F_WEIGHT, _("比重只填在一级鉴定范围上。"), "bad_weight")
 
 
 def _level_problems(spec: Specification, level: int, req: BankRequirements) -> Iterator[Problem]:
@@ -133,8 +140,8 @@ def _level_problems(spec: Specification, level: int, req: BankRequirements) -> I
             "n": len(points),
             "min": req.min_points_per_level,
         }
-        yield error(sheet_name, first, F_POINT, msg)
-    yield from _share_problems(points, level, req, sheet_name, first)
+        yield error(sheet_name, first, F_POINT, msg, "too_few_points")
+    yield from _share_problems(points, level, req)
     yield from _range_size_problems(spec, level, points, req)
 
 
@@ -153,12 +160,14 @@ def _weight_problems(
             "total": f"{total:g}",
             "want": req.weight_total,
         }
-        yield error(sheet, row, F_WEIGHT, msg)
+        yield error(sheet, row, F_WEIGHT, msg, "bad_weight")
 
 
 def _share_problems(
-    points: Sequence[SpecRow], level: int, req: BankRequirements, sheet: str, first: int
+    points: Sequence[SpecRow], level: int, req: BankRequirements
 ) -> Iterator[Problem]:
+    """A share out of bounds points at a row to change: the first point row not marked X
+    when X is short, the first Y (Z) row when Y (Z) is over (not the level's range row)."""
     if not points:
         return
     counts = Counter(p.importance for p in points)
@@ -172,7 +181,20 @@ def _share_problems(
         if (share < limit - 1e-9) if is_min else (share > limit + 1e-9):
             args = {"share": _shown_share(share, is_min), "limit": f"{limit:g}"}
             msg = _("%(level)d级") % {"level": level} + template % args + _("（N-4.2）。")
-            yield error(sheet, first, F_IMPORTANCE, msg)
+            yield _share_problem(msg, _rows_to_change(points, importance, is_min))
+
+
+def _rows_to_change(points: Sequence[SpecRow], importance: str, is_min: bool) -> list[SpecRow]:
+    if is_min:
+        return [p for p in points if p.importance != importance]
+    return [p for p in points if p.importance == importance]
+
+
+def _share_problem(message: str, rows: Sequence[SpecRow]) -> Problem:
+    """The share's problem at the first of ``rows`` (the rows to change)."""
+    if not rows:
+        return error(SPEC_SHEET, None, F_IMPORTANCE, message, "importance_share")
+    return error(rows[0].sheet, rows[0].row, F_IMPORTANCE, message, "importance_share")
 
 
 def _shown_share(share: float, is_min: bool) -> str:
@@ -199,4 +221,17 @@ def _range_size_problems(
                 "n": per_top[code],
                 "need": f"{need:g}",
             }
-            yield error(row.sheet, row.row, F_POINT, msg)
+            yield error(row.sheet, row.row, F_POINT, msg, "too_few_points")
+
+
+def points_summary(rows: Sequence[SpecRow]) -> dict[str, dict[str, int]]:
+    """Points per level ("5": {"X": 160, "Y": 30, "Z": 10, "total": 200}), levels from 5 down;
+    an unmarked point counts as "?"."""
+    spec = index_specification(rows)
+    result: dict[str, dict[str, int]] = {}
+    for level in spec.levels():
+        counts = Counter(p.importance or "?" for p in spec.points_of(level))
+        result[str(level)] = {**{k: counts[k] for k in ("X", "Y", "Z")}, "total": counts.total()}
+        if counts["?"]:
+            result[str(level)]["?"] = counts["?"]
+    return result
