@@ -203,7 +203,10 @@ class Deliverable(models.Model):
     report = models.JSONField(_("检查结果"), default=list, blank=True)
     # Counts per kind of every problem found (``report`` keeps at most
     # ``BANK_REPORT_KEEP_PER_KIND`` of each) and the figures found: ``bank_reports.meta``.
-    report_meta = models.JSONField(_("检查结果摘要"), default=dict, blank=True)
+    # db_default: the previous release's INSERTs (no such column) keep working (rolling release).
+    report_meta = models.JSONField(
+        _("检查结果摘要"), default=dict, blank=True, db_default=models.Value({}, models.JSONField())
+    )
     passed = models.BooleanField(_("检查通过"), default=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -6,13 +6,13 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cultivation', '0006_deliverable_workbooks'),
+        ('cultivation', '0007_db_defaults_for_rolling_release'),
     ]
 
     operations = [
         migrations.AddField(
             model_name='deliverable',
             name='report_meta',
-            field=models.JSONField(blank=True, default=dict, verbose_name='检查结果摘要'),
+            field=models.JSONField(blank=True, db_default=models.Value({}, models.JSONField()), default=dict, verbose_name='检查结果摘要'),
         ),
     ]
