@@ -66,7 +66,8 @@ class FilingLetterQuerySet(models.QuerySet):
             status=ApplicationOccupation.Status.FILED
         ).select_related("occupation")
         return self.select_related("application__institution__city").prefetch_related(
-            models.Prefetch("application__occupations", queryset=filed, to_attr="filed_lines")
+            models.Prefetch("application__occupations", queryset=filed, to_attr="filed_lines"),
+            "application__institution__former_names",
         )
 
 

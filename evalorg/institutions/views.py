@@ -36,6 +36,7 @@ from .forms import (
     MemberAddForm,
     SignupForm,
 )
+from .identity import identity_locked
 from .masking import mask_id_number, mask_phone
 from .models import ExclusionDeclaration, ExclusionItem, Institution, Membership, institution_of
 from .uscc import UsccFacts, parse_uscc
@@ -237,6 +238,7 @@ def profile(request: HttpRequest, institution: Institution) -> HttpResponse:
         "facts": facts,
         "warnings": _uscc_warnings(institution, facts),
         "members": _members(institution),
+        "identity_changes": institution.identity_changes.order_by("-requested_at", "-pk")[:5],
     }
     return render(request, "institutions/profile.html", context)
 
@@ -245,7 +247,8 @@ def profile(request: HttpRequest, institution: Institution) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest, institution: Institution) -> HttpResponse:
     before = _snapshot(institution)
-    form = InstitutionEditForm(request.POST or None, instance=institution)
+    locked = identity_locked(institution)
+    form = InstitutionEditForm(request.POST or None, instance=institution, identity_locked=locked)
     if request.method == "POST" and form.is_valid():
         after = _snapshot(form.instance)
         changed = [name for name in INSTITUTION_FIELDS if before[name] != after[name]]
@@ -263,7 +266,8 @@ def profile_edit(request: HttpRequest, institution: Institution) -> HttpResponse
             messages.success(request, _("机构信息已保存。"))
             return redirect("institutions:profile")
     status = 400 if request.method == "POST" else 200
-    return render(request, "institutions/profile_edit.html", {"form": form}, status=status)
+    context = {"form": form, "identity_locked": locked}
+    return render(request, "institutions/profile_edit.html", context, status=status)
 
 
 # ---- members --------------------------------------------------------------------------------

@@ -340,7 +340,8 @@ def test_profile_edit_blank_id_number_keeps_it_and_bad_uscc_is_refused(client, a
     assert institution.legal_rep_id_number == ID_NUMBER
     other = InstitutionFactory()
     response = client.post(PROFILE_EDIT, {**data, "uscc": other.uscc})
-    assert response.status_code == 400 and "该统一社会信用代码已注册" in response.content.decode()
+    assert response.status_code == 400
+    assert "统一社会信用代码注册后不能更改" in response.content.decode()
     institution.refresh_from_db()
     assert institution.uscc != other.uscc
 
