@@ -61,13 +61,18 @@ class Limit:
     key: object  # a django-ratelimit key callable
 
 
-LOGIN_FAILURES = (
-    # 20 wrong passwords or codes from one address in 10 minutes: slows a sweep over many
-    # accounts (the per-account-and-IP lockout alone lets 4 tries per account through).
-    Limit("login-fail-ip", "20/10m", ip_key),
-    # 30 failures on one account in an hour from any number of addresses.
-    Limit("login-fail-account", "30/h", account_key("username")),
-)
+# 20 wrong passwords or codes from one address in 10 minutes: slows a sweep over many accounts
+# (the per-account-and-IP lockout alone lets 4 tries per account through). Over it: 429.
+LOGIN_IP = (Limit("login-fail-ip", "20/10m", ip_key),)
+# 30 wrong passwords on one account in an hour from any number of addresses, counting only the
+# attempts whose password was checked (not those refused by a lockout, a limit or a missing
+# captcha). Over it the account is not closed (that would let anyone lock its owner out): the
+# login asks for a captcha with the password, so guessing stays slow and the owner gets in.
+ACCOUNT_PASSWORD = (Limit("login-fail-account", "30/h", account_key("username")),)
+LOGIN_FAILURES = (*LOGIN_IP, *ACCOUNT_PASSWORD)
+# Wrong second-factor codes: only someone who had the password makes them, so over the limit
+# the answer is 429 (10 an hour on one account, on top of the per-address limit).
+CODE_FAILURES = (*LOGIN_IP, Limit("otp-fail-account", "10/h", account_key("username")))
 SIGNUP = (
     Limit("signup-ip", "10/h", ip_key),
     Limit("signup-account", "5/h", account_key("email")),

@@ -122,7 +122,7 @@ def locked(request: HttpRequest) -> bool:
 
 def failed(request: HttpRequest) -> None:
     """A wrong code: a failed login for axes (and the audit chain) and the failure rates."""
-    ratelimits.count(request, ratelimits.LOGIN_FAILURES)
+    ratelimits.count(request, ratelimits.CODE_FAILURES)
     user_login_failed.send(
         sender=__name__,
         credentials={"username": request.user.get_username()},

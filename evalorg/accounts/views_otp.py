@@ -65,7 +65,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         return redirect(_next(request))
     if not second_factor.has_device(request.user):
         return redirect(_with_next("accounts:otp_setup", request))
-    if request.method == "POST" and ratelimits.exceeded(request, ratelimits.LOGIN_FAILURES):
+    if request.method == "POST" and ratelimits.exceeded(request, ratelimits.CODE_FAILURES):
         return ratelimits.too_many_requests(request)
     form = CodeForm(request.POST or None)
     context = {"form": form, "next": _next(request)}
@@ -83,7 +83,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     password alone never replaces the victim's device."""
     if second_factor.has_device(request.user) and not request.user.is_verified():
         return redirect(_with_next("accounts:otp_verify", request))
-    if request.method == "POST" and ratelimits.exceeded(request, ratelimits.LOGIN_FAILURES):
+    if request.method == "POST" and ratelimits.exceeded(request, ratelimits.CODE_FAILURES):
         return ratelimits.too_many_requests(request)
     device = second_factor.pending_device(request.user)
     form = CodeForm(request.POST or None)
