@@ -166,6 +166,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "evalorg.accounts.validators.CommonChinesePasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "evalorg.accounts.validators.CharacterClassValidator"},
+    # Issue 21 item 5: zxcvbn's guess estimate, the account's and the site's own words, 12
+    # characters for staff (docs/security.md, "Password policy").
+    {"NAME": "evalorg.accounts.validators.OwnWordsValidator"},
+    {"NAME": "evalorg.accounts.validators.GuessabilityValidator"},
+    {"NAME": "evalorg.accounts.validators.StaffMinimumLengthValidator"},
 ]
 LOGIN_URL = "accounts:login"
 # Second factor (django-otp, accounts/second_factor.py): the name shown in authenticator apps.

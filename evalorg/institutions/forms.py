@@ -312,10 +312,15 @@ class AccountFieldsMixin(forms.Form):
                 email=self.cleaned_data.get("email", ""),
                 role=Role.APPLICANT,
             )
+            # The organization's name is one of the account's own words (validators.py).
+            probe.organization_name = self.organization_name()  # type: ignore[attr-defined]
             try:
                 password_validation.validate_password(password1, probe)
             except ValidationError as error:
                 self.add_error("password1", error)
+
+    def organization_name(self) -> str:
+        return str(self.cleaned_data.get("name") or "")
 
     def create_user(self) -> User:
         data = self.cleaned_data
@@ -364,8 +369,9 @@ class SignupForm(AccountFieldsMixin, InstitutionForm):
 class MemberAddForm(BootstrapFormMixin, AccountFieldsMixin):
     """Another account for the same institution."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, institution_name: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.institution_name = institution_name
         self.fields["phone"].required = False
         self._style_widgets()
 
@@ -373,6 +379,9 @@ class MemberAddForm(BootstrapFormMixin, AccountFieldsMixin):
         data = super().clean()
         self.clean_account()
         return data
+
+    def organization_name(self) -> str:
+        return self.institution_name
 
 
 class DeclarationForm(BootstrapFormMixin, forms.Form):

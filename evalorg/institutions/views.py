@@ -276,7 +276,7 @@ def profile_edit(request: HttpRequest, institution: Institution) -> HttpResponse
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def member_add(request: HttpRequest, institution: Institution) -> HttpResponse:
-    form = MemberAddForm(request.POST or None)
+    form = MemberAddForm(request.POST or None, institution_name=institution.name)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
