@@ -367,10 +367,13 @@ class SignupForm(AccountFieldsMixin, InstitutionForm):
 
 
 class MemberAddForm(BootstrapFormMixin, AccountFieldsMixin):
-    """Another account for the same institution."""
+    """Another account for the same institution. Its username is given by the system
+    (``views.member_add``), never chosen here: a chosen one would tell the applicant which
+    usernames other people hold (issue 21 item 6)."""
 
     def __init__(self, *args: Any, institution_name: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        del self.fields["username"]
         self.institution_name = institution_name
         self.fields["phone"].required = False
         self._style_widgets()
@@ -382,6 +385,10 @@ class MemberAddForm(BootstrapFormMixin, AccountFieldsMixin):
 
     def organization_name(self) -> str:
         return self.institution_name
+
+    def create_member(self, username: str) -> User:
+        self.cleaned_data["username"] = username
+        return self.create_user()
 
 
 class DeclarationForm(BootstrapFormMixin, forms.Form):
