@@ -349,6 +349,8 @@ EVALORG_MAX_REQUEST_BYTES = int(os.environ.get("EVALORG_MAX_REQUEST_MB", "100"))
 EVALORG_OOXML_MAX_UNPACKED_BYTES = 200 * MB
 EVALORG_OOXML_MAX_RATIO = 100
 EVALORG_OOXML_RATIO_FROM_BYTES = 10 * MB
+# Time budget of one file's content check (issue 21 item 7): a crafted PDF is refused past it.
+EVALORG_UPLOAD_CHECK_SECONDS = float(os.environ.get("EVALORG_UPLOAD_CHECK_SECONDS", "5"))
 FILE_UPLOAD_HANDLERS = [
     "evalorg.core.uploads.LimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
