@@ -98,7 +98,15 @@ MIDDLEWARE = [
     "evalorg.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # Issue 21 item 8 (core/request_guards.py): control characters in the query → 400, small
+    # anonymous bodies, Cache-Control: no-store for signed-in users and files.
+    "evalorg.core.request_guards.ControlCharacterMiddleware",
+    "evalorg.core.request_guards.AnonymousBodyLimitMiddleware",
+    "evalorg.core.request_guards.NoStoreMiddleware",
 ]
+EVALORG_ANONYMOUS_MAX_BODY_BYTES = 64 * 1024
+# Anonymous routes that take a file: the public objection form's evidence (N-4.1.3).
+EVALORG_ANONYMOUS_UPLOAD_ROUTES = frozenset({"public:objection_new"})
 
 ROOT_URLCONF = "evalorg.urls"
 WSGI_APPLICATION = "evalorg.wsgi.application"
