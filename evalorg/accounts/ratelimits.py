@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
 
 # Number of reverse proxies in front of the application that append to X-Forwarded-For
@@ -59,6 +60,7 @@ class Limit:
     group: str
     rate: str
     key: object  # a django-ratelimit key callable
+    method: object = "POST"  # the methods counted (django-ratelimit: a name, or ALL)
 
 
 # 20 wrong passwords or codes from one address in 10 minutes: slows a sweep over many accounts
@@ -73,6 +75,8 @@ LOGIN_FAILURES = (*LOGIN_IP, *ACCOUNT_PASSWORD)
 # Wrong second-factor codes: only someone who had the password makes them, so over the limit
 # the answer is 429 (10 an hour on one account, on top of the per-address limit).
 CODE_FAILURES = (*LOGIN_IP, Limit("otp-fail-account", "10/h", account_key("username")))
+# Wrong API tokens from one address (any method: a token is checked on GETs too).
+API_TOKEN_FAILURES = (Limit("api-token-fail-ip", "20/10m", ip_key, method=ALL),)
 SIGNUP = (
     Limit("signup-ip", "10/h", ip_key),
     Limit("signup-account", "5/h", account_key("email")),
@@ -91,7 +95,7 @@ def _usage(request: HttpRequest, limit: Limit, increment: bool) -> dict | None:
         group=limit.group,
         key=limit.key,
         rate=limit.rate,
-        method="POST",
+        method=limit.method,
         increment=increment,
     )
 
