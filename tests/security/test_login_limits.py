@@ -155,8 +155,39 @@ def test_wrong_codes_on_one_account_are_bounded(client):
 def test_forwarded_for_is_ignored_unless_a_proxy_is_trusted(rf, monkeypatch):
     request = rf.get("/", REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR="1.2.3.4, 5.6.7.8")
     assert ratelimits.client_ip(request) == "10.9.9.9"
-    monkeypatch.setattr(ratelimits, "TRUSTED_PROXIES", 1)
+    monkeypatch.setattr(ratelimits, "TRUSTED_PROXIES", ratelimits._networks("10.9.9.9"))
     assert ratelimits.client_ip(request) == "5.6.7.8"  # the entry our proxy appended
+
+
+@pytest.mark.parametrize(
+    "remote, forwarded, client",
+    [
+        # Reached directly (not through a trusted proxy): its own address, whatever it claims.
+        ("198.51.100.20", "1.2.3.4", "198.51.100.20"),
+        ("198.51.100.20", "", "198.51.100.20"),
+        # Through our proxy: the entry it appended; the client's own entries to its left.
+        ("10.0.0.2", "6.6.6.6, 203.0.113.7", "203.0.113.7"),
+        # Two of our proxies in a row: both skipped.
+        ("10.0.0.2", "6.6.6.6, 203.0.113.7, 10.0.1.5", "203.0.113.7"),
+        # Garbage where our proxy would have written an address: the proxy's own address.
+        ("10.0.0.2", "6.6.6.6, not-an-ip", "10.0.0.2"),
+        ("10.0.0.2", "", "10.0.0.2"),
+        ("2001:db8::1", "2001:db8:1::7", "2001:db8:1::7"),
+    ],
+)
+def test_only_the_configured_proxies_are_trusted(rf, monkeypatch, remote, forwarded, client):
+    networks = ratelimits._networks("10.0.0.0/16, 2001:db8::/64")
+    monkeypatch.setattr(ratelimits, "TRUSTED_PROXIES", networks)
+    request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    assert ratelimits.client_ip(request) == client
+
+
+def test_a_count_trusts_nobody(rf, monkeypatch):
+    """Round one's EVALORG_TRUSTED_PROXIES=1 let a server reached directly take a forged
+    X-Forwarded-For (20/20 objections through the 5-an-hour limit)."""
+    monkeypatch.setattr(ratelimits, "TRUSTED_PROXIES", ratelimits._networks("1"))
+    forged = rf.get("/", REMOTE_ADDR="198.51.100.20", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert ratelimits.client_ip(forged) == "198.51.100.20"
 
 
 def test_password_reset_is_rate_limited_per_address(client):
