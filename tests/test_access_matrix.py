@@ -269,6 +269,7 @@ ROUTES: dict[str, Route] = {
         changed=count(Application),
         post_allow=allow(CITY),
         reach=allow(OTHER_CITY, PROVINCE),  # not their jurisdiction: the form refuses
+        when=IN_APPLICATION_PERIOD,  # only open rounds take an expansion (issue 21 item 8)
     ),
     "applications:step_institution": Route(allow(OWNER), stage="draft", args=case("draft")),
     "applications:step_occupations": Route(
