@@ -119,6 +119,22 @@ def verify(request: HttpRequest, token: str) -> bool:
     return False
 
 
+def reauthenticated(request: HttpRequest, password: str, token: str) -> bool:
+    """Re-authentication before an authenticator is replaced (issue 21 item 8, ASVS V6.4):
+    the password and a code of the current device (or an unused recovery code). A failure
+    counts as a failed login, like a wrong code."""
+    user = request.user
+    if not locked(request) and user.check_password(password):
+        for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+            if device.verify_token(_digits(token)):
+                return True
+        for static in StaticDevice.objects.filter(user=user, confirmed=True):
+            if static.verify_token(token.strip().replace(" ", "")):
+                return True
+    failed(request)
+    return False
+
+
 def _digits(token: str) -> str:
     return "".join(ch for ch in token if ch.isdigit())
 
