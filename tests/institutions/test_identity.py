@@ -317,3 +317,31 @@ def test_registry_csv_cells_are_never_formulas(client):
     registry_row(InstitutionFactory(name='=HYPERLINK("http://x")有限公司'), number=3)
     body = b"".join(client.get(reverse("registry:csv")).streaming_content).decode()
     assert "'=HYPERLINK" in body and ",=HYPERLINK" not in body
+
+
+def test_the_application_wizard_is_no_way_around_the_change_request(client, filed):
+    """A filed organization's expansion draft: step 1 of the wizard refuses a new name (it
+    edits the same institution) and still saves the other facts."""
+    from tests.applications.conftest import build_application
+
+    institution, user = filed
+    draft = build_application(institution, kind="expansion")
+    client.force_login(user)
+    url = reverse("applications:step_institution", args=[draft.pk])
+    data = {
+        "name": "改名绕行有限公司",
+        "category": institution.category,
+        "other_kind": "",
+        "level": institution.level,
+        "city": institution.city_id,
+        "county": institution.county_id,
+        "address": institution.address,
+        "recommending_authority": "",
+        "route": "",
+    }
+    response = client.post(url, data)
+    assert (
+        response.status_code in (200, 400) and "请提交登记信息变更申请" in response.content.decode()
+    )
+    assert Institution.objects.get(pk=institution.pk).name == "广州焊接技术学院"
+    assert client.post(url, {**data, "name": institution.name}).status_code == 302
