@@ -222,7 +222,7 @@ APPROVE = Transition(
     effects=(apply_change,),
     audience=Audience.APPLICANT,
     reason_to_applicant=True,
-    confirm=_lazy("同意后机构登记信息立即变更，公开名录同步显示。确定同意吗？"),
+    confirm=_lazy("确定同意变更吗？同意后机构登记信息立即变更，公开名录同步显示。"),
     tell=(TELL_APPROVED,),
 )
 REJECT = Transition(
@@ -235,6 +235,7 @@ REJECT = Transition(
     effects=(mark_decided,),
     needs_reason=True,
     style="outline-danger",
+    confirm=_lazy("确定不同意该变更吗？机构将收到未同意的通知及理由。"),
     audience=Audience.APPLICANT,
     reason_to_applicant=True,
     tell=(TELL_REJECTED,),
