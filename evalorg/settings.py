@@ -98,7 +98,16 @@ MIDDLEWARE = [
     "evalorg.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # Issue 21 item 8 (core/request_guards.py): control characters in the query → 400, small
+    # anonymous bodies, Cache-Control: no-store for signed-in users and files.
+    "evalorg.core.request_guards.ControlCharacterMiddleware",
+    "evalorg.core.request_guards.AnonymousBodyLimitMiddleware",
+    "evalorg.core.request_guards.NoStoreMiddleware",
 ]
+EVALORG_ANONYMOUS_MAX_BODY_BYTES = 64 * 1024
+# Anonymous routes that take a file: the public objection form's evidence (N-4.1.3) and the
+# filing letter compared on the public verify page (hashed, never kept; 20 MB cap there).
+EVALORG_ANONYMOUS_UPLOAD_ROUTES = frozenset({"public:objection_new", "verify:letter"})
 
 ROOT_URLCONF = "evalorg.urls"
 WSGI_APPLICATION = "evalorg.wsgi.application"
@@ -182,6 +191,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "evalorg.accounts.validators.CommonChinesePasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "evalorg.accounts.validators.CharacterClassValidator"},
+    # Issue 21 item 5: zxcvbn's guess estimate, the account's and the site's own words, 12
+    # characters for staff (docs/security.md, "Password policy").
+    {"NAME": "evalorg.accounts.validators.OwnWordsValidator"},
+    {"NAME": "evalorg.accounts.validators.GuessabilityValidator"},
+    {"NAME": "evalorg.accounts.validators.StaffMinimumLengthValidator"},
 ]
 LOGIN_URL = "accounts:login"
 # Second factor (django-otp, accounts/second_factor.py): the name shown in authenticator apps.
@@ -376,6 +390,8 @@ EVALORG_MAX_REQUEST_BYTES = int(os.environ.get("EVALORG_MAX_REQUEST_MB", "100"))
 EVALORG_OOXML_MAX_UNPACKED_BYTES = 200 * MB
 EVALORG_OOXML_MAX_RATIO = 100
 EVALORG_OOXML_RATIO_FROM_BYTES = 10 * MB
+# Time budget of one file's content check (issue 21 item 7): a crafted PDF is refused past it.
+EVALORG_UPLOAD_CHECK_SECONDS = float(os.environ.get("EVALORG_UPLOAD_CHECK_SECONDS", "5"))
 FILE_UPLOAD_HANDLERS = [
     "evalorg.core.uploads.LimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

@@ -26,7 +26,7 @@ from evalorg.accounts.models import ApiToken, User
 from evalorg.applications.models import Application
 from evalorg.cultivation.models import CommitmentLetter, TrainingAttendance, TrainingSession
 from evalorg.filing.models import FilingLetter, SupervisionNote
-from evalorg.institutions.models import ChainLeaderDesignation
+from evalorg.institutions.models import ChainLeaderDesignation, IdentityChange
 from evalorg.notify.models import Message
 from evalorg.publicity.models import Objection, PublicityNotice
 from evalorg.review.models import (
@@ -218,6 +218,34 @@ ROUTES: dict[str, Route] = {
         stage="draft",
         args=lambda w: [w.case("draft").institution.declarations.exclude(evidence=None).first().pk],
     ),
+    # Identity changes (issue 21 item 1, N-5.2): an applicant asks; the supervising agency
+    # (the city of the institution, or the center) decides.
+    "institutions:identity_change_new": Route(
+        APPLICANTS,
+        stage="filed",
+        post=lambda w: {
+            "name": "矩阵变更后名称有限公司",
+            "category": "leading_enterprise",
+            "other_kind": "",
+            "city": "440100",
+            "county": "440106",
+            "address": "广州市天河区变更路 1 号",
+            "explanation": "经登记机关核准变更。",
+            "evidence": pdf("营业执照.pdf"),
+        },
+        changed=count(IdentityChange),
+    ),
+    "institutions:identity_changes": Route(INBOX),
+    "institutions:identity_change": Route(
+        allow(CITY, PROVINCE),
+        stage="passed",
+        args=obj("identity_change"),
+        post=lambda w: {"action": "approve_identity_change", "confirm": "yes"},
+        changed=lambda w: IdentityChange.objects.get(pk=w.pk("identity_change")).status,
+    ),
+    "institutions:identity_change_evidence": Route(
+        allow(CITY, PROVINCE), stage="passed", args=obj("identity_change")
+    ),
     "institutions:chain_leaders": Route(
         allow(DEPARTMENT),
         post=lambda w: {
@@ -252,6 +280,7 @@ ROUTES: dict[str, Route] = {
         changed=count(Application),
         post_allow=allow(CITY),
         reach=allow(OTHER_CITY, PROVINCE),  # not their jurisdiction: the form refuses
+        when=IN_APPLICATION_PERIOD,  # only open rounds take an expansion (issue 21 item 8)
     ),
     "applications:step_institution": Route(allow(OWNER), stage="draft", args=case("draft")),
     "applications:step_occupations": Route(

@@ -38,6 +38,8 @@ MUST_ASK = {
     ("objection", "uphold"),
     ("objection", "dismiss"),
     ("leadership_approval", "publish"),
+    ("identity_change", "approve_identity_change"),
+    ("identity_change", "reject_identity_change"),
 }
 
 # Terminal transitions that do not ask, each with the reason.

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from captcha.fields import CaptchaField
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template.loader import render_to_string
@@ -9,10 +12,35 @@ from evalorg.notify.services import queue_email
 
 
 class LoginForm(AuthenticationForm):
+    """Django's login form; with ``require_captcha`` (the account is over its failure rate,
+    ``LoginView``) the password is checked only after a correct captcha. ``password_checked``
+    says whether it was (only those attempts count toward the account's rate)."""
+
     error_messages = {
         "invalid_login": _("用户名或密码不正确。连续 5 次错误将锁定账户。"),
         "inactive": _("该账户已停用，请联系系统管理员。"),
     }
+
+    def __init__(self, request: Any = None, *args: Any, require_captcha: bool = False, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.password_checked = False
+        if require_captcha:
+            self.fields["captcha"] = CaptchaField(
+                label=_("验证码"),
+                help_text=_("该账户近期登录失败次数较多，请同时输入验证码（ASVS 6.3）。"),
+                error_messages={
+                    "invalid": _("验证码错误，请重新输入。"),
+                    "required": _("请输入验证码。"),
+                },
+            )
+
+    def clean(self) -> dict[str, Any]:
+        if "captcha" in self.fields and "captcha" in self.errors:
+            return self.cleaned_data  # the password is not checked without the captcha
+        self.password_checked = bool(
+            self.cleaned_data.get("username") is not None and self.cleaned_data.get("password")
+        )
+        return super().clean()
 
 
 class ApiTokenForm(forms.Form):

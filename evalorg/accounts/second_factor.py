@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from base64 import b32encode
 from io import BytesIO
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
@@ -85,8 +86,16 @@ def enrol(request: HttpRequest, device: TOTPDevice, token: str) -> list[str] | N
         device.save(update_fields=["confirmed"])
         codes = _new_recovery_codes(device.user)
         audit.record("otp_enrolled", device.user, actor=device.user, data={"recovery_codes": 10})
-    otp_login(request, device)
+    _passed(request, device)
     return codes
+
+
+def _passed(request: HttpRequest, device: Any) -> None:
+    """The second factor passed: a new session key (issue 21 item 8: the key a half-logged-in
+    session had is not the verified session's, so a key fixed or seen before is worthless),
+    then django-otp's login of the device."""
+    request.session.cycle_key()
+    otp_login(request, device)
 
 
 def verify(request: HttpRequest, token: str) -> bool:
@@ -97,15 +106,31 @@ def verify(request: HttpRequest, token: str) -> bool:
     token = token.strip().replace(" ", "")
     for device in TOTPDevice.objects.filter(user=user, confirmed=True):
         if device.verify_token(_digits(token)):
-            otp_login(request, device)
+            _passed(request, device)
             audit.record("otp_verified", user, actor=user)
             return True
     for device in StaticDevice.objects.filter(user=user, confirmed=True):
         if device.verify_token(token):  # deletes the code: each is good once
-            otp_login(request, device)
+            _passed(request, device)
             left = device.token_set.count()
             audit.record("recovery_code_used", user, actor=user, data={"left": left})
             return True
+    failed(request)
+    return False
+
+
+def reauthenticated(request: HttpRequest, password: str, token: str) -> bool:
+    """Re-authentication before an authenticator is replaced (issue 21 item 8, ASVS V6.4):
+    the password and a code of the current device (or an unused recovery code). A failure
+    counts as a failed login, like a wrong code."""
+    user = request.user
+    if not locked(request) and user.check_password(password):
+        for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+            if device.verify_token(_digits(token)):
+                return True
+        for static in StaticDevice.objects.filter(user=user, confirmed=True):
+            if static.verify_token(token.strip().replace(" ", "")):
+                return True
     failed(request)
     return False
 
@@ -122,7 +147,7 @@ def locked(request: HttpRequest) -> bool:
 
 def failed(request: HttpRequest) -> None:
     """A wrong code: a failed login for axes (and the audit chain) and the failure rates."""
-    ratelimits.count(request, ratelimits.LOGIN_FAILURES)
+    ratelimits.count(request, ratelimits.CODE_FAILURES)
     user_login_failed.send(
         sender=__name__,
         credentials={"username": request.user.get_username()},

@@ -85,3 +85,101 @@ class UserAttributeSimilarityValidator(password_validation.UserAttributeSimilari
 
     def get_help_text(self) -> str:
         return _("密码不能与您的用户名、姓名或电子邮箱过于相似。")
+
+
+# ---- issue 21 item 5: guessability, site words, the account's own names, staff length ---------
+
+# Words of this system and its demo that attackers try first (``Evalorg2026!``, ``Demo-Pass-2027``):
+# refused anywhere in a password; the guess estimate also treats the place names as known words.
+SITE_WORDS = ("evalorg", "demo")
+GUESS_WORDS = (*SITE_WORDS, "guangdong", "guangzhou", "shenzhen", "rsj", "hrss", "pingjia")
+# Shifted symbols back to their keys, so ``1qaz@WSX3edc`` is seen as the walk ``1qaz2wsx3edc``.
+UNSHIFT = str.maketrans(dict(zip('!@#$%^&*()_+{}|:"<>?~', "1234567890-=[]\\;',./`", strict=True)))
+MIN_SCORE = 4  # zxcvbn: about 10^10 guesses, out of reach of an offline attack on a stolen hash
+NAME_MIN = 4  # shorter parts of a name (li, wang) would refuse half the language
+
+
+def _letters(password: str) -> str:
+    """Lowered, l33t undone, letters only: ``D3mo-P@ss`` → ``demopass``."""
+    return re.sub(r"[^a-z]", "", password.lower().translate(LEET))
+
+
+def _names_of(user) -> list[str]:
+    """The account's own words: username, name, e-mail local part, organization's name (the
+    ``organization_name`` a sign-up form sets on its probe user, else the membership's)."""
+    if user is None:
+        return []
+    organization = getattr(user, "organization_name", "") or ""
+    membership = getattr(user, "membership", None) if getattr(user, "pk", None) else None
+    if not organization and membership is not None:
+        organization = membership.institution.name
+    email = (getattr(user, "email", "") or "").split("@")[0]
+    values = [getattr(user, "username", "") or "", getattr(user, "full_name", "") or "", email]
+    return [v for v in (*values, organization) if v]
+
+
+def _score(password: str, inputs: list[str]) -> int:
+    from zxcvbn import zxcvbn
+
+    cut = password[:64]  # zxcvbn is quadratic in the length; the first 64 characters decide
+    return min(zxcvbn(text, user_inputs=inputs)["score"] for text in {cut, cut.translate(UNSHIFT)})
+
+
+class GuessabilityValidator:
+    """zxcvbn's estimate (its 30,000 common passwords, English words, names, keyboard walks,
+    repeats, sequences, dates and years, l33t) must reach ``MIN_SCORE``, on the password as
+    typed and with shifted symbols read as their keys; the account's own names and the site's
+    words count as the first words an attacker tries."""
+
+    def validate(self, password: str, user=None) -> None:
+        if _score(password, [*GUESS_WORDS, *_names_of(user)]) < MIN_SCORE:
+            raise ValidationError(
+                _(
+                    "该密码容易被猜到（常见密码、键盘连续按键、重复字符、年份或日期等组合）；"
+                    "建议使用由几个不相关的词和数字组成的较长密码。"
+                ),
+                code="password_guessable",
+            )
+
+    def get_help_text(self) -> str:
+        return _("密码不能是常见密码、键盘连续按键、重复字符或“单词+年份”之类容易猜到的组合。")
+
+
+class OwnWordsValidator:
+    """Refuses the site's words (evalorg, demo…) and the account's own names anywhere in the
+    password, case and l33t aside (``Zhangsan@123`` for user zhangsan, ``Gz-Evalorg-2026``)."""
+
+    def validate(self, password: str, user=None) -> None:
+        letters = _letters(password)
+        # Each name whole and word by word (``Mianhua Training Ltd``: mianhua, training).
+        own = [
+            _letters(part)
+            for name in _names_of(user)
+            for part in (name, *re.split(r"[^A-Za-z]+", name))
+        ]
+        words = [w for w in (*SITE_WORDS, *own) if len(w) >= NAME_MIN]
+        if any(word in letters for word in words):
+            raise ValidationError(
+                _("密码不能包含用户名、姓名、机构名称或本系统名称（如 evalorg、demo）。"),
+                code="password_own_words",
+            )
+
+    def get_help_text(self) -> str:
+        return _("密码不能包含用户名、姓名、机构名称或本系统名称。")
+
+
+class StaffMinimumLengthValidator(MinimumLengthValidator):
+    """At least ``min_length`` (12) characters for accounts that decide (staff, department,
+    experts, administrators: the roles with a second factor)."""
+
+    def __init__(self, min_length: int = 12) -> None:
+        super().__init__(min_length)
+
+    def validate(self, password: str, user=None) -> None:
+        from .models import Role, has_role
+
+        if user is not None and has_role(user, Role.SECOND_FACTOR):
+            super().validate(password, user)
+
+    def get_help_text(self) -> str:
+        return _("工作人员、专家和管理员的密码至少需要 %(n)d 个字符。") % {"n": self.min_length}

@@ -23,20 +23,33 @@ from .navigation import dashboard_sections
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login; wrong passwords also count toward the per-IP and per-account failure
-    rates (429 once over), on top of axes' lockout of the username-and-address pair."""
+    """Django's login with the lockout policy of docs/security.md (ASVS V6.3, issue 21 item 4):
+    axes locks a username-and-address pair after 5 failures; one address over its failure
+    rate gets 429; an account over its failure rate asks for a captcha with the password
+    instead of closing, so nobody can keep its owner out. The account's rate counts only the
+    attempts whose password was checked."""
 
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if ratelimits.exceeded(request, ratelimits.LOGIN_FAILURES):
+        if ratelimits.exceeded(request, ratelimits.LOGIN_IP):
             return ratelimits.too_many_requests(request)
         return super().post(request, *args, **kwargs)
 
+    def get_form_kwargs(self) -> dict:
+        kwargs = super().get_form_kwargs()
+        if self.request.method == "POST":
+            kwargs["require_captcha"] = ratelimits.exceeded(
+                self.request, ratelimits.ACCOUNT_PASSWORD
+            )
+        return kwargs
+
     def form_invalid(self, form) -> HttpResponse:
-        ratelimits.count(self.request, ratelimits.LOGIN_FAILURES)
+        ratelimits.count(self.request, ratelimits.LOGIN_IP)
+        if form.password_checked and not getattr(self.request, "axes_locked_out", False):
+            ratelimits.count(self.request, ratelimits.ACCOUNT_PASSWORD)
         return super().form_invalid(form)
 
 

@@ -34,6 +34,26 @@ class CodeForm(forms.Form):
     )
 
 
+class ReplaceDeviceForm(CodeForm):
+    """Replacing an enrolled authenticator asks again for the password and a code of the
+    current device (issue 21 item 8): a verified session alone does not suffice."""
+
+    password = forms.CharField(
+        label=_lazy("当前密码"),
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "current-password", "class": "form-control"}
+        ),
+    )
+    current_token = forms.CharField(
+        label=_lazy("原设备上的验证码（或一个未用过的备用码）"),
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "inputmode": "numeric", "class": "form-control"}
+        ),
+    )
+
+
 def _next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
@@ -65,7 +85,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         return redirect(_next(request))
     if not second_factor.has_device(request.user):
         return redirect(_with_next("accounts:otp_setup", request))
-    if request.method == "POST" and ratelimits.exceeded(request, ratelimits.LOGIN_FAILURES):
+    if request.method == "POST" and ratelimits.exceeded(request, ratelimits.CODE_FAILURES):
         return ratelimits.too_many_requests(request)
     form = CodeForm(request.POST or None)
     context = {"form": form, "next": _next(request)}
@@ -83,10 +103,11 @@ def setup(request: HttpRequest) -> HttpResponse:
     password alone never replaces the victim's device."""
     if second_factor.has_device(request.user) and not request.user.is_verified():
         return redirect(_with_next("accounts:otp_verify", request))
-    if request.method == "POST" and ratelimits.exceeded(request, ratelimits.LOGIN_FAILURES):
+    if request.method == "POST" and ratelimits.exceeded(request, ratelimits.CODE_FAILURES):
         return ratelimits.too_many_requests(request)
     device = second_factor.pending_device(request.user)
-    form = CodeForm(request.POST or None)
+    replacing = second_factor.has_device(request.user)
+    form = (ReplaceDeviceForm if replacing else CodeForm)(request.POST or None)
     context = {
         "form": form,
         "next": _next(request),
@@ -96,13 +117,28 @@ def setup(request: HttpRequest) -> HttpResponse:
         "has_device": second_factor.has_device(request.user),
     }
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if replacing and not second_factor.reauthenticated(
+            request, data["password"], data["current_token"]
+        ):
+            return _reauthentication_refused(request, context)
         codes = second_factor.enrol(request, device, form.cleaned_data["token"])
         if codes is None:
             return _refused(request, "accounts/otp_setup.html", context)
         request.session[CODES_SESSION_KEY] = codes
         messages.success(request, _("双因素认证已启用。请妥善保存下列备用验证码。"))
         return redirect(_with_next("accounts:otp_recovery_codes", request))
-    return render(request, "accounts/otp_setup.html", context)
+    status = 400 if form.errors else 200
+    return render(request, "accounts/otp_setup.html", context, status=status)
+
+
+def _reauthentication_refused(request: HttpRequest, context: dict) -> HttpResponse:
+    if second_factor.locked(request):
+        from .views import lockout_response
+
+        return lockout_response(request)
+    context["form"].add_error(None, _("当前密码或原设备验证码不正确，未更换设备。"))
+    return render(request, "accounts/otp_setup.html", context, status=400)
 
 
 @login_required

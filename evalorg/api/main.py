@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from . import cases, public, todo
+from .auth import TokenGuessing
 
 
 class ChineseJSON(JSONRenderer):
@@ -60,6 +61,15 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError):
     )
     response["WWW-Authenticate"] = "Bearer"
     return response
+
+
+@api.exception_handler(TokenGuessing)
+def guessing(request: HttpRequest, exc: TokenGuessing):
+    return api.create_response(
+        request,
+        {"detail": "错误的 API 令牌过多，请稍后再试（ASVS 6.3）。", "refusals": []},
+        status=429,
+    )
 
 
 @api.exception_handler(ValidationError)

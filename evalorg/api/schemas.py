@@ -44,6 +44,7 @@ class RegistryEntry(Schema):
     filed_on: date = Field(description="备案日期（备案函签发日期）")
     valid_until: date = Field(description="有效期至（含当天，N-2.2）")
     status: str = Field(description="“有效”或“已过期”（按查询当天判断）")
+    former_names: list[str] = Field(description="曾用名（经审核同意变更名称前的名称，N-5.2）")
 
 
 class RegistryPage(Schema):

@@ -33,6 +33,11 @@ class ApplicationsConfig(AppConfig):
             )
         )
         register_source(CASE_SOURCE)
+        from evalorg.institutions.identity import register_identity_lock
+
+        from .identity import has_open_or_filed_application
+
+        register_identity_lock("applications", has_open_or_filed_application)
         register_case_sections()
         from .dashboard import case_dashboard
 

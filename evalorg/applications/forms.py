@@ -5,6 +5,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from evalorg.catalog.models import Division
+from evalorg.institutions.identity import (
+    IDENTITY_FIELDS,
+    identity_locked,
+    identity_of,
+    locked_refusal,
+)
 from evalorg.institutions.models import Category, Institution, OtherKind
 
 from .models import Route, SkillLevel
@@ -73,7 +79,21 @@ class InstitutionStepForm(forms.ModelForm):
             self.add_error("other_kind", _("“其他机构”须选择具体类型（N-2.1）。"))
         if data.get("recommended_by_authority") and not data.get("recommending_authority"):
             self.add_error("recommending_authority", _("请填写推荐的省级行业主管部门（N-5.3）。"))
+        self._refuse_fixed_identity(data)
         return data
+
+    def _refuse_fixed_identity(self, data: dict) -> None:
+        """The wizard is no way around an identity change request (issue 21 item 1): while
+        the institution has a filing or another open application, its name, legal form and
+        registered address are refused here as on the profile edit."""
+        if not self.instance.pk or not identity_locked(self.instance):
+            return
+        stored = identity_of(self.instance)
+        for name in IDENTITY_FIELDS:
+            value = data.get(name)
+            value = value.pk if isinstance(value, Division) else ("" if value is None else value)
+            if name in data and str(value) != stored[name]:
+                self.add_error(name, str(locked_refusal()))
 
 
 class OccupationAddForm(forms.Form):

@@ -40,6 +40,15 @@ class ExpansionRegistrationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.agency = agency
 
+    def clean_round(self) -> Round:
+        round_: Round = self.cleaned_data["round"]
+        if not round_.is_accepting_applications():  # issue 21 item 8: no drafts in closed rounds
+            raise forms.ValidationError(
+                _("“%(round)s”不在申请期内，不能登记新增职业申请（N-4.1.1）。")
+                % {"round": round_.name}
+            )
+        return round_
+
     def clean_uscc(self) -> Institution:
         code = self.cleaned_data["uscc"].strip().upper()
         institution = Institution.objects.filter(uscc=code).first()

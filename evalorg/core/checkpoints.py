@@ -85,10 +85,13 @@ class CheckpointProblem:
 
 
 def verify_checkpoints() -> CheckpointProblem | None:
-    """The first checkpoint the database no longer agrees with, or None."""
+    """The first checkpoint the database no longer agrees with, or None. A checkpoint file that
+    exists but holds none (emptied: the sweep never writes an empty file) is a problem
+    anywhere; a missing one is in production once the chain has sealed events (issue 21 item
+    9: deleting the file must not make the tail deletable unnoticed)."""
     entries = read_checkpoints()
     if not entries:
-        return None
+        return _no_checkpoints()
     by_seq = {
         event.seq: event
         for event in AuditEvent.objects.filter(seq__in=[e.get("seq") for e in entries])
@@ -97,6 +100,17 @@ def verify_checkpoints() -> CheckpointProblem | None:
         reason = _checkpoint_mismatch(entry, by_seq.get(entry.get("seq")))
         if reason:
             return CheckpointProblem(line, entry.get("seq"), reason)
+    return None
+
+
+def _no_checkpoints() -> CheckpointProblem | None:
+    path = checkpoint_path()
+    if path.exists():
+        return CheckpointProblem(0, None, "检查点文件为空（检查点文件被清空）")
+    if settings.PRODUCTION and AuditEvent.objects.sealed().exists():
+        return CheckpointProblem(
+            0, None, "检查点文件不存在（生产环境须有检查点；请恢复该文件，或运行 audit_checkpoint）"
+        )
     return None
 
 

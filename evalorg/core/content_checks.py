@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import warnings
 import zipfile
+import zlib
 from typing import IO, Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image, ImageFile
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError, PdfStreamError
+from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from .files import UploadRefused
@@ -76,14 +78,27 @@ def _check_pdf(name: str, kind: str, fileobj: IO[bytes]) -> None:
     unescaped = _NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), outside_streams)
     if found := _PDF_RAW_NAMES.search(unescaped):
         raise _refuse_active_pdf(name, "/" + found.group(1).decode())
+    deadline = time.monotonic() + settings.EVALORG_UPLOAD_CHECK_SECONDS
     try:
-        reader = PdfReader(fileobj, strict=False)
-        found_name = _active_pdf_name(reader)
-    except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pypdf warns on every repaired flaw
+            reader = PdfReader(fileobj, strict=False)
+            found_name = _active_pdf_name(reader, deadline)
+    except OutOfTime as exc:
         raise UploadRefused(
             _(
-                "文件“%(name)s”不是可以正常打开的 PDF（上传规则：PDF 须能被解析），"
-                "请重新导出后上传。"
+                "文件“%(name)s”结构过于复杂，无法在 %(seconds)s 秒内完成安全检查，不予接收"
+                "（上传规则：每个文件的检查时间有上限）。请另存为普通 PDF 或拆分后重新上传。"
+            )
+            % {"name": name, "seconds": f"{settings.EVALORG_UPLOAD_CHECK_SECONDS:g}"}
+        ) from exc
+    except PDF_PARSER_ERRORS as exc:
+        # pypdf's own limits (LimitReachedError: huge arrays, dictionaries, streams, cycles)
+        # and whatever a crafted file makes a parser raise: a refusal, never a 500.
+        raise UploadRefused(
+            _(
+                "文件“%(name)s”不是可以正常打开的 PDF，或超出了解析限制"
+                "（上传规则：PDF 须能被解析），请重新导出后上传。"
             )
             % {"name": name}
         ) from exc
@@ -91,15 +106,43 @@ def _check_pdf(name: str, kind: str, fileobj: IO[bytes]) -> None:
         raise _refuse_active_pdf(name, found_name)
 
 
-def _active_pdf_name(reader: PdfReader) -> str:
-    """The first active name found walking every object from the trailer and the xref."""
+class OutOfTime(Exception):
+    """The check of one file ran past its time budget (EVALORG_UPLOAD_CHECK_SECONDS)."""
+
+
+# Everything a parser may raise on a hostile file short of the process dying: pypdf's own
+# errors (PyPdfError covers PdfReadError, PdfStreamError, LimitReachedError), what its code
+# raises on inconsistent objects, deep nesting and broken compressed streams.
+PDF_PARSER_ERRORS = (
+    PyPdfError,
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    AssertionError,
+    RecursionError,
+    OverflowError,
+    UnicodeError,
+    zlib.error,
+    MemoryError,
+)
+
+
+def _active_pdf_name(reader: PdfReader, deadline: float) -> str:
+    """The first active name found walking every object from the trailer and the xref;
+    ``OutOfTime`` past ``deadline`` (time.monotonic)."""
     roots: list[Any] = [reader.trailer]
     for generation, numbers in reader.xref.items():
         roots.extend(IndirectObject(num, generation, reader) for num in numbers)
     roots.extend(IndirectObject(num, 0, reader) for num in reader.xref_objStm)
     seen: set[tuple[int, int]] = set()
     stack = roots
+    steps = 0
     while stack:
+        steps += 1
+        if steps % 256 == 0 and time.monotonic() > deadline:
+            raise OutOfTime
         obj = stack.pop()
         if isinstance(obj, IndirectObject):
             ref = (obj.idnum, obj.generation)
@@ -164,8 +207,17 @@ def _decode(fileobj: IO[bytes], kind: str) -> None:
 
 
 def _check_ooxml(name: str, kind: str, fileobj: IO[bytes]) -> None:
-    with zipfile.ZipFile(fileobj) as archive:
-        infos = archive.infolist()
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+        raise UploadRefused(
+            _(
+                "文件“%(name)s”不是完整有效的 Office 文件（上传规则：须能正常打开），"
+                "请重新保存后上传。"
+            )
+            % {"name": name}
+        ) from exc
     unpacked = sum(info.file_size for info in infos)
     packed = sum(info.compress_size for info in infos) or 1
     max_unpacked = settings.EVALORG_OOXML_MAX_UNPACKED_BYTES

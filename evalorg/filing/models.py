@@ -68,7 +68,8 @@ class FilingLetterQuerySet(models.QuerySet):
         ).select_related("occupation")
         public = self.filter(not_simulated("application__round__"))
         return public.select_related("application__institution__city").prefetch_related(
-            models.Prefetch("application__occupations", queryset=filed, to_attr="filed_lines")
+            models.Prefetch("application__occupations", queryset=filed, to_attr="filed_lines"),
+            "application__institution__former_names",
         )
 
 

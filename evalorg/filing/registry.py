@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from evalorg.applications.models import ApplicationOccupation, SkillLevel
 from evalorg.catalog.models import Division
 from evalorg.core import clock
+from evalorg.institutions.models import FormerName, Institution
 
 from .models import FilingLetter
 
@@ -60,6 +61,15 @@ FIELDS: tuple[Field, ...] = (
         "2028-11-30",
     ),
     Field("status", _("状态"), _("“有效”或“已过期”（按查询当天判断）。"), "有效"),
+    Field(
+        "former_names",
+        _("曾用名"),
+        _(
+            "经审核同意变更名称前使用的名称，按使用先后排列；CSV 中以“；”分隔，JSON 中为列表"
+            "（N-5.2）。"
+        ),
+        "广州某某培训中心",
+    ),
 )
 
 
@@ -75,9 +85,13 @@ def search(params) -> QuerySet[FilingLetter]:
     letters = FilingLetter.objects.for_registry().order_by("-issued_on", "-pk")
     q = (params.get("q") or "").strip()
     if q:
+        former = FormerName.objects.filter(
+            institution_id=OuterRef("application__institution_id"), name__icontains=q
+        )
         letters = letters.filter(
             Q(application__institution__name__icontains=q)
             | Q(application__institution__uscc__iexact=q)
+            | Exists(former)
         )
     city = (params.get("city") or "").strip()
     if city:
@@ -144,6 +158,7 @@ def row(letter: FilingLetter, today: date) -> dict:
         "filed_on": letter.issued_on.isoformat(),
         "valid_until": letter.valid_until.isoformat(),
         "status": status_of(letter, today),
+        "former_names": [former.name for former in institution.former_names.all()],
     }
 
 
@@ -154,5 +169,14 @@ def fingerprint() -> tuple[str, datetime | None]:
     lines = ApplicationOccupation.objects.filter(status=FILED).aggregate(
         n=Count("pk"), top=Max("pk")
     )
-    basis = f"{letters['n']}:{letters['latest']}:{lines['n']}:{lines['top']}:{clock.today()}"
-    return hashlib.sha256(basis.encode()).hexdigest()[:32], letters["latest"]
+    # Every field a row shows: the organization's own (name, USCC, city, category, former
+    # names: an approved identity change saves the institution) as well as the letter's.
+    shown = Institution.objects.filter(applications__filing_letters__isnull=False).aggregate(
+        latest=Max("updated_at"), names=Count("former_names", distinct=True)
+    )
+    basis = (
+        f"{letters['n']}:{letters['latest']}:{lines['n']}:{lines['top']}:"
+        f"{shown['latest']}:{shown['names']}:{clock.today()}"
+    )
+    latest = max((t for t in (letters["latest"], shown["latest"]) if t), default=None)
+    return hashlib.sha256(basis.encode()).hexdigest()[:32], latest

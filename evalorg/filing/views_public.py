@@ -16,6 +16,7 @@ from django.views.decorators.http import condition, require_GET
 
 from evalorg.applications.models import SkillLevel
 from evalorg.core import clock
+from evalorg.documents.xlsx import safe
 
 from . import registry
 
@@ -73,7 +74,8 @@ def _csv_lines(request: HttpRequest) -> Iterator[str]:
     for letter in registry.search(request.GET).iterator(chunk_size=CHUNK):
         row = registry.row(letter, today)
         row["occupations"] = registry.occupations_text(row["occupations"])
-        yield writer.writerow([row[f.key] for f in registry.FIELDS])
+        row["former_names"] = "；".join(row["former_names"])
+        yield writer.writerow([safe(row[f.key]) for f in registry.FIELDS])
 
 
 @require_GET

@@ -13,6 +13,10 @@ class InstitutionsConfig(AppConfig):
 
         demo.register(20, "institutions", build_institutions)
 
+        from .identity import register_identity_workflow
+
+        register_identity_workflow()
+
         from evalorg.accounts.navigation import NavItem, register_nav
 
         register_nav(
@@ -27,5 +31,12 @@ class InstitutionsConfig(AppConfig):
                 label="链主培育单位",
                 url_name="institutions:chain_leaders",
                 order=48,
+            )
+        )
+        register_nav(
+            NavItem(
+                label="登记信息变更",
+                url_name="institutions:identity_changes",
+                order=49,
             )
         )

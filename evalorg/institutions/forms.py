@@ -15,6 +15,13 @@ from stdnum.cn import ric
 from evalorg.accounts.models import Role, User
 from evalorg.catalog.models import Division
 
+from .identity import (
+    IDENTITY_FIELDS,
+    USCC_FIXED_MESSAGE,
+    identity_of,
+    locked_refusal,
+    uscc_refusal,
+)
 from .masking import mask_id_number
 from .models import (
     Category,
@@ -208,10 +215,24 @@ class InstitutionForm(BootstrapFormMixin, forms.ModelForm):
 
 
 class InstitutionEditForm(InstitutionForm):
-    """Editing keeps the legal representative's ID number hidden: blank means unchanged."""
+    """Editing keeps the legal representative's ID number hidden: blank means unchanged.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    The USCC never changes after sign-up, and while the institution's identity is fixed (a
+    filing or an open application, ``identity.identity_locked``) its name, legal form and
+    registered address are refused too: they change through an identity change request."""
+
+    report_taken = False  # the USCC cannot change here, so nothing is said about other codes
+
+    def __init__(self, *args: Any, identity_locked: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.identity_locked = identity_locked
+        self.original = identity_of(self.instance) | {"uscc": self.instance.uscc}
+        fixed = ["uscc", *(IDENTITY_FIELDS if identity_locked else ())]
+        for name in fixed:
+            widget = self.fields[name].widget
+            if isinstance(widget, forms.TextInput):
+                widget.attrs["readonly"] = "readonly"
+        self.fields["uscc"].help_text = USCC_FIXED_MESSAGE
         current = self.instance.legal_rep_id_number
         field = self.fields["legal_rep_id_number"]
         self.initial["legal_rep_id_number"] = ""
@@ -223,6 +244,20 @@ class InstitutionEditForm(InstitutionForm):
     def clean_legal_rep_id_number(self) -> str:
         value = super().clean_legal_rep_id_number()
         return value or self.instance.legal_rep_id_number
+
+    def clean_uscc(self) -> str:
+        code = super().clean_uscc()
+        if code != self.original["uscc"]:
+            raise ValidationError(uscc_refusal_text(), code="fixed")
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.identity_locked:
+            for name in IDENTITY_FIELDS:
+                if name in data and _stored(data[name]) != self.original[name]:
+                    self.add_error(name, locked_refusal_text())
+        return data
 
 
 class AccountFieldsMixin(forms.Form):
@@ -277,10 +312,15 @@ class AccountFieldsMixin(forms.Form):
                 email=self.cleaned_data.get("email", ""),
                 role=Role.APPLICANT,
             )
+            # The organization's name is one of the account's own words (validators.py).
+            probe.organization_name = self.organization_name()  # type: ignore[attr-defined]
             try:
                 password_validation.validate_password(password1, probe)
             except ValidationError as error:
                 self.add_error("password1", error)
+
+    def organization_name(self) -> str:
+        return str(self.cleaned_data.get("name") or "")
 
     def create_user(self) -> User:
         data = self.cleaned_data
@@ -327,10 +367,14 @@ class SignupForm(AccountFieldsMixin, InstitutionForm):
 
 
 class MemberAddForm(BootstrapFormMixin, AccountFieldsMixin):
-    """Another account for the same institution."""
+    """Another account for the same institution. Its username is given by the system
+    (``views.member_add``), never chosen here: a chosen one would tell the applicant which
+    usernames other people hold (issue 21 item 6)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, institution_name: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        del self.fields["username"]
+        self.institution_name = institution_name
         self.fields["phone"].required = False
         self._style_widgets()
 
@@ -338,6 +382,13 @@ class MemberAddForm(BootstrapFormMixin, AccountFieldsMixin):
         data = super().clean()
         self.clean_account()
         return data
+
+    def organization_name(self) -> str:
+        return self.institution_name
+
+    def create_member(self, username: str) -> User:
+        self.cleaned_data["username"] = username
+        return self.create_user()
 
 
 class DeclarationForm(BootstrapFormMixin, forms.Form):
@@ -406,3 +457,82 @@ class DeclarationForm(BootstrapFormMixin, forms.Form):
             }
             for number, item in enumerate(ExclusionItem, start=1)
         ]
+
+
+def _stored(value: Any) -> str:
+    """A cleaned value as ``identity_of`` writes it (divisions by code)."""
+    if isinstance(value, Division):
+        return str(value.pk)
+    return "" if value is None else str(value)
+
+
+def locked_refusal_text() -> str:
+    return str(locked_refusal())
+
+
+def uscc_refusal_text() -> str:
+    return str(uscc_refusal())
+
+
+class IdentityChangeForm(BootstrapFormMixin, forms.Form):
+    """The new name, legal form and registered address, why, and the evidence (the amended
+    business licence or registration certificate)."""
+
+    name = forms.CharField(label=_("机构名称"), max_length=200)
+    category = forms.ChoiceField(
+        label=_("机构类别"), choices=[("", _("请选择")), *Category.choices]
+    )
+    other_kind = forms.ChoiceField(
+        label=_("其他机构类型"),
+        choices=[("", _("（不适用）")), *OtherKind.choices],
+        required=False,
+        help_text=_("机构类别为“其他机构”时必填。"),
+    )
+    city = forms.ModelChoiceField(
+        label=_("所在地级市"),
+        queryset=Division.objects.filter(level=Division.Level.PREFECTURE, code__startswith="44"),
+        empty_label=_("请选择"),
+    )
+    county = forms.ModelChoiceField(
+        label=_("所在区县"),
+        queryset=Division.objects.filter(level=Division.Level.COUNTY),
+        empty_label=_("请选择"),
+        required=False,
+    )
+    address = forms.CharField(label=_("注册地址"), max_length=300)
+    explanation = forms.CharField(
+        label=_("变更说明"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("说明变更的原因及登记机关核准变更的日期。"),
+    )
+    evidence = forms.FileField(
+        label=_("证明材料"),
+        help_text=_(
+            "变更后的营业执照（登记证书）或登记机关的核准变更通知书；"
+            "PDF、JPG 或 PNG，不超过 20 MB。"
+        ),
+    )
+
+    def __init__(self, *args: Any, institution: Institution, **kwargs: Any) -> None:
+        initial = {k: v for k, v in identity_of(institution).items()}
+        super().__init__(*args, initial=initial, **kwargs)
+        self._style_widgets()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        city, county = data.get("city"), data.get("county")
+        if city and county and county.parent_id != city.pk:
+            self.add_error(
+                "county", _("所选区县不属于%(city)s，请重新选择。") % {"city": city.name}
+            )
+        if data.get("category") == Category.OTHER:
+            if not data.get("other_kind"):
+                self.add_error("other_kind", _("机构类别为“其他机构”时，请选择其他机构类型。"))
+        else:
+            data["other_kind"] = ""
+        return data
+
+    def identity(self) -> dict[str, str]:
+        data = self.cleaned_data
+        return {name: _stored(data.get(name)).strip() for name in IDENTITY_FIELDS}

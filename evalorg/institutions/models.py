@@ -178,3 +178,74 @@ class ChainLeaderDesignation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.institution}（{self.industry_chain}）"
+
+
+class IdentityChange(models.Model):
+    """A request to change a filed or applying institution's identity (its name, legal form
+    and registered address): staff approve it with the evidence, or reject it. The status moves
+    only through the engine (``institutions.identity``); the USCC is never changed by it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已同意")
+        REJECTED = "rejected", _("未同意")
+
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("机构"),
+        on_delete=models.PROTECT,
+        related_name="identity_changes",
+    )
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    before = models.JSONField(_("变更前"), default=dict)
+    after = models.JSONField(_("变更后"), default=dict)
+    explanation = models.TextField(_("变更说明"), max_length=1000)
+    evidence = models.ForeignKey(
+        "core.StoredFile",
+        verbose_name=_("证明材料"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("机构登记信息变更申请")
+        verbose_name_plural = _("机构登记信息变更申请")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution"],
+                condition=models.Q(status="pending"),
+                name="one_pending_identity_change",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.before.get('name', '')}（{self.get_status_display()}）"
+
+
+class FormerName(models.Model):
+    """A name the institution bore until an approved identity change (the registry shows them)."""
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="former_names"
+    )
+    name = models.CharField(_("曾用名"), max_length=200)
+    used_until = models.DateField(_("使用至"))
+    change = models.OneToOneField(
+        IdentityChange, on_delete=models.PROTECT, related_name="former_name"
+    )
+
+    class Meta:
+        verbose_name = _("曾用名")
+        verbose_name_plural = _("曾用名")
+        ordering = ["used_until", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import chain_leaders, views
+from . import chain_leaders, views, views_identity
 
 app_name = "institutions"
 urlpatterns = [
@@ -16,6 +16,14 @@ urlpatterns = [
         "declarations/<int:pk>/evidence/",
         views.declaration_evidence,
         name="declaration_evidence",
+    ),
+    path("identity/change/", views_identity.identity_change_new, name="identity_change_new"),
+    path("identity-changes/", views_identity.identity_changes, name="identity_changes"),
+    path("identity-changes/<int:pk>/", views_identity.identity_change, name="identity_change"),
+    path(
+        "identity-changes/<int:pk>/evidence/",
+        views_identity.identity_change_evidence,
+        name="identity_change_evidence",
     ),
     path("chain-leaders/", chain_leaders.chain_leaders, name="chain_leaders"),
     path(

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -36,6 +37,7 @@ from .forms import (
     MemberAddForm,
     SignupForm,
 )
+from .identity import identity_locked
 from .masking import mask_id_number, mask_phone
 from .models import ExclusionDeclaration, ExclusionItem, Institution, Membership, institution_of
 from .uscc import UsccFacts, parse_uscc
@@ -140,6 +142,9 @@ def _register(form: SignupForm) -> User | None:
     never activated in time give up the username and USCC first."""
     signup_mail.release_stale_signups(form.cleaned_data["username"], form.cleaned_data["uscc"])
     if form.taken():
+        # The same work as an account created (hashing the password dominates), so the answer
+        # takes as long either way and says nothing of the name or code (issue 21 item 6).
+        make_password(form.cleaned_data["password1"])
         return None
     try:
         with transaction.atomic():
@@ -237,6 +242,7 @@ def profile(request: HttpRequest, institution: Institution) -> HttpResponse:
         "facts": facts,
         "warnings": _uscc_warnings(institution, facts),
         "members": _members(institution),
+        "identity_changes": institution.identity_changes.order_by("-requested_at", "-pk")[:5],
     }
     return render(request, "institutions/profile.html", context)
 
@@ -245,7 +251,8 @@ def profile(request: HttpRequest, institution: Institution) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest, institution: Institution) -> HttpResponse:
     before = _snapshot(institution)
-    form = InstitutionEditForm(request.POST or None, instance=institution)
+    locked = identity_locked(institution)
+    form = InstitutionEditForm(request.POST or None, instance=institution, identity_locked=locked)
     if request.method == "POST" and form.is_valid():
         after = _snapshot(form.instance)
         changed = [name for name in INSTITUTION_FIELDS if before[name] != after[name]]
@@ -263,36 +270,58 @@ def profile_edit(request: HttpRequest, institution: Institution) -> HttpResponse
             messages.success(request, _("机构信息已保存。"))
             return redirect("institutions:profile")
     status = 400 if request.method == "POST" else 200
-    return render(request, "institutions/profile_edit.html", {"form": form}, status=status)
+    context = {"form": form, "identity_locked": locked}
+    return render(request, "institutions/profile_edit.html", context, status=status)
 
 
 # ---- members --------------------------------------------------------------------------------
 
 
+MEMBER_USERNAME_TRIES = 50
+
+
+def member_username(institution: Institution, n: int) -> str:
+    """The ``n``-th candidate username of a member: the institution's code and a number."""
+    return f"u{institution.uscc[-8:].lower()}_{n:02d}"
+
+
+def _create_member(form: MemberAddForm, institution: Institution) -> User:
+    """The account under the first free candidate username (each tried in a savepoint)."""
+    start = institution.memberships.count() + 1
+    for n in range(start, start + MEMBER_USERNAME_TRIES):
+        try:
+            with transaction.atomic():
+                return form.create_member(member_username(institution, n))
+        except IntegrityError:
+            continue
+    raise IntegrityError("no free member username")
+
+
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def member_add(request: HttpRequest, institution: Institution) -> HttpResponse:
-    form = MemberAddForm(request.POST or None)
+    """The username is given by the system, so the page says nothing of other people's."""
+    form = MemberAddForm(request.POST or None, institution_name=institution.name)
     if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                user = form.create_user()
-                Membership.objects.create(user=user, institution=institution)
-                audit.record(
-                    "member_added",
-                    institution,
-                    data={"user_id": user.pk, "username": user.username},
-                )
-                audit.record(
-                    "user_registered",
-                    user,
-                    data={"role": user.role, "institution": institution.pk, "via": "member_add"},
-                )
-        except IntegrityError:
-            form.add_error("username", _("该用户名已被使用，请换一个。"))
-        else:
-            messages.success(request, _("已添加用户“%(name)s”。") % {"name": user.display_name})
-            return redirect("institutions:profile")
+        with transaction.atomic():
+            user = _create_member(form, institution)
+            Membership.objects.create(user=user, institution=institution)
+            audit.record(
+                "member_added",
+                institution,
+                data={"user_id": user.pk, "username": user.username},
+            )
+            audit.record(
+                "user_registered",
+                user,
+                data={"role": user.role, "institution": institution.pk, "via": "member_add"},
+            )
+        messages.success(
+            request,
+            _("已添加用户“%(name)s”，登录用户名为 %(username)s，请告知本人。")
+            % {"name": user.display_name, "username": user.username},
+        )
+        return redirect("institutions:profile")
     context = {"form": form, "members": _members(institution), **_summary_context(institution)}
     status = 400 if request.method == "POST" else 200
     return render(request, "institutions/member_add.html", context, status=status)

@@ -24,6 +24,7 @@ from evalorg.cultivation.commitment import sign
 from evalorg.cultivation.models import BankCheck, Deliverable, TrainingSession
 from evalorg.filing.batches import Tick, create_batch, record_approval
 from evalorg.institutions.chain_leaders import designate
+from evalorg.institutions.identity import identity_of, request_change
 from evalorg.institutions.models import Institution
 from evalorg.notify.models import Message
 from evalorg.review.conflicts import declare
@@ -326,6 +327,14 @@ def _other_objects(w: World) -> None:
         designated_on=date(2023, 4, 1),
         document=_pdf("认定文件.pdf"),
         user=w.users[DEPARTMENT],
+    )
+    passed_institution = w.case("passed").institution
+    w.objects["identity_change"] = request_change(
+        passed_institution,
+        w.owner("passed"),
+        after=identity_of(passed_institution) | {"name": "甲方更名后机构有限公司"},
+        explanation="经登记机关核准更名。",
+        evidence=_pdf("核准变更通知书.pdf"),
     )
     for stage in w.cases:
         if stage != "other_city":

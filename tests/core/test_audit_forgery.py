@@ -175,3 +175,23 @@ def test_production_refuses_to_start_without_an_audit_key(extra):
         [sys.executable, "-c", "import evalorg.settings"], env=env, capture_output=True, text=True
     )
     assert run.returncode != 0 and "EVALORG_AUDIT_KEY" in run.stderr
+
+
+def test_an_emptied_checkpoint_file_fails(capsys):
+    """Issue 21 item 9: an empty checkpoint file verified as OK."""
+    _events(3)
+    checkpoints.write_checkpoint()
+    checkpoints.checkpoint_path().write_text("", encoding="utf-8")
+    assert "检查点文件为空" in _verify(capsys)
+
+
+def test_a_missing_checkpoint_file_fails_in_production_only(capsys, settings):
+    _events(3)
+    assert not checkpoints.checkpoint_path().exists()
+    call_command("verify_audit")  # development: no checkpoint yet is normal
+    assert "OK: 3 audit events" in capsys.readouterr().out
+    settings.PRODUCTION = True
+    assert "检查点文件不存在" in _verify(capsys)
+    checkpoints.write_checkpoint()
+    call_command("verify_audit")
+    assert "1 checkpoints agree" in capsys.readouterr().out

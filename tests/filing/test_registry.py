@@ -123,6 +123,7 @@ def test_csv_and_json_carry_the_same_fields(client):
         "备案日期",
         "有效期至",
         "状态",
+        "曾用名",
     ]
     data = _json(client)
     assert [f["label"] for f in data["fields"]] == header
@@ -139,7 +140,9 @@ def test_csv_and_json_carry_the_same_fields(client):
         item["filed_on"],
         item["valid_until"],
         item["status"],
+        "",
     ]
+    assert item["former_names"] == []
 
 
 def test_exports_are_streamed_with_utf8_content_types(client):

@@ -134,6 +134,32 @@ def test_the_right_password_alone_cannot_replace_the_device(client):
     assert response.status_code == 302 and response["Location"].startswith(VERIFY)
 
 
+def test_a_verified_session_alone_cannot_replace_the_device(client):
+    """Issue 21 item 8: replacing the authenticator needs the password and a code of the
+    current device again, even in a session that passed the second factor."""
+    user = _user(Role.CITY_STAFF)
+    _enrol(client, user)
+    old = TOTPDevice.objects.get(user=user, confirmed=True)
+    page = client.get(SETUP).content.decode()
+    assert 'data-testid="reauth-password"' in page and 'data-testid="reauth-current_token"' in page
+    new = TOTPDevice.objects.get(user=user, confirmed=False)
+    # The new device's code alone: refused (the form needs the password and the old code).
+    assert client.post(SETUP, {"token": code_for(new)}).status_code == 400
+    wrong = {"token": code_for(new), "password": "Wrong-Pass-2026", "current_token": "000000"}
+    response = client.post(SETUP, wrong)
+    assert response.status_code == 400 and "未更换设备" in response.content.decode()
+    assert TOTPDevice.objects.get(user=user, confirmed=True).pk == old.pk
+    right = {"token": code_for(new), "password": PASSWORD, "current_token": fresh_code(old)}
+    assert client.post(SETUP, right).status_code == 302
+    assert TOTPDevice.objects.get(user=user, confirmed=True).pk == new.pk
+
+
+def test_first_enrolment_asks_for_no_reauthentication(client):
+    user = _user(Role.EXPERT)
+    _password(client, user)
+    assert 'data-testid="reauth-password"' not in client.get(SETUP).content.decode()
+
+
 def test_admin_resets_a_lost_device_and_it_is_audited(client):
     user = _user(Role.EXPERT)
     _enrol(client, user)

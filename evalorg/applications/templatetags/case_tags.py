@@ -30,6 +30,8 @@ EVENT_LABELS = {
     "application_assigned": "分配评审组",
     "application_unassigned": "撤销评审组分配",
     "chain_leader_designated": "认定链主培育单位",
+    "identity_change_requested": "申请变更登记信息",
+    "institution_identity_changed": "变更登记信息",
     "deadline_extended": "重新开放报送",
     "decision_recorded": "记录评审意见",
     "decision_revised": "修改评审意见",
