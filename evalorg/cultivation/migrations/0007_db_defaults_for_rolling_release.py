@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cultivation', '0005_training_status'),
+        ('cultivation', '0006_deliverable_workbooks'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('filing', '0006_supplementary_letters'),
+        ('filing', '0007_letter_verify_code'),
     ]
 
     operations = [
