@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_bank_review
 
 app_name = "cultivation"
 
@@ -15,4 +15,7 @@ urlpatterns = [
     path("lines/<int:line_pk>/files/<int:pk>/", views.deliverable_file, name="deliverable"),
     path("lines/<int:line_pk>/review/", views.line_review, name="line_review"),
     path("lines/<int:line_pk>/checks/<int:pk>/", views.bank_check, name="bank_check"),
+    path("lines/<int:line_pk>/reviewers/", views.line_assign, name="line_assign"),
+    path("bank-reviews/", views_bank_review.bank_reviews, name="bank_reviews"),
+    path("bank-reviews/<int:pk>/", views_bank_review.bank_review_sheet, name="bank_review_sheet"),
 ]
