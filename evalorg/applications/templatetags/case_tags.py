@@ -75,6 +75,8 @@ EVENT_LABELS = {
     "commitment_signed": "签署承诺书",
     "deliverable_uploaded": "上传题库成果",
     "deliverable_downloaded": "下载题库成果",
+    "bank_reviewer_assigned": "指派题库评审专家",
+    "bank_review_saved": "保存题库评审意见",
     "bank_check_finished": "题库后台检查完成",
     "bank_check_failed": "题库后台检查出错",
     "supervision_note_added": "添加属地监管记录",
