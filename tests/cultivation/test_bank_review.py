@@ -232,7 +232,7 @@ def test_the_decision_needs_the_required_number_of_sheets(settings):
     reviewed(line, count=1, staff=center)
     with pytest.raises(TransitionRefused, match=r"至少 3 份.*目前 2 份"):
         perform(line, "pass_bank", center)
-    del settings.BANK_REVIEW_SHEETS_REQUIRED
+    settings.BANK_REVIEW_SHEETS_REQUIRED = 2
     line = perform(line, "pass_bank", center)
     assert line.status == Line.BANK_PASSED
     # The expert who never submitted is released by the decision.
@@ -340,3 +340,19 @@ def test_the_review_page_costs_the_same_for_2_and_6_reviewers(
     with django_assert_num_queries(len(two.captured_queries)):
         page = client.get(_review_url(line)).content.decode()
     assert page.count('data-testid="reviewer-') == 6
+
+
+def test_the_center_withdraws_an_expert_from_the_review_page(client):
+    line = submitted_line()
+    center, mine = province_staff(), expert()
+    assignment = bank_review.assign(line, mine, center)
+    client.force_login(center)
+    data = {"action": "withdraw", "assignment": assignment.pk}
+    asked = client.post(_review_url(line), data)
+    assert asked.status_code == 409 and "确定撤回" in asked.content.decode()
+    assert client.post(_review_url(line), data | {"confirm": "yes"}).status_code == 302
+    assignment.refresh_from_db()
+    assert assignment.status == Status.WITHDRAWN
+    assert Message.objects.filter(recipient=mine, subject__contains="已撤回").exists()
+    # Withdrawn, it may be assigned again in the same round.
+    assert bank_review.assign(line, mine, center).status == Status.ASSIGNED
