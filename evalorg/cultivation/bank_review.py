@@ -53,6 +53,7 @@ from .models import BankDecision, BankReviewAssignment, BankReviewSheet, Deliver
 CLAUSE = "N-4.2"
 CONFLICT_CLAUSE = "N-4.1.2"
 KINDS = tuple(Deliverable.Kind.values)
+Data = dict[str, Any]
 Status = BankReviewAssignment.Status
 Line = ApplicationOccupation.Status
 LIVE = frozenset({Status.ASSIGNED, Status.SUBMITTED})
@@ -205,14 +206,14 @@ def province_staff(assignment: BankReviewAssignment, user: User) -> bool:
     return has_role(user, Role.PROVINCE_STAFF)
 
 
-def round_open(assignment: BankReviewAssignment, actor: User, data: dict) -> Refusal | None:
+def round_open(assignment: BankReviewAssignment, actor: User, data: Data) -> Refusal | None:
     line = assignment.line
     if line.status != Line.BANK_SUBMITTED or assignment.review_round != current_round(line):
         return Refusal(CLAUSE, _("该轮题库评审已结束，评审意见不能再提交。"))
     return review_in_period(line, actor, data)
 
 
-def not_conflicted(assignment: BankReviewAssignment, actor: User, data: dict) -> Refusal | None:
+def not_conflicted(assignment: BankReviewAssignment, actor: User, data: Data) -> Refusal | None:
     if conflict_reasons(assignment.line, assignment.expert):
         return Refusal(
             CONFLICT_CLAUSE, _("您与该申请机构存在利益冲突，应当回避，不能提交评审意见。")
@@ -220,7 +221,7 @@ def not_conflicted(assignment: BankReviewAssignment, actor: User, data: dict) ->
     return None
 
 
-def sheet_complete(assignment: BankReviewAssignment, actor: User, data: dict) -> list[Refusal]:
+def sheet_complete(assignment: BankReviewAssignment, actor: User, data: Data) -> list[Refusal]:
     sheet = BankReviewSheet.objects.filter(assignment=assignment).first()
     refusals = [
         Refusal(CLAUSE, _("请填写“%(kind)s”的评审意见。") % {"kind": label})
@@ -232,7 +233,7 @@ def sheet_complete(assignment: BankReviewAssignment, actor: User, data: dict) ->
     return refusals
 
 
-def stamp_submitted(assignment: BankReviewAssignment, actor: User, data: dict) -> None:
+def stamp_submitted(assignment: BankReviewAssignment, actor: User, data: Data) -> None:
     assignment.submitted_at = clock.now()
     data.update(line=assignment.line_id, round=assignment.review_round)
 
@@ -302,7 +303,7 @@ def _expert_of(assignment: BankReviewAssignment) -> Recipients:
 # ---- the decision (guards and the after effect on pass_bank / fail_bank) -------------------
 
 
-def enough_sheets(line: ApplicationOccupation, actor: User, data: dict) -> Refusal | None:
+def enough_sheets(line: ApplicationOccupation, actor: User, data: Data) -> Refusal | None:
     """Guard on ``pass_bank`` and ``fail_bank``: the experts' sheets come first (N-4.2)."""
     required, done = required_sheets(), submitted_count(line)
     if done >= required:
@@ -313,7 +314,7 @@ def enough_sheets(line: ApplicationOccupation, actor: User, data: dict) -> Refus
     return Refusal(CLAUSE, text % {"required": required, "done": done})
 
 
-def record_decision(line: ApplicationOccupation, actor: User, data: dict) -> None:
+def record_decision(line: ApplicationOccupation, actor: User, data: Data) -> None:
     """Store the decision with its comments per deliverable and close the round: assignments
     not submitted are withdrawn (through the engine)."""
     review_round = current_round(line)
