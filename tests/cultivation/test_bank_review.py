@@ -356,3 +356,20 @@ def test_the_center_withdraws_an_expert_from_the_review_page(client):
     assert Message.objects.filter(recipient=mine, subject__contains="已撤回").exists()
     # Withdrawn, it may be assigned again in the same round.
     assert bank_review.assign(line, mine, center).status == Status.ASSIGNED
+
+
+def test_the_experts_home_page_costs_the_same_for_1_and_6_reviews(
+    client, django_assert_max_num_queries, django_assert_num_queries
+):
+    mine, center = expert(), province_staff()
+    bank_review.assign(submitted_line("第0家培训学校"), mine, center)
+    client.force_login(mine)
+    client.get("/")
+    with django_assert_max_num_queries(60) as one:
+        client.get("/")
+    for n in range(1, 6):
+        bank_review.assign(submitted_line(f"第{n}家培训学校"), mine, center)
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get("/").content.decode()
+    todo = page.split('data-testid="todo-list"')[1]
+    assert todo.count("/cultivation/bank-reviews/") == 6
