@@ -627,7 +627,7 @@ def question_banks(sim: Sim) -> None:
     with sim.at(start + timedelta(days=80)):
         for line in _lines(sim, Line.BANK_SUBMITTED):
             failing = sim.fates[line.application_id].review_fail and line.level == 5
-            _expert_review(sim, line, "fail" if failing else "pass")
+            _expert_review(sim, line, RECOMMENDATION[failing])
     with sim.at(start + timedelta(days=85)):
         for line in _lines(sim, Line.BANK_SUBMITTED):
             if sim.fates[line.application_id].review_fail and line.level == 5:
@@ -647,6 +647,7 @@ def question_banks(sim: Sim) -> None:
             bank_review.decide(line, "pass_bank", sim.center, "已按意见修改。", {})
 
 
+RECOMMENDATION = {True: "fail", False: "pass"}  # the experts' sheets as the fate says
 BANK_COMMENTS = {
     "theory": "理论知识试题难度分布偏低。",
     "marking": "技能操作考核评分记录表不完整。",
