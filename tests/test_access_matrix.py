@@ -24,7 +24,12 @@ from django.urls import reverse
 
 from evalorg.accounts.models import ApiToken, User
 from evalorg.applications.models import Application
-from evalorg.cultivation.models import CommitmentLetter, TrainingAttendance, TrainingSession
+from evalorg.cultivation.models import (
+    BankReviewAssignment,
+    CommitmentLetter,
+    TrainingAttendance,
+    TrainingSession,
+)
 from evalorg.filing.models import FilingLetter, SupervisionNote
 from evalorg.institutions.models import ChainLeaderDesignation, IdentityChange
 from evalorg.notify.models import Message
@@ -66,6 +71,7 @@ from tests.access.world import (
     build_world,
 )
 from tests.applications.conftest import IN_APPLICATION_PERIOD, PDF_BYTES, SH
+from tests.cultivation.conftest import FINDINGS
 from tests.publicity.conftest import BEFORE_START
 
 pytestmark = pytest.mark.django_db
@@ -661,14 +667,35 @@ ROUTES: dict[str, Route] = {
     "cultivation:line_template": Route(
         allow(OWNER), stage="cultivation", args=lambda w: [w.pk("line"), "specification"]
     ),
+    # The line's files: its organization, the center and the experts assigned to review it.
     "cultivation:deliverable": Route(
-        allow(OWNER, PROVINCE), stage="cultivation", args=obj("line", "deliverable")
+        allow(OWNER, PROVINCE, EXPERT), stage="cultivation", args=obj("line", "deliverable")
     ),
     "cultivation:deliverable_attachment": Route(  # the scan beside a workbook (issue 20)
         allow(OWNER, PROVINCE), stage="cultivation", args=obj("line", "deliverable")
     ),
     "cultivation:bank_check": Route(
-        allow(OWNER, PROVINCE), stage="cultivation", args=obj("line", "bank_check")
+        allow(OWNER, PROVINCE, EXPERT), stage="cultivation", args=obj("line", "bank_check")
+    ),
+    # Expert review of question banks (issue 20 item 4, N-4.2): the center assigns experts;
+    # each expert lists its own reviews and fills in its own sheet.
+    "cultivation:line_assign": Route(
+        allow(PROVINCE),
+        stage="cultivation",
+        args=obj("line"),
+        get=False,
+        post=lambda w: {"expert": w.pk("bank_free_expert")},
+        changed=count(BankReviewAssignment),
+        when=IN_CULTIVATION,
+    ),
+    "cultivation:bank_reviews": Route(allow(EXPERT, OTHER_EXPERT)),
+    "cultivation:bank_review_sheet": Route(
+        allow(EXPERT),
+        stage="cultivation",
+        args=obj("bank_review"),
+        post=lambda w: {**FINDINGS, "recommendation": "pass", "action": "submit", "confirm": "yes"},
+        changed=lambda w: BankReviewAssignment.objects.get(pk=w.pk("bank_review")).status,
+        when=IN_CULTIVATION,
     ),
     # The report of one kind of problem and the annotated workbook: the line's organization and
     # the center (issue 20 item 3); the sample papers with their answers: the reviewers only.

@@ -32,6 +32,8 @@ MUST_ASK = {
     ("occupation_line", "file"),
     ("occupation_line", "eliminate"),
     ("scoresheet", "submit_scoresheet"),
+    ("bank_review", "submit_bank_review"),
+    ("bank_review", "withdraw_bank_review"),
     ("publicity_notice", "publish"),
     ("publicity_notice", "end"),
     ("objection", "investigate"),

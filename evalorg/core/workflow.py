@@ -249,6 +249,19 @@ class Workflow:
                 )
         self.table[action] = replace(transition, guards=transition.guards + tuple(guards))
 
+    def add_after(self, action: str, *effects: Effect) -> None:
+        """A later stage adds ``after`` effects to an action an earlier stage registered
+        (cultivation: the question-bank decision's record after ``pass_bank``). Twice raises."""
+        transition = self.table.get(action)
+        if transition is None:
+            raise ImproperlyConfigured(f"Workflow {self.name}: no action {action!r}.")
+        for effect in effects:
+            if effect in transition.after:
+                raise ImproperlyConfigured(
+                    f"Workflow {self.name}: effect {effect!r} is added to {action!r} twice."
+                )
+        self.table[action] = replace(transition, after=transition.after + tuple(effects))
+
     def state_of(self, obj: Any) -> str:
         state: str = getattr(obj, self.state_field)
         return state

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
 from .models import (
+    BankDecision,
+    BankReviewAssignment,
     CommitmentLetter,
     CultivationPeriod,
     Reminder,
@@ -55,3 +57,32 @@ class TrainingSessionAdmin(admin.ModelAdmin):
     inlines = [AttendanceInline]
     raw_id_fields = ["created_by"]
     readonly_fields = ["status"]  # moved by perform() only
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of the expert bank review: evidence, moved by ``perform()`` only (N-4.2)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(BankReviewAssignment)
+class BankReviewAssignmentAdmin(ReadOnlyAdmin):
+    list_display = ["line", "expert", "review_round", "status", "assigned_at", "submitted_at"]
+    list_filter = ["status"]
+    list_select_related = ["line__occupation", "expert"]
+    search_fields = ["line__application__institution__name", "expert__full_name"]
+
+
+@admin.register(BankDecision)
+class BankDecisionAdmin(ReadOnlyAdmin):
+    list_display = ["line", "review_round", "outcome", "decided_by", "decided_at"]
+    list_filter = ["outcome"]
+    list_select_related = ["line__occupation", "decided_by"]
+    search_fields = ["line__application__institution__name"]

@@ -310,3 +310,146 @@ class BankCheck(models.Model):
         if not self.rows_total:
             return None
         return min(100, round(100 * self.rows_done / self.rows_total))
+
+
+# ---- expert review of question banks (issue 20 item 4, N-4.2) ---------------------------------
+
+
+class BankReviewAssignment(models.Model):
+    """An expert assigned by the provincial center to review one line's question bank in one
+    review round (the line's n-th submission, ``review.current_round``). Its state moves only
+    through ``perform()`` (workflow ``bank_review``): assigned → submitted (the expert's sheet),
+    or withdrawn by the center; the applicant never learns who reviewed (audience staff or
+    internal)."""
+
+    class Status(models.TextChoices):
+        ASSIGNED = "assigned", _("待评审")
+        SUBMITTED = "submitted", _("已提交评审意见")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    line = models.ForeignKey(
+        "applications.ApplicationOccupation",
+        verbose_name=_("职业（工种）"),
+        on_delete=models.PROTECT,
+        related_name="bank_reviews",
+    )
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("评审专家"),
+        on_delete=models.PROTECT,
+        related_name="bank_reviews",
+    )
+    review_round = models.PositiveIntegerField(_("评审轮次"))
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.ASSIGNED, db_index=True
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("指派人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField(_("指派时间"))
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("题库评审任务")
+        verbose_name_plural = _("题库评审任务")
+        ordering = ["line", "review_round", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "review_round", "expert"],
+                condition=~models.Q(status="withdrawn"),
+                name="one_live_bank_review_per_expert",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line}：{self.get_status_display()}"
+
+
+class BankReviewSheet(models.Model):
+    """The expert's review sheet of an assignment: one finding per deliverable kind and a
+    recommendation. Saving it is a form save; submitting it is the assignment's transition."""
+
+    class Recommendation(models.TextChoices):
+        PASS = "pass", _("建议通过")
+        FAIL = "fail", _("建议不通过")
+
+    assignment = models.OneToOneField(
+        BankReviewAssignment,
+        verbose_name=_("题库评审任务"),
+        on_delete=models.PROTECT,
+        related_name="sheet",
+    )
+    specification = models.TextField(_("鉴定要素细目表评审意见"), blank=True)
+    theory = models.TextField(_("理论知识试题评审意见"), blank=True)
+    skill = models.TextField(_("操作技能试题评审意见"), blank=True)
+    paper_plan = models.TextField(_("组卷方案评审意见"), blank=True)
+    marking = models.TextField(_("评分标准评审意见"), blank=True)
+    recommendation = models.CharField(
+        _("评审结论"), max_length=8, choices=Recommendation.choices, blank=True
+    )
+    updated_at = models.DateTimeField(_("保存时间"))
+
+    class Meta:
+        verbose_name = _("题库评审意见表")
+        verbose_name_plural = _("题库评审意见表")
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}：{self.get_recommendation_display()}"
+
+    def findings(self) -> list[tuple[str, str, str]]:
+        """(kind, label, finding) in the deliverables' order."""
+        return [(kind, label, getattr(self, kind)) for kind, label in Deliverable.Kind.choices]
+
+
+class BankDecision(models.Model):
+    """The center's decision on a line's question bank in one review round (``pass_bank`` or
+    ``fail_bank``, recorded by the transition's ``after`` effect): the comments the organization
+    receives per deliverable, with the occupation and level as they were decided."""
+
+    class Outcome(models.TextChoices):
+        PASSED = "pass", _("题库审核通过")
+        FAILED = "fail", _("题库审核未通过")
+
+    line = models.ForeignKey(
+        "applications.ApplicationOccupation",
+        verbose_name=_("职业（工种）"),
+        on_delete=models.PROTECT,
+        related_name="bank_decisions",
+    )
+    review_round = models.PositiveIntegerField(_("评审轮次"))
+    outcome = models.CharField(_("审核结论"), max_length=8, choices=Outcome.choices)
+    occupation_name = models.CharField(_("职业（工种）"), max_length=100)
+    level_label = models.CharField(_("等级"), max_length=30)
+    general = models.TextField(_("总体意见"), blank=True)
+    comments = models.JSONField(_("各项成果审核意见"), default=dict, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审核时间"))
+
+    class Meta:
+        verbose_name = _("题库审核结论")
+        verbose_name_plural = _("题库审核结论")
+        ordering = ["line", "-review_round", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "review_round"], name="one_bank_decision_per_round"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occupation_name}（{self.level_label}）：{self.get_outcome_display()}"
+
+    def per_kind(self) -> list[tuple[str, str]]:
+        """(deliverable label, comment) for the deliverables the center commented on."""
+        return [
+            (str(label), self.comments[kind])
+            for kind, label in Deliverable.Kind.choices
+            if self.comments.get(kind)
+        ]

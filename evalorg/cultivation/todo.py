@@ -20,7 +20,8 @@ from evalorg.core import clock
 from evalorg.core.todo import Source, Stage, by_queryset
 from evalorg.core.workflow import Transition
 
-from .models import CultivationPeriod, TrainingSession
+from .bank_review import expert_assignments
+from .models import BankReviewAssignment, CultivationPeriod, TrainingSession
 
 LINE_PAGES = {
     "submit_bank": "cultivation:line",
@@ -87,4 +88,22 @@ TRAINING_SOURCE = Source(
     deadline=lambda session: session.held_on,
     # Attendance is recorded from the session's day on (N-4.2); the scope is the organiser's.
     narrow={"hold": by_queryset(lambda qs, user: qs.filter(held_on__lte=clock.today()))},
+)
+
+
+def review_scope(user: Any) -> QuerySet[BankReviewAssignment]:
+    """An expert's bank reviews waiting for its sheet (the center's withdrawal is optional)."""
+    if not has_role(user, Role.EXPERT):
+        return BankReviewAssignment.objects.none()
+    return expert_assignments(user).filter(status=BankReviewAssignment.Status.ASSIGNED)
+
+
+BANK_REVIEW_SOURCE = Source(
+    model=BankReviewAssignment,
+    scope=review_scope,
+    link=lambda a, transition: reverse("cultivation:bank_review_sheet", args=[a.pk]),
+    stage=Stage.CULTIVATION,
+    deadline=lambda a: line_deadline(a.line),
+    title=lambda a: line_title(a.line),
+    optional=frozenset({"withdraw_bank_review"}),
 )

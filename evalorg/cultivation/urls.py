@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_bank_review
 
 app_name = "cultivation"
 
@@ -35,4 +35,7 @@ urlpatterns = [
         views.sample_papers_download,
         name="sample_papers",
     ),
+    path("lines/<int:line_pk>/reviewers/", views.line_assign, name="line_assign"),
+    path("bank-reviews/", views_bank_review.bank_reviews, name="bank_reviews"),
+    path("bank-reviews/<int:pk>/", views_bank_review.bank_review_sheet, name="bank_review_sheet"),
 ]

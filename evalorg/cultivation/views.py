@@ -3,6 +3,8 @@ read the signed PDF) and the staff's exam-administration training records."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,9 +17,10 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Role
-from evalorg.accounts.permissions import has_role, role_required
+from evalorg.accounts.permissions import has_role, require, role_required
 from evalorg.applications import access
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.applications.workflow import (
@@ -25,7 +28,6 @@ from evalorg.applications.workflow import (
     TransitionRefused,
     available_actions,
     check,
-    perform,
 )
 from evalorg.core import audit
 from evalorg.core.actions import run, run_transition
@@ -34,8 +36,10 @@ from evalorg.core.files import CONTENT_TYPES, UploadRefused, file_response
 from evalorg.core.models import AuditEvent
 from evalorg.core.workflow import workflow_of
 from evalorg.documents.xlsx import XLSX_CONTENT_TYPE
+from evalorg.review.conflicts import ConflictIndex
+from evalorg.review.panels import candidate_experts
 
-from . import bank_reports, countdown, deliverables, sample_papers
+from . import bank_reports, bank_review, countdown, deliverables, sample_papers
 from .bank_checks import read
 from .bank_queue import waiting_lines as bank_queue_lines
 from .banks.annotate import annotated_workbook
@@ -54,8 +58,15 @@ from .commitment import (
     sign,
     signed_letter,
 )
-from .forms import AttendanceForm, BankDecisionForm, DeliverableForm, SessionForm, SignForm
-from .models import BankCheck, CultivationPeriod, Deliverable, TrainingSession
+from .forms import (
+    AssignReviewerForm,
+    AttendanceForm,
+    BankDecisionForm,
+    DeliverableForm,
+    SessionForm,
+    SignForm,
+)
+from .models import BankCheck, BankReviewAssignment, CultivationPeriod, Deliverable, TrainingSession
 from .training import (
     TRAINING_STAFF_ONLY,
     create_session,
@@ -72,6 +83,7 @@ def _case(request: HttpRequest, pk: int) -> Application:
 
 
 QUEUE_PAGE_SIZE = 25
+ASSIGNED_BY_CENTER = _lazy("题库评审专家由省职业技能服务指导中心指派（N-4.2）。")
 
 
 @login_required
@@ -252,6 +264,7 @@ def _line_context(line: ApplicationOccupation) -> dict:
         "history": Deliverable.objects.filter(line=line, is_current=False).select_related("file"),
         "review": last_review(line),
         "reports": [bank_reports.view(row) for row in checked if not row.checking],
+        "decision": bank_review.last_decision(line),
     }
 
 
@@ -336,9 +349,14 @@ def line_template(request: HttpRequest, line_pk: int, kind: str) -> HttpResponse
 
 
 def _readable_line(request: HttpRequest, line_pk: int) -> ApplicationOccupation:
-    """The line for its applicant (letter signed) or the reviewing province staff; 404 else."""
+    """The line for its applicant (letter signed), the reviewing province staff or an expert
+    assigned to review it (403 for another expert); 404 else."""
     if has_role(request.user, Role.PROVINCE_STAFF):
         return _reviewed_line(request, line_pk)
+    if has_role(request.user, Role.EXPERT):
+        line = get_object_or_404(ApplicationOccupation, pk=line_pk)
+        require(request.user, "cultivation.bank_reviewer", line)
+        return line
     return _own_line(request, line_pk)
 
 
@@ -373,17 +391,29 @@ def deliverable_attachment(request: HttpRequest, line_pk: int, pk: int) -> HttpR
 @login_required
 def line_review(request: HttpRequest, line_pk: int) -> HttpResponse:
     line = _reviewed_line(request, line_pk)
-    form = BankDecisionForm(request.POST or None)
+    if request.method == "POST" and request.POST.get("action") == "withdraw":
+        assignment = get_object_or_404(
+            BankReviewAssignment, pk=request.POST.get("assignment") or 0, line=line
+        )
+        return run_transition(
+            request,
+            assignment,
+            "withdraw_bank_review",
+            back=reverse("cultivation:line_review", args=[line.pk]),
+            success=_("已撤回该专家的评审任务。"),
+        )
+    form = BankDecisionForm(request.POST or None, initial=_proposed_comments(line))
     if request.method == "POST" and form.is_valid():
         action = {"pass": "pass_bank", "fail": "fail_bank"}.get(request.POST.get("action", ""))
         if action is None:
             raise Http404
-        data = {"reason": form.cleaned_data["reason"].strip()}
-        # The reason was checked; the engine's check next; then the server asks (no browser
+        general, comments = form.cleaned_data["reason"].strip(), form.comments()
+        data = bank_review.decision_data(general, comments)
+        # The form was checked; the engine's check next; then the server asks (no browser
         # dialog on this page: it would ask before the form is checked).
         return run(
             request,
-            lambda: perform(line, action, request.user, **data),
+            lambda: bank_review.decide(line, action, request.user, general, comments),
             back=reverse("cultivation:line_review", args=[line.pk]),
             success=_("已记录审核结果。"),
             question=workflow_of(line).table[action].confirm,
@@ -393,17 +423,76 @@ def line_review(request: HttpRequest, line_pk: int) -> HttpResponse:
     return _review_page(request, line, form, [])
 
 
+def _proposed_comments(line: ApplicationOccupation) -> dict[str, str]:
+    """The submitted sheets' findings per deliverable, without the experts' names, for the
+    center to edit into its comments."""
+    sheets = [
+        a.sheet
+        for a in bank_review.round_assignments(line)
+        if a.status == BankReviewAssignment.Status.SUBMITTED
+    ]
+    return {
+        f"comment_{kind}": "\n".join(f"{n}. {text}" for n, text in enumerate(texts, 1))
+        for kind in bank_review.KINDS
+        if (texts := [getattr(s, kind) for s in sheets if getattr(s, kind)])
+    }
+
+
 def _review_page(
     request: HttpRequest,
     line: ApplicationOccupation,
     form: BankDecisionForm,
     refusals: list[Refusal],
+    assign_form: AssignReviewerForm | None = None,
 ) -> HttpResponse:
     for refusal in refusals:
         form.add_error(None, str(refusal))
+    submitted = line.status == ApplicationOccupation.Status.BANK_SUBMITTED
     context = _line_context(line)
-    context.update(form=form, can_decide=line.status == ApplicationOccupation.Status.BANK_SUBMITTED)
+    assignments = list(bank_review.round_assignments(line))
+    context.update(
+        form=form,
+        can_decide=submitted,
+        assignments=assignments,
+        assign_form=assign_form or _assign_form(request, line),
+        can_assign=submitted,
+        required=bank_review.required_sheets(),
+        submitted_count=sum(a.status == "submitted" for a in assignments),
+        decision=bank_review.last_decision(line),
+    )
     return render(request, "cultivation/line_review.html", context)
+
+
+def _assign_form(
+    request: HttpRequest, line: ApplicationOccupation, data: Any = None
+) -> AssignReviewerForm:
+    experts = candidate_experts(request.user.agency).order_by("full_name", "pk")
+    index = ConflictIndex.for_applications([line.application], experts=experts)
+    conflicted = {e.pk for e in experts if index.conflicted_anywhere(e, line.application)}
+    return AssignReviewerForm(data, experts=experts, conflicted=conflicted)
+
+
+@role_required(Role.PROVINCE_STAFF, message=ASSIGNED_BY_CENTER)
+@require_POST
+def line_assign(request: HttpRequest, line_pk: int) -> HttpResponse:
+    """Assign an expert to the line's review; a conflicted expert is refused (N-4.1.2)."""
+    line = _reviewed_line(request, line_pk)
+    form = _assign_form(request, line, request.POST)
+    if not form.is_valid():
+        return _review_page(request, line, BankDecisionForm(), [], assign_form=form)
+
+    def refused(refusals: list[Refusal]) -> HttpResponse:
+        for refusal in refusals:
+            form.add_error("expert", str(refusal))
+        return _review_page(request, line, BankDecisionForm(), [], assign_form=form)
+
+    return run(
+        request,
+        lambda: bank_review.assign(line, form.cleaned_data["expert"], request.user),
+        back=reverse("cultivation:line_review", args=[line.pk]),
+        success=_("已指派评审专家。"),
+        refused=refused,
+    )
 
 
 @login_required

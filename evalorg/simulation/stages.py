@@ -28,7 +28,7 @@ from evalorg.applications.models import Application, ApplicationOccupation, Rout
 from evalorg.applications.occupation_lines import create_lines
 from evalorg.applications.workflow import perform
 from evalorg.core import audit, clock
-from evalorg.cultivation import deliverables
+from evalorg.cultivation import bank_review, deliverables
 from evalorg.cultivation.banks.samples import make_bank
 from evalorg.cultivation.commitment import sign
 from evalorg.cultivation.deadlines import sweep_elimination, sweep_reminders
@@ -632,23 +632,54 @@ def question_banks(sim: Sim) -> None:
             )
         for line in lines:
             perform(line, "submit_bank", sim.user_of(line.application))
+    with sim.at(start + timedelta(days=80)):
+        for line in _lines(sim, Line.BANK_SUBMITTED):
+            failing = sim.fates[line.application_id].review_fail and line.level == 5
+            _expert_review(sim, line, RECOMMENDATION[failing])
     with sim.at(start + timedelta(days=85)):
-        for line in lines:
+        for line in _lines(sim, Line.BANK_SUBMITTED):
             if sim.fates[line.application_id].review_fail and line.level == 5:
-                perform(
-                    line,
-                    "fail_bank",
-                    sim.center,
-                    reason="专家评审意见：理论知识试题难度分布偏低，技能操作考核评分记录表不完整，请修改后重新提交。",
+                bank_review.decide(
+                    line, "fail_bank", sim.center, "请按各项意见修改后重新提交。", BANK_COMMENTS
                 )
             else:
-                perform(line, "pass_bank", sim.center)
+                bank_review.decide(line, "pass_bank", sim.center, "", {})
     with sim.at(start + timedelta(days=100)):
         for line in _lines(sim, Line.BANK_FAILED):
             perform(line, "submit_bank", sim.user_of(line.application))
+    with sim.at(start + timedelta(days=105)):
+        for line in _lines(sim, Line.BANK_SUBMITTED):
+            _expert_review(sim, line, "pass")
     with sim.at(start + timedelta(days=110)):
         for line in _lines(sim, Line.BANK_SUBMITTED):
-            perform(line, "pass_bank", sim.center)
+            bank_review.decide(line, "pass_bank", sim.center, "已按意见修改。", {})
+
+
+RECOMMENDATION = {True: "fail", False: "pass"}  # the experts' sheets as the fate says
+BANK_COMMENTS = {
+    "theory": "理论知识试题难度分布偏低。",
+    "marking": "技能操作考核评分记录表不完整。",
+}
+BANK_FINDINGS = {
+    "specification": "鉴定要素覆盖国家职业技能标准。",
+    "theory": "题量充足，题型比例符合组卷要求。",
+    "skill": "操作任务贴近岗位实际。",
+    "paper_plan": "组卷方案与细目表一致。",
+    "marking": "评分细则可操作。",
+}
+
+
+def _expert_review(sim: Sim, line: ApplicationOccupation, recommendation: str) -> None:
+    """The center assigns the round's required number of experts not conflicted with the
+    organization (N-4.1.2); each submits its sheet (issue 20 item 4, N-4.2)."""
+    rng = random.Random(f"bank-review-{line.pk}-{bank_review.current_round(line)}")
+    experts = sim.experts[:]
+    rng.shuffle(experts)
+    chosen = [e for e in experts if not bank_review.conflict_reasons(line, e)]
+    findings = BANK_FINDINGS | (BANK_COMMENTS if recommendation == "fail" else {})
+    for expert in chosen[: bank_review.required_sheets()]:
+        assignment = bank_review.assign(line, expert, sim.center)
+        bank_review.submit_sheet(assignment, findings, recommendation, expert)
 
 
 def _kept(sim: Sim, lines: list[ApplicationOccupation]) -> list[ApplicationOccupation]:

@@ -21,7 +21,13 @@ from evalorg.accounts.models import Agency, Role, User
 from evalorg.applications import workflow
 from evalorg.applications.models import Application, ApplicationOccupation
 from evalorg.cultivation.commitment import sign
-from evalorg.cultivation.models import BankCheck, Deliverable, TrainingSession
+from evalorg.cultivation.models import (
+    BankCheck,
+    BankReviewAssignment,
+    BankReviewSheet,
+    Deliverable,
+    TrainingSession,
+)
 from evalorg.filing.batches import Tick, create_batch, record_approval
 from evalorg.institutions.chain_leaders import designate
 from evalorg.institutions.identity import identity_of, request_change
@@ -34,7 +40,12 @@ from evalorg.review.services import ranked
 from evalorg.selection import defense
 from evalorg.selection.models import DefenseSlot, LeadershipApproval
 from tests.applications.conftest import PDF_BYTES, SH, applicant_of, build_application, stored_pdf
-from tests.cultivation.conftest import cultivating, ready_deliverables, theory_with_a_problem
+from tests.cultivation.conftest import (
+    FINDINGS,
+    cultivating,
+    ready_deliverables,
+    theory_with_a_problem,
+)
 from tests.factories import (
     ApplicantFactory,
     CityStaffFactory,
@@ -273,6 +284,7 @@ def _cultivation_cases(w: World) -> None:
     )
     w.objects["theory"] = theory_with_a_problem(line)  # a workbook with its report (issue 20)
     w.cases["cultivation"] = case
+    _bank_reviews(w, w.objects["line"])
     w.cases["unsigned"] = cultivating(_institution_a(9))
     staff = w.users[CITY]
     w.objects["training"] = TrainingSession.objects.create(
@@ -345,3 +357,26 @@ def _other_objects(w: World) -> None:
     for user in w.users.values():
         if user is not None:
             Message.objects.create(recipient=user, subject="矩阵检查：未读消息", url="/")
+
+
+def _bank_reviews(w: World, line: ApplicationOccupation) -> None:
+    """The submitted line's expert review (issue 20 item 4): two sheets submitted, so the
+    center may decide; the assigned expert's own sheet filled in, not yet submitted; a free
+    expert the center may still assign."""
+    center, now = w.users[PROVINCE], datetime(2025, 5, 5, 10, tzinfo=SH)
+    reviewers = [(UserFactory(role=Role.EXPERT), "submitted") for _ in range(2)]
+    for expert, status in [*reviewers, (w.users[EXPERT], "assigned")]:
+        assignment = BankReviewAssignment.objects.create(
+            line=line,
+            expert=expert,
+            review_round=0,
+            status=status,
+            assigned_by=center,
+            assigned_at=now,
+            submitted_at=now if status == "submitted" else None,
+        )
+        BankReviewSheet.objects.create(
+            assignment=assignment, recommendation="pass", updated_at=now, **FINDINGS
+        )
+    w.objects["bank_review"] = assignment
+    w.objects["bank_free_expert"] = UserFactory(role=Role.EXPERT, full_name="题库评审专家")

@@ -27,7 +27,7 @@ from evalorg.cultivation.models import BankCheck, CultivationPeriod
 from evalorg.filing.models import FilingLetter
 from tests.applications.conftest import applicant_of
 from tests.browser.login import login
-from tests.cultivation.conftest import cultivating
+from tests.cultivation.conftest import cultivating, reviewed
 from tests.factories import MINIMAL_PDF, PASSWORD, InstitutionFactory
 from tests.filing.conftest import department_staff, province_staff
 
@@ -109,11 +109,12 @@ def test_from_commitment_to_registry_and_elimination(live_server, page: Page):
     page.locator("[data-testid=submit-form] button").click()
     expect(page.locator(".alert-success")).to_contain_text("题库已提交审核")
 
-    # The center passes the line with the experts' comments.
+    # The center passes the line from two experts' sheets (their review: test_bank_review_browser).
     center = province_staff()
+    reviewed(line, staff=center)
     _login(page, base, center.username)
     page.goto(f"{base}/cultivation/lines/{line.pk}/review/")
-    page.fill("[data-testid=decision-form] textarea", "题库结构完整，专家评审通过。")
+    page.fill("[data-testid=decision-form] #id_reason", "题库结构完整，专家评审通过。")
     page.click("[data-testid=decision-form] button[value=pass]")
     page.click("[data-testid=confirm-yes]")  # asked by the server once the reason is checked
     expect(page.locator(".alert-success")).to_contain_text("已记录审核结果")

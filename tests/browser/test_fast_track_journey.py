@@ -29,6 +29,7 @@ from evalorg.filing.models import FilingLetter
 from evalorg.notify.models import OutboundEmail
 from tests.applications.conftest import applicant_of
 from tests.browser.login import login
+from tests.cultivation.conftest import reviewed
 from tests.cultivation.test_fast_track import designate
 from tests.factories import MINIMAL_PDF, PASSWORD, CityStaffFactory, InstitutionFactory
 from tests.filing.conftest import department_staff, province_staff
@@ -101,11 +102,13 @@ def submit_line(page: Page) -> None:
 
 
 def decide(page: Page, base: str, line: ApplicationOccupation, verdict: str, comments: str):
-    """From the home page's to-do list to the line's review, then pass or fail it."""
+    """From the home page's to-do list to the line's review, then pass or fail it (the two
+    experts' sheets it needs are prepared here: their review is test_bank_review_browser's)."""
+    reviewed(line)
     home(page, base)
     todo(page, line.occupation.name).locator("a").click()
     expect(page.locator("h1")).to_contain_text(line.occupation.name)
-    page.fill("[data-testid=decision-form] textarea", comments)
+    page.fill("[data-testid=decision-form] #id_reason", comments)
     page.click(f"[data-testid=decision-form] button[value={verdict}]")
     page.click("[data-testid=confirm-yes]")  # asked by the server once the reason is checked
     expect(page.locator(".alert-success")).to_contain_text("已记录审核结果")
@@ -170,7 +173,7 @@ def test_a_fast_tracked_chain_leader_from_banks_to_filing(live_server, page: Pag
     expect(message).to_contain_text(other.occupation.name)
     home(page, base)
     todo(page, other.occupation.name).locator("a").click()
-    expect(page.locator("[data-testid=review-comments]")).to_contain_text(failed_comments)
+    expect(page.locator("[data-testid=bank-decision]")).to_contain_text(failed_comments)
     upload(page, "skill", "操作技能试题（含评分细则）.xlsx", make_bank().skill_xlsx(), XLSX)
     submit_line(page)
 

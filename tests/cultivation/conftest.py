@@ -100,3 +100,29 @@ def theory_with_a_problem(line):
         file=stored_file("理论知识试题.xlsx", data), report=[problem], report_meta=meta
     )
     return Deliverable.objects.get(pk=theory.pk)
+
+
+FINDINGS = {
+    "specification": "鉴定点覆盖完整",
+    "theory": "试题难度分布合理",
+    "skill": "操作任务贴近岗位",
+    "paper_plan": "题型比例符合要求",
+    "marking": "评分细则可操作",
+}
+
+
+def reviewed(line, count: int = 2, recommendation: str = "pass", staff=None) -> list:
+    """``count`` experts assigned to the submitted line's current review round by the center,
+    each submitting a complete sheet (the service functions; the clock is the caller's)."""
+    from evalorg.accounts.models import Agency, Role
+    from evalorg.cultivation import bank_review
+    from tests.factories import UserFactory
+
+    staff = staff or UserFactory(
+        role=Role.PROVINCE_STAFF, agency=Agency.objects.get(kind="province")
+    )
+    experts = [UserFactory(role=Role.EXPERT) for _ in range(count)]
+    for expert in experts:
+        assignment = bank_review.assign(line, expert, staff)
+        bank_review.submit_sheet(assignment, FINDINGS, recommendation, expert)
+    return experts

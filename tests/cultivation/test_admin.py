@@ -16,7 +16,8 @@ def test_the_admin_lists_and_protects_the_records(client):
     case = cultivating()
     letter = sign(case, applicant_of(case), "张三", None)
     client.force_login(UserFactory(role="admin", is_staff=True, is_superuser=True))
-    for model in ["cultivationperiod", "commitmentletter", "reminder", "trainingsession"]:
+    models = ["cultivationperiod", "commitmentletter", "reminder", "trainingsession"]
+    for model in [*models, "bankreviewassignment", "bankdecision"]:
         assert client.get(reverse(f"admin:cultivation_{model}_changelist")).status_code == 200
     delete = reverse("admin:cultivation_commitmentletter_delete", args=[letter.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403

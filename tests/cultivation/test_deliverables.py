@@ -20,7 +20,7 @@ from evalorg.cultivation.banks.samples import xlsx as _xlsx
 from evalorg.cultivation.commitment import sign
 from evalorg.cultivation.models import Deliverable
 from tests.applications.conftest import SH, applicant_of
-from tests.cultivation.conftest import LAST, cultivating
+from tests.cultivation.conftest import LAST, cultivating, reviewed
 from tests.factories import MINIMAL_PDF, ApplicantFactory, CityStaffFactory, city_agency
 from tests.filing.conftest import province_staff
 
@@ -172,6 +172,10 @@ def test_province_staff_pass_and_fail_with_the_experts_comments(client, in_perio
     assert "confirm-page" not in response.content.decode()
     line.refresh_from_db()
     assert line.status == Line.BANK_SUBMITTED
+    # ...as is a decision before the experts' sheets (issue 20 item 4)...
+    early = client.post(url, {"action": "pass", "reason": "题库合格"}).content.decode()
+    assert "至少 2 份评审意见" in early and "N-4.2" in early and "confirm-page" not in early
+    reviewed(line)
     # ...a valid decision is asked on the server's confirm page, and done once confirmed.
     asked = client.post(url, {"action": "pass", "reason": "题库合格"})
     assert asked.status_code == 409 and "确定题库审核通过吗" in asked.content.decode()
@@ -183,6 +187,7 @@ def test_province_staff_pass_and_fail_with_the_experts_comments(client, in_perio
     assert line.status == Line.BANK_PASSED
 
     other = _submitted_line(bank)
+    reviewed(other)
     url = reverse("cultivation:line_review", args=[other.pk])
     data = {"action": "fail", "reason": "多选题不足", "confirm": "yes"}
     assert client.post(url, data).status_code == 302

@@ -29,7 +29,7 @@ from evalorg.filing.models import FilingLetter
 from evalorg.filing.services import issue_letter
 from evalorg.notify.models import Message, OutboundEmail
 from tests.applications.conftest import SH, applicant_of
-from tests.cultivation.conftest import LAST, START, cultivating, ready_deliverables
+from tests.cultivation.conftest import LAST, START, cultivating, ready_deliverables, reviewed
 from tests.factories import MINIMAL_PDF
 
 from .conftest import approved_batch, issued, province_staff
@@ -51,6 +51,7 @@ def _pass(line: ApplicationOccupation, day: date) -> None:
         Deliverable.objects.filter(line=line).update(is_current=False)  # uploaded before
         ready_deliverables(line)
         perform(line, "submit_bank", applicant_of(line.application))
+        reviewed(line)
         perform(line, "pass_bank", province_staff(), reason="题库合格")
 
 
@@ -180,6 +181,7 @@ def test_the_remaining_line_not_passed_by_day_180_is_eliminated_and_told(filed_e
     with time_machine.travel(at(LATER), tick=False):
         ready_deliverables(four)
         perform(four, "submit_bank", applicant_of(case))
+        reviewed(four)
         perform(four, "fail_bank", province_staff(), reason="技能操作试题不足 10 道")
     with time_machine.travel(clock.deadline_end(LAST), tick=False):
         assert sweep_elimination() == "eliminated 0, lines 0"  # day 180 is still its own

@@ -33,7 +33,7 @@ from evalorg.rounds.models import Round
 from evalorg.selection import defense
 from evalorg.selection.transitions import Proposal, record_leadership_decision
 from tests.applications.conftest import PDF_BYTES, SH, applicant_of, build_application
-from tests.cultivation.conftest import cultivating, ready_deliverables
+from tests.cultivation.conftest import cultivating, ready_deliverables, reviewed
 from tests.factories import CityStaffFactory, UserFactory
 from tests.filing.conftest import approved_batch, department_staff, province_staff
 from tests.publicity.conftest import AFTER, DURING, objection, published
@@ -368,8 +368,10 @@ def test_cultivation_bank_review_acceptance_and_filing(told):
         sign(case, applicant, "张三", None)
         ready_deliverables(line)
         line = perform(line, "submit_bank", applicant)
+        reviewed(line, staff=center)
         line = perform(line, "fail_bank", center, reason="理论知识试题重复率过高")
         line = perform(line, "submit_bank", applicant)
+        reviewed(line, staff=center)
         perform(line, "pass_bank", center, reason="结构合理，可以使用")
     UserFactory(role=Role.EXPERT)  # none took part: the check still runs against one
     when = datetime(2025, 5, 6, 10, 0, tzinfo=SH)

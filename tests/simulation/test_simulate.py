@@ -12,7 +12,12 @@ from evalorg.applications.models import Application, ApplicationOccupation, Stat
 from evalorg.core import audit
 from evalorg.core.audit import Audience, verify_chain
 from evalorg.core.models import AuditEvent
-from evalorg.cultivation.models import Deliverable, TrainingSession
+from evalorg.cultivation.models import (
+    BankDecision,
+    BankReviewAssignment,
+    Deliverable,
+    TrainingSession,
+)
 from evalorg.filing.models import FilingLetter
 from evalorg.publicity.models import Objection, PublicityNotice
 from evalorg.rounds.models import Round
@@ -91,6 +96,14 @@ def test_a_small_round_runs_end_to_end_as_the_seed_dictates():
     assert failed, "seed 1 breaks some theory banks"
     fixed = set(theory.filter(passed=True, is_current=True).values_list("line_id", flat=True))
     assert failed <= fixed
+    # Issue 20 item 4: every bank decision was taken from two submitted expert sheets.
+    decisions = BankDecision.objects.filter(line__application__round=round_)
+    assert decisions.filter(outcome="fail").exists() and decisions.filter(outcome="pass").exists()
+    for decision in decisions:
+        sheets = BankReviewAssignment.objects.filter(
+            line=decision.line_id, review_round=decision.review_round, status="submitted"
+        )
+        assert sheets.count() == 2, decision
 
     text = report(result)
     assert "verify_audit：通过" in text and "备案函" in text
