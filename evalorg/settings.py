@@ -98,7 +98,11 @@ MIDDLEWARE = [
     "evalorg.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # Empty 405/503 answers get the Chinese error page (issue 22).
+    "evalorg.core.errors.ErrorPageMiddleware",
 ]
+# A CSRF failure is the Chinese "page expired" page with a way back, not Django's English 403.
+CSRF_FAILURE_VIEW = "evalorg.core.errors.csrf_failure"
 
 ROOT_URLCONF = "evalorg.urls"
 WSGI_APPLICATION = "evalorg.wsgi.application"

@@ -128,3 +128,8 @@ def test_docs_load_from_our_static_files(client):
     schema = client.get("/api/openapi.json").json()
     assert "/api/public/registry" in schema["paths"] and "/api/cases" in schema["paths"]
     assert schema["info"]["title"] == "EvalOrg 开放接口"
+
+
+def test_docs_have_a_viewport_for_phones(client):
+    docs = client.get("/api/docs").content.decode()
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in docs
