@@ -93,6 +93,9 @@ class ObjectionForm(forms.Form):
     def __init__(self, *args, notice, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["entry"].queryset = notice.entries.all()
+        for field in self.fields.values():
+            style = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", style)
 
     def clean_objector_phone(self) -> str:
         phone = self.cleaned_data["objector_phone"].replace(" ", "")
