@@ -87,3 +87,21 @@ def test_staff_objection_list_queries_do_not_grow(client):
         objection(notice, case)
     assert _count(client, url) == one
     assert _count(client, url + "?status=received") == one
+
+
+def test_the_running_notice_is_listed_first_with_one_countdown(client):
+    from datetime import timedelta
+
+    from tests.publicity.conftest import START
+
+    staff = province_staff()
+    running = published([approved()], staff)
+    later = published([approved()], staff, start=START + timedelta(days=40))
+    later.title = "以后的公示"
+    later.save(update_fields=["title"])
+    with time_machine.travel(DURING, tick=False):
+        listing = client.get(reverse("public:notices")).content.decode()
+        page = client.get(reverse("public:notice", args=[running.pk])).content.decode()
+    assert listing.index(running.title) < listing.index("以后的公示")
+    assert page.count("data-countdown-deadline") == 1
+    assert "还剩 3 天" in page and "（含当天）" in page
