@@ -41,7 +41,10 @@ def _notice_context(notice: PublicityNotice) -> dict:
 
 def notice_list(request: HttpRequest) -> HttpResponse:
     notices = sorted(
-        _published().select_related("round").annotate(entry_count=Count("entries")),
+        _published()
+        .select_related("round")
+        .annotate(entry_count=Count("entries"))
+        .order_by("-starts_on", "-pk"),  # Meta.ordering is not applied to a GROUP BY query
         key=lambda notice: not notice.is_running(),
     )  # stable: the running notice first, then the others newest first (issue 22)
     return render(request, "publicity/public_list.html", {"notices": notices})
