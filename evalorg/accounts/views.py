@@ -21,6 +21,10 @@ from .forms import ApiTokenForm, LoginForm, OutboxPasswordResetForm
 from .models import ApiToken
 from .navigation import dashboard_sections
 
+# The account that proved its password but is not activated yet; the sign-up's "resend the
+# activation link" reads it (institutions.views.signup_resend).
+PENDING_ACTIVATION_KEY = "pending_activation_user"
+
 
 class LoginView(auth_views.LoginView):
     """Django's login; wrong passwords also count toward the per-IP and per-account failure
@@ -37,6 +41,8 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form) -> HttpResponse:
         ratelimits.count(self.request, ratelimits.LOGIN_FAILURES)
+        if form.pending_activation is not None:  # the password was right: may ask for a new link
+            self.request.session[PENDING_ACTIVATION_KEY] = form.pending_activation.pk
         return super().form_invalid(form)
 
 

@@ -18,11 +18,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from evalorg.accounts import ratelimits
 from evalorg.accounts.models import Role, User
 from evalorg.accounts.permissions import has_role
+from evalorg.accounts.views import PENDING_ACTIVATION_KEY
 from evalorg.catalog.models import Division
 from evalorg.core import audit
 from evalorg.core.files import UploadRefused, atomic_uploads, file_response, store_upload
@@ -190,6 +191,21 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("institutions:signup_sent")
     status = 400 if request.method == "POST" else 200
     return render(request, "institutions/signup.html", {"form": form}, status=status)
+
+
+@require_POST
+@ratelimits.limited(ratelimits.SIGNUP)
+def signup_resend(request: HttpRequest) -> HttpResponse:
+    """A new activation link for the account that has just given its right password on the
+    login page without being activated (the session remembers it, issue 22)."""
+    pk = request.session.pop(PENDING_ACTIVATION_KEY, None)
+    user = User.objects.filter(pk=pk, is_active=False, last_login__isnull=True).first()
+    if user is None:
+        messages.info(request, _("请先用注册时设置的用户名和密码登录，再重新发送激活邮件。"))
+        return redirect("accounts:login")
+    signup_mail.send_activation(request, user)
+    audit.record("signup_activation_resent", user, actor=user, audience=audit.Audience.APPLICANT)
+    return redirect("institutions:signup_sent")
 
 
 def signup_sent(request: HttpRequest) -> HttpResponse:
