@@ -190,7 +190,8 @@ def signup(request: HttpRequest) -> HttpResponse:
             signup_mail.send_activation(request, user)
         return redirect("institutions:signup_sent")
     status = 400 if request.method == "POST" else 200
-    return render(request, "institutions/signup.html", {"form": form}, status=status)
+    context = {"form": form, "government_body_warning": GOVERNMENT_BODY_WARNING}
+    return render(request, "institutions/signup.html", context, status=status)
 
 
 @require_POST
@@ -227,10 +228,8 @@ def signup_activate(request: HttpRequest, uidb64: str, token: str) -> HttpRespon
         user.save(update_fields=["is_active"])
         audit.record("signup_activated", user, actor=user)
     login(request, user, backend=LOGIN_BACKEND)
+    # The profile shows the USCC warnings (N-2.4.1 included) once; no second copy as a message.
     messages.success(request, _("注册成功，欢迎使用。请核对机构信息并填写排除情形声明。"))
-    institution = institution_of(user)
-    if institution is not None and institution.uscc.startswith("11"):
-        messages.warning(request, GOVERNMENT_BODY_WARNING)
     return redirect("institutions:profile")
 
 
@@ -279,7 +278,8 @@ def profile_edit(request: HttpRequest, institution: Institution) -> HttpResponse
             messages.success(request, _("机构信息已保存。"))
             return redirect("institutions:profile")
     status = 400 if request.method == "POST" else 200
-    return render(request, "institutions/profile_edit.html", {"form": form}, status=status)
+    context = {"form": form, "government_body_warning": GOVERNMENT_BODY_WARNING}
+    return render(request, "institutions/profile_edit.html", context, status=status)
 
 
 # ---- members --------------------------------------------------------------------------------

@@ -57,3 +57,23 @@ def test_an_activated_account_logs_in_as_before(client, signed_up):
     user.save(update_fields=["is_active"])
     response = client.post(LOGIN, {"username": signed_up, "password": STRONG_PASSWORD})
     assert response.status_code == 302
+
+
+def _warning(page: str) -> str:
+    start = page.index('id="uscc-government-warning"')
+    return page[start : page.index(">", start)]
+
+
+def test_the_sign_up_form_warns_of_a_government_body_code_itself(client):
+    from tests.factories import make_uscc
+
+    blank = client.get(reverse("institutions:signup")).content.decode()
+    assert "hidden" in _warning(blank)  # shown by the page's script as 11… is typed
+    assert 'data-warn-prefix="11"' in blank
+    uscc = make_uscc(prefix="11", division="440106", serial=900002)
+    refused = signup_post(client, signup_data(uscc=uscc, password2="different"))
+    page = refused.content.decode()
+    assert refused.status_code == 400
+    assert "hidden" not in _warning(page) and "机关（11）" in page
+    assert "请重新输入两次密码" in page  # the cleared passwords are explained
+    assert 'value="广州木棉技能培训有限公司"' in page
