@@ -127,9 +127,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
     """Create a token and show its secret once, in this response only (never stored)."""
     form = ApiTokenForm(request.POST)
     if not tokens.may_hold_tokens(request.user):
-        raise PermissionDenied(
-            _("只有评价指导机构和省人社厅的工作人员可以创建 API 令牌（SPEC-1）。")
-        )
+        raise PermissionDenied(_("只有评价指导机构和省人社厅的工作人员可以创建 API 令牌。"))
     if not form.is_valid():
         return _profile(request, form)
     try:

@@ -88,7 +88,7 @@ def _commitment_page(
     request: HttpRequest, application: Application, form: SignForm, refusals: list[Refusal]
 ) -> HttpResponse:
     for refusal in refusals:
-        form.add_error("signed_name", str(refusal))
+        form.add_error("signed_name", refusal.shown)
     letter = signed_letter(application)
     context = {
         "application": application,
@@ -129,7 +129,7 @@ def training_list(request: HttpRequest) -> HttpResponse:
 
         def refused(refusals: list[Refusal]) -> HttpResponse:
             for refusal in refusals:
-                form.add_error("held_on", str(refusal))
+                form.add_error("held_on", refusal.shown)
             return _training_list_page(request, form)
 
         return run(
@@ -164,7 +164,7 @@ def training_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
         def refused(refusals: list[Refusal]) -> HttpResponse:
             for refusal in refusals:
-                form.add_error(None, str(refusal))
+                form.add_error(None, refusal.shown)
             return _training_page(request, session, form)
 
         try:
@@ -272,7 +272,7 @@ def line(request: HttpRequest, line_pk: int) -> HttpResponse:
                 row = deliverables.upload(line, kind, form.cleaned_data["file"], request.user)
             except TransitionRefused as refused:
                 for refusal in refused.refusals:
-                    form.add_error(None, str(refusal))
+                    form.add_error(None, refusal.shown)
             except UploadRefused as refused:
                 form.add_error("file", str(refused))
             else:
@@ -361,7 +361,7 @@ def _review_page(
     refusals: list[Refusal],
 ) -> HttpResponse:
     for refusal in refusals:
-        form.add_error(None, str(refusal))
+        form.add_error(None, refusal.shown)
     context = _line_context(line)
     context.update(form=form, can_decide=line.status == ApplicationOccupation.Status.BANK_SUBMITTED)
     return render(request, "cultivation/line_review.html", context)

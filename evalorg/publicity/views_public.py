@@ -85,7 +85,7 @@ def objection_new(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             objection = _file(notice, form.cleaned_data)
         except TransitionRefused as refused:
-            context["refusal"] = "；".join(str(r) for r in refused.refusals)
+            context["refusal"] = "；".join(r.shown for r in refused.refusals)
         except UploadRefused as refused:
             form.add_error("evidence", refused.message)
         else:

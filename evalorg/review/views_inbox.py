@@ -133,7 +133,7 @@ def resolve_finding(request: HttpRequest, pk: int) -> HttpResponse:
     """The receiving staff record their conclusion on one needs_review finding."""
     application = load_case(request, pk, to_act=True)
     if application.state != State.SUBMITTED:
-        messages.error(request, _("只有“已提交”的申请可以记录核查结论（SPEC-5）。"))
+        messages.error(request, _("只有“已提交”的申请可以记录核查结论。"))
         return redirect("applications:detail", application.pk)
     return run(
         request,

@@ -85,3 +85,27 @@ def test_make_run_serves_without_debug_so_errors_are_the_chinese_pages():
     script = (Path(__file__).resolve().parents[2] / "scripts" / "run-dev.sh").read_text()
     assert "DJANGO_DEBUG=${DJANGO_DEBUG:-0}" in script
     assert "collectstatic" in script  # without DEBUG, WhiteNoise serves the collected files
+
+
+def test_refusals_show_notice_clauses_but_not_internal_ids():
+    from evalorg.core.workflow import Refusal
+
+    assert Refusal("N-4.1.3", "公示期已结束。").shown == "公示期已结束。（N-4.1.3）"
+    assert Refusal("SPEC-5", "当前状态不能发布。").shown == "当前状态不能发布。"
+
+
+def test_no_message_text_cites_an_internal_spec_id():
+    """User-facing strings cite the notice's clauses (N-…), never our SPEC-n ids."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "evalorg"
+    cited = re.compile(r"[（(]SPEC-\d+[）)]")
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for path in [*root.rglob("*.py"), *root.rglob("*.html")]
+        if "migrations" not in path.parts and path.parts[-2] != "api"
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if cited.search(line)
+    ]
+    assert offenders == []
