@@ -115,16 +115,21 @@ def _profile(request: HttpRequest, form: ApiTokenForm, new_secret: str = "") -> 
     )
 
 
+# A token's secret between its creation (POST) and the page that shows it once (GET): kept in
+# the server-side session only until that page is shown, so a refresh re-submits nothing.
+NEW_TOKEN_KEY = "new_api_token_secret"
+
+
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     """The user's own page: who they are and, for staff, their personal API tokens."""
-    return _profile(request, ApiTokenForm())
+    return _profile(request, ApiTokenForm(), new_secret=request.session.pop(NEW_TOKEN_KEY, ""))
 
 
 @login_required
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
-    """Create a token and show its secret once, in this response only (never stored)."""
+    """Create a token; the profile page then shows its secret once (only its hash is stored)."""
     form = ApiTokenForm(request.POST)
     if not tokens.may_hold_tokens(request.user):
         raise PermissionDenied(_("只有评价指导机构和省人社厅的工作人员可以创建 API 令牌。"))
@@ -135,7 +140,8 @@ def token_create(request: HttpRequest) -> HttpResponse:
     except tokens.TokenRefused as refused:
         form.add_error(None, str(refused))
         return _profile(request, form)
-    return _profile(request, ApiTokenForm(), new_secret=new.secret)
+    request.session[NEW_TOKEN_KEY] = new.secret
+    return redirect("accounts:profile")  # post/redirect/get: the secret is shown once there
 
 
 @login_required

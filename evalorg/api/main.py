@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from . import cases, public, todo
+from .errors import in_chinese
 
 
 class ChineseJSON(JSONRenderer):
@@ -65,5 +66,7 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError):
 @api.exception_handler(ValidationError)
 def invalid(request: HttpRequest, exc: ValidationError):
     return api.create_response(
-        request, {"detail": "请求参数不符合接口说明。", "errors": exc.errors}, status=422
+        request,
+        {"detail": "请求参数不符合接口说明。", "errors": in_chinese(exc.errors)},
+        status=422,
     )
