@@ -28,7 +28,7 @@ class NoticeForm(forms.Form):
     )
     title = forms.CharField(label=_("标题"), max_length=200)
     starts_on = forms.DateField(
-        label=_("公示开始日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("公示开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     objections_to = forms.CharField(
         label=_("异议受理方式（单位、地址、电话、邮箱）"),

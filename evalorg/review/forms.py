@@ -381,7 +381,8 @@ class ExtensionForm(forms.Form):
     )
     round = forms.ModelChoiceField(label=_lazy("批次"), queryset=Round.objects.all())
     until = forms.DateField(
-        label=_lazy("报送期限延至（含当天）"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_lazy("报送期限延至（含当天）"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(label=_lazy("理由"), max_length=300)
 
