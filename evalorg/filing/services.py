@@ -194,12 +194,15 @@ def _create(
         "uscc": institution.uscc,
         "city": str(institution.city or ""),
         "round": case.round.name,
+        "year": case.round.year,
+        # An expansion (N-2.2) adds occupations to the original filing, valid as long as it.
+        "expansion": not supplementary and case.kind == "expansion" and original is not None,
         "issued_on": f"{issued_on:%Y年%m月%d日}",
         "valid_until": f"{valid_until:%Y年%m月%d日}",
         "occupations": occupations,
         "issuer": letters.ISSUER,
         "supplementary": supplementary,
-        "original_number": original.number if supplementary and original else "",
+        "original_number": original.number if original else "",
     }
     title = _("补充备案函") if supplementary else _("备案函")
     docx = _store(letters.render_docx(context), f"{title} {number}.docx", "docx", user)

@@ -61,3 +61,15 @@ def test_the_portal_shows_the_agencies_contacts_that_are_known(client):
     guangzhou.save(update_fields=["phone"])
     shown = table()
     assert "咨询电话" in shown and "020-83333333" in shown and "电子邮箱" not in shown
+
+
+def test_the_commitment_letter_reads_as_the_department_writes_it():
+    from evalorg.rounds.models import DEFAULT_COMMITMENT_TEMPLATE
+
+    text = DEFAULT_COMMITMENT_TEMPLATE.replace("{institution}", "某机构").replace(
+        "{round}", "广东省2023年社会培训评价组织培育辅导遴选"
+    )
+    assert text.startswith(
+        "本机构（某机构）经广东省2023年社会培训评价组织培育辅导遴选，"
+        "已列入社会培训评价组织培育辅导对象名单。"
+    )
