@@ -514,7 +514,9 @@ def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             audience=audit.Audience.INTERNAL,
         )
-    content = application_pdf_bytes(application)
+    content = application_pdf_bytes(
+        application, for_applicant=has_role(request.user, Role.APPLICANT)
+    )
     response = HttpResponse(content, content_type="application/pdf")
     name = f"备案申请表-{application.acknowledgement_no or application.pk}.pdf"
     response["Content-Disposition"] = content_disposition_header(True, name)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from evalorg.applications import workflow
 from tests.factories import ApplicantFactory
 
-from .conftest import SH, applicant_of
+from .conftest import SH, applicant_of, build_application
 
 pytestmark = pytest.mark.django_db
 IN_PERIOD = datetime(2023, 5, 10, 10, 0, tzinfo=SH)
@@ -67,3 +67,27 @@ def test_a_round_without_an_application_is_offered(client):
     client.force_login(ApplicantFactory())
     with time_machine.travel(IN_PERIOD, tick=False):
         assert "填写新申请" in client.get(reverse("applications:list")).content.decode()
+
+
+def test_the_applicants_pdf_shows_its_contact_in_full_and_staffs_masked(client):
+    import io
+
+    from pypdf import PdfReader
+
+    from evalorg.institutions.masking import mask_phone
+    from tests.factories import CityStaffFactory
+
+    case = build_application()
+    with time_machine.travel(IN_PERIOD, tick=False):
+        case = workflow.perform(case, "submit", applicant_of(case))
+    phone = case.institution.contact_phone
+    assert phone
+
+    def text(user) -> str:
+        client.force_login(user)
+        pdf = client.get(reverse("applications:pdf", args=[case.pk])).content
+        return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+    assert phone in text(applicant_of(case))
+    staff_copy = text(CityStaffFactory())
+    assert phone not in staff_copy and mask_phone(phone) in staff_copy
