@@ -103,11 +103,15 @@ MIDDLEWARE = [
     "evalorg.core.request_guards.ControlCharacterMiddleware",
     "evalorg.core.request_guards.AnonymousBodyLimitMiddleware",
     "evalorg.core.request_guards.NoStoreMiddleware",
+    # Empty 405/503 answers get the Chinese error page (issue 22).
+    "evalorg.core.errors.ErrorPageMiddleware",
 ]
 EVALORG_ANONYMOUS_MAX_BODY_BYTES = 64 * 1024
 # Anonymous routes that take a file: the public objection form's evidence (N-4.1.3) and the
 # filing letter compared on the public verify page (hashed, never kept; 20 MB cap there).
 EVALORG_ANONYMOUS_UPLOAD_ROUTES = frozenset({"public:objection_new", "verify:letter"})
+# A CSRF failure is the Chinese "page expired" page with a way back, not Django's English 403.
+CSRF_FAILURE_VIEW = "evalorg.core.errors.csrf_failure"
 
 ROOT_URLCONF = "evalorg.urls"
 WSGI_APPLICATION = "evalorg.wsgi.application"

@@ -7,7 +7,11 @@ set -uo pipefail
 set -m
 PY=${PY:-.venv/bin/python}
 SWEEP_SECONDS=${SWEEP_SECONDS:-300}
-export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
+# The demo runs without DEBUG so every error is the Chinese page users see (issue 22), not
+# Django's English debug page with the URL map; tracebacks still go to the console log.
+# WhiteNoise then serves the collected static files (DJANGO_DEBUG=1 for development).
+export DJANGO_DEBUG=${DJANGO_DEBUG:-0}
+"$PY" manage.py collectstatic --noinput -v0 || exit 1
 groups=()
 
 stop_all() {

@@ -158,6 +158,9 @@ PUBLIC: dict[str, Route] = {
     "institutions:signup_activate": Route(
         USERS | {ANON}, args=lambda w: ["MQ", "set-password"], ok=frozenset({400})
     ),
+    # A new activation link, only for the account that has just proved its password on the
+    # login page (issue 22): a POST without it goes back to the login page.
+    "institutions:signup_resend": Route(USERS | {ANON}, get=False),
     # The public API (issue 13): schema, docs, registry, notices and rounds; "api-root" is
     # django-ninja's 404 placeholder for /api/.
     "api:api-root": Route(USERS | {ANON}, ok=frozenset({404})),

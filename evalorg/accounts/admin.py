@@ -16,7 +16,9 @@ for model in (TOTPDevice, StaticDevice):
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "division", "phone"]
+    list_display = ["code", "name", "kind", "division", "phone", "email"]
+    # The portal's contact table shows what is filled in here (issue 22).
+    list_editable = ["phone", "email"]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
     list_select_related = ["division"]

@@ -4,7 +4,9 @@ from typing import Any
 
 from captcha.fields import CaptchaField
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +21,15 @@ class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _("用户名或密码不正确。连续 5 次错误将锁定账户。"),
         "inactive": _("该账户已停用，请联系系统管理员。"),
+        "not_activated": _(
+            "该账户尚未激活：请打开注册时发到您邮箱的激活链接。未收到邮件或链接已过期的，"
+            "可重新发送激活邮件。"
+        ),
     }
+
+    # The account whose password was right but which was never activated (issue 22); only
+    # then is "not activated yet" said, so the answer tells nothing to who lacks the password.
+    pending_activation = None
 
     def __init__(self, request: Any = None, *args: Any, require_captcha: bool = False, **kwargs):
         super().__init__(request, *args, **kwargs)
@@ -40,7 +50,28 @@ class LoginForm(AuthenticationForm):
         self.password_checked = bool(
             self.cleaned_data.get("username") is not None and self.cleaned_data.get("password")
         )
-        return super().clean()
+        try:
+            return super().clean()
+        except ValidationError as error:
+            self.pending_activation = self._never_activated()
+            if self.pending_activation is None:
+                raise
+            raise ValidationError(
+                self.error_messages["not_activated"], code="not_activated"
+            ) from error
+
+    def _never_activated(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if not username or not password:
+            return None
+        try:
+            user = get_user_model()._default_manager.get_by_natural_key(username)
+        except get_user_model().DoesNotExist:
+            return None
+        if user.is_active or user.last_login is not None or not user.check_password(password):
+            return None
+        return user
 
 
 class ApiTokenForm(forms.Form):

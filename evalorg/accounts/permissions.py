@@ -44,7 +44,7 @@ def role_required(*roles: str | Iterable[str], message: Any = "") -> Callable[[V
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_role(user, *roles):
-                raise PermissionDenied(message or _("您的账户角色无权访问此页面（SPEC-1）。"))
+                raise PermissionDenied(message or _("您的账户角色无权访问此页面。"))
             return view(request, *args, **kwargs)
 
         # Navigation shows the view's entry to exactly these roles (``navigation.nav_for``).

@@ -44,7 +44,7 @@ def may_hold_tokens(user: User) -> bool:
 
 def create(user: User, *, name: str, scope: str, days: int) -> NewToken:
     if not may_hold_tokens(user):
-        raise TokenRefused(_("只有评价指导机构和省人社厅的工作人员可以创建 API 令牌（SPEC-1）。"))
+        raise TokenRefused(_("只有评价指导机构和省人社厅的工作人员可以创建 API 令牌。"))
     name = name.strip()
     if not name or len(name) > 60:
         raise TokenRefused(_("请填写令牌用途（不超过 60 个字）。"))

@@ -21,6 +21,10 @@ from .forms import ApiTokenForm, LoginForm, OutboxPasswordResetForm
 from .models import ApiToken
 from .navigation import dashboard_sections
 
+# The account that proved its password but is not activated yet; the sign-up's "resend the
+# activation link" reads it (institutions.views.signup_resend).
+PENDING_ACTIVATION_KEY = "pending_activation_user"
+
 
 class LoginView(auth_views.LoginView):
     """Django's login with the lockout policy of docs/security.md (ASVS V6.3, issue 21 item 4):
@@ -50,6 +54,8 @@ class LoginView(auth_views.LoginView):
         ratelimits.count(self.request, ratelimits.LOGIN_IP)
         if form.password_checked and not getattr(self.request, "axes_locked_out", False):
             ratelimits.count(self.request, ratelimits.ACCOUNT_PASSWORD)
+        if form.pending_activation is not None:  # the password was right: may ask for a new link
+            self.request.session[PENDING_ACTIVATION_KEY] = form.pending_activation.pk
         return super().form_invalid(form)
 
 
@@ -122,21 +128,24 @@ def _profile(request: HttpRequest, form: ApiTokenForm, new_secret: str = "") -> 
     )
 
 
+# A token's secret between its creation (POST) and the page that shows it once (GET): kept in
+# the server-side session only until that page is shown, so a refresh re-submits nothing.
+NEW_TOKEN_KEY = "new_api_token_secret"
+
+
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     """The user's own page: who they are and, for staff, their personal API tokens."""
-    return _profile(request, ApiTokenForm())
+    return _profile(request, ApiTokenForm(), new_secret=request.session.pop(NEW_TOKEN_KEY, ""))
 
 
 @login_required
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
-    """Create a token and show its secret once, in this response only (never stored)."""
+    """Create a token; the profile page then shows its secret once (only its hash is stored)."""
     form = ApiTokenForm(request.POST)
     if not tokens.may_hold_tokens(request.user):
-        raise PermissionDenied(
-            _("只有评价指导机构和省人社厅的工作人员可以创建 API 令牌（SPEC-1）。")
-        )
+        raise PermissionDenied(_("只有评价指导机构和省人社厅的工作人员可以创建 API 令牌。"))
     if not form.is_valid():
         return _profile(request, form)
     try:
@@ -144,7 +153,8 @@ def token_create(request: HttpRequest) -> HttpResponse:
     except tokens.TokenRefused as refused:
         form.add_error(None, str(refused))
         return _profile(request, form)
-    return _profile(request, ApiTokenForm(), new_secret=new.secret)
+    request.session[NEW_TOKEN_KEY] = new.secret
+    return redirect("accounts:profile")  # post/redirect/get: the secret is shown once there
 
 
 @login_required

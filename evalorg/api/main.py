@@ -10,6 +10,7 @@ from ninja.renderers import JSONRenderer
 
 from . import cases, public, todo
 from .auth import TokenGuessing
+from .errors import in_chinese
 
 
 class ChineseJSON(JSONRenderer):
@@ -75,5 +76,7 @@ def guessing(request: HttpRequest, exc: TokenGuessing):
 @api.exception_handler(ValidationError)
 def invalid(request: HttpRequest, exc: ValidationError):
     return api.create_response(
-        request, {"detail": "请求参数不符合接口说明。", "errors": exc.errors}, status=422
+        request,
+        {"detail": "请求参数不符合接口说明。", "errors": in_chinese(exc.errors)},
+        status=422,
     )

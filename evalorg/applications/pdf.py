@@ -12,8 +12,11 @@ from .materials import applicable_items, current_materials
 from .models import Application
 
 
-def application_pdf_bytes(application: Application) -> bytes:
+def application_pdf_bytes(application: Application, *, for_applicant: bool = False) -> bytes:
+    """``for_applicant``: the institution's own copy, which it prints and stamps (material 1),
+    shows its contact phone and e-mail in full (issue 22); staff copies keep them masked."""
     institution = application.institution
+    phone, email = institution.contact_phone, institution.contact_email
     declarations = {d.item: d for d in institution.declarations.all()}
     materials = current_materials(application)
     return render_pdf(
@@ -23,8 +26,8 @@ def application_pdf_bytes(application: Application) -> bytes:
             "institution": institution,
             "facts": parse_uscc(institution.uscc),
             "legal_rep_id": mask_id_number(institution.legal_rep_id_number),
-            "contact_phone": mask_phone(institution.contact_phone),
-            "contact_email": mask_email(institution.contact_email),
+            "contact_phone": phone if for_applicant else mask_phone(phone),
+            "contact_email": email if for_applicant else mask_email(email),
             "groups": application.occupation_groups(),
             "material_rows": [
                 {"item": item, "files": materials.get(item.code, [])}

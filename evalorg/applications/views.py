@@ -88,12 +88,24 @@ def application_list(request: HttpRequest) -> HttpResponse:
     applications = list(_applications(request.user).order_by("-created_at")[:200])
     open_rounds = []
     if has_role(request.user, Role.APPLICANT):
-        open_rounds = [r for r in Round.objects.all() if r.is_accepting_applications()]
+        open_rounds = _rounds_open_to_new(request.user)
     return render(
         request,
         "applications/list.html",
         {"applications": applications, "open_rounds": open_rounds},
     )
+
+
+def _rounds_open_to_new(user) -> list[Round]:
+    """Rounds accepting applications in which the user's institution has none yet: a draft is
+    continued from the list, a submitted one is not offered again (issue 22)."""
+    institution = institution_of(user)
+    taken = set(
+        Application.objects.filter(institution=institution, kind=Kind.NEW)
+        .exclude(state=State.WITHDRAWN)
+        .values_list("round_id", flat=True)
+    )
+    return [r for r in Round.objects.all() if r.is_accepting_applications() and r.pk not in taken]
 
 
 @login_required
@@ -116,9 +128,9 @@ def application_new(request: HttpRequest) -> HttpResponse:
             existing = Application.objects.filter(
                 round=round_, institution=institution, kind=Kind.NEW
             ).exclude(state=State.WITHDRAWN)
-            if existing.exists():
-                messages.info(request, _("本机构在该批次已有一份申请，请继续填写。"))
-                return redirect("applications:step_institution", existing.first().pk)
+            current = existing.first()
+            if current is not None:
+                return _continue_existing(request, current)
             application = Application.objects.create(
                 round=round_, institution=institution, kind=Kind.NEW, created_by=request.user
             )
@@ -127,6 +139,15 @@ def application_new(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("本机构在该批次已有一份申请，请继续填写。"))
         return redirect("applications:list")
     return redirect("applications:step_institution", application.pk)
+
+
+def _continue_existing(request: HttpRequest, application: Application) -> HttpResponse:
+    """A second 填写新申请 in a round: back to the draft, or to the submitted case's page."""
+    if access.can_edit(application, request.user):
+        messages.info(request, _("本机构在该批次已有一份申请，请继续填写。"))
+        return redirect("applications:step_institution", application.pk)
+    messages.info(request, _("本机构在该批次的申请已提交，可在案卷页查看办理进度。"))
+    return redirect("applications:detail", application.pk)
 
 
 # ---- wizard ---------------------------------------------------------------------------------
@@ -493,7 +514,9 @@ def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             audience=audit.Audience.INTERNAL,
         )
-    content = application_pdf_bytes(application)
+    content = application_pdf_bytes(
+        application, for_applicant=has_role(request.user, Role.APPLICANT)
+    )
     response = HttpResponse(content, content_type="application/pdf")
     name = f"备案申请表-{application.acknowledgement_no or application.pk}.pdf"
     response["Content-Disposition"] = content_disposition_header(True, name)

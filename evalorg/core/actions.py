@@ -34,7 +34,7 @@ FromResult = Callable[[Any], str]
 def show_refusals(request: HttpRequest, refusals: list[Refusal]) -> None:
     """Each refusal as an error message: the reason and the clause it cites."""
     for refusal in refusals:
-        messages.error(request, str(refusal))
+        messages.error(request, refusal.shown)
 
 
 class _TrialRun(Exception):

@@ -50,6 +50,17 @@ class Refusal:
     def __str__(self) -> str:
         return f"{self.message}（{self.clause}）"
 
+    @property
+    def shown(self) -> str:
+        """The text for users: the clause only when it is the notice's (N-…); SPEC-n ids are
+        our own specification's and mean nothing to them (issue 22)."""
+        return str(self) if is_public_clause(self.clause) else self.message
+
+
+def is_public_clause(clause: str) -> bool:
+    """A clause of the published notice (N-2.4.1 …), as opposed to an internal SPEC-n id."""
+    return clause.startswith("N-")
+
 
 class TransitionRefused(Exception):
     def __init__(self, refusals: list[Refusal]):

@@ -53,8 +53,10 @@ class Countdown:
     @property
     def label(self) -> str:
         if self.phase == Phase.RUNNING:
-            return ngettext("剩余 %(n)s 天", "剩余 %(n)s 天", self.days_left) % {
-                "n": self.days_left
+            # Counted like the period itself, today included: day 1 of 180 reads 180 (issue 22).
+            days = self.days_left + 1
+            return ngettext("剩余 %(n)s 天（含今天）", "剩余 %(n)s 天（含今天）", days) % {
+                "n": days
             }
         return str(Phase(self.phase).label)
 

@@ -21,7 +21,7 @@ class SessionForm(forms.ModelForm):
     class Meta:
         model = TrainingSession
         fields = ["held_on", "topic", "place"]
-        widgets = {"held_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"held_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
 class AttendanceForm(forms.Form):

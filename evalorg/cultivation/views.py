@@ -111,7 +111,7 @@ def _commitment_page(
     request: HttpRequest, application: Application, form: SignForm, refusals: list[Refusal]
 ) -> HttpResponse:
     for refusal in refusals:
-        form.add_error("signed_name", str(refusal))
+        form.add_error("signed_name", refusal.shown)
     letter = signed_letter(application)
     context = {
         "application": application,
@@ -152,7 +152,7 @@ def training_list(request: HttpRequest) -> HttpResponse:
 
         def refused(refusals: list[Refusal]) -> HttpResponse:
             for refusal in refusals:
-                form.add_error("held_on", str(refusal))
+                form.add_error("held_on", refusal.shown)
             return _training_list_page(request, form)
 
         return run(
@@ -187,7 +187,7 @@ def training_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
         def refused(refusals: list[Refusal]) -> HttpResponse:
             for refusal in refusals:
-                form.add_error(None, str(refusal))
+                form.add_error(None, refusal.shown)
             return _training_page(request, session, form)
 
         try:
@@ -304,7 +304,7 @@ def line(request: HttpRequest, line_pk: int) -> HttpResponse:
                 )
             except TransitionRefused as refused:
                 for refusal in refused.refusals:
-                    form.add_error(None, str(refusal))
+                    form.add_error(None, refusal.shown)
             except UploadRefused as refused:
                 form.add_error("file", str(refused))
             else:
@@ -446,7 +446,7 @@ def _review_page(
     assign_form: AssignReviewerForm | None = None,
 ) -> HttpResponse:
     for refusal in refusals:
-        form.add_error(None, str(refusal))
+        form.add_error(None, refusal.shown)
     submitted = line.status == ApplicationOccupation.Status.BANK_SUBMITTED
     context = _line_context(line)
     assignments = list(bank_review.round_assignments(line))

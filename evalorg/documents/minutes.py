@@ -26,7 +26,7 @@ class MinutesForm(forms.Form):
     """The meeting's date, name or reference, and its minutes; small inputs throughout."""
 
     decided_on = forms.DateField(
-        label=_lazy("会议日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_lazy("会议日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     meeting_ref = forms.CharField(label=_lazy("会议名称/文号"), max_length=100)
     minutes = forms.FileField(label=_lazy("会议纪要（PDF、Word 或图片）"))

@@ -49,6 +49,7 @@ def default_template() -> bytes:
 
     title = paragraph(
         "关于同意{{ organization }}{% if supplementary %}补充备案职业（工种）"
+        "{% elif expansion %}新增备案职业（工种）"
         "{% else %}备案为社会培训评价组织{% endif %}的函",
         center=True,
         bold=True,
@@ -57,9 +58,13 @@ def default_template() -> bytes:
     paragraph("{{ number }}", center=True)
     paragraph("{{ organization }}（统一社会信用代码：{{ uscc }}）：")
     paragraph(
-        "根据{{ round }}社会培训评价组织遴选工作安排，经遴选、培育辅导和验收，"
+        "{% if expansion %}根据贵单位新增职业（工种）备案申请，"
+        "{% else %}根据{{ year }}年度广东省社会培训评价组织培育辅导遴选工作安排，{% endif %}"
+        "经遴选、培育辅导和验收，"
         "{% if supplementary %}同意贵单位在原备案函（{{ original_number }}）基础上补充备案"
         "以下职业（工种）及等级，有效期与原备案函一致。补充备案职业（工种）及等级如下："
+        "{% elif expansion %}同意贵单位新增备案以下职业（工种）及等级，有效期与原备案函"
+        "（{{ original_number }}）一致。新增备案职业（工种）及等级如下："
         "{% else %}同意贵单位备案为社会培训评价组织，可按备案的职业（工种）及等级开展职业技能等级"
         "认定工作。备案职业（工种）及等级如下：{% endif %}"
     )

@@ -9,6 +9,7 @@ No personal data: no names, ID numbers, phones or e-mails of persons.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -77,6 +78,21 @@ def cities() -> QuerySet[Division]:
     return Division.objects.filter(level=Division.Level.PREFECTURE, code__startswith="44").order_by(
         "code"
     )
+
+
+# 2 to 17 characters of the USCC alphabet with a digit: most likely part of a code (issue 22).
+PARTIAL_USCC = re.compile(r"^(?=.*\d)[0-9A-HJ-NP-RTUWXY]{2,17}$")
+
+
+def partial_uscc_hint(params) -> str:
+    """Why a partial USCC finds nothing: codes are matched whole (no enumeration by prefix)."""
+    q = (params.get("q") or "").strip().upper()
+    if not PARTIAL_USCC.match(q):
+        return ""
+    return _(
+        "统一社会信用代码须输入完整的 18 位才能查询（您输入了 %(n)s 位）；"
+        "按机构名称查询时，输入名称中的任意部分即可。"
+    ) % {"n": len(q)}
 
 
 def search(params) -> QuerySet[FilingLetter]:

@@ -32,7 +32,7 @@ class NoteForm(forms.ModelForm):
         model = SupervisionNote
         fields = ["kind", "happened_on", "text"]
         widgets = {
-            "happened_on": forms.DateInput(attrs={"type": "date"}),
+            "happened_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "text": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {

@@ -54,6 +54,7 @@ def registry_list(request: HttpRequest) -> HttpResponse:
             "levels": SkillLevel.choices,
             "params": request.GET,
             "query": query.urlencode(),
+            "uscc_hint": registry.partial_uscc_hint(request.GET),
         },
     )
 

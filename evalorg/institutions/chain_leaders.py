@@ -62,7 +62,7 @@ class DesignationForm(forms.Form):
         label=_lazy("产业链"), max_length=100, help_text=_lazy("例如：新能源汽车产业链")
     )
     designated_on = forms.DateField(
-        label=_lazy("认定日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_lazy("认定日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     document = forms.FileField(label=_lazy("认定文件（PDF、Word 或图片）"))
 

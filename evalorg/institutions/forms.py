@@ -99,6 +99,10 @@ class InstitutionForm(BootstrapFormMixin, forms.ModelForm):
         label=_("统一社会信用代码"),
         max_length=30,
         help_text=_("18 位，见营业执照或登记证书。"),
+        # A code of a government body (11…) shows the N-2.4.1 warning as it is typed (issue 22).
+        widget=forms.TextInput(
+            attrs={"data-warn-prefix": "11", "data-warn-target": "uscc-government-warning"}
+        ),
     )
     city = forms.ModelChoiceField(
         label=_("所在地级市"),

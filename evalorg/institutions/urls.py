@@ -7,6 +7,7 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("signup/counties/", views.county_options, name="county_options"),
     path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("signup/resend/", views.signup_resend, name="signup_resend"),
     path("signup/activate/<uidb64>/<token>/", views.signup_activate, name="signup_activate"),
     path("profile/", views.profile, name="profile"),
     path("profile/edit/", views.profile_edit, name="profile_edit"),

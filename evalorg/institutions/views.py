@@ -19,11 +19,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from evalorg.accounts import ratelimits
 from evalorg.accounts.models import Role, User
 from evalorg.accounts.permissions import has_role
+from evalorg.accounts.views import PENDING_ACTIVATION_KEY
 from evalorg.catalog.models import Division
 from evalorg.core import audit
 from evalorg.core.files import UploadRefused, atomic_uploads, file_response, store_upload
@@ -194,7 +195,23 @@ def signup(request: HttpRequest) -> HttpResponse:
             signup_mail.send_activation(request, user)
         return redirect("institutions:signup_sent")
     status = 400 if request.method == "POST" else 200
-    return render(request, "institutions/signup.html", {"form": form}, status=status)
+    context = {"form": form, "government_body_warning": GOVERNMENT_BODY_WARNING}
+    return render(request, "institutions/signup.html", context, status=status)
+
+
+@require_POST
+@ratelimits.limited(ratelimits.SIGNUP)
+def signup_resend(request: HttpRequest) -> HttpResponse:
+    """A new activation link for the account that has just given its right password on the
+    login page without being activated (the session remembers it, issue 22)."""
+    pk = request.session.pop(PENDING_ACTIVATION_KEY, None)
+    user = User.objects.filter(pk=pk, is_active=False, last_login__isnull=True).first()
+    if user is None:
+        messages.info(request, _("请先用注册时设置的用户名和密码登录，再重新发送激活邮件。"))
+        return redirect("accounts:login")
+    signup_mail.send_activation(request, user)
+    audit.record("signup_activation_resent", user, actor=user, audience=audit.Audience.APPLICANT)
+    return redirect("institutions:signup_sent")
 
 
 def signup_sent(request: HttpRequest) -> HttpResponse:
@@ -216,10 +233,8 @@ def signup_activate(request: HttpRequest, uidb64: str, token: str) -> HttpRespon
         user.save(update_fields=["is_active"])
         audit.record("signup_activated", user, actor=user)
     login(request, user, backend=LOGIN_BACKEND)
+    # The profile shows the USCC warnings (N-2.4.1 included) once; no second copy as a message.
     messages.success(request, _("注册成功，欢迎使用。请核对机构信息并填写排除情形声明。"))
-    institution = institution_of(user)
-    if institution is not None and institution.uscc.startswith("11"):
-        messages.warning(request, GOVERNMENT_BODY_WARNING)
     return redirect("institutions:profile")
 
 
@@ -270,7 +285,11 @@ def profile_edit(request: HttpRequest, institution: Institution) -> HttpResponse
             messages.success(request, _("机构信息已保存。"))
             return redirect("institutions:profile")
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "identity_locked": locked}
+    context = {
+        "form": form,
+        "identity_locked": locked,
+        "government_body_warning": GOVERNMENT_BODY_WARNING,
+    }
     return render(request, "institutions/profile_edit.html", context, status=status)
 
 

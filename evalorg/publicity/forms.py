@@ -28,7 +28,7 @@ class NoticeForm(forms.Form):
     )
     title = forms.CharField(label=_("标题"), max_length=200)
     starts_on = forms.DateField(
-        label=_("公示开始日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("公示开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     objections_to = forms.CharField(
         label=_("异议受理方式（单位、地址、电话、邮箱）"),
@@ -93,6 +93,9 @@ class ObjectionForm(forms.Form):
     def __init__(self, *args, notice, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["entry"].queryset = notice.entries.all()
+        for field in self.fields.values():
+            style = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", style)
 
     def clean_objector_phone(self) -> str:
         phone = self.cleaned_data["objector_phone"].replace(" ", "")

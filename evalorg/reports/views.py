@@ -21,7 +21,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # The refusal of the role check, said once for the decorator and the helper.
-READERS_ONLY = _lazy("统计报表仅向省人社厅和省职业技能服务指导中心开放（SPEC-1）。")
+READERS_ONLY = _lazy("统计报表仅向省人社厅和省职业技能服务指导中心开放。")
 
 
 def _allowed(request: HttpRequest) -> None:

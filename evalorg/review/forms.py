@@ -218,6 +218,7 @@ class InboxFilterForm(forms.Form):
         required=False,
     )
     occupation = forms.CharField(label=_lazy("职业代码或名称"), max_length=50, required=False)
+    round = forms.ChoiceField(label=_lazy("遴选批次"), required=False)
     county = forms.ChoiceField(label=_lazy("所在区县"), required=False)
     agency = forms.ChoiceField(label=_lazy("受理（报送）机构"), required=False)
     min_city_total = forms.DecimalField(
@@ -232,9 +233,15 @@ class InboxFilterForm(forms.Form):
     sort = forms.ChoiceField(label=_lazy("排序"), choices=SORT_CHOICES, required=False)
 
     def __init__(
-        self, *args, counties: Iterable[Division] = (), agencies: Iterable = (), **kwargs
+        self,
+        *args,
+        counties: Iterable[Division] = (),
+        agencies: Iterable = (),
+        rounds: Iterable = (),
+        **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["round"].choices = [("", _("全部批次"))] + [(r.pk, r.name) for r in rounds]
         self.fields["county"].choices = [("", _("全部区县"))] + [(d.code, d.name) for d in counties]
         self.fields["agency"].choices = [("", _("全部机构"))] + [(a.pk, a.name) for a in agencies]
         for field in self.fields.values():
@@ -374,7 +381,8 @@ class ExtensionForm(forms.Form):
     )
     round = forms.ModelChoiceField(label=_lazy("批次"), queryset=Round.objects.all())
     until = forms.DateField(
-        label=_lazy("报送期限延至（含当天）"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_lazy("报送期限延至（含当天）"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(label=_lazy("理由"), max_length=300)
 

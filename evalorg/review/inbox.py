@@ -130,6 +130,8 @@ def apply_filters(qs: QuerySet, form: InboxFilterForm) -> QuerySet:
         )
     if state := form.value("state"):
         qs = qs.filter(state=state)
+    if round_ := form.value("round"):
+        qs = qs.filter(round_id=round_)
     if category := form.value("category"):
         qs = qs.filter(institution__category=category)
     if county := form.value("county"):
@@ -180,6 +182,15 @@ def inbox_counties(scoped: QuerySet) -> QuerySet:
     in_inbox = scoped.filter(institution_id=OuterRef("pk"))
     institutions = Institution.objects.filter(county_id=OuterRef("code")).filter(Exists(in_inbox))
     return Division.objects.filter(Exists(institutions)).order_by("code")
+
+
+def inbox_rounds(scoped: QuerySet) -> QuerySet:
+    """The rounds with a case in the inbox, newest first, for the round filter (issue 22)."""
+    from evalorg.rounds.models import Round
+
+    return Round.objects.filter(Exists(scoped.filter(round_id=OuterRef("pk")))).order_by(
+        "-published_on", "-pk"
+    )
 
 
 def inbox_agencies(scoped: QuerySet) -> QuerySet:

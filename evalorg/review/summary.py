@@ -119,7 +119,8 @@ def occupations_text(lines: Iterable[ApplicationOccupation]) -> str:
 
 
 def scoring_note(rows: Sequence[SummaryRow]) -> str:
-    base = "注：综合得分及各维度得分为评审专家评分汇总结果（保留两位小数）"
+    # The places said are those SCORE_PLACES rounds to (one decimal), in the cells too (issue 22).
+    base = "注：综合得分及各维度得分为评审专家评分汇总结果（保留一位小数）"
     methods = {(row.expert_count, row.method) for row in rows}
     if len(methods) == 1:
         count, method = methods.pop()

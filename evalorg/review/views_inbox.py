@@ -37,6 +37,7 @@ from .inbox import (
     inbox_agencies,
     inbox_counties,
     inbox_queryset,
+    inbox_rounds,
     inbox_workbook,
     label_rows,
     require_inbox_user,
@@ -65,7 +66,12 @@ def filtered_inbox(request: HttpRequest) -> tuple[InboxFilterForm, QuerySet]:
     agencies = []
     if has_role(request.user, Role.PROVINCE_STAFF):
         agencies = inbox_agencies(scoped)
-    form = InboxFilterForm(request.GET, counties=inbox_counties(scoped), agencies=agencies)
+    form = InboxFilterForm(
+        request.GET,
+        counties=inbox_counties(scoped),
+        agencies=agencies,
+        rounds=inbox_rounds(scoped),
+    )
     form.is_valid()  # invalid fields are simply not applied; the form shows their errors
     return form, apply_filters(inbox_queryset(request.user), form)
 
@@ -133,7 +139,7 @@ def resolve_finding(request: HttpRequest, pk: int) -> HttpResponse:
     """The receiving staff record their conclusion on one needs_review finding."""
     application = load_case(request, pk, to_act=True)
     if application.state != State.SUBMITTED:
-        messages.error(request, _("只有“已提交”的申请可以记录核查结论（SPEC-5）。"))
+        messages.error(request, _("只有“已提交”的申请可以记录核查结论。"))
         return redirect("applications:detail", application.pk)
     return run(
         request,

@@ -105,6 +105,11 @@ class RowLabels:
         )
         self.spread_label, self.dispersed = escape(_("专家总分极差")), escape(_("评分离散"))
         self.reason, self.ok = escape(_("理由（必填）")), escape(_("确定"))
+        self.revise = escape(_("修改决定"))
+
+
+# Decided cases whose decision may still be revised before sending (revise_decision).
+REVISABLE = frozenset({State.RECOMMENDED, State.NOT_RECOMMENDED})
 
 
 def page_rows(rows: list[RankedRow], csrf_field: SafeString, user) -> list[SafeString]:
@@ -169,7 +174,13 @@ def decision_cell(row: RankedRow, labels: RowLabels) -> str:
     if decision is None:
         return "—"
     verdict = labels.recommend if decision.recommended else labels.not_recommend
-    return f"{verdict}：{escape(decision.reason)}"
+    text = f"{verdict}：{escape(decision.reason)}"
+    if decision.sent_at is None and application.state in REVISABLE:
+        # Revised on the case page (revise_decision, with a reason) until sent (issue 22).
+        url = f"{labels.case_head}/{application.pk}/{labels.case_tail}"
+        pk = application.pk
+        text += f' <a class="small" href="{url}" data-testid="revise-{pk}">{labels.revise}</a>'
+    return text
 
 
 @role_required(Role.REVIEWING_STAFF, message=STAFF_ONLY)

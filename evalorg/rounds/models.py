@@ -36,7 +36,8 @@ def default_publicity_template() -> str:
 
 # Our default of the unpublished 附件5 (广东省社会培训评价组织培育机构工作承诺书), N-4.2.
 DEFAULT_COMMITMENT_TEMPLATE = (
-    "本机构{institution}已列为{round}社会培训评价组织培育辅导对象，在培育辅导期内郑重承诺：\n"
+    "本机构（{institution}）经{round}，已列入社会培训评价组织培育辅导对象名单。"
+    "在培育辅导期内，本机构郑重承诺：\n"
     "一、严格遵守职业技能等级认定和评价工作的有关法律法规、政策规定和工作规程，"
     "规范开展评价活动；\n"
     "二、自觉接受各级人力资源社会保障部门的指导、监督和质量督导，"

@@ -46,6 +46,17 @@ def _public_links() -> list[tuple[str, str]]:
     return links
 
 
+def _agency_contacts() -> dict:
+    """The receiving agencies with the contact columns that hold something (issue 22): an
+    empty column is left out rather than shown as 22 blank cells; admins fill them in."""
+    agencies = list(Agency.objects.exclude(kind=Agency.Kind.DEPARTMENT).select_related("division"))
+    return {
+        "agencies": agencies,
+        "agency_phones": any(a.phone for a in agencies),
+        "agency_emails": any(a.email for a in agencies),
+    }
+
+
 def portal(request: HttpRequest) -> HttpResponse:
     round_ = current_round()
     days_left = None
@@ -59,9 +70,7 @@ def portal(request: HttpRequest) -> HttpResponse:
             "days_left": days_left,
             "deadline_end": clock.deadline_end(round_.application_deadline) if round_ else None,
             "checklist": round_.checklist.all() if round_ else [],
-            "agencies": Agency.objects.exclude(kind=Agency.Kind.DEPARTMENT).select_related(
-                "division"
-            ),
+            **_agency_contacts(),
             "public_links": _public_links(),
             "notice_title": NOTICE_TITLE,
             "notice_issuer": NOTICE_ISSUER,

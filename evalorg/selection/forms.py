@@ -112,7 +112,9 @@ class SelectionForm(forms.Form):
 
 
 class SessionForm(forms.Form):
-    date = forms.DateField(label=_lazy("答辩日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_lazy("答辩日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     start_time = forms.TimeField(
         label=_lazy("开始时间"), widget=forms.TimeInput(attrs={"type": "time"})
     )

@@ -77,7 +77,7 @@ def city_overview(round_: Round) -> list[CityRow]:
     rows = {a.pk: CityRow(a, quota=round_.recommendation_quota) for a in agencies}
     counts = (
         Application.objects.filter(round=round_)
-        .exclude(state=State.DRAFT)
+        .exclude(state__in=[State.DRAFT, State.WITHDRAWN])  # a withdrawn case is not 受理
         .values("receiving_agency")
         .annotate(
             received=Count("pk"),

@@ -24,6 +24,7 @@ from evalorg.review.models import Stage
 from evalorg.review.scoring import methods_used
 from evalorg.review.services import pick_round, ranked, selection_rounds
 from evalorg.rounds.models import Round
+from evalorg.rounds.portal import current_round
 
 from .forms import LeadershipApprovalForm, SelectionForm, run_decision, ticks_from
 from .leadership import propose
@@ -164,10 +165,17 @@ def approval_minutes(request: HttpRequest, pk: int) -> HttpResponse:
 # ---- the center's receiving side: per-city overview of a round ----------------------------------
 
 
+def _current_of(rounds: list[Round]) -> str | None:
+    """The round the portal calls current (accepting applications, else the latest published;
+    not a simulated round run in the past), when it has cases (issue 22)."""
+    current = current_round()
+    return str(current.pk) if current is not None and current in rounds else None
+
+
 @role_required(Role.PROVINCE_STAFF, message=OVERVIEW_ONLY)
 def overview(request: HttpRequest) -> HttpResponse:
     rounds = list(Round.objects.filter(applications__isnull=False).distinct().order_by("-pk"))
-    round_ = pick_round(rounds, request.GET.get("round"))
+    round_ = pick_round(rounds, request.GET.get("round") or _current_of(rounds))
     rows = city_overview(round_) if round_ else []
     totals = {
         name: sum(getattr(r, name) for r in rows)

@@ -130,3 +130,18 @@ def test_docs_load_from_our_static_files(client):
     schema = client.get("/api/openapi.json").json()
     assert "/api/public/registry" in schema["paths"] and "/api/cases" in schema["paths"]
     assert schema["info"]["title"] == "EvalOrg 开放接口"
+
+
+def test_docs_have_a_viewport_for_phones(client):
+    docs = client.get("/api/docs").content.decode()
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in docs
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [({"page": 0}, "应不小于 1。"), ({"page": "x"}, "应为整数。")],
+)
+def test_422_errors_say_what_is_wrong_in_chinese(client, query, message):
+    errors = client.get("/api/public/registry", query).json()["errors"]
+    assert [e["msg"] for e in errors] == [message]
+    assert errors[0]["loc"][-1] == "page"  # the machine-readable parts stay

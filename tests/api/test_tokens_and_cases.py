@@ -117,12 +117,16 @@ def test_profile_shows_the_secret_once(client, gz_staff):
     response = client.post(
         reverse("accounts:token_create"), {"name": "对接系统", "scope": "read", "days": 90}
     )
-    assert response.status_code == 200
-    body = response.content.decode()
+    # Post/redirect/get: a refresh of the page showing the secret re-submits nothing.
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:profile")
+    body = client.get(response["Location"]).content.decode()
     secret = body.split('<code class="user-select-all fs-6">')[1].split("</code>")[0]
     assert tokens.authenticate(secret) is not None
     page = client.get(reverse("accounts:profile")).content.decode()
     assert "对接系统" in page and secret not in page
+    assert ApiToken.objects.count() == 1
+    # Revoking asks first, naming the token.
+    assert 'data-confirm="撤销令牌“对接系统”后' in page
 
 
 def test_token_form_refuses_bad_input_and_changes_nothing(client, gz_staff):

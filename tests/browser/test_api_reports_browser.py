@@ -18,7 +18,7 @@ def _login(page: Page, base: str, username: str) -> None:
     login(page, base, username, DEMO_PASSWORD)  # password, then the second factor
 
 
-def test_reports_tokens_and_docs(live_server, page: Page):
+def test_reports_tokens_and_docs(live_server, page: Page, dialogs: list[str]):
     call_command("load_reference_data", stdout=io.StringIO())
     call_command("load_demo", stdout=io.StringIO())
     base = live_server.url
@@ -43,6 +43,17 @@ def test_reports_tokens_and_docs(live_server, page: Page):
     assert response.status == 200
     cities = {item["institution"]["city"] for item in response.json()["items"]}
     assert cities == {"广州市"}
+    # Post/redirect/get: reloading shows the secret no more and creates nothing (issue 22).
+    page.reload()
+    expect(page.locator("[data-testid=new-token]")).to_have_count(0)
+    expect(page.locator("[data-testid=token-row]")).to_have_count(1)
+    page.click("[data-testid=revoke-token]")
+    assert dialogs and "对接系统" in dialogs[-1]
+    expect(page.locator("[data-testid=token-row]")).to_contain_text("已撤销")
+    assert (
+        page.request.get(f"{base}/api/cases", headers={"Authorization": f"Bearer {secret}"}).status
+        == 401
+    )
 
     page.goto(f"{base}/api/docs")
     expect(page.locator(".swagger-ui .title")).to_contain_text("EvalOrg 开放接口")

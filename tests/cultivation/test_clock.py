@@ -51,7 +51,7 @@ def test_the_case_page_counts_down(client, who):
         client.force_login(user)
         html = client.get(url).content.decode()
     assert 'data-testid="countdown"' in html and "2025-08-29" in html
-    assert "剩余 10 天" in html
+    assert "剩余 11 天（含今天）" in html  # the 10 days after today, and today
     with time_machine.travel(at(LAST), tick=False):
         client.force_login(user)  # sessions expire when idle
         assert "今天是培育期最后一天" in client.get(url).content.decode()
@@ -231,3 +231,13 @@ def test_unfinished_lines_of_a_case_out_of_cultivation_are_eliminated(state):
         assert sweep_elimination() == "eliminated 0, lines 2"
     assert set(_lines(case).values()) == {Line.ELIMINATED}
     assert Application.objects.get(pk=case.pk).state == state
+
+
+def test_day_one_of_180_reads_180_days_today_included():
+    from datetime import date
+
+    from evalorg.cultivation.countdown import Countdown
+
+    first = date(2025, 3, 3)
+    last = first + timedelta(days=179)
+    assert Countdown(first, last, (last - first).days, "running").label == "剩余 180 天（含今天）"

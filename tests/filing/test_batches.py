@@ -161,6 +161,8 @@ def test_publishing_needs_the_letters_then_the_public_page_lists_the_batch(clien
     assert response.status_code == 200
     html = response.content.decode()
     assert batch.title in html
+    # Batches of different rounds may share a name: each says its round (issue 22).
+    assert f'data-testid="batch-round">{batch.round.name} · 公布于' in html
     assert first.institution.name in html and "焊工" in html
     assert second.institution.name not in html
     for case in (first, second):

@@ -80,8 +80,11 @@ def test_issuing_files_the_lines_and_the_case_and_writes_both_documents(staff):
             "五级/初级工",
             "四级/中级工",
             "2028年11月30日",
+            "2023年度广东省社会培训评价组织培育辅导遴选工作安排",
+            "同意贵单位备案为社会培训评价组织",
         ):
-            assert expected in text, expected
+            assert expected in text.replace("\n", ""), expected
+        assert "社会培训评价组织社会培训评价组织" not in text.replace("\n", "")
     assert letter.docx.kind == "docx" and letter.pdf.kind == "pdf"
     assert letter.docx_sha256 == hashlib.sha256(_bytes(letter.docx)).hexdigest()
     assert letter.pdf_sha256 == hashlib.sha256(_bytes(letter.pdf)).hexdigest()
@@ -230,6 +233,12 @@ def test_an_expansion_keeps_the_validity_of_the_original_letter(staff):
     assert second.valid_until == first.valid_until == date(2028, 11, 30)
     assert second.original == first
     assert second.number == "粤职评备〔2025〕001号"  # the sequence restarts each year
+    # Written as an expansion letter (issue 22), not as a first filing.
+    for text in (_docx_text(second.docx), _pdf_text(second.pdf)):
+        flat = text.replace("\n", "")
+        assert "新增备案职业（工种）的函" in flat and "同意贵单位新增备案以下职业" in flat
+        assert f"有效期与原备案函（{first.number}）一致" in flat
+        assert "同意贵单位备案为社会培训评价组织" not in flat
 
 
 def test_validity_counts_whole_years_and_survives_29_february():

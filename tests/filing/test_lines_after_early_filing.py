@@ -233,7 +233,7 @@ def _countdowns(client, user, url: str) -> list[str]:
 @pytest.mark.parametrize(
     ("day", "phase", "words"),
     [
-        (LATER, "running", f"剩余 {(LAST - LATER).days} 天"),
+        (LATER, "running", f"剩余 {(LAST - LATER).days + 1} 天（含今天）"),
         (LAST, "last_day", "今天是培育期最后一天"),
         (LAST + timedelta(days=1), "expired", "培育期已届满，待系统办结"),
     ],

@@ -242,3 +242,14 @@ def test_the_page_is_paginated(client):
     second = client.get(reverse("registry:list") + "?page=2").content.decode()
     assert first.count("粤职评备〔2023〕") == 20 and second.count("粤职评备〔2023〕") == 2
     assert "共 22 条" in first
+
+
+@pytest.mark.parametrize(
+    ("q", "hinted"),
+    [("91440101", True), ("9144010", True), ("广州", False), ("91440101MA5XXXXXX0", False)],
+)
+def test_a_partial_uscc_is_told_why_it_finds_nothing(client, q, hinted):
+    html = client.get(reverse("registry:list"), {"q": q}).content.decode()
+    assert ('data-testid="uscc-hint"' in html) is hinted
+    if hinted:
+        assert f"您输入了 {len(q)} 位" in html

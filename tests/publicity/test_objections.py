@@ -106,13 +106,38 @@ def test_the_captcha_image_is_drawn_locally(client, notice):
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
 
 
-def test_posts_are_rate_limited_per_ip(client, notice):
+def test_refused_attempts_do_not_count_against_the_hourly_limit(client, notice):
     for _ in range(5):
-        assert _post(client, notice, DURING, objector_name="").status_code == 400
-    response = _post(client, notice, DURING)
+        assert _post(client, notice, DURING, captcha_1="WRONG").status_code == 400
+    assert _post(client, notice, DURING).status_code == 302
+    assert Objection.objects.count() == 1
+
+
+def test_the_sixth_accepted_objection_keeps_the_typed_content(client, notice):
+    for _ in range(5):
+        assert _post(client, notice, DURING).status_code == 302
+    grounds = "第六件：该机构的考评人员不具备相应资格。"
+    response = _post(client, notice, DURING, grounds=grounds, objector_name="李六")
+    page = response.content.decode()
     assert response.status_code == 429
-    assert "提交过于频繁" in response.content.decode()
+    assert "提交过于频繁" in page and "内容已保留" in page
+    assert grounds in page and 'value="李六"' in page
+    assert Objection.objects.count() == 5
+
+
+def test_attempts_of_any_outcome_are_limited_too(client, notice):
+    for _ in range(30):
+        _post(client, notice, DURING, captcha_1="WRONG")
+    response = _post(client, notice, DURING)
+    assert response.status_code == 429 and "该机构申报材料与事实不符" in response.content.decode()
     assert not Objection.objects.exists()
+
+
+def test_the_form_is_styled_and_a_refusal_keeps_the_content(client, notice):
+    response = _post(client, notice, DURING, captcha_1="WRONG", grounds="理由保留测试")
+    page = response.content.decode()
+    assert 'class="form-control' in page and 'class="form-select' in page
+    assert "理由保留测试" in page and "验证码错误" in page
 
 
 def test_evidence_is_checked_and_kept(client, notice):
@@ -134,6 +159,6 @@ def test_the_public_page_offers_the_form_only_during_the_period(client, notice):
     with time_machine.travel(DURING, tick=False):
         page = client.get(url).content.decode()
     assert reverse("public:objection_new", args=[notice.pk]) in page
-    assert 'data-testid="countdown"' in page and "<strong>3</strong>" in page
+    assert 'data-testid="countdown"' in page and "还剩 3 天" in page
     with time_machine.travel(BEFORE_START, tick=False):
         assert "即将开始" in client.get(url).content.decode()

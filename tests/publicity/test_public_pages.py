@@ -90,3 +90,28 @@ def test_staff_objection_list_queries_do_not_grow(client):
         objection(notice, case)
     assert _count(client, url) == one
     assert _count(client, url + "?status=received") == one
+
+
+def test_the_running_notice_is_listed_first_with_one_countdown(client):
+    from datetime import timedelta
+
+    from evalorg.publicity.services import publish_notice
+    from tests.publicity.conftest import START, draft_notice
+
+    staff = province_staff()
+    early = START - timedelta(days=20)
+    with time_machine.travel(early - timedelta(days=1), tick=False):
+        ended = publish_notice(draft_notice([approved()], staff, early), staff)
+    ended.title = "已结束的公示"
+    ended.save(update_fields=["title"])
+    upcoming = published([approved()], staff, start=START + timedelta(days=40))
+    upcoming.title = "即将开始的公示"
+    upcoming.save(update_fields=["title"])
+    running = published([approved()], staff)
+    with time_machine.travel(DURING, tick=False):
+        listing = client.get(reverse("public:notices")).content.decode()
+        page = client.get(reverse("public:notice", args=[running.pk])).content.decode()
+    order = [listing.index(t) for t in (running.title, "即将开始的公示", "已结束的公示")]
+    assert order == sorted(order)
+    assert page.count("data-countdown-deadline") == 1
+    assert "还剩 3 天" in page and "（含当天）" in page

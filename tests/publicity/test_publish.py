@@ -95,3 +95,18 @@ def test_an_application_without_a_leadership_record_cannot_be_published(staff):
             publish_notice(notice, staff)
     assert "领导小组审定同意的记录" in str(refused.value)
     assert Application.objects.get(pk=unrecorded.pk).state == "leadership_approved"
+
+
+def test_the_new_notice_form_starts_today_in_the_date_input_format(client, staff):
+    """A date input only takes YYYY-MM-DD: the localised 2023/09/26 left the field empty."""
+    import time_machine
+    from django.urls import reverse
+
+    from evalorg.rounds.models import Round
+    from tests.publicity.conftest import BEFORE_START
+
+    client.force_login(staff)
+    round_ = Round.objects.get(code="gd-2023")
+    with time_machine.travel(BEFORE_START, tick=False):
+        page = client.get(reverse("publicity:new"), {"round": round_.pk}).content.decode()
+    assert 'name="starts_on" value="2023-09-26"' in page

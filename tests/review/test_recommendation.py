@@ -94,7 +94,9 @@ def test_ranking_rows_keep_their_markup(client, staff, panel):
     row = row[: row.index("</tr>")]
     assert "<td>1</td>" in row and "<td><strong>80.0</strong></td>" in row
     assert "<td>32.0</td>" in row and "<td>未推荐</td>" in row and "<form" not in row
-    assert "\n  不推荐：场地&lt;不足&gt;\n" in row
+    case_page = reverse("applications:detail", args=[decided.pk])
+    revise = f'<a class="small" href="{case_page}" data-testid="revise-{decided.pk}">修改决定</a>'
+    assert f"\n  不推荐：场地&lt;不足&gt; {revise}\n" in row  # revised there until sent
 
 
 def test_decision_needs_reason_and_records_recommendation(client, staff, panel):

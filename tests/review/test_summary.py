@@ -317,3 +317,14 @@ def test_pdf_has_the_recommended_rows_in_chinese_with_an_embedded_cjk_font(case)
     fonts = embedded_fonts(reader)
     assert any("CJK" in name or "Noto" in name for name in fonts), fonts
     assert elapsed < 30, elapsed
+
+
+def test_the_note_states_the_decimals_the_scores_are_rounded_to():
+    """附件4's note must say the places the cells show (SCORE_PLACES), not two for one."""
+    from evalorg.review.scoring import SCORE_PLACES
+    from evalorg.review.summary import scoring_note
+
+    places = -SCORE_PLACES.as_tuple().exponent
+    words = {1: "保留一位小数", 2: "保留两位小数"}[places]
+    assert words in scoring_note([])
+    assert len(format_score(D("87.25")).split(".")[1]) == places

@@ -42,3 +42,34 @@ def test_accepting_applications_until_the_inclusive_deadline():
         assert not round_.is_accepting_applications()
     with time_machine.travel(datetime(2023, 4, 27, 12, 0, tzinfo=SHANGHAI), tick=False):
         assert not round_.is_accepting_applications()  # not yet published
+
+
+def test_the_portal_shows_the_agencies_contacts_that_are_known(client):
+    from django.urls import reverse
+
+    from evalorg.accounts.models import Agency
+
+    def table() -> str:
+        page = client.get(reverse("home")).content.decode()
+        start = page.index('data-testid="portal-agencies"')
+        return page[start : page.index("</table>", start)]
+
+    Agency.objects.update(phone="", email="")
+    assert "咨询电话" not in table() and "电子邮箱" not in table()
+    guangzhou = Agency.objects.get(kind=Agency.Kind.CITY, division_id="440100")
+    guangzhou.phone = "020-83333333"
+    guangzhou.save(update_fields=["phone"])
+    shown = table()
+    assert "咨询电话" in shown and "020-83333333" in shown and "电子邮箱" not in shown
+
+
+def test_the_commitment_letter_reads_as_the_department_writes_it():
+    from evalorg.rounds.models import DEFAULT_COMMITMENT_TEMPLATE
+
+    text = DEFAULT_COMMITMENT_TEMPLATE.replace("{institution}", "某机构").replace(
+        "{round}", "广东省2023年社会培训评价组织培育辅导遴选"
+    )
+    assert text.startswith(
+        "本机构（某机构）经广东省2023年社会培训评价组织培育辅导遴选，"
+        "已列入社会培训评价组织培育辅导对象名单。"
+    )

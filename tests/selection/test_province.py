@@ -20,8 +20,8 @@ from evalorg.review.models import Panel, PanelMember, ReviewStage, Scoresheet, S
 from evalorg.review.services import ranked
 from evalorg.review.stage_sections import stage_sections
 from evalorg.selection.province import city_overview
-from tests.applications.conftest import SH, applicant_of
-from tests.factories import CityStaffFactory, UserFactory
+from tests.applications.conftest import SH, applicant_of, build_application
+from tests.factories import CityStaffFactory, InstitutionFactory, UserFactory
 from tests.review.conftest import ITEM_CODES, assessed, panel_with_experts
 
 pytestmark = pytest.mark.django_db
@@ -275,3 +275,22 @@ def test_the_center_filters_on_city_score_and_rank(client, staff, center_staff):
     assert rows("?max_city_rank=1") == {high.pk}
     assert rows(f"?agency={staff.agency.pk}") == {high.pk, low.pk}
     assert rows("?min_city_total=abc") == {high.pk, low.pk}  # an invalid filter is ignored
+
+
+def test_the_overview_leaves_withdrawn_cases_out_and_defaults_to_the_current_round(
+    client, staff, center_staff
+):
+    first, _second, _batch = sent_pair(staff)
+    withdrawn = build_application(InstitutionFactory(), round_code=first.round.code)
+    with time_machine.travel(datetime(2023, 5, 10, tzinfo=SH), tick=False):
+        withdrawn = workflow.perform(withdrawn, "submit", applicant_of(withdrawn))
+        workflow.perform(withdrawn, "withdraw", applicant_of(withdrawn), reason="不再申报")
+    rows = {r.agency.code: r for r in city_overview(first.round)}
+    assert rows[staff.agency.code].received == 2
+    # The portal's current round is the default, not a round simulated later (a higher id).
+    current = first.round.copy(code="gd-2024", name="2024年批次", year=2024, shift_days=365)
+    simulated = first.round.copy(code="sim-2022", name="模拟批次", year=2022, shift_days=-400)
+    for round_ in (current, simulated):
+        build_application(InstitutionFactory(), round_code=round_.code)
+    client.force_login(center_staff)
+    assert client.get(reverse("province:overview")).context["round"] == current

@@ -59,6 +59,7 @@ EVENT_LABELS = {
     "otp_reset": "管理员重置双因素认证",
     "recovery_code_used": "使用备用验证码登录",
     "signup_activated": "激活注册账户",
+    "signup_activation_resent": "重新发送激活邮件",
     "signup_expired": "注册账户逾期未激活，释放用户名和统一社会信用代码",
     "member_added": "添加机构账户",
     "minutes_viewed": "查阅会议纪要",

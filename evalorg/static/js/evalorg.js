@@ -32,14 +32,24 @@
     }
   });
 
-  // <span data-countdown-deadline="ISO time">: remaining days, hours and minutes.
+  // <input data-warn-prefix="11" data-warn-target="id">: the element shows while the typed
+  // value starts with the prefix (the sign-up's government-body USCC warning, N-2.4.1).
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!field.dataset || !field.dataset.warnPrefix) return;
+    var warning = document.getElementById(field.dataset.warnTarget);
+    if (warning) warning.hidden = field.value.trim().indexOf(field.dataset.warnPrefix) !== 0;
+  });
+
+  // <span data-countdown-deadline="ISO time">: "还剩 d 天 h 小时 m 分", replacing the server's
+  // "还剩 N 天" (one countdown per deadline, issue 22).
   function startCountdowns() {
     document.querySelectorAll("[data-countdown-deadline]").forEach(function (el) {
       var end = new Date(el.dataset.countdownDeadline).getTime();
       function tick() {
         var s = Math.max(0, Math.floor((end - Date.now()) / 1000));
-        el.textContent = "，" + Math.floor(s / 86400) + " 天 " + Math.floor((s % 86400) / 3600) +
-          " 小时 " + Math.floor((s % 3600) / 60) + " 分";
+        el.textContent = s === 0 ? "已截止" : "还剩 " + Math.floor(s / 86400) + " 天 " +
+          Math.floor((s % 86400) / 3600) + " 小时 " + Math.floor((s % 3600) / 60) + " 分";
       }
       tick();
       window.setInterval(tick, 60000);
