@@ -26,7 +26,7 @@ AFTER = datetime(2024, 3, 20, 10, 0, tzinfo=SH)  # the assessment of ``plan_data
 LATE = datetime(2024, 4, 5, 10, 0, tzinfo=SH)  # more than 15 days after its last day
 VALID_UNTIL = date(2028, 11, 30)
 # Valid identity numbers (GB 11643 check digit).
-IDS = ["11010519491231002X", "440101199001011235", "440102198506150032"]
+IDS = ["11010519491231002X", "440106199001011235", "440304198506150031"]
 
 
 def expert(agency=None, *, uscc: str = "91440101MA5D000001", **kwargs):

@@ -45,7 +45,7 @@ def test_a_dedicated_key_is_used_when_set(reported):
 
 
 def test_masking_keeps_four_and_four():
-    assert mask("440101199001011235") == "4401**********1235"
+    assert mask("440106199001011235") == "4401**********1235"
 
 
 def test_every_refused_row_is_named():
@@ -53,7 +53,7 @@ def test_every_refused_row_is_named():
         read(
             [
                 ("张三", IDS[0], "合格", "Z1"),
-                ("李四", "440101199001011236", "合格", "Z2"),  # wrong check digit
+                ("李四", "440106199001011236", "合格", "Z2"),  # wrong check digit
                 ("王五", IDS[1], "良好", ""),
                 ("", IDS[2], "不合格", ""),
             ]
