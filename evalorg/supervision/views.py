@@ -127,6 +127,8 @@ def plan_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @role_required(Role.APPLICANT)
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_for_user(request.user, pk)
+    if "resubmit_plan" not in {a.action for a in available_actions(plan, request.user)}:
+        return redirect(_plan_url(plan))  # only a returned plan is edited
     lines = filed_lines(plan.institution)
     form = PlanForm(request.POST or None, instance=plan, lines=lines)
     if request.method == "POST" and form.is_valid():
