@@ -29,12 +29,12 @@ S = AssessmentPlan.Status
 
 
 def of_local_agency(plan: AssessmentPlan, user: Any) -> bool:
-    return plan.agency_id is not None and plan.agency_id == user.agency_id
+    return plan.agency_id is not None and bool(plan.agency_id == user.agency_id)
 
 
 def of_organization(plan: AssessmentPlan, user: Any) -> bool:
     membership = getattr(user, "membership", None)  # cached on the user after one read
-    return membership is not None and membership.institution_id == plan.institution_id
+    return membership is not None and bool(membership.institution_id == plan.institution_id)
 
 
 def is_supervisor(plan: AssessmentPlan, user: Any) -> bool:
@@ -138,7 +138,7 @@ def keep_report(plan: AssessmentPlan, actor: Any, data: dict[str, Any]) -> None:
 
 ACCEPT = Transition(
     action="accept_plan",
-    label=_lazy("受理（抽取督导员）"),
+    label=_("受理（抽取督导员）"),
     sources=frozenset({S.SUBMITTED}),
     target=S.ACCEPTED,
     roles=Role.REVIEWING_STAFF,
@@ -165,7 +165,7 @@ ACCEPT = Transition(
 )
 RETURN = Transition(
     action="return_plan",
-    label=_lazy("退回"),
+    label=_("退回"),
     sources=frozenset({S.SUBMITTED}),
     target=S.RETURNED,
     roles=Role.REVIEWING_STAFF,
@@ -185,7 +185,7 @@ RETURN = Transition(
 )
 RESUBMIT = Transition(
     action="resubmit_plan",
-    label=_lazy("重新提交"),
+    label=_("重新提交"),
     sources=frozenset({S.RETURNED}),
     target=S.SUBMITTED,
     roles=frozenset({Role.APPLICANT}),
@@ -197,7 +197,7 @@ RESUBMIT = Transition(
 )
 REPORT_RESULTS = Transition(
     action="report_results",
-    label=_lazy("报告认定结果"),
+    label=_("报告认定结果"),
     sources=frozenset({S.ACCEPTED}),
     target=S.RESULTS_REPORTED,
     roles=frozenset({Role.APPLICANT}),
@@ -221,7 +221,7 @@ REPORT_RESULTS = Transition(
 )
 URGE = Transition(
     action="urge_results",
-    label=_lazy("催报认定结果"),
+    label=_("催报认定结果"),
     sources=frozenset({S.ACCEPTED}),
     target=S.ACCEPTED,
     roles=Role.REVIEWING_STAFF,
@@ -239,7 +239,7 @@ URGE = Transition(
 )
 FILE_REPORT = Transition(
     action="file_supervision_report",
-    label=_lazy("提交督导报告"),
+    label=_("提交督导报告"),
     sources=frozenset({S.RESULTS_REPORTED}),
     target=S.CLOSED,
     roles=frozenset({Role.EXPERT}),
