@@ -65,11 +65,26 @@ def test_the_agency_list_costs_the_same_for_1_and_20_plans(client, city, owner, 
     assert "暂无认定计划" in page
 
 
-def test_the_organization_and_supervisor_lists_are_constant_too(client, owner, line, reported):
+def test_the_organization_and_supervisor_lists_are_constant_too(client, owner, line, city):
+    from evalorg.core.workflow import perform
+
+    from .conftest import expert
+
+    supervisor = expert(full_name="唯一督导专家")  # the pool's only expert: drawn every time
+
+    def accepted_plan(n: int) -> None:
+        plan = new_plan(owner, line, site=f"考点{n}")
+        with time_machine.travel(TODAY, tick=False):
+            perform(plan, "accept_plan", city)
+
+    accepted_plan(0)
     client.force_login(owner)
-    one = _queries(client, "/supervision/plans/")
-    for n in range(10):
-        new_plan(owner, line, site=f"考点{n}")
-    assert _queries(client, "/supervision/plans/") == one
-    client.force_login(reported.supervisor)
-    assert _queries(client, "/supervision/supervised/") > 0
+    one_owner = _queries(client, "/supervision/plans/")
+    client.force_login(supervisor)
+    one_supervisor = _queries(client, "/supervision/supervised/")
+    for n in range(1, 11):
+        accepted_plan(n)
+    assert AssessmentPlan.objects.filter(supervisor=supervisor).count() == 11
+    assert _queries(client, "/supervision/supervised/") == one_supervisor
+    client.force_login(owner)
+    assert _queries(client, "/supervision/plans/") == one_owner
