@@ -38,6 +38,8 @@ MUST_ASK = {
     ("objection", "uphold"),
     ("objection", "dismiss"),
     ("leadership_approval", "publish"),
+    ("assessment_plan", "accept_plan"),
+    ("assessment_plan", "file_supervision_report"),
 }
 
 # Terminal transitions that do not ask, each with the reason.

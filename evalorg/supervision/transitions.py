@@ -145,6 +145,7 @@ ACCEPT = Transition(
     relation=of_local_agency,
     guards=(in_scope, pool_has_someone),
     effects=(draw,),
+    confirm=_("确定受理该认定计划？将随机抽取质量督导员，抽取结果不能更改。"),
     audit_fields=("seed", "supervisor"),
     audience=Audience.STAFF,
     tell=(
@@ -246,6 +247,7 @@ FILE_REPORT = Transition(
     relation=is_supervisor,
     guards=(report_complete,),
     effects=(keep_report,),
+    confirm=_("确定提交督导报告？提交后该认定计划办结，报告不能修改。"),
     audit_fields=("on_time", "procedures_followed", "irregularities"),
     # The organization never learns who supervised it: the event is the staff's.
     audience=Audience.STAFF,

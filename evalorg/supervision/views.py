@@ -33,6 +33,7 @@ from .plans import (
     with_rows,
 )
 from .roster import replace_roster, roster_xlsx
+from .transitions import FILE_REPORT
 
 PLAN_READERS = (Role.APPLICANT, Role.AGENCY_STAFF, Role.EXPERT)
 # Actions posted to ``plan_action``; results, resubmission and the report have their forms.
@@ -96,6 +97,7 @@ def _plan_page(
         "results_form": results_form if "report_results" in offered else None,
         "report_form": report_form if "file_supervision_report" in offered else None,
         "can_edit": "resubmit_plan" in offered,
+        "report_confirm": FILE_REPORT.confirm,
         "roster": plan.roster.all() if plan.candidates is not None else [],
         "may_download": _may_download(request, plan),
         # The organization never learns who supervises it.

@@ -28,7 +28,7 @@ def _status(page: Page, text: str) -> None:
     expect(page.locator("[data-testid=status]")).to_have_text(text)
 
 
-def test_register_accept_report_results_and_supervise(live_server, page: Page):
+def test_register_accept_report_results_and_supervise(live_server, page: Page, dialogs: list[str]):
     base = live_server.url
     letter = registry_row(number=1)
     owner = applicant_of(letter.application)
@@ -83,3 +83,5 @@ def test_register_accept_report_results_and_supervise(live_server, page: Page):
         form.locator("button[type=submit]").click()
         _status(page, "已办结")
         expect(page.locator("[data-testid=report]")).to_contain_text("符合规定程序")
+    # Both irreversible steps asked first (the draw, the report).
+    assert [d.split("？")[0] for d in dialogs] == ["确定受理该认定计划", "确定提交督导报告"]

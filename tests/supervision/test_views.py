@@ -59,7 +59,12 @@ def test_register_accept_report_results_and_supervise_through_the_pages(
         client.force_login(plan.supervisor)
         page = client.get(f"/supervision/plans/{plan.pk}/").content.decode()
         assert 'data-testid="report-form"' in page
-        report = {"on_time": "yes", "procedures_followed": "yes", "irregularities": ""}
+        report = {
+            "on_time": "yes",
+            "procedures_followed": "yes",
+            "irregularities": "",
+            "confirm": "yes",
+        }
         client.post(f"/supervision/plans/{plan.pk}/report/", report)
     plan.refresh_from_db()
     assert plan.status == S.CLOSED and plan.on_time is True
