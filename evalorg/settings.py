@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "evalorg.publicity",
     "evalorg.cultivation",
     "evalorg.filing",
+    "evalorg.supervision",
     "evalorg.notify",
     "evalorg.documents",
     "evalorg.simulation",
@@ -334,6 +335,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "evalorg@hrss.gd.gov.cn")
 # The address the public reaches the system at: printed (as a QR code and a short URL) on every
 # filing letter so that anyone shown one can check it (/v/<code>, issue 25).
+# Key of the assessment rosters' identity numbers (Fernet, issue 25): a Fernet key in the
+# environment, else derived from SECRET_KEY (supervision/roster.py).
+EVALORG_ROSTER_KEY = os.environ.get("EVALORG_ROSTER_KEY", "")
 EVALORG_PUBLIC_URL = os.environ.get("EVALORG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Background work (django-tasks): tasks are rows in the database, run by `manage.py db_worker`

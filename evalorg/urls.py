@@ -34,6 +34,7 @@ urlpatterns = [
     # The short URL printed under a filing letter's QR code (issue 25).
     path("v/<str:code>/", verify_short, name="verify_short"),
     path("filing/", include("evalorg.filing.urls")),
+    path("supervision/", include("evalorg.supervision.urls")),
     path("api/", api.urls),
     path("reports/", include("evalorg.reports.urls")),
     path("captcha/", include("captcha.urls")),

@@ -43,6 +43,8 @@ from evalorg.review.models import (
 )
 from evalorg.rounds.defaults import DEFAULT_SCORESHEET
 from evalorg.selection.models import DefenseSession, DefenseSlot, LeadershipApproval
+from evalorg.supervision.models import AssessmentPlan
+from evalorg.supervision.roster import sample_xlsx
 from tests.access.matrix import (
     Route,
     allow,
@@ -785,6 +787,71 @@ ROUTES: dict[str, Route] = {
         post_allow=allow(CITY, PROVINCE),
         when=ISSUE_DAY + timedelta(days=10),
     ),
+    # Assessment plans (issue 25, N-5.2): the organization, its local agency (Guangzhou), the
+    # department reading, and the drawn supervisor (the assigned expert); everyone else 404.
+    "supervision:plans": Route(APPLICANTS),
+    "supervision:plan_new": Route(
+        APPLICANTS,
+        stage="filed",
+        post=lambda w: {
+            "line": w.objects["plan"].line_id,
+            "starts_on": "2024-03-10",
+            "ends_on": "2024-03-11",
+            "site": "广州市考点",
+            "expected_candidates": "20",
+            "examiners_text": "李考评",
+        },
+        changed=count(AssessmentPlan),
+        post_allow=allow(OWNER),
+        reach=allow(OTHER_APPLICANT),  # not its filed line: the form refuses
+        when=datetime(2024, 3, 1, 10, tzinfo=SH),
+    ),
+    "supervision:plan": Route(
+        allow(OWNER, CITY, DEPARTMENT, EXPERT), stage="filed", args=obj("plan")
+    ),
+    "supervision:plan_edit": Route(  # only a returned plan is edited: back to the plan
+        allow(OWNER), stage="filed", args=obj("plan"), ok=frozenset({302})
+    ),
+    "supervision:plan_results": Route(
+        allow(OWNER),
+        stage="filed",
+        get=False,
+        args=obj("plan"),
+        post=lambda w: {
+            "candidates": "1",
+            "passed": "1",
+            "certificates": "1",
+            "roster": SimpleUploadedFile(
+                "名册.xlsx", sample_xlsx([("张三", "11010519491231002X", "合格", "Z1")])
+            ),
+        },
+        changed=lambda w: AssessmentPlan.objects.get(pk=w.pk("plan")).status,
+        when=datetime(2024, 1, 10, 10, tzinfo=SH),
+    ),
+    "supervision:plan_report": Route(  # no results yet: the engine refuses the report
+        allow(EXPERT),
+        stage="filed",
+        get=False,
+        args=obj("plan"),
+        post=lambda w: {"on_time": "yes", "procedures_followed": "yes"},
+        changed=lambda w: AssessmentPlan.objects.get(pk=w.pk("plan")).status,
+        post_allow=allow(),
+        reach=allow(EXPERT),
+    ),
+    "supervision:roster": Route(  # no roster yet: back to the plan
+        allow(OWNER, CITY, DEPARTMENT), stage="filed", args=obj("plan"), ok=frozenset({302})
+    ),
+    "supervision:plan_action": Route(
+        allow(CITY),
+        stage="filed",
+        get=False,
+        args=lambda w: [w.pk("submitted_plan"), "accept_plan"],
+        post=lambda w: {"confirm": "yes"},
+        changed=lambda w: AssessmentPlan.objects.get(pk=w.pk("submitted_plan")).status,
+        when=datetime(2023, 12, 10, 10, tzinfo=SH),
+    ),
+    "supervision:agency_plans": Route(allow(CITY, OTHER_CITY, PROVINCE, DEPARTMENT)),
+    "supervision:supervisor_plans": Route(allow(EXPERT, OTHER_EXPERT)),
 }
 
 ALL = PUBLIC | ROUTES

@@ -42,6 +42,8 @@ MUST_ASK = {
     ("leadership_approval", "publish"),
     ("identity_change", "approve_identity_change"),
     ("identity_change", "reject_identity_change"),
+    ("assessment_plan", "accept_plan"),
+    ("assessment_plan", "file_supervision_report"),
 }
 
 # Terminal transitions that do not ask, each with the reason.

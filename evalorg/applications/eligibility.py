@@ -53,9 +53,30 @@ class EligibilityInput:
     exclusion_answers: dict[str, bool | None] = field(default_factory=dict)
     is_filed_organization: bool = False
     has_passed_question_bank: bool = False
+    # N-2.2: the record of an assessment with reported results the organization ran, as said
+    # to the applicant ("" when none was found; ``register_activity_finder``).
+    reported_assessment: str = ""
 
 
 Rule = Callable[[EligibilityInput], list[RuleResult]]
+
+# N-2.2 "已正常开展认定工作": a later stage (supervision) says, for an institution id, which
+# assessment with reported results it found ("" for none). Registered once at start-up.
+ActivityFinder = Callable[[int], str]
+_activity_finders: list[ActivityFinder] = []
+
+
+def register_activity_finder(finder: ActivityFinder) -> None:
+    if finder not in _activity_finders:
+        _activity_finders.append(finder)
+
+
+def reported_activity(institution_id: int) -> str:
+    """The first record of reported assessment activity a registered finder names, or ""."""
+    for finder in _activity_finders:
+        if found := finder(institution_id):
+            return found
+    return ""
 
 
 # Two rules read the code's facts (three reference-data queries): parsed once per evaluate().
@@ -284,22 +305,34 @@ def _occupation_problems(occ: OccupationFacts, label: str, levels: tuple[int, ..
 def expansion_rule(inp: EligibilityInput) -> list[RuleResult]:
     if inp.kind != "expansion":
         return []
-    if inp.is_filed_organization and inp.has_passed_question_bank:
+    if not (inp.is_filed_organization and inp.has_passed_question_bank):
         return [
             RuleResult(
                 "expansion",
                 "N-2.2",
-                Outcome.PASS,
-                "申请机构已备案为社会培训评价组织，且已有职业试题通过审核备案。",
+                Outcome.FAIL,
+                "新增职业仅限已备案、自主完成至少一个职业试题审核备案并已正常开展认定工作的"
+                "社会培训评价组织；不符合的机构请按新申请提交。",
+            )
+        ]
+    if not inp.reported_assessment:
+        return [
+            RuleResult(
+                "expansion",
+                "N-2.2",
+                Outcome.FAIL,
+                "申请机构已备案，但未找到已报告认定结果的认定计划：新增职业须已正常开展认定工作"
+                "（至少一次认定已登记并报告结果）。",
             )
         ]
     return [
         RuleResult(
             "expansion",
             "N-2.2",
-            Outcome.FAIL,
-            "新增职业仅限已备案、自主完成至少一个职业试题审核备案并已正常开展认定工作的"
-            "社会培训评价组织；不符合的机构请按新申请提交。",
+            Outcome.PASS,
+            "申请机构已备案为社会培训评价组织，且已有职业试题通过审核备案；已正常开展认定工作："
+            + inp.reported_assessment
+            + "。",
         )
     ]
 
@@ -374,4 +407,5 @@ def input_from_application(application) -> EligibilityInput:
         # whose question bank passed, so a filed line also means a bank passed review).
         is_filed_organization=filed,
         has_passed_question_bank=filed,
+        reported_assessment=reported_activity(institution.pk) if filed else "",
     )

@@ -20,6 +20,7 @@ from evalorg.accounts import tokens
 from evalorg.accounts.models import Agency, Role, User
 from evalorg.applications import workflow
 from evalorg.applications.models import Application, ApplicationOccupation
+from evalorg.core.workflow import perform
 from evalorg.cultivation.commitment import sign
 from evalorg.cultivation.models import (
     BankCheck,
@@ -35,10 +36,11 @@ from evalorg.institutions.models import Institution
 from evalorg.notify.models import Message
 from evalorg.review.conflicts import declare
 from evalorg.review.decisions import send_batch
-from evalorg.review.models import Assignment, Panel, PanelMember, Scoresheet
+from evalorg.review.models import Assignment, ExpertProfile, Panel, PanelMember, Scoresheet
 from evalorg.review.services import ranked
 from evalorg.selection import defense
 from evalorg.selection.models import DefenseSlot, LeadershipApproval
+from evalorg.supervision.plans import create_plan
 from tests.applications.conftest import PDF_BYTES, SH, applicant_of, build_application, stored_pdf
 from tests.cultivation.conftest import (
     FINDINGS,
@@ -323,6 +325,36 @@ def _filing_cases(w: World) -> None:
         )
     w.objects["approved_batch"] = approved_batch
     w.cases["batch"] = Application.objects.get(pk=to_approve.pk)
+    _assessment_plans(w)
+
+
+def _assessment_plans(w: World) -> None:
+    """Assessment plans of the filed organization (issue 25, N-5.2): one submitted, one
+    accepted whose drawn supervisor is the assigned expert (the only one in Guangzhou's pool)."""
+    ExpertProfile.objects.update_or_create(
+        user=w.users[EXPERT], defaults={"pool_agency": w.users[CITY].agency}
+    )
+    filed = w.case("filed")
+    line = filed.occupations.order_by("level").first()
+    data = {
+        "line": line,
+        "site": "广州市考点",
+        "expected_candidates": 20,
+        "examiners": ["李考评"],
+    }
+    with time_machine.travel(datetime(2023, 12, 5, 10, tzinfo=SH), tick=False):
+        owner = applicant_of(filed)
+        first = create_plan(
+            owner,
+            filed.institution,
+            data | {"starts_on": date(2023, 12, 20), "ends_on": date(2023, 12, 21)},
+        )
+        w.objects["plan"] = perform(first, "accept_plan", w.users[CITY], seed=1)
+        w.objects["submitted_plan"] = create_plan(
+            owner,
+            filed.institution,
+            data | {"starts_on": date(2024, 2, 1), "ends_on": date(2024, 2, 2)},
+        )
 
 
 def _other_objects(w: World) -> None:

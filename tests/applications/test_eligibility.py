@@ -287,7 +287,11 @@ def test_n_2_2_expansion_without_filing_fails():
 
 def test_n_2_2_expansion_by_filed_organization_with_passed_bank_passes():
     inp = base_input(kind=Kind.EXPANSION, is_filed_organization=True, has_passed_question_bank=True)
-    assert only(results_for("N-2.2", inp)).outcome == Outcome.PASS
+    # Filed, but no assessment with reported results (issue 25 item 8).
+    assert only(results_for("N-2.2", inp)).outcome == Outcome.FAIL
+    inp = replace(inp, reported_assessment="认定计划“焊工（五级/初级工）”")
+    result = only(results_for("N-2.2", inp))
+    assert result.outcome == Outcome.PASS and "焊工（五级/初级工）" in result.message
     assert not results_for("N-2.2", base_input(kind=Kind.NEW))
 
 
@@ -303,7 +307,9 @@ def test_n_2_2_an_institution_with_a_filed_line_may_apply_for_an_expansion():
     earlier.occupations.update(status=ApplicationOccupation.Status.FILED)
     inp = input_from_application(expansion)
     assert inp.is_filed_organization and inp.has_passed_question_bank
-    assert only(results_for("N-2.2", inp)).outcome == Outcome.PASS
+    # No assessment reported yet (issue 25: tests/supervision/test_expansion.py has the pass).
+    assert only(results_for("N-2.2", inp)).outcome == Outcome.FAIL
+    assert not inp.reported_assessment
     other = build_application()  # another institution's filed line counts for nothing
     other.kind = Kind.EXPANSION
     other.save()

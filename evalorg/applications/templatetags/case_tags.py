@@ -94,6 +94,8 @@ EVENT_LABELS = {
     "download_filing_letter": "下载备案函",
     "training_attendance_recorded": "记录考务培训出席",
     "training_session_created": "安排考务培训",
+    "assessment_plan_submitted": "登记认定计划",
+    "assessment_roster_read": "下载认定名册",
 }
 
 

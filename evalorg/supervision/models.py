@@ -1,0 +1,116 @@
+"""Assessment plans (认定计划) of filed organizations and their results (N-5.2, 五(二)).
+
+A filed organization registers each assessment before it takes place, within one filed
+occupation line and the validity of its filing letter; the local agency accepts (a quality
+supervisor, 督导员, drawn at random from its expert pool) or returns it; after the assessment
+the organization reports its results with the roster, and the supervisor files a report.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AssessmentPlan(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("待受理")
+        ACCEPTED = "accepted", _("已受理")
+        RETURNED = "returned", _("已退回")
+        RESULTS_REPORTED = "results_reported", _("已报告结果")
+        CLOSED = "closed", _("已办结")
+
+    MAX_CANDIDATES = 5000
+
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name=_("评价组织"),
+        on_delete=models.PROTECT,
+        related_name="assessment_plans",
+    )
+    # The filed occupation line (occupation and level) the plan assesses.
+    line = models.ForeignKey(
+        "applications.ApplicationOccupation",
+        verbose_name=_("备案职业（工种）及等级"),
+        on_delete=models.PROTECT,
+        related_name="assessment_plans",
+    )
+    # The local agency (属地监管): the agency that received the filed case (a city, or the
+    # provincial center for provincial organizations).
+    agency = models.ForeignKey(
+        "accounts.Agency",
+        verbose_name=_("属地监管机构"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.SUBMITTED, db_index=True
+    )
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    site = models.CharField(_("认定地点"), max_length=200)
+    expected_candidates = models.PositiveIntegerField(_("预计参加人数"))
+    examiners = models.JSONField(_("考评人员"), default=list)
+    return_reason = models.TextField(_("退回理由"), blank=True)
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("质量督导员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supervised_plans",
+    )
+    draw_seed = models.BigIntegerField(_("抽取随机种子"), null=True, blank=True)
+    drawn_at = models.DateTimeField(_("抽取时间"), null=True, blank=True)
+    candidates = models.PositiveIntegerField(_("参加人数"), null=True, blank=True)
+    passed = models.PositiveIntegerField(_("合格人数"), null=True, blank=True)
+    certificates = models.PositiveIntegerField(_("发放证书数"), null=True, blank=True)
+    results_reported_at = models.DateTimeField(_("结果报告时间"), null=True, blank=True)
+    on_time = models.BooleanField(_("按计划时间开展"), null=True, blank=True)
+    procedures_followed = models.BooleanField(_("符合规定程序"), null=True, blank=True)
+    irregularities = models.TextField(_("发现的问题"), blank=True)
+    report_filed_at = models.DateTimeField(_("督导报告时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("登记时间"))
+
+    class Meta:
+        verbose_name = _("认定计划")
+        verbose_name_plural = _("认定计划")
+        ordering = ["-starts_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.line.occupation.name}（{self.line.get_level_display()}）{self.starts_on}"
+
+
+class RosterEntry(models.Model):
+    """One candidate of a reported assessment: the identity number is stored encrypted
+    (Fernet, ``roster.cipher``) and, for pages, masked; the full number is only in the audited
+    download."""
+
+    class Result(models.TextChoices):
+        PASSED = "合格", _("合格")
+        FAILED = "不合格", _("不合格")
+
+    plan = models.ForeignKey(
+        AssessmentPlan, on_delete=models.CASCADE, related_name="roster", verbose_name=_("认定计划")
+    )
+    row = models.PositiveIntegerField(_("行号"))
+    name = models.CharField(_("姓名"), max_length=50)
+    id_encrypted = models.TextField(_("身份证号（加密）"))
+    id_masked = models.CharField(_("身份证号（脱敏）"), max_length=18)
+    result = models.CharField(_("结果"), max_length=4, choices=Result.choices)
+    certificate_no = models.CharField(_("证书编号"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("认定名册")
+        verbose_name_plural = _("认定名册")
+        ordering = ["plan", "row"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.id_masked}"
