@@ -677,7 +677,7 @@ ROUTES: dict[str, Route] = {
         allow(OWNER, PROVINCE, EXPERT), stage="cultivation", args=obj("line", "deliverable")
     ),
     "cultivation:deliverable_attachment": Route(  # the scan beside a workbook (issue 20)
-        allow(OWNER, PROVINCE), stage="cultivation", args=obj("line", "deliverable")
+        allow(OWNER, PROVINCE, EXPERT), stage="cultivation", args=obj("line", "deliverable")
     ),
     "cultivation:bank_check": Route(
         allow(OWNER, PROVINCE, EXPERT), stage="cultivation", args=obj("line", "bank_check")
@@ -704,13 +704,14 @@ ROUTES: dict[str, Route] = {
     ),
     # The report of one kind of problem and the annotated workbook: the line's organization and
     # the center (issue 20 item 3); the sample papers with their answers: the reviewers only.
+    # The line's assigned bank reviewer reads what the center reads (issue 20 item 4).
     "cultivation:problems": Route(
-        allow(OWNER, PROVINCE),
+        allow(OWNER, PROVINCE, EXPERT),
         stage="cultivation",
         args=lambda w: [w.pk("line"), w.pk("theory"), "bad_answer"],
     ),
     "cultivation:annotated": Route(
-        allow(OWNER, PROVINCE), stage="cultivation", args=obj("line", "theory")
+        allow(OWNER, PROVINCE, EXPERT), stage="cultivation", args=obj("line", "theory")
     ),
     "cultivation:sample_papers": Route(
         allow(PROVINCE), stage="cultivation", args=lambda w: [w.pk("line"), "docx"]

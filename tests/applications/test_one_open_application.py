@@ -2,13 +2,14 @@
 (issue #11: concurrent "new application" requests created up to four)."""
 
 import pytest
+import time_machine
 from django.db import IntegrityError, transaction
 
 from evalorg.applications.models import Application, ApplicationOccupation, Kind, State
 from evalorg.core.models import AuditEvent
 from tests.factories import CityStaffFactory, InstitutionFactory
 
-from .conftest import build_application
+from .conftest import IN_APPLICATION_PERIOD, build_application
 from .test_expansion import _post
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,12 @@ def test_a_closed_application_does_not_block_a_new_one():
 
 
 def test_registering_a_second_open_expansion_is_a_clear_refusal_not_a_500(client):
+    """In the round's application period (expansions are registered only then)."""
+    with time_machine.travel(IN_APPLICATION_PERIOD, tick=False):
+        _second_expansion(client)
+
+
+def _second_expansion(client) -> None:
     institution = InstitutionFactory()
     build_application(institution).occupations.update(status=ApplicationOccupation.Status.FILED)
     client.force_login(CityStaffFactory())
