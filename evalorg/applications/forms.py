@@ -66,9 +66,13 @@ class InstitutionStepForm(forms.ModelForm):
                 widget.attrs.setdefault("class", "form-control")
 
     def _city_code(self) -> str:
+        """The chosen city's code for the county list; anything but a division code (a typed
+        or hostile value: PostgreSQL refuses a NUL in a query) lists no county."""
         if self.is_bound:
-            return str(self.data.get(self.add_prefix("city")) or "")
-        return str(self.initial.get("city") or getattr(self.instance, "city_id", "") or "")
+            code = str(self.data.get(self.add_prefix("city")) or "")
+        else:
+            code = str(self.initial.get("city") or getattr(self.instance, "city_id", "") or "")
+        return code if code.isascii() and code.isdigit() and len(code) <= 12 else ""
 
     def clean(self):
         data = super().clean()
