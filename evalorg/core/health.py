@@ -2,9 +2,10 @@
 
 ``/healthz``: the process answers (no database, no cache): 200 ``{"status": "ok"}``.
 ``/readyz``: the database answers ``SELECT 1`` and the working-day calendar has this year; the
-cache (Redis, when ``REDIS_URL`` is set) answers a read. Each probe runs in its own thread and
-gets ``PROBE_SECONDS`` (1 s): a hanging PostgreSQL or Redis makes ``/readyz`` answer 503 after
-about a second, never after gunicorn's timeout. From 1 November next year's calendar is reported
+cache (Redis, when ``REDIS_URL`` is set) answers a read. Each probe runs in its own thread (on
+SQLite the database's run in the request's) and gets ``PROBE_SECONDS`` (1 s): a hanging
+PostgreSQL or Redis makes ``/readyz`` answer 503 after about a second, never after gunicorn's
+timeout. From 1 November next year's calendar is reported
 (``"calendar_next_year": "missing"``) but does not fail readiness: it would take every app server
 out of the load balancer at once for a year that starts weeks later (check --deploy and the
 ``calendar_next_year`` sweep say it instead).
@@ -30,12 +31,20 @@ PROBE_SECONDS = 1.0
 OK = "ok"
 
 
+def database_answer() -> str:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return OK if not clock.missing_years({clock.today().year}) else "calendar missing"
+
+
+def next_year_answer() -> str:
+    return "missing" if next_year_due() else OK
+
+
 def probe_database() -> str:
     try:
-        with connections["default"].cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-        return OK if not clock.missing_years({clock.today().year}) else "calendar missing"
+        return database_answer()
     finally:
         connections.close_all()  # this thread's connection
 
@@ -49,15 +58,45 @@ def probe_cache() -> str:
 
 def probe_next_year() -> str:
     try:
-        return "missing" if next_year_due() else OK
+        return next_year_answer()
     finally:
         connections.close_all()
+
+
+# SQLite is a file on this host, not a server that can hang: its probes run in the request's
+# own thread and connection. In a thread of their own they open a second connection, and with
+# the test database's shared in-memory connection that deadlocked a test run.
+IN_REQUEST_ON_SQLITE: dict[Callable[[], str], Callable[[], str]] = {
+    probe_database: database_answer,
+    probe_next_year: next_year_answer,
+}
 
 
 PROBES: dict[str, Callable[[], str]] = {"database": probe_database, "cache": probe_cache}
 
 
+def _in_request(probe: Callable[[], str]) -> Callable[[], str] | None:
+    if connections["default"].vendor != "sqlite":
+        return None
+    return IN_REQUEST_ON_SQLITE.get(probe)
+
+
 def _run(probes: dict[str, Callable[[], str]]) -> dict[str, str]:
+    results: dict[str, str] = {}
+    threaded = {}
+    for name, probe in probes.items():
+        inline = _in_request(probe)
+        if inline is None:
+            threaded[name] = probe
+            continue
+        try:
+            results[name] = inline()
+        except Exception as error:
+            results[name] = f"error: {type(error).__name__}"
+    return results | _run_in_threads(threaded) if threaded else results
+
+
+def _run_in_threads(probes: dict[str, Callable[[], str]]) -> dict[str, str]:
     pool = ThreadPoolExecutor(max_workers=len(probes), thread_name_prefix="readyz")
     futures = {name: pool.submit(probe) for name, probe in probes.items()}
     results = {}

@@ -54,3 +54,24 @@ def test_readyz_names_a_failing_cache(client, monkeypatch) -> None:
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["cache"] == "error: ConnectionError"
+
+
+def test_on_sqlite_the_database_probes_run_in_the_request_thread(client, monkeypatch):
+    """A probe thread with its own connection deadlocked the test database's shared in-memory
+    SQLite connection when the request gave up on it (a hung CI run); on SQLite they run in
+    the request's thread."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL probes run in threads of their own")
+    threads: list[str] = []
+
+    def recording() -> str:
+        threads.append(threading.current_thread().name)
+        return "ok"
+
+    monkeypatch.setitem(health.IN_REQUEST_ON_SQLITE, health.probe_database, recording)
+    client.get("/readyz")
+    assert threads == [threading.current_thread().name]
