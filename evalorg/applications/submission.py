@@ -6,10 +6,10 @@ declaration (``applications.workflow``); ``tell_applicant`` serves what is no tr
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from evalorg.core import clock
+from evalorg.core.counters import locked_counter
 from evalorg.notify.services import notify_users, queue_email
 
 from .eligibility import Outcome
@@ -23,27 +23,16 @@ def acknowledgement_number(application: Application) -> str:
     counter row: the lock is on that one row, so each city numbers on its own, in O(1)."""
     area = application.receiving_agency.division_id[:4]
     prefix = f"{application.round.year}-{area}-"
-    counter = _locked_counter(application.round_id, area, prefix)
+    counter = locked_counter(
+        AcknowledgementCounter,
+        # numbers issued before the counter existed are continued
+        start=lambda: Application.objects.filter(acknowledgement_no__startswith=prefix).count(),
+        round_id=application.round_id,
+        area=area,
+    )
     counter.last += 1
     counter.save(update_fields=["last"])
     return f"{prefix}{counter.last:04d}"
-
-
-def _locked_counter(round_id: int, area: str, prefix: str) -> AcknowledgementCounter:
-    rows = AcknowledgementCounter.objects.select_for_update()
-    counter = rows.filter(round_id=round_id, area=area).first()
-    if counter is not None:
-        return counter
-    # First submission of this round and area (or numbers issued before the counter existed):
-    # start from what is taken; a concurrent first submission makes one of the two inserts
-    # fail and that one then waits on the other's row.
-    taken = Application.objects.filter(acknowledgement_no__startswith=prefix).count()
-    try:
-        with transaction.atomic():
-            AcknowledgementCounter.objects.create(round_id=round_id, area=area, last=taken)
-    except IntegrityError:
-        pass
-    return rows.get(round_id=round_id, area=area)
 
 
 def institution_snapshot(application: Application) -> dict:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 
-from django.db import IntegrityError, transaction
-
+from evalorg.core.counters import locked_counter
 from evalorg.rounds.models import Round
 
 from .models import FilingLetter, LetterSequence
@@ -27,13 +26,7 @@ def format_number(round_: Round, year: int, sequence: int) -> str:
 
 def next_number(round_: Round, year: int) -> str:
     """The next number of ``round_`` and ``year``; call inside ``transaction.atomic()``."""
-    if not LetterSequence.objects.filter(round=round_, year=year).exists():
-        try:
-            with transaction.atomic():  # savepoint: a concurrent creator wins, we retry below
-                LetterSequence.objects.create(round=round_, year=year)
-        except IntegrityError:
-            pass
-    sequence = LetterSequence.objects.select_for_update().get(round=round_, year=year)
+    sequence = locked_counter(LetterSequence, round=round_, year=year)
     sequence.last += 1
     # Two rounds of one year may share a prefix (Round.copy keeps it; the default is 粤职评):
     # skip the numbers another round already issued (the unique number still guards a race).
