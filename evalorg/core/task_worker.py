@@ -9,8 +9,9 @@ thread dies the process stays alive and nothing is delivered until someone resta
   10 s) instead of killing the worker;
 - any other error ends the process with exit status 1, so systemd (``Restart=always``) or
   ``scripts/run-dev.sh`` starts a new one;
-- a task a dead worker had claimed stays ``RUNNING``: the ``task_claims`` sweep puts it back in
-  the queue once it has run longer than ``EVALORG_TASK_CLAIM_TIMEOUT_MINUTES`` (30). The
+- a task a dead worker had claimed stays ``RUNNING``: once it has run longer than
+  ``EVALORG_TASK_CLAIM_TIMEOUT_MINUTES`` (30) the ``task_claims`` sweep closes it as failed and
+  enqueues the same task again. The
   project's tasks may run twice (``deliver_outbox`` claims each e-mail, ``check_bank`` writes
   its own ``BankCheck``), so a release never loses work.
 """
@@ -21,7 +22,7 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.db.utils import OperationalError
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -33,7 +34,6 @@ logger = logging.getLogger("evalorg.worker")
 
 FIRST_PAUSE = 0.5
 LONGEST_PAUSE = 10.0
-READY = "READY"
 
 
 class SupervisedWorker(Worker):
@@ -53,11 +53,26 @@ class SupervisedWorker(Worker):
                 self.startup_delay = False
 
 
+class ClaimExpired(Exception):
+    """A task's claim ran past EVALORG_TASK_CLAIM_TIMEOUT_MINUTES: its worker died."""
+
+
 def release_stale_tasks() -> int:
-    """Put tasks claimed longer ago than the timeout back in the queue; returns how many."""
+    """Tasks claimed longer ago than the timeout: each is closed as failed by the library's own
+    ``set_failed`` (the dead worker's run stays on record) and enqueued again, same task and
+    arguments. Returns how many."""
     cutoff = clock.now() - settings.EVALORG_TASK_CLAIM_TIMEOUT
-    stale = DBTaskResult.objects.running().filter(started_at__lt=cutoff)
-    return stale.update(status=READY, started_at=None)
+    released = 0
+    with transaction.atomic():
+        stale = DBTaskResult.objects.running().filter(started_at__lt=cutoff)
+        for row in stale.select_for_update(skip_locked=True):
+            row.set_failed(
+                ClaimExpired(f"claimed by {row.worker_ids} before {cutoff:%Y-%m-%d %H:%M}")
+            )
+            args = row.args_kwargs
+            row.task.enqueue(*args.get("args", []), **args.get("kwargs", {}))
+            released += 1
+    return released
 
 
 def task_claims_sweep() -> str:

@@ -65,7 +65,6 @@ ALLOWED = {
     "core/workflow.py": "the engine",
     "notify/outbox.py": "notify.OutboundEmail is a job record",
     "cultivation/bank_checks.py": "cultivation.BankCheck is a job record",
-    "core/task_worker.py": "django_tasks_db's DBTaskResult is a job record (stale claims)",
     "api/cases.py": "an HTTP error's status code, not a record's state",
     # The stage decision is the effect of recommend / not_recommend / select / reject
     # (stores_decision, clear_decision): written inside perform(), under the case's row lock.

@@ -57,7 +57,10 @@ def test_a_dying_loop_exits_non_zero_and_its_task_runs_again(database_tasks, mon
         assert release_stale_tasks() == 1
     _worker()
     assert RUNS == [1]
-    assert DBTaskResult.objects.get(pk=result.id).status == "SUCCESSFUL"
+    # The dead worker's run is closed as failed, the same task ran again and succeeded.
+    assert DBTaskResult.objects.get(pk=result.id).status == "FAILED"
+    again = DBTaskResult.objects.exclude(pk=result.id).get(task_path=row.task_path)
+    assert again.status == "SUCCESSFUL"
 
 
 @pytest.mark.django_db(transaction=True)  # the worker checks autocommit, as in production
