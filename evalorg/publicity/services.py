@@ -216,15 +216,26 @@ def end_notice(notice: PublicityNotice, actor) -> EndReport:
     cases = Application.objects.filter(notice_entries__notice=notice, state=State.IN_PUBLICITY)
     _lock_cases_first(cases)
     for case in cases.select_related("institution", "round"):
-        if open_objections(case, notice).exists() and notice.has_ended():
-            report.waiting.append(case)
-        elif upheld_objections(case, notice).exists():
-            reason = _upheld_reason(case, notice)
-            report.upheld.append(perform(case, "uphold_objection", actor, reason=reason))
-        else:
-            report.cultivating.append(perform(case, "end_publicity", actor))
+        settle_case(case, notice, actor, report)
     if notice.status != PublicityNotice.Status.ENDED:  # a draft is refused here
         perform(notice, "end", actor)
+    return report
+
+
+def settle_case(
+    case: Application, notice: PublicityNotice, actor, report: EndReport | None = None
+) -> EndReport:
+    """Move one case of a notice whose period is over (its notice and case rows locked by the
+    caller): it waits while an objection against it is open, ends in ``objection_upheld`` when
+    one was upheld, else goes on to cultivation."""
+    report = report if report is not None else EndReport()
+    if open_objections(case, notice).exists() and notice.has_ended():
+        report.waiting.append(case)
+    elif upheld_objections(case, notice).exists():
+        reason = _upheld_reason(case, notice)
+        report.upheld.append(perform(case, "uphold_objection", actor, reason=reason))
+    else:
+        report.cultivating.append(perform(case, "end_publicity", actor))
     return report
 
 

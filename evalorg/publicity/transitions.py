@@ -216,6 +216,28 @@ def case_in_publicity(objection: Objection, actor: User, data: dict[str, Any]) -
     return None
 
 
+def lock_notice_and_case(objection: Objection, actor: User, data: dict[str, Any]) -> None:
+    """Lock the objection's notice, then its case, as ``services.end_notice`` does, before the
+    decision is written: of a decision and the end of the period arriving together, the second
+    waits for the first and sees its result (issue 21 item 8)."""
+    list(PublicityNotice.objects.select_for_update().filter(pk=objection.notice_id).values("pk"))
+    case = Application.objects.select_for_update().filter(pk=objection.entry.application_id)
+    list(case.values("pk"))
+
+
+def settle_if_period_over(objection: Objection, actor: User, data: dict[str, Any]) -> None:
+    """A decision taken after the period's end moves the case at once (``settle_case``: still
+    waiting for another open objection, upheld, or on to cultivation), not at the next sweep."""
+    from .services import settle_case
+
+    notice = PublicityNotice.objects.get(pk=objection.notice_id)
+    case = Application.objects.select_related("institution", "round").get(
+        pk=objection.entry.application_id
+    )
+    if notice.has_ended() and case.state == State.IN_PUBLICITY:
+        settle_case(case, notice, actor)
+
+
 def stamp_resolution(objection: Objection, actor: User, data: dict[str, Any]) -> None:
     objection.resolution = data["reason"]
     objection.resolved_by = actor
@@ -242,6 +264,7 @@ OBJECTION_TRANSITIONS = (
         target=Objection.Status.INVESTIGATING,
         roles=PROVINCE,
         guards=(case_in_publicity,),
+        effects=(lock_notice_and_case,),
         tell=Nobody("The objector is told the outcome (uphold, dismiss), not each step."),
     ),
     Transition(
@@ -252,7 +275,8 @@ OBJECTION_TRANSITIONS = (
         target=Objection.Status.UPHELD,
         roles=PROVINCE,
         guards=(case_in_publicity,),
-        effects=(stamp_resolution,),
+        effects=(lock_notice_and_case, stamp_resolution),
+        after=(settle_if_period_over,),
         needs_reason=True,
         style="danger",
         tell=(TELL_OBJECTOR,),
@@ -265,7 +289,8 @@ OBJECTION_TRANSITIONS = (
         target=Objection.Status.DISMISSED,
         roles=PROVINCE,
         guards=(case_in_publicity,),
-        effects=(stamp_resolution,),
+        effects=(lock_notice_and_case, stamp_resolution),
+        after=(settle_if_period_over,),
         needs_reason=True,
         style="success",
         tell=(TELL_OBJECTOR,),
