@@ -403,8 +403,12 @@ EVALORG_UPLOAD_CHECK_SECONDS = float(os.environ.get("EVALORG_UPLOAD_CHECK_SECOND
 FILE_UPLOAD_HANDLERS = [
     "evalorg.core.uploads.LimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
-    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+    "evalorg.core.uploads.CleanTemporaryFileUploadHandler",
 ]
+# Parts above 2.5 MB stream here; removed when their request ends, and by the
+# upload_temp_files sweep once older than EVALORG_UPLOAD_TEMP_MAX_HOURS (a killed worker).
+FILE_UPLOAD_TEMP_DIR = str(Path(os.environ.get("EVALORG_UPLOAD_TEMP_DIR", VAR_DIR / "upload-tmp")))
+EVALORG_UPLOAD_TEMP_MAX_HOURS = int(os.environ.get("EVALORG_UPLOAD_TEMP_MAX_HOURS", "6"))
 
 # Audit chain (core.audit, docs/security.md "Audit chain"): each link is HMAC-SHA256 under
 # EVALORG_AUDIT_KEY, a secret kept out of the database; events store only the key's id.
@@ -425,11 +429,15 @@ if env_bool("EVALORG_PRODUCTION", False) and (
     or len(EVALORG_AUDIT_KEYS[EVALORG_AUDIT_KEY_ID]) < 32
 ):
     raise RuntimeError("EVALORG_AUDIT_KEY (at least 32 characters) must be set in production")
-# Signed checkpoints of the chain's head, appended (never rewritten) by the daily sweep and
-# `manage.py audit_checkpoint`; keep a copy off the database host (docs/security.md).
+# Signed checkpoints of the chain's head, appended (never rewritten) by the sweep every
+# EVALORG_AUDIT_CHECKPOINT_MINUTES, by sealing every EVALORG_AUDIT_CHECKPOINT_EVENTS events and
+# by `manage.py audit_checkpoint`; the file append-only on a disk the database host cannot
+# rewrite, each line also logged to "evalorg.audit.checkpoint" for a remote syslog (security.md).
 EVALORG_AUDIT_CHECKPOINT_FILE = Path(
     os.environ.get("EVALORG_AUDIT_CHECKPOINT_FILE", VAR_DIR / "audit-checkpoints.jsonl")
 )
+EVALORG_AUDIT_CHECKPOINT_MINUTES = int(os.environ.get("EVALORG_AUDIT_CHECKPOINT_MINUTES", "15"))
+EVALORG_AUDIT_CHECKPOINT_EVENTS = int(os.environ.get("EVALORG_AUDIT_CHECKPOINT_EVENTS", "500"))
 
 
 # django-ratelimit (the public objection form, 5 POSTs per IP per hour) counts in the default

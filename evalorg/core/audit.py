@@ -199,11 +199,16 @@ def seal_pending() -> int:
         return 0
     total, after = 0, 0
     while True:
-        sealed, following = _seal_batch(after)
+        sealed, following, head_seq = _seal_batch(after)
         total += sealed
         if following is None:
-            return total
+            break
         after = following
+    if total:
+        from .checkpoints import checkpoint_if_passed  # it imports this module
+
+        checkpoint_if_passed(head_seq - total, head_seq)
+    return total
 
 
 def seal_sweep() -> str:
@@ -211,9 +216,9 @@ def seal_sweep() -> str:
     return f"audit seal: {seal_pending()} events sealed"
 
 
-def _seal_batch(after: int) -> tuple[int, int | None]:
+def _seal_batch(after: int) -> tuple[int, int | None, int]:
     """Seal up to ``SEAL_BATCH`` unsealed events with an id above ``after``; returns how many,
-    and the id to continue after (None when there are no more)."""
+    the id to continue after (None when there are no more) and the head's seq."""
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
         batch = list(AuditEvent.objects.unsealed().filter(pk__gt=after).order_by("id")[:SEAL_BATCH])
@@ -227,7 +232,7 @@ def _seal_batch(after: int) -> tuple[int, int | None]:
         if seq != head.last_seq:
             AuditHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev_hash)
     more = len(batch) == SEAL_BATCH
-    return seq - head.last_seq, batch[-1].pk if more else None
+    return seq - head.last_seq, batch[-1].pk if more else None, seq
 
 
 def _seal_one(event: AuditEvent, seq: int, prev_hash: str) -> str:

@@ -4,13 +4,17 @@ A checkpoint is one JSON line appended to ``settings.EVALORG_AUDIT_CHECKPOINT_FI
 event's id, seq and hash, the number of events, the time and an HMAC-SHA256 of all of these under
 the audit key. Someone who rewrites the database (even with the key, later) cannot change what
 was written here; ``verify_checkpoints`` requires every checkpointed head to still be in the
-chain with the same hash. A sweep appends one a day; ``manage.py audit_checkpoint`` on demand.
+chain with the same hash. The sweep appends one every ``EVALORG_AUDIT_CHECKPOINT_MINUTES``,
+sealing appends one each time the chain passes a multiple of ``EVALORG_AUDIT_CHECKPOINT_EVENTS``,
+and ``manage.py audit_checkpoint`` on demand; each line also goes to the logger
+``evalorg.audit.checkpoint``, which production ships to a log host the database user cannot reach.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import logging
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,7 +26,7 @@ from django.conf import settings
 from . import audit, clock
 from .models import AuditEvent
 
-DAILY = timedelta(days=1)
+logger = logging.getLogger("evalorg.audit.checkpoint")
 _SIGNED = ("id", "seq", "hash", "count", "at", "key_id")
 
 
@@ -40,6 +44,19 @@ def read_checkpoints() -> list[dict[str, Any]]:
         return []
     with path.open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
+
+
+def last_checkpoint() -> dict[str, Any] | None:
+    """The file's last checkpoint, read from its end (the file grows by a line a quarter)."""
+    path = checkpoint_path()
+    if not path.exists():
+        return None
+    with path.open("rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        end = handle.tell()
+        handle.seek(max(0, end - 4096))
+        lines = [line for line in handle.read().splitlines() if line.strip()]
+    return json.loads(lines[-1]) if lines else None
 
 
 def write_checkpoint() -> dict[str, Any]:
@@ -62,19 +79,37 @@ def write_checkpoint() -> dict[str, Any]:
     # O_APPEND: every write goes to the end; nothing here ever rewrites the file.
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
     with os.fdopen(fd, "a", encoding="utf-8") as handle:
-        handle.write(audit.canonical_json(entry) + "\n")
+        handle.write(line := audit.canonical_json(entry))
+        handle.write("\n")
         handle.flush()
         os.fsync(handle.fileno())
+    logger.info("%s", line)  # a second anchor, shipped off the host by the log configuration
     return entry
 
 
-def daily_checkpoint_sweep() -> str:
-    """Sweep: a checkpoint when the last one is a day old or there is none."""
-    entries = read_checkpoints()
-    if entries and clock.now() - datetime.fromisoformat(entries[-1]["at"]) < DAILY:
-        return "audit checkpoint: last one is less than a day old"
+def interval() -> timedelta:
+    return timedelta(minutes=settings.EVALORG_AUDIT_CHECKPOINT_MINUTES)
+
+
+def checkpoint_sweep() -> str:
+    """Sweep: a checkpoint when the last one is ``interval()`` old or there is none."""
+    last = last_checkpoint()
+    if last and clock.now() - datetime.fromisoformat(last["at"]) < interval():
+        return f"audit checkpoint: last one is less than {interval()} old"
     entry = write_checkpoint()
     return f"audit checkpoint written: seq {entry['seq']}"
+
+
+def checkpoint_if_passed(before: int, after: int) -> None:
+    """After sealing moved the head from seq ``before`` to ``after``: a checkpoint when that
+    passed a multiple of ``EVALORG_AUDIT_CHECKPOINT_EVENTS``, so a busy hour leaves no long
+    unanchored tail between two sweeps."""
+    every = settings.EVALORG_AUDIT_CHECKPOINT_EVENTS
+    if every > 0 and after // every > before // every:
+        try:
+            write_checkpoint()
+        except OSError:  # the request that sealed has committed; the sweep writes it later
+            logger.exception("audit checkpoint after seq %s not written", after)
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,27 @@
 byte; ``LimitedUploadHandler`` (first in ``FILE_UPLOAD_HANDLERS``) counts what actually
 streams in and stops the parser the moment the count passes the limit. Both answer 413 with a
 Chinese message (``too_large``); nothing has been stored.
+
+Large parts stream to ``FILE_UPLOAD_TEMP_DIR`` (``CleanTemporaryFileUploadHandler``). Django
+removes such a file only when it is closed or garbage-collected: an upload cut off by the
+client, the size limit or an exception stayed on disk as long as the request was referenced,
+and for ever when the worker was killed. The middleware closes and removes every temporary
+file of the request when it ends, however it ends (issue 21 item 8); the
+``upload_temp_files`` sweep removes what a killed worker left behind.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.core.files.uploadhandler import FileUploadHandler
+from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, TemporaryFileUploadHandler
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.views.defaults import bad_request
@@ -63,6 +74,35 @@ class LimitedUploadHandler(FileUploadHandler):
         return None
 
 
+class CleanTemporaryFileUploadHandler(TemporaryFileUploadHandler):
+    """Django's handler, remembering every temporary file it opens so that
+    ``remove_temporary_files`` can remove them when the request ends."""
+
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        super().__init__(request)
+        self.opened: list[TemporaryUploadedFile] = []
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        Path(settings.FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+        super().new_file(*args, **kwargs)
+        self.opened.append(self.file)
+
+    def remove_files(self) -> None:
+        for upload in self.opened:
+            path = upload.temporary_file_path()
+            upload.close()  # NamedTemporaryFile unlinks on close; a moved file is gone already
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+        self.opened.clear()
+
+
+def remove_temporary_files(request: HttpRequest) -> None:
+    """Close and remove the request's temporary upload files (only if the body was parsed)."""
+    for handler in getattr(request, "_upload_handlers", ()):
+        if isinstance(handler, CleanTemporaryFileUploadHandler):
+            handler.remove_files()
+
+
 class UploadLimitMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -74,7 +114,31 @@ class UploadLimitMiddleware:
             declared = 0
         if declared > settings.EVALORG_MAX_REQUEST_BYTES:
             return too_large(request)
-        return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:  # a response, a refusal or an exception: the upload is no longer needed
+            remove_temporary_files(request)
+
+
+def sweep_upload_temp_files() -> str:
+    """Sweep: remove temporary upload files older than ``EVALORG_UPLOAD_TEMP_MAX_HOURS`` (a
+    worker killed mid-upload never reached its ``finally``). Only Django's own names
+    (``tmp….upload…``) are touched."""
+    from . import clock
+
+    folder = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    if not folder.is_dir():
+        return "upload temp files: no folder"
+    oldest = clock.now().timestamp() - settings.EVALORG_UPLOAD_TEMP_MAX_HOURS * 3600
+    removed = 0
+    for path in folder.glob("tmp*.upload*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < oldest:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # its request ended meanwhile
+            continue
+    return f"upload temp files: {removed} stale removed"
 
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -138,16 +138,51 @@ def test_intact_chain_and_checkpoints_pass(capsys):
     assert "OK: 4 audit events, chain intact, 2 checkpoints agree" in capsys.readouterr().out
 
 
-def test_daily_sweep_appends_once_a_day(time_machine):
+def test_the_sweep_appends_one_every_interval(time_machine, settings):
+    settings.EVALORG_AUDIT_CHECKPOINT_MINUTES = 15
     time_machine.move_to("2026-06-01 09:00 +08:00", tick=False)
     _events(1)
     for _ in range(2):
         run_sweeps()
     assert len(checkpoints.read_checkpoints()) == 1
-    time_machine.move_to(clock.now() + timedelta(days=1, minutes=1), tick=False)
+    time_machine.move_to(clock.now() + timedelta(minutes=14), tick=False)
+    run_sweeps()
+    assert len(checkpoints.read_checkpoints()) == 1
+    time_machine.move_to(clock.now() + timedelta(minutes=1), tick=False)
     run_sweeps()
     lines = checkpoints.read_checkpoints()
     assert len(lines) == 2 and lines[-1]["seq"] == 1 and lines[-1]["count"] == 1
+
+
+def test_sealing_appends_a_checkpoint_every_k_events(settings):
+    """A busy quarter of an hour leaves at most K events unanchored (issue 21 item 9)."""
+    settings.EVALORG_AUDIT_CHECKPOINT_EVENTS = 4
+    _events(3)
+    assert checkpoints.read_checkpoints() == []
+    _events(2)  # seq 4 and 5: passes 4
+    assert [line["seq"] for line in checkpoints.read_checkpoints()] == [5]
+    _events(2)
+    assert len(checkpoints.read_checkpoints()) == 1
+    _events(1)  # seq 8
+    assert [line["seq"] for line in checkpoints.read_checkpoints()] == [5, 8]
+
+
+def test_each_checkpoint_is_also_logged_for_a_remote_log(caplog):
+    _events(2)
+    with caplog.at_level("INFO", logger="evalorg.audit.checkpoint"):
+        entry = checkpoints.write_checkpoint()
+    [logged] = [r for r in caplog.records if r.name == "evalorg.audit.checkpoint"]
+    assert json.loads(logged.getMessage()) == entry
+
+
+def test_a_tail_cut_is_caught_without_anyone_writing_a_checkpoint(capsys, settings):
+    """Only K events after the last checkpoint can be cut unnoticed: the K-th anchors itself."""
+    settings.EVALORG_AUDIT_CHECKPOINT_EVENTS = 5
+    events = _events(5)
+    _raw("DELETE FROM core_auditevent WHERE seq >= %s", [4])
+    _raw("UPDATE core_audithead SET last_seq = 3, last_hash = %s WHERE id = 1", [events[2].hash])
+    err = _verify(capsys)
+    assert "seq 5" in err and "截断" in err
 
 
 def test_rotated_key_verifies_old_events_only_while_the_old_key_is_kept(settings):

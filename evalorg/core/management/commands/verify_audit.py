@@ -41,7 +41,8 @@ class Command(BaseCommand):
         if report.count and not checkpoints:
             message = (
                 f"NO CHECKPOINTS in {checkpoint_path()}: the chain is only as safe as the "
-                "database (an insider can rewrite it); the audit_checkpoint sweep writes one daily"
+                "database (an insider can rewrite it); the audit_checkpoint sweep writes one "
+                "every EVALORG_AUDIT_CHECKPOINT_MINUTES"
             )
             if options["require_checkpoints"] or is_production():
                 self.stderr.write(f"BROKEN: {message}")
