@@ -28,3 +28,6 @@ class CoreConfig(AppConfig):
         from .uploads import sweep_upload_temp_files
 
         register_sweep("upload_temp_files", sweep_upload_temp_files)
+        from .files import sweep_orphan_files
+
+        register_sweep("orphan_files", sweep_orphan_files)

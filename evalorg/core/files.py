@@ -3,8 +3,9 @@
 Files live in Django's default storage (never under a public URL) as ``StoredFile.storage_path``,
 a random key unrelated to the uploader's file name. They are streamed only through
 ``file_response`` by views that have already checked access. Content is checked by
-``core.content_checks`` (active PDFs, polyglot images, ZIP bombs). Only ``discard`` deletes a
-file: a draft's upload that nobody but its uploader has seen.
+``core.content_checks`` (active PDFs, polyglot images, ZIP bombs). ``discard`` deletes a draft's
+upload that nobody but its uploader has seen; ``release_when_replaced`` and the ``orphan_files``
+sweep delete files no row refers to any more (docs/operations.md "Orphaned files").
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import timedelta
 from typing import IO, Any
 
 import filetype
@@ -282,3 +284,90 @@ def file_response(stored: StoredFile, *, inline: bool = False) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# ---- orphans (issue 21 item 8) ------------------------------------------------------------------
+# A file is reachable only through a foreign key to its row: a row nothing refers to (a
+# declaration's evidence replaced by a new upload) and bytes without a row are orphans. Audit
+# events name files by SHA-256 only, so removing the bytes leaves the trail intact. Material
+# versions are kept deliberately once submitted: their rows still refer to them.
+
+
+def _file_relations() -> list[Any]:
+    return [
+        field
+        for field in StoredFile._meta.get_fields(include_hidden=True)
+        if field.is_relation and field.auto_created and not field.concrete
+    ]
+
+
+def referenced(pks: Iterable[int]) -> set[int]:
+    """The ids among ``pks`` that some row refers to."""
+    wanted, found = set(pks), set()
+    for relation in _file_relations():
+        column = relation.field.attname
+        manager = relation.related_model._default_manager
+        found |= set(manager.filter(**{f"{column}__in": wanted}).values_list(column, flat=True))
+    return found
+
+
+def release_when_replaced(stored_pk: int | None) -> None:
+    """Once the transaction that replaced it commits, delete ``stored_pk``'s row and bytes
+    unless another row still refers to it."""
+    if stored_pk is not None:
+        transaction.on_commit(lambda: remove_orphans([stored_pk]))
+
+
+def remove_orphans(pks: Iterable[int]) -> list[str]:
+    """Delete the rows among ``pks`` nothing refers to, then their bytes; their paths."""
+    with transaction.atomic():
+        rows = list(StoredFile.objects.select_for_update().filter(pk__in=list(pks)))
+        keep = referenced(row.pk for row in rows)
+        gone = [row for row in rows if row.pk not in keep]
+        StoredFile.objects.filter(pk__in=[row.pk for row in gone]).delete()
+        paths = [row.storage_path for row in gone]
+        transaction.on_commit(lambda: _delete_bytes(paths))
+    return paths
+
+
+def _delete_bytes(paths: list[str]) -> None:
+    for path in paths:
+        default_storage.delete(path)
+
+
+def unreferenced_rows(older_than: Any) -> list[int]:
+    """Ids of rows uploaded before ``older_than`` that nothing refers to (an upload still
+    being attached by its request is younger)."""
+    candidates = list(
+        StoredFile.objects.filter(uploaded_at__lt=older_than).values_list("pk", flat=True)
+    )
+    keep: set[int] = set()
+    for start in range(0, len(candidates), 1000):
+        keep |= referenced(candidates[start : start + 1000])
+    return [pk for pk in candidates if pk not in keep]
+
+
+def rowless_paths() -> list[str]:
+    """Storage paths under ``files/`` that no row names (bytes left by a crash)."""
+    known = {f"files/{key[:2]}/{key}" for key in StoredFile.objects.values_list("key", flat=True)}
+    if not default_storage.exists("files"):
+        return []
+    found = []
+    for folder in default_storage.listdir("files")[0]:
+        for name in default_storage.listdir(f"files/{folder}")[1]:
+            path = f"files/{folder}/{name}"
+            if path not in known:
+                found.append(path)
+    return found
+
+
+def sweep_orphan_files() -> str:
+    """Sweep: remove rows nothing refers to (older than a day) with their bytes, and bytes of
+    no row. ``manage.py orphan_files --dry-run`` lists them instead."""
+    from . import clock
+
+    rows = remove_orphans(unreferenced_rows(clock.now() - timedelta(days=1)))
+    loose = rowless_paths()
+    for path in loose:
+        default_storage.delete(path)
+    return f"orphan files: {len(rows)} unreferenced, {len(loose)} without a row removed"

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from evalorg.core.files import atomic_uploads, sniff_kind, store_upload
+from evalorg.core.files import atomic_uploads, release_when_replaced, sniff_kind, store_upload
 
 from .models import FilingLetter, LetterSequence, LetterTemplate
 
@@ -52,6 +52,8 @@ class LetterTemplateAdmin(admin.ModelAdmin):
         obj.active = form.cleaned_data.get("make_active", False)
         with atomic_uploads():
             if upload is not None:  # checked by the form: docx, within the size limit
+                if change:  # the replaced template file: letters keep their own copies
+                    release_when_replaced(LetterTemplate.objects.get(pk=obj.pk).file_id)
                 obj.file = store_upload(
                     upload,
                     allowed_kinds=["docx"],

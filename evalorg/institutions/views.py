@@ -27,7 +27,13 @@ from evalorg.accounts.permissions import has_role
 from evalorg.accounts.views import PENDING_ACTIVATION_KEY
 from evalorg.catalog.models import Division
 from evalorg.core import audit
-from evalorg.core.files import UploadRefused, atomic_uploads, file_response, store_upload
+from evalorg.core.files import (
+    UploadRefused,
+    atomic_uploads,
+    file_response,
+    release_when_replaced,
+    store_upload,
+)
 from evalorg.core.models import StoredFile
 
 from . import signup as signup_mail
@@ -371,6 +377,11 @@ def _save_declarations(form: DeclarationForm, institution: Institution, user: Us
     try:
         with atomic_uploads():
             _store_evidence(form, user, stored)
+            replaced = ExclusionDeclaration.objects.filter(
+                institution=institution, item__in=list(stored), evidence__isnull=False
+            ).values_list("evidence_id", flat=True)
+            for evidence_id in list(replaced):
+                release_when_replaced(evidence_id)  # after the new one is saved and committed
             answers: dict[str, bool] = {}
             for item in ExclusionItem:
                 applies, explanation = form.answer(item)

@@ -40,3 +40,28 @@ def test_a_file_that_is_not_a_docx_is_refused(client):
     assert response.status_code == 200
     assert "模板文件须为 Word 文档（DOCX）" in response.content.decode()
     assert not LetterTemplate.objects.exists()
+
+
+def test_replacing_a_templates_file_removes_the_old_one(client, django_capture_on_commit_callbacks):
+    """No orphan (issue 21 item 8): the replaced file's row and bytes go once the change commits."""
+    from django.core.files.storage import default_storage
+
+    from evalorg.core.models import StoredFile
+
+    client.force_login(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True))
+    _post(client, "第一版", letters.default_template())
+    template = LetterTemplate.objects.get()
+    old = template.file
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:filing_lettertemplate_change", args=[template.pk]),
+            {
+                "name": "第一版（修订）",
+                "make_active": "on",
+                "upload": SimpleUploadedFile("模板.docx", letters.default_template(), DOCX),
+            },
+        )
+    assert response.status_code == 302
+    assert LetterTemplate.objects.get().file_id != old.pk
+    assert not StoredFile.objects.filter(pk=old.pk).exists()
+    assert not default_storage.exists(old.storage_path)
