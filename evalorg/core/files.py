@@ -337,14 +337,13 @@ def _delete_bytes(paths: list[str]) -> None:
 
 def unreferenced_rows(older_than: Any) -> list[int]:
     """Ids of rows uploaded before ``older_than`` that nothing refers to (an upload still
-    being attached by its request is younger)."""
-    candidates = list(
-        StoredFile.objects.filter(uploaded_at__lt=older_than).values_list("pk", flat=True)
-    )
-    keep: set[int] = set()
-    for start in range(0, len(candidates), 1000):
-        keep |= referenced(candidates[start : start + 1000])
-    return [pk for pk in candidates if pk not in keep]
+    being attached by its request is younger); one query whatever the number of files."""
+    rows = StoredFile.objects.filter(uploaded_at__lt=older_than)
+    for relation in _file_relations():
+        column = relation.field.attname
+        pointing = relation.related_model._default_manager.filter(**{f"{column}__isnull": False})
+        rows = rows.exclude(pk__in=pointing.values(column))
+    return list(rows.values_list("pk", flat=True))
 
 
 def rowless_paths() -> list[str]:

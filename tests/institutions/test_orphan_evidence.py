@@ -95,3 +95,12 @@ def test_orphan_files_lists_on_a_dry_run_and_removes_otherwise(
 
 def test_the_sweep_is_registered():
     assert "orphan_files" in [result.name for result in run_sweeps()]
+
+
+def test_finding_unreferenced_rows_is_one_query(django_assert_num_queries):
+    from evalorg.core.files import unreferenced_rows
+
+    for n in range(5):
+        stored_pdf(f"文件{n}.pdf")
+    with django_assert_num_queries(1):
+        assert len(unreferenced_rows(clock.now() + timedelta(days=1))) == 5
