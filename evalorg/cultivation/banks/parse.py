@@ -23,6 +23,9 @@ from typing import Any, BinaryIO
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.worksheet import _reader as openpyxl_reader
+from openpyxl.worksheet.dimensions import SheetDimension
+from openpyxl.xml.functions import iterparse
 
 from .layout import (
     IMPORTANCE,
@@ -49,6 +52,22 @@ Progress = Callable[[int, int | None], None]
 PROGRESS_EVERY = 500
 HEADER_SEARCH_ROWS = 10  # a title row or two above the header is tolerated
 _LEVEL_NAMES = {"五级": 5, "四级": 4, "三级": 3, "二级": 2, "一级": 1}
+
+
+def _parse_dimensions(self: Any) -> tuple[int, int, int, int] | None:
+    """openpyxl's ``WorkSheetParser.parse_dimensions`` looks for <dimension> on "end" events,
+    so a sheet without one (openpyxl's own write-only files, or a hostile one) is parsed whole
+    before its first row is read, by every ``load_workbook(read_only=True)``: 100,000 rows,
+    seconds each time. <dimension> precedes <sheetData>: stop at the latter's start."""
+    for _event, element in iterparse(self.source, events=("start",)):
+        if element.tag == openpyxl_reader.DIMENSION_TAG:
+            return SheetDimension.from_tree(element).boundaries  # type: ignore[no-any-return]
+        if element.tag == openpyxl_reader.DATA_TAG:
+            return None
+    return None
+
+
+openpyxl_reader.WorkSheetParser.parse_dimensions = _parse_dimensions
 
 
 @dataclass(frozen=True)
@@ -203,6 +222,7 @@ def read_rows(
         # no scan); a sheet without one is counted once at upload (``estimated_rows``), not here.
         total = ws.max_row if progress is not None else None
         ws.reset_dimensions()  # trust the cells, not a stale <dimension> element
+        _precount(ws, sheet, limits)
         rows = _bounded(ws.iter_rows(values_only=True), sheet, limits)
         if progress is not None:
             rows = _reporting(rows, total, progress)
@@ -249,23 +269,36 @@ def _count_row_tags(ws: Any) -> int:
     return count
 
 
+def _precount(ws: Any, sheet: str, limits: ReadLimits) -> None:
+    """Refuse at once a sheet whose XML holds more <row> elements than the limits allow: the
+    k-th row element is row k or later, so ``_bounded`` would stop it too, after parsing
+    every cell up to there (50,000 rows: seconds). Rows this count cannot see (written with
+    a namespace prefix) are still stopped by ``_bounded``."""
+    _at_row(_count_row_tags(ws), sheet, limits)
+
+
 def _bounded(
     rows: Iterator[tuple[Any, ...]], sheet: str, limits: ReadLimits
 ) -> Iterator[tuple[Any, ...]]:
     """The sheet's rows, stopping past ``max_rows`` (a row number: the gaps openpyxl fills with
-    empty rows count, so a lone row 1,048,576 cannot make it yield a million) and raising
-    `TooLargeForRequest` past ``foreground_rows`` data rows (the header row not counted)."""
-    foreground = limits.foreground_rows
+    empty rows count, so a lone row 1,048,576 cannot make it yield a million)."""
     for number, row in enumerate(rows, start=1):
-        if foreground is not None and number > foreground + 1:
-            raise TooLargeForRequest(sheet)
-        if number > limits.max_rows:
-            message = _(
-                "工作表「%(sheet)s」已达上限 %(n)d 行（含表头和空行），停止检查；"
-                "请删除多余的行或拆分后重新上传（N-4.2）。"
-            ) % {"sheet": sheet, "n": limits.max_rows}
-            raise _Stop(error(sheet, None, "", message, "row_limit"))
+        _at_row(number, sheet, limits)
         yield row
+
+
+def _at_row(number: int, sheet: str, limits: ReadLimits) -> None:
+    """Raise `TooLargeForRequest` past ``foreground_rows`` data rows (the header row not
+    counted), else stop past ``max_rows``."""
+    foreground = limits.foreground_rows
+    if foreground is not None and number > foreground + 1:
+        raise TooLargeForRequest(sheet)
+    if number > limits.max_rows:
+        message = _(
+            "工作表「%(sheet)s」已达上限 %(n)d 行（含表头和空行），停止检查；"
+            "请删除多余的行或拆分后重新上传（N-4.2）。"
+        ) % {"sheet": sheet, "n": limits.max_rows}
+        raise _Stop(error(sheet, None, "", message, "row_limit"))
 
 
 def _reporting(
