@@ -248,3 +248,13 @@ def test_the_issues_lying_bank_moves_to_the_task_and_its_page_stays_small(
         page = client.get(reverse("cultivation:line", args=[line.pk])).content.decode()
     assert "近似重复检测已达上限" in page
     assert len(page.encode()) < 1024 * 1024
+
+
+def test_the_round_admin_refuses_limits_above_the_ceiling():
+    from evalorg.rounds.admin import RoundForm
+
+    form = RoundForm(data={"question_bank_requirements": '{"max_rows": 500000}'})
+    assert not form.is_valid()
+    assert "服务器的上限" in str(form.errors["question_bank_requirements"])
+    form = RoundForm(data={"question_bank_requirements": '{"max_rows": 10000}'})
+    assert form.is_valid(), form.errors
