@@ -258,3 +258,13 @@ def test_the_round_admin_refuses_limits_above_the_ceiling():
     assert "服务器的上限" in str(form.errors["question_bank_requirements"])
     form = RoundForm(data={"question_bank_requirements": '{"max_rows": 10000}'})
     assert form.is_valid(), form.errors
+
+
+def test_the_annotated_copy_stops_where_the_check_stopped():
+    from evalorg.cultivation.banks.annotate import annotated_workbook
+
+    with bounded():
+        out = annotated_workbook(hostile_banks.far_row(), [], 10, "", max_rows=1_000)
+    copy = load_workbook(out, read_only=True)["理论知识试题"]
+    copy.reset_dimensions()
+    assert sum(1 for _row in copy.iter_rows()) == 1_000
