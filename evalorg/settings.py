@@ -364,6 +364,13 @@ BANK_CHECK_ASYNC_BYTES = int(os.environ.get("BANK_CHECK_ASYNC_BYTES", str(1024 *
 # most BANK_ANNOTATION_MAX_COMMENTS cells (issue 20 item 3, issue 21 item 2).
 BANK_REPORT_KEEP_PER_KIND = int(os.environ.get("BANK_REPORT_KEEP_PER_KIND", "200"))
 BANK_REPORT_SHOWN_PER_KIND = 50
+# Work units the near-duplicate search of one theory bank may spend before it stops and says so
+# (banks/similarity.py; issue 21 item 2: near-identical stems give quadratically many pairs).
+BANK_NEAR_DUPLICATE_BUDGET = int(os.environ.get("BANK_NEAR_DUPLICATE_BUDGET", "10000000"))
+# In the upload's request a smaller budget: past it the check moves to the background task.
+BANK_NEAR_DUPLICATE_BUDGET_IN_REQUEST = int(
+    os.environ.get("BANK_NEAR_DUPLICATE_BUDGET_IN_REQUEST", "1000000")
+)
 BANK_ANNOTATION_MAX_COMMENTS = int(os.environ.get("BANK_ANNOTATION_MAX_COMMENTS", "500"))
 # A background check running longer than this is taken as lost (its worker died): failed.
 BANK_CHECK_STALE = timedelta(minutes=int(os.environ.get("BANK_CHECK_STALE_MINUTES", "30")))

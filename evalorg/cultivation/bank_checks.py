@@ -1,12 +1,16 @@
 """Checking a line's five question-bank deliverables, each an XLSX workbook (issues 9 and
 20, N-4.2, 附件6), against the round's requirements, the line's level and each other.
 
-Small files are checked in the upload's request. A file with more data rows than
-``settings.BANK_CHECK_ASYNC_ROWS`` or larger than ``settings.BANK_CHECK_ASYNC_BYTES`` gets a
-``BankCheck`` row instead and is checked by the ``check_bank`` task (django-tasks, enqueued on
-commit), which writes its stage and rows read to that row as it goes so the page can show
-progress. Until the check is done and passed the deliverable counts as not passed, and
-``submit_bank`` is refused (``deliverables.missing_refusals``). A newer check of the same
+Small files are checked in the upload's request. A file larger than
+``settings.BANK_CHECK_ASYNC_BYTES``, whose sheet states more rows than
+``settings.BANK_CHECK_ASYNC_ROWS``, or whose rows counted while the request reads them pass that
+number (the stated <dimension> can lie: issue 21 item 2) gets a ``BankCheck`` row instead and
+is checked by the ``check_bank`` task (django-tasks, enqueued on commit), which writes its stage
+and rows read to that row as it goes so the page can show progress. Every read stops at the
+round's hard limits (rows, items per level, cell length: ``parse.ReadLimits``) with a problem
+saying so, and the near-duplicate search at ``settings.BANK_NEAR_DUPLICATE_BUDGET``.
+Until the check is done and passed the deliverable counts as not passed, and ``submit_bank`` is
+refused (``deliverables.missing_refusals``). A newer check of the same
 deliverable supersedes an older one still pending; a check left running longer than
 ``settings.BANK_CHECK_STALE`` (its worker died) is failed by the ``bank_checks`` sweep, and a
 queued one whose task was lost is enqueued again.
@@ -30,12 +34,15 @@ from evalorg.core.audit import Audience
 from evalorg.core.files import open_stored
 
 from .banks.cells import locate
-from .banks.checks import check_theory_bank
+from .banks.checks import Similarity, check_theory_bank
 from .banks.layout import MARKING_SHEET, SKILL_PLAN_SHEET, SKILL_SHEET, SPEC_SHEET, THEORY_SHEET
 from .banks.parse import (
+    LIMIT_KINDS,
     Progress,
+    ReadLimits,
     SkillTask,
     SpecRow,
+    TooLargeForRequest,
     estimated_rows,
     read_marking_scheme,
     read_paper_plan,
@@ -60,10 +67,30 @@ REQUEUE_AFTER = timedelta(minutes=10)
 
 class Tracker:
     """Writes a running check's stage and rows read to its row, each in its own UPDATE (the
-    task runs outside a transaction, so the page's poll sees them while the task runs)."""
+    task runs outside a transaction, so the page's poll sees them while the task runs).
+    ``foreground_rows``: in the upload's request, the most rows a read may take before the
+    check moves to the task (``TooLargeForRequest``)."""
 
-    def __init__(self, check_id: int | None = None) -> None:
+    def __init__(self, check_id: int | None = None, foreground_rows: int | None = None) -> None:
         self.check_id = check_id
+        self.foreground_rows = foreground_rows
+
+    @property
+    def similarity(self) -> Similarity:
+        """In the request a smaller near-duplicate budget, past which the check moves to the
+        task; in the task the whole budget, past which the search stops and says so."""
+        if self.foreground_rows is None:
+            return Similarity()
+        return Similarity(settings.BANK_NEAR_DUPLICATE_BUDGET_IN_REQUEST, in_request=True)
+
+    def limits(self, req: BankRequirements) -> ReadLimits:
+        """The reads' hard limits: the round's, and the request's row cap."""
+        return ReadLimits(
+            max_rows=req.max_rows,
+            max_cell_chars=req.max_cell_chars,
+            max_items_per_level=req.max_items_per_level,
+            foreground_rows=self.foreground_rows,
+        )
 
     def stage(self, name: str) -> None:
         if self.check_id is not None:
@@ -96,7 +123,7 @@ def _current(row: Deliverable, kind: str) -> Deliverable | None:
     )
 
 
-STRUCTURAL = ("unreadable_file", "missing_sheet", "missing_header")
+STRUCTURAL = ("unreadable_file", "missing_sheet", "missing_header", *LIMIT_KINDS)
 # The kind of problem when the deliverable another is checked against is missing or unreadable.
 MISSING = {Kind.SPECIFICATION: "missing_specification", Kind.SKILL: "missing_skill_bank"}
 
@@ -123,19 +150,19 @@ def _unreadable_current(other: str, problems: Sequence[Problem]) -> Problem | No
     return error(MAIN_SHEET[other], None, "", message, MISSING[other])
 
 
-def _spec_rows(row: Deliverable) -> tuple[list[SpecRow], Problem | None]:
+def _spec_rows(row: Deliverable, limits: ReadLimits) -> tuple[list[SpecRow], Problem | None]:
     spec = _current(row, Kind.SPECIFICATION)
     if spec is None:
         return [], _first_upload(row, Kind.SPECIFICATION)
-    rows, problems = read_specification(read(spec))
+    rows, problems = read_specification(read(spec), limits=limits)
     return rows, _unreadable_current(Kind.SPECIFICATION, problems)
 
 
-def _skill_tasks(row: Deliverable) -> tuple[list[SkillTask], Problem | None]:
+def _skill_tasks(row: Deliverable, limits: ReadLimits) -> tuple[list[SkillTask], Problem | None]:
     skill = _current(row, Kind.SKILL)
     if skill is None:
         return [], _first_upload(row, Kind.SKILL)
-    tasks, problems = read_skill_bank(read(skill))
+    tasks, problems = read_skill_bank(read(skill), limits=limits)
     return tasks, _unreadable_current(Kind.SKILL, problems)
 
 
@@ -152,7 +179,7 @@ def _take(report: Report, part: Report) -> None:
 def _check_specification(
     report: Report, row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes
 ) -> None:
-    rows, problems = read_specification(data, tracker.progress)
+    rows, problems = read_specification(data, tracker.progress, tracker.limits(req))
     report.extend(problems)
     if report.has_kind(*STRUCTURAL):
         return
@@ -164,19 +191,25 @@ def _check_specification(
 def _check_theory(
     report: Report, row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes
 ) -> None:
-    items, problems = read_theory_bank(data, tracker.progress)
+    items, problems = read_theory_bank(data, tracker.progress, tracker.limits(req))
     report.extend(problems)
     if report.has_kind(*STRUCTURAL):
         return
     tracker.stage(Stage.SPECIFICATION)
-    spec, missing = _spec_rows(row)
+    spec, missing = _spec_rows(row, tracker.limits(req))
     if missing is not None:
         report.extend([missing])
         return
     level = row.line.level
     report.summary["points"] = points_summary([r for r in spec if r.level == level])
     theory = check_theory_bank(
-        spec, items, req, on_stage=tracker.stage, level=level, keep_per_kind=report.keep_per_kind
+        spec,
+        items,
+        req,
+        on_stage=tracker.stage,
+        level=level,
+        keep_per_kind=report.keep_per_kind,
+        similarity=tracker.similarity,
     )
     _take(report, theory)
 
@@ -184,13 +217,13 @@ def _check_theory(
 def _check_skill(
     report: Report, row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes
 ) -> None:
-    tasks, problems = read_skill_bank(data, tracker.progress)
+    tasks, problems = read_skill_bank(data, tracker.progress, tracker.limits(req))
     report.extend(problems)
     if report.has_kind(*STRUCTURAL):
         return
     report.summary["tasks"] = tasks_summary(tasks)
     tracker.stage(Stage.SPECIFICATION)
-    spec, missing = _spec_rows(row)
+    spec, missing = _spec_rows(row, tracker.limits(req))
     if missing is not None:
         report.extend([missing])
         return
@@ -201,11 +234,11 @@ def _check_skill(
 def _check_marking(
     report: Report, row: Deliverable, req: BankRequirements, tracker: Tracker, data: bytes
 ) -> None:
-    items, problems = read_marking_scheme(data, tracker.progress)
+    items, problems = read_marking_scheme(data, tracker.progress, tracker.limits(req))
     report.extend(problems)
     if report.has_kind(*STRUCTURAL):
         return
-    tasks, missing = _skill_tasks(row)
+    tasks, missing = _skill_tasks(row, tracker.limits(req))
     if missing is not None:
         report.extend([missing])
         return
@@ -218,11 +251,11 @@ def _check_plan(
 ) -> None:
     """The theory paper's plan is checked even before the skill-operation bank is uploaded;
     the skill paper's draws only against it."""
-    papers, draws, problems = read_paper_plan(data, tracker.progress)
+    papers, draws, problems = read_paper_plan(data, tracker.progress, tracker.limits(req))
     report.extend(problems)
     if report.has_kind(*STRUCTURAL):
         return
-    tasks, missing = _skill_tasks(row)
+    tasks, missing = _skill_tasks(row, tracker.limits(req))
     if missing is not None:
         report.extend([missing])
     tracker.stage(Stage.CHECKING)
@@ -312,11 +345,19 @@ def check(row: Deliverable, req: BankRequirements) -> BankCheck | None:
     """Check a saved deliverable (any of the five workbooks): at once when small (its report is
     saved), else queue a background check and return it."""
     data = read(row)
+    # The stated size only sends a check to the task sooner; the request's reads count the rows
+    # themselves and stop past the same number, so a sheet stating 3 rows and holding 1,500
+    # goes to the task too.
     rows = estimated_rows(data, MAIN_SHEET[row.kind])
     large_rows = rows is not None and rows - 1 > settings.BANK_CHECK_ASYNC_ROWS  # less the header
     if row.file.size > settings.BANK_CHECK_ASYNC_BYTES or large_rows:
         return queue(row, rows)
-    apply(row, check_report(row, req, Tracker(), data))
+    in_request = Tracker(foreground_rows=settings.BANK_CHECK_ASYNC_ROWS)
+    try:
+        report = check_report(row, req, in_request, data)
+    except TooLargeForRequest:
+        return queue(row)
+    apply(row, report)
     return None
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
@@ -25,7 +26,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from evalorg.documents.xlsx import FORMULA_TRIGGERS, save_to_file, styled
 
-from .parse import Source, _as_file
+from .parse import DEFAULT_LIMITS, Source, _as_file
 from .report import ERROR, kind_label
 
 RESULT_SHEET = "检查结果"
@@ -73,11 +74,16 @@ def _column(cell: str) -> int:
 
 
 def annotated_workbook(
-    source: Source, problems: Sequence[Mapping[str, Any]], max_comments: int, counts_text: str
+    source: Source,
+    problems: Sequence[Mapping[str, Any]],
+    max_comments: int,
+    counts_text: str,
+    max_rows: int = DEFAULT_LIMITS.max_rows,
 ) -> IO[bytes]:
     """A copy of the workbook ``source`` with a 检查结果 sheet first and the problem cells
     filled and commented; a temporary file, rewound. Raises ValueError when the file cannot
-    be read as a workbook."""
+    be read as a workbook. Each sheet is copied up to ``max_rows`` rows, where the check
+    stopped reading too (a lone row 1,048,576 would otherwise be a million empty rows)."""
     try:
         source_wb = load_workbook(_as_file(source), read_only=True, data_only=True)
     except Exception as exc:  # a corrupt upload raises many kinds (zip, XML, KeyError…)
@@ -91,7 +97,8 @@ def annotated_workbook(
                 continue
             ws = source_wb[name]
             ws.reset_dimensions()  # as the checks read it: the cells, not a stated size
-            _copy(book.create_sheet(name), name, ws.iter_rows(values_only=True), cells)
+            rows = islice(ws.iter_rows(values_only=True), max_rows)
+            _copy(book.create_sheet(name), name, rows, cells)
         return save_to_file(book)
     finally:
         source_wb.close()

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from .layout import OPTION_LETTERS, THEORY_SHEET, TRUE_FALSE
 from .levels import of_level
-from .parse import SpecRow, TheoryItem
-from .report import DEFAULT_KEEP_PER_KIND, Problem, Report, error, warning
+from .parse import SpecRow, TheoryItem, TooLargeForRequest
+from .report import DEFAULT_KEEP_PER_KIND, WARNING, Problem, Report, error, warning
 from .requirements import (
     ITEM_TYPES,
     JUDGE,
@@ -27,7 +28,7 @@ from .requirements import (
     PaperPlan,
     largest_remainder,
 )
-from .similarity import exact_duplicates, near_duplicates, normalise_stem
+from .similarity import DEFAULT_BUDGET, exact_duplicates, find_near_duplicates, normalise_stem
 from .skill import check_skill_tasks
 from .specification import Specification, check_specification, index_specification
 
@@ -69,10 +70,13 @@ def check_theory_bank(
     on_stage: Callable[[str], None] | None = None,
     level: int | None = None,
     keep_per_kind: int = DEFAULT_KEEP_PER_KIND,
+    similarity: Similarity | None = None,
 ) -> Report:
     """Binding, coverage, answers, options, duplicates and whether the A/B papers can be drawn
     (what was drawn in ``summary["papers"]``, the items per level and type in
-    ``summary["items"]``).
+    ``summary["items"]``). ``similarity``: the near-duplicate search's budget, and whether
+    running out of it raises ``TooLargeForRequest`` (a check in the request moves to the task)
+    instead of being reported.
 
     ``on_stage`` is told each stage as it starts: ``checking``, ``duplicates``, ``papers``.
     With ``level`` (the line's) only that level is checked: items of another level are errors
@@ -90,7 +94,7 @@ def check_theory_bank(
     report.extend(_coverage_problems(index, bound, req))
     report.extend(p for item in items for p in _item_problems(item))
     stage("duplicates")
-    report.extend(_duplicate_problems(items, req))
+    report.extend(_duplicate_problems(items, req, report, similarity or Similarity()))
     stage("papers")
     report.summary["items"] = items_summary(items, index.levels())
     papers = []
@@ -197,7 +201,27 @@ def _answer_problem(item: TheoryItem) -> str:
     return ""
 
 
-def _duplicate_problems(items: Sequence[TheoryItem], req: BankRequirements) -> Iterator[Problem]:
+@dataclass(frozen=True)
+class Similarity:
+    """The near-duplicate search's work budget (``similarity.find_near_duplicates``), by
+    default ``settings.BANK_NEAR_DUPLICATE_BUDGET``; ``in_request``: running out of it raises
+    ``TooLargeForRequest``."""
+
+    budget: int | None = None
+    in_request: bool = False
+
+    def units(self) -> int:
+        if self.budget is not None:
+            return self.budget
+        return int(getattr(settings, "BANK_NEAR_DUPLICATE_BUDGET", DEFAULT_BUDGET))
+
+
+def _duplicate_problems(
+    items: Sequence[TheoryItem], req: BankRequirements, report: Report, similarity: Similarity
+) -> Iterator[Problem]:
+    """Exact duplicates (errors), then near-duplicates (warnings): of those only the ones the
+    report keeps are built, the others counted (``report.counts``), so a bank of near-identical
+    stems costs the search's budget, not a problem per pair."""
     stems = [normalise_stem(item.stem) for item in items]
     for first, later in exact_duplicates(stems):
         a, b = items[first], items[later]
@@ -206,7 +230,17 @@ def _duplicate_problems(items: Sequence[TheoryItem], req: BankRequirements) -> I
             "later": b.row,
         }
         yield error(b.sheet, b.row, F_STEM, msg, "duplicate_stem")
-    for i, j, score in near_duplicates(stems, req.near_duplicate_score):
+    budget = similarity.units()
+    near = find_near_duplicates(stems, req.near_duplicate_score, budget, report.keep_per_kind)
+    if not near.complete and similarity.in_request:
+        raise TooLargeForRequest(THEORY_SHEET)
+    if not near.complete:
+        msg = _(
+            "近似重复检测已达上限（%(budget)d 个计算单位），已停止：题干高度相似的试题过多，"
+            "只列出了停止前找到的相似题干，其余未比对；请删改相似试题后重新上传（N-4.2）。"
+        ) % {"budget": budget}
+        yield warning(THEORY_SHEET, None, F_STEM, msg, "similar_stem_limit")
+    for i, j, score in near.pairs:
         a, b = items[i], items[j]
         msg = _(
             "题干与第 %(first)d 行相似度 %(score).0f%%（第 %(first)d、%(later)d 行），请核实。"
@@ -216,6 +250,8 @@ def _duplicate_problems(items: Sequence[TheoryItem], req: BankRequirements) -> I
             "score": score,
         }
         yield warning(b.sheet, b.row, F_STEM, msg, "similar_stem")
+    # After the kept ones were yielded: counted first, they would not be kept.
+    report.counts[("similar_stem", WARNING)] += near.found - len(near.pairs)
 
 
 def assemble_papers(

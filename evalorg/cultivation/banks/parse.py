@@ -3,6 +3,12 @@
 A structural fault (unreadable file, missing sheet or header, a cell of the wrong type) becomes a
 `Problem`, never an exception. A row whose level cannot be read is dropped (its problem stays);
 any other bad cell is reported and left empty so the row is still checked.
+
+Every read is bounded by `ReadLimits` (issue 21 item 2): past ``max_rows`` sheet rows (counted
+as they stream, whatever the sheet's <dimension> says), a cell longer than ``max_cell_chars`` or
+a level with more than ``max_items_per_level`` rows, the read stops and returns no row, only the
+problem saying why (kinds in ``LIMIT_KINDS``). With ``foreground_rows`` (a check in the upload's
+request) a longer sheet raises `TooLargeForRequest` so the caller moves the check to the task.
 """
 
 from __future__ import annotations
@@ -10,12 +16,16 @@ from __future__ import annotations
 import datetime
 import io
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.worksheet import _reader as openpyxl_reader
+from openpyxl.worksheet.dimensions import SheetDimension
+from openpyxl.xml.functions import iterparse
 
 from .layout import (
     IMPORTANCE,
@@ -42,6 +52,49 @@ Progress = Callable[[int, int | None], None]
 PROGRESS_EVERY = 500
 HEADER_SEARCH_ROWS = 10  # a title row or two above the header is tolerated
 _LEVEL_NAMES = {"五级": 5, "四级": 4, "三级": 3, "二级": 2, "一级": 1}
+
+
+def _parse_dimensions(self: Any) -> tuple[int, int, int, int] | None:
+    """openpyxl's ``WorkSheetParser.parse_dimensions`` looks for <dimension> on "end" events,
+    so a sheet without one (openpyxl's own write-only files, or a hostile one) is parsed whole
+    before its first row is read, by every ``load_workbook(read_only=True)``: 100,000 rows,
+    seconds each time. <dimension> precedes <sheetData>: stop at the latter's start."""
+    for _event, element in iterparse(self.source, events=("start",)):
+        if element.tag == openpyxl_reader.DIMENSION_TAG:
+            return SheetDimension.from_tree(element).boundaries  # type: ignore[no-any-return]
+        if element.tag == openpyxl_reader.DATA_TAG:
+            return None
+    return None
+
+
+openpyxl_reader.WorkSheetParser.parse_dimensions = _parse_dimensions
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """The hard limits of one read (the round's ``BankRequirements``); ``foreground_rows``:
+    the most data rows read in a request before `TooLargeForRequest` is raised."""
+
+    max_rows: int = 50_000
+    max_cell_chars: int = 5_000
+    max_items_per_level: int = 20_000
+    foreground_rows: int | None = None
+
+
+DEFAULT_LIMITS = ReadLimits()
+LIMIT_KINDS = ("row_limit", "cell_limit", "level_limit")
+
+
+class TooLargeForRequest(Exception):
+    """The sheet has more rows than a check in the request may read (``foreground_rows``)."""
+
+
+class _Stop(Exception):
+    """A hard limit was passed while reading: ``problem`` says which."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -151,8 +204,10 @@ def read_rows(
     sheet: str,
     columns: Sequence[tuple[str, str, bool]],
     progress: Progress | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> tuple[list[RawRow], list[Problem]]:
-    """The non-empty rows under the header of `sheet`, as dicts keyed by column key."""
+    """The non-empty rows under the header of `sheet`, as dicts keyed by column key; no row
+    and the problem when a limit of ``limits`` is passed."""
     try:
         wb = load_workbook(_as_file(source), read_only=True, data_only=True)
     except Exception:  # a corrupt upload raises many kinds (zip, XML, KeyError…)
@@ -167,10 +222,15 @@ def read_rows(
         # no scan); a sheet without one is counted once at upload (``estimated_rows``), not here.
         total = ws.max_row if progress is not None else None
         ws.reset_dimensions()  # trust the cells, not a stale <dimension> element
-        rows = ws.iter_rows(values_only=True)
+        _precount(ws, sheet, limits)
+        rows = _bounded(ws.iter_rows(values_only=True), sheet, limits)
         if progress is not None:
             rows = _reporting(rows, total, progress)
-        return _rows_under_header(sheet, rows, columns)
+        return _rows_under_header(sheet, rows, columns, limits.max_cell_chars)
+    except _Stop as stop:
+        return [], [stop.problem]
+    except TooLargeForRequest:
+        raise
     except Exception:
         message = _("工作表内容无法读取，文件可能已损坏。")
         return [], [error(sheet, None, "", message, "unreadable_file")]
@@ -209,6 +269,38 @@ def _count_row_tags(ws: Any) -> int:
     return count
 
 
+def _precount(ws: Any, sheet: str, limits: ReadLimits) -> None:
+    """Refuse at once a sheet whose XML holds more <row> elements than the limits allow: the
+    k-th row element is row k or later, so ``_bounded`` would stop it too, after parsing
+    every cell up to there (50,000 rows: seconds). Rows this count cannot see (written with
+    a namespace prefix) are still stopped by ``_bounded``."""
+    _at_row(_count_row_tags(ws), sheet, limits)
+
+
+def _bounded(
+    rows: Iterator[tuple[Any, ...]], sheet: str, limits: ReadLimits
+) -> Iterator[tuple[Any, ...]]:
+    """The sheet's rows, stopping past ``max_rows`` (a row number: the gaps openpyxl fills with
+    empty rows count, so a lone row 1,048,576 cannot make it yield a million)."""
+    for number, row in enumerate(rows, start=1):
+        _at_row(number, sheet, limits)
+        yield row
+
+
+def _at_row(number: int, sheet: str, limits: ReadLimits) -> None:
+    """Raise `TooLargeForRequest` past ``foreground_rows`` data rows (the header row not
+    counted), else stop past ``max_rows``."""
+    foreground = limits.foreground_rows
+    if foreground is not None and number > foreground + 1:
+        raise TooLargeForRequest(sheet)
+    if number > limits.max_rows:
+        message = _(
+            "工作表「%(sheet)s」已达上限 %(n)d 行（含表头和空行），停止检查；"
+            "请删除多余的行或拆分后重新上传（N-4.2）。"
+        ) % {"sheet": sheet, "n": limits.max_rows}
+        raise _Stop(error(sheet, None, "", message, "row_limit"))
+
+
 def _reporting(
     rows: Iterator[tuple[Any, ...]], total: int | None, progress: Progress
 ) -> Iterator[tuple[Any, ...]]:
@@ -230,9 +322,13 @@ def _norm_header(value: Any) -> str:
 
 
 def _rows_under_header(
-    sheet: str, rows: Iterator[tuple[Any, ...]], columns: Sequence[tuple[str, str, bool]]
+    sheet: str,
+    rows: Iterator[tuple[Any, ...]],
+    columns: Sequence[tuple[str, str, bool]],
+    max_cell_chars: int = DEFAULT_LIMITS.max_cell_chars,
 ) -> tuple[list[RawRow], list[Problem]]:
     wanted = {_norm_header(header): key for key, header, _req in columns}
+    headers = {key: header for key, header, _req in columns}
     required = {key: header for key, header, req in columns if req}
     index: dict[str, int] = {}
     result: list[RawRow] = []
@@ -245,6 +341,7 @@ def _rows_under_header(
                 break
             continue
         values = {key: cells[i] if i < len(cells) else None for key, i in index.items()}
+        _check_lengths(sheet, number, values, headers, max_cell_chars)
         if any(_present(v) for v in values.values()):
             result.append(RawRow(sheet, number, values))
     if not index:
@@ -253,6 +350,30 @@ def _rows_under_header(
         args = {"n": HEADER_SEARCH_ROWS, "headers": missing}
         return [], [error(sheet, None, "", message % args, "missing_header")]
     return result, []
+
+
+def _check_lengths(
+    sheet: str, number: int, values: dict[str, Any], headers: dict[str, str], most: int
+) -> None:
+    for key, value in values.items():
+        if isinstance(value, str) and len(value) > most:
+            message = _(
+                "单元格有 %(length)d 个字符，已达上限 %(n)d 个，停止检查；"
+                "请精简内容后重新上传（N-4.2）。"
+            ) % {"length": len(value), "n": most}
+            raise _Stop(error(sheet, number, headers[key], message, "cell_limit"))
+
+
+def _level_limit(sheet: str, levels: Counter[int], most: int) -> list[Problem]:
+    """The problem of a level with more than ``most`` rows, if any (the first such level)."""
+    over = [level for level, n in levels.items() if n > most]
+    if not over:
+        return []
+    message = _("%(level)d级已达上限 %(n)d 行，停止检查；请拆分后重新上传（N-4.2）。") % {
+        "level": min(over),
+        "n": most,
+    }
+    return [error(sheet, None, "", message, "level_limit")]
 
 
 def _present(value: Any) -> bool:
@@ -354,10 +475,10 @@ def _point_number(cells: _Cells) -> str:
 
 
 def read_specification(
-    source: Source, progress: Progress | None = None
+    source: Source, progress: Progress | None = None, limits: ReadLimits = DEFAULT_LIMITS
 ) -> tuple[list[SpecRow], list[Problem]]:
     """The specification table's rows and the structural problems found reading it."""
-    raws, problems = read_rows(source, SPEC_SHEET, SPEC_COLUMNS, progress)
+    raws, problems = read_rows(source, SPEC_SHEET, SPEC_COLUMNS, progress, limits)
     headers = {key: header for key, header, _req in SPEC_COLUMNS}
     rows: list[SpecRow] = []
     for raw in raws:
@@ -377,14 +498,22 @@ def read_specification(
         problems.extend(cells.problems)
         if level is not None:
             rows.append(row)
-    return rows, problems
+    return _within_levels(SPEC_SHEET, rows, problems, limits)
+
+
+def _within_levels(
+    sheet: str, rows: list[Any], problems: list[Problem], limits: ReadLimits
+) -> tuple[list[Any], list[Problem]]:
+    """``rows`` and ``problems``, or no row and the problem of a level over its limit."""
+    over = _level_limit(sheet, Counter(r.level for r in rows), limits.max_items_per_level)
+    return ([], problems + over) if over else (rows, problems)
 
 
 def read_theory_bank(
-    source: Source, progress: Progress | None = None
+    source: Source, progress: Progress | None = None, limits: ReadLimits = DEFAULT_LIMITS
 ) -> tuple[list[TheoryItem], list[Problem]]:
     """The theory bank's items and the structural problems found reading it."""
-    raws, problems = read_rows(source, THEORY_SHEET, THEORY_COLUMNS, progress)
+    raws, problems = read_rows(source, THEORY_SHEET, THEORY_COLUMNS, progress, limits)
     headers = {key: header for key, header, _req in THEORY_COLUMNS}
     items: list[TheoryItem] = []
     for raw in raws:
@@ -409,7 +538,7 @@ def read_theory_bank(
         problems.extend(cells.problems)
         if level is not None:
             items.append(item)
-    return items, problems
+    return _within_levels(THEORY_SHEET, items, problems, limits)
 
 
 def _whole(value: Any) -> int:
@@ -425,9 +554,10 @@ def _typed_rows(
     columns: Sequence[tuple[str, str, bool]],
     build: Callable[[_Cells, int], Any],
     progress: Progress | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> tuple[list[Any], list[Problem]]:
     """Rows of ``sheet`` built by ``build(cells, level)``; a row without a level is dropped."""
-    raws, problems = read_rows(source, sheet, columns, progress)
+    raws, problems = read_rows(source, sheet, columns, progress, limits)
     headers = {key: header for key, header, _req in columns}
     rows: list[Any] = []
     for raw in raws:
@@ -437,7 +567,7 @@ def _typed_rows(
         problems.extend(cells.problems)
         if level is not None:
             rows.append(row)
-    return rows, problems
+    return _within_levels(sheet, rows, problems, limits)
 
 
 def _not_whole() -> str:
@@ -465,10 +595,10 @@ def _skill_task(cells: _Cells, level: int) -> SkillTask:
 
 
 def read_skill_bank(
-    source: Source, progress: Progress | None = None
+    source: Source, progress: Progress | None = None, limits: ReadLimits = DEFAULT_LIMITS
 ) -> tuple[list[SkillTask], list[Problem]]:
     """The skill-operation bank's tasks and the structural problems found reading it."""
-    return _typed_rows(source, SKILL_SHEET, SKILL_COLUMNS, _skill_task, progress)
+    return _typed_rows(source, SKILL_SHEET, SKILL_COLUMNS, _skill_task, progress, limits)
 
 
 def _scoring_item(cells: _Cells, level: int) -> ScoringItem:
@@ -484,10 +614,10 @@ def _scoring_item(cells: _Cells, level: int) -> ScoringItem:
 
 
 def read_marking_scheme(
-    source: Source, progress: Progress | None = None
+    source: Source, progress: Progress | None = None, limits: ReadLimits = DEFAULT_LIMITS
 ) -> tuple[list[ScoringItem], list[Problem]]:
     """The marking scheme's scoring items and the structural problems found reading it."""
-    return _typed_rows(source, MARKING_SHEET, MARKING_COLUMNS, _scoring_item, progress)
+    return _typed_rows(source, MARKING_SHEET, MARKING_COLUMNS, _scoring_item, progress, limits)
 
 
 def _theory_paper(cells: _Cells, level: int) -> TheoryPaperPlan:
@@ -519,9 +649,13 @@ def _skill_draw(cells: _Cells, level: int) -> SkillDraw:
 
 
 def read_paper_plan(
-    source: Source, progress: Progress | None = None
+    source: Source, progress: Progress | None = None, limits: ReadLimits = DEFAULT_LIMITS
 ) -> tuple[list[TheoryPaperPlan], list[SkillDraw], list[Problem]]:
     """The plan's theory papers and skill draws and the structural problems found reading it."""
-    papers, problems = _typed_rows(source, THEORY_PLAN_SHEET, THEORY_PLAN_COLUMNS, _theory_paper)
-    draws, more = _typed_rows(source, SKILL_PLAN_SHEET, SKILL_PLAN_COLUMNS, _skill_draw, progress)
+    papers, problems = _typed_rows(
+        source, THEORY_PLAN_SHEET, THEORY_PLAN_COLUMNS, _theory_paper, limits=limits
+    )
+    draws, more = _typed_rows(
+        source, SKILL_PLAN_SHEET, SKILL_PLAN_COLUMNS, _skill_draw, progress, limits
+    )
     return papers, draws, problems + more

@@ -25,6 +25,9 @@ OTHER = "other"
 # Kinds in the order a report shows them: what stops the whole check first.
 KINDS: dict[str, Any] = {
     "unreadable_file": _lazy("文件无法读取"),
+    "row_limit": _lazy("行数已达上限"),
+    "cell_limit": _lazy("单元格字数已达上限"),
+    "level_limit": _lazy("同一等级行数已达上限"),
     "missing_sheet": _lazy("缺少工作表"),
     "missing_header": _lazy("找不到表头"),
     "missing_specification": _lazy("缺少鉴定要素细目表"),
@@ -49,6 +52,7 @@ KINDS: dict[str, Any] = {
     "bad_answer": _lazy("答案有误"),
     "duplicate_stem": _lazy("题干重复"),
     "similar_stem": _lazy("题干相似"),
+    "similar_stem_limit": _lazy("近似重复检测已达上限"),
     "paper_pool": _lazy("组卷题量不足"),
     "paper_overlap": _lazy("A、B 卷重复题过多"),
     OTHER: _lazy("其他问题"),

@@ -23,6 +23,10 @@ MULTI = "多选"
 ITEM_TYPES = (JUDGE, SINGLE, MULTI)
 _PLAN_TYPE_KEYS = {"judge": JUDGE, "single": SINGLE, "multi": MULTI}
 LEVELS = (5, 4, 3, 2, 1)
+# The largest hard limits a round may set (issue 21 item 2): a round may lower its limits, never
+# lift them past what the server is sized for (bench/banks.py, docs/performance.md); a cell
+# cannot hold more than Excel's 32,767 characters anyway.
+LIMIT_CEILINGS = {"max_rows": 100_000, "max_items_per_level": 100_000, "max_cell_chars": 32_767}
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,7 @@ POSITIVE = (
     "min_items_per_point",
     "near_duplicate_score",
     "min_skill_tasks_per_level",
+    *LIMIT_CEILINGS,
 )
 PERCENTAGES = (
     "core_min_percent",
@@ -114,6 +119,11 @@ class BankRequirements:
     near_duplicate_score: float = 90
     max_shared_percent: float = 10
     min_skill_tasks_per_level: int = 10
+    # Hard limits: a sheet with more rows (header and empty rows included), a level with more
+    # items or a cell with more characters stops the check (N-4.2, issue 21 item 2).
+    max_rows: int = 50_000
+    max_items_per_level: int = 20_000
+    max_cell_chars: int = 5_000
     paper_plans: Mapping[int, PaperPlan] = field(default_factory=_default_plans)
 
     def plan_for(self, level: int) -> PaperPlan:
@@ -136,6 +146,13 @@ class BankRequirements:
         for name in PERCENTAGES:
             if getattr(self, name) > 100:
                 found.append(_("「%(key)s」是百分数，不能超过 100。") % {"key": name})
+        for name, ceiling in LIMIT_CEILINGS.items():
+            value = getattr(self, name)
+            if value > ceiling or value != int(value):
+                found.append(
+                    _("「%(key)s」应为不超过 %(max)d 的整数（服务器的上限）。")
+                    % {"key": name, "max": ceiling}
+                )
         for plan in self.paper_plans.values():
             if plan.items <= 0 or plan.minutes <= 0:
                 found.append(
