@@ -1,0 +1,40 @@
+"""The to-do source of sanctions (N-5.2): the local agency's drafts (issue a warning, submit
+or withdraw), the center's reviews, the department's leadership approvals. Restoring early
+is a decision nobody waits for (optional)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from evalorg.core.todo import Source, Stage
+from evalorg.core.workflow import Transition
+
+from .models import Sanction
+from .sanctions import sanctions_for, with_rows
+
+
+def scope(user: Any) -> QuerySet[Sanction]:
+    return with_rows(sanctions_for(user)).exclude(
+        status__in=[Sanction.Status.WITHDRAWN, Sanction.Status.RESTORED]
+    )
+
+
+def title(sanction: Sanction) -> str:
+    return f"{sanction.institution.name} · {sanction}（{sanction.get_status_display()}）"
+
+
+def link(sanction: Sanction, transition: Transition) -> str:
+    return reverse("sanctions:detail", args=[sanction.pk])
+
+
+SANCTION_SOURCE = Source(
+    model=Sanction,
+    scope=scope,
+    link=link,
+    stage=Stage.SUPERVISION,
+    title=title,
+    optional=frozenset({"restore_sanction", "withdraw_sanction"}),
+)
