@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
@@ -110,6 +111,9 @@ class StatusSource:
     annotate_letters: Callable[[QuerySet[FilingLetter]], QuerySet[FilingLetter]]
     annotate_lines: Callable[[QuerySet[ApplicationOccupation]], QuerySet[ApplicationOccupation]]
     fingerprint: Callable[[], str]
+    # The dated status changes of an organization, oldest first (objects with ``day``,
+    # ``status``, ``what`` and ``clause``).
+    history: Callable[[Institution], list[Any]]
 
 
 _status_sources: list[StatusSource] = []
@@ -131,6 +135,11 @@ def lines_with_status(lines: QuerySet[ApplicationOccupation]) -> QuerySet[Applic
     for source in _status_sources:
         lines = source.annotate_lines(lines)
     return lines
+
+
+def history_of(institution: Institution) -> list[Any]:
+    """The organization's status history from the status source (none registered: none)."""
+    return [change for source in _status_sources for change in source.history(institution)]
 
 
 ORG_STATUS = {None: _("正常"), "suspension": _("暂停"), "revocation": _("已取消")}

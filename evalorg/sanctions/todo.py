@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from evalorg.core.todo import Source, Stage
+from evalorg.core.todo import Source, Stage, by_queryset
 from evalorg.core.workflow import Transition
 
 from .models import Sanction
@@ -37,4 +37,9 @@ SANCTION_SOURCE = Source(
     stage=Stage.SUPERVISION,
     title=title,
     optional=frozenset({"restore_sanction", "withdraw_sanction"}),
+    # The kind decides which way a draft goes (the guards refuse the other way).
+    narrow={
+        "issue_warning": by_queryset(lambda qs, user: qs.filter(kind=Sanction.Kind.WARNING)),
+        "submit_sanction": by_queryset(lambda qs, user: qs.exclude(kind=Sanction.Kind.WARNING)),
+    },
 )

@@ -276,4 +276,4 @@ WITHDRAW = Transition(
 
 
 def register_sanction_transitions() -> None:
-    SANCTIONS.register(WARN, SUBMIT, REVIEW, RETURN, APPROVE, RESTORE, END, WITHDRAW)
+    SANCTIONS.register(WARN, SUBMIT, REVIEW, APPROVE, RETURN, RESTORE, END, WITHDRAW)

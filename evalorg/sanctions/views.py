@@ -1,14 +1,14 @@
 """Sanction pages (N-5.2): the staff's list with filters, drafting, one sanction page whose
 buttons come from ``available_actions`` (the department records the leadership group's
 decision there with the minutes), the minutes and evidence downloads; the public notice of
-effective suspensions and revocations and an organization's registry page with its history."""
+effective suspensions and revocations."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -17,24 +17,18 @@ from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import role_required
 from evalorg.applications.models import ApplicationOccupation
 from evalorg.catalog.models import Division
-from evalorg.core import audit, clock
+from evalorg.core import audit
 from evalorg.core.actions import run, run_transition
 from evalorg.core.files import UploadRefused, atomic_uploads, file_response, store_upload
 from evalorg.core.workflow import Refusal, TransitionRefused, available_actions, lock, perform
 from evalorg.documents.minutes import MINUTES_KINDS, MINUTES_MAX_BYTES, MinutesForm, store_minutes
-from evalorg.filing.models import FilingLetter
-from evalorg.filing.registry import row
-from evalorg.institutions.models import Institution
 
 from .forms import DraftForm
 from .models import Sanction
 from .sanctions import (
     create_draft,
     get_for_user,
-    history,
-    organization_status,
     sanctions_for,
-    status_label,
     supervised_institutions,
     with_rows,
 )
@@ -242,26 +236,3 @@ def public_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "sanctions/public_list.html", {"page": page})
-
-
-@require_GET
-def public_organization(request: HttpRequest, pk: int) -> HttpResponse:
-    """A filed organization's registry page: its letters' rows, its status and the dated
-    history of its status."""
-    institution = get_object_or_404(
-        Institution.objects.filter(applications__filing_letters__isnull=False).distinct(), pk=pk
-    )
-    letters = FilingLetter.objects.for_registry().filter(application__institution=institution)
-    if not letters.exists():
-        raise Http404  # a simulated round's organization is not public
-    today = clock.today()
-    return render(
-        request,
-        "sanctions/public_organization.html",
-        {
-            "institution": institution,
-            "rows": [row(letter, today) for letter in letters.order_by("issued_on", "pk")],
-            "status": status_label(organization_status(institution.pk)),
-            "history": history(institution),
-        },
-    )
