@@ -1,6 +1,7 @@
 """A filed organization received by Guangzhou (letter valid until 2028-11-30, from
 tests/supervision), its city, the center and the department, and sanctions of each kind
 (issue 25 item 4, N-5.2)."""
+# ruff: noqa: F811  (the fixtures imported from tests/supervision are used by name)
 
 from __future__ import annotations
 
