@@ -271,6 +271,7 @@ WITHDRAW = Transition(
     audit_fields=AUDITED,
     audience=Audience.STAFF,
     style="outline-secondary",
+    confirm=_("确定撤回该处理决定草稿？撤回后不能恢复。"),
     tell=Nobody("A draft the organization never saw; the drafting agency withdrew it itself."),
 )
 

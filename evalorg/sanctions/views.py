@@ -32,6 +32,7 @@ from .sanctions import (
     supervised_institutions,
     with_rows,
 )
+from .transitions import APPROVE
 
 PAGE_SIZE = 50
 # Actions posted to ``action``; the leadership approval has its form (``approve``).
@@ -155,6 +156,7 @@ def sanction_detail(
         "actions": [a for a in actions if a.action in SIMPLE_ACTIONS],
         "minutes_form": (minutes_form or MinutesForm()) if "approve_sanction" in offered else None,
         "staff": request.user.role in Role.AGENCY_STAFF,  # type: ignore[union-attr]
+        "approve_confirm": APPROVE.confirm,
     }
     status = 400 if minutes_form is not None and minutes_form.errors else 200
     return render(request, "sanctions/detail.html", context, status=status)
