@@ -15,6 +15,7 @@ from evalorg.sanctions.models import Sanction
 from evalorg.sanctions.sanctions import create_draft
 from tests.applications.conftest import stored_pdf
 from tests.filing.conftest import department_staff, province_staff
+from tests.notify.test_transition_audience import told  # noqa: F401  (fixture)
 from tests.supervision.conftest import (  # noqa: F401  (fixtures)
     TODAY,
     city,

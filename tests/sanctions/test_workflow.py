@@ -11,12 +11,13 @@ import time_machine
 
 from evalorg.core.models import AuditEvent
 from evalorg.core.sweeps import run_sweeps
-from evalorg.core.workflow import TransitionRefused, perform
+from evalorg.core.workflow import Party, TransitionRefused, perform
 from evalorg.notify.models import Message
 from evalorg.sanctions.models import Sanction
 from evalorg.sanctions.sanctions import create_draft
 from tests.applications.conftest import SH
 from tests.factories import CityStaffFactory, city_agency
+from tests.notify.test_transition_audience import check_told
 
 from .conftest import END, TODAY, K, S, approve, draft
 
@@ -39,8 +40,8 @@ def test_a_warning_takes_effect_when_the_agency_issues_it_and_the_organization_i
     with time_machine.travel(TODAY, tick=False):
         done = perform(warning, "issue_warning", city)
     assert done.status == S.EFFECTIVE and done.effective_on == TODAY.date()
-    told = Message.objects.get(recipient=owner)
-    assert "警告" in told.subject and "N-5.2" in told.body
+    message = Message.objects.get(recipient=owner)
+    assert "警告" in message.subject and "N-5.2" in message.body
     assert [(a, audience, d.get("clause")) for a, audience, d in events(done)] == [
         ("sanction_drafted", "staff", "N-5.2"),
         ("issue_warning", "applicant", "N-5.2"),
@@ -165,3 +166,22 @@ def test_a_draft_for_an_organization_of_the_center_is_the_centers(center, organi
             },
         )
         assert perform(made, "issue_warning", center).status == S.EFFECTIVE
+
+
+def test_every_step_tells_its_parties_on_their_channels(
+    told, city, center, department, organization, owner
+):
+    suspension = draft(city, organization)
+    with time_machine.travel(TODAY, tick=False):
+        perform(suspension, "submit_sanction", city)
+        perform(suspension, "review_sanction", center)
+    approve(suspension, department)
+    with time_machine.travel(TODAY, tick=False):
+        perform(suspension, "restore_sanction", center, reason="整改到位")
+    check_told(told, [])
+    assert {e.transition.action: {n.party for n in e.made} for e in told} == {
+        "submit_sanction": {Party.PROVINCE},
+        "review_sanction": {Party.DEPARTMENT},
+        "approve_sanction": {Party.APPLICANT, Party.RECEIVING_AGENCY},
+        "restore_sanction": {Party.APPLICANT, Party.RECEIVING_AGENCY},
+    }
