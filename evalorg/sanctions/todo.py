@@ -37,9 +37,14 @@ SANCTION_SOURCE = Source(
     stage=Stage.SUPERVISION,
     title=title,
     optional=frozenset({"restore_sanction", "withdraw_sanction"}),
-    # The kind decides which way a draft goes (the guards refuse the other way).
+    # The kind decides which way a draft goes (the guards refuse the other way); a narrow
+    # stands in for the relation too (the drafting agency's own).
     narrow={
-        "issue_warning": by_queryset(lambda qs, user: qs.filter(kind=Sanction.Kind.WARNING)),
-        "submit_sanction": by_queryset(lambda qs, user: qs.exclude(kind=Sanction.Kind.WARNING)),
+        "issue_warning": by_queryset(
+            lambda qs, user: qs.filter(kind=Sanction.Kind.WARNING, agency_id=user.agency_id)
+        ),
+        "submit_sanction": by_queryset(
+            lambda qs, user: qs.exclude(kind=Sanction.Kind.WARNING).filter(agency_id=user.agency_id)
+        ),
     },
 )

@@ -165,3 +165,9 @@ def test_another_citys_staff_sees_none_of_them(client, city, organization):
             {"institution": organization.pk, "kind": K.WARNING, "facts": "f", "clause": "N-5.2"},
         )
     assert response.status_code == 400  # not a choice: not its organization
+
+
+def test_a_draft_is_work_for_its_city_only_not_for_the_center(city, center, organization):
+    made = draft(city, organization)
+    assert todo(city) == {made.pk: "报省中心审核"}
+    assert todo(center) == {}
