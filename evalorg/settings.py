@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "evalorg.cultivation",
     "evalorg.filing",
     "evalorg.supervision",
+    "evalorg.sanctions",
     "evalorg.notify",
     "evalorg.documents",
     "evalorg.simulation",

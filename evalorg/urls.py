@@ -35,6 +35,8 @@ urlpatterns = [
     path("v/<str:code>/", verify_short, name="verify_short"),
     path("filing/", include("evalorg.filing.urls")),
     path("supervision/", include("evalorg.supervision.urls")),
+    path("sanctions/", include("evalorg.sanctions.urls")),
+    path("public/", include("evalorg.sanctions.urls_public")),
     path("api/", api.urls),
     path("reports/", include("evalorg.reports.urls")),
     path("captcha/", include("captcha.urls")),

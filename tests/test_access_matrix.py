@@ -42,6 +42,7 @@ from evalorg.review.models import (
     Scoresheet,
 )
 from evalorg.rounds.defaults import DEFAULT_SCORESHEET
+from evalorg.sanctions.models import Sanction
 from evalorg.selection.models import DefenseSession, DefenseSlot, LeadershipApproval
 from evalorg.supervision.models import AssessmentPlan
 from evalorg.supervision.roster import sample_xlsx
@@ -172,6 +173,9 @@ PUBLIC: dict[str, Route] = {
     "api:notice_list": Route(USERS | {ANON}),
     "api:notice_detail": Route(USERS | {ANON}, args=obj("notice")),
     "api:round_list": Route(USERS | {ANON}),
+    # Sanctions (issue 25 item 4, N-5.2): the public notice and an organization's registry page.
+    "sanctions_public:list": Route(USERS | {ANON}),
+    "registry:organization": Route(USERS | {ANON}, args=lambda w: [w.case("filed").institution_id]),
 }
 
 ROUTES: dict[str, Route] = {
@@ -853,6 +857,57 @@ ROUTES: dict[str, Route] = {
     ),
     "supervision:agency_plans": Route(allow(CITY, OTHER_CITY, PROVINCE, DEPARTMENT)),
     "supervision:supervisor_plans": Route(allow(EXPERT, OTHER_EXPERT)),
+    # Sanctions (issue 25 item 4, N-5.2): drafted by the organization's local agency (Guangzhou),
+    # reviewed by the center, approved by the department; the organization reads effective ones;
+    # another city, experts, other applicants and anonymous users are refused.
+    "sanctions:list": Route(allow(CITY, OTHER_CITY, PROVINCE, DEPARTMENT)),
+    "sanctions:new": Route(
+        allow(CITY, OTHER_CITY, PROVINCE),
+        stage="filed",
+        post=lambda w: {
+            "institution": w.case("filed").institution_id,
+            "kind": "warning",
+            "facts": "未按规定组织认定",
+            "clause": "N-5.2",
+            "evidence": "检查记录",
+        },
+        changed=count(Sanction),
+        post_allow=allow(CITY),
+        reach=allow(OTHER_CITY, PROVINCE),  # not an organization they supervise: the form refuses
+        when=datetime(2024, 3, 1, 10, tzinfo=SH),
+    ),
+    "sanctions:detail": Route(
+        allow(OWNER, CITY, PROVINCE, DEPARTMENT), stage="filed", args=obj("sanction_warning")
+    ),
+    "sanctions:file": Route(
+        allow(CITY, PROVINCE, DEPARTMENT),
+        stage="filed",
+        args=lambda w: [w.pk("sanction_warning"), "evidence"],
+    ),
+    "sanctions:action": Route(
+        allow(CITY),
+        stage="filed",
+        get=False,
+        args=lambda w: [w.pk("sanction_draft"), "submit_sanction"],
+        post=lambda w: {"confirm": "yes"},
+        changed=lambda w: Sanction.objects.get(pk=w.pk("sanction_draft")).status,
+        reach=allow(PROVINCE, DEPARTMENT),  # they read the draft; only its city submits it
+        when=datetime(2024, 3, 1, 10, tzinfo=SH),
+    ),
+    "sanctions:approve": Route(
+        allow(DEPARTMENT),
+        stage="filed",
+        get=False,
+        args=obj("sanction_pending"),
+        post=lambda w: {
+            "decided_on": "2024-02-28",
+            "meeting_ref": "领导小组2024年第2次会议",
+            "minutes": pdf("纪要.pdf"),
+            "confirm": "yes",
+        },
+        changed=lambda w: Sanction.objects.get(pk=w.pk("sanction_pending")).status,
+        when=datetime(2024, 3, 1, 10, tzinfo=SH),
+    ),
 }
 
 ALL = PUBLIC | ROUTES

@@ -44,12 +44,18 @@ MUST_ASK = {
     ("identity_change", "reject_identity_change"),
     ("assessment_plan", "accept_plan"),
     ("assessment_plan", "file_supervision_report"),
+    ("sanction", "issue_warning"),
+    ("sanction", "approve_sanction"),
+    ("sanction", "restore_sanction"),
+    ("sanction", "withdraw_sanction"),
 }
 
 # Terminal transitions that do not ask, each with the reason.
 EXEMPT = {
     # Marked held by its first attendance record, a side effect, not a decision of its own.
     ("training_session", "hold"): "side effect of recording attendance",
+    # Performed by the system actor's sweep at the end of the period: nobody to ask.
+    ("sanction", "end_suspension"): "the clock's, by the sanction_end sweep",
 }
 
 

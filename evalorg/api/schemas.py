@@ -32,6 +32,7 @@ class RegistryOccupation(Schema):
     name: str = Field(description="职业（工种）名称")
     level: int = Field(description="技能等级，5（五级/初级工）至 1（一级/高级技师）")
     level_label: str = Field(description="等级名称")
+    status: str = Field(description="“正常”或“已取消”（该职业被取消备案，N-5.2）")
 
 
 class RegistryEntry(Schema):
@@ -43,8 +44,11 @@ class RegistryEntry(Schema):
     letter_number: str = Field(description="备案函编号")
     filed_on: date = Field(description="备案日期（备案函签发日期）")
     valid_until: date = Field(description="有效期至（含当天，N-2.2）")
-    status: str = Field(description="“有效”或“已过期”（按查询当天判断）")
+    status: str = Field(
+        description="“有效”“暂停”“已取消”或“已过期”（按查询当天判断；暂停、取消备案：N-5.2）"
+    )
     former_names: list[str] = Field(description="曾用名（经审核同意变更名称前的名称，N-5.2）")
+    org_status: str = Field(description="机构状态：“正常”“暂停”或“已取消”（N-5.2）")
 
 
 class RegistryPage(Schema):

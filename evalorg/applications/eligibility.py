@@ -56,6 +56,9 @@ class EligibilityInput:
     # N-2.2: the record of an assessment with reported results the organization ran, as said
     # to the applicant ("" when none was found; ``register_activity_finder``).
     reported_assessment: str = ""
+    # N-5.2: why the organization may not expand now (suspended or revoked; "" when it may;
+    # ``register_standing_check``).
+    sanctioned: str = ""
 
 
 Rule = Callable[[EligibilityInput], list[RuleResult]]
@@ -75,6 +78,24 @@ def reported_activity(institution_id: int) -> str:
     """The first record of reported assessment activity a registered finder names, or ""."""
     for finder in _activity_finders:
         if found := finder(institution_id):
+            return found
+    return ""
+
+
+# N-5.2: a later stage (sanctions) says, for an institution id, why it may not apply for an
+# expansion now ("" when it may).
+StandingCheck = Callable[[int], str]
+_standing_checks: list[StandingCheck] = []
+
+
+def register_standing_check(check: StandingCheck) -> None:
+    if check not in _standing_checks:
+        _standing_checks.append(check)
+
+
+def standing_refusal(institution_id: int) -> str:
+    for check in _standing_checks:
+        if found := check(institution_id):
             return found
     return ""
 
@@ -315,6 +336,8 @@ def expansion_rule(inp: EligibilityInput) -> list[RuleResult]:
                 "社会培训评价组织；不符合的机构请按新申请提交。",
             )
         ]
+    if inp.sanctioned:
+        return [RuleResult("expansion", "N-5.2", Outcome.FAIL, inp.sanctioned)]
     if not inp.reported_assessment:
         return [
             RuleResult(
@@ -408,4 +431,5 @@ def input_from_application(application) -> EligibilityInput:
         is_filed_organization=filed,
         has_passed_question_bank=filed,
         reported_assessment=reported_activity(institution.pk) if filed else "",
+        sanctioned=standing_refusal(institution.pk) if filed else "",
     )

@@ -66,9 +66,15 @@ class FilingLetterQuerySet(models.QuerySet):
         filed = ApplicationOccupation.objects.filter(
             status=ApplicationOccupation.Status.FILED
         ).select_related("occupation")
-        public = self.filter(not_simulated("application__round__"))
+        from .registry import lines_with_status, with_status
+
+        public = with_status(self.filter(not_simulated("application__round__")))
         return public.select_related("application__institution__city").prefetch_related(
-            models.Prefetch("application__occupations", queryset=filed, to_attr="filed_lines"),
+            models.Prefetch(
+                "application__occupations",
+                queryset=lines_with_status(filed),
+                to_attr="filed_lines",
+            ),
             "application__institution__former_names",
         )
 

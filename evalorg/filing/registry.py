@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -61,7 +64,15 @@ FIELDS: tuple[Field, ...] = (
         _("含当天，格式 YYYY-MM-DD；新增职业沿用原备案函的有效期（N-2.2）。"),
         "2028-11-30",
     ),
-    Field("status", _("状态"), _("“有效”或“已过期”（按查询当天判断）。"), "有效"),
+    Field(
+        "status",
+        _("状态"),
+        _(
+            "“有效”“暂停”“已取消”或“已过期”（按查询当天判断；暂停、取消备案见处理决定公告，"
+            "N-5.2）。"
+        ),
+        "有效",
+    ),
     Field(
         "former_names",
         _("曾用名"),
@@ -72,6 +83,70 @@ FIELDS: tuple[Field, ...] = (
         "广州某某培训中心",
     ),
 )
+
+
+FIELDS += (
+    Field(
+        "org_status",
+        _("机构状态"),
+        _(
+            "“正常”“暂停”（暂停期间不受理认定计划）或“已取消”（取消备案，N-5.2）；"
+            "单个职业（工种）被取消备案时，JSON 中该职业的 status 为“已取消”。"
+        ),
+        "正常",
+    ),
+)
+
+
+# ---- the status sanctions give (a later stage registers it; filing imports no sanction) -------
+
+
+@dataclass(frozen=True)
+class StatusSource:
+    """How a later stage (sanctions) adds each organization's status to the registry:
+    ``annotate_letters`` adds ``org_status`` (``suspension``, ``revocation`` or None) to the
+    letters, ``annotate_lines`` adds ``line_revoked`` to the filed lines, ``fingerprint``
+    changes whenever a status may have changed (the ETag covers it)."""
+
+    annotate_letters: Callable[[QuerySet[FilingLetter]], QuerySet[FilingLetter]]
+    annotate_lines: Callable[[QuerySet[ApplicationOccupation]], QuerySet[ApplicationOccupation]]
+    fingerprint: Callable[[], str]
+    # The dated status changes of an organization, oldest first (objects with ``day``,
+    # ``status``, ``what`` and ``clause``).
+    history: Callable[[Institution], list[Any]]
+
+
+_status_sources: list[StatusSource] = []
+
+
+def register_status_source(source: StatusSource) -> None:
+    if _status_sources:
+        raise ImproperlyConfigured("The registry's status source is registered twice.")
+    _status_sources.append(source)
+
+
+def with_status(letters: QuerySet[FilingLetter]) -> QuerySet[FilingLetter]:
+    for source in _status_sources:
+        letters = source.annotate_letters(letters)
+    return letters
+
+
+def lines_with_status(lines: QuerySet[ApplicationOccupation]) -> QuerySet[ApplicationOccupation]:
+    for source in _status_sources:
+        lines = source.annotate_lines(lines)
+    return lines
+
+
+def history_of(institution: Institution) -> list[Any]:
+    """The organization's status history from the status source (none registered: none)."""
+    return [change for source in _status_sources for change in source.history(institution)]
+
+
+ORG_STATUS = {None: _("正常"), "suspension": _("暂停"), "revocation": _("已取消")}
+
+
+def org_status_of(letter: FilingLetter) -> str:
+    return str(ORG_STATUS.get(getattr(letter, "org_status", None), ORG_STATUS[None]))
 
 
 def cities() -> QuerySet[Division]:
@@ -141,6 +216,7 @@ def occupations_of(letter: FilingLetter) -> list[dict]:
             "name": line.occupation.name,
             "level": line.level,
             "level_label": str(line.get_level_display()),
+            "status": str(_("已取消") if getattr(line, "line_revoked", False) else _("正常")),
         }
         for line in sorted(
             letter.application.filed_lines, key=lambda line: (line.occupation_id, -line.level)
@@ -159,6 +235,10 @@ def occupations_text(occupations: list[dict]) -> str:
 
 
 def status_of(letter: FilingLetter, today: date) -> str:
+    """已取消 or 暂停 (an effective sanction) before 已过期 or 有效 (the letter's validity)."""
+    sanctioned = getattr(letter, "org_status", None)
+    if sanctioned:
+        return org_status_of(letter)
     return str(_("有效")) if letter.valid_until >= today else str(_("已过期"))
 
 
@@ -175,6 +255,7 @@ def row(letter: FilingLetter, today: date) -> dict:
         "valid_until": letter.valid_until.isoformat(),
         "status": status_of(letter, today),
         "former_names": [former.name for former in institution.former_names.all()],
+        "org_status": org_status_of(letter),
     }
 
 
@@ -192,7 +273,8 @@ def fingerprint() -> tuple[str, datetime | None]:
     )
     basis = (
         f"{letters['n']}:{letters['latest']}:{lines['n']}:{lines['top']}:"
-        f"{shown['latest']}:{shown['names']}:{clock.today()}"
+        f"{shown['latest']}:{shown['names']}:{clock.today()}:"
+        + ":".join(source.fingerprint() for source in _status_sources)
     )
     latest = max((t for t in (letters["latest"], shown["latest"]) if t), default=None)
     return hashlib.sha256(basis.encode()).hexdigest()[:32], latest

@@ -80,12 +80,16 @@ class Record:
     status: str
     is_current: bool
     occupations: list[dict]
+    # Suspended or revoked by an effective sanction (N-5.2), whatever the validity says.
+    sanctioned: bool = False
 
 
 def record(letter: FilingLetter) -> Record:
     today = clock.today()
     status = status_of(letter, today)
-    return Record(letter, status, letter.valid_until >= today, occupations_of(letter))
+    sanctioned = bool(getattr(letter, "org_status", None))
+    valid = letter.valid_until >= today and not sanctioned
+    return Record(letter, status, valid, occupations_of(letter), sanctioned)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import condition, require_GET
@@ -49,7 +49,10 @@ def registry_list(request: HttpRequest) -> HttpResponse:
         "filing/registry.html",
         {
             "page": page,
-            "rows": [registry.row(letter, today) for letter in page.object_list],
+            "rows": [
+                registry.row(letter, today) | {"institution_id": letter.application.institution_id}
+                for letter in page.object_list
+            ],
             "cities": registry.cities(),
             "levels": SkillLevel.choices,
             "params": request.GET,
@@ -106,6 +109,29 @@ def _json_parts(request: HttpRequest) -> Iterator[str]:
 def registry_json(request: HttpRequest) -> StreamingHttpResponse:
     return StreamingHttpResponse(
         _json_parts(request), content_type="application/json; charset=utf-8"
+    )
+
+
+@require_GET
+def organization(request: HttpRequest, pk: int) -> HttpResponse:
+    """A filed organization's registry page: the rows of its letters with their status and
+    the dated history of its status (N-5.2); 404 for an organization not in the registry."""
+    letters = list(
+        registry.search({}).filter(application__institution_id=pk).order_by("issued_on", "pk")
+    )
+    if not letters:
+        raise Http404
+    institution = letters[0].application.institution
+    today = clock.today()
+    return render(
+        request,
+        "filing/registry_organization.html",
+        {
+            "institution": institution,
+            "rows": [registry.row(letter, today) for letter in letters],
+            "status": registry.org_status_of(letters[-1]),
+            "history": registry.history_of(institution),
+        },
     )
 
 

@@ -3,6 +3,7 @@ registering or editing one (N-5.2). The workflow is in ``transitions.py``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -108,6 +109,17 @@ def valid_until(line: ApplicationOccupation) -> date | None:
     return found
 
 
+# A later stage's reason to refuse any plan of an organization or line (sanctions: suspended
+# or revoked, N-5.2); registered once at start-up, asked wherever the scope is.
+PlanCheck = Callable[[AssessmentPlan], list[Refusal]]
+_plan_checks: list[PlanCheck] = []
+
+
+def register_plan_check(check: PlanCheck) -> None:
+    if check not in _plan_checks:
+        _plan_checks.append(check)
+
+
 def scope_refusals(plan: AssessmentPlan) -> list[Refusal]:
     """Why ``plan`` is outside its organization's filed scope or validity, or not ahead."""
     line = plan.line
@@ -116,7 +128,7 @@ def scope_refusals(plan: AssessmentPlan) -> list[Refusal]:
         or line.application.institution_id != plan.institution_id
     ):
         return [Refusal(CLAUSE, _("所选职业（工种）及等级不在本机构的备案范围内。"))]
-    refusals = []
+    refusals = [refusal for check in _plan_checks for refusal in check(plan)]
     today = clock.today()
     if plan.starts_on <= today:
         refusals.append(Refusal(CLAUSE, _("认定开始日期须晚于今天：认定计划须在认定开展前登记。")))

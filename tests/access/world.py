@@ -38,6 +38,7 @@ from evalorg.review.conflicts import declare
 from evalorg.review.decisions import send_batch
 from evalorg.review.models import Assignment, ExpertProfile, Panel, PanelMember, Scoresheet
 from evalorg.review.services import ranked
+from evalorg.sanctions.sanctions import create_draft
 from evalorg.selection import defense
 from evalorg.selection.models import DefenseSlot, LeadershipApproval
 from evalorg.supervision.plans import create_plan
@@ -326,6 +327,7 @@ def _filing_cases(w: World) -> None:
     w.objects["approved_batch"] = approved_batch
     w.cases["batch"] = Application.objects.get(pk=to_approve.pk)
     _assessment_plans(w)
+    _sanctions(w)
 
 
 def _assessment_plans(w: World) -> None:
@@ -355,6 +357,34 @@ def _assessment_plans(w: World) -> None:
             filed.institution,
             data | {"starts_on": date(2024, 2, 1), "ends_on": date(2024, 2, 2)},
         )
+
+
+def _sanctions(w: World) -> None:
+    """Sanctions of the filed organization by its city (Guangzhou; issue 25 item 4, N-5.2): a
+    suspension in draft, one awaiting the leadership group, and an effective warning with its
+    evidence (a warning changes no status, so the assessment plan routes are unaffected)."""
+    city, center = w.users[CITY], w.users[PROVINCE]
+    filed = w.case("filed").institution
+
+    def draft(kind: str, **more):
+        data = {
+            "kind": kind,
+            "line": None,
+            "facts": "认定考务不规范",
+            "clause": "N-5.2",
+            "evidence": "检查记录",
+            "starts_on": date(2024, 3, 1) if kind == "suspension" else None,
+            "ends_on": date(2024, 5, 31) if kind == "suspension" else None,
+        }
+        return create_draft(city, filed, data | more)
+
+    with time_machine.travel(datetime(2024, 3, 1, 10, tzinfo=SH), tick=False):
+        w.objects["sanction_draft"] = draft("suspension")
+        pending = draft("suspension")
+        perform(pending, "submit_sanction", city)
+        w.objects["sanction_pending"] = perform(pending, "review_sanction", center)
+        warning = draft("warning", evidence_file=stored_pdf("证据.pdf"))
+        w.objects["sanction_warning"] = perform(warning, "issue_warning", city)
 
 
 def _other_objects(w: World) -> None:

@@ -32,6 +32,7 @@ def test_registry_fields_filters_and_pages(client):
         "valid_until",
         "status",
         "former_names",
+        "org_status",
     }
     welders = client.get("/api/public/registry", {"occupation": "6-18-02-04"}).json()
     assert [i["letter_number"] for i in welders["items"]] == ["粤职评备〔2023〕001号"]

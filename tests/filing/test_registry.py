@@ -124,6 +124,7 @@ def test_csv_and_json_carry_the_same_fields(client):
         "有效期至",
         "状态",
         "曾用名",
+        "机构状态",
     ]
     data = _json(client)
     assert [f["label"] for f in data["fields"]] == header
@@ -141,6 +142,7 @@ def test_csv_and_json_carry_the_same_fields(client):
         item["valid_until"],
         item["status"],
         "",
+        "正常",
     ]
     assert item["former_names"] == []
 

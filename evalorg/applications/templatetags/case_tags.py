@@ -96,6 +96,9 @@ EVENT_LABELS = {
     "training_session_created": "安排考务培训",
     "assessment_plan_submitted": "登记认定计划",
     "assessment_roster_read": "下载认定名册",
+    "sanction_drafted": "起草处理决定",
+    "sanction_evidence_viewed": "查阅处理决定证据",
+    "sanction_minutes_viewed": "查阅处理决定会议纪要",
 }
 
 
