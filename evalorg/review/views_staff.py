@@ -100,6 +100,7 @@ DISPERSED_HTML = (
     ' <span class="badge bg-warning text-dark" title="{spread_label} {spread}">{dispersed}</span>'
 )
 SHOW_CHOICES = ("all", "awaiting")
+FORM_TESTIDS = {False: "decide", True: "redecide"}  # a first decision, a revised one
 
 
 class RowLabels:
@@ -189,7 +190,7 @@ def decision_form(pk: int, labels: RowLabels, *, revising: bool) -> str:
         back=labels.back,
         options=labels.options,
         reason=labels.revise_reason if revising else labels.reason,
-        testid="redecide" if revising else "decide",
+        testid=FORM_TESTIDS[revising],
         pk=pk,
         ok=labels.ok,
     )
