@@ -260,7 +260,7 @@ def ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404
     round_ = _round(request, agency)
     if round_ is None:
-        raise Http404
+        raise PermissionDenied(_("本机构尚无可导出的排名。"))
     ranked = ranking_of(agency, round_, first_instance_stage(agency))
     name = f"{agency.name}-评估排名-{round_.year}.{fmt}"
     return export_response(ranked, fmt, name, with_city=False)
