@@ -29,6 +29,7 @@ from evalorg.applications.models import Application, State
 from evalorg.core import clock
 from evalorg.core.paging import KeyPaginator
 from evalorg.rounds.models import Round
+from evalorg.rounds.simulated import swept
 
 from .models import Panel, ReviewStage
 from .scoring import PROFESSIONALISM, Aggregate
@@ -168,7 +169,7 @@ def refresh_round(round_: Round) -> int:
 
 def refresh_open_rounds() -> str:
     """The ``ranking_scores`` sweep: refresh the rounds with a case still in review."""
-    rounds = Round.objects.filter(applications__state__in=OPEN_STATES).distinct()
+    rounds = Round.objects.filter(swept(""), applications__state__in=OPEN_STATES).distinct()
     done = [(round_.code, refresh_round(round_)) for round_ in rounds.order_by("pk")]
     changed = ", ".join(f"{code}: {n}" for code, n in done) or "no round in review"
     return f"ranking scores refreshed ({changed})"
