@@ -72,8 +72,11 @@ def positions(ranked: QuerySet[ReviewStage], application_ids: Iterable[int]) -> 
     ids = [int(pk) for pk in application_ids]
     if not ids:
         return {}
-    numbered = ranked.annotate(position=Window(RowNumber(), order_by=RANK_ORDER)).values_list(
-        "application_id", "position"
+    # No ORDER BY inside (the model's default ordering): the window orders what it numbers.
+    numbered = (
+        ranked.order_by()
+        .annotate(position=Window(RowNumber(), order_by=RANK_ORDER))
+        .values_list("application_id", "position")
     )
     sql, params = numbered.query.sql_with_params()
     marks = ", ".join(["%s"] * len(ids))
