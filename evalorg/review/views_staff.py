@@ -381,10 +381,6 @@ def _ranking_url(
     return f"{url}#row-{anchor}" if anchor else url
 
 
-def _to_ranking(round_id: int | None) -> HttpResponse:
-    return redirect(_ranking_url(round_id))
-
-
 def _summary_response(content: bytes, name: str, content_type: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, name)
