@@ -10,7 +10,7 @@ MYPY ?= .venv/bin/mypy
 export DJANGO_SETTINGS_MODULE := evalorg.settings
 
 .PHONY: help sysdeps setup run test test-sqlite test-postgres test-browser lint typecheck format bench clean \
-	bench-lists bench-docs bench-bank bench-surge bench-throughput bench-transitions
+	bench-lists bench-docs bench-bank bench-surge bench-throughput bench-transitions bench-rankings
 
 help:
 	@echo "make run   - set up, migrate, load reference and demo data, serve http://127.0.0.1:8000"
@@ -20,6 +20,7 @@ help:
 	@echo "make typecheck - mypy with django-stubs (pyproject [tool.mypy]: strict on evalorg/core and the transitions)"
 	@echo "make bench-lists | bench-docs | bench-bank | bench-surge | bench-throughput - issue 12 benchmarks"
 	@echo "make bench-transitions - issue 18: audited writes on 8 cases in parallel"
+	@echo "make bench-rankings - issue 24: both rankings and decision POSTs at 1,000 and 10,000 cases"
 	@echo "make sysdeps - install Chromium and the CJK fonts with apt when missing (setup runs it)"
 
 .tools/bin/uv:
@@ -100,6 +101,10 @@ TRANSITIONS_PG_URL ?= postgres://postgres@127.0.0.1:5432/helper_bench_transition
 
 bench-lists: setup
 	$(PY) bench/lists.py
+
+bench-rankings: setup
+	$(PY) bench/rankings.py --sizes 1000
+	$(PY) bench/rankings.py --sizes 10000
 
 bench-docs: setup
 	$(PY) bench/docs.py

@@ -373,6 +373,9 @@ def build_ranking(count: int, city: str) -> object:
         )
         for case in cases
     )
+    from evalorg.review.ranking import refresh_round
+
+    refresh_round(round_)  # the stored scores the ranking pages by, as after a bulk load
     return user(f"bench_staff_{city}", "city_staff", agency)
 
 

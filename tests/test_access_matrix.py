@@ -423,6 +423,7 @@ ROUTES: dict[str, Route] = {
         post_allow=allow(),
     ),
     "review:summary": Route(INBOX, args=lambda w: ["xlsx"]),
+    "review:ranking_export": Route(INBOX, args=lambda w: ["csv"]),
     "review:extend": Route(
         allow(PROVINCE),
         post=lambda w: {
@@ -507,6 +508,7 @@ ROUTES: dict[str, Route] = {
     ),
     # ---- the provincial selection ------------------------------------------------------------
     "selection:ranking": Route(allow(PROVINCE)),
+    "selection:ranking_export": Route(allow(PROVINCE), args=lambda w: ["xlsx"]),
     "selection:decide": Route(
         allow(PROVINCE),
         stage="province",

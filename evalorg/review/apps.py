@@ -10,11 +10,13 @@ class ReviewConfig(AppConfig):
         from evalorg.accounts.navigation import NavItem, register_nav
         from evalorg.applications.access import register_scope
         from evalorg.core import demo
+        from evalorg.core.sweeps import register_sweep
         from evalorg.core.todo import register_source
 
         from .audience import register_review_audiences
         from .case_sections import register_case_sections
         from .demo import build_review_demo
+        from .ranking import refresh_open_rounds
         from .scoresheets import register_scoresheet_transitions
         from .services import expert_scope
         from .todo import SCORESHEET_SOURCE
@@ -27,6 +29,7 @@ class ReviewConfig(AppConfig):
         register_scope("expert", expert_scope)
         register_source(SCORESHEET_SOURCE)
         demo.register(40, "review", build_review_demo)
+        register_sweep("ranking_scores", refresh_open_rounds)
         # Who sees an entry is the view's own role_required (accounts.navigation).
         for item in [
             NavItem(label="受理清单", url_name="review_inbox:inbox", order=25),

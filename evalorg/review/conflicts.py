@@ -179,4 +179,7 @@ def declare(panel: Panel, application: Application, expert, kind: str, note: str
             actor=expert,
             data={"panel": panel.pk, "kind": kind, "detected": declaration.detected},
         )
+        from .ranking import refresh_case  # ranking reads the conflicts through services
+
+        refresh_case(application, panel.stage)  # a conflicted expert's sheet no longer counts
     return declaration

@@ -60,6 +60,30 @@ class ReviewStage(models.Model):
     decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
     sent_at = models.DateTimeField(_("报送省中心时间"), null=True, blank=True)
     sent_batch = models.CharField(_("报送批次号"), max_length=32, blank=True)
+    # The case's aggregate of the stage's submitted scoresheets, stored when a sheet, a
+    # conflict or an absence changes (``ranking.refresh_case``): the ranking orders by it in
+    # the database and pages it, instead of scoring every case per request (issue 24).
+    # ``score_total`` NULL: no counted sheet, not ranked.
+    score_total = models.DecimalField(
+        _("综合得分"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    score_professionalism = models.DecimalField(
+        _("评价专业性得分"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    score_industry = models.DecimalField(
+        _("产业代表性得分"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    score_authority = models.DecimalField(
+        _("行业权威性得分"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    score_count = models.PositiveSmallIntegerField(_("评分专家数"), null=True, blank=True)
+    score_method = models.CharField(
+        _("汇总方法"), max_length=20, blank=True, default="", db_default=""
+    )
+    score_spread = models.DecimalField(
+        _("专家总分极差"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    scored_at = models.DateTimeField(_("得分计算时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("阶段评审记录")
@@ -70,7 +94,14 @@ class ReviewStage(models.Model):
         ]
         # The provincial center's scope: the cases with a provincial selection record, read
         # from the index alone (issue 12).
-        indexes = [models.Index(fields=["stage", "application"], name="review_stage_app_idx")]
+        indexes = [
+            models.Index(fields=["stage", "application"], name="review_stage_app_idx"),
+            # A page of a ranking: one agency's stage in rank order (issue 24).
+            models.Index(
+                fields=["agency", "stage", "-score_total", "-score_professionalism"],
+                name="review_stage_rank_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.application}：{self.get_stage_display()}"

@@ -128,6 +128,13 @@ def clear_submitted(sheet: Scoresheet, actor: User, data: dict[str, Any]) -> Non
     )
 
 
+def refresh_ranking(sheet: Scoresheet, actor: User, data: dict[str, Any]) -> None:
+    """The case's stored aggregate follows its submitted sheets (issue 24)."""
+    from .ranking import refresh_case
+
+    refresh_case(sheet.application, sheet.panel.stage)
+
+
 def register_scoresheet_transitions() -> None:
     SHEETS.register(
         Transition(
@@ -140,6 +147,7 @@ def register_scoresheet_transitions() -> None:
             relation=is_own_scorer,
             guards=(scoring_still_open, declared_without_conflict, scores_complete),
             effects=(stamp_submitted,),
+            after=(refresh_ranking,),
             style="success",
             audit_fields=("panel", "application", "version", "total", "opinion"),
             audience=Audience.INTERNAL,
@@ -156,6 +164,7 @@ def register_scoresheet_transitions() -> None:
             relation=is_panel_staff,
             guards=(scoring_still_open,),
             effects=(clear_submitted,),
+            after=(refresh_ranking,),
             tell=(
                 Tell(
                     Party.EXPERTS,

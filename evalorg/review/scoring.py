@@ -163,6 +163,11 @@ def methods_used(rows) -> list[str]:
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.aggregate.method] = counts.get(row.aggregate.method, 0) + 1
+    return method_labels(counts)
+
+
+def method_labels(counts: dict[str, int]) -> list[str]:
+    """Each aggregation method used, with how many cases used it (``methods_used``)."""
     return [
         _("%(label)s（%(n)s 份）") % {"label": METHOD_LABELS.get(method, method), "n": n}
         for method, n in sorted(counts.items())

@@ -172,7 +172,6 @@ def ranked(
     the columns the ranking page and the conflict rule read are loaded (``PAGE_FIELDS``).
     """
     stage = stage or first_instance_stage(agency)
-    items = template_for(round_, stage)
     cases = cases_at(agency, round_, stage).exclude(state__in=["draft", "withdrawn"])
     applications = cases.select_related("institution")
     if stage == Stage.PROVINCE_SELECTION:  # the cases of every city: the table names the city
@@ -190,22 +189,8 @@ def ranked(
         d.application_id: d
         for d in ReviewStage.objects.filter(stage=stage, application__in=cases.values("pk"))
     }
-    # Only this agency's panel for this round (conflicted experts' sheets are dropped below).
-    sheets = submitted_sheets(agency, round_, stage)
-    for application in applications:
-        application.sheets = sheets.get(application.pk, [])
-    drop_conflicted(applications)
-    absent = absent_from_defense(round_) if stage == Stage.PROVINCE_SELECTION else set()
-    aggregates = {}
-    for application in applications:
-        if application.sheets:
-            scores = counted_scores(
-                round_, stage, items, application.sheets, application.pk in absent
-            )
-            aggregates[application.pk] = (
-                application,
-                aggregate(scores, items, round_.aggregation, round_.dispersion_threshold),
-            )
+    scored = stage_aggregates(agency, round_, stage, applications)
+    aggregates = {a.pk: (a, scored[a.pk]) for a in applications if a.pk in scored}
     entries = [
         RankEntry(
             key=pk,
@@ -222,6 +207,32 @@ def ranked(
     return rows
 
 
+def stage_aggregates(
+    agency: Agency, round_: Round, stage: str, applications: list[Application], *, one: bool = False
+) -> dict[int, Aggregate]:
+    """The aggregate of each of ``applications`` (institutions loaded) from the submitted
+    sheets of ``agency``'s panel at ``stage`` that count (conflicted experts' dropped, an
+    absence from the defense applied); cases without a counted sheet are left out. ``one``:
+    ``applications`` is one case, whose sheets alone are read. A constant number of queries."""
+    items = template_for(round_, stage)
+    only = [a.pk for a in applications] if one else None
+    sheets = submitted_sheets(agency, round_, stage, only)
+    for application in applications:
+        application.sheets = sheets.get(application.pk, [])
+    drop_conflicted(applications)
+    absent = absent_from_defense(round_) if stage == Stage.PROVINCE_SELECTION else set()
+    aggregates = {}
+    for application in applications:
+        if application.sheets:
+            scores = counted_scores(
+                round_, stage, items, application.sheets, application.pk in absent
+            )
+            aggregates[application.pk] = aggregate(
+                scores, items, round_.aggregation, round_.dispersion_threshold
+            )
+    return aggregates
+
+
 class SheetScores(NamedTuple):
     """What ranking reads of a submitted scoresheet (no model instance: at 1,000 cases the
     3,000 Scoresheet objects were a third of the ranking's time, issue 12)."""
@@ -231,15 +242,20 @@ class SheetScores(NamedTuple):
     scores: dict
 
 
-def submitted_sheets(agency: Agency, round_: Round, stage: str) -> dict[int, list[SheetScores]]:
+def submitted_sheets(
+    agency: Agency, round_: Round, stage: str, application_ids: list[int] | None = None
+) -> dict[int, list[SheetScores]]:
     """The submitted scoresheets of ``agency``'s panel at ``stage`` of ``round_``, per
-    application id, in one query."""
-    rows = Scoresheet.objects.filter(
+    application id (of ``application_ids`` only, when given), in one query."""
+    sheets = Scoresheet.objects.filter(
         status=Scoresheet.Status.SUBMITTED,
         panel__agency=agency,
         panel__round=round_,
         panel__stage=stage,
-    ).values_list("application_id", "panel_id", "expert_id", "scores")
+    )
+    if application_ids is not None:
+        sheets = sheets.filter(application_id__in=application_ids)
+    rows = sheets.values_list("application_id", "panel_id", "expert_id", "scores")
     by_application: dict[int, list[SheetScores]] = {}
     for application_id, panel_id, expert_id, scores in rows.order_by("pk"):
         by_application.setdefault(application_id, []).append(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -26,13 +25,13 @@ from evalorg.core.workflow import Nobody, Party, Tell, current_batch
 from .conflicts import ConflictIndex
 from .findings import findings_resolved
 from .models import DeadlineExtension, ReviewStage, Scoresheet, Stage
+from .ranking import position_of, refresh_case
 from .services import (
     MIN_PANEL_SIZE,
     SENT_STATES,
     decision_of,
     experts_for,
     first_instance_stage,
-    ranked,
     review_of,
     stage_now,
 )
@@ -133,7 +132,10 @@ def stores_decision(recommended: bool, stage_of: Callable[[Application], str]) -
         review = ReviewStage.objects.select_for_update().get(application=application, stage=stage)
         rank, total = data.get("rank"), data.get("total")
         if "rank" not in data:
-            rank, total = _ranking_of(application, review)
+            # This case's stored score, checked once more, and its place among the stored
+            # scores of the others: not the whole ranking worked out again (issue 24).
+            review = refresh_case(application, stage)
+            rank, total = position_of(review), review.score_total
         revised = review.decided_by_id is not None
         data["_revised"] = revised  # the message says the decision was revised
         previous = review.recommended
@@ -160,12 +162,6 @@ def stores_decision(recommended: bool, stage_of: Callable[[Application], str]) -
         )
 
     return effect
-
-
-def _ranking_of(application: Application, review: ReviewStage) -> tuple[int | None, Decimal | None]:
-    rows = ranked(review.agency, application.round, review.stage, with_occupations=False)
-    row = next((r for r in rows if r.application.pk == application.pk), None)
-    return (row.rank, row.aggregate.total) if row else (None, None)
 
 
 # States in which a case holds one of its agency's recommendation places: recommended and
@@ -214,6 +210,11 @@ def clear_decision(application: Application, actor: User, data: dict[str, Any]) 
     review = ReviewStage.objects.select_for_update().get(application=application, stage=stage)
     review.recommended = None
     review.save(update_fields=["recommended"])
+
+
+def refresh_first_instance(application: Application, actor: User, data: dict[str, Any]) -> None:
+    """Scoring is over: the case's stored aggregate is worked out from its final sheets."""
+    refresh_case(application, first_instance(application))
 
 
 def open_province_selection(application: Application, actor: User, data: dict[str, Any]) -> None:
@@ -315,6 +316,7 @@ def register_review_transitions() -> None:
             roles=Role.REVIEWING_STAFF,
             relation=access.is_receiving_staff,
             guards=(scoring_complete,),
+            after=(refresh_first_instance,),
             tell=Nobody("A step within the city's assessment: the decision that follows is told."),
         ),
         Transition(

@@ -45,6 +45,7 @@ from evalorg.core.workflow import (
 )
 from evalorg.documents.pdf import render_pdf
 from evalorg.review.models import Panel, Stage
+from evalorg.review.ranking import refresh_case
 from evalorg.review.scoring import TemplateItem
 from evalorg.review.services import selection_panel
 from evalorg.rounds.models import Round
@@ -385,6 +386,11 @@ def _attendance(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> None:
     _slot_data(slot, data)
 
 
+def _refresh_ranking(slot: DefenseSlot, actor: User, data: dict[str, Any]) -> None:
+    """An absence changes the case's counted scores (N-4.1.3): its stored aggregate follows."""
+    refresh_case(slot.application, Stage.PROVINCE_SELECTION)
+
+
 SLOT_FIELDS = ("application", "session", "position", "date", "start_time", "place", "slot_start")
 
 
@@ -484,6 +490,7 @@ def register_defense_transitions() -> None:
             relation=is_center,
             guards=(day_reached,),
             effects=(_attendance,),
+            after=(_refresh_ranking,),
             style="outline-success",
             audit_fields=SLOT_FIELDS,
             tell=Nobody("Attendance is the center's record; the scores it changes stay internal."),
@@ -497,6 +504,7 @@ def register_defense_transitions() -> None:
             relation=is_center,
             guards=(day_reached,),
             effects=(_attendance,),
+            after=(_refresh_ranking,),
             style="outline-danger",
             audit_fields=SLOT_FIELDS,
             tell=Nobody("Attendance is the center's record; the scores it changes stay internal."),

@@ -3,12 +3,16 @@ reject, and the department's record of the leadership group's approval."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -20,9 +24,12 @@ from evalorg.applications.models import Application, State
 from evalorg.core import audit
 from evalorg.core.actions import run_transition
 from evalorg.core.files import file_response
-from evalorg.review.models import Stage
-from evalorg.review.scoring import methods_used
-from evalorg.review.services import pick_round, ranked, selection_rounds
+from evalorg.review.models import ReviewStage, Stage
+from evalorg.review.ranking import methods_count, positions, ranking_page
+from evalorg.review.ranking import ranking as ranking_of
+from evalorg.review.ranking_export import EXPORT_FORMATS, export_response
+from evalorg.review.scoring import method_labels
+from evalorg.review.services import pick_round, selection_rounds
 from evalorg.rounds.models import Round
 from evalorg.rounds.portal import current_round
 
@@ -46,25 +53,111 @@ def _center(request: HttpRequest) -> Agency:
 # ---- merit ranking, select / reject -----------------------------------------------------------
 
 
+SELECTION_DECISIONS = ("select", "reject")
+SHOW_CHOICES = ("all", "awaiting")
+
+
+def _show(request: HttpRequest) -> str:
+    show = request.GET.get("show") or request.POST.get("show") or "all"
+    return show if show in SHOW_CHOICES else "all"
+
+
+def _city(request: HttpRequest) -> int | None:
+    city = request.GET.get("city") or request.POST.get("city") or ""
+    return int(city) if city.isdigit() else None
+
+
+@dataclass
+class SelectionRow:
+    """One row of the province's ranking, its URLs and options worked out once per page."""
+
+    position: int | None
+    record: ReviewStage
+    case_url: str
+    decide_url: str
+    decisions: list
+    state: str
+
+
+def selection_rows(records: list[ReviewStage], places: dict[int, int], user) -> list[SelectionRow]:
+    case_head, case_tail = reverse("applications:detail", args=[0]).rsplit("/0/", 1)
+    decide_head, decide_tail = reverse("selection:decide", args=[0]).rsplit("/0/", 1)
+    states = dict(State.choices)
+    rows = []
+    for record in records:
+        pk = record.application_id
+        actions = workflow.available_actions(record.application, user)
+        rows.append(
+            SelectionRow(
+                position=places.get(pk),
+                record=record,
+                case_url=f"{case_head}/{pk}/{case_tail}",
+                decide_url=f"{decide_head}/{pk}/{decide_tail}",
+                decisions=[t for t in actions if t.action in SELECTION_DECISIONS],
+                state=str(states.get(record.application.state, record.application.state)),
+            )
+        )
+    return rows
+
+
 @role_required(Role.PROVINCE_STAFF, message=CENTER_ONLY)
 def selection_ranking(request: HttpRequest) -> HttpResponse:
+    """The province-wide merit ranking, 50 cases a page from the stored scores (issue 24)."""
     center = _center(request)
     round_ = pick_round(selection_rounds(), request.GET.get("round"))
-    rows = ranked(center, round_, Stage.PROVINCE_SELECTION) if round_ else []
-    for row in rows:  # the decision's options: the case's actions for this user now
-        actions = workflow.available_actions(row.application, request.user)
-        row.decisions = [t for t in actions if t.action in ("select", "reject")]
-    return render(
-        request,
-        "selection/ranking.html",
-        {
-            "round": round_,
-            "rows": rows,
-            "methods_used": methods_used(rows),
-            "selected_count": sum(1 for r in rows if r.application.state != State.PROVINCE_REVIEW),
+    show, city = _show(request), _city(request)
+    context: dict = {"round": round_, "show": show, "city": city}
+    if round_:
+        ranked = ranking_of(center, round_, Stage.PROVINCE_SELECTION)
+        shown = ranked
+        if show == "awaiting":
+            shown = shown.filter(application__state=State.PROVINCE_REVIEW)
+        if city is not None:
+            shown = shown.filter(application__receiving_agency_id=city)
+        page = ranking_page(shown, request.GET.get("page"), with_city=True)
+        records = list(page.object_list)
+        places = positions(ranked, [r.application_id for r in records])
+        back = {"round": str(round_.pk), "page": str(page.number), "show": show}
+        if city is not None:
+            back["city"] = str(city)
+        context |= {
+            "page": page,
+            "rows": selection_rows(records, places, request.user),
+            "methods_used": method_labels(methods_count(ranked)),
+            "selected_count": ranked.exclude(application__state=State.PROVINCE_REVIEW).count(),
+            "cities": Agency.objects.filter(kind=Agency.Kind.CITY).order_by("code"),
+            "back": back,
+            "csrf_field": csrf_input(request),
             "form": SelectionForm(),
-        },
-    )
+        }
+    return render(request, "selection/ranking.html", context)
+
+
+@role_required(Role.PROVINCE_STAFF, message=CENTER_ONLY)
+def selection_ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The whole province-wide ranking of the round as CSV or XLSX, streamed (issue 24)."""
+    center = _center(request)
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    round_ = pick_round(selection_rounds(), request.GET.get("round"))
+    if round_ is None:
+        raise Http404
+    ranked = ranking_of(center, round_, Stage.PROVINCE_SELECTION)
+    name = f"省级评审排名-{round_.year}.{fmt}"
+    return export_response(ranked, fmt, name, with_city=True)
+
+
+def _back(request: HttpRequest, application: Application) -> str:
+    """The ranking's page and filters the form came from, and the row's anchor."""
+    query: dict = {"round": application.round_id}
+    page = request.POST.get("page", "")
+    if page.isdigit():
+        query["page"] = int(page)
+    if (show := _show(request)) != "all":
+        query["show"] = show
+    if (city := _city(request)) is not None:
+        query["city"] = city
+    return f"{reverse('selection:ranking')}?{urlencode(query)}#row-{application.pk}"
 
 
 @login_required
@@ -73,7 +166,7 @@ def selection_decide(request: HttpRequest, pk: int) -> HttpResponse:
     _center(request)  # the center only (403 otherwise)
     application = access.get_for_user(Application.objects.all(), request.user, pk)
     form = SelectionForm(request.POST)
-    back = f"{reverse('selection:ranking')}?round={application.round_id}"
+    back = _back(request, application)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:

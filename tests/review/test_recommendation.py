@@ -81,7 +81,7 @@ def test_ranking_rows_keep_their_markup(client, staff, panel):
         {"decision": "not_recommend", "reason": "场地<不足>", "confirm": "yes"},
     )
     body = client.get(reverse("review:ranking")).content.decode()
-    row = body[body.index(f'<tr data-application="{open_case.pk}">') :]
+    row = body[body.index(f'<tr data-application="{open_case.pk}" id="row-{open_case.pk}">') :]
     row = row[: row.index("</tr>")]
     assert "<td>2</td>" in row and "&lt;b&gt;甲&amp;乙&lt;/b&gt;" in row
     assert f'<div class="small text-muted">{open_case.acknowledgement_no}</div>' in row
@@ -90,13 +90,18 @@ def test_ranking_rows_keep_their_markup(client, staff, panel):
     assert f'<form method="post" action="{action}" class="d-flex flex-column gap-1">' in row
     assert '<input type="hidden" name="csrfmiddlewaretoken" value="' in row
     assert f'data-testid="decide-{open_case.pk}"' in row and 'name="confirm" value=""' in row
-    row = body[body.index(f'<tr data-application="{decided.pk}">') :]
+    row = body[body.index(f'<tr data-application="{decided.pk}" id="row-{decided.pk}">') :]
     row = row[: row.index("</tr>")]
     assert "<td>1</td>" in row and "<td><strong>80.0</strong></td>" in row
-    assert "<td>32.0</td>" in row and "<td>未推荐</td>" in row and "<form" not in row
+    assert "<td>32.0</td>" in row and "<td>未推荐</td>" in row
     case_page = reverse("applications:detail", args=[decided.pk])
-    revise = f'<a class="small" href="{case_page}" data-testid="revise-{decided.pk}">修改决定</a>'
-    assert f"\n  不推荐：场地&lt;不足&gt; {revise}\n" in row  # revised there until sent
+    assert f'<a href="{case_page}" data-testid="case-{decided.pk}">' in row
+    # Issue 22: after 不推荐 the row still offers the decision form (revised until sent).
+    assert "\n  不推荐：场地&lt;不足&gt;<details" in row
+    assert f'data-testid="revise-{decided.pk}">修改决定</summary>' in row
+    action = reverse("review:decide", args=[decided.pk])
+    assert f'<form method="post" action="{action}"' in row
+    assert f'data-testid="redecide-{decided.pk}"' in row
 
 
 def test_decision_needs_reason_and_records_recommendation(client, staff, panel):

@@ -22,6 +22,7 @@ from evalorg.review.models import (
     Scoresheet,
     Stage,
 )
+from evalorg.review.ranking import refresh_round
 from evalorg.selection.models import LeadershipApproval
 from evalorg.selection.transitions import Proposal, record_leadership_decision
 from tests.applications.conftest import PDF_BYTES
@@ -78,6 +79,7 @@ def province_scores(cases, center, points):
                 status="submitted",
                 scores=dict.fromkeys(ITEM_CODES, p),
             )
+    refresh_round(cases[0].round)  # sheets written here, not submitted through the engine
     return panel
 
 
@@ -194,6 +196,7 @@ def test_selection_ranking_queries_do_not_grow(
                 status="submitted",
                 scores=dict.fromkeys(ITEM_CODES, 7),
             )
+    refresh_round(first.round)
     with django_assert_max_num_queries(len(one.captured_queries)):
         page = client.get(reverse("selection:ranking")).content.decode()
     assert page.count('data-application="') == 4
