@@ -33,8 +33,8 @@ from evalorg.rounds.models import Round
 from evalorg.selection.leadership import APPROVALS, Tick, propose, record_decision
 from evalorg.selection.models import LeadershipApproval, LeadershipApprovalEntry
 
-from .models import FilingLetter
 from . import services
+from .models import FilingLetter
 
 CLAUSE = "N-4.3"
 Kind = LeadershipApproval.Kind
