@@ -176,19 +176,26 @@ def documents_pending(batch: LeadershipApproval) -> QuerySet[FilingLetter]:
 
 
 def issue_letters(batch: LeadershipApproval, user) -> list[FilingLetter]:
-    """Issue the letters of the batch's approved cases still without one, all or nothing;
+    """Issue the letters of the batch's approved cases still without one, in entry order;
     each letter carries the batch's reference. Only once the batch is approved (N-4.3).
 
-    One short transaction files the cases and numbers their letters in entry order (gapless);
-    their documents are rendered afterwards by the task worker, outside it (``services``),
-    together with any of the batch's letters whose rendering failed before (the retry)."""
+    Each case is filed and its letter numbered in a short transaction of its own (on SQLite a
+    transaction locks the whole database: one over the whole batch kept every other writer
+    waiting), so the numbers are gapless and a refusal changes nothing of its case; the
+    letters before it stay issued and the button issues the rest. The documents are rendered
+    afterwards by the task worker, outside any transaction (``services``), together with any
+    of the batch's letters whose rendering failed before (the retry); the batch is published
+    only once every letter and its documents exist (``letters_issued``)."""
     if batch.status != Status.APPROVED:
         raise TransitionRefused([Refusal(CLAUSE, _("验收批次经审定后方可签发备案函。"))])
-    entries = letters_missing(batch).select_related("application").order_by("pk")
-    with transaction.atomic():
-        issued = [services.file_with_letter(e.application, user) for e in entries]
     if has_role(user, Role.PROVINCE_STAFF):
         services.queue_documents(list(documents_pending(batch)))
+    issued = []
+    for entry in letters_missing(batch).select_related("application").order_by("pk"):
+        with transaction.atomic():
+            letter = services.file_with_letter(entry.application, user)
+        services.queue_documents([letter])
+        issued.append(letter)
     return issued
 
 

@@ -107,6 +107,29 @@ def test_a_batch_numbers_its_letters_gapless_in_entry_order(staff):
 
 
 @pytest.mark.django_db
+def test_a_case_refused_mid_batch_keeps_the_letters_before_it_and_the_numbers_gapless(staff):
+    """Each case is filed with its letter in its own transaction: a refusal changes nothing of
+    its case, the letters before it stay issued, and issuing again numbers on without a gap."""
+    first, second, third = (passed() for _ in range(3))
+    batch = approved_batch(first, second, third, center=staff)
+    second.occupations.update(status="bank_submitted")  # its bank reopened meanwhile
+    with time_machine.travel(ISSUE_DAY, tick=False), pytest.raises(TransitionRefused):
+        issue_letters(batch, staff)
+    assert list(FilingLetter.objects.values_list("application", "number")) == [
+        (first.pk, "粤职评备〔2023〕001号")
+    ]
+    assert Application.objects.get(pk=second.pk).state == State.ACCEPTED
+    assert FilingLetter.objects.get().documents_ready
+    second.occupations.update(status="bank_passed")
+    with time_machine.travel(ISSUE_DAY, tick=False):
+        issue_letters(batch, staff)
+    numbers = dict(FilingLetter.objects.values_list("application", "number"))
+    assert [numbers[case.pk] for case in (first, second, third)] == [
+        f"粤职评备〔2023〕{n:03d}号" for n in (1, 2, 3)
+    ]
+
+
+@pytest.mark.django_db
 def test_a_failed_rendering_leaves_the_case_filed_and_a_retry_keeps_the_number(
     client, staff, monkeypatch
 ):
