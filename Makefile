@@ -10,7 +10,8 @@ MYPY ?= .venv/bin/mypy
 export DJANGO_SETTINGS_MODULE := evalorg.settings
 
 .PHONY: help sysdeps setup run test test-sqlite test-postgres test-browser lint typecheck format bench clean \
-	bench-lists bench-docs bench-bank bench-surge bench-throughput bench-transitions bench-rankings
+	bench-lists bench-docs bench-bank bench-surge bench-throughput bench-transitions bench-rankings \
+	bench-letters
 
 help:
 	@echo "make run   - set up, migrate, load reference and demo data, serve http://127.0.0.1:8000"
@@ -21,6 +22,7 @@ help:
 	@echo "make bench-lists | bench-docs | bench-bank | bench-surge | bench-throughput - issue 12 benchmarks"
 	@echo "make bench-transitions - issue 18: audited writes on 8 cases in parallel"
 	@echo "make bench-rankings - issue 24: both rankings and decision POSTs at 1,000 and 10,000 cases"
+	@echo "make bench-letters - issue 21: login and staff pages while a batch of 100 letters renders"
 	@echo "make sysdeps - install Chromium and the CJK fonts with apt when missing (setup runs it)"
 
 .tools/bin/uv:
@@ -98,6 +100,7 @@ bench: setup
 SURGE_PG_URL ?= postgres://postgres@127.0.0.1:5432/helper_bench_surge
 THROUGHPUT_PG_URL ?= postgres://postgres@127.0.0.1:5432/helper_bench_throughput
 TRANSITIONS_PG_URL ?= postgres://postgres@127.0.0.1:5432/helper_bench_transitions
+LETTERS_PG_URL ?= postgres://postgres@127.0.0.1:5432/helper_bench_letters
 
 bench-lists: setup
 	$(PY) bench/lists.py
@@ -120,6 +123,9 @@ bench-throughput: setup
 
 bench-transitions: setup
 	$(PY) bench/transitions.py --pg-url $(TRANSITIONS_PG_URL)
+
+bench-letters: setup
+	$(PY) bench/letters.py --pg-url $(LETTERS_PG_URL)
 
 clean:
 	rm -rf .venv .tools var/static

@@ -11,15 +11,18 @@ class FilingConfig(AppConfig):
         from evalorg.accounts.navigation import NavItem, register_nav
         from evalorg.accounts.permissions import register_policy
         from evalorg.applications.sections import Order, Reader, register_case_section
+        from evalorg.core.sweeps import register_sweep
 
         from .access import DOWNLOAD_LETTER, may_download
         from .batches import register_batch_transitions
         from .sections import letter_section, supervision_section
+        from .services import sweep_letter_documents
         from .transitions import register_filing_transitions
 
         register_policy(DOWNLOAD_LETTER, may_download, hide=True)
         register_filing_transitions()
         register_batch_transitions()
+        register_sweep("filing_letter_documents", sweep_letter_documents)
         register_case_section(letter_section, order=Order.FILING)
         register_case_section(supervision_section, order=Order.SUPERVISION, readers=[Reader.STAFF])
         # The center proposes batches and issues their letters; the department records the

@@ -23,17 +23,18 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from evalorg.accounts.models import Role
+from evalorg.accounts.permissions import has_role
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.applications.workflow import Batch, Refusal, TransitionRefused, perform
 from evalorg.core import audit
-from evalorg.core.files import atomic_uploads
 from evalorg.core.workflow import Channel, Party, Tell, announce
 from evalorg.rounds.models import Round
 from evalorg.selection.leadership import APPROVALS, Tick, propose, record_decision
 from evalorg.selection.models import LeadershipApproval, LeadershipApprovalEntry
 
+from . import services
 from .models import FilingLetter
-from .services import issue_letter
 
 CLAUSE = "N-4.3"
 Kind = LeadershipApproval.Kind
@@ -45,8 +46,12 @@ def acceptance_batches() -> QuerySet[LeadershipApproval]:
 
 
 def letters_issued(batch: LeadershipApproval, actor, data: dict) -> Refusal | None:
-    if batch.kind == Kind.ACCEPTANCE and letters_missing(batch).exists():
+    if batch.kind != Kind.ACCEPTANCE:
+        return None
+    if letters_missing(batch).exists():
         return Refusal(CLAUSE, _("审定同意的申请尚未全部签发备案函，不能公布。"))
+    if documents_pending(batch).exists():
+        return Refusal(CLAUSE, _("本批备案函文件尚在生成，生成完毕后方可公布。"))
     return None
 
 
@@ -165,14 +170,33 @@ def letters_missing(batch: LeadershipApproval) -> QuerySet[LeadershipApprovalEnt
     return batch.entries.filter(approved=True, filing_letter__isnull=True)
 
 
+def documents_pending(batch: LeadershipApproval) -> QuerySet[FilingLetter]:
+    """The batch's letters issued whose DOCX or PDF is still being rendered (or failed)."""
+    return services.documents_pending().filter(entry__approval=batch)
+
+
 def issue_letters(batch: LeadershipApproval, user) -> list[FilingLetter]:
-    """Issue the letters of the batch's approved cases still without one, all or nothing;
-    each letter carries the batch's reference. Only once the batch is approved (N-4.3)."""
+    """Issue the letters of the batch's approved cases still without one, in entry order;
+    each letter carries the batch's reference. Only once the batch is approved (N-4.3).
+
+    Each case is filed and its letter numbered in a short transaction of its own (on SQLite a
+    transaction locks the whole database: one over the whole batch kept every other writer
+    waiting), so the numbers are gapless and a refusal changes nothing of its case; the
+    letters before it stay issued and the button issues the rest. The documents are rendered
+    afterwards by the task worker, outside any transaction (``services``), together with any
+    of the batch's letters whose rendering failed before (the retry); the batch is published
+    only once every letter and its documents exist (``letters_issued``)."""
     if batch.status != Status.APPROVED:
         raise TransitionRefused([Refusal(CLAUSE, _("验收批次经审定后方可签发备案函。"))])
-    entries = letters_missing(batch).select_related("application")
-    with atomic_uploads():
-        return [issue_letter(e.application, user) for e in entries]
+    if has_role(user, Role.PROVINCE_STAFF):
+        services.queue_documents(list(documents_pending(batch)))
+    issued = []
+    for entry in letters_missing(batch).select_related("application").order_by("pk"):
+        with transaction.atomic():
+            letter = services.file_with_letter(entry.application, user)
+        services.queue_documents([letter])
+        issued.append(letter)
+    return issued
 
 
 def publish(batch: LeadershipApproval, user) -> LeadershipApproval:

@@ -122,14 +122,28 @@ class FilingLetter(models.Model):
     )
     # [{"code", "name", "level", "level_label"}] as written in the letter.
     occupations = models.JSONField(_("备案职业（工种）及等级"), default=list)
+    # The documents are rendered after the letter is numbered and its case filed, outside any
+    # transaction (issue 21 item 3): empty until then (``documents_ready``), the values they
+    # print kept in ``document_data`` so a retry renders the same letter.
+    document_data = models.JSONField(_("备案函内容"), null=True, blank=True)
     docx = models.ForeignKey(
-        StoredFile, verbose_name=_("备案函（Word）"), on_delete=models.PROTECT, related_name="+"
+        StoredFile,
+        verbose_name=_("备案函（Word）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     pdf = models.ForeignKey(
-        StoredFile, verbose_name=_("备案函（PDF）"), on_delete=models.PROTECT, related_name="+"
+        StoredFile,
+        verbose_name=_("备案函（PDF）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    docx_sha256 = models.CharField(_("Word 文件 SHA-256"), max_length=64)
-    pdf_sha256 = models.CharField(_("PDF 文件 SHA-256"), max_length=64)
+    docx_sha256 = models.CharField(_("Word 文件 SHA-256"), max_length=64, blank=True, default="")
+    pdf_sha256 = models.CharField(_("PDF 文件 SHA-256"), max_length=64, blank=True, default="")
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("签发人"),
@@ -161,6 +175,10 @@ class FilingLetter(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def documents_ready(self) -> bool:
+        return self.pdf_id is not None and self.docx_id is not None
 
 
 class SupervisionNote(models.Model):

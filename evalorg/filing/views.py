@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from evalorg.accounts import permissions
@@ -40,4 +41,15 @@ def download(request: HttpRequest, pk: int, kind: str):
             data={"kind": kind, "number": letter.number},
             audience=Audience.STAFF,
         )
-    return file_response(getattr(letter, kind))
+    document = getattr(letter, kind)
+    if document is None:  # rendered by the task worker after issue (services.render_documents)
+        back = reverse("applications:detail", args=[letter.application_id])
+        context = {
+            "title": f"{letter.get_kind_display()} {letter.number}",
+            "format": "Word" if kind == "docx" else "PDF",
+            "back": back,
+        }
+        response = render(request, "documents/being_built.html", context, status=202)
+        response["Retry-After"] = "30"
+        return response
+    return file_response(document)

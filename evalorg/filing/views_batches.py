@@ -134,6 +134,7 @@ def batch_detail(
     entries = batch.entries.select_related("application__institution__city", "filing_letter")
     offered = _offered(batch, request.user)
     entries = entries.order_by("pk")
+    issuer = has_role(request.user, Role.PROVINCE_STAFF) and batch.status == batch.Status.APPROVED
     return render(
         request,
         "filing/batch.html",
@@ -145,9 +146,9 @@ def batch_detail(
             "may_approve": "approve" in offered,
             "may_publish": "publish" in offered,
             "publish_question": workflow_of(batch).table["publish"].confirm,
-            "may_issue": has_role(request.user, Role.PROVINCE_STAFF)
-            and batch.status == batch.Status.APPROVED
-            and batches.letters_missing(batch).exists(),
+            "may_issue": issuer and batches.letters_missing(batch).exists(),
+            # Documents whose rendering failed or waits: the same button queues them again.
+            "may_render": issuer and batches.documents_pending(batch).exists(),
         },
         status=400 if form is not None else 200,
     )
@@ -198,7 +199,11 @@ def batch_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
     def issue() -> None:
         issued = batches.issue_letters(batch, request.user)
-        messages.success(request, _("已签发备案函 %(n)s 份。") % {"n": len(issued)})
+        messages.success(
+            request,
+            _("已签发备案函 %(n)s 份；备案函文件由后台生成，通常在几分钟内完成。")
+            % {"n": len(issued)},
+        )
 
     return run(request, issue, back=reverse("filing:batch", args=[pk]))
 

@@ -34,7 +34,7 @@ from evalorg.cultivation.commitment import sign
 from evalorg.cultivation.deadlines import sweep_elimination, sweep_reminders
 from evalorg.cultivation.models import CultivationPeriod
 from evalorg.cultivation.training import create_session, record_attendance
-from evalorg.filing import batches
+from evalorg.filing import batches, services
 from evalorg.institutions.models import ExclusionDeclaration, ExclusionItem, Level
 from evalorg.publicity.services import (
     approved_cases,
@@ -713,6 +713,10 @@ def _batch(sim: Sim, day: date, cases: list[Application], title: str) -> None:
     with sim.at(day + timedelta(days=6)):
         batch = batches.LeadershipApproval.objects.get(pk=batch.pk)
         batches.issue_letters(batch, sim.center)
+        # The task worker renders the documents (filing.services); the simulation does not wait
+        # for it: it renders them here, as the worker would, before publishing the batch.
+        for letter in batches.documents_pending(batch):
+            services.render_documents(letter.pk)
         batches.publish(batch, sim.center)
 
 

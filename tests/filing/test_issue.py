@@ -90,15 +90,26 @@ def test_issuing_files_the_lines_and_the_case_and_writes_both_documents(staff):
     assert letter.pdf_sha256 == hashlib.sha256(_bytes(letter.pdf)).hexdigest()
 
 
-def test_the_audit_event_records_both_hashes_and_the_case_was_accepted_first(staff):
+def test_the_audit_trail_records_both_hashes_and_the_case_was_accepted_first(staff):
+    """Accepted, then filed with its numbered letter, then the documents rendered outside that
+    transaction are recorded with their SHA-256 (issue 21 item 3)."""
     letter = issued(passed(), staff)
     events = AuditEvent.objects.for_object(letter.application)
-    assert list(events.values_list("action", flat=True).order_by("id")) == ["accept", "file_case"]
+    assert list(events.values_list("action", flat=True).order_by("id")) == [
+        "accept",
+        "file_case",
+        "filing_letter_documents",
+    ]
     event = events.get(action="file_case")
     assert (event.from_state, event.to_state) == ("accepted", "filed")
     assert event.data["letter"] == letter.number
-    assert event.data["docx_sha256"] == letter.docx_sha256
-    assert event.data["pdf_sha256"] == letter.pdf_sha256
+    stored = events.get(action="filing_letter_documents")
+    assert stored.data == {
+        "letter": letter.number,
+        "docx_sha256": letter.docx_sha256,
+        "pdf_sha256": letter.pdf_sha256,
+    }
+    assert stored.audience == "applicant" and stored.actor_id == staff.pk
 
 
 def test_the_organization_is_told_in_app_and_by_email(staff, django_capture_on_commit_callbacks):

@@ -92,6 +92,7 @@ EVENT_LABELS = {
     "bank_check_failed": "题库后台检查出错",
     "supervision_note_added": "添加属地监管记录",
     "download_filing_letter": "下载备案函",
+    "filing_letter_documents": "备案函文件已生成",
     "training_attendance_recorded": "记录考务培训出席",
     "training_session_created": "安排考务培训",
     "assessment_plan_submitted": "登记认定计划",
