@@ -420,6 +420,9 @@ FILE_UPLOAD_HANDLERS = [
 # Parts above 2.5 MB stream here; removed when their request ends, and by the
 # upload_temp_files sweep once older than EVALORG_UPLOAD_TEMP_MAX_HOURS (a killed worker).
 FILE_UPLOAD_TEMP_DIR = str(Path(os.environ.get("EVALORG_UPLOAD_TEMP_DIR", VAR_DIR / "upload-tmp")))
+# Created here: Django's check files.E001 refuses every command (migrate included) while it is
+# missing, and a fresh clone or a new server has no such folder yet.
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 EVALORG_UPLOAD_TEMP_MAX_HOURS = int(os.environ.get("EVALORG_UPLOAD_TEMP_MAX_HOURS", "6"))
 
 # Audit chain (core.audit, docs/security.md "Audit chain"): each link is HMAC-SHA256 under
