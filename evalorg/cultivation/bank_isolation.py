@@ -190,6 +190,24 @@ def _queue_again(check_id: int) -> str:
     return "interrupted: queued again"
 
 
+def limits_check(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """System check: a check within its limits must never count as lost (failed by the sweep,
+    or its task released by ``task_claims`` and run twice)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.core.checks import Error
+
+    longest = timedelta(seconds=settings.BANK_CHECK_TIME_LIMIT_SECONDS + STARTUP_SECONDS)
+    if longest < min(settings.BANK_CHECK_STALE, settings.EVALORG_TASK_CLAIM_TIMEOUT):
+        return []
+    message = (
+        "BANK_CHECK_TIME_LIMIT_SECONDS + 120 s must stay below BANK_CHECK_STALE_MINUTES and "
+        "EVALORG_TASK_CLAIM_TIMEOUT_MINUTES"
+    )
+    return [Error(message, id="cultivation.E001")]
+
+
 # ---- the child -------------------------------------------------------------------------------
 
 
