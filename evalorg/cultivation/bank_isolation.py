@@ -8,8 +8,8 @@ its own address space (``RLIMIT_AS``) and runs ``bank_checks.run``. The worker w
 kills it (SIGKILL) when
 
 - it runs longer than ``BANK_CHECK_TIME_LIMIT_SECONDS``, or
-- the check is no longer pending (the ``bank_checks`` sweep failed it, a newer upload
-  superseded it): the sweep, on any host, stops the work through the database.
+- the check was failed (by the ``bank_checks`` sweep) or superseded (by a newer upload)
+  meanwhile: the sweep, on any host, stops the work through the database.
 
 A check over a limit is failed through the normal failure path with the message the applicant
 sees on the line page (``bank_checks.over_limit_message``); the worker survives and takes the
@@ -118,7 +118,7 @@ def _supervise(
             return Outcome.FINISHED, value
         if time.monotonic() >= deadline:
             return (Outcome.OVER_TIME if started else Outcome.CRASHED), None
-        if started and not _still_pending(check_id):
+        if started and _cancelled(check_id):
             return Outcome.CANCELLED, None
 
 
@@ -128,6 +128,15 @@ def _exit_outcome(code: int) -> Outcome:
     if code in (-signal.SIGTERM, -signal.SIGINT):
         return Outcome.INTERRUPTED
     return Outcome.CRASHED
+
+
+def _cancelled(check_id: int) -> bool:
+    """Failed by the sweep or superseded by a newer upload while the child works. Not a check
+    the child has just finished: its result is on the way (it commits, then sends)."""
+    from .models import BankCheck
+
+    gone = (BankCheck.Status.FAILED, BankCheck.Status.SUPERSEDED)
+    return BankCheck.objects.filter(pk=check_id, status__in=gone).exists()
 
 
 def _still_pending(check_id: int) -> bool:
