@@ -345,12 +345,14 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "evalorg@hrss.gd.gov.c
 EVALORG_ROSTER_KEY = os.environ.get("EVALORG_ROSTER_KEY", "")
 EVALORG_PUBLIC_URL = os.environ.get("EVALORG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# Background work (django-tasks): tasks are rows in the database, run by `manage.py db_worker`
-# (see docs/operations.md). Tests switch to the immediate backend (tests/conftest.py).
+# Background work (django-tasks): tasks are rows in the database, run by `manage.py run_worker`,
+# one worker per queue: "default" (e-mail and the rest) and "banks" (question-bank checks, so an
+# e-mail never waits behind one; docs/operations.md). Tests switch to the immediate backend
+# (tests/conftest.py).
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default"],
+        "QUEUES": ["default", "banks"],
     }
 }
 # A task a worker claimed (RUNNING) longer ago than this is put back in the queue by the
@@ -379,6 +381,13 @@ BANK_NEAR_DUPLICATE_BUDGET_IN_REQUEST = int(
 BANK_ANNOTATION_MAX_COMMENTS = int(os.environ.get("BANK_ANNOTATION_MAX_COMMENTS", "500"))
 # A background check running longer than this is taken as lost (its worker died): failed.
 BANK_CHECK_STALE = timedelta(minutes=int(os.environ.get("BANK_CHECK_STALE_MINUTES", "30")))
+# A background check runs in a child process of the worker that is killed, and the check failed,
+# after this many seconds or when it maps this many MB beyond the loaded program (issue 21 item 2,
+# cultivation/bank_isolation.py). Both stay well below BANK_CHECK_STALE and the task claim
+# timeout. Tests run checks in their own process (BANK_CHECK_ISOLATED = False).
+BANK_CHECK_TIME_LIMIT_SECONDS = int(os.environ.get("BANK_CHECK_TIME_LIMIT_SECONDS", "300"))
+BANK_CHECK_MEMORY_LIMIT_MB = int(os.environ.get("BANK_CHECK_MEMORY_LIMIT_MB", "1024"))
+BANK_CHECK_ISOLATED = True
 
 CACHES = {
     "default": {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: the development server, the task worker and a loop running the sweeps every
-# SWEEP_SECONDS (default 300); the worker is restarted when it dies. Ctrl-C (or TERM) stops all three: with job control on (set -m)
+# `make run`: the development server, a task worker per queue and a loop running the sweeps every
+# SWEEP_SECONDS (default 300); the worker is restarted when it dies. Ctrl-C (or TERM) stops them all: with job control on (set -m)
 # each one runs in its own process group, and the trap signals every group, so autoreloader
 # children and the loop's `sleep` go too.
 set -uo pipefail
@@ -18,19 +18,24 @@ stop_all() {
   trap - INT TERM EXIT
   for pgid in "${groups[@]}"; do kill -TERM -- "-$pgid" 2>/dev/null; done
   wait 2>/dev/null
-  echo "stopped: server, task worker, sweep loop"
+  echo "stopped: server, task workers, sweep loop"
 }
 trap 'stop_all; exit 130' INT TERM
 trap stop_all EXIT
 
-# The worker (run_worker: exits non-zero when its loop dies, retries a locked SQLite database)
-# is restarted whenever it ends, as systemd's Restart=always does in production.
-(while :; do
-  "$PY" manage.py run_worker
-  echo "task worker exited ($?); restarting in 2 s" >&2
-  sleep 2
-done) &
-groups+=($!)
+# One worker per queue, as in production (docs/operations.md): "default" (e-mail and the rest)
+# and "banks" (question-bank checks, each in a child process killed at its limits), so an e-mail
+# never waits behind a bank check. Each worker (run_worker: exits non-zero when its loop dies,
+# retries a locked SQLite database) is restarted whenever it ends, as systemd's Restart=always
+# does in production.
+for queue in default banks; do
+  (while :; do
+    "$PY" manage.py run_worker --queue-name "$queue"
+    echo "task worker ($queue) exited ($?); restarting in 2 s" >&2
+    sleep 2
+  done) &
+  groups+=($!)
+done
 (while :; do "$PY" manage.py run_sweeps; sleep "$SWEEP_SECONDS"; done) &
 groups+=($!)
 "$PY" manage.py runserver "${RUN_ADDR:-127.0.0.1:8000}" &

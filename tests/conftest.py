@@ -53,7 +53,15 @@ def _private_storage(tmp_path, settings):
     # (notify.services.enqueue_delivery), so in an ordinary (rolled-back) test nothing is
     # delivered unless the test runs the on-commit callbacks
     # (django_capture_on_commit_callbacks(execute=True)); transactional tests deliver at once.
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "banks"],
+        }
+    }
+    # Bank checks run in the test's process (a child could not see an uncommitted or in-memory
+    # test database); tests/cultivation/test_bank_isolation.py runs them in a child.
+    settings.BANK_CHECK_ISOLATED = False
     # Rate-limit counters live in the cache: each test starts with none.
     from django.core.cache import cache
 

@@ -7,6 +7,7 @@ class CultivationConfig(AppConfig):
     verbose_name = "培育辅导"
 
     def ready(self) -> None:
+        from django.core import checks
         from django.utils.translation import gettext_lazy as _
 
         from evalorg.accounts.navigation import NavItem, register_nav
@@ -18,6 +19,7 @@ class CultivationConfig(AppConfig):
         from evalorg.core.todo import register_source
 
         from .bank_checks import sweep as sweep_bank_checks
+        from .bank_isolation import limits_check as bank_limits_check
         from .bank_review import (
             enough_sheets,
             is_reviewer,
@@ -51,6 +53,7 @@ class CultivationConfig(AppConfig):
         register_sweep("cultivation_reminders", sweep_reminders)
         register_sweep("cultivation_elimination", sweep_elimination)
         register_sweep("bank_checks", sweep_bank_checks)
+        checks.register(bank_limits_check)
         register_case_section(cultivation_section, order=Order.CULTIVATION)
         # The center reviews the banks of every case in cultivation, whatever route it took
         # (publicity or the chain-leader fast track, N-4.1.4): it sees those cases (issue 19).

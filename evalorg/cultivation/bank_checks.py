@@ -397,7 +397,8 @@ def run(check_id: int) -> str:
         report = check_report(row, req, Tracker(bank_check.pk), read(row))
     except Exception as exc:  # an unexpected fault must not leave the check running forever
         logger.exception("bank check %s failed", check_id)
-        _fail(check_id, f"{type(exc).__name__}: {exc}")
+        over = over_limit_message() if isinstance(exc, MemoryError) else None
+        _fail(check_id, f"{type(exc).__name__}: {exc}", over)
         return "failed"
     return _finish(check_id, report)
 
@@ -440,12 +441,26 @@ def _finish(check_id: int, report: Report) -> str:
     return "passed" if row.passed else "not passed"
 
 
-def _fail(check_id: int, reason: str) -> None:
+def over_limit_message() -> str:
+    """What the applicant reads when its check was stopped at a limit (bank_isolation.py)."""
+    return _(
+        "检查超出时间/内存上限，已终止（上限 %(seconds)s 秒、%(megabytes)s MB）："
+        "请删去重复或过长的内容后重新上传（N-4.2）。"
+    ) % {
+        "seconds": settings.BANK_CHECK_TIME_LIMIT_SECONDS,
+        "megabytes": settings.BANK_CHECK_MEMORY_LIMIT_MB,
+    }
+
+
+def _fail(check_id: int, reason: str, message: str | None = None) -> None:
+    """Fail a pending check: ``reason`` is for the operator, ``message`` for the applicant."""
     with transaction.atomic():
         bank_check = _locked(check_id)
         if bank_check is None or not bank_check.pending:
             return
-        message = _("后台检查未能完成，请重新上传该文件；如仍出错请联系省职业技能服务指导中心。")
+        message = message or _(
+            "后台检查未能完成，请重新上传该文件；如仍出错请联系省职业技能服务指导中心。"
+        )
         row = bank_check.deliverable
         apply(row, Report([error("", None, "", message, "check_failed")]))
         bank_check.status, bank_check.error = Status.FAILED, reason[:300]

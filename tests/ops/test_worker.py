@@ -79,3 +79,29 @@ def test_a_locked_database_is_retried(database_tasks, monkeypatch) -> None:
     monkeypatch.setattr("evalorg.core.task_worker.FIRST_PAUSE", 0.01)
     _worker()
     assert RUNS == [1]
+
+
+def test_make_run_and_the_documented_units_run_one_worker_per_queue() -> None:
+    """Every queue of the task backend has its worker in `make run` and in production
+    (issue 21 item 2: e-mail must not wait behind a bank check)."""
+    from pathlib import Path
+
+    from evalorg import settings as project
+
+    root = Path(__file__).resolve().parents[2]
+    queues = project.TASKS["default"]["QUEUES"]
+    assert set(queues) == {"default", "banks"}
+    script = (root / "scripts" / "run-dev.sh").read_text()
+    started = next(line for line in script.splitlines() if line.startswith("for queue in"))
+    assert started.removeprefix("for queue in").split(";")[0].split() == queues
+    operations = (root / "docs" / "operations.md").read_text()
+    for queue in queues:
+        assert f"manage.py run_worker --queue-name {queue}" in operations
+
+
+def test_the_bank_check_limits_stay_below_the_lost_work_timeouts(settings) -> None:
+    from evalorg.cultivation.bank_isolation import limits_check
+
+    assert limits_check() == []
+    settings.BANK_CHECK_TIME_LIMIT_SECONDS = 30 * 60
+    assert [error.id for error in limits_check()] == ["cultivation.E001"]
