@@ -386,6 +386,13 @@ ROUTES: dict[str, Route] = {
         post=lambda w: {},
         changed=state("scored"),
     ),
+    # The masked contact shown in full (issue 22): the case's staff readers, audited.
+    "review_inbox:reveal_contact": Route(
+        allow(CITY, DEPARTMENT, ADMIN),
+        get=False,
+        args=lambda w: [w.case("review").pk, "contact_phone"],
+        post=lambda w: {},
+    ),
     "review_inbox:declaration_evidence": Route(
         allow(CITY),
         args=lambda w: [
