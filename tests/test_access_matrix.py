@@ -623,6 +623,14 @@ ROUTES: dict[str, Route] = {
         changed=lambda w: PublicityNotice.objects.get(pk=w.pk("draft_notice")).published_at,
         when=BEFORE_START,
     ),
+    "publicity:discard": Route(  # a draft left by a preview (issue 22)
+        allow(PROVINCE),
+        stage="approved",
+        get=False,
+        args=obj("draft_notice"),
+        post=lambda w: {"confirm": "yes"},
+        changed=lambda w: PublicityNotice.objects.get(pk=w.pk("draft_notice")).status,
+    ),
     "publicity:end": Route(  # the period is over: the notice ends, its case waits (objection)
         allow(PROVINCE),
         stage="publicity",
