@@ -31,7 +31,7 @@ from evalorg.cultivation.models import (
     TrainingSession,
 )
 from evalorg.filing.models import FilingLetter, SupervisionNote
-from evalorg.institutions.models import ChainLeaderDesignation, IdentityChange
+from evalorg.institutions.models import ChainLeaderDesignation, IdentityChange, Membership
 from evalorg.notify.models import Message
 from evalorg.publicity.models import Objection, PublicityNotice
 from evalorg.review.models import (
@@ -74,6 +74,7 @@ from tests.access.world import (
 )
 from tests.applications.conftest import IN_APPLICATION_PERIOD, PDF_BYTES, SH
 from tests.cultivation.conftest import FINDINGS
+from tests.factories import ApplicantFactory
 from tests.publicity.conftest import BEFORE_START
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +108,13 @@ def state(stage: str):
 
 def count(model, **lookup):
     return lambda w: model.objects.filter(**{k: v(w) for k, v in lookup.items()}).count()
+
+
+def _colleague(w: World) -> User:
+    """A second account of OWNER's institution (OWNER signed it up: its admin)."""
+    institution = w.case("review").institution
+    found = User.objects.filter(membership__institution=institution, membership__is_admin=False)
+    return found.first() or ApplicantFactory(institution=institution)
 
 
 def password_of(role: str):
@@ -224,6 +232,16 @@ ROUTES: dict[str, Route] = {
     "institutions:profile_edit": Route(APPLICANTS),
     "institutions:member_add": Route(APPLICANTS),
     "institutions:declarations": Route(APPLICANTS),
+    # The institution's admin deactivates another of its accounts (issue 22).
+    "institutions:member_action": Route(
+        allow(OWNER),
+        get=False,
+        args=lambda w: [_colleague(w).membership.pk, "deactivate_member"],
+        post=lambda w: {"confirm": "yes"},
+        changed=lambda w: Membership.objects.filter(
+            institution=w.case("review").institution, status="deactivated"
+        ).count(),
+    ),
     "institutions:declaration_evidence": Route(
         allow(OWNER),
         stage="draft",
