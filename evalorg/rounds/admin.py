@@ -14,7 +14,9 @@ class ChecklistInline(admin.TabularInline):
 class RoundForm(forms.ModelForm):
     class Meta:
         model = Round
-        fields = ["question_bank_requirements"]  # the admin adds the others
+        # Every field: a list here is what the admin shows (it named only the requirements, so
+        # no other rule of a round, e.g. its governing notice, issue 22, could be edited).
+        fields = "__all__"
 
     def clean_question_bank_requirements(self) -> dict:
         """The round's question-bank requirements (N-4.2, 附件6) must be readable and possible
