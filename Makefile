@@ -15,6 +15,7 @@ export DJANGO_SETTINGS_MODULE := evalorg.settings
 
 help:
 	@echo "make run   - set up, migrate, load reference and demo data, serve http://127.0.0.1:8000"
+	@echo "             (RUN_ADDR=0.0.0.0:8000 make run: another address)"
 	@echo "             (with the task worker and run_sweeps every 5 minutes)"
 	@echo "make test  - set up and run lint + the whole suite (SQLite, PostgreSQL, Chromium)"
 	@echo "make lint  - ruff check, ruff format --check, make typecheck and the migration linter"
@@ -57,7 +58,6 @@ setup: sysdeps .venv/.synced
 
 run: setup
 	$(PY) manage.py load_demo
-	@echo "Serving http://127.0.0.1:8000 with the task worker and sweeps every 5 minutes (Ctrl-C stops all)"
 	PY=$(PY) scripts/run-dev.sh
 
 lint: .venv/.synced typecheck

@@ -7,6 +7,12 @@ set -uo pipefail
 set -m
 PY=${PY:-.venv/bin/python}
 SWEEP_SECONDS=${SWEEP_SECONDS:-300}
+RUN_ADDR=${RUN_ADDR:-127.0.0.1:8000}
+# runserver takes "port" or "host:port"; a bare port listens on 127.0.0.1.
+case "$RUN_ADDR" in
+  *:*) shown_addr=$RUN_ADDR ;;
+  *) shown_addr=127.0.0.1:$RUN_ADDR ;;
+esac
 # The demo runs without DEBUG so every error is the Chinese page users see (issue 22), not
 # Django's English debug page with the URL map; tracebacks still go to the console log.
 # WhiteNoise then serves the collected static files (DJANGO_DEBUG=1 for development).
@@ -38,7 +44,8 @@ for queue in default banks; do
 done
 (while :; do "$PY" manage.py run_sweeps; sleep "$SWEEP_SECONDS"; done) &
 groups+=($!)
-"$PY" manage.py runserver "${RUN_ADDR:-127.0.0.1:8000}" &
+echo "Serving http://$shown_addr with the task worker and sweeps every $SWEEP_SECONDS s (Ctrl-C stops all)"
+"$PY" manage.py runserver "$RUN_ADDR" &
 groups+=($!)
 
 wait -n  # any of them ending (e.g. the port is taken) stops the others

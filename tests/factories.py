@@ -76,4 +76,6 @@ class ApplicantFactory(UserFactory):
     @factory.post_generation
     def institution(obj, create, extracted, **kwargs):
         if create:
-            Membership.objects.create(user=obj, institution=extracted or InstitutionFactory())
+            institution = extracted or InstitutionFactory()
+            first = not institution.memberships.exists()  # the one who signed up: its admin
+            Membership.objects.create(user=obj, institution=institution, is_admin=first)

@@ -31,7 +31,7 @@ from evalorg.cultivation.models import (
     TrainingSession,
 )
 from evalorg.filing.models import FilingLetter, SupervisionNote
-from evalorg.institutions.models import ChainLeaderDesignation, IdentityChange
+from evalorg.institutions.models import ChainLeaderDesignation, IdentityChange, Membership
 from evalorg.notify.models import Message
 from evalorg.publicity.models import Objection, PublicityNotice
 from evalorg.review.models import (
@@ -75,6 +75,7 @@ from tests.access.world import (
 )
 from tests.applications.conftest import IN_APPLICATION_PERIOD, PDF_BYTES, SH
 from tests.cultivation.conftest import FINDINGS
+from tests.factories import ApplicantFactory
 from tests.publicity.conftest import BEFORE_START
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +109,13 @@ def state(stage: str):
 
 def count(model, **lookup):
     return lambda w: model.objects.filter(**{k: v(w) for k, v in lookup.items()}).count()
+
+
+def _colleague(w: World) -> User:
+    """A second account of OWNER's institution (OWNER signed it up: its admin)."""
+    institution = w.case("review").institution
+    found = User.objects.filter(membership__institution=institution, membership__is_admin=False)
+    return found.first() or ApplicantFactory(institution=institution)
 
 
 def password_of(role: str):
@@ -228,6 +236,16 @@ ROUTES: dict[str, Route] = {
     "institutions:profile_edit": Route(APPLICANTS),
     "institutions:member_add": Route(APPLICANTS),
     "institutions:declarations": Route(APPLICANTS),
+    # The institution's admin deactivates another of its accounts (issue 22).
+    "institutions:member_action": Route(
+        allow(OWNER),
+        get=False,
+        args=lambda w: [_colleague(w).membership.pk, "deactivate_member"],
+        post=lambda w: {"confirm": "yes"},
+        changed=lambda w: Membership.objects.filter(
+            institution=w.case("review").institution, status="deactivated"
+        ).count(),
+    ),
     "institutions:declaration_evidence": Route(
         allow(OWNER),
         stage="draft",
@@ -389,6 +407,13 @@ ROUTES: dict[str, Route] = {
         args=lambda w: [w.case("scored").pk, "score_complete"],
         post=lambda w: {},
         changed=state("scored"),
+    ),
+    # The masked contact shown in full (issue 22): the case's staff readers, audited.
+    "review_inbox:reveal_contact": Route(
+        allow(CITY, DEPARTMENT, ADMIN),
+        get=False,
+        args=lambda w: [w.case("review").pk, "contact_phone"],
+        post=lambda w: {},
     ),
     "review_inbox:declaration_evidence": Route(
         allow(CITY),
@@ -621,6 +646,14 @@ ROUTES: dict[str, Route] = {
         post=lambda w: {"confirm": "yes"},
         changed=lambda w: PublicityNotice.objects.get(pk=w.pk("draft_notice")).published_at,
         when=BEFORE_START,
+    ),
+    "publicity:discard": Route(  # a draft left by a preview (issue 22)
+        allow(PROVINCE),
+        stage="approved",
+        get=False,
+        args=obj("draft_notice"),
+        post=lambda w: {"confirm": "yes"},
+        changed=lambda w: PublicityNotice.objects.get(pk=w.pk("draft_notice")).status,
     ),
     "publicity:end": Route(  # the period is over: the notice ends, its case waits (objection)
         allow(PROVINCE),

@@ -36,6 +36,8 @@ MUST_ASK = {
     ("bank_review", "withdraw_bank_review"),
     ("publicity_notice", "publish"),
     ("publicity_notice", "end"),
+    ("publicity_notice", "discard"),
+    ("membership", "deactivate_member"),
     ("objection", "investigate"),
     ("objection", "uphold"),
     ("objection", "dismiss"),

@@ -71,6 +71,10 @@ class LoginForm(AuthenticationForm):
             return None
         if user.is_active or user.last_login is not None or not user.check_password(password):
             return None
+        # A member its institution's admin deactivated is not waiting for a link (issue 22):
+        # a new activation link would let it back in.
+        if getattr(getattr(user, "membership", None), "status", "") == "deactivated":
+            return None
         return user
 
 

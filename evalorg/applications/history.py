@@ -38,7 +38,15 @@ class HistoryRow:
 
 LINE_TYPE = ApplicationOccupation._meta.label_lower
 # Reads of the case's personal data, audited for the reviewing agency, hidden by default.
-READ_EVENTS = frozenset({"case_viewed", "material_viewed", "application_pdf_viewed"})
+READ_EVENTS = frozenset(
+    {
+        "case_viewed",
+        "material_viewed",
+        "application_pdf_viewed",
+        "contact_phone_revealed",  # review's reveal of the masked contact (issue 22)
+        "contact_email_revealed",
+    }
+)
 
 # ``fn(application) -> Q`` over ``AuditEvent``: the events of a stage's own records of the case
 # (review: its scoresheets), shown in the staff history. One query whatever the case holds.

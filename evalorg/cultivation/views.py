@@ -483,7 +483,7 @@ def line_assign(request: HttpRequest, line_pk: int) -> HttpResponse:
 
     def refused(refusals: list[Refusal]) -> HttpResponse:
         for refusal in refusals:
-            form.add_error("expert", str(refusal))
+            form.add_error("expert", refusal.shown)
         return _review_page(request, line, BankDecisionForm(), [], assign_form=form)
 
     return run(

@@ -76,7 +76,7 @@ def _sheet_page(
     refusals: list[Refusal],
 ) -> HttpResponse:
     for refusal in refusals:
-        form.add_error(None, str(refusal))
+        form.add_error(None, refusal.shown)
     context = _line_context(assignment.line)
     context.update(
         assignment=assignment,

@@ -59,7 +59,7 @@ def default_template() -> bytes:
     paragraph("{{ organization }}（统一社会信用代码：{{ uscc }}）：")
     paragraph(
         "{% if expansion %}根据贵单位新增职业（工种）备案申请，"
-        "{% else %}根据{{ year }}年度广东省社会培训评价组织培育辅导遴选工作安排，{% endif %}"
+        "{% else %}根据{{ notice }}，{% endif %}"
         "经遴选、培育辅导和验收，"
         "{% if supplementary %}同意贵单位在原备案函（{{ original_number }}）基础上补充备案"
         "以下职业（工种）及等级，有效期与原备案函一致。补充备案职业（工种）及等级如下："

@@ -220,6 +220,7 @@ def _create(
         "city": str(institution.city or ""),
         "round": case.round.name,
         "year": case.round.year,
+        "notice": case.round.governing_notice(),  # 《title》（number）, issue 22
         # An expansion (N-2.2) adds occupations to the original filing, valid as long as it.
         "expansion": not supplementary and case.kind == "expansion" and original is not None,
         "issued_on": f"{issued_on:%Y年%m月%d日}",

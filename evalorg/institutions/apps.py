@@ -17,6 +17,10 @@ class InstitutionsConfig(AppConfig):
 
         register_identity_workflow()
 
+        from .members import register_member_workflow
+
+        register_member_workflow()
+
         from evalorg.accounts.navigation import NavItem, register_nav
 
         register_nav(

@@ -56,4 +56,6 @@ def build_institutions(context: DemoContext) -> None:
             note=institution.name,
             email=f"{username}@example.cn",
         )
-        Membership.objects.get_or_create(user=user, defaults={"institution": institution})
+        Membership.objects.get_or_create(
+            user=user, defaults={"institution": institution, "is_admin": True}
+        )

@@ -85,13 +85,29 @@ class Institution(models.Model):
 
 
 class Membership(models.Model):
-    """An applicant account belongs to exactly one institution; an institution has several."""
+    """An applicant account belongs to exactly one institution; an institution has several.
+
+    The account that signed the institution up is its admin (``is_admin``); an admin
+    deactivates and reactivates the other members (workflow ``membership`` in
+    ``institutions.members``: ``status``, with the account's ``is_active`` following it)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("正常")
+        DEACTIVATED = "deactivated", _("已停用")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
     )
     institution = models.ForeignKey(
         Institution, on_delete=models.CASCADE, related_name="memberships"
+    )
+    is_admin = models.BooleanField(_("机构管理员"), default=False, db_default=False)
+    status = models.CharField(
+        _("状态"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.ACTIVE,
+        db_default=Status.ACTIVE,
     )
 
     class Meta:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/edit/", views.profile_edit, name="profile_edit"),
     path("members/add/", views.member_add, name="member_add"),
+    path("members/<int:pk>/<slug:action>/", views.member_action, name="member_action"),
     path("declarations/", views.declarations, name="declarations"),
     path(
         "declarations/<int:pk>/evidence/",

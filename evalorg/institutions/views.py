@@ -15,8 +15,9 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,6 +28,7 @@ from evalorg.accounts.permissions import has_role
 from evalorg.accounts.views import PENDING_ACTIVATION_KEY
 from evalorg.catalog.models import Division
 from evalorg.core import audit
+from evalorg.core.actions import run_transition
 from evalorg.core.files import (
     UploadRefused,
     atomic_uploads,
@@ -35,6 +37,7 @@ from evalorg.core.files import (
     store_upload,
 )
 from evalorg.core.models import StoredFile
+from evalorg.core.workflow import available_actions
 
 from . import signup as signup_mail
 from .forms import (
@@ -46,6 +49,7 @@ from .forms import (
 )
 from .identity import identity_locked
 from .masking import mask_id_number, mask_phone
+from .members import DEACTIVATE, REACTIVATE, admin_of_same_institution
 from .models import ExclusionDeclaration, ExclusionItem, Institution, Membership, institution_of
 from .uscc import UsccFacts, parse_uscc
 
@@ -77,14 +81,34 @@ def applicant_required(view: View) -> View:
     return wrapper
 
 
-def _members(institution: Institution) -> list[dict[str, Any]]:
-    """The institution's accounts for a list: one query, phone numbers masked."""
-    users = (
-        User.objects.filter(membership__institution=institution)
-        .only("username", "full_name", "email", "phone", "is_active", "date_joined")
-        .order_by("date_joined", "pk")
+def _members(institution: Institution, viewer: User | None = None) -> list[dict[str, Any]]:
+    """The institution's accounts for a list: one query, phone numbers masked; with the
+    actions ``viewer`` (its admin) may take on each (asked of the engine, no query)."""
+    memberships = (
+        Membership.objects.filter(institution=institution)
+        .select_related("user")
+        .only(
+            "status",
+            "is_admin",
+            "institution_id",
+            "user__username",
+            "user__full_name",
+            "user__email",
+            "user__phone",
+            "user__is_active",
+            "user__date_joined",
+        )
+        .order_by("user__date_joined", "pk")
     )
-    return [{"user": user, "phone": mask_phone(user.phone)} for user in users]
+    return [
+        {
+            "user": m.user,
+            "membership": m,
+            "phone": mask_phone(m.user.phone),
+            "actions": available_actions(m, viewer) if viewer is not None else [],
+        }
+        for m in memberships
+    ]
 
 
 def _summary_context(institution: Institution) -> dict[str, Any]:
@@ -159,7 +183,8 @@ def _register(form: SignupForm) -> User | None:
             user.is_active = False  # until the e-mailed link is opened (institutions/signup.py)
             user.save(update_fields=["is_active"])
             institution = form.save()
-            Membership.objects.create(user=user, institution=institution)
+            # Who signs the institution up administers its accounts (issue 22).
+            Membership.objects.create(user=user, institution=institution, is_admin=True)
             audit.record(
                 "institution_registered",
                 institution,
@@ -262,7 +287,7 @@ def profile(request: HttpRequest, institution: Institution) -> HttpResponse:
         "institution": institution,
         "facts": facts,
         "warnings": _uscc_warnings(institution, facts),
-        "members": _members(institution),
+        "members": _members(institution, request.user),
         "identity_changes": institution.identity_changes.order_by("-requested_at", "-pk")[:5],
     }
     return render(request, "institutions/profile.html", context)
@@ -347,9 +372,30 @@ def member_add(request: HttpRequest, institution: Institution) -> HttpResponse:
             % {"name": user.display_name, "username": user.username},
         )
         return redirect("institutions:profile")
-    context = {"form": form, "members": _members(institution), **_summary_context(institution)}
+    members = _members(institution, request.user)
+    context = {"form": form, "members": members, **_summary_context(institution)}
     status = 400 if request.method == "POST" else 200
     return render(request, "institutions/member_add.html", context, status=status)
+
+
+MEMBER_ACTIONS = (DEACTIVATE.action, REACTIVATE.action)
+
+
+@applicant_required
+@require_POST
+def member_action(
+    request: HttpRequest, institution: Institution, pk: int, action: str
+) -> HttpResponse:
+    """An admin deactivates or reactivates another account of its own institution (issue 22);
+    anyone else's membership is not found, a member who is not an admin is refused."""
+    membership = get_object_or_404(
+        Membership.objects.select_related("user", "institution"), pk=pk, institution=institution
+    )
+    if action not in MEMBER_ACTIONS:
+        raise Http404
+    if not admin_of_same_institution(membership, request.user):
+        raise PermissionDenied(_("只有本机构的管理员可以停用或恢复用户。"))
+    return run_transition(request, membership, action, back=reverse("institutions:profile"))
 
 
 # ---- N-2.4.2 declarations -------------------------------------------------------------------

@@ -45,7 +45,7 @@ def identity_change_new(request: HttpRequest, institution: Institution) -> HttpR
             form.add_error("evidence", refused.message)
         except TransitionRefused as refused:
             for refusal in refused.refusals:
-                form.add_error(None, str(refusal))
+                form.add_error(None, refusal.shown)
         else:
             messages.success(request, _("登记信息变更申请已提交，审核结果将通知贵机构。"))
             return redirect("institutions:profile")

@@ -16,13 +16,16 @@ from evalorg.rounds.models import Round
 
 class PublicityNotice(models.Model):
     """A notice listing approved organizations: a draft, public once published (``publish``),
-    ended by the ``publicity_end`` sweep once its period has passed (``end``). Its workflow is
-    ``publicity.transitions.NOTICES``; only ``perform()`` changes ``status``."""
+    ended by the ``publicity_end`` sweep once its period has passed (``end``); a draft nobody
+    will publish (each 生成预览 makes one) is discarded (``discard``): kept, audited, listed no
+    more. Its workflow is ``publicity.transitions.NOTICES``; only ``perform()`` changes
+    ``status``."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
         PUBLISHED = "published", _("已发布")
         ENDED = "ended", _("公示期满")
+        DISCARDED = "discarded", _("草稿已删除")
 
     round = models.ForeignKey(
         Round, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="notices"
@@ -92,6 +95,8 @@ class PublicityNotice(models.Model):
     def status_label(self) -> str:
         """For the pages: the stored state, a published notice told apart by its dates (its
         period may be over before the sweep has performed ``end``)."""
+        if self.status == self.Status.DISCARDED:
+            return str(_("草稿已删除"))
         if not self.is_published:
             return str(_("草稿"))
         if self.status == self.Status.ENDED or self.has_ended():

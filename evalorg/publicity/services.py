@@ -75,6 +75,7 @@ def create_notice(
     days = round_.publicity_working_days
     ends_on = publicity_end(starts_on, days)
     values = {
+        "notice": round_.governing_notice(),
         "round": round_.name,
         "year": round_.year,
         "count": len(cases),

@@ -34,6 +34,7 @@ NOTICE_SOURCE = Source(
     link=lambda notice, t: reverse("publicity:notice", args=[notice.pk]),
     stage=Stage.PUBLICITY,
     deadline=lambda notice: notice.ends_on,
+    optional=frozenset({"discard"}),
     narrow={"end": by_queryset(lambda qs, user: qs.filter(ends_on__lt=clock.today()))},
 )
 

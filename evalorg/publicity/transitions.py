@@ -388,6 +388,17 @@ NOTICE_TRANSITIONS = (
         audience=Audience.STAFF,
         tell=Nobody("Each case's end_publicity or uphold_objection tells its institution."),
     ),
+    Transition(
+        action="discard",
+        label=_("删除草稿"),
+        confirm=_("确定删除该公示草稿吗？删除后不能恢复，名单中的机构不受影响。"),
+        sources=frozenset({PublicityNotice.Status.DRAFT}),
+        target=PublicityNotice.Status.DISCARDED,
+        roles=PROVINCE,
+        style="outline-danger",
+        audience=Audience.STAFF,
+        tell=Nobody("A draft was never public: only the center, who discards it, knew of it."),
+    ),
 )
 
 

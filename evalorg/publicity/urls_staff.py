@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.notice_detail, name="notice"),
     path("<int:pk>/publish/", views.notice_publish, name="publish"),
     path("<int:pk>/end/", views.notice_end, name="end"),
+    path("<int:pk>/discard/", views.notice_discard, name="discard"),
     path("<int:pk>/objections/", views.objection_list, name="objections"),
     path("objections/<int:pk>/", views.objection_detail, name="objection"),
     path("objections/<int:pk>/evidence/", views.objection_evidence, name="evidence"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
@@ -56,7 +58,7 @@ def notices_with_counts() -> QuerySet[PublicityNotice]:
 
 @province_only
 def notice_list(request: HttpRequest) -> HttpResponse:
-    notices = notices_with_counts()
+    notices = notices_with_counts().exclude(status=PublicityNotice.Status.DISCARDED)
     rounds = (
         Application.objects.for_user(request.user)
         .filter(state=State.LEADERSHIP_APPROVED)
@@ -72,6 +74,16 @@ def _calendar_message(error: CalendarYearMissing) -> str:
     return format_html('{}（N-4.1.3）<a href="{}">{}</a>', str(error), url, _("前往工作日历"))
 
 
+def next_working_day() -> date:
+    """The default start of a notice: the next working day (a notice is prepared the day
+    before it is published); tomorrow when the calendar lacks the year (the form says so)."""
+    today = clock.today()
+    try:
+        return clock.add_working_days(today, 1)
+    except CalendarYearMissing:
+        return today + timedelta(days=1)
+
+
 @province_only
 def notice_new(request: HttpRequest) -> HttpResponse:
     round_id = request.GET.get("round", "")
@@ -80,7 +92,7 @@ def notice_new(request: HttpRequest) -> HttpResponse:
     initial = {
         "cases": [c.pk for c in cases],
         "title": _("%(round)s培育辅导对象名单公示") % {"round": round_.name},
-        "starts_on": clock.today(),
+        "starts_on": next_working_day(),
         "objections_to": DEFAULT_OBJECTIONS_TO,
         "template": round_.publicity_template,
     }
@@ -129,6 +141,21 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return _notice_action(request, pk, "publish")
+
+
+@province_only
+@require_POST
+def notice_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    """A draft left by a preview nobody will publish (issue 22): discarded through the engine."""
+    notice = get_object_or_404(PublicityNotice, pk=pk)
+    return run_transition(
+        request,
+        notice,
+        "discard",
+        back=reverse("publicity:notice", args=[notice.pk]),
+        success=_("公示草稿已删除。"),
+        done_url=reverse("publicity:list"),
+    )
 
 
 @province_only

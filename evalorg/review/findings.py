@@ -95,9 +95,18 @@ def resolve(application: Application, key: str, conclusion: str, user) -> Findin
                     "reason": conclusion,
                 },
             )
+            clear_flag_when_all_resolved(application)
     except IntegrityError:
         raise TransitionRefused([Refusal("SPEC-3", _("这项校验结果已有核查结论。"))]) from None
     return resolution
+
+
+def clear_flag_when_all_resolved(application: Application) -> None:
+    """The 需人工核查 badge (``needs_review``, set at submission) goes once every finding has a
+    conclusion (issue 22): it flags work still to do, not that there was some."""
+    if application.needs_review and not open_findings(application):
+        Application.objects.filter(pk=application.pk).update(needs_review=False)
+        application.needs_review = False
 
 
 def findings_resolved(application, actor, data: dict) -> list[Refusal]:

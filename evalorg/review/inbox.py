@@ -343,6 +343,17 @@ ANSWER_FIELDS = (
 )
 
 
+CONTACT_FIELDS = ("contact_phone", "contact_email")
+
+
+def contact_in_full(application: Application, field: str) -> tuple[str, str | None]:
+    """The contact ``field`` unmasked, as submitted, and now when it has changed since."""
+    snapshot = application.institution_snapshot or {}
+    current = getattr(application.institution, field)
+    submitted = snapshot.get(field, current) if snapshot else current
+    return submitted, current if current != submitted else None
+
+
 def institution_answers(application: Application) -> list[dict]:
     """The institution as submitted (snapshot), noting fields changed since; IDs masked."""
     snapshot = application.institution_snapshot or {}
@@ -368,7 +379,13 @@ def institution_answers(application: Application) -> list[dict]:
         current = shown(field, live[field])
         label = Institution._meta.get_field(field).verbose_name
         rows.append(
-            {"label": label, "value": value, "current": current if current != value else None}
+            {
+                "label": label,
+                "value": value,
+                "current": current if current != value else None,
+                "field": field,
+                "revealable": field in CONTACT_FIELDS,
+            }
         )
         if field == "legal_rep_name":
             rows.append(

@@ -11,6 +11,7 @@ urlpatterns = [
     path("inbox/<int:pk>/", views.case, name="case"),
     path("inbox/<int:pk>/verify/", views_verification.verify_page, name="verify"),
     path("inbox/<int:pk>/actions/<slug:action>/", views.case_action, name="action"),
+    path("inbox/<int:pk>/contact/<slug:field>/", views.reveal_contact, name="reveal_contact"),
     path("inbox/<int:pk>/findings/resolve/", views.resolve_finding, name="resolve_finding"),
     path(
         "inbox/<int:pk>/declarations/<int:declaration_pk>/evidence/",

@@ -22,6 +22,7 @@ from evalorg.applications import access, workflow
 from evalorg.applications.models import Application, State
 from evalorg.applications.workflow import Refusal, TransitionRefused
 from evalorg.core import audit
+from evalorg.rounds.models import ChecklistItem
 
 from .models import VerificationCheck
 from .services import review_of, stage_now
@@ -160,6 +161,36 @@ def save_checks(application: Application, checks: list[CheckInput], user) -> lis
     return changed
 
 
+def pass_uploaded(
+    application: Application, items: list[ChecklistItem], user
+) -> tuple[list[ChecklistItem], list[ChecklistItem]]:
+    """全部核验通过 (issue 22): every item whose file is uploaded is ticked present, complete
+    and authentic, its note kept, through ``save_checks`` one item at a time, so each material
+    gets its own audit event as a single tick would. Items without a file are left untouched
+    (N-5.1: nothing to check). Returns (ticked, without a file)."""
+    with transaction.atomic():
+        workflow.lock(application)
+        ensure_checkable(application)
+        uploaded = set(
+            application.materials.filter(is_current=True).values_list("item_code", flat=True)
+        )
+        existing = checks_for(application)
+        ticked = [item for item in items if item.code in uploaded]
+        for item in ticked:
+            row = existing.get(item.code)
+            check = CheckInput(
+                code=item.code,
+                title=item.title,
+                optional=item.required_when == ChecklistItem.RequiredWhen.OPTIONAL,
+                present=True,
+                complete=True,
+                authentic=True,
+                note=row.note if row else "",
+            )
+            save_checks(application, [check], user)
+    return ticked, [item for item in items if item.code not in uploaded]
+
+
 def verify(application: Application, checks: list[CheckInput], user) -> Application:
     """Save the checks and verify; if the guard refuses, nothing is saved."""
     with transaction.atomic():
@@ -208,6 +239,17 @@ def return_for_correction(
 
 
 # ---- view -----------------------------------------------------------------------------------
+
+
+def told_passed(result: tuple[list[ChecklistItem], list[ChecklistItem]]) -> str:
+    """What 全部核验通过 did, naming the items left without a file."""
+    ticked, missing = result
+    text = _("已将 %(n)s 项已上传的材料标记为核验通过。") % {"n": len(ticked)}
+    if missing:
+        text += _("以下材料未上传，未作改动：%(items)s。") % {
+            "items": "、".join(item.title for item in missing)
+        }
+    return text
 
 
 SUCCESS = {

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import (
     QuerySet,
 )
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,20 +19,24 @@ from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role, role_required
 from evalorg.applications import access
 from evalorg.applications.models import Application, State
+from evalorg.applications.sections import Reader, reader_of
 from evalorg.core import audit, clock
 from evalorg.core.actions import run, run_transition
 from evalorg.core.paging import KeyPaginator
 from evalorg.documents.xlsx import xlsx_response
+from evalorg.institutions.models import Institution
 
 from . import findings
 from .forms import InboxFilterForm
 from .inbox import (
+    CONTACT_FIELDS,
     DEFAULT_SORT,
     INBOX_ONLY,
     PAGE_SIZE,
     ROW_FIELDS,
     apply_filters,
     apply_sort,
+    contact_in_full,
     export_rows,
     inbox_agencies,
     inbox_counties,
@@ -177,3 +181,35 @@ def declaration_evidence(request: HttpRequest, pk: int, declaration_pk: int) -> 
         data={"declaration": declaration.pk, "item": declaration.item},
     )
     return file_response(declaration.evidence, inline=request.GET.get("inline") == "1")
+
+
+@login_required
+@require_POST
+def reveal_contact(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    """The institution's contact phone or e-mail in full, for staff who read the case (issue
+    22): masked on the page, shown on request and audited (who, when, which field)."""
+    if field not in CONTACT_FIELDS:
+        raise Http404
+    qs = Application.objects.select_related("institution")
+    application = access.get_for_user(qs, request.user, pk)
+    if reader_of(application, request.user) != Reader.STAFF:
+        raise Http404
+    value, current = contact_in_full(application, field)
+    phone = field == "contact_phone"
+    audit.record(
+        "contact_phone_revealed" if phone else "contact_email_revealed",
+        application,
+        actor=request.user,
+        data={"field": field},
+        audience=audit.Audience.STAFF,
+    )
+    context = {
+        "application": application,
+        "field": field,
+        "label": Institution._meta.get_field(field).verbose_name,
+        "value": value,
+        "current": current,
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "review/case/_contact_revealed.html", context)
+    return render(request, "review/case/contact_revealed.html", context)

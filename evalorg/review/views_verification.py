@@ -22,10 +22,14 @@ from .verification import (
     VERIFICATION_ACTIONS,
     checks_for,
     load_case,
+    pass_uploaded,
     return_for_correction,
     save_checks,
+    told_passed,
     verify,
 )
+
+PASS_UPLOADED = "pass_uploaded"
 
 
 def _perform(action: str, application: Application, form: VerificationForm, user) -> None:
@@ -41,6 +45,14 @@ def _perform(action: str, application: Application, form: VerificationForm, user
 def verify_page(request: HttpRequest, pk: int) -> HttpResponse:
     application = load_case(request, pk, to_act=True)
     items = applicable_items(application)
+    back = reverse("review_inbox:verify", args=[application.pk])
+    if request.method == "POST" and request.POST.get("action") == PASS_UPLOADED:
+        return run(
+            request,
+            lambda: pass_uploaded(application, items, request.user),
+            back=back,
+            success=told_passed,
+        )
     checks = checks_for(application)
     form = VerificationForm(
         request.POST or None, items=items, initial=VerificationForm.initial_from(checks)
@@ -48,7 +60,6 @@ def verify_page(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST" or not form.is_valid():
         return _page(request, application, form, checks, [])
     action = request.POST.get("action", "save")
-    back = reverse("review_inbox:verify", args=[application.pk])
 
     def refused(refusals: list[Refusal]) -> HttpResponse:
         """Shown again with what was typed, and why (nothing was saved)."""

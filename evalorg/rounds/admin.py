@@ -14,7 +14,7 @@ class ChecklistInline(admin.TabularInline):
 class RoundForm(forms.ModelForm):
     class Meta:
         model = Round
-        fields = ["question_bank_requirements"]  # the admin adds the others
+        fields = ["question_bank_requirements"]  # RoundAdmin.get_fields names the others
 
     def clean_question_bank_requirements(self) -> dict:
         """The round's question-bank requirements (N-4.2, 附件6) must be readable and possible
@@ -45,6 +45,15 @@ class RoundAdmin(admin.ModelAdmin):
         "is_reference",
     ]
     inlines = [ChecklistInline]
+
+    def get_fields(self, request: HttpRequest, obj: Round | None = None) -> list[str]:
+        """Every editable field: without this the admin showed only the form's own field, so
+        no other rule of a round (e.g. its governing notice, issue 22) could be edited."""
+        return [
+            f.name
+            for f in Round._meta.get_fields()
+            if getattr(f, "concrete", False) and f.editable and not f.auto_created
+        ]
 
     def save_model(self, request: HttpRequest, obj: Round, form: forms.ModelForm, change: bool):
         super().save_model(request, obj, form, change)

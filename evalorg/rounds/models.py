@@ -20,8 +20,14 @@ def default_file_kinds() -> list[str]:
     return list(FILE_KINDS)
 
 
+# The notice that governs a round (issue 22): the 2023 one by default, the reference text in
+# /work/shared/reference/notice-2023-04-28.md (its document number is not in the published text).
+GOVERNING_NOTICE_TITLE = "关于做好广东省2023年社会培训评价组织培育辅导遴选工作的通知"
+GOVERNING_NOTICE_DATE = date(2023, 4, 28)
+GOVERNING_NOTICE_ISSUER = "广东省人力资源和社会保障厅"
+
 DEFAULT_PUBLICITY_TEMPLATE = (
-    "根据《关于做好广东省{year}年社会培训评价组织培育辅导遴选工作的通知》要求，经专家集中统一评审，"
+    "根据{notice}要求，经专家集中统一评审，"
     "并报广东省职业技能等级认定工作领导小组同意，现将{round}拟列为培育辅导对象的{count}家机构名单"
     "予以公示。\n\n"
     "公示时间：{start}至{end}（{days}个工作日）。\n\n"
@@ -69,6 +75,24 @@ class Round(models.Model):
     name = models.CharField(_("批次名称"), max_length=200)
     year = models.PositiveSmallIntegerField(_("年度"))
     published_on = models.DateField(_("通知发布日期"))
+    governing_notice_title = models.CharField(
+        _("依据通知标题"),
+        max_length=200,
+        default=GOVERNING_NOTICE_TITLE,
+        db_default=GOVERNING_NOTICE_TITLE,
+        help_text=_("本批次所依据的通知全称（不含书名号），用于公示公告、首页和备案函。"),
+    )
+    governing_notice_number = models.CharField(
+        _("依据通知文号"),
+        max_length=60,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("如 粤人社函〔2023〕XX号；未知时留空，引用时不写文号。"),
+    )
+    governing_notice_date = models.DateField(
+        _("依据通知印发日期"), default=GOVERNING_NOTICE_DATE, db_default=GOVERNING_NOTICE_DATE
+    )
     application_deadline = models.DateField(
         _("申请截止日期（含当天）"), help_text=_("N-4.1.1，2023 年为 5 月 19 日。")
     )
@@ -81,7 +105,8 @@ class Round(models.Model):
         default=default_publicity_template,
         db_default=DEFAULT_PUBLICITY_TEMPLATE,
         help_text=_(
-            "可用占位符：{round} 批次名称，{year} 年度，{count} 机构数，{start} 公示开始日期，"
+            "可用占位符：{notice} 依据通知（书名号及文号），{round} 批次名称，{year} 年度，"
+            "{count} 机构数，{start} 公示开始日期，"
             "{end} 公示结束日期，{days} 公示工作日数，{objections_to} 异议受理方式。"
         ),
     )
@@ -143,6 +168,12 @@ class Round(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def governing_notice(self) -> str:
+        """The governing notice as cited: 《title》, with its number when known."""
+        title = f"《{self.governing_notice_title}》"
+        number = self.governing_notice_number.strip()
+        return f"{title}（{number}）" if number else title
 
     def is_accepting_applications(self) -> bool:
         return self.published_on <= clock.today() and not clock.is_past(self.application_deadline)

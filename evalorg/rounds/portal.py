@@ -15,15 +15,13 @@ from evalorg.accounts.models import Agency
 from evalorg.accounts.views import home
 from evalorg.core import clock
 
-from .models import Round
+from .models import GOVERNING_NOTICE_ISSUER, Round
 
 # Public pages that later stages add; shown once their URL exists.
 PUBLIC_LINKS = [
     ("public:notices", "公示公告"),
     ("registry:list", "已备案社会培训评价组织名录"),
 ]
-NOTICE_TITLE = "关于做好广东省2023年社会培训评价组织培育辅导遴选工作的通知"
-NOTICE_ISSUER = "广东省人力资源和社会保障厅"
 
 
 def current_round() -> Round | None:
@@ -72,8 +70,7 @@ def portal(request: HttpRequest) -> HttpResponse:
             "checklist": round_.checklist.all() if round_ else [],
             **_agency_contacts(),
             "public_links": _public_links(),
-            "notice_title": NOTICE_TITLE,
-            "notice_issuer": NOTICE_ISSUER,
+            "notice_issuer": GOVERNING_NOTICE_ISSUER,
         },
     )
 

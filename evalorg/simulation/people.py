@@ -186,7 +186,7 @@ def make_institution(
     )
     user.set_unusable_password()
     user.save()
-    Membership.objects.create(user=user, institution=institution)
+    Membership.objects.create(user=user, institution=institution, is_admin=True)
     return institution
 
 

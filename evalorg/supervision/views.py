@@ -70,7 +70,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
 
 def _form_page(request: HttpRequest, form: PlanForm, refusals: list[Refusal]) -> HttpResponse:
     for refusal in refusals:
-        form.add_error(None, str(refusal))
+        form.add_error(None, refusal.shown)
     return render(request, "supervision/plan_form.html", {"form": form, "plan": form.instance})
 
 

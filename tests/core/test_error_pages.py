@@ -109,3 +109,24 @@ def test_no_message_text_cites_an_internal_spec_id():
         if cited.search(line)
     ]
     assert offenders == []
+
+
+def test_pages_show_refusals_by_their_shown_text():
+    """``str(refusal)`` always appends the clause, SPEC-n ids included; a page shows
+    ``refusal.shown`` (issue 22: the identity change form showed "（SPEC-5）")."""
+    import re
+    from pathlib import Path
+
+    from evalorg.core.workflow import Refusal
+
+    root = Path(__file__).resolve().parents[2] / "evalorg"
+    formatted = re.compile(r"str\(refusal\)")
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.rglob("views*.py")
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if formatted.search(line)
+    ]
+    assert offenders == []
+    assert formatted.search("form.add_error(None, str(refusal))")  # the walk finds one
+    assert str(Refusal("SPEC-5", "x")) == "x（SPEC-5）"  # why it must not be used

@@ -80,7 +80,7 @@ def test_issuing_files_the_lines_and_the_case_and_writes_both_documents(staff):
             "五级/初级工",
             "四级/中级工",
             "2028年11月30日",
-            "2023年度广东省社会培训评价组织培育辅导遴选工作安排",
+            "根据《关于做好广东省2023年社会培训评价组织培育辅导遴选工作的通知》，经遴选",
             "同意贵单位备案为社会培训评价组织",
         ):
             assert expected in text.replace("\n", ""), expected

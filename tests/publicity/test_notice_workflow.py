@@ -168,7 +168,7 @@ def test_the_staff_page_offers_the_notice_s_actions(client, staff):
         client.force_login(staff)
         html = client.get(page).content.decode()
         assert 'data-action="publish"' in html and 'data-action="end"' not in html
-        assert [t.action for t in available_actions(notice, staff)] == ["publish"]
+        assert [t.action for t in available_actions(notice, staff)] == ["publish", "discard"]
         assert available_actions(notice, CityStaffFactory()) == []
         url = reverse("publicity:publish", args=[notice.pk])
         client.post(url, {"confirm": "yes"})

@@ -97,8 +97,9 @@ def test_an_application_without_a_leadership_record_cannot_be_published(staff):
     assert Application.objects.get(pk=unrecorded.pk).state == "leadership_approved"
 
 
-def test_the_new_notice_form_starts_today_in_the_date_input_format(client, staff):
-    """A date input only takes YYYY-MM-DD: the localised 2023/09/26 left the field empty."""
+def test_the_new_notice_form_starts_next_working_day_in_the_date_input_format(client, staff):
+    """A date input only takes YYYY-MM-DD: the localised 2023/09/26 left the field empty; the
+    default is the next working day (issue 22, tests/publicity/test_drafts.py)."""
     import time_machine
     from django.urls import reverse
 
@@ -109,4 +110,4 @@ def test_the_new_notice_form_starts_today_in_the_date_input_format(client, staff
     round_ = Round.objects.get(code="gd-2023")
     with time_machine.travel(BEFORE_START, tick=False):
         page = client.get(reverse("publicity:new"), {"round": round_.pk}).content.decode()
-    assert 'name="starts_on" value="2023-09-26"' in page
+    assert 'name="starts_on" value="2023-09-27"' in page

@@ -78,3 +78,27 @@ def test_another_city_cannot_resolve(client, case):
     assert _resolve(client, case).status_code == 404
     assert not FindingResolution.objects.exists()
     assert not AuditEvent.objects.for_object(case).filter(action="finding_resolved").exists()
+
+
+BADGE = "需人工核查</span>"
+
+
+def test_the_badge_goes_once_every_finding_has_a_conclusion(client, staff, case):
+    """Issue 22: the 需人工核查 badge stayed on the case page after its finding was resolved."""
+    _flag(case)
+    second = {**FINDING, "rule": "other_rule", "message": "另一项需核查"}
+    case.eligibility = [*case.eligibility, second]
+    case.save(update_fields=["eligibility"])
+    detail = reverse("applications:detail", args=[case.pk])
+    assert BADGE in client.get(detail).content.decode()
+
+    _resolve(client, case)
+    case.refresh_from_db()
+    assert case.needs_review  # one finding is still open
+    assert BADGE in client.get(detail).content.decode()
+
+    url = reverse("review_inbox:resolve_finding", args=[case.pk])
+    client.post(url, {"finding": "other_rule|", "conclusion": "已核实"})
+    case.refresh_from_db()
+    assert not case.needs_review
+    assert BADGE not in client.get(detail).content.decode()

@@ -16,6 +16,8 @@ EVENT_LABELS = {
     "application_pdf_viewed": "下载申请表",
     "expansion_registered": "代为登记新增职业申请",
     "case_viewed": "查阅案卷",
+    "contact_phone_revealed": "显示机构联系电话",
+    "contact_email_revealed": "显示机构电子邮箱",
     "institution_viewed_admin": "后台查阅机构信息",
     "verification_saved": "保存材料核验",
     "finding_resolved": "记录人工核查结论",
