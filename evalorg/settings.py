@@ -344,6 +344,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "evalorg@hrss.gd.gov.c
 # environment, else derived from SECRET_KEY (supervision/roster.py).
 EVALORG_ROSTER_KEY = os.environ.get("EVALORG_ROSTER_KEY", "")
 EVALORG_PUBLIC_URL = os.environ.get("EVALORG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# An acceptance batch with more letters to issue than this is issued by the task worker, case
+# by case, instead of in the center's POST (a hundred would outlast the request timeout).
+EVALORG_LETTERS_IN_REQUEST = int(os.environ.get("EVALORG_LETTERS_IN_REQUEST", "10"))
 
 # Background work (django-tasks): tasks are rows in the database, run by `manage.py run_worker`,
 # one worker per queue: "default" (e-mail and the rest) and "banks" (question-bank checks, so an

@@ -199,6 +199,26 @@ def issue_letters(batch: LeadershipApproval, user) -> list[FilingLetter]:
     return issued
 
 
+def issue_or_queue(batch: LeadershipApproval, user) -> tuple[list[FilingLetter], int]:
+    """Issue the batch's letters in the request when there are few (``issue_letters``);
+    beyond ``settings.EVALORG_LETTERS_IN_REQUEST`` hand the whole loop to the task worker
+    (``tasks.issue_batch_letters``), since filing and numbering a case costs a fraction of a
+    second and a batch of a hundred would outlast the app server's request timeout, cut off
+    halfway. Returns the letters issued here and how many were left to the worker; refused
+    at once (nothing queued) for a batch not approved."""
+    from django.conf import settings
+
+    from .tasks import issue_batch_letters
+
+    missing = letters_missing(batch).count()
+    if missing <= settings.EVALORG_LETTERS_IN_REQUEST:
+        return issue_letters(batch, user), 0
+    if batch.status != Status.APPROVED:
+        raise TransitionRefused([Refusal(CLAUSE, _("验收批次经审定后方可签发备案函。"))])
+    issue_batch_letters.enqueue(batch.pk, user.pk)
+    return [], missing
+
+
 def publish(batch: LeadershipApproval, user) -> LeadershipApproval:
     return perform(batch, "publish", user)
 

@@ -198,7 +198,14 @@ def batch_issue(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
 
     def issue() -> None:
-        issued = batches.issue_letters(batch, request.user)
+        issued, queued = batches.issue_or_queue(batch, request.user)
+        if queued:
+            messages.success(
+                request,
+                _("共 %(n)s 份备案函，已交由后台逐份签发并生成文件；刷新本页可查看进度（N-4.3）。")
+                % {"n": queued},
+            )
+            return
         messages.success(
             request,
             _("已签发备案函 %(n)s 份；备案函文件由后台生成，通常在几分钟内完成。")

@@ -381,3 +381,62 @@ def test_the_home_page_lists_the_batches_waiting_for_each_side(client, two):
     assert page not in _todo(client, department)
     todo = _todo(client, center)
     assert "公布验收批次" in todo and page in todo
+
+
+class _Queue:
+    """Stands in for the ``issue_batch_letters`` task: records what is queued, then runs it
+    as the worker would (the task is a frozen dataclass, so it cannot be patched in place)."""
+
+    def __init__(self, run: bool = True) -> None:
+        self.queued: list[tuple] = []
+        self.run = run
+
+    def enqueue(self, *args):
+        from evalorg.filing import tasks
+
+        self.queued.append(args)
+        if self.run:
+            tasks.issue_batch_letters.func(*args)
+
+
+def test_a_batch_beyond_the_request_limit_is_issued_by_the_worker(
+    client, two, settings, monkeypatch
+):
+    """Issue 21 item 3: a large batch is not filed inside the POST (a hundred cases outlast the
+    request timeout and were cut off halfway): the POST queues the loop and says so; the
+    worker issues every letter, each case in its own transaction."""
+    from evalorg.filing import tasks
+
+    first, second = two
+    center = province_staff()
+    batch = _propose(client, center, first, second)
+    _approve(client, department_staff(), batch, [first, second])
+    settings.EVALORG_LETTERS_IN_REQUEST = 1
+    client.force_login(center)
+    queue = _Queue(run=False)
+    monkeypatch.setattr(tasks, "issue_batch_letters", queue)
+    response = client.post(reverse("filing:batch_issue", args=[batch.pk]), follow=True)
+    assert queue.queued == [(batch.pk, center.pk)]
+    assert "已交由后台逐份签发" in response.content.decode()
+    assert not FilingLetter.objects.exists()  # nothing filed inside the request
+    monkeypatch.undo()
+    assert tasks.issue_batch_letters.func(*queue.queued[0]) == "2 letters issued"
+    assert FilingLetter.objects.filter(application__in=[first, second]).count() == 2
+
+
+def test_a_large_batch_not_yet_approved_is_refused_without_queueing(
+    client, two, settings, monkeypatch
+):
+    from evalorg.filing import tasks
+
+    first, second = two
+    center = province_staff()
+    batch = _propose(client, center, first, second)
+    LeadershipApprovalEntry.objects.filter(approval=batch).update(approved=True)  # not decided
+    settings.EVALORG_LETTERS_IN_REQUEST = 0
+    client.force_login(center)
+    queue = _Queue()
+    monkeypatch.setattr(tasks, "issue_batch_letters", queue)
+    response = client.post(reverse("filing:batch_issue", args=[batch.pk]), follow=True)
+    assert "N-4.3" in response.content.decode()
+    assert queue.queued == [] and not FilingLetter.objects.exists()
