@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from evalorg.accounts.models import Role
-from evalorg.accounts.permissions import role_required
+from evalorg.accounts.permissions import has_role, role_required
 from evalorg.applications.models import ApplicationOccupation
 from evalorg.catalog.models import Division
 from evalorg.core import audit
@@ -83,7 +83,7 @@ def sanction_list(request: HttpRequest) -> HttpResponse:
             "cities": Division.objects.filter(
                 level=Division.Level.PREFECTURE, code__startswith="44"
             ).order_by("code"),
-            "may_draft": request.user.role in Role.REVIEWING_STAFF,  # type: ignore[union-attr]
+            "may_draft": has_role(request.user, Role.REVIEWING_STAFF),
         },
     )
 
@@ -155,7 +155,7 @@ def sanction_detail(
         "sanction": sanction,
         "actions": [a for a in actions if a.action in SIMPLE_ACTIONS],
         "minutes_form": (minutes_form or MinutesForm()) if "approve_sanction" in offered else None,
-        "staff": request.user.role in Role.AGENCY_STAFF,  # type: ignore[union-attr]
+        "staff": has_role(request.user, Role.AGENCY_STAFF),
         "approve_confirm": APPROVE.confirm,
     }
     status = 400 if minutes_form is not None and minutes_form.errors else 200
