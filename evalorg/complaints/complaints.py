@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from evalorg.accounts.models import Agency, Role
 from evalorg.accounts.permissions import has_role
@@ -17,7 +18,7 @@ from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
 from evalorg.core.counters import locked_counter
 from evalorg.core.files import atomic_uploads, store_upload
-from evalorg.core.workflow import Refusal, TransitionRefused
+from evalorg.core.workflow import Channel, Party, Refusal, Tell, TransitionRefused, announce
 from evalorg.filing.models import FilingLetter
 from evalorg.institutions.models import Institution
 
@@ -27,6 +28,13 @@ CLAUSE = "N-5.2"
 EVIDENCE_KINDS = ["pdf", "jpeg", "png", "docx"]
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 OPEN_STATES = frozenset({Complaint.Status.RECEIVED, Complaint.Status.INVESTIGATING})
+# The local agency learns of a new complaint in-app (it is also on its to-do list).
+RECEIVED = Tell(
+    Party.RECEIVING_AGENCY,
+    _lazy("新投诉待处理：%(institution)s（%(no)s）"),
+    _lazy("收到针对%(institution)s的投诉（受理编号 %(no)s），请调查核实并办结（N-5.2）。"),
+    channel=Channel.IN_APP,
+)
 
 
 # ---- the organization and its local agency ----------------------------------------------------
@@ -141,4 +149,5 @@ def file_complaint(
             data={"number": complaint.number, "institution": institution.pk},
             audience=Audience.STAFF,
         )
+        announce(complaint, RECEIVED)
     return complaint

@@ -63,7 +63,7 @@ def complain(organization, **changes) -> Complaint:
 
 
 @pytest.fixture
-def complaint(organization) -> Complaint:
+def complaint(organization, city) -> Complaint:
     return complain(organization)
 
 
