@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "evalorg.filing",
     "evalorg.supervision",
     "evalorg.sanctions",
+    "evalorg.complaints",
     "evalorg.notify",
     "evalorg.documents",
     "evalorg.simulation",
@@ -111,7 +112,9 @@ MIDDLEWARE = [
 EVALORG_ANONYMOUS_MAX_BODY_BYTES = 64 * 1024
 # Anonymous routes that take a file: the public objection form's evidence (N-4.1.3) and the
 # filing letter compared on the public verify page (hashed, never kept; 20 MB cap there).
-EVALORG_ANONYMOUS_UPLOAD_ROUTES = frozenset({"public:objection_new", "verify:letter"})
+EVALORG_ANONYMOUS_UPLOAD_ROUTES = frozenset(
+    {"public:objection_new", "verify:letter", "complaints_public:new"}
+)
 # A CSRF failure is the Chinese "page expired" page with a way back, not Django's English 403.
 CSRF_FAILURE_VIEW = "evalorg.core.errors.csrf_failure"
 

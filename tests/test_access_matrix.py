@@ -24,6 +24,7 @@ from django.urls import reverse
 
 from evalorg.accounts.models import ApiToken, User
 from evalorg.applications.models import Application
+from evalorg.complaints.models import Complaint
 from evalorg.cultivation.models import (
     BankReviewAssignment,
     CommitmentLetter,
@@ -184,6 +185,12 @@ PUBLIC: dict[str, Route] = {
     # Sanctions (issue 25 item 4, N-5.2): the public notice and an organization's registry page.
     "sanctions_public:list": Route(USERS | {ANON}),
     "registry:organization": Route(USERS | {ANON}, args=lambda w: [w.case("filed").institution_id]),
+    # Complaints (issue 25 item 3, N-5.2): anyone files one about a filed organization; the
+    # confirmation without a complaint just filed in this session goes back to its page.
+    "complaints_public:new": Route(USERS | {ANON}, args=lambda w: [w.case("filed").institution_id]),
+    "complaints_public:done": Route(
+        USERS | {ANON}, args=lambda w: [w.case("filed").institution_id], ok=frozenset({302})
+    ),
 }
 
 ROUTES: dict[str, Route] = {
@@ -941,6 +948,21 @@ ROUTES: dict[str, Route] = {
             "confirm": "yes",
         },
         changed=lambda w: Sanction.objects.get(pk=w.pk("sanction_pending")).status,
+        when=datetime(2024, 3, 1, 10, tzinfo=SH),
+    ),
+    # Complaints (issue 25 item 3, N-5.2): the organization's local agency (Guangzhou) handles
+    # them, the department reads them; another city, the center (not this one's local agency),
+    # experts, the organization itself and anonymous users are refused.
+    "complaints:list": Route(allow(CITY, OTHER_CITY, PROVINCE, DEPARTMENT)),
+    "complaints:detail": Route(allow(CITY, DEPARTMENT), stage="filed", args=obj("complaint")),
+    "complaints:evidence": Route(allow(CITY, DEPARTMENT), stage="filed", args=obj("complaint")),
+    "complaints:action": Route(
+        allow(CITY),
+        stage="filed",
+        get=False,
+        args=lambda w: [w.pk("complaint"), "investigate_complaint"],
+        post=lambda w: {"confirm": "yes"},
+        changed=lambda w: Complaint.objects.get(pk=w.pk("complaint")).status,
         when=datetime(2024, 3, 1, 10, tzinfo=SH),
     ),
 }

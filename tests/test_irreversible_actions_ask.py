@@ -50,6 +50,9 @@ MUST_ASK = {
     ("sanction", "approve_sanction"),
     ("sanction", "restore_sanction"),
     ("sanction", "withdraw_sanction"),
+    ("complaint", "investigate_complaint"),
+    ("complaint", "uphold_complaint"),
+    ("complaint", "dismiss_complaint"),
 }
 
 # Terminal transitions that do not ask, each with the reason.

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from evalorg.applications.models import ApplicationOccupation, SkillLevel
@@ -140,6 +141,22 @@ def lines_with_status(lines: QuerySet[ApplicationOccupation]) -> QuerySet[Applic
 def history_of(institution: Institution) -> list[Any]:
     """The organization's status history from the status source (none registered: none)."""
     return [change for source in _status_sources for change in source.history(institution)]
+
+
+# ---- links a later stage adds to an organization's registry page (complaints: 投诉) ---------
+
+_organization_links: list[tuple[str, str]] = []
+
+
+def register_organization_link(label: str, url_name: str) -> None:
+    """A link on each organization's registry page to ``url_name`` with the organization's id."""
+    if any(name == url_name for _label, name in _organization_links):
+        raise ImproperlyConfigured(f"The registry link {url_name!r} is registered twice.")
+    _organization_links.append((label, url_name))
+
+
+def organization_links(institution_id: int) -> list[tuple[str, str]]:
+    return [(label, reverse(name, args=[institution_id])) for label, name in _organization_links]
 
 
 ORG_STATUS = {None: _("正常"), "suspension": _("暂停"), "revocation": _("已取消")}

@@ -131,6 +131,7 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": [registry.row(letter, today) for letter in letters],
             "status": registry.org_status_of(letters[-1]),
             "history": registry.history_of(institution),
+            "links": registry.organization_links(institution.pk),
         },
     )
 

@@ -20,6 +20,7 @@ from evalorg.accounts import tokens
 from evalorg.accounts.models import Agency, Role, User
 from evalorg.applications import workflow
 from evalorg.applications.models import Application, ApplicationOccupation
+from evalorg.complaints.complaints import file_complaint
 from evalorg.core.workflow import perform
 from evalorg.cultivation.commitment import sign
 from evalorg.cultivation.models import (
@@ -328,6 +329,7 @@ def _filing_cases(w: World) -> None:
     w.cases["batch"] = Application.objects.get(pk=to_approve.pk)
     _assessment_plans(w)
     _sanctions(w)
+    _complaints(w)
 
 
 def _assessment_plans(w: World) -> None:
@@ -385,6 +387,20 @@ def _sanctions(w: World) -> None:
         w.objects["sanction_pending"] = perform(pending, "review_sanction", center)
         warning = draft("warning", evidence_file=stored_pdf("证据.pdf"))
         w.objects["sanction_warning"] = perform(warning, "issue_warning", city)
+
+
+def _complaints(w: World) -> None:
+    """A complaint about the filed organization, with evidence, received by its local agency
+    (Guangzhou; issue 25 item 3, N-5.2)."""
+    with time_machine.travel(datetime(2024, 3, 1, 10, tzinfo=SH), tick=False):
+        w.objects["complaint"] = file_complaint(
+            w.case("filed").institution_id,
+            name="赵投诉",
+            phone="13912345678",
+            email="complainant@example.org",
+            facts="考评人员未按规定回避。",
+            evidence=SimpleUploadedFile("证据.pdf", PDF_BYTES),
+        )
 
 
 def _other_objects(w: World) -> None:

@@ -102,6 +102,8 @@ EVENT_LABELS = {
     "sanction_drafted": "起草处理决定",
     "sanction_evidence_viewed": "查阅处理决定证据",
     "sanction_minutes_viewed": "查阅处理决定会议纪要",
+    "complaint_filed": "提出投诉",
+    "complaint_evidence_viewed": "查阅投诉证明材料",
 }
 
 
