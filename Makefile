@@ -111,6 +111,7 @@ bench-rankings: setup
 
 bench-docs: setup
 	$(PY) bench/docs.py
+	$(PY) bench/exports.py
 
 bench-bank: setup
 	$(PY) bench/banks.py

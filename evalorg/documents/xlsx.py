@@ -14,6 +14,7 @@ from typing import IO, Any
 from django.http import FileResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,6 +46,20 @@ def styled(sheet: WriteOnlyWorksheet, value: Any, **style: Any) -> WriteOnlyCell
     cell = WriteOnlyCell(sheet, value=safe(value))
     for name, setting in style.items():
         setattr(cell, name, setting)
+    return cell
+
+
+def cell_style(sheet: WriteOnlyWorksheet, **style: Any) -> StyleArray:
+    """The workbook's indexes of ``style`` (as ``styled`` takes it), looked up once: setting a
+    font or border on a cell hashes the whole style object, which was most of the 附件4's time
+    with ten styled cells a row (issue 24)."""
+    return styled(sheet, None, **style)._style
+
+
+def styled_as(sheet: WriteOnlyWorksheet, value: Any, style: StyleArray) -> WriteOnlyCell:
+    """``styled(sheet, value, ...)`` with a style from ``cell_style``: no lookup per cell."""
+    cell = WriteOnlyCell(sheet, value=safe(value))
+    cell._style = StyleArray(style)
     return cell
 
 

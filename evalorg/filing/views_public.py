@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 from collections.abc import Iterator
+from datetime import datetime
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -21,18 +23,26 @@ from evalorg.documents.xlsx import safe
 from . import registry
 
 PAGE_SIZE = 20
-CHUNK = 500
 BOM = "\ufeff"
 
 
+def _fingerprint(request: HttpRequest) -> tuple[str, datetime | None]:
+    """``registry.fingerprint()`` once per request (the ETag and Last-Modified both read it)."""
+    found = getattr(request, "_registry_fingerprint", None)
+    if found is None:
+        found = registry.fingerprint()
+        setattr(request, "_registry_fingerprint", found)  # noqa: B010 (not an HttpRequest field)
+    return found
+
+
 def _etag(request: HttpRequest, *args) -> str:
-    base, _latest = registry.fingerprint()
+    base, _latest = _fingerprint(request)
     query = request.GET.urlencode()
     return hashlib.sha256(f"{base}:{request.path}:{query}".encode()).hexdigest()[:32]
 
 
 def _last_modified(request: HttpRequest, *args):
-    return registry.fingerprint()[1]
+    return _fingerprint(request)[1]
 
 
 open_data = condition(etag_func=_etag, last_modified_func=_last_modified)
@@ -66,20 +76,21 @@ def fields(request: HttpRequest) -> HttpResponse:
     return render(request, "filing/registry_fields.html", {"fields": registry.FIELDS})
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_lines(request: HttpRequest) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    today = clock.today()
-    yield BOM + writer.writerow([str(f.label) for f in registry.FIELDS])
-    for letter in registry.search(request.GET).iterator(chunk_size=CHUNK):
-        row = registry.row(letter, today)
-        row["occupations"] = registry.occupations_text(row["occupations"])
-        row["former_names"] = "；".join(row["former_names"])
-        yield writer.writerow([safe(row[f.key]) for f in registry.FIELDS])
+    """One string per batch of rows (``registry.export_rows``), the header first."""
+    keys = [f.key for f in registry.FIELDS]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([str(f.label) for f in registry.FIELDS])
+    yield BOM + out.getvalue()
+    for rows in registry.export_rows(registry.search(request.GET), clock.today()):
+        out.seek(0)
+        out.truncate()
+        for row in rows:
+            row["occupations"] = registry.occupations_text(row["occupations"])
+            row["former_names"] = "；".join(row["former_names"])
+            writer.writerow([safe(row[key]) for key in keys])
+        yield out.getvalue()
 
 
 @require_GET
@@ -98,9 +109,12 @@ def _json_parts(request: HttpRequest) -> Iterator[str]:
         "generated_on": today.isoformat(),
         "fields": [{"key": f.key, "label": str(f.label)} for f in registry.FIELDS],
     }
-    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "items": ['
-    for n, letter in enumerate(registry.search(request.GET).iterator(chunk_size=CHUNK)):
-        yield ("," if n else "") + json.dumps(registry.row(letter, today), ensure_ascii=False)
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    yield encode(head)[:-1] + ', "items": ['
+    separator = ""
+    for rows in registry.export_rows(registry.search(request.GET), today):
+        yield separator + ",".join(encode(row) for row in rows)
+        separator = ","
     yield "]}"
 
 

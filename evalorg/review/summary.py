@@ -14,16 +14,21 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet as Sheet
 
 from evalorg.accounts.models import Agency
-from evalorg.applications.models import Application, ApplicationOccupation, group_lines
+from evalorg.applications.models import (
+    Application,
+    ApplicationOccupation,
+    SkillLevel,
+    group_lines,
+)
 from evalorg.core import clock
 from evalorg.documents.pdf import render_pdf
-from evalorg.documents.xlsx import save_to_file, styled, write_only_sheet
+from evalorg.documents.xlsx import cell_style, save_to_file, styled, styled_as, write_only_sheet
+from evalorg.institutions.models import Category, OtherKind
 from evalorg.rounds.models import Round
 
 from .scoring import DIMENSIONS, SCORE_NUMBER_FORMAT, SCORE_PLACES
@@ -81,21 +86,40 @@ class Summary:
 
 def summary_rows(agency: Agency, round_: Round) -> list[SummaryRow]:
     """The recommended applications of ``agency`` in ``round_``, in rank order."""
-    return [to_summary_row(row) for row in ranked(agency, round_) if is_recommended(row)]
+    labels = Labels.now()
+    return [to_summary_row(row, labels) for row in ranked(agency, round_) if is_recommended(row)]
 
 
 def is_recommended(row: RankedRow) -> bool:
     return row.recommendation is not None and row.recommendation.recommended
 
 
-def to_summary_row(row: RankedRow) -> SummaryRow:
+@dataclass(frozen=True)
+class Labels:
+    """The category and level labels, translated once per document, not per row (issue 24)."""
+
+    categories: dict[str, str]
+    other_kinds: dict[str, str]
+    levels: dict[int, str]
+
+    @classmethod
+    def now(cls) -> Labels:
+        return cls(
+            categories={key: str(label) for key, label in Category.choices},
+            other_kinds={key: str(label) for key, label in OtherKind.choices},
+            levels={key: str(label) for key, label in SkillLevel.choices},
+        )
+
+
+def to_summary_row(row: RankedRow, labels: Labels | None = None) -> SummaryRow:
+    labels = labels or Labels.now()
     application, aggregate = row.application, row.aggregate
     return SummaryRow(
         rank=row.rank,
         institution_name=application.institution.name,
         uscc=application.institution.uscc,
-        category=category_label(application),
-        occupations=occupations_text(application.occupations.all()),
+        category=category_label(application, labels),
+        occupations=occupations_text(application.occupations.all(), labels),
         total=aggregate.total,
         subtotals=tuple(aggregate.dimensions.get(code, Decimal(0)) for code, _ in DIMENSIONS),
         expert_count=aggregate.count,
@@ -104,18 +128,24 @@ def to_summary_row(row: RankedRow) -> SummaryRow:
     )
 
 
-def category_label(application: Application) -> str:
+def category_label(application: Application, labels: Labels | None = None) -> str:
+    labels = labels or Labels.now()
     institution = application.institution
-    label = institution.get_category_display()
+    label = labels.categories.get(institution.category, institution.category)
     if institution.other_kind:
-        return f"{label}（{institution.get_other_kind_display()}）"
-    return str(label)
+        kind = labels.other_kinds.get(institution.other_kind, institution.other_kind)
+        return f"{label}（{kind}）"
+    return label
 
 
-def occupations_text(lines: Iterable[ApplicationOccupation]) -> str:
+def occupations_text(lines: Iterable[ApplicationOccupation], labels: Labels | None = None) -> str:
     """``焊工（五级/初级工、四级/中级工）；电工（…）``: excluded lines left out."""
+    levels = (labels or Labels.now()).levels
     requested = (line for line in lines if line.status != ApplicationOccupation.Status.EXCLUDED)
-    return "；".join(str(group) for group in group_lines(requested))
+    return "；".join(
+        f"{group.occupation.name}（{'、'.join(levels[line.level] for line in group.lines)}）"
+        for group in group_lines(requested)
+    )
 
 
 def scoring_note(rows: Sequence[SummaryRow]) -> str:
@@ -226,19 +256,25 @@ def write_heading(sheet: Sheet, summary: Summary) -> None:
 def write_table(sheet: Sheet, rows: Iterable[SummaryRow]) -> int:
     """One row per recommended application; returns the last table row."""
     row_number = HEADER_ROW
+    text = cell_style(sheet, font=font(), border=BORDER, alignment=WRAP_LEFT)
+    number = cell_style(sheet, font=font(), border=BORDER, alignment=WRAP_CENTER)
+    score = cell_style(
+        sheet, font=font(), border=BORDER, number_format=SCORE_NUMBER_FORMAT, alignment=RIGHT
+    )
     for row in rows:
         row_number += 1
-        values = [
-            row.rank,
-            row.institution_name,
-            row.uscc,
-            row.category,
-            row.occupations,
-            *row.scores,
-            row.opinion,
-        ]
-        sheet.row_dimensions[row_number].height = row_height([str(v) for v in values])
-        sheet.append([table_cell(sheet, value) for value in values])
+        texts = [row.institution_name, row.uscc, row.category, row.occupations]
+        scores = [value.quantize(SCORE_PLACES, rounding=ROUND_HALF_UP) for value in row.scores]
+        heights = [str(row.rank), *texts, *map(str, row.scores), row.opinion]
+        sheet.row_dimensions[row_number].height = row_height(heights)
+        sheet.append(
+            [
+                styled_as(sheet, row.rank, number),
+                *(styled_as(sheet, value, text) for value in texts),
+                *(styled_as(sheet, value, score) for value in scores),
+                styled_as(sheet, row.opinion, text),
+            ]
+        )
     if row_number == HEADER_ROW:
         row_number += 1
         sheet.merged_cells.add(f"A{row_number}:{get_column_letter(LAST_COLUMN)}{row_number}")
@@ -247,21 +283,6 @@ def write_table(sheet: Sheet, rows: Iterable[SummaryRow]) -> int:
         rest = [styled(sheet, None, border=BORDER) for _ in range(LAST_COLUMN - 1)]
         sheet.append([empty, *rest])
     return row_number
-
-
-def table_cell(sheet: Sheet, value) -> WriteOnlyCell:
-    if isinstance(value, Decimal):
-        score = value.quantize(SCORE_PLACES, rounding=ROUND_HALF_UP)
-        return styled(
-            sheet,
-            score,
-            font=font(),
-            border=BORDER,
-            number_format=SCORE_NUMBER_FORMAT,
-            alignment=RIGHT,
-        )
-    alignment = WRAP_CENTER if isinstance(value, int) else WRAP_LEFT
-    return styled(sheet, value, font=font(), border=BORDER, alignment=alignment)
 
 
 def write_footer(sheet: Sheet, summary: Summary, row: int) -> None:

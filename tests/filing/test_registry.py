@@ -255,3 +255,34 @@ def test_a_partial_uscc_is_told_why_it_finds_nothing(client, q, hinted):
     assert ('data-testid="uscc-hint"' in html) is hinted
     if hinted:
         assert f"您输入了 {len(q)} 位" in html
+
+
+@pytest.mark.parametrize("name", ["registry:csv", "registry:json"])
+def test_the_exports_read_a_constant_number_of_queries_for_10_or_60_letters(client, name):
+    """Issue 24: rows come from value tuples in batches, never a query per letter."""
+    for n in range(1, 11):
+        registry_row(number=n)
+    ten = _queries(client, reverse(name))
+    for n in range(11, 61):
+        registry_row(number=n, occupations=(("6-18-02-04", [5, 4]), ("4-07-05-02", [3])))
+    assert _queries(client, reverse(name)) == ten
+
+
+def test_the_export_rows_are_the_rows_the_page_shows(client):
+    """The batched export gives each letter exactly what ``registry.row`` gives it (labels,
+    lines written in the letter only, expired letters, status), batch edges included."""
+    from evalorg.filing import registry
+
+    welder, _electrician = _two_organizations()
+    registry_row(number=3, issued_on=date(2018, 1, 5))
+    FilingLetter.objects.filter(number__endswith="003号").update(valid_until=date(2023, 1, 1))
+    FilingLetter.objects.filter(pk=welder.pk).update(occupations=welder.occupations[:1])
+    today = date(2024, 1, 10)
+    letters = registry.search({})
+    expected = [registry.row(letter, today) for letter in letters]
+    batches = list(registry.export_rows(letters, today, batch=2))
+    assert [len(batch) for batch in batches] == [2, 1]
+    assert [row for batch in batches for row in batch] == expected
+    assert {row["status"] for row in expected} == {"有效", "已过期"}
+    shown = {row["letter_number"]: row for row in expected}
+    assert [o["level"] for o in shown[welder.number]["occupations"]] == [5]

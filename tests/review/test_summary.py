@@ -17,13 +17,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from evalorg.accounts.models import Role
 from evalorg.applications import workflow
-from evalorg.applications.models import Application
+from evalorg.applications.models import Application, ApplicationOccupation
 from evalorg.review import services
 from evalorg.review.models import (
     Assignment,
@@ -278,6 +280,69 @@ def test_xlsx_download_streams_the_same_rows(client, case):
         (3, name_of(case, "丙")),
     ]
     assert sheet.freeze_panes == "A4" and sheet.row_dimensions[1].height == 36
+
+
+def add_recommended_cases(case: Case, count: int) -> None:
+    """``count`` more Guangzhou cases scored by the panel's experts and recommended, in bulk."""
+    panel = Panel.objects.get(agency=case.agency, round=case.round)
+    experts = [member.expert for member in panel.members.all()]
+    template = case.applications["甲"]
+    cases = Application.objects.bulk_create(
+        Application(
+            round=case.round,
+            institution=InstitutionFactory(),
+            state=template.state,
+            receiving_agency=case.agency,
+            acknowledgement_no=f"2023-4401-9{Application.objects.count() + n:04d}",
+            submitted_at=template.submitted_at + timedelta(minutes=n + 1),
+        )
+        for n in range(count)
+    )
+    ApplicationOccupation.objects.bulk_create(
+        ApplicationOccupation(application=a, occupation_id=WELDER, level=level)
+        for a in cases
+        for level in (5, 4)
+    )
+    Assignment.objects.bulk_create(Assignment(panel=panel, application=a) for a in cases)
+    Scoresheet.objects.bulk_create(
+        Scoresheet(
+            panel=panel,
+            application=a,
+            expert=expert,
+            status=Scoresheet.Status.SUBMITTED,
+            scores=sheet_scores((8, 7, 9)),
+            opinion="recommend",
+            submitted_at=datetime(2023, 5, 20, 10, 0, tzinfo=SH),
+        )
+        for a in cases
+        for expert in experts
+    )
+    ReviewStage.objects.bulk_create(
+        ReviewStage(
+            application=a,
+            stage=Stage.CITY_ASSESSMENT,
+            agency=case.agency,
+            opened_at=a.submitted_at,
+            recommended=True,
+            reason="同意推荐。",
+        )
+        for a in cases
+    )
+
+
+def test_xlsx_reads_a_constant_number_of_queries_for_10_or_60_cases(case):
+    """Issue 24: one pass over the ranking's queries, nothing per row."""
+
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            data = summary_xlsx(case.agency, case.round, prepared_by=PREPARED_BY)
+        return len(captured), len(table_rows(load_workbook(io.BytesIO(data)).active))
+
+    add_recommended_cases(case, 7)
+    ten, rows = queries()
+    assert rows == 9  # 乙 is not recommended
+    add_recommended_cases(case, 50)
+    assert queries() == (ten, 59)
 
 
 # ---- PDF ----------------------------------------------------------------------------------
