@@ -77,7 +77,7 @@ def cities() -> list[City]:
 
 
 # Which occupations each category of applicant may plausibly train and assess (the demo's rule,
-# docs/simulation.md): by the prefix of the CSCO 2022 code, 大类 4 (服务) and 6 (生产制造) only.
+# README "Live work"): by the prefix of the CSCO 2022 code, 大类 4 (服务) and 6 (生产制造) only.
 # 大类 3 (办事人员: 人民警察, 机要员, 消防指挥员) is for government bodies: never drawn.
 FITTING_PREFIXES: dict[str, tuple[str, ...]] = {
     # 企业 evaluate their own trades: production, commerce and catering.
