@@ -187,6 +187,23 @@ def _fate(rng: random.Random) -> Fate:
     )
 
 
+# The size of the occupation pool before issue 22 narrowed it to fitting occupations: drawing
+# positions from a range this size keeps every seed's later draws (fates, levels) as they were.
+LEGACY_POOL_SIZE = 47
+
+
+def _draw(rng: random.Random, pool: list[str], count: int) -> list[str]:
+    """``count`` distinct codes of ``pool``, consuming the random stream as before."""
+    positions = rng.sample(range(max(LEGACY_POOL_SIZE, len(pool))), count)
+    codes: list[str] = []
+    for position in positions:
+        k = position % len(pool)
+        while pool[k] in codes:
+            k = (k + 1) % len(pool)
+        codes.append(pool[k])
+    return codes
+
+
 def institutions_and_drafts(sim: Sim) -> None:
     """N institutions over the 21 cities, each with a draft: occupations that fit its category
     and have a national standard (``people.occupation_pool``) at levels 5 (and 4), every
@@ -217,7 +234,7 @@ def institutions_and_drafts(sim: Sim) -> None:
                     pools[category] = people.occupation_pool(category)
                 pool = pools[category]
                 count = min(len(pool), 2 if sim.rng.random() < 0.2 else 1)
-                for code in sim.rng.sample(pool, count):
+                for code in _draw(sim.rng, pool, count):
                     levels = [5, 4] if sim.rng.random() < 0.6 else [5]
                     create_lines(application, code, levels)
                 for item in applicable_items(application):
