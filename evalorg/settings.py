@@ -488,6 +488,9 @@ CAPTCHA_TIMEOUT = 10  # minutes
 # `load_demo` (make run) adds a simulated round of 40 institutions (evalorg/simulation/demo.py);
 # tests that load the demo switch it off (tests/conftest.py): it takes most of a minute.
 EVALORG_DEMO_SIMULATION = os.environ.get("EVALORG_DEMO_SIMULATION", "1") != "0"
+# `load_demo` also adds small live rounds with work open at every stage for the demo logins
+# (evalorg/simulation/live.py, issue 22); tests switch them off except tests/simulation/test_live.py.
+EVALORG_DEMO_LIVE = os.environ.get("EVALORG_DEMO_LIVE", "1") != "0"
 
 # Submitted expert review sheets a question-bank decision needs (issue 20 item 4, N-4.2).
 BANK_REVIEW_SHEETS_REQUIRED = int(os.environ.get("EVALORG_BANK_REVIEW_SHEETS", "2"))

@@ -49,6 +49,7 @@ def _private_storage(tmp_path, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # load_demo without the 40-institution simulated round (tests/simulation covers it).
     settings.EVALORG_DEMO_SIMULATION = False
+    settings.EVALORG_DEMO_LIVE = False  # tests/simulation/test_live.py turns them on
     # Tasks run in the test's own thread, when enqueued. Enqueuing happens on commit
     # (notify.services.enqueue_delivery), so in an ordinary (rolled-back) test nothing is
     # delivered unless the test runs the on-commit callbacks

@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from django.db.models import Count
 from stdnum.cn import ric, uscc
 
 from evalorg.accounts.models import Agency, Role, User
@@ -77,31 +76,42 @@ def cities() -> list[City]:
     ]
 
 
-def occupation_pool() -> list[str]:
-    """Leaf skill-type occupations (大类 3–6) that pass N-3.1: those with a national standard
-    first (eligible outright), then others the catalogue does not refuse."""
-    with_standard = list(
-        Occupation.objects.annotate(n=Count("standards"))
-        .filter(n__gt=0, major_group__in=SKILL_MAJOR_GROUPS)
+# Which occupations each category of applicant may plausibly train and assess (the demo's rule,
+# README "Live work"): by the prefix of the CSCO 2022 code, 大类 4 (服务) and 6 (生产制造) only.
+# 大类 3 (办事人员: 人民警察, 机要员, 消防指挥员) is for government bodies: never drawn.
+FITTING_PREFIXES: dict[str, tuple[str, ...]] = {
+    # 企业 evaluate their own trades: production, commerce and catering.
+    Category.LEADING_ENTERPRISE: ("6-", "4-01-", "4-03-"),
+    # 培训学校 teach services (商业, 餐饮, 生活服务) and the common production trades.
+    Category.PRIVATE_TRAINING_SCHOOL: ("4-01-", "4-03-", "4-10-", "6-18-", "6-31-"),
+    Category.COLLEGE: ("4-", "6-"),
+    Category.OTHER: ("4-", "6-"),
+}
+
+
+def fits(category: str, code: str) -> bool:
+    return code.startswith(FITTING_PREFIXES[category])
+
+
+def occupation_pool(category: str) -> list[str]:
+    """Occupations ``category`` may request in a simulation: those with a national standard in
+    the catalogue (N-3.1 eligible outright) that are leaf skill-type occupations, not an
+    access-type occupation (unless exempt), and fit the category (``FITTING_PREFIXES``)."""
+    with_standard = (
+        Occupation.objects.filter(standards__isnull=False, major_group__in=SKILL_MAJOR_GROUPS)
         .values_list("code", flat=True)
+        .distinct()
     )
-    others = list(
-        Occupation.objects.filter(major_group__in=SKILL_MAJOR_GROUPS, children__isnull=True)
-        .order_by("code")
-        .values_list("code", flat=True)[:400]
-    )
-    facts = occupation_facts([*with_standard, *others])
-    ok = [
+    facts = occupation_facts(code for code in with_standard if fits(category, code))
+    return sorted(
         code
         for code, f in facts.items()
         if f.exists
         and f.is_leaf
         and f.is_skill_type
-        and f.standard_status != "none"
+        and f.standard_status == "known"
         and not (f.access_type_name and not f.access_type_exempt)
-    ]
-    known = [c for c in ok if facts[c].standard_status == "known"]
-    return known + [c for c in ok if c not in known][:40]
+    )
 
 
 def person_name(rng: random.Random) -> str:

@@ -26,6 +26,7 @@ from evalorg.applications.models import Application, ApplicationOccupation, Stat
 from evalorg.core import clock
 from evalorg.filing.batches import acceptance_batches
 from evalorg.filing.models import FilingLetter
+from evalorg.institutions.models import Institution
 from evalorg.publicity.models import Objection, PublicityNotice
 from evalorg.rounds.models import Round
 from evalorg.rounds.simulated import SIMULATED_CODE_PREFIX, simulating
@@ -81,12 +82,17 @@ def simulate(
     progress: bool = True,
     until: str | None = None,
     on_stage: Callable[[StageResult], None] | None = None,
+    span_days: int = SPAN_DAYS,
+    guests: list[Institution] | None = None,
 ) -> Result:
-    """Run the stages (up to the stage function named ``until``), then ``verify_audit``."""
+    """Run the stages (up to the stage function named ``until``), then ``verify_audit``.
+
+    ``span_days``: how far past ``start`` the stages run (shorter when ``until`` stops early)."""
     start = start or clock.today() - timedelta(days=DEFAULT_DAYS_BACK)
     # Before anything is written: a calendar year the round's dates fall in must be there.
-    clock.require_years(start, start + timedelta(days=SPAN_DAYS))
+    clock.require_years(start, start + timedelta(days=span_days))
     sim = Sim(rng=random.Random(seed), start=start, tag=tag or free_tag(seed, n), n=n)
+    sim.guests = list(guests or [])
     _fast_sqlite()
     began = time.perf_counter()
     results = []

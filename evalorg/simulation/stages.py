@@ -35,7 +35,7 @@ from evalorg.cultivation.deadlines import sweep_elimination, sweep_reminders
 from evalorg.cultivation.models import CultivationPeriod
 from evalorg.cultivation.training import create_session, record_attendance
 from evalorg.filing import batches, services
-from evalorg.institutions.models import ExclusionDeclaration, ExclusionItem, Level
+from evalorg.institutions.models import ExclusionDeclaration, ExclusionItem, Institution, Level
 from evalorg.publicity.services import (
     approved_cases,
     create_notice,
@@ -109,6 +109,9 @@ class Sim:
     # The day the last stage acted on: the next stage counts from it.
     milestone: date | None = None
     cultivation_start: date | None = None
+    # Existing institutions (the demo's applicant_gz) that take part in place of the first
+    # simulated ones, with a fate that carries them through every stage.
+    guests: list[Institution] = field(default_factory=list)
 
     @contextmanager
     def at(self, day: date, hour: int = 10) -> Iterator[None]:
@@ -184,21 +187,41 @@ def _fate(rng: random.Random) -> Fate:
     )
 
 
+# The size of the occupation pool before issue 22 narrowed it to fitting occupations: drawing
+# positions from a range this size keeps every seed's later draws (fates, levels) as they were.
+LEGACY_POOL_SIZE = 47
+
+
+def _draw(rng: random.Random, pool: list[str], count: int) -> list[str]:
+    """``count`` distinct codes of ``pool``, consuming the random stream as before."""
+    positions = rng.sample(range(max(LEGACY_POOL_SIZE, len(pool))), count)
+    codes: list[str] = []
+    for position in positions:
+        k = position % len(pool)
+        while pool[k] in codes:
+            k = (k + 1) % len(pool)
+        codes.append(pool[k])
+    return codes
+
+
 def institutions_and_drafts(sim: Sim) -> None:
-    """N institutions over the 21 cities, each with a draft: occupations from the catalogue
-    at levels 5 (and 4), every applicable material uploaded through ``add_material``."""
-    pool = people.occupation_pool()
+    """N institutions over the 21 cities, each with a draft: occupations that fit its category
+    and have a national standard (``people.occupation_pool``) at levels 5 (and 4), every
+    applicable material uploaded through ``add_material``."""
+    pools: dict[str, list[str]] = {}
     taken: set[str] = set()
     with sim.at(sim.day(2)):
         for index, city in enumerate(_spread(sim), start=1):
             with transaction.atomic():
-                institution = people.make_institution(sim.rng, city, sim.tag, index, taken)
-                user = institution.memberships.get().user
+                guest = sim.guests[index - 1] if index <= len(sim.guests) else None
+                institution = guest or people.make_institution(sim.rng, city, sim.tag, index, taken)
+                user = institution.memberships.select_related("user").get().user
                 sim.users[institution.pk] = user
                 ExclusionDeclaration.objects.bulk_create(
                     ExclusionDeclaration(institution=institution, item=item, applies=False)
                     for item in ExclusionItem.values
-                )
+                    # A guest has declared already (the demo's institutions.demo).
+                ) if guest is None else None
                 application = Application.objects.create(
                     round=sim.round,
                     institution=institution,
@@ -206,15 +229,19 @@ def institutions_and_drafts(sim: Sim) -> None:
                     declarations_confirmed=True,
                     route=Route.PROVINCE if institution.level == Level.PROVINCIAL else "",
                 )
-                count = 2 if sim.rng.random() < 0.2 else 1
-                for code in sim.rng.sample(pool, count):
+                category = institution.category
+                if category not in pools:
+                    pools[category] = people.occupation_pool(category)
+                pool = pools[category]
+                count = min(len(pool), 2 if sim.rng.random() < 0.2 else 1)
+                for code in _draw(sim.rng, pool, count):
                     levels = [5, 4] if sim.rng.random() < 0.6 else [5]
                     create_lines(application, code, levels)
                 for item in applicable_items(application):
                     if "pdf" in item.allowed_kinds:
                         add_material(application, item, upload(f"{item.title[:20]}.pdf"), user)
             sim.cases.append(application)
-            sim.fates[application.pk] = _fate(sim.rng)
+            sim.fates[application.pk] = Fate(quality=0.95) if guest else _fate(sim.rng)
 
 
 def submissions(sim: Sim) -> None:
