@@ -37,6 +37,7 @@ urlpatterns = [
     path("supervision/", include("evalorg.supervision.urls")),
     path("sanctions/", include("evalorg.sanctions.urls")),
     path("public/", include("evalorg.sanctions.urls_public")),
+    path("public/", include("evalorg.supervision.urls_public")),
     path("api/", api.urls),
     path("reports/", include("evalorg.reports.urls")),
     path("captcha/", include("captcha.urls")),
