@@ -3,7 +3,7 @@ organizations and an inspector for each, then publishes the draw.
 
 The draw is a pure function of what is recorded (``run_draw``): the sorted candidate ids, the
 share, the seed and, per drawn organization, the sorted ids of the inspectors eligible for it
-(active experts of any pool, not of the organization's city, without a conflict of interest as
+(active experts of an agency's pool, not of the organization's city, without a conflict of interest as
 ``review.conflicts`` detects it). ``random.Random(seed)`` samples the organizations, then picks
 each one's inspector in draw order, so ``verify`` re-runs it from the record alone.
 """
@@ -105,7 +105,10 @@ def filed_letters() -> dict[int, FilingLetter]:
 
 
 def inspector_pool() -> list[Any]:
-    users = get_user_model().objects.filter(role=Role.EXPERT, is_active=True)
+    """The active experts of the agencies' pools (a city's or the center's), in id order."""
+    users = get_user_model().objects.filter(
+        role=Role.EXPERT, is_active=True, expert_profile__pool_agency__isnull=False
+    )
     return list(users.select_related("expert_profile__pool_agency").order_by("pk"))
 
 
@@ -237,14 +240,29 @@ PUBLISH = Transition(
 
 
 def draws_for(user: Any) -> QuerySet[InspectionDraw]:
-    """Provincial staff read every draw; city staff and inspectors once published."""
+    """Provincial staff read every draw; city staff the published ones (their city's rows,
+    ``rows_for``); an inspector the published draws it was drawn in."""
     if not user.is_authenticated:
         return InspectionDraw.objects.none()
     if user.has_role(Role.PROVINCIAL):
         return InspectionDraw.objects.all()
-    if user.has_role(Role.CITY_STAFF) or user.has_role(Role.EXPERT):
-        return InspectionDraw.objects.filter(status=D.PUBLISHED)
+    published = InspectionDraw.objects.filter(status=D.PUBLISHED)
+    if user.has_role(Role.CITY_STAFF):
+        return published
+    if user.has_role(Role.EXPERT):
+        return published.filter(pk__in=Inspection.objects.filter(inspector=user).values("draw"))
     return InspectionDraw.objects.none()
+
+
+def rows_for(draw: InspectionDraw, user: Any) -> QuerySet[Inspection]:
+    """The draw's inspections the user reads: all for provincial staff, its city's for city
+    staff, its own for an inspector."""
+    rows = draw.inspections.select_related("institution__city", "inspector").order_by("position")
+    if user.has_role(Role.PROVINCIAL):
+        return rows
+    if user.has_role(Role.CITY_STAFF):
+        return rows.filter(institution__city_id=user.agency.division_id)
+    return rows.filter(inspector=user)
 
 
 def _users(qs: QuerySet[Any], url: str) -> Recipients:

@@ -5,6 +5,7 @@ draw from the record; the public page lists published draws without inspector id
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +20,7 @@ from evalorg.core import clock
 from evalorg.core.actions import run, run_transition
 from evalorg.core.workflow import available_actions
 
-from .inspections import create_draw, draws_for, verify
+from .inspections import create_draw, draws_for, rows_for, verify
 from .models import Inspection, InspectionDraw
 
 DRAW_READERS = (Role.PROVINCE_STAFF, Role.DEPARTMENT, Role.CITY_STAFF, Role.EXPERT)
@@ -43,6 +44,8 @@ def _draw_url(draw: InspectionDraw) -> str:
 @role_required(*DRAW_READERS)
 def draws(request: HttpRequest) -> HttpResponse:
     rows = draws_for(request.user).select_related("drawn_by")
+    if request.method == "POST" and not request.user.has_role(Role.PROVINCE_STAFF):
+        raise PermissionDenied
     form = None
     if request.user.has_role(Role.PROVINCE_STAFF):
         form = DrawForm(request.POST or None, initial={"year": clock.today().year, "share": 5})
@@ -62,14 +65,9 @@ def draws(request: HttpRequest) -> HttpResponse:
 @role_required(*DRAW_READERS)
 def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
     draw = get_object_or_404(draws_for(request.user), pk=pk)
-    inspections = list(
-        draw.inspections.select_related("institution__city", "inspector").order_by("position")
-    )
-    if request.user.has_role(Role.EXPERT):  # an inspector sees its own organizations only
-        inspections = [i for i in inspections if i.inspector_id == request.user.pk]
     context = {
         "draw": draw,
-        "inspections": inspections,
+        "inspections": rows_for(draw, request.user),
         "verification": verify(draw) if "verify" in request.GET else None,
         "actions": available_actions(draw, request.user),
     }

@@ -186,3 +186,24 @@ def test_the_center_draws_on_its_page_and_the_re_run_matches(
     assert response.status_code == 302 and d.seed == 99 and d.inspections.count() == 2
     page = client.get(reverse("supervision:draw", args=[d.pk]) + "?verify=1").content.decode()
     assert "99" in page and "重新演算结果与记录一致" in page
+
+
+def test_a_city_reads_its_own_organizations_and_an_inspector_its_own(
+    client, center, organizations, inspectors
+):
+    d = draw(center, share=100)
+    with time_machine.travel(TODAY, tick=False):
+        perform(d, "publish_draw", center)
+    gz_city = CityStaffFactory(agency=city_agency(GUANGZHOU))
+    client.force_login(gz_city)
+    page = client.get(reverse("supervision:draw", args=[d.pk])).content.decode()
+    assert organizations[0].name in page and organizations[2].name not in page
+    inspection = d.inspections.order_by("position").first()
+    client.force_login(inspection.inspector)
+    page = client.get(reverse("supervision:draw", args=[d.pk])).content.decode()
+    assert inspection.institution.name in page
+    others = d.inspections.exclude(inspector=inspection.inspector)
+    assert all(o.institution.name not in page for o in others)
+    not_drawn = expert(city_agency(SHENZHEN), full_name="未抽中专家")
+    client.force_login(not_drawn)
+    assert client.get(reverse("supervision:draw", args=[d.pk])).status_code == 404
