@@ -3,9 +3,9 @@ organizations and an inspector for each, then publishes the draw.
 
 The draw is a pure function of what is recorded (``run_draw``): the sorted candidate ids, the
 share, the seed and, per drawn organization, the sorted ids of the inspectors eligible for it
-(active experts of an agency's pool, not of the organization's city, without a conflict of interest as
-``review.conflicts`` detects it). ``random.Random(seed)`` samples the organizations, then picks
-each one's inspector in draw order, so ``verify`` re-runs it from the record alone.
+(active experts of an agency's pool, not of the organization's city, without a conflict of
+interest as ``review.conflicts`` detects it). ``random.Random(seed)`` samples the organizations,
+then picks each one's inspector in draw order, so ``verify`` re-runs it from the record alone.
 """
 
 from __future__ import annotations
