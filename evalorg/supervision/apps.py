@@ -11,6 +11,7 @@ class SupervisionConfig(AppConfig):
         from evalorg.applications.eligibility import register_activity_finder
         from evalorg.core.todo import register_source
 
+        from .inspection_records import register_inspection_records
         from .inspections import register_inspection_workflow
         from .notifications import register_plan_parties
         from .plans import reported_assessment
@@ -20,6 +21,7 @@ class SupervisionConfig(AppConfig):
         register_plan_transitions()
         register_plan_parties()
         register_inspection_workflow()
+        register_inspection_records()
         register_source(PLAN_SOURCE)
         register_activity_finder(reported_assessment)
         register_nav(NavItem(label="认定计划", url_name="supervision:plans", order=62))

@@ -153,7 +153,16 @@ class InspectionDraw(models.Model):
 
 
 class Inspection(models.Model):
-    """One drawn organization of a draw and its inspector (检查人员)."""
+    """One drawn organization of a draw and its inspector (检查人员), and the inspection's
+    course: findings, a rectification order with its deadline, the organization's answer, the
+    agency's closing or escalation (workflow ``inspection``)."""
+
+    class Status(models.TextChoices):
+        ASSIGNED = "assigned", _("待检查")
+        RECTIFYING = "rectifying", _("整改中")
+        ANSWERED = "answered", _("已报告整改")
+        CLOSED = "closed", _("已办结")
+        ESCALATED = "escalated", _("已移交处理")
 
     draw = models.ForeignKey(
         InspectionDraw,
@@ -176,6 +185,16 @@ class Inspection(models.Model):
     )
     # The inspectors eligible for this organization at the draw (ids, sorted): the re-run's input.
     eligible = models.JSONField(_("可抽取的检查人员（编号，升序）"), default=list)
+    status = models.CharField(
+        _("状态"),
+        max_length=12,
+        choices=Status.choices,
+        default=Status.ASSIGNED,
+        db_default=Status.ASSIGNED,
+    )
+    findings = models.TextField(_("检查发现的问题"), blank=True, db_default="")
+    rectify_by = models.DateField(_("整改期限（含当天）"), null=True, blank=True)
+    answer = models.TextField(_("整改情况说明"), blank=True, db_default="")
 
     class Meta:
         verbose_name = _("抽查记录")
