@@ -207,3 +207,14 @@ def test_a_city_reads_its_own_organizations_and_an_inspector_its_own(
     not_drawn = expert(city_agency(SHENZHEN), full_name="未抽中专家")
     client.force_login(not_drawn)
     assert client.get(reverse("supervision:draw", args=[d.pk])).status_code == 404
+
+
+def test_the_centers_list_of_draws_keeps_its_queries_as_draws_grow(
+    client, center, organizations, inspectors
+):
+    draw(center, seed=1)
+    client.force_login(center)
+    before = _queries(client, reverse("supervision:draws"))
+    for seed in (2, 3, 4):
+        draw(center, seed=seed)
+    assert _queries(client, reverse("supervision:draws")) == before
