@@ -489,7 +489,7 @@ CAPTCHA_TIMEOUT = 10  # minutes
 # tests that load the demo switch it off (tests/conftest.py): it takes most of a minute.
 EVALORG_DEMO_SIMULATION = os.environ.get("EVALORG_DEMO_SIMULATION", "1") != "0"
 # `load_demo` also adds small live rounds with work open at every stage for the demo logins
-# (evalorg/simulation/live.py, issue 22); tests switch them off except tests/simulation/test_live.py.
+# (evalorg/simulation/live.py, issue 22); tests switch them off but tests/simulation/test_live.py.
 EVALORG_DEMO_LIVE = os.environ.get("EVALORG_DEMO_LIVE", "1") != "0"
 
 # Submitted expert review sheets a question-bank decision needs (issue 20 item 4, N-4.2).

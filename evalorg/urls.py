@@ -39,6 +39,7 @@ urlpatterns = [
     path("public/", include("evalorg.sanctions.urls_public")),
     path("complaints/", include("evalorg.complaints.urls")),
     path("public/", include("evalorg.complaints.urls_public")),
+    path("public/", include("evalorg.supervision.urls_public")),
     path("api/", api.urls),
     path("reports/", include("evalorg.reports.urls")),
     path("captcha/", include("captcha.urls")),

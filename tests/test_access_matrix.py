@@ -45,7 +45,7 @@ from evalorg.review.models import (
 from evalorg.rounds.defaults import DEFAULT_SCORESHEET
 from evalorg.sanctions.models import Sanction
 from evalorg.selection.models import DefenseSession, DefenseSlot, LeadershipApproval
-from evalorg.supervision.models import AssessmentPlan
+from evalorg.supervision.models import AssessmentPlan, InspectionDraw
 from evalorg.supervision.roster import sample_xlsx
 from tests.access.matrix import (
     Route,
@@ -191,6 +191,8 @@ PUBLIC: dict[str, Route] = {
     "complaints_public:done": Route(
         USERS | {ANON}, args=lambda w: [w.case("filed").institution_id], ok=frozenset({302})
     ),
+    # Random inspection (issue 25 item 2, N-5.2): published draws, no inspector named.
+    "inspections_public:list": Route(USERS | {ANON}),
 }
 
 ROUTES: dict[str, Route] = {
@@ -902,6 +904,27 @@ ROUTES: dict[str, Route] = {
     # Sanctions (issue 25 item 4, N-5.2): drafted by the organization's local agency (Guangzhou),
     # reviewed by the center, approved by the department; the organization reads effective ones;
     # another city, experts, other applicants and anonymous users are refused.
+    # Random inspection (issue 25 item 2, N-5.2): the center draws and publishes; the department
+    # reads every draw; city staff read published draws (their city's rows only); an expert
+    # reads the published draws it inspects in; applicants, admin and anonymous are refused.
+    "supervision:draws": Route(
+        allow(PROVINCE, DEPARTMENT, CITY, OTHER_CITY, EXPERT, OTHER_EXPERT),
+        post=lambda w: {"year": 2024, "share": 100, "seed": 5, "confirm": "yes"},
+        changed=count(InspectionDraw),
+        post_allow=allow(PROVINCE),
+        when=datetime(2024, 3, 1, 10, tzinfo=SH),
+    ),
+    "supervision:draw": Route(
+        allow(PROVINCE, DEPARTMENT, CITY, OTHER_CITY, OTHER_EXPERT), args=obj("published_draw")
+    ),
+    "supervision:draw_action": Route(
+        allow(PROVINCE),
+        get=False,
+        args=lambda w: [w.pk("draft_draw"), "publish_draw"],
+        post=lambda w: {"confirm": "yes"},
+        changed=lambda w: InspectionDraw.objects.get(pk=w.pk("draft_draw")).status,
+        when=datetime(2024, 3, 1, 10, tzinfo=SH),
+    ),
     "sanctions:list": Route(allow(CITY, OTHER_CITY, PROVINCE, DEPARTMENT)),
     "sanctions:new": Route(
         allow(CITY, OTHER_CITY, PROVINCE),

@@ -114,3 +114,95 @@ class RosterEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.id_masked}"
+
+
+class InspectionDraw(models.Model):
+    """A random inspection draw (双随机、一公开, N-5.2): the province draws a share of the filed
+    organizations and, for each, an inspector from the pool (none of the organization's city,
+    none with a conflict of interest). What it was drawn from is kept with the seed, so anyone
+    can re-run it: ``candidates`` (institution ids, sorted) and, on each inspection, the
+    inspectors that were eligible for it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("待公开")
+        PUBLISHED = "published", _("已公开")
+
+    year = models.PositiveIntegerField(_("年度"))
+    share = models.PositiveSmallIntegerField(_("抽取比例（%）"))
+    seed = models.BigIntegerField(_("随机种子"))
+    candidates = models.JSONField(_("备选评价组织（编号，升序）"), default=list)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    drawn_at = models.DateTimeField(_("抽取时间"))
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("抽取人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(_("公开时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("双随机抽查")
+        verbose_name_plural = _("双随机抽查")
+        ordering = ["-drawn_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度双随机抽查（第{self.pk}次抽取）"
+
+
+class Inspection(models.Model):
+    """One drawn organization of a draw and its inspector (检查人员), and the inspection's
+    course: findings, a rectification order with its deadline, the organization's answer, the
+    agency's closing or escalation (workflow ``inspection``)."""
+
+    class Status(models.TextChoices):
+        ASSIGNED = "assigned", _("待检查")
+        RECTIFYING = "rectifying", _("整改中")
+        ANSWERED = "answered", _("已报告整改")
+        CLOSED = "closed", _("已办结")
+        ESCALATED = "escalated", _("已移交处理")
+
+    draw = models.ForeignKey(
+        InspectionDraw,
+        on_delete=models.PROTECT,
+        related_name="inspections",
+        verbose_name=_("抽取"),
+    )
+    position = models.PositiveIntegerField(_("抽取顺序"))
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name=_("评价组织"),
+        on_delete=models.PROTECT,
+        related_name="inspections",
+    )
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("检查人员"),
+        on_delete=models.PROTECT,
+        related_name="inspections",
+    )
+    # The inspectors eligible for this organization at the draw (ids, sorted): the re-run's input.
+    eligible = models.JSONField(_("可抽取的检查人员（编号，升序）"), default=list)
+    status = models.CharField(
+        _("状态"),
+        max_length=12,
+        choices=Status.choices,
+        default=Status.ASSIGNED,
+        db_default=Status.ASSIGNED,
+    )
+    findings = models.TextField(_("检查发现的问题"), blank=True, db_default="")
+    rectify_by = models.DateField(_("整改期限（含当天）"), null=True, blank=True)
+    answer = models.TextField(_("整改情况说明"), blank=True, db_default="")
+
+    class Meta:
+        verbose_name = _("抽查记录")
+        verbose_name_plural = _("抽查记录")
+        ordering = ["draw", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["draw", "institution"], name="one_inspection_per_draw")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.draw.year}年度抽查：{self.institution.name}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_inspections
 
 app_name = "supervision"
 
@@ -15,4 +15,7 @@ urlpatterns = [
     path("plans/<int:pk>/<str:action>/", views.plan_action, name="plan_action"),
     path("agency/", views.agency_plans, name="agency_plans"),
     path("supervised/", views.supervisor_plans, name="supervisor_plans"),
+    path("inspections/", views_inspections.draws, name="draws"),
+    path("inspections/<int:pk>/", views_inspections.draw_detail, name="draw"),
+    path("inspections/<int:pk>/<str:action>/", views_inspections.draw_action, name="draw_action"),
 ]

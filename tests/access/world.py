@@ -42,6 +42,7 @@ from evalorg.review.services import ranked
 from evalorg.sanctions.sanctions import create_draft
 from evalorg.selection import defense
 from evalorg.selection.models import DefenseSlot, LeadershipApproval
+from evalorg.supervision.inspections import create_draw
 from evalorg.supervision.plans import create_plan
 from tests.applications.conftest import PDF_BYTES, SH, applicant_of, build_application, stored_pdf
 from tests.cultivation.conftest import (
@@ -330,6 +331,7 @@ def _filing_cases(w: World) -> None:
     _assessment_plans(w)
     _sanctions(w)
     _complaints(w)
+    _inspection_draws(w)
 
 
 def _assessment_plans(w: World) -> None:
@@ -401,6 +403,21 @@ def _complaints(w: World) -> None:
             facts="考评人员未按规定回避。",
             evidence=SimpleUploadedFile("证据.pdf", PDF_BYTES),
         )
+
+
+def _inspection_draws(w: World) -> None:
+    """Random inspection draws by the center (issue 25 item 2, N-5.2): one draft and one
+    published, of every filed organization (Guangzhou's). The inspector pool is the agencies'
+    pools: the assigned expert (Guangzhou's pool) is never drawn for a Guangzhou organization,
+    so the unassigned expert, put in Shenzhen's pool, inspects."""
+    center = w.users[PROVINCE]
+    ExpertProfile.objects.update_or_create(
+        user=w.users[OTHER_EXPERT], defaults={"pool_agency": w.users[OTHER_CITY].agency}
+    )
+    with time_machine.travel(datetime(2024, 3, 1, 10, tzinfo=SH), tick=False):
+        w.objects["draft_draw"] = create_draw(center, 2024, 100, seed=1)
+        published = create_draw(center, 2024, 100, seed=2)
+        w.objects["published_draw"] = perform(published, "publish_draw", center)
 
 
 def _other_objects(w: World) -> None:

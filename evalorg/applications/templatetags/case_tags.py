@@ -100,6 +100,7 @@ EVENT_LABELS = {
     "assessment_plan_submitted": "登记认定计划",
     "assessment_roster_read": "下载认定名册",
     "sanction_drafted": "起草处理决定",
+    "inspection_drawn": "双随机抽查抽取",
     "sanction_evidence_viewed": "查阅处理决定证据",
     "sanction_minutes_viewed": "查阅处理决定会议纪要",
     "complaint_filed": "提出投诉",

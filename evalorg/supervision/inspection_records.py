@@ -1,0 +1,215 @@
+"""The course of one random inspection (N-5.2), workflow ``inspection``: the inspector records
+the findings (none: closed; problems: a rectification order with a deadline), the organization
+answers, and its local agency (the city of the organization) closes or escalates, an escalation
+being the start of a sanction (``sanctions``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from evalorg.accounts.models import Role
+from evalorg.core import clock
+from evalorg.core.audit import Audience
+from evalorg.core.workflow import (
+    Party,
+    Recipients,
+    Refusal,
+    Tell,
+    Transition,
+    define,
+    register_description,
+    register_party,
+)
+
+from .models import Inspection, InspectionDraw
+
+CLAUSE = "N-5.2"
+S = Inspection.Status
+INSPECTIONS = define(Inspection, "status", "inspection")
+
+
+def is_inspector(inspection: Inspection, user: Any) -> bool:
+    return bool(inspection.inspector_id == user.pk)
+
+
+def of_organization(inspection: Inspection, user: Any) -> bool:
+    membership = getattr(user, "membership", None)
+    return membership is not None and bool(membership.institution_id == inspection.institution_id)
+
+
+def of_local_agency(inspection: Inspection, user: Any) -> bool:
+    agency = getattr(user, "agency", None)
+    return agency is not None and agency.division_id == inspection.institution.city_id
+
+
+def published(inspection: Inspection, actor: Any, data: dict[str, Any]) -> Refusal | None:
+    if inspection.draw.status != InspectionDraw.Status.PUBLISHED:
+        return Refusal(CLAUSE, _("抽取结果公开后才能开展检查。"))
+    return None
+
+
+def findings_given(inspection: Inspection, actor: Any, data: dict[str, Any]) -> list[Refusal]:
+    refusals = []
+    if not str(data.get("findings", "")).strip():
+        refusals.append(Refusal(CLAUSE, _("请填写检查发现的问题。")))
+    deadline = data.get("rectify_by")
+    if not isinstance(deadline, date) or deadline <= clock.today():
+        refusals.append(Refusal(CLAUSE, _("整改期限须晚于今天。")))
+    return refusals
+
+
+def answer_given(inspection: Inspection, actor: Any, data: dict[str, Any]) -> Refusal | None:
+    if not str(data.get("answer", "")).strip():
+        return Refusal(CLAUSE, _("请说明整改情况。"))
+    return None
+
+
+def keep_findings(inspection: Inspection, actor: Any, data: dict[str, Any]) -> None:
+    inspection.findings = str(data.get("findings", "")).strip()
+    if data.get("rectify_by"):
+        inspection.rectify_by = data["rectify_by"]
+
+
+def keep_answer(inspection: Inspection, actor: Any, data: dict[str, Any]) -> None:
+    inspection.answer = str(data["answer"]).strip()
+
+
+INSPECTION_TELL = Tell(
+    Party.RECEIVING_AGENCY,
+    _lazy("抽查进展：%(inspection)s"),
+    _lazy("%(inspection)s有新的进展：%(status)s（N-5.2）。"),
+)
+NO_FINDINGS = Transition(
+    action="record_no_findings",
+    label=_("记录检查结果：未发现问题"),
+    sources=frozenset({S.ASSIGNED}),
+    target=S.CLOSED,
+    roles=frozenset({Role.EXPERT}),
+    relation=is_inspector,
+    guards=(published,),
+    effects=(keep_findings,),
+    audit_fields=(),
+    audience=Audience.APPLICANT,
+    tell=(
+        Tell(
+            Party.APPLICANT,
+            _lazy("抽查结果：未发现问题"),
+            _lazy("%(inspection)s已完成，未发现问题（N-5.2）。"),
+        ),
+        INSPECTION_TELL,
+    ),
+)
+ORDER_RECTIFICATION = Transition(
+    action="order_rectification",
+    label=_("记录发现的问题并责令整改"),
+    sources=frozenset({S.ASSIGNED}),
+    target=S.RECTIFYING,
+    roles=frozenset({Role.EXPERT}),
+    relation=is_inspector,
+    guards=(published, findings_given),
+    effects=(keep_findings,),
+    audit_fields=("findings", "rectify_by"),
+    audience=Audience.APPLICANT,
+    tell=(
+        Tell(
+            Party.APPLICANT,
+            _lazy("责令整改：%(inspection)s"),
+            _lazy("%(inspection)s发现问题，请于 %(rectify_by)s 前整改并报告整改情况（N-5.2）。"),
+        ),
+        INSPECTION_TELL,
+    ),
+)
+ANSWER = Transition(
+    action="answer_rectification",
+    label=_("报告整改情况"),
+    sources=frozenset({S.RECTIFYING}),
+    target=S.ANSWERED,
+    roles=frozenset({Role.APPLICANT}),
+    relation=of_organization,
+    guards=(answer_given,),
+    effects=(keep_answer,),
+    audit_fields=("answer",),
+    audience=Audience.APPLICANT,
+    tell=(INSPECTION_TELL,),
+)
+CLOSE = Transition(
+    action="close_inspection",
+    label=_("整改合格，办结"),
+    sources=frozenset({S.ANSWERED}),
+    target=S.CLOSED,
+    roles=frozenset({Role.CITY_STAFF}),
+    relation=of_local_agency,
+    audit_fields=(),
+    audience=Audience.APPLICANT,
+    tell=(
+        Tell(
+            Party.APPLICANT,
+            _lazy("抽查办结：%(inspection)s"),
+            _lazy("%(inspection)s的整改情况已审核通过，抽查办结（N-5.2）。"),
+        ),
+    ),
+)
+ESCALATE = Transition(
+    action="escalate_inspection",
+    label=_("整改不到位，移交处理"),
+    sources=frozenset({S.RECTIFYING, S.ANSWERED}),
+    target=S.ESCALATED,
+    roles=frozenset({Role.CITY_STAFF}),
+    relation=of_local_agency,
+    needs_reason=True,
+    style="outline-danger",
+    audience=Audience.APPLICANT,
+    reason_to_applicant=True,
+    tell=(
+        Tell(
+            Party.APPLICANT,
+            _lazy("抽查移交处理：%(inspection)s"),
+            _lazy(
+                "%(inspection)s整改不到位，已移交处理，将依规作出处理决定（N-5.2）。%(reason_line)s"
+            ),
+        ),
+        INSPECTION_TELL,
+    ),
+)
+
+
+def _recipients(users: Any, url: str) -> Recipients:
+    active = list(users.filter(is_active=True))
+    return Recipients(users=active, emails=[u.email for u in active if u.email], url=url)
+
+
+def _url(inspection: Inspection) -> str:
+    return reverse("supervision:draw", args=[inspection.draw_id])
+
+
+def organization(inspection: Inspection) -> Recipients:
+    users = get_user_model().objects.filter(membership__institution_id=inspection.institution_id)
+    return _recipients(users, reverse("inspections_public:list"))
+
+
+def local_agency(inspection: Inspection) -> Recipients:
+    users = get_user_model().objects.filter(
+        role=Role.CITY_STAFF, agency__division_id=inspection.institution.city_id
+    )
+    return _recipients(users, _url(inspection))
+
+
+def describe_inspection(inspection: Inspection) -> dict[str, Any]:
+    return {
+        "inspection": str(inspection),
+        "status": inspection.get_status_display(),
+        "rectify_by": f"{inspection.rectify_by:%Y年%m月%d日}" if inspection.rectify_by else "",
+    }
+
+
+def register_inspection_records() -> None:
+    INSPECTIONS.register(NO_FINDINGS, ORDER_RECTIFICATION, ANSWER, CLOSE, ESCALATE)
+    register_party(Inspection, Party.APPLICANT, organization)
+    register_party(Inspection, Party.RECEIVING_AGENCY, local_agency)
+    register_description(Inspection, describe_inspection)
