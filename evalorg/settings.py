@@ -454,11 +454,23 @@ EVALORG_AUDIT_KEYS = {
     if key_id.strip() and secret
 }
 EVALORG_AUDIT_KEYS[EVALORG_AUDIT_KEY_ID] = os.environ.get("EVALORG_AUDIT_KEY", _DEV_AUDIT_KEY)
-if env_bool("EVALORG_PRODUCTION", False) and (
-    _DEV_AUDIT_KEY in EVALORG_AUDIT_KEYS.values()
-    or len(EVALORG_AUDIT_KEYS[EVALORG_AUDIT_KEY_ID]) < 32
-):
-    raise RuntimeError("EVALORG_AUDIT_KEY (at least 32 characters) must be set in production")
+
+
+def refuse_development_audit_key(keys: dict[str, str], key_id: str) -> None:
+    """Outside production, events are signed with the public development key. In production
+    every process (the web, the worker, any ``manage.py`` command) stops here instead: events
+    signed with the development key would later fail production's ``verify_audit``."""
+    if _DEV_AUDIT_KEY in keys.values() or len(keys[key_id]) < 32:
+        raise ImproperlyConfigured(
+            "生产环境（EVALORG_PRODUCTION=1）必须设置审计密钥 EVALORG_AUDIT_KEY（至少 32 个字符），"
+            "不得使用开发密钥签署审计事件；请先载入生产环境变量（set -a; . /srv/evalorg/.env）。"
+            " / EVALORG_PRODUCTION=1: set EVALORG_AUDIT_KEY (at least 32 characters); audit "
+            "events are never signed with the development key in production."
+        )
+
+
+if PRODUCTION:
+    refuse_development_audit_key(EVALORG_AUDIT_KEYS, EVALORG_AUDIT_KEY_ID)
 # Signed checkpoints of the chain's head, appended (never rewritten) by the sweep every
 # EVALORG_AUDIT_CHECKPOINT_MINUTES, by sealing every EVALORG_AUDIT_CHECKPOINT_EVENTS events and
 # by `manage.py audit_checkpoint`; the file append-only on a disk the database host cannot

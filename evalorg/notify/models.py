@@ -17,6 +17,11 @@ class Message(models.Model):
     url = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    # The simulated round (its code) this message was written for, "" for real use: removing
+    # the simulation (manage.py remove_simulation) removes its messages too.
+    simulation = models.CharField(
+        _("模拟批次"), max_length=40, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("站内消息")
@@ -49,6 +54,11 @@ class OutboundEmail(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     claimed_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    # Set while a simulation runs (outbox.simulated): such an e-mail is written to var/mail by
+    # the file backend whatever EMAIL_BACKEND says, never handed to the relay.
+    simulation = models.CharField(
+        _("模拟批次"), max_length=40, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("待发邮件")

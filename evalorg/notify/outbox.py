@@ -16,8 +16,13 @@ deduplicate on it show one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 
 from evalorg.core import clock
@@ -26,6 +31,30 @@ from .models import OutboundEmail
 
 MAX_ATTEMPTS = 5
 Status = OutboundEmail.Status
+FILE_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+_simulation: ContextVar[str] = ContextVar("simulation", default="")
+
+
+@contextmanager
+def simulated(tag: str) -> Iterator[None]:
+    """Messages and e-mails written inside are marked with the simulated round's code."""
+    token = _simulation.set(tag)
+    try:
+        yield
+    finally:
+        _simulation.reset(token)
+
+
+def current_simulation() -> str:
+    return _simulation.get()
+
+
+def connection_for(email: OutboundEmail) -> BaseEmailBackend | None:
+    """A simulated round's e-mails go to the files in ``EMAIL_FILE_PATH`` (var/mail), never
+    through the configured relay (issue 23 item 5); None: the configured backend."""
+    if not email.simulation:
+        return None
+    return get_connection(FILE_BACKEND, file_path=str(settings.EMAIL_FILE_PATH))
 
 
 def send_outbox(limit: int = 200, batch: int = 20) -> tuple[int, int]:
@@ -73,6 +102,7 @@ def deliver(email: OutboundEmail) -> bool:
         settings.DEFAULT_FROM_EMAIL,
         email.to,
         headers={"Message-ID": message_id(email)},
+        connection=connection_for(email),
     )
     try:
         message.send()

@@ -10,7 +10,13 @@ from django.db import transaction
 from evalorg.core.workflow import Notice
 
 from .models import Message, OutboundEmail
-from .outbox import MAX_ATTEMPTS, release_stale_claims, send_outbox, waiting_count
+from .outbox import (
+    MAX_ATTEMPTS,
+    current_simulation,
+    release_stale_claims,
+    send_outbox,
+    waiting_count,
+)
 from .tasks import deliver_outbox
 
 __all__ = [
@@ -25,7 +31,10 @@ __all__ = [
 
 
 def notify_users(users: Iterable, subject: str, body: str = "", url: str = "") -> int:
-    messages = [Message(recipient=u, subject=subject, body=body, url=url) for u in users]
+    tag = current_simulation()
+    messages = [
+        Message(recipient=u, subject=subject, body=body, url=url, simulation=tag) for u in users
+    ]
     Message.objects.bulk_create(messages)
     return len(messages)
 
@@ -39,7 +48,9 @@ def queue_email(to: Iterable[str], subject: str, body: str) -> OutboundEmail | N
     recipients = sorted({address for address in to if address})
     if not recipients:
         return None
-    email = OutboundEmail.objects.create(to=recipients, subject=subject, body=body)
+    email = OutboundEmail.objects.create(
+        to=recipients, subject=subject, body=body, simulation=current_simulation()
+    )
     enqueue_delivery()
     return email
 

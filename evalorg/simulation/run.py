@@ -27,6 +27,7 @@ from evalorg.core import clock
 from evalorg.filing.batches import acceptance_batches
 from evalorg.filing.models import FilingLetter
 from evalorg.institutions.models import Institution
+from evalorg.notify.outbox import simulated
 from evalorg.publicity.models import Objection, PublicityNotice
 from evalorg.rounds.models import Round
 from evalorg.rounds.simulated import SIMULATED_CODE_PREFIX, simulating
@@ -101,7 +102,9 @@ def simulate(
         names = [stage.__name__ for _label, stage in STAGES]
         stages = STAGES[: names.index(until) + 1]
     bar = tqdm(stages, disable=not progress, unit="阶段", ncols=90)
-    with simulating():  # its own sweeps see its round; the real-date sweeps never do
+    # Its own sweeps see its round (the real-date sweeps never do); its messages and e-mails
+    # are marked with its code, so the e-mails go to var/mail only and removal finds them.
+    with simulating(), simulated(sim.tag):
         for name, stage in bar:
             bar.set_description(name)
             t0 = time.perf_counter()

@@ -82,6 +82,7 @@ EVENT_LABELS = {
     "bank_requirements_changed": "修改题库要求（重新检查）",
     "account_created": "创建账户",
     "account_unlocked": "解除账户锁定",
+    "simulation_removed": "删除模拟批次",
     "account_deactivated": "停用账户",
     "calendar_year_generated": "生成年度工作日历（待核对）",
     "calendar_year_imported": "导入年度工作日历（国务院通知）",
