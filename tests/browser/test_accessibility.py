@@ -51,8 +51,8 @@ def test_the_skip_link_comes_first_and_jumps_to_the_main_content(live_server, pa
 def test_login_and_a_form_with_the_keyboard_alone_with_a_visible_focus(live_server, page: Page):
     user = ApplicantFactory()
     page.goto(f"{live_server.url}/accounts/login/")
-    page.evaluate("document.activeElement.blur()")  # from the top, not from the autofocus
-    _tab_to(page, "username")
+    focused = page.evaluate(FOCUSED)  # the user name has the focus on arrival, visibly
+    assert focused["name"] == "username" and focused["outline"] == "solid", focused
     page.keyboard.type(user.username)
     _tab_to(page, "password")
     page.keyboard.type(PASSWORD)
@@ -91,7 +91,7 @@ def test_the_text_size_is_kept_across_pages_and_fits_1366_px(live_server, page: 
             "aria-pressed", "true"
         )
         assert page.evaluate("document.documentElement.scrollWidth") <= 1366, path
-        page.screenshot(path=f"var/screenshots/text-size-large{path.replace('/', '-')}png")
+        page.screenshot(path=f"var/screenshots/text-size-large{path.replace('/', '-')}.png")
     page.click("button[data-text-size=small]")
     assert page.evaluate(root_size) == "14px"
     page.reload()
