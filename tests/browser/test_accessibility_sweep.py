@@ -31,7 +31,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DEMO_PASSWORD = "Demo-Pass-2026"
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
-BLOCKING = ("serious", "critical")
+IMPACTS = ("critical", "serious", "moderate", "minor")
+BLOCKING = IMPACTS[:2]
 DESKTOP, PHONE = 1366, 390
 # A table laid out as cards: its body rows are blocks and its cells are labelled.
 CARDS = """() => [...document.querySelectorAll("table.table-cards tbody td[data-label]")]
@@ -154,7 +155,7 @@ def _check(page: Page, role: str, path: str, sweep: Sweep) -> None:
         page.set_viewport_size({"width": width, "height": 900})
         violations = _axe(page)
         counts = Counter(v["impact"] for v in violations)
-        summary = ", ".join(f"{k} {counts[k]}" for k in ("critical", "serious", "moderate", "minor"))
+        summary = ", ".join(f"{k} {counts[k]}" for k in IMPACTS)
         sweep.lines.append(f"{role:15} {width:4} {path:40} {summary}")
         sweep.blocking += [
             f"{role} {path} @{width}: {v['impact']} {v['id']} ({v['target']})"
