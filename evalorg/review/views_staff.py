@@ -81,9 +81,10 @@ ROW_HTML = (
 )
 DECIDE_HTML = (
     '\n    <form method="post" action="{url}" class="d-flex flex-column gap-1">{csrf}{back}\n'
-    '      <select name="decision" class="form-select form-select-sm">{options}</select>\n'
+    '      <select name="decision" class="form-select form-select-sm" aria-label="{decision}">'
+    "{options}</select>\n"
     '      <textarea name="reason" class="form-control form-control-sm" rows="2" '
-    'placeholder="{reason}" required></textarea>\n'
+    'placeholder="{reason}" aria-label="{reason}" required></textarea>\n'
     '      <input type="hidden" name="confirm" value="">'
     '<button class="btn btn-sm btn-primary" type="submit" data-testid="{testid}-{pk}">'
     "{ok}</button>\n"
@@ -133,6 +134,7 @@ class RowLabels:
         )
         self.spread_label, self.dispersed = escape(_("专家总分极差")), escape(_("评分离散"))
         self.reason, self.ok = escape(_("理由（必填）")), escape(_("确定"))
+        self.decision = escape(_("推荐决定"))
         self.revise = escape(_("修改决定"))
         self.revise_reason = escape(_("修改理由及新的推荐意见理由（必填）"))
 
@@ -193,6 +195,7 @@ def decision_form(pk: int, labels: RowLabels, *, revising: bool) -> str:
         testid=FORM_TESTIDS[revising],
         pk=pk,
         ok=labels.ok,
+        decision=labels.decision,
     )
 
 
