@@ -53,6 +53,10 @@ MUST_ASK = {
     ("complaint", "investigate_complaint"),
     ("complaint", "uphold_complaint"),
     ("complaint", "dismiss_complaint"),
+    ("inspection_draw", "publish_draw"),
+    ("inspection", "record_no_findings"),
+    ("inspection", "close_inspection"),
+    ("inspection", "escalate_inspection"),
 }
 
 # Terminal transitions that do not ask, each with the reason.

@@ -16,6 +16,7 @@ class SupervisionConfig(AppConfig):
         from .notifications import register_plan_parties
         from .plans import reported_assessment
         from .todo import PLAN_SOURCE
+        from .todo_inspections import DRAW_SOURCE, INSPECTION_SOURCE
         from .transitions import register_plan_transitions
 
         register_plan_transitions()
@@ -23,6 +24,8 @@ class SupervisionConfig(AppConfig):
         register_inspection_workflow()
         register_inspection_records()
         register_source(PLAN_SOURCE)
+        register_source(DRAW_SOURCE)
+        register_source(INSPECTION_SOURCE)
         register_activity_finder(reported_assessment)
         register_nav(NavItem(label="认定计划", url_name="supervision:plans", order=62))
         register_nav(NavItem(label="认定监管", url_name="supervision:agency_plans", order=63))
