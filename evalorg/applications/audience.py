@@ -95,7 +95,8 @@ def describe_case(application: Application) -> dict[str, Any]:
     agency = application.receiving_agency
     return {
         "institution": application.institution.name,
-        "no": application.acknowledgement_no,
+        # A case made outside the wizard (fixtures, imports) has no number: no "None" in subjects.
+        "no": application.acknowledgement_no or "—",
         "agency": agency.name if agency else "",
         "kind": application.get_kind_display(),
     }
