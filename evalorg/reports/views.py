@@ -15,7 +15,7 @@ from evalorg.accounts.permissions import has_role, role_required
 from evalorg.core import audit, clock
 from evalorg.rounds.models import Round
 
-from . import figures, xlsx
+from . import after_filing, figures, xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -49,6 +49,10 @@ def index(request: HttpRequest) -> HttpResponse:
             "rounds": Round.objects.order_by("-published_on"),
             "chosen": round_,
             "charts": figures.chart_data(report),
+            "after": after_filing.build(round_),
+            "inspection_columns": after_filing.inspection_columns(),
+            "sanction_columns": after_filing.sanction_columns(),
+            "complaint_columns": after_filing.complaint_columns(),
         },
     )
 
@@ -58,7 +62,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def export(request: HttpRequest) -> HttpResponse:
     _allowed(request)
     round_ = _round(request)
-    data = xlsx.workbook(figures.build(round_))
+    data = xlsx.workbook(figures.build(round_), after_filing.build(round_))
     audit.record(
         "report_exported",
         round_,

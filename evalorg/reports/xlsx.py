@@ -10,6 +10,8 @@ from openpyxl import Workbook
 
 from evalorg.documents.xlsx import safe
 
+from . import after_filing
+from .after_filing import AfterFiling
 from .figures import Report
 
 
@@ -20,7 +22,7 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list]) -> Non
         ws.append([safe(v) for v in row])
 
 
-def workbook(report: Report) -> bytes:
+def workbook(report: Report, after: AfterFiling) -> bytes:
     wb = Workbook(write_only=True)
     _sheet(
         wb,
@@ -89,6 +91,55 @@ def workbook(report: Report) -> bytes:
             for r in report.across_rounds
         ],
     )
+    _after_filing_sheets(wb, after)
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+RESULTS = ("plans", "reported", "candidates", "passed", "certificates")
+
+
+def _results_header() -> list[str]:
+    return [_("认定计划数"), _("已报告结果"), _("参加人数"), _("合格人数"), _("发放证书数")]
+
+
+def _after_filing_sheets(wb: Workbook, after: AfterFiling) -> None:
+    _sheet(
+        wb,
+        _("认定活动（按年度和地市）"),
+        [_("年度"), _("地市"), *_results_header()],
+        [[r["year"], r["city"], *(r[k] for k in RESULTS)] for r in after.assessments_by_year_city],
+    )
+    _sheet(
+        wb,
+        _("认定活动（按职业和等级）"),
+        [_("职业编码"), _("职业名称"), _("等级"), *_results_header()],
+        [
+            [r["code"], r["name"], r["level"], *(r[k] for k in RESULTS)]
+            for r in after.assessments_by_occupation
+        ],
+    )
+    _sheet(
+        wb,
+        _("双随机抽查"),
+        [
+            _("年度"),
+            _("抽中"),
+            *(label for _v, label in after_filing.inspection_columns()),
+            _("责令整改"),
+        ],
+        [[r["year"], r["drawn"], *r["counts"], r["with_findings"]] for r in after.inspections],
+    )
+    _sheet(
+        wb,
+        _("处理"),
+        [_("生效年度"), *(label for _v, label in after_filing.sanction_columns())],
+        [[r["year"], *r["counts"]] for r in after.sanctions],
+    )
+    _sheet(
+        wb,
+        _("投诉"),
+        [_("年度"), _("收到"), *(label for _v, label in after_filing.complaint_columns())],
+        [[r["year"], r["received"], *r["counts"]] for r in after.complaints],
+    )
