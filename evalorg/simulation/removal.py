@@ -24,6 +24,7 @@ from django.db.models.deletion import Collector, ProtectedError
 from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import User
+from evalorg.complaints.models import Complaint, ComplaintCounter
 from evalorg.core import audit
 from evalorg.core.files import remove_orphans
 from evalorg.core.models import AuditEvent, StoredFile
@@ -32,8 +33,9 @@ from evalorg.institutions.models import Institution
 from evalorg.notify.models import Message, OutboundEmail
 from evalorg.rounds.models import Round
 from evalorg.rounds.simulated import SIMULATED_CODE_PREFIX, simulated_rounds
+from evalorg.supervision.models import Inspection, InspectionDraw
 
-SHARED_USERS = re.compile(r"^sim-(center|dept|expert-\d+|staff-\d+)$")
+SHARED_USERS = re.compile(r"^sim-(center|dept|expert-\d+|staff-\d+|pool-\d+-\d+)$")
 # Queued or finished tasks whose first argument is the id of a record of this model.
 TASK_SUBJECTS = {
     "evalorg.filing.tasks.render_letter_documents": "filing.FilingLetter",
@@ -117,6 +119,15 @@ def _delete_task_results(collector: Collector) -> int:
     return DBTaskResult.objects.filter(pk__in=doomed).delete()[0]
 
 
+def _unused_complaint_counters() -> int:
+    """A year's complaint counter that numbers no complaint any more goes with the simulation's
+    complaints (a year with real complaints keeps its counter, numbers never reused)."""
+    numbered = {
+        int(number.split("-")[1]) for number in Complaint.objects.values_list("number", flat=True)
+    }
+    return ComplaintCounter.objects.exclude(year__in=numbered).delete()[0]
+
+
 def _delete_users(users: list[User]) -> int:
     """Accounts are referenced by audit events (``actor``, no database constraint, PROTECT in
     Django): delete what hangs on them, then the rows themselves."""
@@ -155,7 +166,14 @@ def remove_simulation(code: str, actor: AbstractBaseUser | None = None) -> dict[
         # Training sessions belong to an agency, not a round: those its institutions attended.
         attended = TrainingAttendance.objects.filter(institution__in=institutions)
         sessions = list(TrainingSession.objects.filter(pk__in=attended.values("session")))
-        _delete([round_, *institutions, *sessions], removed, files)
+        # Random-inspection draws belong to no round: those that drew only its institutions.
+        draws = list(
+            InspectionDraw.objects.filter(inspections__institution__in=institutions)
+            .exclude(inspections__in=Inspection.objects.exclude(institution__in=institutions))
+            .distinct()
+        )
+        _delete([round_, *institutions, *sessions, *draws], removed, files)
+        removed["complaints.ComplaintCounter"] = _unused_complaint_counters()
         removed["core.StoredFile"] = len(remove_orphans(files))
         if not simulated_rounds().exists():
             accounts += [u for u in User.objects.filter(username__startswith="sim-") if

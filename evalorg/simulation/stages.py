@@ -775,6 +775,8 @@ def second_acceptance(sim: Sim) -> None:
     _batch(sim, day, list(batches.candidates(sim.round)), "第二批验收")
 
 
+from .after_filing import after_filing  # noqa: E402  (its helpers come from this module)
+
 STAGES = [
     ("创建遴选批次", create_round),
     ("机构注册与申请草稿", institutions_and_drafts),
@@ -792,4 +794,5 @@ STAGES = [
     ("第一批验收与备案", first_acceptance),
     ("培育期届满与自然淘汰", reminders_and_elimination),
     ("第二批验收与备案", second_acceptance),
+    ("备案后：认定、投诉、抽查与处理", after_filing),
 ]

@@ -143,10 +143,20 @@ def _input_refusals(year: int, share: int, candidates: list[int]) -> list[Refusa
 
 
 @transaction.atomic
-def create_draw(user: Any, year: int, share: int, seed: int | None = None) -> InspectionDraw:
+def create_draw(
+    user: Any,
+    year: int,
+    share: int,
+    seed: int | None = None,
+    *,
+    among: set[int] | None = None,
+) -> InspectionDraw:
     """Draw and record (state draft); refused, nothing stored, when an input is out of range
-    or a drawn organization has no eligible inspector (N-5.2)."""
+    or a drawn organization has no eligible inspector (N-5.2). ``among``: only these
+    organizations are candidates (the simulation draws its own, never a real one)."""
     letters = filed_letters()
+    if among is not None:
+        letters = {org: letter for org, letter in letters.items() if org in among}
     candidates = sorted(letters)
     if refusals := _input_refusals(year, share, candidates):
         raise TransitionRefused(refusals)

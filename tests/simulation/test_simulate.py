@@ -9,6 +9,7 @@ import pytest
 
 from evalorg.applications.history import applicant_history, staff_history
 from evalorg.applications.models import Application, ApplicationOccupation, State
+from evalorg.complaints.models import Complaint
 from evalorg.core import audit
 from evalorg.core.audit import Audience, verify_chain
 from evalorg.core.models import AuditEvent
@@ -21,8 +22,10 @@ from evalorg.cultivation.models import (
 from evalorg.filing.models import FilingLetter
 from evalorg.publicity.models import Objection, PublicityNotice
 from evalorg.rounds.models import Round
+from evalorg.sanctions.models import Sanction
 from evalorg.selection.models import LeadershipApprovalEntry
 from evalorg.simulation.run import report, simulate
+from evalorg.supervision.models import AssessmentPlan, InspectionDraw
 from tests.factories import InstitutionFactory
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +110,24 @@ def test_a_small_round_runs_end_to_end_as_the_seed_dictates():
 
     text = report(result)
     assert "verify_audit：通过" in text and "备案函" in text
+
+    # Issue 25: past filing, for the simulated organizations only (N-5.2).
+    organizations = Application.objects.filter(round=round_, state=State.FILED).values(
+        "institution"
+    )
+    plans = AssessmentPlan.objects.filter(institution__in=organizations)
+    assert plans.filter(status="closed").count() == 2
+    assert all(p.roster.count() == p.candidates for p in plans)
+    draw = InspectionDraw.objects.get()
+    assert draw.status == "published"
+    assert set(draw.inspections.values_list("institution", flat=True)) == {
+        o["institution"] for o in organizations if o["institution"] in set(draw.candidates)
+    }
+    assert sorted(draw.inspections.values_list("status", flat=True))[0] == "closed"
+    assert draw.inspections.exclude(rectify_by=None).count() == 1
+    sanctions = Sanction.objects.filter(institution__in=organizations, status="effective")
+    assert sorted(sanctions.values_list("kind", flat=True)) == ["revocation", "suspension"]
+    assert Complaint.objects.get().status == "dismissed"
 
     # Issue 19: every history of every case of the round (filed, eliminated, objected, returned)
     # names its actions and states in Chinese, for staff and for the applicant.
