@@ -182,6 +182,8 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         conn_health_checks=True,
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# Reports and the public registry read from the replica when it exists (evalorg/core/replica.py).
+DATABASE_ROUTERS = ["evalorg.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -18,6 +18,7 @@ from django.views.decorators.http import condition, require_GET
 
 from evalorg.applications.models import SkillLevel
 from evalorg.core import clock
+from evalorg.core.replica import replica_view
 from evalorg.documents.xlsx import safe
 
 from . import registry
@@ -49,6 +50,7 @@ open_data = condition(etag_func=_etag, last_modified_func=_last_modified)
 
 
 @require_GET
+@replica_view
 def registry_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(registry.search(request.GET), PAGE_SIZE).get_page(request.GET.get("page"))
     today = clock.today()
@@ -94,6 +96,7 @@ def _csv_lines(request: HttpRequest) -> Iterator[str]:
 
 
 @require_GET
+@replica_view
 @open_data
 def registry_csv(request: HttpRequest) -> StreamingHttpResponse:
     response = StreamingHttpResponse(_csv_lines(request), content_type="text/csv; charset=utf-8")
@@ -119,6 +122,7 @@ def _json_parts(request: HttpRequest) -> Iterator[str]:
 
 
 @require_GET
+@replica_view
 @open_data
 def registry_json(request: HttpRequest) -> StreamingHttpResponse:
     return StreamingHttpResponse(
@@ -127,6 +131,7 @@ def registry_json(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @require_GET
+@replica_view
 def organization(request: HttpRequest, pk: int) -> HttpResponse:
     """A filed organization's registry page: the rows of its letters with their status and
     the dated history of its status (N-5.2); 404 for an organization not in the registry."""

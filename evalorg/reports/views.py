@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role, role_required
 from evalorg.core import audit, clock
+from evalorg.core.replica import from_replica, replica_view
 from evalorg.rounds.models import Round
 
 from . import after_filing, figures, xlsx
@@ -37,6 +38,7 @@ def _round(request: HttpRequest) -> Round | None:
 
 @role_required(Role.REPORT_READERS, message=READERS_ONLY)
 @require_GET
+@replica_view
 def index(request: HttpRequest) -> HttpResponse:
     _allowed(request)
     round_ = _round(request)
@@ -62,7 +64,8 @@ def index(request: HttpRequest) -> HttpResponse:
 def export(request: HttpRequest) -> HttpResponse:
     _allowed(request)
     round_ = _round(request)
-    data = xlsx.workbook(figures.build(round_), after_filing.build(round_))
+    with from_replica():  # the figures only: the audit event below goes to the primary
+        data = xlsx.workbook(figures.build(round_), after_filing.build(round_))
     audit.record(
         "report_exported",
         round_,
