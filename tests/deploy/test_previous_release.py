@@ -33,10 +33,7 @@ from tests.deploy import servers
 
 from .conftest import manage, new_database, on_postgres, postgres_url, process_env
 
-pytestmark = [
-    pytest.mark.multiserver,
-    pytest.mark.skipif(not on_postgres(), reason="needs PostgreSQL (the PostgreSQL leg)"),
-]
+pytestmark = pytest.mark.skipif(not on_postgres(), reason="needs PostgreSQL (the PostgreSQL leg)")
 
 RELEASE_FILE = servers.ROOT / "deploy" / "previous-release"
 
