@@ -18,6 +18,16 @@ workers = int(os.environ.get("WEB_CONCURRENCY", str(multiprocessing.cpu_count() 
 # (demo data in production, unsafe settings) then stops the master before it binds workers.
 preload_app = True
 
+
+def post_worker_init(worker) -> None:  # gunicorn's Worker
+    """Before the worker's accept loop: its database and cache connections, templates and
+    catalogues warmed by a GET of /readyz and of the login page through the application
+    (evalorg/core/warmup.py). Until it returns this worker takes no connection."""
+    from evalorg.core.warmup import warm
+
+    worker.log.info("warm-up: %s", warm(worker.wsgi))
+
+
 # Recycle workers (memory growth, leaked connections), staggered so they never all restart at
 # once.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))

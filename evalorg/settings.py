@@ -447,6 +447,8 @@ EVALORG_UPLOAD_TEMP_MAX_HOURS = int(os.environ.get("EVALORG_UPLOAD_TEMP_MAX_HOUR
 # Rotation: give the new key a new EVALORG_AUDIT_KEY_ID and move the old one to
 # EVALORG_AUDIT_OLD_KEYS ("id=secret;id=secret"), which only verifies.
 _DEV_AUDIT_KEY = "dev-only-audit-key"
+# core.audit refuses to sign with it on a database whose chain another key signed (production).
+EVALORG_DEV_AUDIT_KEY = _DEV_AUDIT_KEY
 EVALORG_AUDIT_KEY_ID = os.environ.get("EVALORG_AUDIT_KEY_ID", "dev")
 EVALORG_AUDIT_KEYS = {
     key_id.strip(): secret

@@ -11,6 +11,12 @@ from evalorg.core.production_guard import refuse_demo_data  # noqa: E402
 
 refuse_demo_data()
 
+# The guard's connection is closed before gunicorn forks (preload_app): a forked worker must never
+# share the master's socket to the database; each opens its own (deploy/gunicorn.conf.py warms it).
+from django.db import connections  # noqa: E402
+
+connections.close_all()
+
 # Warm: import every view module now (the URL conf), so that with preload_app
 # (deploy/gunicorn.conf.py) forked workers answer their first request without importing.
 from django.urls import get_resolver  # noqa: E402

@@ -69,6 +69,22 @@ def _private_storage(tmp_path, settings):
     cache.clear()
 
 
+class _EveryDatabaseChecked(set):
+    def __contains__(self, database: object) -> bool:
+        return True
+
+
+@pytest.fixture(autouse=True)
+def _development_key_chain_checked(monkeypatch):
+    """core.audit reads the chain once per process before its first event under the development
+    key (a production database refuses it). In tests that read would land in whichever test
+    writes first and shift its query count; tests/ops/test_audit_key_in_production.py undoes
+    this to test the check itself."""
+    from evalorg.core import audit
+
+    monkeypatch.setattr(audit, "_DEV_KEY_CHECKED", _EveryDatabaseChecked())
+
+
 def otp_verified_session(client, user) -> None:
     """Mark ``client``'s session as having passed the second factor, as the TOTP form would
     (django_otp.login with a confirmed device of the user's)."""

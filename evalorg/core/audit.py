@@ -88,6 +88,48 @@ def current_key_id() -> str:
     return key_id
 
 
+def signing_key_id() -> str:
+    """The key a new event is signed with: the current one, never the development key on a
+    chain another key signed."""
+    key_id = current_key_id()
+    if settings.EVALORG_AUDIT_KEYS[key_id] == settings.EVALORG_DEV_AUDIT_KEY:
+        refuse_development_key_on_foreign_chain()
+    return key_id
+
+
+# Databases (by connection NAME) whose chain this process found signed with the development
+# key: checked once per process, so an audited write costs no extra query after the first.
+_DEV_KEY_CHECKED: set[str] = set()
+
+
+def refuse_development_key_on_foreign_chain() -> None:
+    """A command run without the production variables signs with the public development key.
+    On a database whose chain another key signed (production's, or a copy of it) such events
+    would later break production's ``verify_audit``: refuse before the first one is written,
+    when the latest sealed event does not verify under the development key."""
+    from django.db import connection
+
+    database = str(connection.settings_dict["NAME"])
+    if database in _DEV_KEY_CHECKED:
+        return
+    latest = AuditEvent.objects.exclude(seq=None).order_by("-seq").first()
+    if latest is not None and not _signed_with_development_key(latest):
+        raise ImproperlyConfigured(
+            f"数据库 {database} 的审计链由另一把密钥（{latest.key_id}）签署，很可能是生产数据；"
+            "本进程没有设置 EVALORG_AUDIT_KEY，拒绝用开发密钥签署审计事件。请先载入生产环境变量"
+            "（set -a; . /srv/evalorg/.env）再运行。 / This database's audit chain is signed "
+            f"with another key ({latest.key_id!r}), probably production's: refusing to sign "
+            "audit events with the development key; load the production variables first."
+        )
+    _DEV_KEY_CHECKED.add(database)
+
+
+def _signed_with_development_key(event: AuditEvent) -> bool:
+    if settings.EVALORG_AUDIT_KEYS.get(event.key_id) != settings.EVALORG_DEV_AUDIT_KEY:
+        return False
+    return hmac.compare_digest(compute_hash(event.prev_hash or "", event), event.hash or "")
+
+
 def audit_key(key_id: str) -> bytes:
     try:
         return settings.EVALORG_AUDIT_KEYS[key_id].encode("utf-8")
@@ -153,7 +195,7 @@ def record(
         # Round-trip through JSON so the stored data hashes the same after a database read.
         data=json.loads(canonical_json(data or {})),
         audience=audience,
-        key_id=current_key_id(),
+        key_id=signing_key_id(),
     )
     event.pending_mac = compute_pending_mac(event)
     event.save()

@@ -1,5 +1,6 @@
 """Simulated rounds (``manage.py simulate_round``, the ``make run`` demo round) are marked by
-their code: ``sim-<seed>-<n>`` (``evalorg.simulation.run.free_tag``). They never reach the
+their code: ``sim-<seed>-<n>`` (``evalorg.simulation.run.free_tag``), ``sim-demo`` for the demo's
+(``demo-sim`` in databases loaded before 2026.12.2). They never reach the
 public pages of a production system (``public_rounds``), and production refuses to start while
 one exists (core.production_guard)."""
 
@@ -16,6 +17,9 @@ from django.utils.translation import gettext as _
 from .models import Round
 
 SIMULATED_CODE_PREFIX = "sim-"
+# The demo's simulated round was coded "demo-sim" before 2026.12.2 (now "sim-demo"): a database
+# loaded then still holds it, and it is just as simulated.
+LEGACY_SIMULATED_CODES = ("demo-sim",)
 _simulating: ContextVar[bool] = ContextVar("simulating", default=False)
 
 
@@ -30,16 +34,27 @@ def simulating() -> Iterator[None]:
         _simulating.reset(token)
 
 
+def is_simulated_code(code: str) -> bool:
+    return code.startswith(SIMULATED_CODE_PREFIX) or code in LEGACY_SIMULATED_CODES
+
+
+def simulated_q(prefix: str = "") -> Q:
+    """Rows of simulated rounds (``prefix`` the lookup path to the round)."""
+    return Q(**{f"{prefix}code__startswith": SIMULATED_CODE_PREFIX}) | Q(
+        **{f"{prefix}code__in": LEGACY_SIMULATED_CODES}
+    )
+
+
 def swept(prefix: str) -> Q:
     """The sweeps' filter (``prefix`` the lookup path to the round): the real-date sweeps never
     touch a simulated round's cases (issue 23 item 5), which the simulation moves itself."""
     if _simulating.get():
         return Q()
-    return ~Q(**{f"{prefix}code__startswith": SIMULATED_CODE_PREFIX})
+    return ~simulated_q(prefix)
 
 
 def simulated_rounds() -> QuerySet[Round]:
-    return Round.objects.filter(code__startswith=SIMULATED_CODE_PREFIX)
+    return Round.objects.filter(simulated_q())
 
 
 def not_simulated(prefix: str = "") -> Q:
@@ -48,7 +63,7 @@ def not_simulated(prefix: str = "") -> Q:
     shows its simulated round."""
     if not getattr(settings, "PRODUCTION", False):
         return Q()
-    return ~Q(**{f"{prefix}code__startswith": SIMULATED_CODE_PREFIX})
+    return ~simulated_q(prefix)
 
 
 def simulated_round_traces() -> list[str]:

@@ -16,18 +16,21 @@ from evalorg.accounts.models import User
 from evalorg.applications.models import State
 from evalorg.core.demo import DemoContext, DemoLogin
 from evalorg.rounds.models import Round
+from evalorg.rounds.simulated import LEGACY_SIMULATED_CODES
 
 from .run import simulate
 
-DEMO_TAG = "demo-sim"
+# A simulated round's code ("sim-" first): the sweeps skip it, production refuses to start with
+# it, `manage.py remove_simulation sim-demo` removes it.
+DEMO_TAG = "sim-demo"
 DEMO_INSTITUTIONS = 40
 DEMO_SEED = 2026
 
 
-def _login(context: DemoContext, state: str, note: str) -> None:
+def _login(context: DemoContext, code: str, state: str, note: str) -> None:
     user = (
         User.objects.filter(
-            membership__institution__applications__round__code=DEMO_TAG,
+            membership__institution__applications__round__code=code,
             membership__institution__applications__state=state,
         )
         .order_by("username")
@@ -44,7 +47,10 @@ def _login(context: DemoContext, state: str, note: str) -> None:
 def build_simulated_round(context: DemoContext) -> None:
     if not settings.EVALORG_DEMO_SIMULATION:
         return
-    if not Round.objects.filter(code=DEMO_TAG).exists():
+    # A database loaded before 2026.12.2 holds the same round as "demo-sim".
+    existing = Round.objects.filter(code__in=(DEMO_TAG, *LEGACY_SIMULATED_CODES)).first()
+    if existing is None:
         simulate(DEMO_INSTITUTIONS, DEMO_SEED, tag=DEMO_TAG, progress=True)
-    _login(context, State.FILED, "模拟批次：已备案")
-    _login(context, State.ELIMINATED, "模拟批次：自然淘汰")
+    code = existing.code if existing else DEMO_TAG
+    _login(context, code, State.FILED, "模拟批次：已备案")
+    _login(context, code, State.ELIMINATED, "模拟批次：自然淘汰")

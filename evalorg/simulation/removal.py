@@ -32,7 +32,7 @@ from evalorg.cultivation.models import TrainingAttendance, TrainingSession
 from evalorg.institutions.models import Institution
 from evalorg.notify.models import Message, OutboundEmail
 from evalorg.rounds.models import Round
-from evalorg.rounds.simulated import SIMULATED_CODE_PREFIX, simulated_rounds
+from evalorg.rounds.simulated import is_simulated_code, simulated_rounds
 from evalorg.supervision.models import Inspection, InspectionDraw
 
 SHARED_USERS = re.compile(r"^sim-(center|dept|expert-\d+|staff-\d+|pool-\d+-\d+)$")
@@ -52,7 +52,7 @@ def simulated_round(code: str) -> Round:
     round_ = Round.objects.filter(code=code).first()
     if round_ is None:
         raise NotSimulated(_("没有批次代码为 %(code)s 的批次。") % {"code": code})
-    if not code.startswith(SIMULATED_CODE_PREFIX):
+    if not is_simulated_code(code):
         raise NotSimulated(
             _("批次 %(code)s 不是模拟批次（模拟批次代码以 sim- 开头），不能删除。") % {"code": code}
         )

@@ -128,13 +128,15 @@ def process_env(database_url: str, redis: str, prefix: str, media: Path, var_dir
     return env
 
 
-def new_database(request, url: str) -> tuple[str, bool]:
+def new_database(request, url: str, kind: str = "ms") -> tuple[str, bool]:
     """A new database on the server of ``url``: its URL, and whether it is a copy of
     pytest-django's test database (migrated, reference data loaded; copying takes a second).
     Run alone, the session has no test database (no test asks for one): then it is empty.
     (django_db_setup is not even asked for then: tests/conftest.py's would load the reference
     data into DATABASE_URL's own database.)"""
-    fresh = servers.with_database(url, f"{servers.database_name(url)}_ms_{uuid.uuid4().hex[:8]}")
+    fresh = servers.with_database(
+        url, f"{servers.database_name(url)}_{kind}_{uuid.uuid4().hex[:8]}"
+    )
     if not any(uses_database(item) for item in request.session.items):
         servers.create_database(fresh)
         return fresh, False

@@ -3,6 +3,7 @@ sign audit events with the development key; with EVALORG_PRODUCTION=1 and no (or
 the development) EVALORG_AUDIT_KEY every process stops at settings with a bilingual message,
 before anything can be signed."""
 
+import io
 import os
 import subprocess
 import sys
@@ -66,3 +67,68 @@ def test_a_command_without_the_audit_key_stops_in_production(tmp_path: Path) -> 
 def test_a_command_with_the_audit_key_runs_in_production(tmp_path: Path) -> None:
     done = _manage_check(tmp_path, EVALORG_AUDIT_KEY=STRONG)
     assert "EVALORG_AUDIT_KEY" not in done.stderr, done.stderr
+
+
+# A command run without the production variables against production's database: the chain there
+# is signed with another key, so the development key must not sign the next event.
+
+DEV_KEYS = {"dev": _DEV_AUDIT_KEY}
+
+
+@pytest.fixture
+def unchecked(monkeypatch) -> None:
+    """This process has not looked at the test database's chain yet."""
+    from evalorg.core import audit
+
+    monkeypatch.setattr(audit, "_DEV_KEY_CHECKED", set())
+
+
+def _signed_event(settings, keys: dict[str, str], key_id: str) -> None:
+    from evalorg.core import audit
+
+    settings.EVALORG_AUDIT_KEYS, settings.EVALORG_AUDIT_KEY_ID = keys, key_id
+    audit.record("signed_in_production")
+    audit.seal_pending()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("keys", "key_id"),
+    [({"k2026": STRONG}, "k2026"), ({"dev": STRONG}, "dev")],
+    ids=["own-key-id", "production-key-under-the-id-dev"],
+)
+def test_the_development_key_refuses_a_chain_another_key_signed(settings, unchecked, keys, key_id):
+    from evalorg.core import audit
+    from evalorg.core.models import AuditEvent
+
+    _signed_event(settings, keys, key_id)
+    settings.EVALORG_AUDIT_KEYS, settings.EVALORG_AUDIT_KEY_ID = DEV_KEYS, "dev"
+    with pytest.raises(ImproperlyConfigured, match="拒绝用开发密钥签署审计事件"):
+        audit.record("signed_without_the_production_variables")
+    assert not AuditEvent.objects.filter(action="signed_without_the_production_variables")
+
+
+@pytest.mark.django_db
+def test_a_command_without_the_production_variables_stops_before_writing(settings, unchecked):
+    from django.core.management import call_command
+
+    from evalorg.accounts.models import User
+
+    _signed_event(settings, {"k2026": STRONG}, "k2026")
+    settings.EVALORG_AUDIT_KEYS, settings.EVALORG_AUDIT_KEY_ID = DEV_KEYS, "dev"
+    with pytest.raises(ImproperlyConfigured, match="k2026"):
+        call_command("create_admin", "ops-admin", email="ops@example.cn", stdout=io.StringIO())
+    assert not User.objects.filter(username="ops-admin").exists()
+
+
+@pytest.mark.django_db
+def test_the_development_key_signs_on_a_chain_it_signed_and_checks_once(
+    settings, unchecked, django_assert_num_queries
+):
+    from evalorg.core import audit
+
+    _signed_event(settings, DEV_KEYS, "dev")
+    audit.record("second_development_event")  # checks the chain: verifies under the dev key
+    audit.seal_pending()
+    with django_assert_num_queries(1):  # the insert alone: the chain is not read again
+        audit.record("third_development_event")

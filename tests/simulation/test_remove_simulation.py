@@ -102,3 +102,46 @@ def test_real_mail_still_goes_through_the_configured_backend(settings, mailoutbo
     (email,) = claim(10)
     assert email.simulation == "" and deliver(email)
     assert [m.to for m in mailoutbox] == [["a@example.cn"]]
+
+
+def test_the_demos_simulated_round_is_simulated_and_removable(settings, monkeypatch) -> None:
+    """load_demo's round (``sim-demo``) is marked like any simulation: the real-date sweeps skip
+    it, production refuses it, and ``remove_simulation sim-demo`` removes all it created."""
+    from evalorg.core.demo import DemoContext
+    from evalorg.rounds.simulated import simulated_rounds
+    from evalorg.simulation import demo
+
+    before = _rows()
+    settings.EVALORG_DEMO_SIMULATION = True
+    monkeypatch.setattr(demo, "DEMO_INSTITUTIONS", 6)
+    monkeypatch.setattr(demo, "simulate", _quiet(demo.simulate))
+    context = DemoContext()
+    demo.build_simulated_round(context)
+    assert list(simulated_rounds().values_list("code", flat=True)) == ["sim-demo"]
+    assert any(login.username.startswith("sim-demo-") for login in context.logins)
+
+    out = io.StringIO()
+    call_command("remove_simulation", "sim-demo", stdout=out)
+    assert "applications.Application: 6" in out.getvalue()
+    after = _rows()
+    assert {k: (before[k], v) for k, v in after.items() if before[k] != v} == {}
+
+
+def _quiet(simulate_fn):
+    def quiet(*args, **kwargs):
+        return simulate_fn(*args, **{**kwargs, "progress": False, "start": START})
+
+    return quiet
+
+
+def test_the_demo_round_of_earlier_releases_is_simulated_too() -> None:
+    """Databases loaded before 2026.12.2 hold the demo's round as ``demo-sim``."""
+    from evalorg.rounds.simulated import simulated_rounds, swept
+
+    Round.objects.get(code="gd-2023").copy(
+        code="demo-sim", name="模拟批次", year=2023, shift_days=0
+    )
+    assert list(simulated_rounds().values_list("code", flat=True)) == ["demo-sim"]
+    assert not Round.objects.filter(swept("")).filter(code="demo-sim").exists()
+    call_command("remove_simulation", "demo-sim", stdout=io.StringIO())
+    assert not Round.objects.filter(code="demo-sim").exists()
