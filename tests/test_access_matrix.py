@@ -225,7 +225,7 @@ ROUTES: dict[str, Route] = {
         allow(CITY),
         get=False,
         args=obj("api_token"),
-        post=lambda w: {},
+        post=lambda w: {"confirm": "yes"},
         changed=lambda w: ApiToken.objects.get(pk=w.pk("api_token")).revoked_at,
     ),
     # The staff API takes bearer tokens only: a signed-in session gets 401 and changes nothing

@@ -23,3 +23,7 @@ class AccountsConfig(AppConfig):
         from .demo_probe import demo_account_traces
 
         register_demo_probe(demo_account_traces)
+        from .dashboard import contacts_to_fill
+        from .navigation import register_dashboard
+
+        register_dashboard(5, contacts_to_fill)

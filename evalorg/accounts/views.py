@@ -8,12 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from evalorg.core import clock
+from evalorg.core.confirm import unless_confirmed
 from evalorg.core.todo import todo_groups
 
 from . import ratelimits, tokens
@@ -160,6 +161,19 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke one of the user's tokens once asked (issue 22): without ``confirm=yes`` (the
+    dialog of static/js/confirm.js, or no JavaScript) the confirm page asks, nothing changes."""
+    token = ApiToken.objects.filter(user=request.user, pk=pk, revoked_at__isnull=True).first()
+    if token is None:
+        raise Http404
+    question = _(
+        "撤销令牌“%(name)s”后，使用它的系统将立即无法调用本系统的 API，且不能恢复。确定撤销吗？"
+    )
+    asked = unless_confirmed(
+        request, question % {"name": token.name}, back=reverse("accounts:profile")
+    )
+    if asked is not None:
+        return asked
     if tokens.revoke(request.user, pk) is None:
         raise Http404
     messages.success(request, _("令牌已撤销，使用它的请求将被拒绝。"))

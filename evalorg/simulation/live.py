@@ -8,8 +8,9 @@ real date by the demo staff, through the same services. Their codes do not start
 
 - 培育期: applicant_gz's institution takes part; cultivation began about 30 days ago (about
   150 days left) and its lines' banks can be uploaded (commitment signed).
-- 验收批次: banks passed; province_staff proposes an acceptance batch today, which waits for
-  the department's approval.
+- 验收批次: banks passed; one 深圳 organization is filed today, with a complaint waiting for
+  sz_staff and a suspension waiting for the department's approval (live_supervision.py);
+  province_staff proposes the others as a batch, which waits for the department's approval.
 - 公示: the leadership group approved; province_staff publishes a notice today, open for
   objections on /public/notices/.
 - 省级评审: cases sent by the cities; province_staff seats expert1..3 on the selection panel
@@ -34,6 +35,7 @@ from evalorg.review.services import selection_panel
 from evalorg.rounds.models import Round
 from evalorg.selection import defense
 
+from .live_supervision import supervision_today
 from .run import simulate
 from .stages import Sim, _assign, _seat
 
@@ -53,9 +55,9 @@ class LiveRound:
 
 
 def _propose_batch(sim: Sim) -> None:
-    cases = list(batches.candidates(sim.round))
+    cases = supervision_today(sim, list(batches.candidates(sim.round)))
     if cases:
-        batches.create_batch(sim.round, "第一批验收（演示）", cases, sim.center)
+        batches.create_batch(sim.round, "第二批验收（演示）", cases, sim.center)
 
 
 def _publish_notice(sim: Sim) -> None:
@@ -134,7 +136,9 @@ def _notes(context: DemoContext) -> None:
         "\n演示进行中的工作 / live work (issue 22):\n"
         "  applicant_gz  培育期（约剩 150 天）：首页待办 → 职业（工种）页上传题库\n"
         "  gz_staff      待核验的申请；expert1..3 省级评审评分表；省级现场答辩安排在一周后\n"
-        "  province_staff 验收批次已报送，department 待审定；公示期内 /public/notices/"
+        "  province_staff 验收批次已报送，department 待审定；公示期内 /public/notices/\n"
+        "  sz_staff      已备案机构的投诉待调查核实；department 暂停处理决定待领导小组审定\n"
+        "  applicant_sz  草稿申请待提交；admin 首页：待补充联系方式的评价指导机构"
     )
 
 

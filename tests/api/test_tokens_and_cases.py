@@ -78,7 +78,12 @@ def test_revoked_token_is_refused(client, case, gz_staff):
     token = ApiToken.objects.get(user=gz_staff)
     assert client.get("/api/cases", **bearer(secret)).status_code == 200
     client.force_login(gz_staff)
-    response = client.post(reverse("accounts:token_revoke", args=[token.pk]))
+    url = reverse("accounts:token_revoke", args=[token.pk])
+    asked = client.post(url)  # without the confirmation: the question, nothing revoked
+    assert asked.status_code == 409 and 'data-testid="confirm-page"' in asked.content.decode()
+    assert "撤销令牌" in asked.content.decode()
+    assert client.get("/api/cases", **bearer(secret)).status_code == 200
+    response = client.post(url, {"confirm": "yes"})
     assert response.status_code == 302
     client.logout()
     assert client.get("/api/cases", **bearer(secret)).status_code == 401

@@ -2,8 +2,10 @@
 answers with the confirm page; the page re-posts the same fields with confirm=yes."""
 
 import re
+from datetime import datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from evalorg.applications.models import State
@@ -11,7 +13,7 @@ from evalorg.core.models import AuditEvent
 from tests.factories import CityStaffFactory
 
 from .conftest import applicant_of
-from .test_views import _submitted
+from .test_views import SH, _submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +80,19 @@ def test_an_action_of_another_party_is_refused_before_asking(client):
     assert 'data-testid="confirm-page"' not in body
     case.refresh_from_db()
     assert case.state == State.SUBMITTED
+
+
+def test_the_wizard_offers_to_discard_a_draft_and_asks_first(client, application):
+    """Issue 22: every wizard step of a draft has 放弃此申请草稿 (the engine's withdraw, with a
+    reason and the confirm question); a submitted case has none there."""
+    client.force_login(applicant_of(application))
+    url = reverse("applications:step_institution", args=[application.pk])
+    with time_machine.travel(datetime(2023, 5, 10, tzinfo=SH), tick=False):
+        body = client.get(url).content.decode()
+    action = reverse("applications:action", args=[application.pk, "withdraw"])
+    assert 'data-testid="discard-draft"' in body and f'action="{action}"' in body
+    assert 'data-confirm="确定放弃此申请草稿吗' in body and 'name="reason"' in body
+    submitted = _submitted()
+    client.force_login(applicant_of(submitted))
+    page = client.get(reverse("applications:step_review", args=[submitted.pk]))
+    assert 'data-testid="discard-draft"' not in page.content.decode()

@@ -162,3 +162,17 @@ def test_the_public_page_offers_the_form_only_during_the_period(client, notice):
     assert 'data-testid="countdown"' in page and "还剩 3 天" in page
     with time_machine.travel(BEFORE_START, tick=False):
         assert "即将开始" in client.get(url).content.decode()
+
+
+def test_the_hourly_limit_is_counted_in_the_shared_cache(client, notice, settings):
+    """The counter lives in Django's default cache (Redis in deployment, so every process and
+    server counts the same objections), not in the process: emptying the cache frees the
+    address again."""
+    from django.core.cache import cache
+
+    for _ in range(5):
+        assert _post(client, notice, DURING).status_code == 302
+    assert _post(client, notice, DURING).status_code == 429
+    cache.clear()
+    assert _post(client, notice, DURING).status_code == 302
+    assert Objection.objects.count() == 6

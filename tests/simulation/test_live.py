@@ -14,22 +14,37 @@ from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 
-from evalorg.accounts.models import User
+from evalorg.accounts.models import Agency, Role, User
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.catalog.models import Occupation, SkillStandard
+from evalorg.complaints.models import Complaint
 from evalorg.core import clock
+from evalorg.core.todo import todo_items
 from evalorg.cultivation.models import CultivationPeriod
 from evalorg.filing.batches import acceptance_batches
 from evalorg.institutions.models import Category
 from evalorg.publicity.models import PublicityNotice
 from evalorg.publicity.services import objection_window_refusal
 from evalorg.rounds.models import Round
+from evalorg.sanctions.models import Sanction
 from evalorg.selection.models import DefenseSession
 from evalorg.simulation.live import APPLICANT_GZ, LIVE_PREFIX
 from evalorg.simulation.people import fits, occupation_pool
 
 pytestmark = pytest.mark.django_db
 POLICE, CONFIDENTIAL_CLERK = "3-02-01-00", "3-01-02-01"  # 人民警察, 机要员
+DEMO_LOGINS = (
+    "admin",
+    "gz_staff",
+    "sz_staff",
+    "province_staff",
+    "department",
+    "expert1",
+    "expert2",
+    "expert3",
+    "applicant_gz",
+    "applicant_sz",
+)
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +90,40 @@ def _home(client, username: str) -> str:
     return response.content.decode()
 
 
+def _work_links(user: User) -> list[str]:
+    """Where the user can act now: the to-do list's items; for the administrator (no workflow
+    step is theirs) the agencies whose contacts are still to fill in."""
+    links = [item.url for item in todo_items(user)]
+    if user.has_role(Role.ADMIN):
+        empty = Agency.objects.filter(phone="").exclude(kind=Agency.Kind.DEPARTMENT)
+        links += [reverse("admin:accounts_agency_change", args=[a.pk]) for a in empty]
+    return links
+
+
+@pytest.mark.parametrize("username", DEMO_LOGINS)
+def test_every_demo_login_finds_live_work_on_its_home_page(demo, client, username):
+    links = _work_links(User.objects.get(username=username))
+    assert links, f"{username}: nothing to act on"
+    page = _home(client, username)
+    assert any(f'href="{link}"' in page for link in links), username
+
+
+def test_a_filed_shenzhen_organization_has_a_complaint_waiting_for_its_city(demo, client):
+    complaint = Complaint.objects.get(status=Complaint.Status.RECEIVED)
+    assert complaint.agency.division_id == "440300"
+    assert complaint.institution.applications.filter(filing_letters__isnull=False).exists()
+    user = User.objects.get(username="sz_staff")
+    assert "investigate_complaint" in {a for i in todo_items(user) for a in i.actions}
+
+
+def test_a_suspension_waits_for_the_department_approval(demo):
+    sanction = Sanction.objects.get(status=Sanction.Status.AWAITING_APPROVAL)
+    assert sanction.kind == Sanction.Kind.SUSPENSION
+    assert sanction.agency.division_id == "440300"
+    user = User.objects.get(username="department")
+    assert "approve_sanction" in {a for i in todo_items(user) for a in i.actions}
+
+
 def test_applicant_gz_is_in_cultivation_with_about_150_days_and_banks_to_upload(demo, client):
     period = CultivationPeriod.objects.get(
         application__institution__uscc=APPLICANT_GZ,
@@ -101,8 +150,7 @@ def test_each_expert_finds_a_scoresheet_to_fill(demo, client):
 
 
 def test_the_proposed_batch_waits_for_the_department_and_province_staff_sees_its_work(demo, client):
-    batch = acceptance_batches().get(round__code=f"{LIVE_PREFIX}acceptance")
-    assert batch.status == "proposed"
+    batch = acceptance_batches().get(round__code=f"{LIVE_PREFIX}acceptance", status="proposed")
     assert reverse("filing:batch", args=[batch.pk]) in _home(client, "department")
     assert reverse("filing:batches") in _home(client, "province_staff")
 
