@@ -5,7 +5,9 @@ Each page is loaded once per role's browser context: axe runs at 1366 px, then a
 layout reflows without a reload), where the page may not scroll sideways; then the text size
 大 (150 %) is switched on at 1366 px and the page may not scroll sideways either. The counts
 of violations by impact are printed per page (``pytest -s``) and screenshots saved to
-var/screenshots/; serious and critical violations fail the test.
+var/screenshots/; serious and critical violations fail the test. The demo's pages are swept
+first; the page types its cases do not reach in tests (defense, batches, notices, sanctions,
+complaints, plans, inspections, verify …) are swept on the access matrix's world.
 
 axe-core is vendored in tests/browser/vendor/ (docs/decisions.md) and evaluated through the
 DevTools protocol, which the pages' Content-Security-Policy does not govern."""
