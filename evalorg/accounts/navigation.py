@@ -59,8 +59,37 @@ def nav_for(user) -> list[dict[str, Any]]:
             continue
         if has_role(user, entry_roles(item, url)):
             badge = item.badge(user) if item.badge else 0
-            items.append({"label": item.label, "url": url, "badge": badge})
+            items.append(
+                {"label": item.label, "url": url, "badge": badge, "pinned": bool(item.badge)}
+            )
     return items
+
+
+# The bar's width (issue 22): the entries that fit one row at 1366 px in the medium text size
+# (and two at 大, 150 %) stay on the bar; the rest go under "更多", a <details> disclosure. A
+# link costs its label's characters plus about one character of padding.
+MAIN_ROW_CHARS = 44
+
+
+def _width(item: dict[str, Any]) -> int:
+    return len(str(item["label"])) + 1 + (2 if item["badge"] else 0)
+
+
+def split_nav(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The entries on the bar, those under "更多", and the badges of the latter summed. An
+    entry with a badge (消息) stays on the bar, last, wherever its order puts it."""
+    if sum(_width(i) for i in items) <= MAIN_ROW_CHARS:
+        return {"main": items, "more": [], "more_badge": 0}
+    pinned = [i for i in items if i.get("pinned")]
+    budget = MAIN_ROW_CHARS - 3 - sum(_width(i) for i in pinned)  # 3: the "更多" summary
+    main: list[dict[str, Any]] = []
+    for item in (i for i in items if not i.get("pinned")):
+        if budget < _width(item):
+            break
+        budget -= _width(item)
+        main.append(item)
+    more = [i for i in items if i not in main and i not in pinned]
+    return {"main": main + pinned, "more": more, "more_badge": sum(i["badge"] for i in more)}
 
 
 # Home-page dashboard sections (issue #10): a stage renders its own section for the user's

@@ -30,6 +30,7 @@ from .verification import (
 )
 
 PASS_UPLOADED = "pass_uploaded"
+RETURN = "return_for_correction"
 
 
 def _perform(action: str, application: Application, form: VerificationForm, user) -> None:
@@ -62,8 +63,9 @@ def verify_page(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "save")
 
     def refused(refusals: list[Refusal]) -> HttpResponse:
-        """Shown again with what was typed, and why (nothing was saved)."""
-        return _page(request, application, form, checks, refusals)
+        """Shown again with what was typed, and why (nothing was saved); a refused 退回补正
+        wants a reason, which the general note gives: the refusal is read with it."""
+        return _page(request, application, form, checks, refusals, note_refused=action == RETURN)
 
     if action not in VERIFICATION_ACTIONS:
         return run(
@@ -94,6 +96,8 @@ def _page(
     form: VerificationForm,
     checks: dict[str, VerificationCheck],
     refusals: list[Refusal],
+    *,
+    note_refused: bool = False,
 ) -> HttpResponse:
     editable = application.state == State.SUBMITTED
     if not editable:
@@ -115,6 +119,7 @@ def _page(
             "form": form,
             "rows": rows,
             "refusals": refusals,
+            "note_refused": note_refused,
             "editable": editable,
         },
         status=400 if request.method == "POST" else 200,  # a POST shown again was refused

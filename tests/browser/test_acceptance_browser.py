@@ -16,6 +16,7 @@ from evalorg.core import clock
 from evalorg.filing.models import FilingLetter
 from evalorg.selection.models import LeadershipApproval
 from tests.browser.login import login
+from tests.browser.navigation import nav_link
 from tests.factories import MINIMAL_PDF, PASSWORD
 from tests.filing.conftest import department_staff, passed, province_staff
 
@@ -35,7 +36,7 @@ def _open_batch_from_home(page: Page, base: str, title: str, link) -> None:
 
 
 def _nav(label: str):
-    return lambda page: page.locator("[data-testid=navbar] a.nav-link", has_text=label)
+    return lambda page: nav_link(page, label)
 
 
 def test_letters_only_after_the_department_approves_the_batch(live_server, page: Page):

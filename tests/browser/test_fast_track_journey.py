@@ -29,6 +29,7 @@ from evalorg.filing.models import FilingLetter
 from evalorg.notify.models import OutboundEmail
 from tests.applications.conftest import applicant_of
 from tests.browser.login import login
+from tests.browser.navigation import nav_link
 from tests.cultivation.conftest import reviewed
 from tests.cultivation.test_fast_track import designate
 from tests.factories import MINIMAL_PDF, PASSWORD, CityStaffFactory, InstitutionFactory
@@ -74,7 +75,7 @@ def todo(page: Page, text: str):
 
 
 def nav(page: Page, label: str):
-    return page.locator("[data-testid=navbar] a.nav-link", has_text=label)
+    return nav_link(page, label)
 
 
 def upload(page: Page, kind: str, name: str, data: bytes, mime: str) -> None:

@@ -25,6 +25,7 @@ from evalorg.notify.models import Message
 from evalorg.review.models import Panel, PanelMember, Stage
 from tests.applications.conftest import applicant_of, build_application
 from tests.browser.login import login
+from tests.browser.navigation import nav_link
 from tests.factories import PASSWORD, InstitutionFactory
 from tests.review.conftest import pass_checklist, score
 
@@ -106,7 +107,7 @@ def test_a_not_recommended_case_revised_to_recommended_reaches_the_applicant(
     applicant = applicant_of(case)
     login(page, base, applicant.username, PASSWORD)
     home(page, base)
-    page.locator("[data-testid=navbar] a.nav-link", has_text="消息").click()
+    nav_link(page, "消息").click()
     subjects = page.locator("[data-testid=message-list] td a").all_inner_texts()
     about_the_decision = [s for s in subjects if "推荐" in s]
     assert about_the_decision[0].startswith("备案申请已获推荐"), subjects

@@ -32,6 +32,28 @@
     }
   });
 
+  // The navigation's "更多" <details>: Escape closes it (focus back on its summary), and so
+  // does a click or a focus elsewhere, as a menu would (issue 22).
+  function closeMenus(except) {
+    document.querySelectorAll("details.nav-more[open]").forEach(function (menu) {
+      if (menu !== except) menu.open = false;
+    });
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var menu = event.target.closest && event.target.closest("details.nav-more[open]");
+    if (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest && event.target.closest("details.nav-more"));
+  });
+  document.addEventListener("focusin", function (event) {
+    closeMenus(event.target.closest && event.target.closest("details.nav-more"));
+  });
+
   // <input data-warn-prefix="11" data-warn-target="id">: the element shows while the typed
   // value starts with the prefix (the sign-up's government-body USCC warning, N-2.4.1).
   document.addEventListener("input", function (event) {
