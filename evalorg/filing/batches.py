@@ -236,11 +236,6 @@ class Progress:
     def done(self) -> bool:
         return self.rendered == self.approved and not self.working
 
-    @property
-    def in_progress(self) -> bool:
-        """Work the worker is doing now: letters being issued or documents rendered."""
-        return self.working or (self.issued > 0 and self.rendered < self.issued)
-
 
 def issuing_in_background(batch: LeadershipApproval) -> bool:
     """A ``issue_batch_letters`` task for the batch waits or runs (django-tasks-db's rows;

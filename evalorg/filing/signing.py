@@ -15,15 +15,19 @@ certificate are generated on first use under ``EVALORG_SIGNING_DEV_DIR``
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import os
 import tempfile
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -33,9 +37,15 @@ from django.conf import settings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # cryptography's DSA deprecation, raised by pyHanko's import
+    from pyhanko.keys import load_cert_from_pemder
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import fields, signers
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
 
+T = TypeVar("T")
 FIELD = "Signature1"
 CA_FILE, CERT_FILE, KEY_FILE = "ca.pem", "signer.pem", "signer-key.pem"
 # The test CA and its signer are valid over the whole period a test or the demo may travel to.
@@ -94,8 +104,19 @@ def sign_pdf(pdf: bytes) -> bytes:
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     out = io.BytesIO()
-    signers.sign_pdf(writer, meta, signer=signer, output=out)
+    _outside_event_loop(signers.sign_pdf, writer, meta, signer=signer, output=out)
     return out.getvalue()
+
+
+def _outside_event_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """pyHanko's synchronous calls run ``asyncio.run``, refused in a thread whose event loop
+    is running (an ASGI server, a browser test's thread): there, run in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 # ---- the test certificate authority -----------------------------------------------------------
@@ -216,19 +237,13 @@ class SignatureCheck:
 
 
 def _ca_certificate(ca_file: Path):
-    from pyhanko.keys import load_cert_from_pemder
-
     return load_cert_from_pemder(str(ca_file))
 
 
 def validate(pdf: bytes, ca_file: Path) -> SignatureCheck:
     """Validate the PDF's last signature against ``ca_file`` as the only trust root; no
-    network (no revocation fetching). Any parser failure is an unreadable file."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
-    from pyhanko_certvalidator import ValidationContext
-
+    network (no revocation fetching). Any parser failure is an unreadable file. Everything it
+    uses is imported with the module, so a forked child imports nothing."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -239,7 +254,7 @@ def validate(pdf: bytes, ca_file: Path) -> SignatureCheck:
             context = ValidationContext(
                 trust_roots=[_ca_certificate(ca_file)], allow_fetching=False
             )
-            status = validate_pdf_signature(signatures[-1], context)
+            status = _outside_event_loop(validate_pdf_signature, signatures[-1], context)
     except Exception:  # a hostile or broken upload: an answer, never a 500
         return SignatureCheck(readable=False)
     return SignatureCheck(
