@@ -207,11 +207,12 @@ def issue_letters(batch: LeadershipApproval, user, *, limit: int | None = None) 
     if has_role(user, Role.PROVINCE_STAFF):
         services.queue_documents(list(documents_pending(batch)))
     missing = letters_missing(batch).select_related("application").order_by("pk")
-    if limit is not None and missing.count() > limit:
+    count = missing.count() if limit is not None else 0
+    if limit is not None and count > limit:
         from .tasks import issue_batch_letters
 
         issue_batch_letters.enqueue(batch.pk, user.pk)
-        issued.queued = missing.count()
+        issued.queued = count
         return issued
     for entry in missing:
         with transaction.atomic():

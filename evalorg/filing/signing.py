@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -262,11 +263,19 @@ def validate(pdf: bytes, ca_file: Path) -> SignatureCheck:
         intact=bool(status.intact and status.valid),
         trusted=bool(status.trusted),
         whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
-        signer=status.signing_cert.subject.human_friendly if status.signing_cert else "",
+        signer=_signer_name(status.signing_cert),
     )
 
 
-def _child(connection, pdf: bytes, ca_file: Path) -> None:
+def _signer_name(certificate) -> str:
+    """The signing certificate's organization and common name, as a reader says them."""
+    if certificate is None:
+        return ""
+    subject = certificate.subject.native
+    return " ".join(filter(None, (subject.get("organization_name"), subject.get("common_name"))))
+
+
+def _child(connection: Connection, pdf: bytes, ca_file: Path) -> None:
     # pyHanko logs every failed path validation with its traceback: the answer says it.
     for name in ("pyhanko", "pyhanko_certvalidator"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
