@@ -45,3 +45,7 @@ def test_the_original_is_valid_and_an_altered_copy_is_changed(live_server, page:
     expect(result).to_contain_text("核验未通过")
     expect(result).to_contain_text("电子签名无效")
     expect(result).to_contain_text("不一致")
+    # On a phone the findings wrap: nothing scrolls sideways at 390 px.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path="var/screenshots/verify-altered-390.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
