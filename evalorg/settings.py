@@ -475,6 +475,40 @@ def refuse_development_audit_key(keys: dict[str, str], key_id: str) -> None:
 
 if PRODUCTION:
     refuse_development_audit_key(EVALORG_AUDIT_KEYS, EVALORG_AUDIT_KEY_ID)
+
+# PAdES signatures of filing letters (filing/signing.py, issue 25 item 5): the department's
+# signing key (PEM, optionally encrypted with the passphrase), its certificate, and the
+# department's CA certificate, the trust root the public verify page checks uploads against.
+# Outside production, when unset, a test CA is generated on first use under
+# EVALORG_SIGNING_DEV_DIR (`manage.py make_test_signing_ca`); production refuses to start
+# without the three files.
+EVALORG_SIGNING_KEY_FILE = os.environ.get("EVALORG_SIGNING_KEY_FILE", "")
+EVALORG_SIGNING_CERT_FILE = os.environ.get("EVALORG_SIGNING_CERT_FILE", "")
+EVALORG_SIGNING_CA_FILE = os.environ.get("EVALORG_SIGNING_CA_FILE", "")
+EVALORG_SIGNING_KEY_PASSPHRASE = os.environ.get("EVALORG_SIGNING_KEY_PASSPHRASE", "")
+EVALORG_SIGNING_DEV_DIR = VAR_DIR / "signing-test-ca"
+
+
+def refuse_missing_signing(key_file: str, cert_file: str, ca_file: str) -> None:
+    """In production every process stops unless the department's signing key, certificate and
+    CA certificate are configured and readable: a letter signed by a test CA, or none, would be
+    reported as not trusted by the verify page."""
+    given = {"EVALORG_SIGNING_KEY_FILE": key_file, "EVALORG_SIGNING_CERT_FILE": cert_file}
+    given["EVALORG_SIGNING_CA_FILE"] = ca_file
+    missing = [name for name, path in given.items() if not path or not Path(path).is_file()]
+    if missing:
+        names = "、".join(missing)
+        raise ImproperlyConfigured(
+            f"生产环境（EVALORG_PRODUCTION=1）必须配置备案函签名证书：{names} 未设置或文件不存在"
+            f"（docs/deployment.md）。 / EVALORG_PRODUCTION=1: set {', '.join(missing)} to "
+            "the department's signing key, certificate and CA certificate files."
+        )
+
+
+if PRODUCTION:
+    refuse_missing_signing(
+        EVALORG_SIGNING_KEY_FILE, EVALORG_SIGNING_CERT_FILE, EVALORG_SIGNING_CA_FILE
+    )
 # Signed checkpoints of the chain's head, appended (never rewritten) by the sweep every
 # EVALORG_AUDIT_CHECKPOINT_MINUTES, by sealing every EVALORG_AUDIT_CHECKPOINT_EVENTS events and
 # by `manage.py audit_checkpoint`; the file append-only on a disk the database host cannot

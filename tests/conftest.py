@@ -34,8 +34,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_reference_data", verbosity=0, stdout=devnull)
 
 
+@pytest.fixture(scope="session")
+def signing_ca_dir(tmp_path_factory):
+    """One test CA and signer for the run (filing/signing.py), generated as on first use."""
+    from evalorg.filing.signing import make_test_ca
+
+    directory = tmp_path_factory.mktemp("signing") / "ca"
+    make_test_ca(directory)
+    return directory
+
+
 @pytest.fixture(autouse=True)
-def _private_storage(tmp_path, settings):
+def _private_storage(tmp_path, settings, signing_ca_dir):
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
@@ -45,6 +55,8 @@ def _private_storage(tmp_path, settings):
     }
     settings.MEDIA_ROOT = tmp_path / "private"
     settings.EVALORG_AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
+    settings.EVALORG_SIGNING_DEV_DIR = signing_ca_dir
+    settings.EVALORG_SIGNING_KEY_FILE = settings.EVALORG_SIGNING_CERT_FILE = ""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # load_demo without the 40-institution simulated round (tests/simulation covers it).

@@ -15,11 +15,12 @@ stands for its new lines only; its letter is a supplementary one (``services.iss
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -175,9 +176,23 @@ def documents_pending(batch: LeadershipApproval) -> QuerySet[FilingLetter]:
     return services.documents_pending().filter(entry__approval=batch)
 
 
-def issue_letters(batch: LeadershipApproval, user) -> list[FilingLetter]:
+class Issued(list[FilingLetter]):
+    """The letters issued by one ``issue_letters`` call, in entry order, and how many were
+    handed to the task worker instead (``queued``, 0 when issued here)."""
+
+    queued: int = 0
+
+
+def issue_letters(batch: LeadershipApproval, user, *, limit: int | None = None) -> Issued:
     """Issue the letters of the batch's approved cases still without one, in entry order;
     each letter carries the batch's reference. Only once the batch is approved (N-4.3).
+
+    The one place that decides where the loop runs: with more than ``limit`` letters to issue
+    (the center's POST passes ``settings.EVALORG_LETTERS_IN_REQUEST``) the whole loop is
+    handed to the task worker (``tasks.issue_batch_letters``, which calls this without a
+    limit) and nothing is filed here: filing and numbering a case costs a fraction of a second
+    and a batch of a hundred would outlast the app server's request timeout, cut off halfway.
+    The batch page shows the progress (``progress``).
 
     Each case is filed and its letter numbered in a short transaction of its own (on SQLite a
     transaction locks the whole database: one over the whole batch kept every other writer
@@ -188,10 +203,18 @@ def issue_letters(batch: LeadershipApproval, user) -> list[FilingLetter]:
     only once every letter and its documents exist (``letters_issued``)."""
     if batch.status != Status.APPROVED:
         raise TransitionRefused([Refusal(CLAUSE, _("验收批次经审定后方可签发备案函。"))])
+    issued = Issued()
     if has_role(user, Role.PROVINCE_STAFF):
         services.queue_documents(list(documents_pending(batch)))
-    issued = []
-    for entry in letters_missing(batch).select_related("application").order_by("pk"):
+    missing = letters_missing(batch).select_related("application").order_by("pk")
+    count = missing.count() if limit is not None else 0
+    if limit is not None and count > limit:
+        from .tasks import issue_batch_letters
+
+        issue_batch_letters.enqueue(batch.pk, user.pk)
+        issued.queued = count
+        return issued
+    for entry in missing:
         with transaction.atomic():
             letter = services.file_with_letter(entry.application, user)
         services.queue_documents([letter])
@@ -199,24 +222,45 @@ def issue_letters(batch: LeadershipApproval, user) -> list[FilingLetter]:
     return issued
 
 
-def issue_or_queue(batch: LeadershipApproval, user) -> tuple[list[FilingLetter], int]:
-    """Issue the batch's letters in the request when there are few (``issue_letters``);
-    beyond ``settings.EVALORG_LETTERS_IN_REQUEST`` hand the whole loop to the task worker
-    (``tasks.issue_batch_letters``), since filing and numbering a case costs a fraction of a
-    second and a batch of a hundred would outlast the app server's request timeout, cut off
-    halfway. Returns the letters issued here and how many were left to the worker; refused
-    at once (nothing queued) for a batch not approved."""
-    from django.conf import settings
+@dataclass(frozen=True)
+class Progress:
+    """How far the batch's letters are (the batch page): ``approved`` cases, letters
+    ``issued`` for them, of which ``rendered`` have their signed PDF and Word file, and
+    whether the task worker is still issuing (``working``)."""
 
-    from .tasks import issue_batch_letters
+    approved: int
+    issued: int
+    rendered: int
+    working: bool
 
-    missing = letters_missing(batch).count()
-    if missing <= settings.EVALORG_LETTERS_IN_REQUEST:
-        return issue_letters(batch, user), 0
-    if batch.status != Status.APPROVED:
-        raise TransitionRefused([Refusal(CLAUSE, _("验收批次经审定后方可签发备案函。"))])
-    issue_batch_letters.enqueue(batch.pk, user.pk)
-    return [], missing
+    @property
+    def done(self) -> bool:
+        return self.rendered == self.approved and not self.working
+
+
+def issuing_in_background(batch: LeadershipApproval) -> bool:
+    """A ``issue_batch_letters`` task for the batch waits or runs (django-tasks-db's rows;
+    none with another task backend)."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        task_path="evalorg.filing.tasks.issue_batch_letters",
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+        args_kwargs__args__0=batch.pk,
+    ).exists()
+
+
+def progress(batch: LeadershipApproval) -> Progress:
+    counts = batch.entries.filter(approved=True).aggregate(
+        approved=Count("pk"),
+        issued=Count("filing_letter"),
+        rendered=Count(
+            "filing_letter",
+            filter=Q(filing_letter__pdf__isnull=False, filing_letter__docx__isnull=False),
+        ),
+    )
+    return Progress(**counts, working=issuing_in_background(batch))
 
 
 def publish(batch: LeadershipApproval, user) -> LeadershipApproval:

@@ -8,7 +8,8 @@ a batch of 10 letters rendered under the counter and case locks stalled logins f
    (``next_number``) and created with what it will print (``document_data``). A refusal rolls
    everything back; a number is only ever taken together with its letter.
 2. ``render_documents``, outside any transaction: the DOCX and PDF are rendered from
-   ``document_data``, then stored with their SHA-256 in one short transaction that locks only
+   ``document_data``, the PDF signed with the department's key (PAdES, ``signing``), then
+   stored with their SHA-256 in one short transaction that locks only
    the letter's own row and records the hashes in the audit event ``filing_letter_documents``.
    A failure leaves the letter numbered and filed with its documents pending: rendering is
    retried (the batch's issue button, the ``filing_letter_documents`` sweep) and prints the
@@ -32,7 +33,7 @@ from evalorg.core.audit import Audience
 from evalorg.core.files import atomic_uploads, store_upload
 from evalorg.core.models import StoredFile
 
-from . import letters, verification
+from . import letters, signing, verification
 from .models import FilingLetter
 from .numbering import next_number
 from .transitions import approved_entries, not_approved
@@ -277,7 +278,8 @@ def render_documents(letter_id: int) -> FilingLetter:
         return letter
     context = {**letter.document_data, "verify_qr": verification.qr_data_uri(letter.verify_code)}
     docx_bytes = letters.render_docx(context)
-    pdf_bytes = letters.render_letter_pdf(context)
+    # Signed (PAdES) after rendering and before hashing: the stored SHA-256 is the signed file's.
+    pdf_bytes = signing.sign_pdf(letters.render_letter_pdf(context))
     return _store_documents(letter_id, docx_bytes, pdf_bytes)
 
 

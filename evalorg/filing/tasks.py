@@ -24,8 +24,9 @@ def render_letter_documents(letter_id: int) -> str:
 
 @task()
 def issue_batch_letters(batch_id: int, user_id: int) -> str:
-    """Issue the letters of a large approved batch for the center's ``user`` (``batches.
-    issue_or_queue``): each case in a short transaction of its own, as in the request. A
+    """Issue the letters of a large approved batch for the center's ``user``, handed over by
+    ``batches.issue_letters`` (called here without a limit, so it issues them all): each case
+    in a short transaction of its own, as in the request. A
     refusal (a case changed meanwhile, or a second run overtaken by the first) stops the run
     with what it had issued kept; the batch page lists the cases still without a letter."""
     from . import batches

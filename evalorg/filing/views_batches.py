@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -135,6 +136,8 @@ def batch_detail(
     offered = _offered(batch, request.user)
     entries = entries.order_by("pk")
     issuer = has_role(request.user, Role.PROVINCE_STAFF) and batch.status == batch.Status.APPROVED
+    progress = batches.progress(batch) if batch.status != batch.Status.PROPOSED else None
+    working = progress is not None and progress.working
     return render(
         request,
         "filing/batch.html",
@@ -146,7 +149,8 @@ def batch_detail(
             "may_approve": "approve" in offered,
             "may_publish": "publish" in offered,
             "publish_question": workflow_of(batch).table["publish"].confirm,
-            "may_issue": issuer and batches.letters_missing(batch).exists(),
+            "may_issue": issuer and batches.letters_missing(batch).exists() and not working,
+            "progress": progress,
             # Documents whose rendering failed or waits: the same button queues them again.
             "may_render": issuer and batches.documents_pending(batch).exists(),
         },
@@ -198,12 +202,13 @@ def batch_issue(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
 
     def issue() -> None:
-        issued, queued = batches.issue_or_queue(batch, request.user)
-        if queued:
+        limit = settings.EVALORG_LETTERS_IN_REQUEST
+        issued = batches.issue_letters(batch, request.user, limit=limit)
+        if issued.queued:
             messages.success(
                 request,
                 _("共 %(n)s 份备案函，已交由后台逐份签发并生成文件；刷新本页可查看进度（N-4.3）。")
-                % {"n": queued},
+                % {"n": issued.queued},
             )
             return
         messages.success(

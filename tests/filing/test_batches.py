@@ -440,3 +440,57 @@ def test_a_large_batch_not_yet_approved_is_refused_without_queueing(
     response = client.post(reverse("filing:batch_issue", args=[batch.pk]), follow=True)
     assert "N-4.3" in response.content.decode()
     assert queue.queued == [] and not FilingLetter.objects.exists()
+
+
+def _batch_page(client, batch) -> str:
+    return client.get(reverse("filing:batch", args=[batch.pk])).content.decode()
+
+
+def test_the_batch_page_shows_how_far_the_letters_are(client, two, monkeypatch):
+    """Issue 25 item 5: n of m letters issued and rendered, with a 刷新 link until done (no
+    meta refresh: a page reloading itself fails WCAG 2.2.1, axe's "meta-refresh")."""
+    from evalorg.filing import services
+
+    first, second = two
+    center = province_staff()
+    batch = _propose(client, center, first, second)
+    _approve(client, department_staff(), batch, [first, second])
+    client.force_login(center)
+    page = _batch_page(client, batch)
+    assert "已签发备案函 0 / 2 份" in page and "已生成签名文件 0 / 2 份" in page
+    assert 'data-testid="batch-refresh"' in page and 'http-equiv="refresh"' not in page
+    monkeypatch.setattr(services, "queue_documents", lambda letters_: None)  # worker is slow
+    client.post(reverse("filing:batch_issue", args=[batch.pk]))
+    page = _batch_page(client, batch)
+    assert "已签发备案函 2 / 2 份" in page and "已生成签名文件 0 / 2 份" in page
+    assert 'data-testid="batch-refresh"' in page and 'http-equiv="refresh"' not in page
+    monkeypatch.undo()
+    for letter in batches.documents_pending(batch):
+        services.render_documents(letter.pk)
+    page = _batch_page(client, batch)
+    assert "已生成签名文件 2 / 2 份" in page
+    assert 'http-equiv="refresh"' not in page and 'data-testid="batch-refresh"' not in page
+
+
+def test_a_batch_the_worker_is_issuing_says_so_and_offers_no_second_issue(client, two, settings):
+    """The task queued by the POST (django-tasks-db row, ready) shows as 后台正在逐份签发,
+    and the issue button is gone until it has run (no second run queued by a second click)."""
+    from evalorg.filing import tasks
+
+    first, second = two
+    center = province_staff()
+    batch = _propose(client, center, first, second)
+    _approve(client, department_staff(), batch, [first, second])
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "banks"]}
+    }
+    settings.EVALORG_LETTERS_IN_REQUEST = 1
+    client.force_login(center)
+    response = client.post(reverse("filing:batch_issue", args=[batch.pk]), follow=True)
+    page = response.content.decode()
+    assert "已交由后台逐份签发" in page and not FilingLetter.objects.exists()
+    assert 'data-testid="batch-working"' in page and 'data-testid="batch-refresh"' in page
+    assert "签发本批备案函" not in page
+    assert batches.progress(batch) == batches.Progress(2, 0, 0, working=True)
+    assert tasks.issue_batch_letters.func(batch.pk, center.pk) == "2 letters issued"
+    assert batches.progress(batch).issued == 2

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from evalorg.settings import _DEV_AUDIT_KEY, refuse_development_audit_key
+from tests.signing import production_signing_env
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG = "k" * 16 + "audit-key-for-the-test-only-0123456789"
@@ -27,6 +28,7 @@ def _manage_check(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[s
         EVALORG_PRODUCTION="1",
         DJANGO_SECRET_KEY="x" * 20 + "production-secret-for-the-test-only-0123456789",
         DJANGO_ALLOWED_HOSTS="evalorg.example",
+        **production_signing_env(tmp_path),
         **extra,
     )
     return subprocess.run(

@@ -19,6 +19,7 @@ from evalorg.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_KEY
 from evalorg.core.production_guard import demo_data_in_production, demo_traces, refuse_demo_data
 from evalorg.rounds.models import Round
 from tests.factories import UserFactory
+from tests.signing import production_signing_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -116,6 +117,7 @@ def test_the_wsgi_process_refuses_to_start(tmp_path: Path, shared_database) -> N
         DJANGO_SECRET_KEY="x" * 20 + "production-secret-for-the-test-only-0123456789",
         EVALORG_AUDIT_KEY="k" * 16 + "audit-key-for-the-test-only-0123456789",
         DJANGO_ALLOWED_HOSTS="evalorg.example",
+        **production_signing_env(tmp_path),
     )
     result = subprocess.run(
         [sys.executable, "-c", "import evalorg.wsgi"],

@@ -15,6 +15,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from evalorg.settings import DEV_SECRET_KEY, refuse_unsafe_production
+from tests.signing import production_signing_env
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "evalorg.hrss.gd.gov.cn"
@@ -26,6 +27,8 @@ def _run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "EVALORG_", "DATABASE_URL", "REDIS_URL"))
     }
+    if env.get("EVALORG_PRODUCTION") == "1":  # the department's signing files, required
+        environment.update(production_signing_env(tmp_path))
     environment.update(
         DJANGO_SETTINGS_MODULE="evalorg.settings",
         EVALORG_VAR_DIR=str(tmp_path),  # an empty database: no data-dependent warnings
