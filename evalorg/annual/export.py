@@ -24,7 +24,14 @@ BOM = "\ufeff"  # Excel reads a UTF-8 CSV as such only with it
 
 
 def header() -> list[str]:
-    return [_("报告年度"), _("评价组织"), _("统一社会信用代码"), _("地市"), _("状态"), _("提交时间")]
+    return [
+        _("报告年度"),
+        _("评价组织"),
+        _("统一社会信用代码"),
+        _("地市"),
+        _("状态"),
+        _("提交时间"),
+    ]
 
 
 def rows(found: QuerySet[Institution], year: int) -> Iterator[list[Any]]:
@@ -60,7 +67,9 @@ def csv_lines(found: QuerySet[Institution], year: int) -> Iterator[str]:
 def export_response(found: QuerySet[Institution], year: int, fmt: str) -> HttpResponse:
     name = f"年度报告报送情况-{year}.{fmt}"
     if fmt == "csv":
-        response = StreamingHttpResponse(csv_lines(found, year), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            csv_lines(found, year), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = content_disposition_header(True, name)
         response["Cache-Control"] = "private, no-store"
         return response

@@ -53,8 +53,10 @@ def _letters() -> QuerySet[FilingLetter]:
 def owed_years(institution_id: int, today: date | None = None) -> list[int]:
     """The finished calendar years in which the organization was filed, latest first."""
     today = today or clock.today()
-    span = _letters().filter(application__institution_id=institution_id).aggregate(
-        first=Min("issued_on"), last=Max("valid_until")
+    span = (
+        _letters()
+        .filter(application__institution_id=institution_id)
+        .aggregate(first=Min("issued_on"), last=Max("valid_until"))
     )
     if span["first"] is None:
         return []

@@ -178,11 +178,14 @@ def agency(request: HttpRequest) -> HttpResponse:
             "params": request.GET,
             "filters": filters.urlencode(),
             "due": due_date(chosen),
-            "statuses": [(MISSING, _("未提交")), *[
-                (value, label)
-                for value, label in AnnualReport.Status.choices
-                if value != AnnualReport.Status.DRAFT
-            ]],
+            "statuses": [
+                (MISSING, _("未提交")),
+                *[
+                    (value, label)
+                    for value, label in AnnualReport.Status.choices
+                    if value != AnnualReport.Status.DRAFT
+                ],
+            ],
             "cities": Division.objects.filter(
                 level=Division.Level.PREFECTURE, code__startswith="44"
             ).order_by("code"),
