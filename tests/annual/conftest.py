@@ -48,5 +48,5 @@ def submitted(owner_user, institution, year: int = 2024, **data) -> AnnualReport
 
 
 @pytest.fixture
-def report(owner, organization) -> AnnualReport:
+def report(owner, organization) -> AnnualReport:  # noqa: F811 (the fixtures above)
     return submitted(owner, organization)
