@@ -83,11 +83,13 @@ def test_the_overview_is_constant_filtered_and_exported(client, city, owner, org
         client.force_login(shenzhen)
         elsewhere = client.get(url).content.decode()
         client.force_login(city)
+        home = client.get("/").content.decode()
         csv = b"".join(client.get("/annual/agency/export.csv?year=2024").streaming_content)
         xlsx = client.get("/annual/agency/export.xlsx?year=2024&status=submitted")
     assert organization.name in done and organization.name not in missing
     assert all(o.name in missing for o in others)
     assert organization.name not in elsewhere
+    assert "应报送 12 家，已提交 1 家" in home
     text = csv.decode("utf-8-sig")
     assert f"2024,{organization.name},{organization.uscc}" in text
     assert "已提交" in text and text.count("未填报") == 11

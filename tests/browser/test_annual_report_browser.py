@@ -42,7 +42,8 @@ def test_the_organization_submits_and_the_city_accepts(live_server, page: Page, 
         expect(page.locator("[data-action=submit_annual_report]")).to_have_count(0)
 
         login(page, base, city.username, PASSWORD)
-        page.goto(f"{base}/annual/agency/?year=2024")
+        page.goto(f"{base}/")
+        page.get_by_role("link", name="查看报送情况").click()  # from its home page
         row = page.locator(
             "[data-testid=organizations] tr", has_text=letter.application.institution.name
         )
