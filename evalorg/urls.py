@@ -40,6 +40,7 @@ urlpatterns = [
     path("complaints/", include("evalorg.complaints.urls")),
     path("public/", include("evalorg.complaints.urls_public")),
     path("public/", include("evalorg.supervision.urls_public")),
+    path("annual/", include("evalorg.annual.urls")),
     path("api/", api.urls),
     path("reports/", include("evalorg.reports.urls")),
     path("captcha/", include("captcha.urls")),

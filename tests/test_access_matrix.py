@@ -23,6 +23,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from evalorg.accounts.models import ApiToken, User
+from evalorg.annual.models import AnnualReport
 from evalorg.applications.models import Application
 from evalorg.complaints.models import Complaint
 from evalorg.cultivation.models import (
@@ -987,6 +988,37 @@ ROUTES: dict[str, Route] = {
         post=lambda w: {"confirm": "yes"},
         changed=lambda w: Complaint.objects.get(pk=w.pk("complaint")).status,
         when=datetime(2024, 3, 1, 10, tzinfo=SH),
+    ),
+    # Annual reports (issue 25 item 7, N-5.2): the organization writes its own; its local agency
+    # (Guangzhou) decides, the department reads; every agency sees its own overview; another
+    # institution (not filed: no year owed), another city, the center, experts and anonymous
+    # users are refused the report.
+    "annual:mine": Route(APPLICANTS),
+    "annual:year": Route(
+        allow(OWNER),
+        stage="filed",
+        args=lambda w: [2024],
+        post=lambda w: {
+            "quality_measures": "严格执行考评人员回避制度，每次认定均安排内部督导。",
+            "examiners_on_staff": "3",
+            "action": "save",
+        },
+        changed=count(AnnualReport),
+    ),
+    "annual:report": Route(
+        allow(OWNER, CITY, DEPARTMENT), stage="filed", args=obj("annual_report")
+    ),
+    "annual:action": Route(
+        allow(CITY),
+        stage="filed",
+        get=False,
+        args=lambda w: [w.pk("annual_report"), "accept_annual_report"],
+        post=lambda w: {"confirm": "yes"},
+        changed=lambda w: AnnualReport.objects.get(pk=w.pk("annual_report")).status,
+    ),
+    "annual:agency": Route(allow(CITY, OTHER_CITY, PROVINCE, DEPARTMENT), query="?year=2023"),
+    "annual:export": Route(
+        allow(CITY, OTHER_CITY, PROVINCE, DEPARTMENT), args=lambda w: ["csv"], query="?year=2023"
     ),
 }
 

@@ -57,6 +57,7 @@ MUST_ASK = {
     ("inspection", "record_no_findings"),
     ("inspection", "close_inspection"),
     ("inspection", "escalate_inspection"),
+    ("annual_report", "accept_annual_report"),
 }
 
 # Terminal transitions that do not ask, each with the reason.

@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from evalorg.accounts import tokens
 from evalorg.accounts.models import Agency, Role, User
+from evalorg.annual.reports import report_of, save_draft
 from evalorg.applications import workflow
 from evalorg.applications.models import Application, ApplicationOccupation
 from evalorg.complaints.complaints import file_complaint
@@ -332,6 +333,7 @@ def _filing_cases(w: World) -> None:
     _sanctions(w)
     _complaints(w)
     _inspection_draws(w)
+    _annual_reports(w)
 
 
 def _assessment_plans(w: World) -> None:
@@ -418,6 +420,18 @@ def _inspection_draws(w: World) -> None:
         w.objects["draft_draw"] = create_draw(center, 2024, 100, seed=1)
         published = create_draw(center, 2024, 100, seed=2)
         w.objects["published_draw"] = perform(published, "publish_draw", center)
+
+
+def _annual_reports(w: World) -> None:
+    """The filed organization's 2023 annual report, submitted to its local agency (Guangzhou;
+    issue 25 item 7, N-5.2)."""
+    filed, owner = w.case("filed"), w.owner("filed")
+    fields = {"quality_measures": "严格执行考评人员回避制度，每次认定均安排内部督导。"}
+    with time_machine.travel(datetime(2024, 2, 1, 10, tzinfo=SH), tick=False):
+        draft = save_draft(
+            owner, report_of(filed.institution, 2023), fields | {"examiners_on_staff": 4}
+        )
+        w.objects["annual_report"] = perform(draft, "submit_annual_report", owner)
 
 
 def _other_objects(w: World) -> None:

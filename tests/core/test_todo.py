@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from evalorg.accounts.models import Agency, Role, User
+from evalorg.annual.models import AnnualReport
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.catalog.models import Occupation
 from evalorg.core import todo
@@ -180,8 +181,30 @@ def _expert() -> Scenario:
     return Scenario(expert, grow)
 
 
+def _city_annual_reports() -> Scenario:
+    """Annual reports submitted to a city (issue 25 item 7): one organization each."""
+    staff = CityStaffFactory()
+
+    def grow(n: int) -> None:
+        institutions = Institution.objects.bulk_create(InstitutionFactory.build() for _ in range(n))
+        AnnualReport.objects.bulk_create(
+            AnnualReport(
+                institution=institution,
+                year=2024,
+                agency=staff.agency,
+                status=AnnualReport.Status.SUBMITTED,
+                created_by=staff,
+                created_at=TODAY,
+            )
+            for institution in institutions
+        )
+
+    return Scenario(staff, grow)
+
+
 SCENARIOS = {
     "city": _city,
+    "city_annual_reports": _city_annual_reports,
     "province": _province,
     "applicant": _applicant,
     "department": _department,

@@ -106,6 +106,7 @@ EVENT_LABELS = {
     "sanction_minutes_viewed": "查阅处理决定会议纪要",
     "complaint_filed": "提出投诉",
     "complaint_evidence_viewed": "查阅投诉证明材料",
+    "annual_report_drafted": "填写年度报告",
 }
 
 
