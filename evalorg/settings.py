@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "evalorg.supervision",
     "evalorg.sanctions",
     "evalorg.complaints",
+    "evalorg.renewal",
     "evalorg.notify",
     "evalorg.documents",
     "evalorg.simulation",

@@ -173,9 +173,23 @@ def lines_with_status(lines: QuerySet[ApplicationOccupation]) -> QuerySet[Applic
     return lines
 
 
+# More dated changes of an organization's status (renewal: expiry and renewals), merged by day.
+HistorySource = Callable[[Institution], list[Any]]
+_history_sources: list[HistorySource] = []
+
+
+def register_history_source(source: HistorySource) -> None:
+    if source in _history_sources:
+        raise ImproperlyConfigured(f"The registry history source {source!r} is registered twice.")
+    _history_sources.append(source)
+
+
 def history_of(institution: Institution) -> list[Any]:
-    """The organization's status history from the status source (none registered: none)."""
-    return [change for source in _status_sources for change in source.history(institution)]
+    """The organization's status history from the status source and the history sources,
+    oldest first (none registered: none)."""
+    changes = [change for source in _status_sources for change in source.history(institution)]
+    changes += [change for source in _history_sources for change in source(institution)]
+    return sorted(changes, key=lambda change: change.day)
 
 
 # ---- links a later stage adds to an organization's registry page (complaints: 投诉) ---------

@@ -106,6 +106,8 @@ EVENT_LABELS = {
     "sanction_minutes_viewed": "查阅处理决定会议纪要",
     "complaint_filed": "提出投诉",
     "complaint_evidence_viewed": "查阅投诉证明材料",
+    "filing_expiry_reminded": "备案有效期届满提醒",
+    "renewal_submitted": "申请备案续期",
 }
 
 
