@@ -57,6 +57,7 @@ MUST_ASK = {
     ("inspection", "record_no_findings"),
     ("inspection", "close_inspection"),
     ("inspection", "escalate_inspection"),
+    ("renewal", "accept_renewal"),
 }
 
 # Terminal transitions that do not ask, each with the reason.

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role, role_required
-from evalorg.core.actions import run, run_transition, show_refusals
-from evalorg.core.workflow import Refusal, available_actions
+from evalorg.core.actions import run, run_transition
+from evalorg.core.workflow import available_actions
 from evalorg.filing.models import FilingLetter
 from evalorg.institutions.models import institution_of
 
@@ -30,7 +30,7 @@ from .renewals import (
     with_rows,
 )
 from .todo import expiring_letters
-from .transitions import URGE
+from .transitions import URGE, letter_of_local_agency
 from .validity import root_of
 
 PAGE_SIZE = 50
@@ -80,7 +80,7 @@ def renewal_new(request: HttpRequest) -> HttpResponse:
         "new_until": new_validity(letter.valid_until) if letter else None,
         "activity": activity(institution.pk),
     }
-    return render(request, "renewal/form.html", context, status=400 if refusals else 200)
+    return render(request, "renewal/form.html", context)
 
 
 @role_required(Role.APPLICANT, Role.AGENCY_STAFF)
@@ -114,13 +114,9 @@ def renewal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @role_required(Role.REVIEWING_STAFF)
 def renewal_urge(request: HttpRequest, pk: int) -> HttpResponse:
     """The local agency urges an organization whose filing ends within 90 days."""
-    letter = expiring_letters(request.user.agency_id).filter(pk=pk).first()
-    if letter is None:
-        if not FilingLetter.objects.filter(pk=pk).exists():
-            raise Http404
-        refusal = Refusal("N-5.2", _("该机构不属于本机构属地监管范围，或当前无须督促续期。"))
-        show_refusals(request, [refusal])
-        return redirect("renewal:list")
+    letter = FilingLetter.objects.select_related("application").filter(pk=pk).first()
+    if letter is None or not letter_of_local_agency(letter, request.user):
+        raise Http404
     return run_transition(
         request,
         letter,
