@@ -981,7 +981,7 @@ ROUTES: dict[str, Route] = {
     "renewal:new": Route(
         APPLICANTS,
         stage="filed",
-        post=lambda w: {"statement": "申请续期"},
+        post=lambda w: {"statement": "申请延续"},
         changed=count(Renewal),
         post_allow=allow(),
         # The owner has a renewal open already, the other applicant no filing: both refused.

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class RenewalConfig(AppConfig):
     name = "evalorg.renewal"
     label = "renewal"
-    verbose_name = "备案续期"
+    verbose_name = "备案延续"
 
     def ready(self) -> None:
         from evalorg.accounts.navigation import NavItem, register_nav
@@ -28,4 +28,4 @@ class RenewalConfig(AppConfig):
         register_plan_check(validity.plan_refusals)
         register_standing_check(validity.expansion_refusal)
         register_history_source(validity.history)
-        register_nav(NavItem(label="备案续期", url_name="renewal:list", order=67))
+        register_nav(NavItem(label="备案延续", url_name="renewal:list", order=67))

@@ -4,7 +4,7 @@ the new validity and its activity record (N-5.2). The workflow is in ``transitio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -31,8 +31,8 @@ S = Renewal.Status
 OPEN = (S.SUBMITTED, S.RETURNED)
 SUBMITTED_TELL = Tell(
     Party.RECEIVING_AGENCY,
-    _lazy("备案续期申请待受理：%(institution)s"),
-    _lazy("%(institution)s申请备案续期（有效期至 %(until)s），请审核后同意续期或退回（N-5.2）。"),
+    _lazy("备案延续申请待受理：%(institution)s"),
+    _lazy("%(institution)s申请备案延续（有效期至 %(until)s），请审核后同意延续或退回（N-5.2）。"),
     channel=Channel.IN_APP,
 )
 
@@ -74,14 +74,14 @@ def get_for_user(user: Any, pk: int) -> Renewal:
 def window_refusals(letter: FilingLetter | None) -> list[Refusal]:
     """Why the filing cannot be renewed today: not filed, outside the 180 days before its end."""
     if letter is None:
-        return [Refusal(CLAUSE, _("本机构尚未备案，不能申请续期。"))]
+        return [Refusal(CLAUSE, _("本机构尚未备案，不能申请延续。"))]
     today = clock.today()
     opens = letter.valid_until - timedelta(days=WINDOW_DAYS)
     if today > letter.valid_until:
         return [
             Refusal(
                 CLAUSE,
-                _("备案有效期已于 %(day)s 届满，不能再申请续期。")
+                _("备案有效期已于 %(day)s 届满，不能再申请延续。")
                 % {"day": f"{letter.valid_until:%Y年%m月%d日}"},
             )
         ]
@@ -89,7 +89,7 @@ def window_refusals(letter: FilingLetter | None) -> list[Refusal]:
         return [
             Refusal(
                 CLAUSE,
-                _("续期申请自有效期届满前 %(n)d 天（%(day)s）起受理。")
+                _("延续申请自有效期届满前 %(n)d 天（%(day)s）起受理。")
                 % {"n": WINDOW_DAYS, "day": f"{opens:%Y年%m月%d日}"},
             )
         ]
@@ -99,13 +99,13 @@ def window_refusals(letter: FilingLetter | None) -> list[Refusal]:
 def apply_refusals(institution: Institution, letter: FilingLetter | None) -> list[Refusal]:
     refusals = window_refusals(letter)
     if Renewal.objects.filter(institution=institution, status__in=OPEN).exists():
-        refusals.append(Refusal(CLAUSE, _("本机构已有未办结的续期申请。")))
+        refusals.append(Refusal(CLAUSE, _("本机构已有未办结的延续申请。")))
     if sanctioned := standing_refusal(institution.pk):
         refusals.append(Refusal(CLAUSE, sanctioned))
     return refusals
 
 
-def new_validity(previous: Any) -> Any:
+def new_validity(previous: date) -> date:
     """The filing period again, from the day after the previous last valid day."""
     return add_years(previous + timedelta(days=1), DEFAULT_VALID_YEARS)
 
@@ -120,7 +120,7 @@ def create_renewal(user: Any, institution: Institution, statement: str) -> Renew
     letter = root_of(institution.pk)
     refusals = apply_refusals(institution, letter)
     if not statement.strip():
-        refusals.append(Refusal(CLAUSE, _("请填写续期说明。")))
+        refusals.append(Refusal(CLAUSE, _("请填写延续说明。")))
     agency = local_agency(institution.pk)
     if refusals or letter is None or agency is None:
         raise TransitionRefused(refusals)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from evalorg.core import clock
 from evalorg.core.todo import Source, Stage, by_queryset
@@ -46,8 +47,11 @@ def letter_scope(user: Any) -> QuerySet[FilingLetter]:
 
 
 def letter_title(letter: FilingLetter) -> str:
-    until = f"{letter.valid_until:%Y-%m-%d}"
-    return f"{letter.application.institution.name} · {letter.number}（有效期至 {until}）"
+    return _("%(institution)s · %(no)s（有效期至 %(until)s）") % {
+        "institution": letter.application.institution.name,
+        "no": letter.number,
+        "until": f"{letter.valid_until:%Y-%m-%d}",
+    }
 
 
 LETTER_SOURCE = Source(

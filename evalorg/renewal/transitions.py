@@ -85,9 +85,9 @@ def is_root(letter: FilingLetter, actor: Any, data: dict[str, Any]) -> Refusal |
 def expiring(letter: FilingLetter, actor: Any, data: dict[str, Any]) -> Refusal | None:
     left = (letter.valid_until - clock.today()).days
     if not 0 <= left <= max(REMINDER_DAYS):
-        return Refusal(CLAUSE, _("备案有效期届满前 90 天内才需督促续期。"))
+        return Refusal(CLAUSE, _("备案有效期届满前 90 天内才需督促延续。"))
     if Renewal.objects.filter(letter=letter, status=S.SUBMITTED).exists():
-        return Refusal(CLAUSE, _("该机构已提交续期申请，请审核其申请。"))
+        return Refusal(CLAUSE, _("该机构已提交延续申请，请审核其申请。"))
     return None
 
 
@@ -139,7 +139,7 @@ EXPIRE = Transition(
             _lazy("备案已过期：%(institution)s"),
             _lazy(
                 "%(institution)s：\n贵机构的备案（%(letter_no)s）有效期已于 %(until)s 届满，"
-                "备案名录显示为“已过期”；续期获准前不受理认定计划和新增职业申请（N-5.2）。"
+                "备案名录显示为“已过期”；延续获准前不受理认定计划和新增职业申请（N-5.2）。"
             ),
         ),
         Tell(
@@ -152,7 +152,7 @@ EXPIRE = Transition(
 )
 RESTORE = Transition(
     action="restore_validity",
-    label=_("续期后恢复有效"),
+    label=_("延续后恢复有效"),
     sources=frozenset({V.EXPIRED}),
     target=V.VALID,
     roles=Role.REVIEWING_STAFF,
@@ -164,7 +164,7 @@ RESTORE = Transition(
 )
 URGE = Transition(
     action="urge_renewal",
-    label=_("督促续期"),
+    label=_("督促延续"),
     sources=frozenset({V.VALID}),
     target=V.VALID,
     roles=Role.REVIEWING_STAFF,
@@ -175,10 +175,10 @@ URGE = Transition(
     tell=(
         Tell(
             Party.APPLICANT,
-            _lazy("请及时申请备案续期：%(institution)s"),
+            _lazy("请及时申请备案延续：%(institution)s"),
             _lazy(
                 "%(institution)s：\n贵机构的备案（%(letter_no)s）有效期至 %(until)s，"
-                "尚未提交续期申请，请及时申请（N-5.2）。"
+                "尚未提交延续申请，请及时申请（N-5.2）。"
             ),
         ),
     ),
@@ -188,7 +188,7 @@ URGE = Transition(
 
 ACCEPT = Transition(
     action="accept_renewal",
-    label=_("同意续期"),
+    label=_("同意延续"),
     sources=frozenset({S.SUBMITTED}),
     target=S.ACCEPTED,
     roles=Role.REVIEWING_STAFF,
@@ -197,14 +197,14 @@ ACCEPT = Transition(
     after=(extend,),
     audit_fields=("valid_until", "previous_valid_until"),
     audience=Audience.APPLICANT,
-    confirm=_("确定同意续期？该机构的备案有效期将延长，并在备案名录中公布。"),
+    confirm=_("确定同意延续？该机构的备案有效期将延长，并在备案名录中公布。"),
     style="success",
     tell=(
         Tell(
             Party.APPLICANT,
-            _lazy("备案续期已获同意：%(institution)s"),
+            _lazy("备案延续已获同意：%(institution)s"),
             _lazy(
-                "%(institution)s：\n贵机构的备案续期申请已获同意，备案有效期延至 %(new_until)s"
+                "%(institution)s：\n贵机构的备案延续申请已获同意，备案有效期延至 %(new_until)s"
                 "（N-5.2）。"
             ),
         ),
@@ -225,9 +225,9 @@ RETURN = Transition(
     tell=(
         Tell(
             Party.APPLICANT,
-            _lazy("备案续期申请被退回：%(institution)s"),
+            _lazy("备案延续申请被退回：%(institution)s"),
             _lazy(
-                "%(institution)s：\n贵机构的备案续期申请被退回，请修改后在有效期届满（%(until)s）"
+                "%(institution)s：\n贵机构的备案延续申请被退回，请修改后在有效期届满（%(until)s）"
                 "前重新提交。%(reason_line)s"
             ),
         ),

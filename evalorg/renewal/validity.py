@@ -24,6 +24,7 @@ from evalorg.core.audit import Audience
 from evalorg.core.workflow import Party, Refusal, Tell, announce, perform
 from evalorg.filing.models import FilingLetter
 from evalorg.institutions.models import Institution
+from evalorg.rounds.simulated import swept
 
 from .models import Renewal
 
@@ -37,7 +38,7 @@ REMINDER = Tell(
     _lazy("备案有效期将于 %(until)s 届满：%(institution)s"),
     _lazy(
         "%(institution)s：\n贵机构的备案（%(letter_no)s）有效期至 %(until)s，还有 %(days)s 天届满。"
-        "请在届满前提交备案续期申请；届满未续期的，备案将标记为已过期，"
+        "请在届满前提交备案延续申请；届满未延续的，备案将标记为已过期，"
         "不再受理认定计划和新增职业申请（N-5.2）。"
     ),
     values=lambda letter, data: {"days": data.get("days", "")},
@@ -83,6 +84,7 @@ def send_reminders() -> str:
     horizon = clock.today() + timedelta(days=max(REMINDER_DAYS))
     letters = (
         roots()
+        .filter(swept("application__round__"))
         .filter(validity_status=V.VALID, valid_until__gte=clock.today(), valid_until__lte=horizon)
         .exclude(Exists(pending_renewal()))
         .select_for_update()
@@ -109,7 +111,12 @@ def send_reminders() -> str:
 
 def expire_filings() -> str:
     """Mark expired (``expire_filing``) every filing whose last valid day has passed."""
-    due = roots().filter(validity_status=V.VALID, valid_until__lt=clock.today()).order_by("pk")
+    due = (
+        roots()
+        .filter(swept("application__round__"))
+        .filter(validity_status=V.VALID, valid_until__lt=clock.today())
+        .order_by("pk")
+    )
     actor = system_actor()
     done = [perform(letter, "expire_filing", actor) for letter in due]
     return f"{len(done)} filing(s) expired"
@@ -125,7 +132,7 @@ def expiry_refusal(institution_id: int) -> Refusal | None:
     return Refusal(
         CLAUSE,
         _(
-            "本机构的备案有效期已于 %(day)s 届满（已过期），续期获准前不予受理认定计划和"
+            "本机构的备案有效期已于 %(day)s 届满（已过期），延续获准前不予受理认定计划和"
             "新增职业（工种）申请（依据 %(clause)s）。"
         )
         % {"day": f"{letter.valid_until:%Y年%m月%d日}", "clause": CLAUSE},
@@ -174,7 +181,7 @@ def history(institution: Institution) -> list[Change]:
             continue
         if renewal.previous_valid_until < renewal.decided_on:
             changes.append(_expired(renewal.previous_valid_until))
-        what = _("续期，有效期延至 %(day)s") % {"day": f"{renewal.new_valid_until:%Y-%m-%d}"}
+        what = _("延续，有效期延至 %(day)s") % {"day": f"{renewal.new_valid_until:%Y-%m-%d}"}
         changes.append(Change(renewal.decided_on, str(_("有效")), what))
     letter = root_of(institution.pk)
     if letter is not None and letter.valid_until < clock.today():

@@ -70,7 +70,7 @@ def renewal_new(request: HttpRequest) -> HttpResponse:
             request,
             lambda: create_renewal(request.user, institution, statement),
             back=reverse("renewal:new"),
-            success=_("续期申请已提交，等待属地监管机构审核。"),
+            success=_("延续申请已提交，等待属地监管机构审核。"),
             done_url=_url,
         )
     context = {
@@ -122,5 +122,5 @@ def renewal_urge(request: HttpRequest, pk: int) -> HttpResponse:
         letter,
         "urge_renewal",
         back=reverse("renewal:list"),
-        success=_("已督促该机构申请续期。"),
+        success=_("已督促该机构申请延续。"),
     )

@@ -432,7 +432,7 @@ def _renewals(w: World) -> None:
     filed = w.case("filed").institution
     until = clock.today() + timedelta(days=60)
     FilingLetter.objects.filter(application__institution=filed).update(valid_until=until)
-    renewal = create_renewal(w.owner("filed"), filed, "申请续期")
+    renewal = create_renewal(w.owner("filed"), filed, "申请延续")
     w.objects["renewal"] = perform(renewal, "return_renewal", w.users[CITY], reason="请补充")
 
 

@@ -38,7 +38,7 @@ def test_too_early_to_apply(client, owner, letter):
         client.force_login(owner)
         page = client.get("/renewal/new/").content.decode()
         assert "届满前 180 天" in page and 'data-testid="renewal-form"' not in page
-        client.post("/renewal/new/", {"statement": "申请续期"})
+        client.post("/renewal/new/", {"statement": "申请延续"})
     assert not Renewal.objects.exists()
 
 
@@ -52,8 +52,8 @@ def test_apply_and_accept_through_the_pages(client, owner, city, letter, organiz
         renewal = Renewal.objects.get()
         assert response.status_code == 302 and renewal.status == S.SUBMITTED
         assert renewal.agency_id == city.agency_id
-        assert Message.objects.filter(recipient=city, subject__contains="续期").exists()
-        assert todo(city) == {renewal.pk: "同意续期／退回修改"} and todo(owner) == {}
+        assert Message.objects.filter(recipient=city, subject__contains="延续").exists()
+        assert todo(city) == {renewal.pk: "同意延续／退回修改"} and todo(owner) == {}
         client.force_login(city)
         page = client.get(f"/renewal/{renewal.pk}/").content.decode()
         assert 'data-action="accept_renewal"' in page and "data-confirm" in page
@@ -64,7 +64,7 @@ def test_apply_and_accept_through_the_pages(client, owner, city, letter, organiz
     assert FilingLetter.objects.get(pk=letter.pk).valid_until == date(2033, 11, 30)
     event = AuditEvent.objects.get(action="accept_renewal")
     assert event.data["valid_until"] == "2033-11-30"
-    assert any("续期" in c.what and "2033-11-30" in c.what for c in history)
+    assert any("延续" in c.what and "2033-11-30" in c.what for c in history)
     assert Message.objects.filter(recipient=owner, subject__contains="已获同意").exists()
 
 
@@ -116,7 +116,7 @@ def test_the_list_and_to_do_cost_the_same_for_1_and_6_renewals(client, city, own
                 institution=other.application.institution,
                 letter=other,
                 agency=city.agency,
-                statement="续期",
+                statement="延续",
                 previous_valid_until=other.valid_until,
                 created_by=owner,
                 created_at=renewal.created_at,

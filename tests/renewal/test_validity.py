@@ -121,7 +121,7 @@ def test_the_local_agency_sees_expiring_filings_on_its_to_do_list_and_urges(
         assert urgent(city) == [letter.pk]
         assert urgent(owner) == []
         perform(letter, "urge_renewal", city)
-    assert Message.objects.filter(recipient=owner, subject__contains="续期").exists()
+    assert Message.objects.filter(recipient=owner, subject__contains="延续").exists()
     apply(owner, organization, DAYS_89)
     with at(DAYS_89):
         assert urgent(city) == []

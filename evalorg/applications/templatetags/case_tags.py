@@ -107,7 +107,7 @@ EVENT_LABELS = {
     "complaint_filed": "提出投诉",
     "complaint_evidence_viewed": "查阅投诉证明材料",
     "filing_expiry_reminded": "备案有效期届满提醒",
-    "renewal_submitted": "申请备案续期",
+    "renewal_submitted": "申请备案延续",
 }
 
 
