@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "evalorg.sanctions",
     "evalorg.complaints",
     "evalorg.annual",
+    "evalorg.renewal",
     "evalorg.notify",
     "evalorg.documents",
     "evalorg.simulation",

@@ -38,6 +38,7 @@ urlpatterns = [
     path("sanctions/", include("evalorg.sanctions.urls")),
     path("public/", include("evalorg.sanctions.urls_public")),
     path("complaints/", include("evalorg.complaints.urls")),
+    path("renewal/", include("evalorg.renewal.urls")),
     path("public/", include("evalorg.complaints.urls_public")),
     path("public/", include("evalorg.supervision.urls_public")),
     path("annual/", include("evalorg.annual.urls")),

@@ -36,6 +36,7 @@ from evalorg.filing.models import FilingLetter, SupervisionNote
 from evalorg.institutions.models import ChainLeaderDesignation, IdentityChange, Membership
 from evalorg.notify.models import Message
 from evalorg.publicity.models import Objection, PublicityNotice
+from evalorg.renewal.models import Renewal
 from evalorg.review.models import (
     Assignment,
     ConflictDeclaration,
@@ -973,6 +974,36 @@ ROUTES: dict[str, Route] = {
         },
         changed=lambda w: Sanction.objects.get(pk=w.pk("sanction_pending")).status,
         when=datetime(2024, 3, 1, 10, tzinfo=SH),
+    ),
+    # Renewal (issue 25 item 6, N-5.2): the organization applies and resubmits, its local
+    # agency (Guangzhou) accepts, returns and urges, the department reads; another city, the
+    # center (not this one's local agency), experts and anonymous users are refused.
+    "renewal:list": Route(allow(OWNER, OTHER_APPLICANT, CITY, OTHER_CITY, PROVINCE, DEPARTMENT)),
+    "renewal:new": Route(
+        APPLICANTS,
+        stage="filed",
+        post=lambda w: {"statement": "申请延续"},
+        changed=count(Renewal),
+        post_allow=allow(),
+        # The owner has a renewal open already, the other applicant no filing: both refused.
+        reach=APPLICANTS,
+    ),
+    "renewal:detail": Route(allow(OWNER, CITY, DEPARTMENT), stage="filed", args=obj("renewal")),
+    "renewal:action": Route(
+        allow(OWNER),
+        stage="filed",
+        get=False,
+        args=lambda w: [w.pk("renewal"), "resubmit_renewal"],
+        post=lambda w: {"confirm": "yes"},
+        changed=lambda w: Renewal.objects.get(pk=w.pk("renewal")).status,
+        reach=allow(CITY),  # it reads the renewal; only the organization resubmits it
+    ),
+    "renewal:urge": Route(
+        allow(CITY),
+        stage="filed",
+        get=False,
+        args=lambda w: [w.objects["letter"].pk],
+        post=lambda w: {"confirm": "yes"},
     ),
     # Complaints (issue 25 item 3, N-5.2): the organization's local agency (Guangzhou) handles
     # them, the department reads them; another city, the center (not this one's local agency),

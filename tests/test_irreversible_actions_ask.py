@@ -58,6 +58,7 @@ MUST_ASK = {
     ("inspection", "close_inspection"),
     ("inspection", "escalate_inspection"),
     ("annual_report", "accept_annual_report"),
+    ("renewal", "accept_renewal"),
 }
 
 # Terminal transitions that do not ask, each with the reason.

@@ -20,6 +20,7 @@ from evalorg.core.counters import locked_counter
 from evalorg.core.files import atomic_uploads, store_upload
 from evalorg.core.workflow import Channel, Party, Refusal, Tell, TransitionRefused, announce
 from evalorg.filing.models import FilingLetter
+from evalorg.filing.registry import local_agency
 from evalorg.institutions.models import Institution
 
 from .models import Complaint, ComplaintCounter
@@ -41,18 +42,18 @@ RECEIVED = Tell(
 
 
 def filed_organization(institution_id: int) -> tuple[Institution, Agency] | None:
-    """The organization in the public registry and its local agency (the receiving agency of
-    its latest filed case: 属地监管); None for one that is not filed."""
+    """The organization in the public registry and its local agency (``registry.local_agency``:
+    属地监管); None for one that is not filed."""
     letter = (
         FilingLetter.objects.for_registry()
         .filter(application__institution_id=institution_id)
-        .select_related("application__receiving_agency")
         .order_by("-issued_on", "-pk")
         .first()
     )
-    if letter is None:
+    agency = local_agency(institution_id) if letter is not None else None
+    if letter is None or agency is None:
         return None
-    return letter.application.institution, letter.application.receiving_agency
+    return letter.application.institution, agency
 
 
 def get_filed_organization(institution_id: int) -> tuple[Institution, Agency]:

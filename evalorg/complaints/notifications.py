@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from evalorg.core.workflow import Party, Recipients, register_description, register_party
+from evalorg.filing.registry import agency_recipients
 
 from .models import Complaint
 
@@ -32,8 +33,9 @@ def organization(complaint: Complaint) -> Recipients:
 
 
 def local_agency(complaint: Complaint) -> Recipients:
-    users = list(get_user_model().objects.filter(agency_id=complaint.agency_id, is_active=True))
-    return Recipients(users=users, url=reverse("complaints:detail", args=[complaint.pk]))
+    """The local agency the complaint was routed to (``registry.local_agency`` when filed)."""
+    url = reverse("complaints:detail", args=[complaint.pk])
+    return agency_recipients(complaint.agency, url, emails=False)
 
 
 def describe(complaint: Complaint) -> dict[str, Any]:

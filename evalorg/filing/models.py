@@ -92,6 +92,10 @@ class FilingLetter(models.Model):
         FILING = "filing", _("备案函")
         SUPPLEMENTARY = "supplementary", _("补充备案函")
 
+    class Validity(models.TextChoices):
+        VALID = "valid", _("有效")
+        EXPIRED = "expired", _("已过期")
+
     application = models.ForeignKey(
         Application,
         verbose_name=_("备案申请"),
@@ -155,6 +159,21 @@ class FilingLetter(models.Model):
     # checks it on the public verify page. Random, so letters cannot be enumerated by it.
     verify_code = models.CharField(
         _("核验码"), max_length=16, unique=True, null=True, blank=True, default=None
+    )
+    # The validity of an organization's filing is its first letter's (kind filing, no
+    # ``original``): the ``filing_validity`` workflow (evalorg/renewal) marks it expired once
+    # ``valid_until`` has passed, and an accepted renewal extends every letter's ``valid_until``.
+    validity_status = models.CharField(
+        _("有效期状态"),
+        max_length=10,
+        choices=Validity.choices,
+        default=Validity.VALID,
+        db_default=Validity.VALID,
+        db_index=True,
+    )
+    # The last expiry reminder sent (90 or 30 days before; reset by a renewal): never twice.
+    expiry_reminded = models.PositiveSmallIntegerField(
+        _("已发送的到期提醒（提前天数）"), null=True, blank=True
     )
     created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)

@@ -16,14 +16,17 @@ from datetime import date, datetime
 from itertools import islice
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from evalorg.accounts.models import Agency
 from evalorg.applications.models import ApplicationOccupation, SkillLevel
 from evalorg.catalog.models import Division
 from evalorg.core import clock
+from evalorg.core.workflow import Recipients
 from evalorg.institutions.models import Category, FormerName, Institution
 
 from .models import FilingLetter
@@ -100,6 +103,37 @@ FIELDS += (
 )
 
 
+# ---- the local agency of a filed organization (属地监管, N-5.2) --------------------------------
+
+
+def _latest_letter(institution_ref: int | OuterRef) -> QuerySet[FilingLetter]:
+    return FilingLetter.objects.filter(application__institution_id=institution_ref).order_by(
+        "-issued_on", "-pk"
+    )
+
+
+def local_agency(institution_id: int) -> Agency | None:
+    """The local agency of a filed organization (属地监管): the agency that received its latest
+    filed case, i.e. its city, or the center for provincial organizations; None when it is not
+    filed. Plans, sanctions, complaints and renewals are routed to it (one query)."""
+    letter = _latest_letter(institution_id).select_related("application__receiving_agency").first()
+    return letter.application.receiving_agency if letter else None
+
+
+def local_agency_id(institution_ref: OuterRef) -> Subquery:
+    """``local_agency`` as a subquery, for a list of organizations in one query."""
+    return Subquery(_latest_letter(institution_ref).values("application__receiving_agency_id")[:1])
+
+
+def agency_recipients(agency: Agency, url: str, *, emails: bool = True) -> Recipients:
+    """A local agency as a party of a message: its active staff (in-app) and, with ``emails``,
+    the agency's address and theirs."""
+    users = list(get_user_model().objects.filter(agency_id=agency.pk, is_active=True))
+    if not emails:
+        return Recipients(users=users, url=url)
+    return Recipients(users=users, emails=[agency.email, *(u.email for u in users)], url=url)
+
+
 # ---- the status sanctions give (a later stage registers it; filing imports no sanction) -------
 
 
@@ -139,9 +173,23 @@ def lines_with_status(lines: QuerySet[ApplicationOccupation]) -> QuerySet[Applic
     return lines
 
 
+# More dated changes of an organization's status (renewal: expiry and renewals), merged by day.
+HistorySource = Callable[[Institution], list[Any]]
+_history_sources: list[HistorySource] = []
+
+
+def register_history_source(source: HistorySource) -> None:
+    if source in _history_sources:
+        raise ImproperlyConfigured(f"The registry history source {source!r} is registered twice.")
+    _history_sources.append(source)
+
+
 def history_of(institution: Institution) -> list[Any]:
-    """The organization's status history from the status source (none registered: none)."""
-    return [change for source in _status_sources for change in source.history(institution)]
+    """The organization's status history from the status source and the history sources,
+    oldest first (none registered: none)."""
+    changes = [change for source in _status_sources for change in source.history(institution)]
+    changes += [change for source in _history_sources for change in source(institution)]
+    return sorted(changes, key=lambda change: change.day)
 
 
 # ---- links a later stage adds to an organization's registry page (complaints: 投诉) ---------

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from evalorg.applications.audience import department, province
 from evalorg.core.workflow import Party, Recipients, register_description, register_party
+from evalorg.filing.registry import agency_recipients
 
 from .models import Sanction
 
@@ -30,12 +31,8 @@ def organization(sanction: Sanction) -> Recipients:
 
 
 def local_agency(sanction: Sanction) -> Recipients:
-    users = list(get_user_model().objects.filter(agency_id=sanction.agency_id, is_active=True))
-    return Recipients(
-        users=users,
-        emails=[sanction.agency.email, *(u.email for u in users)],
-        url=sanction_url(sanction),
-    )
+    """The drafting local agency (``registry.local_agency`` when drafted)."""
+    return agency_recipients(sanction.agency, sanction_url(sanction))
 
 
 def describe(sanction: Sanction) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
 from evalorg.core.workflow import Refusal, TransitionRefused
 from evalorg.filing.models import FilingLetter
+from evalorg.filing.registry import local_agency_id
 from evalorg.institutions.models import Institution, institution_of
 
 from .models import Sanction
@@ -80,15 +81,15 @@ def get_for_user(user: Any, pk: int) -> Sanction:
 
 
 def supervised_institutions(user: Any) -> QuerySet[Institution]:
-    """The filed organizations whose local agency is the user's (the agency that received
-    their filed case): the ones it may draft a sanction against."""
+    """The filed organizations whose local agency (``registry.local_agency``) is the user's:
+    the ones it may draft a sanction against."""
     if not has_role(user, Role.REVIEWING_STAFF) or user.agency_id is None:
         return Institution.objects.none()
-    filed = FilingLetter.objects.filter(
-        application__institution=OuterRef("pk"),
-        application__receiving_agency_id=user.agency_id,
+    return (
+        Institution.objects.annotate(local=local_agency_id(OuterRef("pk")))
+        .filter(local=user.agency_id)
+        .order_by("name")
     )
-    return Institution.objects.filter(Exists(filed)).order_by("name")
 
 
 def filed_lines(institution: Institution) -> QuerySet[ApplicationOccupation]:

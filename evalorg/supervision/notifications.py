@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from evalorg.core.workflow import Party, Recipients, register_description, register_party
+from evalorg.filing.registry import agency_recipients
 
 from .models import AssessmentPlan
 
@@ -29,10 +30,8 @@ def organization(plan: AssessmentPlan) -> Recipients:
 
 
 def local_agency(plan: AssessmentPlan) -> Recipients:
-    users = list(get_user_model().objects.filter(agency_id=plan.agency_id, is_active=True))
-    return Recipients(
-        users=users, emails=[plan.agency.email, *(u.email for u in users)], url=plan_url(plan)
-    )
+    """The local agency the plan was registered with (``registry.local_agency``)."""
+    return agency_recipients(plan.agency, plan_url(plan))
 
 
 def supervisor(plan: AssessmentPlan) -> Recipients:

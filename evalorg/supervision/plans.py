@@ -21,6 +21,7 @@ from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
 from evalorg.core.workflow import Party, Refusal, Tell, TransitionRefused, announce, lock, perform
 from evalorg.filing.models import FilingLetter
+from evalorg.filing.registry import local_agency
 from evalorg.institutions.models import Institution, institution_of
 
 from .models import AssessmentPlan
@@ -163,7 +164,7 @@ def create_plan(user: Any, institution: Institution, data: dict[str, Any]) -> As
     line = data["line"]
     plan = AssessmentPlan(
         institution=institution,
-        agency_id=line.application.receiving_agency_id,
+        agency=local_agency(institution.pk),
         created_by=user,
         created_at=clock.now(),
         **{k: data[k] for k in EDITABLE},

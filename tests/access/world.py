@@ -10,7 +10,7 @@ in Shenzhen (440300) with its own submitted case."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import time_machine
 from captcha.models import CaptchaStore
@@ -22,6 +22,7 @@ from evalorg.annual.reports import report_of, save_draft
 from evalorg.applications import workflow
 from evalorg.applications.models import Application, ApplicationOccupation
 from evalorg.complaints.complaints import file_complaint
+from evalorg.core import clock
 from evalorg.core.workflow import perform
 from evalorg.cultivation.commitment import sign
 from evalorg.cultivation.models import (
@@ -32,10 +33,12 @@ from evalorg.cultivation.models import (
     TrainingSession,
 )
 from evalorg.filing.batches import Tick, create_batch, record_approval
+from evalorg.filing.models import FilingLetter
 from evalorg.institutions.chain_leaders import designate
 from evalorg.institutions.identity import identity_of, request_change
 from evalorg.institutions.models import Institution
 from evalorg.notify.models import Message
+from evalorg.renewal.renewals import create_renewal
 from evalorg.review.conflicts import declare
 from evalorg.review.decisions import send_batch
 from evalorg.review.models import Assignment, ExpertProfile, Panel, PanelMember, Scoresheet
@@ -334,6 +337,7 @@ def _filing_cases(w: World) -> None:
     _complaints(w)
     _inspection_draws(w)
     _annual_reports(w)
+    _renewals(w)
 
 
 def _assessment_plans(w: World) -> None:
@@ -432,6 +436,18 @@ def _annual_reports(w: World) -> None:
             owner, report_of(filed.institution, 2023), fields | {"examiners_on_staff": 4}
         )
         w.objects["annual_report"] = perform(draft, "submit_annual_report", owner)
+
+
+def _renewals(w: World) -> None:
+    """The filed organization's renewal (issue 25 item 6, N-5.2), returned by its local agency
+    (Guangzhou) for changes: the organization may resubmit it, and, no renewal waiting, the
+    agency may urge it. Its filing ends 60 days after the real today (a clock moved years
+    ahead would expire the matrix's sessions): inside both the renewal and the urging windows."""
+    filed = w.case("filed").institution
+    until = clock.today() + timedelta(days=60)
+    FilingLetter.objects.filter(application__institution=filed).update(valid_until=until)
+    renewal = create_renewal(w.owner("filed"), filed, "申请延续")
+    w.objects["renewal"] = perform(renewal, "return_renewal", w.users[CITY], reason="请补充")
 
 
 def _other_objects(w: World) -> None:

@@ -107,6 +107,8 @@ EVENT_LABELS = {
     "complaint_filed": "提出投诉",
     "complaint_evidence_viewed": "查阅投诉证明材料",
     "annual_report_drafted": "填写年度报告",
+    "filing_expiry_reminded": "备案有效期届满提醒",
+    "renewal_submitted": "申请备案延续",
 }
 
 
