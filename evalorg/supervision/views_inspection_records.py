@@ -55,9 +55,12 @@ def _page(
     actions = available_actions(inspection, request.user)
     offered = {a.action for a in actions}
     may_record = not finding_refusals(inspection, request.user)
+    findings = list(inspection.finding_rows.select_related("evidence"))
+    if findings:  # the guard would refuse it: not offered once a finding is recorded
+        actions = [a for a in actions if a.action != "record_no_findings"]
     context = {
         "inspection": inspection,
-        "findings": inspection.finding_rows.select_related("evidence"),
+        "findings": findings,
         "files": inspection.rectification_files.select_related("file"),
         "plain": [a for a in actions if a.action in PLAIN],
         "finding_form": bound.get("finding", FindingForm()) if may_record else None,
