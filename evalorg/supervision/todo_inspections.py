@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
-from evalorg.core.todo import Source, Stage
+from evalorg.core import clock
+from evalorg.core.todo import Source, Stage, by_queryset
 from evalorg.core.workflow import Transition
 
 from .findings import inspections_for
@@ -55,6 +56,12 @@ def rectification_deadline(inspection: Inspection) -> date | None:
     return inspection.rectify_by
 
 
+def escalation_due(rows: QuerySet[Inspection], user: Any) -> QuerySet[Inspection]:
+    """The city waits on an answered rectification, or on one whose deadline has passed."""
+    answered = Q(status=Inspection.Status.ANSWERED)
+    return rows.filter(answered | Q(rectify_by__lt=clock.today()))
+
+
 INSPECTION_SOURCE = Source(
     model=Inspection,
     scope=inspection_scope,
@@ -62,4 +69,5 @@ INSPECTION_SOURCE = Source(
     stage=Stage.SUPERVISION,
     title=inspection_title,
     deadline=rectification_deadline,
+    narrow={"escalate_inspection": by_queryset(escalation_due)},
 )

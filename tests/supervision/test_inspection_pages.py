@@ -6,7 +6,7 @@ page shows the result without the inspector; suspended organizations are not dra
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 import time_machine
@@ -21,7 +21,7 @@ from evalorg.core.workflow import perform
 from evalorg.sanctions.models import Sanction
 from evalorg.supervision.inspections import create_draw
 from evalorg.supervision.models import Inspection, InspectionFinding, RectificationEvidence
-from tests.applications.conftest import PDF_BYTES, applicant_of
+from tests.applications.conftest import PDF_BYTES, SH, applicant_of
 from tests.factories import CityStaffFactory, city_agency
 
 from .conftest import TODAY
@@ -160,6 +160,8 @@ def test_an_escalation_drafts_a_sanction_through_the_sanctions_app(client, inspe
     assert event.data["sanction"] == sanction.pk
     client.force_login(city)
     assert reverse("sanctions:detail", args=[sanction.pk]) in client.get(url(done)).content.decode()
+    sanction_page = client.get(reverse("sanctions:detail", args=[sanction.pk])).content.decode()
+    assert url(done) in sanction_page
 
 
 def test_another_city_and_an_unassigned_expert_are_refused(client, inspection, inspectors):
@@ -217,3 +219,30 @@ def test_the_public_page_keeps_its_queries_as_draws_and_results_grow(
             for i in more.inspections.all():
                 perform(i, "record_no_findings", i.inspector)
     assert _public_queries(client) == before
+
+
+def test_the_city_is_asked_to_act_once_answered_or_overdue(client, inspection):
+    from evalorg.core.todo import todo_items
+
+    city = CityStaffFactory(agency=city_agency(GUANGZHOU))
+
+    def city_items(when):
+        with time_machine.travel(when, tick=False):
+            return [i.actions for i in todo_items(city) if i.workflow == "inspection"]
+
+    done = ordered(client, inspection)
+    assert city_items(TODAY) == []  # the deadline has not come
+    assert city_items(datetime(2024, 5, 2, 10, tzinfo=SH)) == [("escalate_inspection",)]
+    owner = owner_of(done)
+    assert [i.deadline for i in todo_items(owner) if i.workflow == "inspection"] == [
+        date(2024, 4, 30)
+    ]
+    answered_now = answered_again(client, done)
+    assert answered_now.status == S.ANSWERED
+    assert city_items(TODAY) == [("close_inspection", "escalate_inspection")]
+
+
+def answered_again(client, inspection):
+    action = url(inspection, "supervision:inspection_action", "answer_rectification")
+    post(client, owner_of(inspection), action, {"answer": "已整改"})
+    return Inspection.objects.get(pk=inspection.pk)
