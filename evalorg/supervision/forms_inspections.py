@@ -36,13 +36,23 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
+class StyledForm(forms.Form):
+    """Bootstrap's classes on every widget, as the project's other forms."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+
 def _size_checked(upload: Any) -> Any:
     if upload is not None and upload.size > EVIDENCE_MAX_BYTES:
         raise forms.ValidationError(_("文件“%(name)s”超过 10 MB。") % {"name": upload.name})
     return upload
 
 
-class FindingForm(forms.Form):
+class FindingForm(StyledForm):
     category = forms.ChoiceField(
         label=_lazy("问题类别"), choices=InspectionFinding.Category.choices
     )
@@ -57,11 +67,11 @@ class FindingForm(forms.Form):
         return _size_checked(self.cleaned_data.get("evidence"))
 
 
-class RectifyForm(forms.Form):
+class RectifyForm(StyledForm):
     rectify_by = forms.DateField(label=_lazy("整改期限（含当天）"), widget=DATE)
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(StyledForm):
     answer = forms.CharField(
         label=_lazy("整改情况说明"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -80,7 +90,7 @@ class AnswerForm(forms.Form):
         return [_size_checked(f) for f in files]
 
 
-class EscalateForm(forms.Form):
+class EscalateForm(StyledForm):
     reason = forms.CharField(
         label=_lazy("移交理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
