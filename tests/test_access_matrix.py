@@ -47,7 +47,12 @@ from evalorg.review.models import (
 from evalorg.rounds.defaults import DEFAULT_SCORESHEET
 from evalorg.sanctions.models import Sanction
 from evalorg.selection.models import DefenseSession, DefenseSlot, LeadershipApproval
-from evalorg.supervision.models import AssessmentPlan, InspectionDraw
+from evalorg.supervision.models import (
+    AssessmentPlan,
+    Inspection,
+    InspectionDraw,
+    InspectionFinding,
+)
 from evalorg.supervision.roster import sample_xlsx
 from tests.access.matrix import (
     Route,
@@ -925,6 +930,38 @@ ROUTES: dict[str, Route] = {
         args=lambda w: [w.pk("draft_draw"), "publish_draw"],
         post=lambda w: {"confirm": "yes"},
         changed=lambda w: InspectionDraw.objects.get(pk=w.pk("draft_draw")).status,
+        when=datetime(2024, 3, 1, 10, tzinfo=SH),
+    ),
+    # One inspection's page (issue 25 item 2, N-5.2): its inspector (OTHER_EXPERT), the
+    # organization (OWNER of "filed"), its city, the center and the department read it; another
+    # organization, another city, an expert not inspecting it, admin and anonymous are refused.
+    "supervision:inspection": Route(
+        allow(OWNER, CITY, PROVINCE, DEPARTMENT, OTHER_EXPERT),
+        stage="filed",
+        args=obj("inspection"),
+    ),
+    "supervision:inspection_file": Route(
+        allow(OWNER, CITY, PROVINCE, DEPARTMENT, OTHER_EXPERT),
+        stage="filed",
+        args=obj("inspection", "inspection_file"),
+    ),
+    "supervision:inspection_finding": Route(
+        allow(OTHER_EXPERT),
+        stage="filed",
+        get=False,
+        args=obj("inspection"),
+        post=lambda w: {"category": "procedure", "description": "考务记录不全"},
+        changed=count(InspectionFinding),
+        when=datetime(2024, 3, 1, 10, tzinfo=SH),
+    ),
+    "supervision:inspection_action": Route(
+        allow(OTHER_EXPERT),
+        stage="filed",
+        get=False,
+        args=lambda w: [w.pk("inspection"), "order_rectification"],
+        post=lambda w: {"rectify_by": "2024-04-30"},
+        changed=lambda w: Inspection.objects.get(pk=w.pk("inspection")).status,
+        reach=allow(OWNER, CITY, PROVINCE, DEPARTMENT),  # they read it; the engine refuses
         when=datetime(2024, 3, 1, 10, tzinfo=SH),
     ),
     "sanctions:list": Route(allow(CITY, OTHER_CITY, PROVINCE, DEPARTMENT)),

@@ -12,6 +12,7 @@ class SanctionsConfig(AppConfig):
         from evalorg.core.sweeps import register_sweep
         from evalorg.core.todo import register_source
         from evalorg.filing.registry import StatusSource, register_status_source
+        from evalorg.supervision.inspection_records import register_escalation
         from evalorg.supervision.plans import register_plan_check
 
         from . import sanctions
@@ -27,6 +28,7 @@ class SanctionsConfig(AppConfig):
         register_sweep("sanction_end", end_suspensions)
         register_dashboard(15, sanctions_in_force)
         register_plan_check(sanctions.plan_refusals)
+        register_escalation(sanctions.draft_for_inspection)
         register_standing_check(sanctions.expansion_refusal)
         register_status_source(
             StatusSource(

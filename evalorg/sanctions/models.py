@@ -67,6 +67,15 @@ class Sanction(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The random inspection whose escalation drafted it (N-5.2), if any.
+    inspection = models.ForeignKey(
+        "supervision.Inspection",
+        verbose_name=_("来源抽查"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sanctions",
+    )
     starts_on = models.DateField(_("暂停开始日期"), null=True, blank=True)
     ends_on = models.DateField(_("暂停结束日期"), null=True, blank=True)
     return_reason = models.TextField(_("退回理由"), blank=True)

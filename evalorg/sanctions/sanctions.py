@@ -137,6 +137,7 @@ def create_draft(user: Any, institution: Institution, data: dict[str, Any]) -> S
         created_by=user,
         created_at=clock.now(),
         evidence_file=data.get("evidence_file"),
+        inspection=data.get("inspection"),
         **{k: data.get(k) for k in EDITABLE},
     )
     if sanction.kind != K.SUSPENSION:
@@ -153,6 +154,33 @@ def create_draft(user: Any, institution: Institution, data: dict[str, Any]) -> S
         audience=Audience.STAFF,
     )
     return sanction
+
+
+def draft_for_inspection(inspection: Any, actor: Any, data: dict[str, Any]) -> Sanction:
+    """An escalated random inspection (N-5.2) starts a sanction: a draft by the escalating
+    local agency (``create_draft``, its own checks), of the kind it chose (a warning unless
+    said), the reason as the facts, the findings and the answer as the evidence. Registered
+    with supervision (``register_escalation``); a refusal here refuses the escalation."""
+    kind = data.get("kind") or K.WARNING
+    if kind not in K.values:
+        raise TransitionRefused([Refusal(CLAUSE, _("请选择处理种类。"))])
+    data["kind"] = kind
+    evidence = _("检查发现的问题：\n%(findings)s\n整改情况说明：%(answer)s") % {
+        "findings": inspection.findings or "—",
+        "answer": inspection.answer or _("逾期未报告整改情况"),
+    }
+    draft = {
+        "kind": kind,
+        "line": None,
+        "facts": _("%(inspection)s整改不到位：%(reason)s")
+        % {"inspection": inspection, "reason": str(data.get("reason", "")).strip()},
+        "clause": CLAUSE,
+        "evidence": evidence,
+        "starts_on": data.get("starts_on"),
+        "ends_on": data.get("ends_on"),
+        "inspection": inspection,
+    }
+    return create_draft(actor, inspection.institution, draft)
 
 
 # ---- what sanctions make of an organization ---------------------------------------------------

@@ -5,6 +5,7 @@ being the start of a sanction (``sanctions``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -27,7 +28,7 @@ from evalorg.core.workflow import (
     register_party,
 )
 
-from .models import Inspection, InspectionDraw
+from .models import Inspection, InspectionDraw, RectificationEvidence
 
 CLAUSE = "N-5.2"
 S = Inspection.Status
@@ -54,9 +55,15 @@ def published(inspection: Inspection, actor: Any, data: dict[str, Any]) -> Refus
     return None
 
 
+def none_recorded(inspection: Inspection, actor: Any, data: dict[str, Any]) -> Refusal | None:
+    if inspection.finding_rows.exists():
+        return Refusal(CLAUSE, _("已记录检查发现的问题，请责令整改。"))
+    return None
+
+
 def findings_given(inspection: Inspection, actor: Any, data: dict[str, Any]) -> list[Refusal]:
     refusals = []
-    if not str(data.get("findings", "")).strip():
+    if not str(data.get("findings", "")).strip() and not inspection.finding_rows.exists():
         refusals.append(Refusal(CLAUSE, _("请填写检查发现的问题。")))
     deadline = data.get("rectify_by")
     if not isinstance(deadline, date) or deadline <= clock.today():
@@ -70,14 +77,50 @@ def answer_given(inspection: Inspection, actor: Any, data: dict[str, Any]) -> Re
     return None
 
 
+def findings_text(inspection: Inspection) -> str:
+    """The recorded findings as one text (numbered, with their category)."""
+    rows = inspection.finding_rows.order_by("pk")
+    return "\n".join(
+        f"{n}. 【{f.get_category_display()}】{f.description}" for n, f in enumerate(rows, start=1)
+    )
+
+
 def keep_findings(inspection: Inspection, actor: Any, data: dict[str, Any]) -> None:
-    inspection.findings = str(data.get("findings", "")).strip()
+    inspection.findings = findings_text(inspection) or str(data.get("findings", "")).strip()
+    data["findings"] = inspection.findings
     if data.get("rectify_by"):
         inspection.rectify_by = data["rectify_by"]
 
 
 def keep_answer(inspection: Inspection, actor: Any, data: dict[str, Any]) -> None:
+    """The answer and the evidence files the page stored (``files``: ``StoredFile`` rows)."""
     inspection.answer = str(data["answer"]).strip()
+    files = list(data.pop("files", None) or [])
+    RectificationEvidence.objects.bulk_create(
+        RectificationEvidence(inspection=inspection, file=f, uploaded_at=clock.now()) for f in files
+    )
+    data["evidence"] = [f.sha256 for f in files]
+
+
+def conclude(inspection: Inspection, actor: Any, data: dict[str, Any]) -> None:
+    inspection.concluded_on = clock.today()
+
+
+# What an escalation starts (N-5.2): a later stage (sanctions) registers the drafting of a
+# sanction, called in the escalation's transaction; a refusal there refuses the escalation.
+Escalation = Callable[[Inspection, Any, dict[str, Any]], Any]
+_escalations: list[Escalation] = []
+
+
+def register_escalation(handler: Escalation) -> None:
+    if handler not in _escalations:
+        _escalations.append(handler)
+
+
+def start_sanction(inspection: Inspection, actor: Any, data: dict[str, Any]) -> None:
+    for handler in _escalations:
+        drafted = handler(inspection, actor, data)
+        data["sanction"] = drafted.pk
 
 
 INSPECTION_TELL = Tell(
@@ -93,8 +136,8 @@ NO_FINDINGS = Transition(
     target=S.CLOSED,
     roles=frozenset({Role.EXPERT}),
     relation=is_inspector,
-    guards=(published,),
-    effects=(keep_findings,),
+    guards=(published, none_recorded),
+    effects=(keep_findings, conclude),
     audit_fields=(),
     audience=Audience.APPLICANT,
     tell=(
@@ -135,7 +178,7 @@ ANSWER = Transition(
     relation=of_organization,
     guards=(answer_given,),
     effects=(keep_answer,),
-    audit_fields=("answer",),
+    audit_fields=("answer", "evidence"),
     audience=Audience.APPLICANT,
     tell=(INSPECTION_TELL,),
 )
@@ -147,6 +190,7 @@ CLOSE = Transition(
     target=S.CLOSED,
     roles=frozenset({Role.CITY_STAFF}),
     relation=of_local_agency,
+    effects=(conclude,),
     audit_fields=(),
     audience=Audience.APPLICANT,
     tell=(
@@ -160,12 +204,14 @@ CLOSE = Transition(
 ESCALATE = Transition(
     action="escalate_inspection",
     label=_("整改不到位，移交处理"),
-    confirm=_("确定移交处理？移交后将依规作出处理决定，不能撤回。"),
+    confirm=_("确定移交处理？将随即起草处理决定草稿，移交后不能撤回。"),
     sources=frozenset({S.RECTIFYING, S.ANSWERED}),
     target=S.ESCALATED,
     roles=frozenset({Role.CITY_STAFF}),
     relation=of_local_agency,
     needs_reason=True,
+    effects=(conclude, start_sanction),
+    audit_fields=("reason", "kind", "sanction"),
     style="outline-danger",
     audience=Audience.APPLICANT,
     reason_to_applicant=True,
@@ -188,12 +234,12 @@ def _recipients(users: Any, url: str) -> Recipients:
 
 
 def _url(inspection: Inspection) -> str:
-    return reverse("supervision:draw", args=[inspection.draw_id])
+    return reverse("supervision:inspection", args=[inspection.pk])
 
 
 def organization(inspection: Inspection) -> Recipients:
     users = get_user_model().objects.filter(membership__institution_id=inspection.institution_id)
-    return _recipients(users, reverse("inspections_public:list"))
+    return _recipients(users, _url(inspection))
 
 
 def local_agency(inspection: Inspection) -> Recipients:

@@ -38,6 +38,7 @@ from evalorg.core.workflow import (
     register_party,
 )
 from evalorg.filing.models import FilingLetter
+from evalorg.filing.registry import with_status
 from evalorg.review.conflicts import ConflictIndex
 
 from .models import Inspection, InspectionDraw
@@ -97,10 +98,10 @@ def verify(draw: InspectionDraw, recorded: list[Inspection] | None = None) -> Ve
 
 
 def filed_letters() -> dict[int, FilingLetter]:
-    """Each organization with a filing letter valid today: its latest letter (by id)."""
-    letters = FilingLetter.objects.filter(valid_until__gte=clock.today()).select_related(
-        "application__institution"
-    )
+    """Each organization with a filing letter valid today and not suspended or revoked (the
+    registry's status, ``registry.with_status``): its latest letter (by id)."""
+    letters = with_status(FilingLetter.objects.filter(valid_until__gte=clock.today()))
+    letters = letters.filter(org_status__isnull=True).select_related("application__institution")
     return {letter.application.institution_id: letter for letter in letters.order_by("pk")}
 
 

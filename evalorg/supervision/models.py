@@ -195,6 +195,9 @@ class Inspection(models.Model):
     findings = models.TextField(_("检查发现的问题"), blank=True, db_default="")
     rectify_by = models.DateField(_("整改期限（含当天）"), null=True, blank=True)
     answer = models.TextField(_("整改情况说明"), blank=True, db_default="")
+    # The day the inspection ended (closed without findings, closed after rectification, or
+    # escalated): the date the public page shows with the conclusion.
+    concluded_on = models.DateField(_("办结日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("抽查记录")
@@ -206,3 +209,79 @@ class Inspection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.draw.year}年度抽查：{self.institution.name}"
+
+    @property
+    def conclusion(self) -> str:
+        """The result the public page shows once the inspection ended (N-5.2)."""
+        if self.status == self.Status.ESCALATED:
+            return str(_("发现问题，整改不到位，已移交处理"))
+        if self.status == self.Status.CLOSED:
+            return str(_("发现问题，已按期整改") if self.rectify_by else _("未发现问题"))
+        return str(_("检查中"))
+
+
+class InspectionFinding(models.Model):
+    """One problem the inspector found (检查发现的问题): its category, what was seen, and an
+    optional evidence file (private, read through the inspection page's permission check)."""
+
+    class Category(models.TextChoices):
+        SCOPE = "scope", _("超出备案范围或有效期开展认定")
+        EXAMINERS = "examiners", _("考评人员配备与资格")
+        QUESTIONS = "questions", _("试题与题库管理")
+        PROCEDURE = "procedure", _("认定程序与考务组织")
+        CERTIFICATES = "certificates", _("证书发放与管理")
+        RECORDS = "records", _("档案管理与信息报送")
+        OTHER = "other", _("其他")
+
+    MAX_PER_INSPECTION = 30
+
+    inspection = models.ForeignKey(
+        Inspection,
+        on_delete=models.CASCADE,
+        related_name="finding_rows",
+        verbose_name=_("抽查记录"),
+    )
+    category = models.CharField(_("问题类别"), max_length=20, choices=Category.choices)
+    description = models.TextField(_("问题描述"))
+    evidence = models.ForeignKey(
+        "core.StoredFile",
+        verbose_name=_("证据材料"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("记录时间"))
+
+    class Meta:
+        verbose_name = _("检查发现的问题")
+        verbose_name_plural = _("检查发现的问题")
+        ordering = ["inspection", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}：{self.description[:30]}"
+
+
+class RectificationEvidence(models.Model):
+    """A file the organization uploaded with its answer to a rectification order."""
+
+    MAX_PER_ANSWER = 10
+
+    inspection = models.ForeignKey(
+        Inspection,
+        on_delete=models.CASCADE,
+        related_name="rectification_files",
+        verbose_name=_("抽查记录"),
+    )
+    file = models.ForeignKey(
+        "core.StoredFile", verbose_name=_("整改材料"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"))
+
+    class Meta:
+        verbose_name = _("整改材料")
+        verbose_name_plural = _("整改材料")
+        ordering = ["inspection", "pk"]
+
+    def __str__(self) -> str:
+        return str(self.file.original_name)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_inspections
+from . import views, views_inspection_records, views_inspections
 
 app_name = "supervision"
 
@@ -18,4 +18,20 @@ urlpatterns = [
     path("inspections/", views_inspections.draws, name="draws"),
     path("inspections/<int:pk>/", views_inspections.draw_detail, name="draw"),
     path("inspections/<int:pk>/<str:action>/", views_inspections.draw_action, name="draw_action"),
+    path("inspection/<int:pk>/", views_inspection_records.inspection_detail, name="inspection"),
+    path(
+        "inspection/<int:pk>/findings/",
+        views_inspection_records.finding_add,
+        name="inspection_finding",
+    ),
+    path(
+        "inspection/<int:pk>/files/<int:file_pk>/",
+        views_inspection_records.inspection_file,
+        name="inspection_file",
+    ),
+    path(
+        "inspection/<int:pk>/act/<str:action>/",
+        views_inspection_records.inspection_action,
+        name="inspection_action",
+    ),
 ]

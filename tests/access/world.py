@@ -46,6 +46,7 @@ from evalorg.review.services import ranked
 from evalorg.sanctions.sanctions import create_draft
 from evalorg.selection import defense
 from evalorg.selection.models import DefenseSlot, LeadershipApproval
+from evalorg.supervision.findings import add_finding
 from evalorg.supervision.inspections import create_draw
 from evalorg.supervision.plans import create_plan
 from tests.applications.conftest import PDF_BYTES, SH, applicant_of, build_application, stored_pdf
@@ -424,6 +425,14 @@ def _inspection_draws(w: World) -> None:
         w.objects["draft_draw"] = create_draw(center, 2024, 100, seed=1)
         published = create_draw(center, 2024, 100, seed=2)
         w.objects["published_draw"] = perform(published, "publish_draw", center)
+        # The filed organization's inspection, with one finding and its evidence (OTHER_EXPERT
+        # inspects; OWNER of the "filed" stage is the organization).
+        inspection = published.inspections.get(institution=w.case("filed").institution)
+        finding = add_finding(
+            inspection, w.users[OTHER_EXPERT], "examiners", "考评人员未持证上岗", _pdf("证据.pdf")
+        )
+    w.objects["inspection"] = inspection
+    w.objects["inspection_file"] = finding.evidence
 
 
 def _annual_reports(w: World) -> None:

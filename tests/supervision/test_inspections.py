@@ -223,7 +223,7 @@ def test_the_centers_list_of_draws_keeps_its_queries_as_draws_grow(
 def test_the_draft_and_each_inspection_are_on_the_to_do_list_of_who_acts(
     center, organizations, inspectors
 ):
-    """The center finds its unpublished draw, each drawn inspector its inspection, from the
+    """The center finds its unpublished draw, each drawn inspector its inspection's page, from the
     home page's to-do list (issue 19's routing); a city agency has nothing to do before the
     organization answers."""
     from evalorg.core.todo import todo_items
@@ -238,7 +238,7 @@ def test_the_draft_and_each_inspection_are_on_the_to_do_list_of_who_acts(
     assert not [i for i in todo_items(center) if i.workflow == "inspection_draw"]
     first = d.inspections.select_related("inspector").order_by("position").first()
     mine = [i for i in todo_items(first.inspector) if i.workflow == "inspection"]
-    assert mine and {i.url for i in mine} == {url}
+    assert mine and {i.url for i in mine} == {reverse("supervision:inspection", args=[first.pk])}
     assert "record_no_findings" in mine[0].actions
     city = CityStaffFactory(agency=city_agency(GUANGZHOU))
     assert not [i for i in todo_items(city) if i.workflow == "inspection"]

@@ -102,6 +102,8 @@ EVENT_LABELS = {
     "assessment_roster_read": "下载认定名册",
     "sanction_drafted": "起草处理决定",
     "inspection_drawn": "双随机抽查抽取",
+    "inspection_finding_recorded": "记录抽查发现的问题",
+    "inspection_file_read": "查阅抽查材料",
     "sanction_evidence_viewed": "查阅处理决定证据",
     "sanction_minutes_viewed": "查阅处理决定会议纪要",
     "complaint_filed": "提出投诉",
