@@ -1,7 +1,8 @@
 """The recommendation summary (遴选推荐汇总表, 附件4) as XLSX and PDF (SPEC §6.2, §7).
 
-One row per application the agency recommends, in rank order, with the figures of
-``services.ranked``: total, the three dimension subtotals, experts and method, the opinion.
+One row per application the agency recommends, in rank order, with the figures of the stored
+ranking (``ranking``, issue 24): total, the three dimension subtotals, experts and method, the
+opinion; the same cases, order, places and scores as the ranking page.
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ from evalorg.applications.models import (
     group_lines,
 )
 from evalorg.core import clock
-from evalorg.documents.pdf import render_pdf
+from evalorg.documents.chunked import Progress, chunked_pdf
 from evalorg.documents.xlsx import cell_style, save_to_file, styled, styled_as, write_only_sheet
 from evalorg.institutions.models import Category, OtherKind
 from evalorg.rounds.models import Round
 
+from .ranking import RANK_ORDER, ensure_current, ranking
 from .scoring import DIMENSIONS, SCORE_NUMBER_FORMAT, SCORE_PLACES
-from .services import RankedRow, ranked
+from .services import first_instance_stage
 
 TITLE = "广东省社会培训评价组织遴选推荐汇总表"
 HEADERS = [
@@ -85,13 +87,77 @@ class Summary:
 
 
 def summary_rows(agency: Agency, round_: Round) -> list[SummaryRow]:
-    """The recommended applications of ``agency`` in ``round_``, in rank order."""
+    """The recommended applications of ``agency`` in ``round_``, in rank order, from the stored
+    ranking (issue 24): the round's stage is refreshed first when a sheet or a declaration
+    changed after its score was stored (``ranking.ensure_current``), then read in rank order,
+    as tuples, 1,000 a batch, with one query for the occupation lines of a batch. ``rank`` is
+    the case's place in the whole ranking, as the ranking page shows it."""
+    stage = first_instance_stage(agency)
+    ensure_current(agency, round_, stage)
+    records = ranking(agency, round_, stage).order_by(*RANK_ORDER).values_list(*RECORD_VALUES)
     labels = Labels.now()
-    return [to_summary_row(row, labels) for row in ranked(agency, round_) if is_recommended(row)]
+    rows: list[SummaryRow] = []
+    batch: list[tuple[int, tuple]] = []
+    for position, record in enumerate(records.iterator(chunk_size=BATCH), start=1):
+        if record[1]:  # recommended
+            batch.append((position, record))
+        if len(batch) == BATCH:
+            rows += batch_rows(batch, labels)
+            batch = []
+    return rows + batch_rows(batch, labels)
 
 
-def is_recommended(row: RankedRow) -> bool:
-    return row.recommendation is not None and row.recommendation.recommended
+BATCH = 1000
+# What a 附件4 row reads of its stage record and case (``batch_rows`` unpacks them in order).
+RECORD_VALUES = (
+    "application_id",
+    "recommended",
+    "reason",
+    "score_total",
+    "score_industry",
+    "score_authority",
+    "score_professionalism",
+    "score_count",
+    "score_method",
+    "application__institution__name",
+    "application__institution__uscc",
+    "application__institution__category",
+    "application__institution__other_kind",
+)
+
+
+def batch_rows(batch: list[tuple[int, tuple]], labels: Labels) -> list[SummaryRow]:
+    """The summary rows of one batch of (position, ``RECORD_VALUES``): one query for the
+    occupation lines of its cases."""
+    if not batch:
+        return []
+    lines: dict[int, list[ApplicationOccupation]] = {}
+    found = ApplicationOccupation.objects.filter(application_id__in=[r[0] for _, r in batch])
+    for line in found.select_related("occupation").only(*LINE_FIELDS):
+        lines.setdefault(line.application_id, []).append(line)
+    rows = []
+    for position, record in batch:
+        (pk, _recommended, reason, total, industry, authority, professionalism) = record[:7]
+        count, method, name, uscc, category, other_kind = record[7:]
+        rows.append(
+            SummaryRow(
+                rank=position,
+                institution_name=name,
+                uscc=uscc,
+                category=category_text(category, other_kind, labels),
+                occupations=occupations_text(lines.get(pk, []), labels),
+                total=total,
+                # in the order of ``scoring.DIMENSIONS``
+                subtotals=tuple(v or Decimal(0) for v in (industry, authority, professionalism)),
+                expert_count=count,
+                method=METHOD_LABELS.get(method, method),
+                opinion=reason,
+            )
+        )
+    return rows
+
+
+LINE_FIELDS = ("application_id", "status", "level", "occupation__name")
 
 
 @dataclass(frozen=True)
@@ -111,31 +177,16 @@ class Labels:
         )
 
 
-def to_summary_row(row: RankedRow, labels: Labels | None = None) -> SummaryRow:
-    labels = labels or Labels.now()
-    application, aggregate = row.application, row.aggregate
-    return SummaryRow(
-        rank=row.rank,
-        institution_name=application.institution.name,
-        uscc=application.institution.uscc,
-        category=category_label(application, labels),
-        occupations=occupations_text(application.occupations.all(), labels),
-        total=aggregate.total,
-        subtotals=tuple(aggregate.dimensions.get(code, Decimal(0)) for code, _ in DIMENSIONS),
-        expert_count=aggregate.count,
-        method=METHOD_LABELS.get(aggregate.method, aggregate.method),
-        opinion=row.recommendation.reason,
-    )
+def category_text(category: str, other_kind: str, labels: Labels) -> str:
+    label = labels.categories.get(category, category)
+    if other_kind:
+        return f"{label}（{labels.other_kinds.get(other_kind, other_kind)}）"
+    return label
 
 
 def category_label(application: Application, labels: Labels | None = None) -> str:
-    labels = labels or Labels.now()
     institution = application.institution
-    label = labels.categories.get(institution.category, institution.category)
-    if institution.other_kind:
-        kind = labels.other_kinds.get(institution.other_kind, institution.other_kind)
-        return f"{label}（{kind}）"
-    return label
+    return category_text(institution.category, institution.other_kind, labels or Labels.now())
 
 
 def occupations_text(lines: Iterable[ApplicationOccupation], labels: Labels | None = None) -> str:
@@ -336,16 +387,31 @@ def cell_lines(text: str, width: int) -> int:
 # ---- PDF ----------------------------------------------------------------------------------
 
 
-def summary_pdf(agency: Agency, round_: Round, *, prepared_by: str) -> bytes:
-    """The same summary on landscape A4 (WeasyPrint, embedded Noto CJK fonts)."""
+# Rows laid out per WeasyPrint document: the whole 附件4 at once grew to 1.25 GB at 5,000 rows.
+PDF_CHUNK_ROWS = 250
+PAGE_SIZE, PAGE_MARGIN = "A4 landscape", "16mm 12mm 16mm 12mm"  # as summary_pdf.html's @page
+
+
+def summary_pdf(
+    agency: Agency, round_: Round, *, prepared_by: str, progress: Progress | None = None
+) -> bytes:
+    """The same summary on landscape A4 (WeasyPrint, embedded Noto CJK fonts), laid out
+    ``PDF_CHUNK_ROWS`` rows at a time (``documents.chunked``)."""
     summary = build_summary(agency, round_, prepared_by)
-    return render_pdf(
+    context = {
+        "title": TITLE,
+        "headers": HEADERS,
+        "summary": summary,
+        "prepared_on": chinese_date(summary.prepared_on),
+        "generated_at": clock.now(),
+    }
+    return chunked_pdf(
         "review/summary_pdf.html",
-        {
-            "title": TITLE,
-            "headers": HEADERS,
-            "summary": summary,
-            "prepared_on": chinese_date(summary.prepared_on),
-            "generated_at": clock.now(),
-        },
+        context,
+        summary.rows,
+        per_chunk=PDF_CHUNK_ROWS,
+        title=TITLE,
+        page_size=PAGE_SIZE,
+        page_margin=PAGE_MARGIN,
+        progress=progress,
     )
