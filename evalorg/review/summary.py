@@ -395,9 +395,12 @@ PAGE_SIZE, PAGE_MARGIN = "A4 landscape", "16mm 12mm 16mm 12mm"  # as summary_pdf
 def summary_pdf(
     agency: Agency, round_: Round, *, prepared_by: str, progress: Progress | None = None
 ) -> bytes:
-    """The same summary on landscape A4 (WeasyPrint, embedded Noto CJK fonts), laid out
-    ``PDF_CHUNK_ROWS`` rows at a time (``documents.chunked``)."""
-    summary = build_summary(agency, round_, prepared_by)
+    """The same summary on landscape A4 (WeasyPrint, embedded Noto CJK fonts)."""
+    return pdf_of(build_summary(agency, round_, prepared_by), progress)
+
+
+def pdf_of(summary: Summary, progress: Progress | None = None) -> bytes:
+    """``summary`` as PDF, laid out ``PDF_CHUNK_ROWS`` rows at a time (``documents.chunked``)."""
     context = {
         "title": TITLE,
         "headers": HEADERS,

@@ -496,6 +496,46 @@ def test_a_long_pdf_is_laid_out_in_chunks_and_numbered_as_one_document(case, mon
     assert reader.pages[-1].mediabox.width > reader.pages[-1].mediabox.height  # landscape
 
 
+def test_a_large_pdf_is_built_by_the_worker_once_and_served_until_the_data_change(
+    client, case, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Issue 24: past ``ASYNC_ROWS`` the download never lays the PDF out in the request: the
+    first asks the worker (here the immediate backend) and says it is being prepared; the
+    next gets the stored build, the same bytes, without laying anything out; a changed
+    opinion is a new document."""
+    from evalorg.core.files import open_stored
+    from evalorg.documents.models import BuiltDocument
+    from evalorg.review import summary_builds
+
+    monkeypatch.setattr(summary_builds, "ASYNC_ROWS", 1)
+    client.force_login(CityStaffFactory(agency=case.agency))
+    url = reverse("review:summary", args=["pdf"])
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.get(url)
+    assert first.status_code == 202
+    assert 'data-testid="build-progress"' in first.content.decode()
+    built = BuiltDocument.objects.get(name=summary_builds.NAME)
+
+    def no_layout(*args, **kwargs):
+        raise AssertionError("laid out in the request")
+
+    monkeypatch.setattr(summary_builds, "pdf_of", no_layout)
+    second = client.get(url)
+    assert second.status_code == 200 and second["Content-Type"] == "application/pdf"
+    data = b"".join(second.streaming_content)
+    with open_stored(built.file) as stored:
+        assert data == stored.read()
+    compact = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+    assert name_of(case, "甲") in compact and name_of(case, "乙") not in compact
+
+    ReviewStage.objects.filter(application=case.applications["丙"]).update(reason="同意。")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        third = client.get(url)
+    builds = [c for c in queued if getattr(c, "func", None) is summary_builds._enqueue]
+    assert third.status_code == 202 and len(builds) == 1  # a new document, built once
+    assert BuiltDocument.objects.count() == 1
+
+
 def test_the_note_states_the_decimals_the_scores_are_rounded_to():
     """附件4's note must say the places the cells show (SCORE_PLACES), not two for one."""
     from evalorg.review.scoring import SCORE_PLACES
