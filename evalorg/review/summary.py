@@ -26,6 +26,7 @@ from evalorg.applications.models import (
     SkillLevel,
     group_lines,
 )
+from evalorg.catalog.models import Occupation
 from evalorg.core import clock
 from evalorg.documents.chunked import Progress, chunked_pdf
 from evalorg.documents.xlsx import cell_style, save_to_file, styled, styled_as, write_only_sheet
@@ -131,10 +132,7 @@ def batch_rows(batch: list[tuple[int, tuple]], labels: Labels) -> list[SummaryRo
     occupation lines of its cases."""
     if not batch:
         return []
-    lines: dict[int, list[ApplicationOccupation]] = {}
-    found = ApplicationOccupation.objects.filter(application_id__in=[r[0] for _, r in batch])
-    for line in found.select_related("occupation").only(*LINE_FIELDS):
-        lines.setdefault(line.application_id, []).append(line)
+    lines = batch_lines([record[0] for _position, record in batch])
     rows = []
     for position, record in batch:
         (pk, _recommended, reason, total, industry, authority, professionalism) = record[:7]
@@ -157,7 +155,29 @@ def batch_rows(batch: list[tuple[int, tuple]], labels: Labels) -> list[SummaryRo
     return rows
 
 
-LINE_FIELDS = ("application_id", "status", "level", "occupation__name")
+@dataclass(frozen=True)
+class Line:
+    """What ``occupations_text`` reads of an occupation line."""
+
+    occupation_id: str
+    occupation: Occupation
+    level: int
+    status: str
+
+
+def batch_lines(application_ids: list[int]) -> dict[int, list[Line]]:
+    """The occupation lines of these cases, each case's in the model's order (occupation,
+    level from 五级): two queries, the lines and then their occupations. Not joined in SQL:
+    without statistics SQLite scanned the whole occupation catalogue and probed the lines per
+    occupation and case (0.3 s a batch of 1,000, growing with the catalogue)."""
+    found = ApplicationOccupation.objects.filter(application_id__in=application_ids).order_by()
+    rows = list(found.values_list("application_id", "occupation_id", "level", "status"))
+    names = Occupation.objects.filter(pk__in={row[1] for row in rows}).only("name")
+    occupations = {occupation.pk: occupation for occupation in names}
+    lines: dict[int, list[Line]] = {}
+    for pk, code, level, status in sorted(rows, key=lambda row: (row[0], row[1], -row[2])):
+        lines.setdefault(pk, []).append(Line(code, occupations[code], level, status))
+    return lines
 
 
 @dataclass(frozen=True)
@@ -189,7 +209,9 @@ def category_label(application: Application, labels: Labels | None = None) -> st
     return category_text(institution.category, institution.other_kind, labels or Labels.now())
 
 
-def occupations_text(lines: Iterable[ApplicationOccupation], labels: Labels | None = None) -> str:
+def occupations_text(
+    lines: Iterable[ApplicationOccupation] | Iterable[Line], labels: Labels | None = None
+) -> str:
     """``焊工（五级/初级工、四级/中级工）；电工（…）``: excluded lines left out."""
     levels = (labels or Labels.now()).levels
     requested = (line for line in lines if line.status != ApplicationOccupation.Status.EXCLUDED)
