@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -29,7 +29,14 @@ from evalorg.applications.models import (
 from evalorg.catalog.models import Occupation
 from evalorg.core import clock
 from evalorg.documents.chunked import Progress, chunked_pdf
-from evalorg.documents.xlsx import cell_style, save_to_file, styled, styled_as, write_only_sheet
+from evalorg.documents.xlsx import (
+    cell_style,
+    cells_only,
+    save_to_file,
+    styled,
+    styled_as,
+    write_only_sheet,
+)
 from evalorg.institutions.models import Category, OtherKind
 from evalorg.rounds.models import Round
 
@@ -272,7 +279,7 @@ def summary_workbook(agency: Agency, round_: Round, *, prepared_by: str) -> Work
     """附件4 in the official layout (title, agency line, table, note, signature lines) as a
     write-only workbook: each row goes out as it is written."""
     summary = build_summary(agency, round_, prepared_by)
-    workbook, sheet = write_only_sheet("遴选推荐汇总表")
+    workbook, sheet = cells_only_sheet("遴选推荐汇总表")
     workbook.properties.title = TITLE
     workbook.properties.creator = agency.name
     set_up_page(sheet)
@@ -280,6 +287,12 @@ def summary_workbook(agency: Agency, round_: Round, *, prepared_by: str) -> Work
     last_row = write_table(sheet, summary.rows)
     write_footer(sheet, summary, last_row + 1)
     return workbook
+
+
+def cells_only_sheet(title: str) -> tuple[Workbook, Sheet]:
+    """``write_only_sheet`` taking rows of styled cells only (``documents.xlsx.cells_only``)."""
+    workbook, sheet = write_only_sheet(title)
+    return workbook, cells_only(sheet)
 
 
 def summary_xlsx(agency: Agency, round_: Round, *, prepared_by: str) -> bytes:
@@ -388,6 +401,7 @@ def set_up_page(sheet: Sheet) -> None:
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
+@lru_cache(maxsize=4096)  # scores, categories, occupations and opinions repeat across rows
 def display_width(text: str) -> int:
     """Width in Excel character units: CJK and full-width characters count twice."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
