@@ -1,18 +1,25 @@
 """Document rendering (issue 12): `make bench-docs`.
 
 Median of a few renders, CPU and wall time, on a throw-away SQLite database: the filing
-letter (PDF and DOCX), the application PDF, the recommendation summary PDF with 500 rows.
-Target: the filing letter PDF < 1 s.
+letter (PDF and DOCX), the application PDF; then the recommendation summary PDF (附件4) of
+``--pdf-rows`` rows (default 5,000, issue 24) once, in a forked child process whose peak
+resident memory is read from the kernel (VmHWM): WeasyPrint's memory is outside Python's
+heap, so tracemalloc would not see it.
+Targets: the filing letter PDF < 1 s; the 附件4 PDF of 5,000 rows < 10 s and < 300 MB.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import time
 
 import common
 
 RUNS = 5
 TARGETS = {"filing letter PDF": 1.0}
+PDF_ROWS = 5_000
+PDF_SECONDS, PDF_MEGABYTES = 10.0, 300
 
 
 def timed(name: str, fn, runs: int = RUNS) -> float:
@@ -52,32 +59,90 @@ def letter_context() -> dict:
     }
 
 
-def main() -> int:
-    from evalorg.applications.pdf import application_pdf_bytes
-    from evalorg.filing.letters import render_docx, render_letter_pdf
-    from evalorg.review.summary import summary_pdf
-    from evalorg.rounds.models import Round
+def kernel_kib(field: str) -> int:
+    """A figure of /proc/self/status in KiB (VmRSS now, VmHWM the peak)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise LookupError(field)
 
+
+def summary_pdf_in_child(staff, round_) -> tuple[float, float, int, int, int]:
+    """Render 附件4 once in a forked child: (wall s, CPU s, peak RSS MiB, RSS at start MiB,
+    bytes). The child starts with this process's pages; its peak is what it reached."""
+    from evalorg.review.summary import summary_pdf
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: render, report, leave without running the parent's cleanup
+        os.close(read)
+        start_rss = kernel_kib("VmRSS")
+        start, cpu = time.perf_counter(), time.process_time()
+        size = len(summary_pdf(staff.agency, round_, prepared_by="基准"))
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+        report = f"{wall} {cpu} {kernel_kib('VmHWM') // 1024} {start_rss // 1024} {size}"
+        os.write(write, report.encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        figures = pipe.read().split()
+    os.waitpid(pid, 0)
+    wall, cpu, peak, base, size = figures
+    return float(wall), float(cpu), int(peak), int(base), int(size)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pdf-rows", type=int, default=PDF_ROWS)
+    parser.add_argument("--only-pdf", action="store_true", help="the 附件4 PDF alone")
+    args = parser.parse_args()
+    print(f"== load average {' '.join(f'{n:.2f}' for n in os.getloadavg())}", flush=True)
     common.fresh_database()
     world = common.build_world()
-    case = world.applications[0]
-    staff = common.build_ranking(500, "440600")
+    missed = [] if args.only_pdf else letters_and_application(world)
+    missed += summary_pdf_figures(args.pdf_rows)
+    print(f"== load average {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
+    for line in missed:
+        print(f"TARGET MISSED: {line}")
+    return 1 if missed else 0
+
+
+def summary_pdf_figures(rows: int) -> list[str]:
+    from evalorg.rounds.models import Round
+
+    staff = common.build_ranking(rows, "440600")
     round_ = Round.objects.get(code="gd-2023")
+    wall, cpu, peak, base, size = summary_pdf_in_child(staff, round_)
+    print(
+        f"  {'summary PDF (附件4), ' + format(rows, ',') + ' rows':<36} wall {wall:8.2f} s"
+        f"  cpu {cpu:8.2f} s  peak RSS {peak} MiB (start {base} MiB)  ({size / 1024:.0f} KiB)",
+        flush=True,
+    )
+    if rows < PDF_ROWS:
+        return []
+    missed = [f"附件4 PDF {wall:.2f} s > {PDF_SECONDS} s"] if wall > PDF_SECONDS else []
+    if peak > PDF_MEGABYTES:
+        missed.append(f"附件4 PDF peak {peak} MiB > {PDF_MEGABYTES} MiB")
+    return missed
+
+
+def letters_and_application(world) -> list[str]:
+    from evalorg.applications.pdf import application_pdf_bytes
+    from evalorg.filing.letters import render_docx, render_letter_pdf
+
+    case = world.applications[0]
     context = letter_context()
     results = {
         "filing letter PDF": timed("filing letter PDF", lambda: render_letter_pdf(context)),
         "filing letter DOCX": timed("filing letter DOCX", lambda: render_docx(context)),
         "application PDF": timed("application PDF", lambda: application_pdf_bytes(case)),
-        "summary PDF, 500 rows": timed(
-            "summary PDF (附件4), 500 rows",
-            lambda: summary_pdf(staff.agency, round_, prepared_by="基准"),
-            runs=3,
-        ),
     }
-    missed = [name for name, limit in TARGETS.items() if results[name] > limit]
-    for name in missed:
-        print(f"TARGET MISSED: {name} {results[name]:.2f} s > {TARGETS[name]} s")
-    return 1 if missed else 0
+    return [
+        f"{name} {results[name]:.2f} s > {limit} s"
+        for name, limit in TARGETS.items()
+        if results[name] > limit
+    ]
 
 
 if __name__ == "__main__":

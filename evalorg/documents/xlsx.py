@@ -9,6 +9,7 @@ quadratic, 19 s for 10,000 rows).
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from typing import IO, Any
 
 from django.http import FileResponse
@@ -61,6 +62,22 @@ def styled_as(sheet: WriteOnlyWorksheet, value: Any, style: StyleArray) -> Write
     cell = WriteOnlyCell(sheet, value=safe(value))
     cell._style = StyleArray(style)
     return cell
+
+
+def cells_only(sheet: WriteOnlyWorksheet) -> WriteOnlyWorksheet:
+    """Let ``sheet`` take rows of ``WriteOnlyCell`` (``styled``, ``styled_as``) or None only,
+    each placed as it is: openpyxl first tries every appended cell as a value (an exception
+    per cell) and makes a spare cell after each styled one (issue 24, the 附件4 at 10,000 rows
+    of ten styled cells)."""
+
+    def place(cells: list[WriteOnlyCell | None], row_idx: int) -> Iterator[WriteOnlyCell]:
+        for col_idx, cell in enumerate(cells, 1):
+            if cell is not None:
+                cell.column, cell.row = col_idx, row_idx
+                yield cell
+
+    sheet._values_to_row = place  # type: ignore[method-assign]
+    return sheet
 
 
 def save_to_file(book: Workbook) -> IO[bytes]:

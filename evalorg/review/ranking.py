@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from django.core.paginator import Page
 from django.db import connections, transaction
-from django.db.models import Count, F, QuerySet, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from evalorg.accounts.models import Agency
@@ -31,7 +31,7 @@ from evalorg.core.paging import KeyPaginator
 from evalorg.rounds.models import Round
 from evalorg.rounds.simulated import swept
 
-from .models import Panel, ReviewStage
+from .models import ConflictDeclaration, Panel, ReviewStage, Scoresheet
 from .scoring import PROFESSIONALISM, Aggregate
 from .services import PAGE_FIELDS, cases_at, review_of, stage_aggregates
 
@@ -168,6 +168,35 @@ def refresh_round(round_: Round) -> int:
     pairs = set(Panel.objects.filter(round=round_).values_list("agency_id", "stage"))
     agencies = Agency.objects.in_bulk({agency for agency, _stage in pairs})
     return sum(refresh_stage(agencies[a], round_, stage) for a, stage in sorted(pairs))
+
+
+def is_stale(agency: Agency, round_: Round, stage: str) -> bool:
+    """Whether a scoresheet or a conflict declaration of ``agency``'s panel at ``stage`` changed
+    after its case's score was stored (or the case has no stored score yet): two ``EXISTS``
+    queries, whatever the number of cases. What changes behind the sheets (an expert's or an
+    institution's details, the round's method) is the sweep's to catch, as for the pages."""
+    scored_since = ReviewStage.objects.filter(
+        application=OuterRef("application_id"), stage=stage, scored_at__gte=OuterRef("changed")
+    )
+    panel = Q(panel__agency=agency, panel__round=round_, panel__stage=stage)
+    sheets = (
+        Scoresheet.objects.filter(panel)  # any status: a reopened sheet counts no longer
+        .exclude(application__state__in=NOT_RANKED)
+        .annotate(changed=F("updated_at"))
+    )
+    if sheets.filter(~Exists(scored_since)).exists():
+        return True
+    declarations = ConflictDeclaration.objects.filter(panel).annotate(changed=F("declared_at"))
+    return declarations.filter(~Exists(scored_since)).exists()
+
+
+def ensure_current(agency: Agency, round_: Round, stage: str) -> bool:
+    """Refresh ``agency``'s stage of ``round_`` when ``is_stale`` says so (a signed document
+    such as 附件4 must not print a score the sweep has yet to catch); whether it refreshed."""
+    if not is_stale(agency, round_, stage):
+        return False
+    refresh_stage(agency, round_, stage)
+    return True
 
 
 def refresh_open_rounds() -> str:

@@ -1,7 +1,8 @@
 """The recommendation summary (遴选推荐汇总表, 附件4) as XLSX and PDF (SPEC §6.2, §7).
 
-One row per application the agency recommends, in rank order, with the figures of
-``services.ranked``: total, the three dimension subtotals, experts and method, the opinion.
+One row per application the agency recommends, in rank order, with the figures of the stored
+ranking (``ranking``, issue 24): total, the three dimension subtotals, experts and method, the
+opinion; the same cases, order, places and scores as the ranking page.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -25,14 +26,23 @@ from evalorg.applications.models import (
     SkillLevel,
     group_lines,
 )
+from evalorg.catalog.models import Occupation
 from evalorg.core import clock
-from evalorg.documents.pdf import render_pdf
-from evalorg.documents.xlsx import cell_style, save_to_file, styled, styled_as, write_only_sheet
+from evalorg.documents.chunked import Progress, chunked_pdf
+from evalorg.documents.xlsx import (
+    cell_style,
+    cells_only,
+    save_to_file,
+    styled,
+    styled_as,
+    write_only_sheet,
+)
 from evalorg.institutions.models import Category, OtherKind
 from evalorg.rounds.models import Round
 
+from .ranking import RANK_ORDER, ensure_current, ranking
 from .scoring import DIMENSIONS, SCORE_NUMBER_FORMAT, SCORE_PLACES
-from .services import RankedRow, ranked
+from .services import first_instance_stage
 
 TITLE = "广东省社会培训评价组织遴选推荐汇总表"
 HEADERS = [
@@ -85,13 +95,96 @@ class Summary:
 
 
 def summary_rows(agency: Agency, round_: Round) -> list[SummaryRow]:
-    """The recommended applications of ``agency`` in ``round_``, in rank order."""
+    """The recommended applications of ``agency`` in ``round_``, in rank order, from the stored
+    ranking (issue 24): the round's stage is refreshed first when a sheet or a declaration
+    changed after its score was stored (``ranking.ensure_current``), then read in rank order,
+    as tuples, 1,000 a batch, with one query for the occupation lines of a batch. ``rank`` is
+    the case's place in the whole ranking, as the ranking page shows it."""
+    stage = first_instance_stage(agency)
+    ensure_current(agency, round_, stage)
+    records = ranking(agency, round_, stage).order_by(*RANK_ORDER).values_list(*RECORD_VALUES)
     labels = Labels.now()
-    return [to_summary_row(row, labels) for row in ranked(agency, round_) if is_recommended(row)]
+    rows: list[SummaryRow] = []
+    batch: list[tuple[int, tuple]] = []
+    for position, record in enumerate(records.iterator(chunk_size=BATCH), start=1):
+        if record[1]:  # recommended
+            batch.append((position, record))
+        if len(batch) == BATCH:
+            rows += batch_rows(batch, labels)
+            batch = []
+    return rows + batch_rows(batch, labels)
 
 
-def is_recommended(row: RankedRow) -> bool:
-    return row.recommendation is not None and row.recommendation.recommended
+BATCH = 1000
+# What a 附件4 row reads of its stage record and case (``batch_rows`` unpacks them in order).
+RECORD_VALUES = (
+    "application_id",
+    "recommended",
+    "reason",
+    "score_total",
+    "score_industry",
+    "score_authority",
+    "score_professionalism",
+    "score_count",
+    "score_method",
+    "application__institution__name",
+    "application__institution__uscc",
+    "application__institution__category",
+    "application__institution__other_kind",
+)
+
+
+def batch_rows(batch: list[tuple[int, tuple]], labels: Labels) -> list[SummaryRow]:
+    """The summary rows of one batch of (position, ``RECORD_VALUES``): one query for the
+    occupation lines of its cases."""
+    if not batch:
+        return []
+    lines = batch_lines([record[0] for _position, record in batch])
+    rows = []
+    for position, record in batch:
+        (pk, _recommended, reason, total, industry, authority, professionalism) = record[:7]
+        count, method, name, uscc, category, other_kind = record[7:]
+        rows.append(
+            SummaryRow(
+                rank=position,
+                institution_name=name,
+                uscc=uscc,
+                category=category_text(category, other_kind, labels),
+                occupations=occupations_text(lines.get(pk, []), labels),
+                total=total,
+                # in the order of ``scoring.DIMENSIONS``
+                subtotals=tuple(v or Decimal(0) for v in (industry, authority, professionalism)),
+                expert_count=count,
+                method=METHOD_LABELS.get(method, method),
+                opinion=reason,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class Line:
+    """What ``occupations_text`` reads of an occupation line."""
+
+    occupation_id: str
+    occupation: Occupation
+    level: int
+    status: str
+
+
+def batch_lines(application_ids: list[int]) -> dict[int, list[Line]]:
+    """The occupation lines of these cases, each case's in the model's order (occupation,
+    level from 五级): two queries, the lines and then their occupations. Not joined in SQL:
+    without statistics SQLite scanned the whole occupation catalogue and probed the lines per
+    occupation and case (0.3 s a batch of 1,000, growing with the catalogue)."""
+    found = ApplicationOccupation.objects.filter(application_id__in=application_ids).order_by()
+    rows = list(found.values_list("application_id", "occupation_id", "level", "status"))
+    names = Occupation.objects.filter(pk__in={row[1] for row in rows}).only("name")
+    occupations = {occupation.pk: occupation for occupation in names}
+    lines: dict[int, list[Line]] = {}
+    for pk, code, level, status in sorted(rows, key=lambda row: (row[0], row[1], -row[2])):
+        lines.setdefault(pk, []).append(Line(code, occupations[code], level, status))
+    return lines
 
 
 @dataclass(frozen=True)
@@ -111,34 +204,21 @@ class Labels:
         )
 
 
-def to_summary_row(row: RankedRow, labels: Labels | None = None) -> SummaryRow:
-    labels = labels or Labels.now()
-    application, aggregate = row.application, row.aggregate
-    return SummaryRow(
-        rank=row.rank,
-        institution_name=application.institution.name,
-        uscc=application.institution.uscc,
-        category=category_label(application, labels),
-        occupations=occupations_text(application.occupations.all(), labels),
-        total=aggregate.total,
-        subtotals=tuple(aggregate.dimensions.get(code, Decimal(0)) for code, _ in DIMENSIONS),
-        expert_count=aggregate.count,
-        method=METHOD_LABELS.get(aggregate.method, aggregate.method),
-        opinion=row.recommendation.reason,
-    )
-
-
-def category_label(application: Application, labels: Labels | None = None) -> str:
-    labels = labels or Labels.now()
-    institution = application.institution
-    label = labels.categories.get(institution.category, institution.category)
-    if institution.other_kind:
-        kind = labels.other_kinds.get(institution.other_kind, institution.other_kind)
-        return f"{label}（{kind}）"
+def category_text(category: str, other_kind: str, labels: Labels) -> str:
+    label = labels.categories.get(category, category)
+    if other_kind:
+        return f"{label}（{labels.other_kinds.get(other_kind, other_kind)}）"
     return label
 
 
-def occupations_text(lines: Iterable[ApplicationOccupation], labels: Labels | None = None) -> str:
+def category_label(application: Application, labels: Labels | None = None) -> str:
+    institution = application.institution
+    return category_text(institution.category, institution.other_kind, labels or Labels.now())
+
+
+def occupations_text(
+    lines: Iterable[ApplicationOccupation] | Iterable[Line], labels: Labels | None = None
+) -> str:
     """``焊工（五级/初级工、四级/中级工）；电工（…）``: excluded lines left out."""
     levels = (labels or Labels.now()).levels
     requested = (line for line in lines if line.status != ApplicationOccupation.Status.EXCLUDED)
@@ -199,7 +279,7 @@ def summary_workbook(agency: Agency, round_: Round, *, prepared_by: str) -> Work
     """附件4 in the official layout (title, agency line, table, note, signature lines) as a
     write-only workbook: each row goes out as it is written."""
     summary = build_summary(agency, round_, prepared_by)
-    workbook, sheet = write_only_sheet("遴选推荐汇总表")
+    workbook, sheet = cells_only_sheet("遴选推荐汇总表")
     workbook.properties.title = TITLE
     workbook.properties.creator = agency.name
     set_up_page(sheet)
@@ -207,6 +287,12 @@ def summary_workbook(agency: Agency, round_: Round, *, prepared_by: str) -> Work
     last_row = write_table(sheet, summary.rows)
     write_footer(sheet, summary, last_row + 1)
     return workbook
+
+
+def cells_only_sheet(title: str) -> tuple[Workbook, Sheet]:
+    """``write_only_sheet`` taking rows of styled cells only (``documents.xlsx.cells_only``)."""
+    workbook, sheet = write_only_sheet(title)
+    return workbook, cells_only(sheet)
 
 
 def summary_xlsx(agency: Agency, round_: Round, *, prepared_by: str) -> bytes:
@@ -315,6 +401,7 @@ def set_up_page(sheet: Sheet) -> None:
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
+@lru_cache(maxsize=4096)  # scores, categories, occupations and opinions repeat across rows
 def display_width(text: str) -> int:
     """Width in Excel character units: CJK and full-width characters count twice."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
@@ -336,16 +423,34 @@ def cell_lines(text: str, width: int) -> int:
 # ---- PDF ----------------------------------------------------------------------------------
 
 
-def summary_pdf(agency: Agency, round_: Round, *, prepared_by: str) -> bytes:
+# Rows laid out per WeasyPrint document: the whole 附件4 at once grew to 1.25 GB at 5,000 rows.
+PDF_CHUNK_ROWS = 250
+PAGE_SIZE, PAGE_MARGIN = "A4 landscape", "16mm 12mm 16mm 12mm"  # as summary_pdf.html's @page
+
+
+def summary_pdf(
+    agency: Agency, round_: Round, *, prepared_by: str, progress: Progress | None = None
+) -> bytes:
     """The same summary on landscape A4 (WeasyPrint, embedded Noto CJK fonts)."""
-    summary = build_summary(agency, round_, prepared_by)
-    return render_pdf(
+    return pdf_of(build_summary(agency, round_, prepared_by), progress)
+
+
+def pdf_of(summary: Summary, progress: Progress | None = None) -> bytes:
+    """``summary`` as PDF, laid out ``PDF_CHUNK_ROWS`` rows at a time (``documents.chunked``)."""
+    context = {
+        "title": TITLE,
+        "headers": HEADERS,
+        "summary": summary,
+        "prepared_on": chinese_date(summary.prepared_on),
+        "generated_at": clock.now(),
+    }
+    return chunked_pdf(
         "review/summary_pdf.html",
-        {
-            "title": TITLE,
-            "headers": HEADERS,
-            "summary": summary,
-            "prepared_on": chinese_date(summary.prepared_on),
-            "generated_at": clock.now(),
-        },
+        context,
+        summary.rows,
+        per_chunk=PDF_CHUNK_ROWS,
+        title=TITLE,
+        page_size=PAGE_SIZE,
+        page_margin=PAGE_MARGIN,
+        progress=progress,
     )

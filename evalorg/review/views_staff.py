@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils.html import escape, format_html
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -384,17 +384,12 @@ def _ranking_url(
     return f"{url}#row-{anchor}" if anchor else url
 
 
-def _summary_response(content: bytes, name: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
-
-
 @login_required
 def summary_download(request: HttpRequest, fmt: str) -> HttpResponse:
     from evalorg.documents.xlsx import xlsx_response
 
-    from .summary import summary_pdf, summary_workbook
+    from .summary import summary_workbook
+    from .summary_builds import pdf_response
 
     agency = _agency(request)
     if fmt not in {"xlsx", "pdf"}:
@@ -409,9 +404,7 @@ def summary_download(request: HttpRequest, fmt: str) -> HttpResponse:
         return xlsx_response(
             summary_workbook(agency, round_, prepared_by=prepared_by), f"{name}.xlsx"
         )
-    return _summary_response(
-        summary_pdf(agency, round_, prepared_by=prepared_by), f"{name}.pdf", "application/pdf"
-    )
+    return pdf_response(request, agency, round_, prepared_by, f"{name}.pdf")
 
 
 @role_required(Role.PROVINCE_STAFF, message=EXTEND_ONLY)

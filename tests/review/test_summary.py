@@ -345,6 +345,90 @@ def test_xlsx_reads_a_constant_number_of_queries_for_10_or_60_cases(case):
     assert queries() == (ten, 59)
 
 
+def test_xlsx_of_a_current_ranking_reads_no_sheet_and_constant_queries(case):
+    """Issue 24: with the stored ranking current, 附件4 reads the stored scores (no sheet is
+    scored) in the same number of queries for 10 or 60 cases."""
+    from evalorg.review.ranking import refresh_round
+
+    def queries() -> list[str]:
+        refresh_round(case.round)
+        with CaptureQueriesContext(connection) as captured:
+            summary_xlsx(case.agency, case.round, prepared_by=PREPARED_BY)
+        return [q["sql"] for q in captured]
+
+    add_recommended_cases(case, 7)
+    ten = queries()
+    add_recommended_cases(case, 50)
+    sixty = queries()
+    assert len(sixty) == len(ten)
+    assert not [sql for sql in sixty if '"scores"' in sql]  # no sheet's scores read
+
+
+def shown_rows(client, pages: int) -> list[tuple[int, int, str]]:
+    """(position, application id, total as shown) of every row of the ranking page."""
+    rows = []
+    for page in range(1, pages + 1):
+        body = client.get(reverse("review:ranking"), {"page": page}).content.decode()
+        for part in body.split('id="row-')[1:]:
+            pk = int(part.split('"', 1)[0])
+            position = int(part.split("<td>", 1)[1].split("</td>", 1)[0])
+            rows.append((position, pk, part.split("<strong>", 1)[1].split("</strong>", 1)[0]))
+    return rows
+
+
+def test_rows_are_the_ranking_pages_cases_in_its_order_with_its_scores(client, case):
+    """Issue 24: 附件4 lists the recommended cases of the ranking page, in its order and with
+    its positions across pages (60 tied cases and some not recommended among them), and the
+    stored scores, which are the sheets' aggregate to two decimals."""
+    add_recommended_cases(case, 60)
+    tied = ReviewStage.objects.filter(reason="同意推荐。").order_by("application_id")
+    ReviewStage.objects.filter(pk__in=list(tied.values_list("pk", flat=True)[::7])).update(
+        recommended=False
+    )
+    rows = summary_rows(case.agency, case.round)
+    client.force_login(CityStaffFactory(agency=case.agency))
+    shown = shown_rows(client, pages=2)
+    assert [position for position, _pk, _total in shown] == list(range(1, 64))
+    names = dict(Application.objects.values_list("pk", "institution__name"))
+    recommended = set(
+        ReviewStage.objects.filter(recommended=True).values_list("application_id", flat=True)
+    )
+    assert len(rows) == len(recommended) == 63 - 1 - 9
+    expected = [(p, names[pk], total) for p, pk, total in shown if pk in recommended]
+    assert [(r.rank, r.institution_name, format_score(r.total)) for r in rows] == expected
+    pks = {name: pk for pk, name in names.items()}
+    stored = {r.application_id: r for r in ReviewStage.objects.all()}
+    computed = {r.application.pk: r.aggregate for r in services.ranked(case.agency, case.round)}
+    cents = D("0.01")
+    for row in rows:
+        record, aggregate = stored[pks[row.institution_name]], computed[pks[row.institution_name]]
+        assert row.total == record.score_total == aggregate.total.quantize(cents)
+        dimensions = tuple(aggregate.dimensions[code].quantize(cents) for code, _ in DIMENSIONS)
+        assert row.subtotals == dimensions
+
+
+def test_a_sheet_changed_behind_the_stored_ranking_is_scored_before_the_summary(case):
+    """Issue 24: a sheet saved after its case's score was stored (here without the events that
+    refresh it) makes the stage stale; the summary refreshes it first, never printing the old
+    score."""
+    from evalorg.review.ranking import is_stale
+
+    summary_rows(case.agency, case.round)
+    assert not is_stale(case.agency, case.round, Stage.CITY_ASSESSMENT)
+    sheet = Scoresheet.objects.filter(application=case.applications["丙"]).order_by("pk").first()
+    sheet.scores = sheet_scores((10, 10, 10))  # 70 → 100: 丙 averages 80.00, above 乙's 79.00
+    sheet.save()
+    assert is_stale(case.agency, case.round, Stage.CITY_ASSESSMENT)
+
+    rows = summary_rows(case.agency, case.round)
+
+    assert [(r.rank, r.institution_name, r.total) for r in rows] == [
+        (1, name_of(case, "甲"), D("86.67")),
+        (2, name_of(case, "丙"), D("80.00")),
+    ]
+    assert not is_stale(case.agency, case.round, Stage.CITY_ASSESSMENT)
+
+
 # ---- PDF ----------------------------------------------------------------------------------
 
 
@@ -382,6 +466,74 @@ def test_pdf_has_the_recommended_rows_in_chinese_with_an_embedded_cjk_font(case)
     fonts = embedded_fonts(reader)
     assert any("CJK" in name or "Noto" in name for name in fonts), fonts
     assert elapsed < 30, elapsed
+
+
+def test_a_long_pdf_is_laid_out_in_chunks_and_numbered_as_one_document(case, monkeypatch):
+    """Issue 24: past ``PDF_CHUNK_ROWS`` the rows are laid out a chunk at a time and the pages
+    merged; every page still says "第 n 页 / 共 N 页", the running title is on every page but
+    the first, the heading and the closing lines come once, the rows in rank order."""
+    from evalorg.review import summary as summary_module
+
+    monkeypatch.setattr(summary_module, "PDF_CHUNK_ROWS", 10)
+    add_recommended_cases(case, 28)  # 30 recommended rows: three chunks
+    done: list[tuple[int, int]] = []
+    data = summary_pdf(
+        case.agency, case.round, prepared_by=PREPARED_BY, progress=lambda *n: done.append(n)
+    )
+    reader = PdfReader(io.BytesIO(data))
+    pages = ["".join(page.extract_text().split()) for page in reader.pages]
+    whole = "".join(pages)
+
+    assert done == [(10, 30), (20, 30), (30, 30)]
+    assert len(pages) >= 3
+    for number, text in enumerate(pages, start=1):
+        assert f"第{number}页/共{len(pages)}页" in text, (number, text[-40:])
+        assert TITLE in text  # the heading on the first page, the running title on the others
+    assert whole.count("推荐单位（盖章）") == 1 and whole.count(f"填表人：{PREPARED_BY}") == 1
+    order = [row.uscc for row in summary_rows(case.agency, case.round)]
+    assert len(order) == 30
+    assert [whole.index(uscc) for uscc in order] == sorted(whole.index(uscc) for uscc in order)
+    assert reader.pages[-1].mediabox.width > reader.pages[-1].mediabox.height  # landscape
+
+
+def test_a_large_pdf_is_built_by_the_worker_once_and_served_until_the_data_change(
+    client, case, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Issue 24: past ``ASYNC_ROWS`` the download never lays the PDF out in the request: the
+    first asks the worker (here the immediate backend) and says it is being prepared; the
+    next gets the stored build, the same bytes, without laying anything out; a changed
+    opinion is a new document."""
+    from evalorg.core.files import open_stored
+    from evalorg.documents.models import BuiltDocument
+    from evalorg.review import summary_builds
+
+    monkeypatch.setattr(summary_builds, "ASYNC_ROWS", 1)
+    client.force_login(CityStaffFactory(agency=case.agency))
+    url = reverse("review:summary", args=["pdf"])
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.get(url)
+    assert first.status_code == 202
+    assert 'data-testid="build-progress"' in first.content.decode()
+    built = BuiltDocument.objects.get(name=summary_builds.NAME)
+
+    def no_layout(*args, **kwargs):
+        raise AssertionError("laid out in the request")
+
+    monkeypatch.setattr(summary_builds, "pdf_of", no_layout)
+    second = client.get(url)
+    assert second.status_code == 200 and second["Content-Type"] == "application/pdf"
+    data = b"".join(second.streaming_content)
+    with open_stored(built.file) as stored:
+        assert data == stored.read()
+    compact = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+    assert name_of(case, "甲") in compact and name_of(case, "乙") not in compact
+
+    ReviewStage.objects.filter(application=case.applications["丙"]).update(reason="同意。")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        third = client.get(url)
+    builds = [c for c in queued if getattr(c, "func", None) is summary_builds._enqueue]
+    assert third.status_code == 202 and len(builds) == 1  # a new document, built once
+    assert BuiltDocument.objects.count() == 1
 
 
 def test_the_note_states_the_decimals_the_scores_are_rounded_to():
