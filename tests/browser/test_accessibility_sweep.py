@@ -284,6 +284,11 @@ def _world_pages(w: World) -> dict[str, tuple[User | None, list[str]]]:
                 url("panels:sheet", w.pk("panel"), w.pk("sheet")),
                 url("cultivation:training", w.pk("training")),
                 url("accounts:profile"),  # personal API tokens
+                url("annual:agency"),
+                url("annual:report", w.pk("annual_report")),
+                url("renewal:list"),
+                url("renewal:detail", w.pk("renewal")),
+                url("supervision:inspection", w.pk("inspection")),
             ],
         ),
         "department": (
@@ -304,7 +309,13 @@ def _world_pages(w: World) -> dict[str, tuple[User | None, list[str]]]:
                 url("supervision:plan", w.pk("plan")),
             ],
         ),
-        "inspector": (w.users[OTHER_EXPERT], [url("supervision:draw", w.pk("published_draw"))]),
+        "inspector": (
+            w.users[OTHER_EXPERT],
+            [
+                url("supervision:draw", w.pk("published_draw")),
+                url("supervision:inspection", w.pk("inspection")),
+            ],
+        ),
         "filed org": (
             w.owner("filed"),
             [
@@ -312,6 +323,11 @@ def _world_pages(w: World) -> dict[str, tuple[User | None, list[str]]]:
                 url("supervision:plan_new"),
                 url("supervision:plan", w.pk("submitted_plan")),
                 url("sanctions:detail", w.pk("sanction_warning")),
+                url("annual:mine"),
+                url("annual:report", w.pk("annual_report")),
+                url("renewal:list"),
+                url("renewal:detail", w.pk("renewal")),
+                url("supervision:inspection", w.pk("inspection")),
             ],
         ),
         "cultivating org": (

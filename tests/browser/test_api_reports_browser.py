@@ -9,6 +9,7 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from tests.browser.login import login
+from tests.browser.navigation import nav_link
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DEMO_PASSWORD = "Demo-Pass-2026"
@@ -26,7 +27,7 @@ def test_reports_tokens_and_docs(live_server, page: Page, dialogs: list[str]):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
 
     _login(page, base, "department")
-    page.click("text=统计报表")
+    nav_link(page, "统计报表").click()
     expect(page.locator("body[data-charts-drawn=true]")).to_have_count(1)
     assert page.locator("#chart-states").bounding_box()["height"] > 50
     expect(page.locator("[data-testid=by-city-state]")).to_contain_text("广州市")

@@ -117,7 +117,7 @@ def test_new_applicant_signs_up_applies_and_downloads_pdf(live_server, page: Pag
     _upload_materials(page, tmp_path)
     page.click("text=下一步：确认提交")
     expect(page.locator("[data-testid=receiving-agency]")).to_contain_text("广州市")
-    page.check("[name=confirm]")
+    page.check("input[type=checkbox][name=confirm]")
     page.click("[data-testid=submit]")
     expect(page.locator("[data-testid=state]")).to_contain_text("已提交")
     ack = page.locator("[data-testid=ack]").inner_text()

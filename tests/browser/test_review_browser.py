@@ -63,7 +63,7 @@ def _correct_and_resubmit(page: Page, base: str, case: Application, tmp_path) ->
     row.locator("button[type=submit]:has-text('上传')").click()
     expect(page.locator("tr[data-item=credit]")).to_contain_text("信用查询（新）.pdf")
     page.goto(f"{base}/applications/{case.pk}/review/")
-    page.check("[name=confirm]")
+    page.check("input[type=checkbox][name=confirm]")
     page.click("[data-testid=submit]")
     expect(page.locator("[data-testid=state]")).to_contain_text("已提交")
 
