@@ -127,3 +127,14 @@ def test_the_safe_documented_commands_run(invocation: Invocation) -> None:
 
 def test_every_safe_command_is_still_in_the_doc() -> None:
     assert {str(invocation) for invocation in INVOCATIONS} >= RUN
+
+
+SWEEP_ROW = re.compile(r"^\| `([a-z_]+)` \| [a-z]+ \|", re.M)
+
+
+def test_every_registered_sweep_is_in_the_operators_table() -> None:
+    """An operator reading `run_sweeps`' output finds each line's sweep explained."""
+    from evalorg.core.sweeps import sweep_names
+
+    documented = set(SWEEP_ROW.findall(DOC.read_text(encoding="utf-8")))
+    assert set(sweep_names()) - documented == set()
