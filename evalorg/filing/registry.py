@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
@@ -92,6 +92,15 @@ FIELDS: tuple[Field, ...] = (
 
 FIELDS += (
     Field(
+        "status_history",
+        _("状态变化"),
+        _(
+            "该机构备案状态的历次变化，按日期先后：备案、暂停、恢复、取消备案、过期、延续；"
+            "JSON 中为列表（day、status、what、clause），CSV 中以“；”分隔（N-5.2）。"
+        ),
+        "2023-12-01 正常 备案（粤职评备〔2023〕001号）",
+    ),
+    Field(
         "org_status",
         _("机构状态"),
         _(
@@ -147,9 +156,9 @@ class StatusSource:
     annotate_letters: Callable[[QuerySet[FilingLetter]], QuerySet[FilingLetter]]
     annotate_lines: Callable[[QuerySet[ApplicationOccupation]], QuerySet[ApplicationOccupation]]
     fingerprint: Callable[[], str]
-    # The dated status changes of an organization, oldest first (objects with ``day``,
-    # ``status``, ``what`` and ``clause``).
-    history: Callable[[Institution], list[Any]]
+    # The dated status changes of each given organization, oldest first (objects with ``day``,
+    # ``status``, ``what`` and ``clause``), in a fixed number of queries however many.
+    histories: Callable[[Collection[int]], dict[int, list[Any]]]
 
 
 _status_sources: list[StatusSource] = []
@@ -173,8 +182,9 @@ def lines_with_status(lines: QuerySet[ApplicationOccupation]) -> QuerySet[Applic
     return lines
 
 
-# More dated changes of an organization's status (renewal: expiry and renewals), merged by day.
-HistorySource = Callable[[Institution], list[Any]]
+# More dated changes of organizations' status (renewal: expiry and renewals), merged by day;
+# batched like ``StatusSource.histories``.
+HistorySource = Callable[[Collection[int]], dict[int, list[Any]]]
 _history_sources: list[HistorySource] = []
 
 
@@ -184,12 +194,19 @@ def register_history_source(source: HistorySource) -> None:
     _history_sources.append(source)
 
 
+def histories_of(institution_ids: Collection[int]) -> dict[int, list[Any]]:
+    """Each organization's status history from the status source and the history sources,
+    oldest first (none registered: none), in a fixed number of queries."""
+    merged: dict[int, list[Any]] = {pk: [] for pk in institution_ids}
+    sources = [s.histories for s in _status_sources] + _history_sources
+    for source in sources:
+        for pk, changes in source(list(merged)).items():
+            merged[pk] += changes
+    return {pk: sorted(changes, key=lambda change: change.day) for pk, changes in merged.items()}
+
+
 def history_of(institution: Institution) -> list[Any]:
-    """The organization's status history from the status source and the history sources,
-    oldest first (none registered: none)."""
-    changes = [change for source in _status_sources for change in source.history(institution)]
-    changes += [change for source in _history_sources for change in source(institution)]
-    return sorted(changes, key=lambda change: change.day)
+    return histories_of([institution.pk])[institution.pk]
 
 
 # ---- links a later stage adds to an organization's registry page (complaints: 投诉) ---------
@@ -406,8 +423,34 @@ def export_rows(
     tuples = letters.prefetch_related(None).values_list(*columns).iterator(chunk_size=batch)
     for found in _batches(tuples, batch):
         lines = _filed_lines({letter[0] for letter in found}, labels)
-        former = _former_names({letter[5] for letter in found})
-        yield [_export_row(letter, lines, former, labels, today) for letter in found]
+        institutions = {letter[5] for letter in found}
+        former = _former_names(institutions)
+        history = _histories(institutions)
+        yield [_export_row(letter, lines, former, history, labels, today) for letter in found]
+
+
+def _histories(institution_ids: set[int]) -> dict[int, list[dict]]:
+    """Each organization's dated status changes as open data (a fixed number of queries)."""
+    return {
+        pk: [
+            {
+                "day": change.day.isoformat(),
+                "status": str(change.status),
+                "what": str(change.what),
+                "clause": change.clause,
+            }
+            for change in changes
+        ]
+        for pk, changes in histories_of(institution_ids).items()
+    }
+
+
+def history_text(changes: list[dict]) -> str:
+    """A status history in one CSV cell: "2023-12-01 正常 备案（…）；2024-03-08 暂停 …"."""
+    return "；".join(
+        f"{c['day']} {c['status']} {c['what']}" + (f"（{c['clause']}）" if c["clause"] else "")
+        for c in changes
+    )
 
 
 def _filed_lines(application_ids: set[int], labels: Labels) -> dict[int, list[dict]]:
@@ -448,6 +491,7 @@ def _export_row(
     letter: tuple,
     lines: dict[int, list[dict]],
     former: dict[int, list[str]],
+    history: dict[int, list[dict]],
     labels: Labels,
     today: date,
 ) -> dict:
@@ -472,5 +516,6 @@ def _export_row(
         "valid_until": valid_until.isoformat(),
         "status": org_label if org_status else dated,
         "former_names": former.get(institution_id, []),
+        "status_history": history.get(institution_id, []),
         "org_status": org_label,
     }

@@ -91,6 +91,7 @@ def _csv_lines(request: HttpRequest) -> Iterator[str]:
         for row in rows:
             row["occupations"] = registry.occupations_text(row["occupations"])
             row["former_names"] = "；".join(row["former_names"])
+            row["status_history"] = registry.history_text(row["status_history"])
             writer.writerow([safe(row[key]) for key in keys])
         yield out.getvalue()
 

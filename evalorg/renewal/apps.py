@@ -27,5 +27,5 @@ class RenewalConfig(AppConfig):
         register_sweep("filing_expiry", validity.expire_filings)
         register_plan_check(validity.plan_refusals)
         register_standing_check(validity.expansion_refusal)
-        register_history_source(validity.history)
+        register_history_source(validity.histories)
         register_nav(NavItem(label="备案延续", url_name="renewal:list", order=67))

@@ -10,6 +10,7 @@ assessment plan nor expansion is accepted; an accepted renewal extends it (``tra
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -170,20 +171,31 @@ def _expired(until: date) -> Change:
     )
 
 
-def history(institution: Institution) -> list[Change]:
-    """Each lapse and each accepted renewal, dated (two queries)."""
-    changes: list[Change] = []
+def histories(institution_ids: Collection[int]) -> dict[int, list[Change]]:
+    """Each organization's lapses and accepted renewals, dated (two queries for any number)."""
+    changes: dict[int, list[Change]] = {pk: [] for pk in institution_ids}
     renewals = Renewal.objects.filter(
-        institution=institution, status=Renewal.Status.ACCEPTED
+        institution_id__in=changes, status=Renewal.Status.ACCEPTED
     ).order_by("decided_on", "pk")
     for renewal in renewals:
         if renewal.decided_on is None or renewal.new_valid_until is None:
             continue
         if renewal.previous_valid_until < renewal.decided_on:
-            changes.append(_expired(renewal.previous_valid_until))
+            changes[renewal.institution_id].append(_expired(renewal.previous_valid_until))
         what = _("延续，有效期延至 %(day)s") % {"day": f"{renewal.new_valid_until:%Y-%m-%d}"}
-        changes.append(Change(renewal.decided_on, str(_("有效")), what))
-    letter = root_of(institution.pk)
-    if letter is not None and letter.valid_until < clock.today():
-        changes.append(_expired(letter.valid_until))
+        changes[renewal.institution_id].append(Change(renewal.decided_on, str(_("有效")), what))
+    first: dict[int, date] = {}
+    letters = roots().filter(application__institution_id__in=changes).order_by("pk")
+    for institution_id, valid_until in letters.values_list(
+        "application__institution_id", "valid_until"
+    ):
+        first.setdefault(institution_id, valid_until)  # root_of: the first by id
+    today = clock.today()
+    for institution_id, valid_until in first.items():
+        if valid_until < today:
+            changes[institution_id].append(_expired(valid_until))
     return changes
+
+
+def history(institution: Institution) -> list[Change]:
+    return histories([institution.pk])[institution.pk]

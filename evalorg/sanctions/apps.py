@@ -35,7 +35,7 @@ class SanctionsConfig(AppConfig):
                 annotate_letters=sanctions.annotate_letters,
                 annotate_lines=sanctions.annotate_lines,
                 fingerprint=sanctions.fingerprint,
-                history=sanctions.history,
+                histories=sanctions.histories,
             )
         )
         register_nav(NavItem(label="处理决定", url_name="sanctions:list", order=65))

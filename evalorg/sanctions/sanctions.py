@@ -4,6 +4,7 @@ is in ``transitions.py``."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -287,18 +288,21 @@ class Change:
     clause: str = ""
 
 
-def history(institution: Institution) -> list[Change]:
-    """The dated status changes: filed, each suspension or revocation taking effect, each
-    restoration (oldest first; two queries)."""
-    changes = [
-        Change(letter.issued_on, status_label(NORMAL), _("备案（%(no)s）") % {"no": letter.number})
-        for letter in FilingLetter.objects.filter(application__institution=institution).order_by(
-            "issued_on", "pk"
-        )
-    ]
+def histories(institution_ids: Collection[int]) -> dict[int, list[Change]]:
+    """Each organization's dated status changes: filed, each suspension or revocation taking
+    effect, each restoration (oldest first; two queries for any number of organizations)."""
+    changes: dict[int, list[Change]] = {pk: [] for pk in institution_ids}
+    letters = FilingLetter.objects.filter(application__institution_id__in=changes).order_by(
+        "issued_on", "pk"
+    )
+    for institution_id, issued_on, number in letters.values_list(
+        "application__institution_id", "issued_on", "number"
+    ):
+        what = _("备案（%(no)s）") % {"no": number}
+        changes[institution_id].append(Change(issued_on, status_label(NORMAL), what))
     sanctions = (
         Sanction.objects.filter(
-            institution=institution,
+            institution_id__in=changes,
             kind__in=[K.SUSPENSION, K.REVOCATION],
             status__in=[S.EFFECTIVE, S.RESTORED],
             effective_on__isnull=False,
@@ -307,18 +311,27 @@ def history(institution: Institution) -> list[Change]:
         .order_by("effective_on", "pk")
     )
     for s in sanctions:
-        if s.kind == K.SUSPENSION:
-            what = _("暂停备案（%(start)s 至 %(end)s）") % {
-                "start": f"{s.starts_on:%Y-%m-%d}" if s.starts_on else "",
-                "end": f"{s.ends_on:%Y-%m-%d}" if s.ends_on else "",
-            }
-            changes.append(Change(s.effective_on, status_label(SUSPENDED), what, s.clause))  # type: ignore[arg-type]
-            if s.ended_on:
-                changes.append(
-                    Change(s.ended_on, status_label(NORMAL), _("暂停结束，恢复正常"), s.clause)
-                )
-        else:
-            what = str(s) if s.line_id else _("取消备案")
-            label = _("该职业已取消") if s.line_id else status_label(REVOKED)
-            changes.append(Change(s.effective_on, str(label), what, s.clause))  # type: ignore[arg-type]
-    return sorted(changes, key=lambda c: c.day)
+        changes[s.institution_id] += _sanction_changes(s)
+    return {pk: sorted(found, key=lambda c: c.day) for pk, found in changes.items()}
+
+
+def _sanction_changes(s: Sanction) -> list[Change]:
+    if s.kind == K.SUSPENSION:
+        what = _("暂停备案（%(start)s 至 %(end)s）") % {
+            "start": f"{s.starts_on:%Y-%m-%d}" if s.starts_on else "",
+            "end": f"{s.ends_on:%Y-%m-%d}" if s.ends_on else "",
+        }
+        found = [Change(s.effective_on, status_label(SUSPENDED), what, s.clause)]  # type: ignore[arg-type]
+        if s.ended_on:
+            found.append(
+                Change(s.ended_on, status_label(NORMAL), _("暂停结束，恢复正常"), s.clause)
+            )
+        return found
+    what = str(s) if s.line_id else _("取消备案")
+    label = _("该职业已取消") if s.line_id else status_label(REVOKED)
+    return [Change(s.effective_on, str(label), what, s.clause)]  # type: ignore[arg-type]
+
+
+def history(institution: Institution) -> list[Change]:
+    """One organization's changes (``histories``)."""
+    return histories([institution.pk])[institution.pk]

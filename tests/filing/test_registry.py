@@ -124,6 +124,7 @@ def test_csv_and_json_carry_the_same_fields(client):
         "有效期至",
         "状态",
         "曾用名",
+        "状态变化",
         "机构状态",
     ]
     data = _json(client)
@@ -142,6 +143,7 @@ def test_csv_and_json_carry_the_same_fields(client):
         item["valid_until"],
         item["status"],
         "",
+        f"{item['filed_on']} 正常 备案（{item['letter_number']}）",
         "正常",
     ]
     assert item["former_names"] == []
@@ -282,7 +284,9 @@ def test_the_export_rows_are_the_rows_the_page_shows(client):
     expected = [registry.row(letter, today) for letter in letters]
     batches = list(registry.export_rows(letters, today, batch=2))
     assert [len(batch) for batch in batches] == [2, 1]
-    assert [row for batch in batches for row in batch] == expected
+    exported = [row for batch in batches for row in batch]
+    assert all(row.pop("status_history")[0]["status"] == "正常" for row in exported)  # filed
+    assert exported == expected
     assert {row["status"] for row in expected} == {"有效", "已过期"}
     shown = {row["letter_number"]: row for row in expected}
     assert [o["level"] for o in shown[welder.number]["occupations"]] == [5]

@@ -185,3 +185,21 @@ def test_the_organization_sees_its_sanction_on_its_home_page(suspended, owner, c
         page = client.get(reverse("home"), follow=True).content.decode()
     assert 'data-testid="sanctions-in-force"' in page and "暂停至 2024-05-31" in page
     assert Sanction.objects.get().effective_on == date(2024, 3, 1)
+
+
+def test_the_open_data_carries_each_organizations_dated_status_history(
+    suspended, center, organization, client
+):
+    """Issue 25 item 9: the CSV and JSON add the dated status changes, as the organization's
+    page shows them, oldest first."""
+    with time_machine.travel(datetime(2024, 3, 5, 10, tzinfo=SH), tick=False):
+        perform(suspended, "restore_sanction", center, reason="整改到位")
+        item = _json_item(client)
+        rows = list(csv.reader(io.StringIO(_body(client.get(reverse("registry:csv")))[1:])))
+    changes = [(c["day"], c["status"]) for c in item["status_history"]]
+    assert changes == [("2023-12-01", "正常"), ("2024-03-01", "暂停"), ("2024-03-05", "正常")]
+    assert item["status_history"][1]["clause"] == "N-5.2"
+    cell = rows[1][rows[0].index("状态变化")]
+    assert cell.startswith(
+        "2023-12-01 正常 备案（粤职评备〔2023〕001号）；2024-03-01 暂停 暂停备案"
+    )
