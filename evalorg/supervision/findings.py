@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -19,6 +19,7 @@ from evalorg.core.audit import Audience
 from evalorg.core.files import atomic_uploads, store_upload
 from evalorg.core.models import StoredFile
 from evalorg.core.workflow import Refusal, TransitionRefused
+from evalorg.filing import registry
 from evalorg.institutions.models import institution_of
 
 from .models import Inspection, InspectionDraw, InspectionFinding
@@ -32,7 +33,10 @@ EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 def inspections_for(user: Any) -> QuerySet[Inspection]:
     """Inspections of published draws: all for provincial staff, the city's organizations' for
     city staff, its own for an inspector, its organization's for an organization's member."""
-    rows = Inspection.objects.filter(draw__status=InspectionDraw.Status.PUBLISHED)
+    rows = Inspection.objects.filter(draw__status=InspectionDraw.Status.PUBLISHED).annotate(
+        # Who closes or escalates (``inspection_records.of_local_agency``), read once per list.
+        local_agency_id=registry.local_agency_id(OuterRef("institution_id"))
+    )
     if not user.is_authenticated:
         return rows.none()
     if has_role(user, Role.PROVINCIAL):

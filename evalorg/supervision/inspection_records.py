@@ -27,6 +27,7 @@ from evalorg.core.workflow import (
     register_description,
     register_party,
 )
+from evalorg.filing import registry
 
 from .models import Inspection, InspectionDraw, RectificationEvidence
 
@@ -44,9 +45,20 @@ def of_organization(inspection: Inspection, user: Any) -> bool:
     return membership is not None and bool(membership.institution_id == inspection.institution_id)
 
 
+def local_agency_id(inspection: Inspection) -> int | None:
+    """The organization's local agency (``registry.local_agency``: its city, or the center
+    for an organization filed with it); lists annotate it as ``local_agency_id`` (one query
+    for the page), a single inspection looks it up."""
+    if hasattr(inspection, "local_agency_id"):
+        return inspection.local_agency_id  # type: ignore[no-any-return]
+    agency = registry.local_agency(inspection.institution_id)
+    return agency.pk if agency else None
+
+
 def of_local_agency(inspection: Inspection, user: Any) -> bool:
-    agency = getattr(user, "agency", None)
-    return agency is not None and agency.division_id == inspection.institution.city_id
+    """Who closes or escalates: the agency that drafts the sanction an escalation starts, so
+    an escalation of a provincial organization is the center's, not its city's (N-5.2)."""
+    return user.agency_id is not None and user.agency_id == local_agency_id(inspection)
 
 
 def published(inspection: Inspection, actor: Any, data: dict[str, Any]) -> Refusal | None:
@@ -188,7 +200,7 @@ CLOSE = Transition(
     confirm=_("确定整改合格并办结？办结后不能撤回。"),
     sources=frozenset({S.ANSWERED}),
     target=S.CLOSED,
-    roles=frozenset({Role.CITY_STAFF}),
+    roles=Role.REVIEWING_STAFF,
     relation=of_local_agency,
     effects=(conclude,),
     audit_fields=(),
@@ -207,7 +219,7 @@ ESCALATE = Transition(
     confirm=_("确定移交处理？将随即起草处理决定草稿，移交后不能撤回。"),
     sources=frozenset({S.RECTIFYING, S.ANSWERED}),
     target=S.ESCALATED,
-    roles=frozenset({Role.CITY_STAFF}),
+    roles=Role.REVIEWING_STAFF,
     relation=of_local_agency,
     needs_reason=True,
     effects=(conclude, start_sanction),
@@ -243,9 +255,7 @@ def organization(inspection: Inspection) -> Recipients:
 
 
 def local_agency(inspection: Inspection) -> Recipients:
-    users = get_user_model().objects.filter(
-        role=Role.CITY_STAFF, agency__division_id=inspection.institution.city_id
-    )
+    users = get_user_model().objects.filter(agency_id=local_agency_id(inspection))
     return _recipients(users, _url(inspection))
 
 

@@ -246,3 +246,29 @@ def answered_again(client, inspection):
     action = url(inspection, "supervision:inspection_action", "answer_rectification")
     post(client, owner_of(inspection), action, {"answer": "已整改"})
     return Inspection.objects.get(pk=inspection.pk)
+
+
+def test_a_provincial_organizations_inspection_is_escalated_by_the_center_not_its_city(
+    client, inspection, center
+):
+    """The agency that closes or escalates is the one that drafts the sanction: for an
+    organization filed with the center, the center (before, its city was offered the button
+    and then refused by the sanctions app)."""
+    from evalorg.accounts.models import Agency
+    from evalorg.applications.models import Application
+
+    Application.objects.filter(institution=inspection.institution).update(
+        receiving_agency=Agency.objects.get(kind=Agency.Kind.PROVINCE)
+    )
+    done = answered(client, inspection)
+    city = CityStaffFactory(agency=city_agency(GUANGZHOU))
+    action = url(done, "supervision:inspection_action", "escalate_inspection")
+    data = {"reason": "整改材料不实", "kind": "warning", "confirm": "yes"}
+    post(client, city, action, data)
+    assert Inspection.objects.get(pk=done.pk).status == S.ANSWERED
+    client.force_login(city)
+    assert "escalate_inspection" not in client.get(url(done)).content.decode()
+    post(client, center, action, data)
+    sanction = Sanction.objects.get()
+    assert Inspection.objects.get(pk=done.pk).status == S.ESCALATED
+    assert (sanction.agency.kind, sanction.inspection_id) == ("province", done.pk)
