@@ -24,7 +24,6 @@ from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
 from evalorg.core.workflow import Party, Refusal, Tell, announce, perform
 from evalorg.filing.models import FilingLetter
-from evalorg.institutions.models import Institution
 from evalorg.rounds.simulated import swept
 
 from .models import Renewal
@@ -195,7 +194,3 @@ def histories(institution_ids: Collection[int]) -> dict[int, list[Change]]:
         if valid_until < today:
             changes[institution_id].append(_expired(valid_until))
     return changes
-
-
-def history(institution: Institution) -> list[Change]:
-    return histories([institution.pk])[institution.pk]

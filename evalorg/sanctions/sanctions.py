@@ -330,8 +330,3 @@ def _sanction_changes(s: Sanction) -> list[Change]:
     what = str(s) if s.line_id else _("取消备案")
     label = _("该职业已取消") if s.line_id else status_label(REVOKED)
     return [Change(s.effective_on, str(label), what, s.clause)]  # type: ignore[arg-type]
-
-
-def history(institution: Institution) -> list[Change]:
-    """One organization's changes (``histories``)."""
-    return histories([institution.pk])[institution.pk]
