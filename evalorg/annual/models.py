@@ -29,7 +29,7 @@ class AnnualReport(models.Model):
         related_name="annual_reports",
     )
     year = models.PositiveSmallIntegerField(_("报告年度"))
-    # The local agency (属地监管, ``complaints.filed_organization``), fixed when it is created.
+    # The local agency (属地监管, ``filing.registry.local_agency``), fixed when it is created.
     agency = models.ForeignKey(
         "accounts.Agency",
         verbose_name=_("属地监管机构"),

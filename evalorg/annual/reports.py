@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 
 from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role
-from evalorg.complaints.complaints import filed_organization
 from evalorg.core import audit, clock
 from evalorg.core.audit import Audience
 from evalorg.core.workflow import Refusal, TransitionRefused, lock
 from evalorg.filing.models import FilingLetter
+from evalorg.filing.registry import local_agency
 from evalorg.institutions.models import Institution
 from evalorg.rounds.simulated import not_simulated
 
@@ -110,11 +110,11 @@ def report_of(institution: Institution, year: int) -> AnnualReport:
     stored = with_rows(AnnualReport.objects.filter(institution=institution, year=year)).first()
     if stored is not None:
         return stored
-    found = filed_organization(institution.pk)
-    if found is None or year not in owed_years(institution.pk):
+    agency = local_agency(institution.pk)
+    if agency is None or year not in owed_years(institution.pk):
         raise Http404
     return AnnualReport(
-        institution=institution, year=year, agency=found[1], status=S.DRAFT, figures={}
+        institution=institution, year=year, agency=agency, status=S.DRAFT, figures={}
     )
 
 

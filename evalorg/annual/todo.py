@@ -12,10 +12,10 @@ from django.urls import reverse
 
 from evalorg.accounts.models import Role
 from evalorg.accounts.permissions import has_role
-from evalorg.complaints.complaints import filed_organization
 from evalorg.core import clock
 from evalorg.core.todo import Source, Stage
 from evalorg.core.workflow import Transition
+from evalorg.filing.registry import local_agency
 
 from .models import AnnualReport
 from .reports import due_date, owed_years, reports_for, with_rows
@@ -36,10 +36,10 @@ def _last_year_unstarted(user: Any, stored: list[AnnualReport]) -> list[AnnualRe
         return []
     if year not in owed_years(membership.institution_id):
         return []
-    found = filed_organization(membership.institution_id)
-    if found is None:
+    agency = local_agency(membership.institution_id)
+    if agency is None:
         return []
-    institution, agency = found
+    institution = membership.institution
     return [AnnualReport(institution=institution, agency=agency, year=year, figures={})]
 
 
