@@ -59,7 +59,7 @@ def _plans(round_: Round | None) -> QuerySet[AssessmentPlan]:
     return plans.filter(line__application__round=round_) if round_ else plans
 
 
-def _results(**extra) -> dict:
+def _results() -> dict:
     """The sums of reported results (0 rather than None when nothing was reported)."""
     reported = Q(status__in=REPORTED)
     return {
@@ -68,7 +68,6 @@ def _results(**extra) -> dict:
         "candidates": Sum("candidates", filter=reported, default=0),
         "passed": Sum("passed", filter=reported, default=0),
         "certificates": Sum("certificates", filter=reported, default=0),
-        **extra,
     }
 
 

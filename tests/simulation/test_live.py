@@ -14,6 +14,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 
+from evalorg.accounts.demo_probe import DEMO_USERNAMES
 from evalorg.accounts.models import Agency, Role, User
 from evalorg.applications.models import Application, ApplicationOccupation, State
 from evalorg.catalog.models import Occupation, SkillStandard
@@ -33,18 +34,7 @@ from evalorg.simulation.people import fits, occupation_pool
 
 pytestmark = pytest.mark.django_db
 POLICE, CONFIDENTIAL_CLERK = "3-02-01-00", "3-01-02-01"  # 人民警察, 机要员
-DEMO_LOGINS = (
-    "admin",
-    "gz_staff",
-    "sz_staff",
-    "province_staff",
-    "department",
-    "expert1",
-    "expert2",
-    "expert3",
-    "applicant_gz",
-    "applicant_sz",
-)
+DEMO_LOGINS = DEMO_USERNAMES  # every login load_demo prints
 
 
 @pytest.fixture(scope="module")
